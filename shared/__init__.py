@@ -1,0 +1,1 @@
+"""tousu shared kernel: events, the event store, messaging and service bootstrap."""

@@ -1,0 +1,94 @@
+"""The `tousu` command: run the stack, a service, migrations, audits and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from shared.settings import SERVICE_NAMES, load_settings
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from shared.service.runner import serve
+
+    return serve(args.service)
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from shared.db.migrate import upgrade
+
+    asyncio.run(upgrade(load_settings()))
+    return 0
+
+
+def _cmd_topics(args: argparse.Namespace) -> int:
+    from shared.messaging.topics import ensure_topics
+
+    asyncio.run(ensure_topics(load_settings()))
+    return 0
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    from shared.stack.up import run_up
+
+    return run_up(args)
+
+
+def _lazy(module: str, attr: str) -> Command:
+    def run(args: argparse.Namespace) -> int:
+        fn: Command = getattr(importlib.import_module(module), attr)
+        return fn(args)
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tousu", description="tousu 投诉 — event-sourced complaint handling")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("up", help="start PostgreSQL, the broker and all five services locally")
+    p.add_argument("--data-dir", default=None, help="data directory (default: $TOUSU_DATA_DIR or ./.tousu)")
+    p.add_argument("--only", nargs="*", choices=SERVICE_NAMES, help="start only these services")
+    p.set_defaults(func=_cmd_up)
+
+    p = sub.add_parser("serve", help="run one service in the foreground")
+    p.add_argument("service", choices=SERVICE_NAMES)
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.set_defaults(func=_cmd_migrate)
+
+    p = sub.add_parser("topics", help="create the Kafka topics")
+    p.set_defaults(func=_cmd_topics)
+
+    audit = sub.add_parser("audit", help="auditors: replay history and verify hash chains")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    p = audit_sub.add_parser("replay", help="print a complaint's history, or all events of a period")
+    p.add_argument("complaint", nargs="?", help="complaint number")
+    p.add_argument("--since", help="ISO date or datetime (inclusive), organisation time zone if naive")
+    p.add_argument("--until", help="ISO date or datetime (exclusive)")
+    p.set_defaults(func=_lazy("shared.audit", "cmd_replay"))
+    p = audit_sub.add_parser("verify", help="check every hash chain; non-zero exit names the first break")
+    p.add_argument("--stream", help="verify one complaint only")
+    p.set_defaults(func=_lazy("shared.audit", "cmd_verify"))
+
+    p = sub.add_parser("demo", help="submit realistic complaints to a running stack and walk the loop")
+    p.add_argument("--intake-url", default=None)
+    p.set_defaults(func=_lazy("shared.demo", "cmd_demo"))
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

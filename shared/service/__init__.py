@@ -1,0 +1,1 @@
+"""Service bootstrap: settings, HTTP app, health, logging and tracing."""

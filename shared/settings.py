@@ -1,0 +1,78 @@
+"""Configuration from environment variables (every one documented in README.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_NAMES: tuple[str, ...] = ("intake", "routing", "sla", "feedback", "analytics")
+
+
+class TracingExporter(StrEnum):
+    NONE = "none"
+    CONSOLE = "console"
+    OTLP = "otlp"
+
+
+class Settings(BaseSettings):
+    """All settings of every tousu process; each reads only what it needs."""
+
+    model_config = SettingsConfigDict(env_prefix="TOUSU_", extra="ignore")
+
+    database_url: str = Field(
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/tousu",
+        description="SQLAlchemy URL of the PostgreSQL database (asyncpg driver).",
+    )
+    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, comma separated.")
+    kafka_idempotence: bool = Field(
+        True,
+        description="Use the idempotent Kafka producer. On for Apache Kafka; off for tansu, "
+        "which does not implement InitProducerId.",
+    )
+    timezone: str = Field("Asia/Shanghai", description="The organisation's time zone for display.")
+    data_dir: Path = Field(Path(".tousu"), description="Where `tousu up` keeps PostgreSQL data and tokens.")
+    tokens_file: Path | None = Field(None, description="Bearer tokens file; default <data_dir>/tokens.yaml.")
+
+    topic_intake: str = Field("tousu.intake.submissions", description="Channels publish submissions here.")
+    topic_events: str = Field("tousu.complaint.events", description="Every complaint event, key = complaint number.")
+    topic_assignments: str = Field(
+        "tousu.department.assignments",
+        description="Assignment events for departments, key = department code.",
+    )
+    topic_dead_letters: str = Field("tousu.dead-letters", description="Messages that could not be processed.")
+    topic_partitions: int = Field(6, description="Partitions created for each topic by `tousu up`.")
+
+    intake_port: int = 8100
+    routing_port: int = 8101
+    sla_port: int = 8102
+    feedback_port: int = 8103
+    analytics_port: int = 8104
+    host: str = Field("127.0.0.1", description="Interface the HTTP services bind to.")
+
+    consumer_max_attempts: int = Field(5, description="Attempts before a message goes to the dead-letter topic.")
+    consumer_backoff_seconds: float = Field(0.2, description="First retry delay; doubles each attempt.")
+    relay_batch_size: int = Field(500, description="Events the outbox relay publishes per batch.")
+    relay_idle_seconds: float = Field(1.0, description="Longest wait between relay polls with no notification.")
+
+    tracing_exporter: TracingExporter = Field(TracingExporter.NONE, description="none, console or otlp.")
+    otlp_endpoint: str | None = Field(None, description="OTLP/HTTP endpoint when tracing_exporter=otlp.")
+    log_level: str = Field("INFO", description="Python log level.")
+
+    def port_of(self, service: str) -> int:
+        port: int = getattr(self, f"{service}_port")
+        return port
+
+    def resolved_tokens_file(self) -> Path:
+        return self.tokens_file or self.data_dir / "tokens.yaml"
+
+    @property
+    def sync_database_url(self) -> str:
+        """The same database for tools that need a plain libpq-style DSN (asyncpg.connect)."""
+        return self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,101 @@
+"""Session-wide real backends (PostgreSQL and a Kafka-protocol broker) and fresh databases."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from shared.db.migrate import upgrade
+from shared.settings import Settings
+from tests.support.backends import (
+    Backend,
+    kafka_choice,
+    kafka_is_real_kafka,
+    postgres_choice,
+    start_kafka,
+    start_postgres,
+)
+
+ARTIFACTS = Path(os.environ.get("TOUSU_TEST_ARTIFACTS", "test-artifacts"))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"tousu backends: postgres={postgres_choice()}, kafka={kafka_choice()}"]
+
+
+@pytest.fixture(scope="session")
+def postgres_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    backend = start_postgres(tmp_path_factory.mktemp("pg"))
+    print(f"\n[tousu tests] PostgreSQL backend: {backend.description}")
+    yield backend
+    backend.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_backend() -> Iterator[Backend]:
+    backend = start_kafka()
+    print(f"\n[tousu tests] Kafka backend: {backend.description}")
+    yield backend
+    backend.stop()
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+DatabaseFactory = Callable[[], Awaitable[str]]
+
+
+@pytest.fixture(scope="session")
+async def new_database(postgres_backend: Backend) -> AsyncIterator[DatabaseFactory]:
+    """Creates a fresh, migrated database and returns its URL; all are dropped at the end."""
+    created: list[str] = []
+
+    async def create() -> str:
+        name = f"tousu_test_{uuid.uuid4().hex[:10]}"
+        url = f"{postgres_backend.url}/{name}"
+        created.append(name)
+        await upgrade(Settings(database_url=url))
+        return url
+
+    yield create
+    admin = await asyncpg.connect(_dsn(f"{postgres_backend.url}/postgres"))
+    try:
+        for name in created:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(new_database: DatabaseFactory) -> str:
+    """One migrated database shared by the session; tests use unique stream ids."""
+    return await new_database()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_backend: Backend) -> str:
+    return kafka_backend.url
+
+
+@pytest.fixture
+def settings(database_url: str, kafka_backend: Backend) -> Settings:
+    suffix = uuid.uuid4().hex[:8]
+    return Settings(
+        database_url=database_url,
+        kafka_bootstrap=kafka_backend.url,
+        kafka_idempotence=kafka_is_real_kafka(kafka_backend),
+        topic_intake=f"t.{suffix}.intake",
+        topic_events=f"t.{suffix}.events",
+        topic_assignments=f"t.{suffix}.assignments",
+        topic_dead_letters=f"t.{suffix}.dlq",
+        topic_partitions=3,
+        consumer_backoff_seconds=0.01,
+        relay_idle_seconds=0.2,
+    )

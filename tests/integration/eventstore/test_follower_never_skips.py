@@ -1,0 +1,104 @@
+"""A reader following the store by position sees every committed event exactly once.
+
+A plain bigserial cursor skips an event whose transaction took its position first but committed
+last; the store's commit-order cursor waits for it instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import defaultdict
+
+import pytest
+from sqlalchemy import text
+
+from shared.db.engine import create_engine
+from shared.events import START, Position, RecordedEvent
+from shared.eventstore import NO_STREAM, PostgresEventStore
+from tests.support.store_events import new_stream_id, some, something
+
+pytestmark = pytest.mark.integration
+
+
+async def test_out_of_order_commit_is_not_skipped(new_database) -> None:  # type: ignore[no-untyped-def]
+    engine = create_engine(await new_database())
+    store = PostgresEventStore(engine)
+    naive_cursor = 0
+    try:
+        async with engine.connect() as slow:
+            await slow.begin()
+            early = await store.bound(slow).append(new_stream_id(), NO_STREAM, [something(1)])
+            late = await store.append(new_stream_id(), NO_STREAM, [something(2)])  # commits first
+            assert early.events[0].global_position < late.events[0].global_position
+
+            async with engine.connect() as reader:
+                rows = (await reader.execute(
+                    text("SELECT global_position FROM events WHERE global_position > :p ORDER BY 1"),
+                    {"p": naive_cursor},
+                )).all()
+            naive_cursor = rows[-1].global_position  # the naive reader moves past the slow one
+            assert await store.read_all(START) == []  # ours waits for the older transaction
+            await slow.commit()
+
+        async with engine.connect() as reader:
+            rows = (await reader.execute(
+                text("SELECT global_position FROM events WHERE global_position > :p"), {"p": naive_cursor}
+            )).all()
+        assert rows == []  # the naive reader has lost the early event for good
+        seen = [e.event_id for e in await store.read_all(START)]
+        assert seen == [early.events[0].event_id, late.events[0].event_id]
+    finally:
+        await engine.dispose()
+
+
+async def test_concurrent_appenders_with_delayed_commits(new_database) -> None:  # type: ignore[no-untyped-def]
+    engine = create_engine(await new_database(), pool_size=30)
+    store = PostgresEventStore(engine)
+    writers, appends_per_writer = 24, 15
+    committed: dict[str, RecordedEvent] = {}
+    done = asyncio.Event()
+    rng = random.Random(7)
+
+    async def writer(index: int) -> None:
+        stream = new_stream_id()
+        for n in range(appends_per_writer):
+            events = some(rng.randint(1, 3))
+            if (index + n) % 3 == 0:
+                async with engine.begin() as conn:
+                    result = await store.bound(conn).append(stream, None, events)
+                    await conn.execute(text("SELECT pg_sleep(:s)"), {"s": rng.uniform(0.01, 0.15)})
+            else:
+                result = await store.append(stream, None, events)
+            committed.update({str(e.event_id): e for e in result.events})
+
+    seen: list[RecordedEvent] = []
+
+    async def follower() -> None:
+        position = Position()
+        while True:
+            batch = await store.read_all(position, limit=37)
+            if batch:
+                seen.extend(batch)
+                position = batch[-1].position
+            elif done.is_set():
+                return
+            else:
+                await asyncio.sleep(0.005)
+
+    follow = asyncio.create_task(follower())
+    try:
+        await asyncio.gather(*(writer(i) for i in range(writers)))
+        done.set()
+        await asyncio.wait_for(follow, 30)
+    finally:
+        await engine.dispose()
+
+    ids = [str(e.event_id) for e in seen]
+    assert len(ids) == len(set(ids)), "an event was delivered twice"
+    assert set(ids) == set(committed), f"missed {len(set(committed) - set(ids))} committed events"
+    versions: dict[str, list[int]] = defaultdict(list)
+    for event in seen:
+        versions[event.stream_id].append(event.stream_version)
+    for stream, numbers in versions.items():
+        assert numbers == list(range(1, len(numbers) + 1)), f"stream {stream} out of order"
