@@ -48,7 +48,9 @@ def _lazy(module: str, attr: str) -> Command:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tousu", description="tousu 投诉 — event-sourced complaint handling")
+    parser = argparse.ArgumentParser(
+        prog="tousu", description="tousu 投诉 — event-sourced complaint handling"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("up", help="start PostgreSQL, the broker and all five services locally")

@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     tokens_file: Path | None = Field(None, description="Bearer tokens file; default <data_dir>/tokens.yaml.")
 
     topic_intake: str = Field("tousu.intake.submissions", description="Channels publish submissions here.")
-    topic_events: str = Field("tousu.complaint.events", description="Every complaint event, key = complaint number.")
+    topic_events: str = Field(
+        "tousu.complaint.events", description="Every complaint event, key = complaint number."
+    )
     topic_assignments: str = Field(
         "tousu.department.assignments",
         description="Assignment events for departments, key = department code.",
@@ -52,10 +54,14 @@ class Settings(BaseSettings):
     analytics_port: int = 8104
     host: str = Field("127.0.0.1", description="Interface the HTTP services bind to.")
 
-    consumer_max_attempts: int = Field(5, description="Attempts before a message goes to the dead-letter topic.")
+    consumer_max_attempts: int = Field(
+        5, description="Attempts before a message goes to the dead-letter topic."
+    )
     consumer_backoff_seconds: float = Field(0.2, description="First retry delay; doubles each attempt.")
     relay_batch_size: int = Field(500, description="Events the outbox relay publishes per batch.")
-    relay_idle_seconds: float = Field(1.0, description="Longest wait between relay polls with no notification.")
+    relay_idle_seconds: float = Field(
+        1.0, description="Longest wait between relay polls with no notification."
+    )
 
     tracing_exporter: TracingExporter = Field(TracingExporter.NONE, description="none, console or otlp.")
     otlp_endpoint: str | None = Field(None, description="OTLP/HTTP endpoint when tracing_exporter=otlp.")

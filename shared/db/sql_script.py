@@ -14,4 +14,4 @@ from sqlalchemy.util import await_only
 def execute_script(sql: str) -> None:
     dbapi_connection = op.get_bind().connection.dbapi_connection
     assert dbapi_connection is not None
-    await_only(dbapi_connection.driver_connection.execute(sql))  # type: ignore[attr-defined]
+    await_only(dbapi_connection.driver_connection.execute(sql))

@@ -7,7 +7,14 @@ from shared.eventstore.errors import (
     EventStoreError,
     PartialBatchConflict,
 )
-from shared.eventstore.interface import ANY_VERSION, NO_STREAM, AppendResult, BrokenLink, EventStore, VerifyReport
+from shared.eventstore.interface import (
+    ANY_VERSION,
+    NO_STREAM,
+    AppendResult,
+    BrokenLink,
+    EventStore,
+    VerifyReport,
+)
 from shared.eventstore.memory import InMemoryEventStore
 from shared.eventstore.postgres import PostgresEventStore
 

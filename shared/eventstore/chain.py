@@ -41,7 +41,10 @@ class StreamChecker:
         content = event.content_hash()
         if stored_content_hash is not None and stored_content_hash != content:
             return "content does not match its recorded content hash (the event was altered)"
-        if chain_hash(bytes.fromhex(event.prev_hash) if event.prev_hash else None, content).hex() != event.hash:
+        if (
+            chain_hash(bytes.fromhex(event.prev_hash) if event.prev_hash else None, content).hex()
+            != event.hash
+        ):
             return "hash does not match sha256(prev_hash || content) (the event was altered)"
         return None
 

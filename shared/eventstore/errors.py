@@ -13,9 +13,7 @@ class ConcurrencyError(EventStoreError):
     """The stream moved on since the caller read it."""
 
     def __init__(self, stream_id: str, expected: int | None, actual: int) -> None:
-        super().__init__(
-            f"stream {stream_id!r}: expected version {expected}, but it is at version {actual}"
-        )
+        super().__init__(f"stream {stream_id!r}: expected version {expected}, but it is at version {actual}")
         self.stream_id = stream_id
         self.expected = expected
         self.actual = actual

@@ -222,9 +222,9 @@ class PostgresEventStore:
             async with self._conn() as conn:
                 result = await conn.execute(READ_STREAM, {"stream": stream_id, "from_version": 1})
                 rows = result.all()
-            checker = self._check_rows(rows, report, None)
-            if checker is not None and checker.broken:
-                report.broken.append(checker.broken)
+            last = self._check_rows(rows, report, None)
+            if last is not None and last.broken:
+                report.broken.append(last.broken)
             return report
         checker: StreamChecker | None = None
         cursor: tuple[str, int] = ("", 0)
@@ -244,7 +244,9 @@ class PostgresEventStore:
         return report
 
     @staticmethod
-    def _check_rows(rows: Sequence[Any], report: VerifyReport, checker: StreamChecker | None) -> StreamChecker | None:
+    def _check_rows(
+        rows: Sequence[Any], report: VerifyReport, checker: StreamChecker | None
+    ) -> StreamChecker | None:
         for row in rows:
             if checker is None or checker.stream_id != row.stream_id:
                 if checker is not None and checker.broken:

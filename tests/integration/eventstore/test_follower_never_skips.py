@@ -33,18 +33,22 @@ async def test_out_of_order_commit_is_not_skipped(new_database) -> None:  # type
             assert early.events[0].global_position < late.events[0].global_position
 
             async with engine.connect() as reader:
-                rows = (await reader.execute(
-                    text("SELECT global_position FROM events WHERE global_position > :p ORDER BY 1"),
-                    {"p": naive_cursor},
-                )).all()
+                rows = (
+                    await reader.execute(
+                        text("SELECT global_position FROM events WHERE global_position > :p ORDER BY 1"),
+                        {"p": naive_cursor},
+                    )
+                ).all()
             naive_cursor = rows[-1].global_position  # the naive reader moves past the slow one
             assert await store.read_all(START) == []  # ours waits for the older transaction
             await slow.commit()
 
         async with engine.connect() as reader:
-            rows = (await reader.execute(
-                text("SELECT global_position FROM events WHERE global_position > :p"), {"p": naive_cursor}
-            )).all()
+            rows = (
+                await reader.execute(
+                    text("SELECT global_position FROM events WHERE global_position > :p"), {"p": naive_cursor}
+                )
+            ).all()
         assert rows == []  # the naive reader has lost the early event for good
         seen = [e.event_id for e in await store.read_all(START)]
         assert seen == [early.events[0].event_id, late.events[0].event_id]

@@ -102,8 +102,12 @@ async def test_read_period_filters_by_recorded_time(under_test: StoreUnderTest) 
     stream = new_stream_id()
     result = await under_test.store.append(stream, NO_STREAM, some(2))
     recorded = result.events[0].recorded_at
-    inside = [e async for e in under_test.store.read_period(recorded - timedelta(seconds=5),
-                                                             recorded + timedelta(seconds=5))]
+    inside = [
+        e
+        async for e in under_test.store.read_period(
+            recorded - timedelta(seconds=5), recorded + timedelta(seconds=5)
+        )
+    ]
     assert {e.event_id for e in result.events} <= {e.event_id for e in inside}
     later = [e async for e in under_test.store.read_period(recorded + timedelta(hours=1))]
     assert not {e.event_id for e in result.events} & {e.event_id for e in later}

@@ -127,10 +127,10 @@ BEGIN
     END LOOP;
 END $$;
 
--- Each consumer records the event ids it has handled, in the same transaction as its effects.
+-- Each consumer records the message ids it has handled, in the same transaction as its effects.
 CREATE TABLE processed_events (
     consumer text NOT NULL,
-    event_id uuid NOT NULL,
+    event_id text NOT NULL,  -- an event's id, or a channel's submission id
     processed_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (consumer, event_id)
 );

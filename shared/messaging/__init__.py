@@ -1,0 +1,1 @@
+"""Kafka: topics, the outbox relay, and the idempotent consumer helper."""

@@ -1,0 +1,75 @@
+"""The HTTP face of a service: FastAPI with health, readiness, tracing and the runtime's lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from shared.service.logging import setup_logging
+from shared.service.runtime import Runtime
+from shared.service.tracing import context_from, setup_tracing, tracer
+
+DESCRIPTIONS = {
+    "intake": "Receives complaints from every channel (受理).",
+    "routing": "Assigns complaints to departments and serves the departments' work (分类派单, 处理).",
+    "sla": "Watches deadlines, warns, records breaches and escalates (时限).",
+    "feedback": "Schedules revisits and takes the complainant's feedback (回访).",
+    "analytics": "Read models, statistics and the operators' dashboard (统计分析).",
+}
+
+
+def create_service_app(runtime: Runtime, *, configure_logging: bool = True) -> FastAPI:
+    if configure_logging:
+        setup_logging(runtime.name, runtime.settings.log_level)
+    setup_tracing(runtime.name, runtime.settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=f"tousu {runtime.name}",
+        description=DESCRIPTIONS.get(runtime.name, ""),
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+
+    @app.get("/healthz", tags=["health"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": runtime.name}
+
+    @app.get("/readyz", tags=["health"], summary="The database and Kafka are reachable")
+    async def readyz() -> JSONResponse:
+        checks = await runtime.readiness()
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse(
+            {"ready": ready, "service": runtime.name, **checks}, status_code=200 if ready else 503
+        )
+
+    @app.middleware("http")
+    async def trace_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        route = request.url.path
+        with tracer(runtime.name).start_as_current_span(
+            f"{request.method} {route}",
+            context=context_from(dict(request.headers)),
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": request.method, "url.path": route},
+        ) as span:
+            response = await call_next(request)
+            span.set_attribute("http.response.status_code", response.status_code)
+            if response.status_code >= 500:
+                span.set_status(Status(StatusCode.ERROR))
+            return response
+
+    return app

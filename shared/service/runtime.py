@@ -1,0 +1,132 @@
+"""What every service process holds: engine, store, broker, producer, relay, consumers.
+
+A service's composition root (`services/<name>/main.py`) builds one Runtime, registers its
+handlers and routes on it, and hands the FastAPI app to uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.clock import Clock, SystemClock
+from shared.db.engine import create_engine
+from shared.eventstore import PostgresEventStore
+from shared.messaging.consumer import IdempotentConsumer
+from shared.messaging.dead_letters import DeadLetterPublisher
+from shared.messaging.event_routes import ExtraRoutes, no_extra_routes
+from shared.messaging.producer import make_producer
+from shared.messaging.relay import OutboxRelay
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class _LateProducer:
+    """Stands in for the producer until start() creates it inside the running loop."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def __getattr__(self, name: str) -> object:
+        if self._runtime._producer is None:
+            raise RuntimeError("the service has not started yet")
+        return getattr(self._runtime._producer, name)
+
+
+@dataclass
+class Runtime:
+    name: str
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+    extra_routes: ExtraRoutes = no_extra_routes
+    run_relay: bool = True
+
+    def __post_init__(self) -> None:
+        self.engine: AsyncEngine = create_engine(
+            self.settings.database_url, application_name=f"tousu-{self.name}"
+        )
+        self.store = PostgresEventStore(self.engine)
+        self.broker = KafkaBroker(
+            self.settings.kafka_bootstrap,
+            client_id=f"tousu-{self.name}",
+            acks="all",
+            enable_idempotence=self.settings.kafka_idempotence,
+            logger=logging.getLogger(f"faststream.{self.name}"),
+        )
+        self._producer: AIOKafkaProducer | None = None
+        self.producer: AIOKafkaProducer = _LateProducer(self)  # type: ignore[assignment,unused-ignore]
+        self.dead_letters = DeadLetterPublisher(self.producer, self.settings.topic_dead_letters, self.clock)
+        self.relay: OutboxRelay | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.consumers: list[IdempotentConsumer] = []
+        self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._broker_start: asyncio.Task[None] | None = None
+
+    def consumer(self, name: str | None = None) -> IdempotentConsumer:
+        consumer = IdempotentConsumer(name or self.name, self.settings, self.engine, self.dead_letters)
+        self.consumers.append(consumer)
+        return consumer
+
+    def background(self, task: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run a long-lived task from start() to stop()."""
+        self._background.append(task)
+
+    async def start(self) -> None:
+        self._producer = make_producer(self.settings, client_id=f"tousu-{self.name}")
+        await self._producer.start()
+        # Joining a consumer group can take seconds; serve HTTP (and report "starting") meanwhile.
+        self._broker_start = asyncio.create_task(self.broker.start(), name=f"{self.name}-broker")
+        self._tasks.append(self._broker_start)
+        if self.run_relay:
+            self.relay = OutboxRelay(
+                self.settings, self.engine, self._producer, extra_routes=self.extra_routes
+            )
+            self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        for task in self._background:
+            self._tasks.append(asyncio.create_task(task(), name=f"{self.name}-{task.__name__}"))
+        log.info("service started", extra={"relay": self.run_relay})
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), 2)
+            checks["database"] = "ok"
+        except Exception as error:
+            checks["database"] = f"unreachable: {type(error).__name__}"
+        started = self._broker_start
+        if started is None or not started.done():
+            checks["kafka"] = "starting: joining consumer groups"
+        elif started.cancelled() or started.exception() is not None:
+            checks["kafka"] = f"failed: {started.exception()!r}"
+        else:
+            try:
+                reachable = await self.broker.ping(timeout=2)
+                checks["kafka"] = "ok" if reachable else "unreachable"
+            except Exception as error:
+                checks["kafka"] = f"unreachable: {type(error).__name__}"
+        return checks
