@@ -6,9 +6,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from opentelemetry.trace import SpanKind, Status, StatusCode
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.service.auth import TokenRegistry
 from shared.service.logging import setup_logging
 from shared.service.runtime import Runtime
 from shared.service.tracing import context_from, setup_tracing, tracer
@@ -22,7 +25,52 @@ DESCRIPTIONS = {
 }
 
 
-def create_service_app(runtime: Runtime, *, configure_logging: bool = True) -> FastAPI:
+def install_error_handlers(app: FastAPI) -> None:
+    """Every refusal is a 4xx with a machine-readable body: {"error": code, "message": ...}."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            {
+                "error": "invalid_request",
+                "message": "the request does not match the schema; see errors",
+                "errors": [
+                    {
+                        "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                        "type": e.get("type"),
+                        "message": e.get("msg"),
+                    }
+                    for e in error.errors()
+                ],
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        body = (
+            error.detail
+            if isinstance(error.detail, dict)
+            else {"error": _code(error.status_code), "message": str(error.detail)}
+        )
+        return JSONResponse(body, status_code=error.status_code, headers=getattr(error, "headers", None))
+
+
+def _code(status_code: int) -> str:
+    return {
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "too_large",
+        429: "too_many_requests",
+    }.get(status_code, "error")
+
+
+def create_service_app(
+    runtime: Runtime, *, tokens: TokenRegistry | None = None, configure_logging: bool = True
+) -> FastAPI:
     if configure_logging:
         setup_logging(runtime.name, runtime.settings.log_level)
     setup_tracing(runtime.name, runtime.settings)
@@ -42,6 +90,8 @@ def create_service_app(runtime: Runtime, *, configure_logging: bool = True) -> F
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.tokens = tokens or TokenRegistry.from_file(runtime.settings.resolved_tokens_file())
+    install_error_handlers(app)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     async def healthz() -> dict[str, str]:

@@ -1,0 +1,30 @@
+"""Department assignments on Kafka: assignment events are also published keyed by department.
+
+Topic `settings.topic_assignments` (default tousu.department.assignments), key = the department
+code that now owns the complaint; value = the same event envelope as on the events topic. A
+department consumes only its own key's messages by filtering on the key (or the `department`
+header).
+"""
+
+from __future__ import annotations
+
+from shared.events import RecordedEvent
+from shared.messaging.event_routes import Route
+from shared.settings import Settings
+
+ASSIGNMENT_EVENTS = {
+    "ComplaintAssigned": "department",
+    "ComplaintTransferred": "to_department",
+    "ComplaintReopened": "department",
+}
+
+
+def assignment_department(event: RecordedEvent) -> str | None:
+    field = ASSIGNMENT_EVENTS.get(event.type)
+    value = event.payload.get(field) if field else None
+    return value if isinstance(value, str) else None
+
+
+def complaint_routes(event: RecordedEvent, settings: Settings) -> list[Route]:
+    department = assignment_department(event)
+    return [Route(settings.topic_assignments, department)] if department else []

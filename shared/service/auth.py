@@ -1,0 +1,135 @@
+"""Bearer tokens → who is calling, in which role. Every HTTP API depends on this.
+
+Tokens live in a YAML file (`tousu up` writes development tokens into its data directory):
+
+    tokens:
+      - {token: "...", subject: web-form, role: channel}
+      - {token: "...", subject: agent-wang, role: agent, department: quality}
+
+A missing or unknown token is 401. The actor of every event is the principal resolved here,
+never a value from the request body.
+"""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from fastapi import Depends, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shared.events import Actor, Role
+
+HUMAN_ROLES = {Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN}
+
+
+class TokenEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token: str = Field(min_length=16, description="The bearer secret.")
+    subject: str = Field(min_length=1, description="Who holds it: a channel name or a person.")
+    role: Role
+    department: str | None = None
+
+    @model_validator(mode="after")
+    def _agents_have_a_department(self) -> TokenEntry:
+        if self.role not in HUMAN_ROLES:
+            raise ValueError(f"role {self.role} cannot hold a token")
+        if self.role == Role.AGENT and not self.department:
+            raise ValueError(f"agent token for {self.subject!r} needs a department")
+        return self
+
+
+class TokensFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tokens: list[TokenEntry]
+
+
+class Principal(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    subject: str
+    role: Role
+    department: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(role=self.role, id=self.subject, department=self.department)
+
+    def sees_department(self, department: str | None) -> bool:
+        """Agents see their own department's complaints only; other roles see all."""
+        return self.role != Role.AGENT or department == self.department
+
+
+class TokenError(ValueError):
+    pass
+
+
+class TokenRegistry:
+    def __init__(self, entries: list[TokenEntry]) -> None:
+        self._entries = entries
+
+    @classmethod
+    def from_file(cls, path: Path) -> TokenRegistry:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise TokenError(f"tokens file {path} does not exist (TOUSU_TOKENS_FILE)") from None
+        try:
+            return cls(TokensFile.model_validate(data).tokens)
+        except ValidationError as error:
+            raise TokenError(f"tokens file {path} is invalid: {error}") from None
+
+    def resolve(self, token: str) -> Principal | None:
+        found = None
+        for entry in self._entries:  # compare every entry, in constant time, so timing leaks nothing
+            if hmac.compare_digest(entry.token.encode(), token.encode()):
+                found = entry
+        if found is None:
+            return None
+        return Principal(subject=found.subject, role=found.role, department=found.department)
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        detail={"error": "unauthorized", "message": detail},
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def authenticate(request: Request) -> Principal:
+    registry: TokenRegistry = request.app.state.tokens
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("a bearer token is required")
+    principal = registry.resolve(token.strip())
+    if principal is None:
+        raise _unauthorized("unknown token")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+def require(*roles: Role) -> object:
+    """Dependency: the caller must hold one of these roles (admin always may)."""
+    allowed = set(roles) | {Role.ADMIN}
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail={
+                    "error": "forbidden",
+                    "message": f"role {principal.role} may not do this; allowed: "
+                    + ", ".join(sorted(r.value for r in allowed)),
+                },
+            )
+        return principal
+
+    return Depends(check)

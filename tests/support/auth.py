@@ -1,0 +1,28 @@
+"""Known bearer tokens for tests, one per role and department."""
+
+from __future__ import annotations
+
+from shared.events import Role
+from shared.service.auth import TokenEntry, TokenRegistry
+
+DEPARTMENTS = ("customer_service", "quality", "after_sales", "logistics", "finance", "hr", "administration")
+
+
+def token_for(role: str, department: str | None = None) -> str:
+    return f"test-token-{role}-{department or 'all'}-0123456789"
+
+
+def test_tokens() -> TokenRegistry:
+    entries = [
+        TokenEntry(token=token_for(role.value), subject=f"test-{role.value}", role=role)
+        for role in (Role.CHANNEL, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN)
+    ]
+    entries += [
+        TokenEntry(token=token_for("agent", d), subject=f"agent-{d}", role=Role.AGENT, department=d)
+        for d in DEPARTMENTS
+    ]
+    return TokenRegistry(entries)
+
+
+def bearer(role: str, department: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(role, department)}"}
