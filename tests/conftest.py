@@ -85,7 +85,14 @@ def kafka_bootstrap(kafka_backend: Backend) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str, kafka_backend: Backend) -> Settings:
+async def settings(new_database: DatabaseFactory, kafka_backend: Backend) -> Settings:
+    """A fresh database and topics of its own: a running service's outbox relay publishes
+    everything in its database, so services under test never share one."""
+    return settings_for(await new_database(), kafka_backend)
+
+
+def settings_for(database_url: str, kafka_backend: Backend) -> Settings:
+    """Settings on the real backends with topic names of their own (tests don't see each other)."""
     suffix = uuid.uuid4().hex[:8]
     return Settings(
         database_url=database_url,

@@ -1,35 +1,49 @@
-"""Composition root of the intake service."""
+"""Composition root of the intake service (受理)."""
 
 from __future__ import annotations
 
-import logging
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
+from services.intake.api import build_router
+from services.intake.handlers import AcknowledgementHandler, SubmissionHandler, decode_submission
+from services.intake.notifier import LoggingNotifier, Notifier
 from shared.clock import Clock, SystemClock
-from shared.events import RecordedEvent
-from shared.messaging.consumer import HandlerContext, subscribe_events
+from shared.complaints.topics import complaint_routes
+from shared.messaging.consumer import subscribe, subscribe_events
 from shared.service.app import create_service_app
+from shared.service.auth import TokenRegistry
 from shared.service.runtime import Runtime
 from shared.settings import Settings
 
-log = logging.getLogger(__name__)
 
-
-async def observe(event: RecordedEvent, ctx: HandlerContext) -> None:
-    log.info(
-        "event seen",
-        extra={"event_id": str(event.event_id), "event_type": event.type, "stream_id": event.stream_id},
+def create_app(
+    settings: Settings,
+    clock: Clock | None = None,
+    tokens: TokenRegistry | None = None,
+    notifier: Notifier | None = None,
+) -> FastAPI:
+    runtime = Runtime("intake", settings, clock or SystemClock(), extra_routes=complaint_routes)
+    zone = ZoneInfo(settings.timezone)
+    subscribe(
+        runtime.broker,
+        runtime.consumer("intake-submissions"),
+        settings.topic_intake,
+        SubmissionHandler(runtime.clock, zone),
+        decode_submission,
+        title=f"{settings.topic_intake}:intake",
+        description="Channels publish complaint submissions here (JSON, schema IntakeMessage); "
+        "invalid ones go to the dead-letter topic with field-level reasons.",
     )
-
-
-def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
-    runtime = Runtime("intake", settings, clock or SystemClock())
     subscribe_events(
         runtime.broker,
-        runtime.consumer(),
+        runtime.consumer("intake"),
         settings.topic_events,
-        observe,
-        description="Every complaint event.",
+        AcknowledgementHandler(notifier or LoggingNotifier(), runtime.clock),
+        types={"ComplaintReceived"},
+        description="Acknowledges every received complaint to its complainant.",
     )
-    return create_service_app(runtime)
+    app = create_service_app(runtime, tokens=tokens)
+    app.include_router(build_router(runtime, f"http://{settings.host}:{settings.analytics_port}"))
+    return app

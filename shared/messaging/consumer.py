@@ -21,7 +21,7 @@ from faststream.kafka.annotations import KafkaMessage
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events import RecordedEvent, UnknownEventType
@@ -61,6 +61,23 @@ def validation_reasons(error: ValidationError) -> list[dict[str, Any]]:
         {"field": ".".join(str(p) for p in e["loc"]), "type": e["type"], "message": e["msg"]}
         for e in error.errors(include_input=False, include_url=False)
     ]
+
+
+def failure_reason(error: Exception) -> str:
+    """Why a handler failed, without the values it was working on (they may be personal data).
+
+    SQLAlchemy's message quotes the statement's parameters (and PostgreSQL's DETAIL the row);
+    pydantic's quotes the offending input: those are described by type and code only.
+    """
+    if isinstance(error, StatementError):
+        orig = error.orig
+        if orig is None:
+            return type(error).__name__
+        state = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+        return f"{type(error).__name__} ({type(orig).__name__}, SQLSTATE {state})"
+    if isinstance(error, ValidationError):
+        return f"ValidationError: invalid {error.title}, {error.error_count()} error(s)"
+    return f"{type(error).__name__}: {error}"
 
 
 @dataclass
@@ -134,7 +151,8 @@ class IdempotentConsumer:
                 if is_infrastructure_failure(error):
                     raise  # not acknowledged: redelivered once the database or broker is back
                 if attempt == attempts:
-                    await self._dead_letter(value, origin, f"{type(error).__name__}: {error}", attempt, [])
+                    errors = validation_reasons(error) if isinstance(error, ValidationError) else []
+                    await self._dead_letter(value, origin, failure_reason(error), attempt, errors)
                     return "dead-lettered"
                 log.warning(
                     "handler failed; will retry",

@@ -1,0 +1,73 @@
+# tousu — developer entry points.
+#
+#   make test    lint, then the whole pytest suite (unit + integration + e2e)
+#   make run     the whole stack locally (`tousu up`)
+#   make lint    ruff + mypy
+#   make bench   `tousu bench`
+#   make clean   remove .venv and caches (never data such as .tousu/)
+#
+# Needs only make and Python 3.11+. The interpreter is python3.11 when present,
+# else python3; override with `make PYTHON=/path/to/python3.12 test`.
+# Extra pytest arguments: `make test PYTEST_ARGS='-m unit -x'`.
+
+VENV        = .venv
+VPY         = $(VENV)/bin/python
+PYTHON      =
+PYTEST_ARGS =
+UP_ARGS     =
+BENCH_ARGS  =
+
+# Installs are redone only when pyproject.toml is newer than the stamp.
+STAMP_RUN  = $(VENV)/.installed
+STAMP_TEST = $(VENV)/.installed-test
+
+.PHONY: all test lint run bench clean venv
+
+all: test
+
+test: lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP_TEST)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+run: $(STAMP_RUN)
+	$(VENV)/bin/tousu up $(UP_ARGS)
+
+bench: $(STAMP_RUN)
+	$(VENV)/bin/tousu bench $(BENCH_ARGS)
+
+venv: $(VPY)
+
+$(VPY):
+	@py="$(PYTHON)"; \
+	if [ -z "$$py" ]; then \
+	    py=$$(command -v python3.11 || command -v python3 || true); \
+	fi; \
+	if [ -z "$$py" ]; then \
+	    echo "error: no Python found (looked for python3.11 and python3); tousu needs Python 3.11 or newer" >&2; \
+	    exit 1; \
+	fi; \
+	if ! "$$py" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then \
+	    echo "error: $$py is Python $$("$$py" -c 'import platform; print(platform.python_version())'); tousu needs Python 3.11 or newer (install python3.11 or run: make PYTHON=/path/to/python3.11 ...)" >&2; \
+	    exit 1; \
+	fi; \
+	echo "creating $(VENV) with $$py"; \
+	"$$py" -m venv $(VENV) || { \
+	    rm -rf $(VENV); \
+	    echo "error: '$$py -m venv' failed; on Debian/Ubuntu install the venv module: apt-get install python3-venv" >&2; \
+	    exit 1; \
+	}
+
+$(STAMP_RUN): pyproject.toml $(VPY)
+	PIP_DISABLE_PIP_VERSION_CHECK=1 $(VPY) -m pip install -e .
+	touch $(STAMP_RUN)
+
+$(STAMP_TEST): pyproject.toml $(VPY)
+	PIP_DISABLE_PIP_VERSION_CHECK=1 $(VPY) -m pip install -e '.[test]'
+	touch $(STAMP_TEST)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,56 @@
+"""Intake's consumers: submissions published on Kafka, and acknowledging received complaints."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from services.intake.notifier import Notifier
+from services.intake.receive import receive
+from services.intake.submission import IntakeMessage
+from shared.clock import Clock
+from shared.complaints.commands import AcknowledgeComplaint
+from shared.complaints.events import COMPLAINT_EVENTS, ComplaintReceived
+from shared.complaints.handling import execute
+from shared.events import Actor, RecordedEvent, Role
+from shared.messaging.consumer import Decoded, HandlerContext, PoisonMessage
+
+SERVICE = Actor.service("intake")
+
+
+def decode_submission(value: bytes) -> Decoded[IntakeMessage]:
+    message = IntakeMessage.model_validate_json(value)  # ValidationError → dead letter with reasons
+    return Decoded(message, f"{message.channel_id}:{message.submission_id}", {}, "IntakeMessage")
+
+
+class SubmissionHandler:
+    def __init__(self, clock: Clock, zone: ZoneInfo) -> None:
+        self.clock = clock
+        self.zone = zone
+
+    async def __call__(self, message: IntakeMessage, ctx: HandlerContext) -> None:
+        outcome = await receive(
+            ctx.connection,
+            ctx.store,
+            message.submission(),
+            actor=Actor(role=Role.CHANNEL, id=f"kafka:{message.channel_id}"),
+            clock=self.clock,
+            zone=self.zone,
+            submission_id=message.submission_id,
+        )
+        if outcome.rejection is not None:
+            raise PoisonMessage(outcome.rejection.reason)
+
+
+class AcknowledgementHandler:
+    def __init__(self, notifier: Notifier, clock: Clock) -> None:
+        self.notifier = notifier
+        self.clock = clock
+
+    async def __call__(self, event: RecordedEvent, ctx: HandlerContext) -> None:
+        received = COMPLAINT_EVENTS.decode(event)
+        assert isinstance(received, ComplaintReceived)
+        template = await self.notifier.acknowledge(received.complaint_no, received.channel.value)
+        command = AcknowledgeComplaint(
+            actor=SERVICE, at=self.clock.now(), via=self.notifier.name, message_key=template
+        )
+        await execute(ctx.store, event.stream_id, command, clock=self.clock, causation=event, attempts=1)

@@ -1,0 +1,113 @@
+"""What a channel sends: the same JSON schema over HTTP and on the Kafka intake topic."""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from shared.complaints.events import Complainant, check_anonymity
+from shared.complaints.values import Category, Channel, ComplainantKind, Grade, UtcDatetime
+
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+
+
+class ComplaintSubmission(BaseModel):
+    """A new complaint as a channel submits it (受理登记)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "hotline",
+                    "complainant_kind": "customer",
+                    "complainant": {"name": "张伟", "phone": "13812345678"},
+                    "category": "product_quality",
+                    "subject": "洗衣机漏水",
+                    "content": "购买两周的洗衣机底部漏水，要求上门检修。",
+                    "product_refs": ["WM-2031"],
+                    "order_refs": ["SO-88812"],
+                }
+            ]
+        },
+    )
+
+    channel: Channel = Field(description="The channel the complaint came in through (受理渠道).")
+    complainant_kind: ComplainantKind = Field(description="customer (客户/合作伙伴) or employee (员工).")
+    anonymous: bool = Field(
+        False, description="Employees may complain anonymously (匿名): then no complainant."
+    )
+    complainant: Complainant | None = Field(
+        None, description="Name and contact of the complainant; required unless anonymous."
+    )
+    category: Category = Field(description="What the complaint is about (分类).")
+    grade: Grade = Field(Grade.GENERAL, description="Initial grade, if the channel already knows it.")
+    subject: str = Field(min_length=1, max_length=200, description="Short subject line.")
+    content: str = Field(min_length=1, max_length=20_000, description="What the complainant said, in full.")
+    product_refs: list[Reference] = Field(
+        default_factory=list, max_length=20, description="Product or service codes involved."
+    )
+    order_refs: list[Reference] = Field(
+        default_factory=list, max_length=20, description="Order numbers involved."
+    )
+    received_at: UtcDatetime | None = Field(
+        None, description="When the channel received it (ISO-8601 with zone); default: now."
+    )
+
+    @model_validator(mode="after")
+    def _anonymity(self) -> Self:
+        check_anonymity(self.anonymous, self.complainant)
+        if self.anonymous and self.complainant_kind != ComplainantKind.EMPLOYEE:
+            raise ValueError("only employees may complain anonymously")
+        return self
+
+
+class IntakeMessage(ComplaintSubmission):
+    """A submission published by a channel on the Kafka intake topic."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "submission_id": "wechat-2026-11-23-000017",
+                    "channel_id": "wechat-bot",
+                    "channel": "online",
+                    "complainant_kind": "customer",
+                    "complainant": {"name": "Li Na", "email": "li.na@example.com"},
+                    "category": "delivery",
+                    "subject": "Parcel two weeks late",
+                    "content": "Order SO-1234 has not arrived after 14 days.",
+                    "order_refs": ["SO-1234"],
+                }
+            ]
+        },
+    )
+
+    submission_id: str = Field(
+        min_length=1,
+        max_length=128,
+        description="The channel's unique id for this submission; a redelivery with the same id "
+        "creates no second complaint.",
+    )
+    channel_id: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Which channel system sent it.",
+    )
+
+    def submission(self) -> ComplaintSubmission:
+        return ComplaintSubmission.model_validate(self.model_dump(exclude={"submission_id", "channel_id"}))
+
+
+class SubmissionAccepted(BaseModel):
+    """The answer to an accepted submission."""
+
+    complaint_no: str = Field(description="The complaint number (投诉编号): quote it in every follow-up.")
+    stream_version: int = Field(description="The complaint stream's version after this write.")
+    status: str = Field(description="Always 'received' for a new complaint.")
+    status_url: str = Field(description="Where to read the complaint's status (analytics service).")

@@ -1,0 +1,74 @@
+"""TCP ports: is one free for a server, and wait until a server answers on one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import socket
+import time
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why a server could not listen on ``host:port``, or None when the port is free.
+
+    Binds with SO_REUSEADDR (as uvicorn, PostgreSQL and tansu do), so connections lingering in
+    TIME_WAIT from a previous run do not count as "in use"; a listening socket does.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} is already in use"
+            if exc.errno == errno.EACCES:
+                return f"port {port} cannot be used: permission denied"
+            return f"port {port} on {host} cannot be used: {exc.strerror or exc}"
+    if tcp_answers(host, port, timeout=0.2):
+        return f"port {port} is already in use"
+    return None
+
+
+def tcp_answers(host: str, port: int, timeout: float = 0.5) -> bool:
+    """True if something accepts a TCP connection on ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+async def wait_for_tcp(host: str, port: int, within: float, interval: float = 0.1) -> bool:
+    """Wait until ``host:port`` accepts connections; False when ``within`` seconds passed first."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout=1.0)
+        except (OSError, TimeoutError):
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(interval)
+        else:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port the kernel considers free right now (for tests and ad-hoc runs)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def client_host(bind_host: str) -> str:
+    """The address to reach a server that binds ``bind_host`` (wildcards become loopback)."""
+    if bind_host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if bind_host == "::":
+        return "::1"
+    return bind_host
