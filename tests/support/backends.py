@@ -52,6 +52,9 @@ def docker_engine_available() -> bool:
 
 
 def postgres_choice() -> str:
+    forced = os.environ.get("TOUSU_TEST_POSTGRES")  # local | embedded: to exercise a fallback on purpose
+    if forced:
+        return forced
     if os.environ.get("TOUSU_TEST_DATABASE_URL"):
         return "env"
     if docker_engine_available():
@@ -87,10 +90,12 @@ def start_postgres(workdir: Path) -> Backend:
         return Backend(
             "local", "postgresql+asyncpg://postgres@127.0.0.1:5432", "PostgreSQL at 127.0.0.1:5432"
         )
+    import asyncio
+
     from shared.stack.embedded_postgres import EmbeddedPostgres
 
-    server = EmbeddedPostgres(workdir / "pg", port=free_port())
-    server.start()
+    server = EmbeddedPostgres(workdir / "pg", port=free_port(), log_path=workdir / "postgres.log")
+    asyncio.run(server.start())
     return Backend(
         "embedded",
         f"postgresql+asyncpg://postgres@127.0.0.1:{server.port}",
