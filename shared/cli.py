@@ -79,6 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stream", help="verify one complaint only")
     p.set_defaults(func=_lazy("shared.audit", "cmd_verify"))
 
+    p = sub.add_parser("asyncapi", help="write the AsyncAPI document of every topic")
+    p.add_argument("--output", default="docs/asyncapi.json")
+    p.set_defaults(func=_lazy("shared.messaging.asyncapi_cli", "cmd_asyncapi"))
+
+    analytics = sub.add_parser("analytics", help="analytics read models")
+    analytics_sub = analytics.add_subparsers(dest="analytics_command", required=True)
+    p = analytics_sub.add_parser("rebuild", help="rebuild the read models from zero by replaying the store")
+    p.set_defaults(func=_lazy("services.analytics.cli", "cmd_rebuild"))
+
     p = sub.add_parser("demo", help="submit realistic complaints to a running stack and walk the loop")
     p.add_argument("--intake-url", default=None)
     p.set_defaults(func=_lazy("shared.demo", "cmd_demo"))

@@ -19,7 +19,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry.trace import SpanKind
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -33,6 +33,9 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+SUBSCRIBER_SCHEMAS: dict[str, type[BaseModel]] = {}
+"""AsyncAPI channel title → the model documenting its messages."""
 
 MARK_PROCESSED = text(
     "INSERT INTO processed_events (consumer, event_id) VALUES (:consumer, :id) "
@@ -200,8 +203,15 @@ def subscribe(
     *,
     title: str,
     description: str,
+    schema: type[BaseModel] | None = None,
 ) -> None:
-    """Register a FastStream subscriber running `handler` through `consumer`."""
+    """Register a FastStream subscriber running `handler` through `consumer`.
+
+    The handler takes the raw bytes (so a bad message becomes a dead letter, not a crash);
+    `schema` documents the message in the AsyncAPI document instead.
+    """
+    if schema is not None:
+        SUBSCRIBER_SCHEMAS[title] = schema
 
     async def on_message(message: KafkaMessage) -> None:
         origin = origin_of(message)
@@ -256,4 +266,5 @@ def subscribe_events(
         decode_event,
         title=f"{topic}:{consumer.name}",
         description=description,
+        schema=RecordedEvent,
     )

@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import Clock, SystemClock
 from shared.db.engine import create_engine
+from shared.events import RecordedEvent
 from shared.eventstore import PostgresEventStore
 from shared.messaging.consumer import IdempotentConsumer
-from shared.messaging.dead_letters import DeadLetterPublisher
+from shared.messaging.dead_letters import DeadLetter, DeadLetterPublisher
 from shared.messaging.event_routes import ExtraRoutes, no_extra_routes
 from shared.messaging.producer import make_producer
 from shared.messaging.relay import OutboxRelay
@@ -63,6 +64,7 @@ class Runtime:
             enable_idempotence=self.settings.kafka_idempotence,
             logger=logging.getLogger(f"faststream.{self.name}"),
         )
+        self._document_publications()
         self._producer: AIOKafkaProducer | None = None
         self.producer: AIOKafkaProducer = _LateProducer(self)  # type: ignore[assignment,unused-ignore]
         self.dead_letters = DeadLetterPublisher(self.producer, self.settings.topic_dead_letters, self.clock)
@@ -71,6 +73,29 @@ class Runtime:
         self.consumers: list[IdempotentConsumer] = []
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._broker_start: asyncio.Task[None] | None = None
+
+    def _document_publications(self) -> None:
+        """What the outbox relay and the dead-letter publisher send (for the AsyncAPI document)."""
+        topics = self.settings
+        self.broker.publisher(
+            topics.topic_events,
+            title=f"{topics.topic_events}:publish",
+            description="Every complaint event, in commit order; key = complaint number.",
+            schema=RecordedEvent,
+        )
+        self.broker.publisher(
+            topics.topic_assignments,
+            title=f"{topics.topic_assignments}:publish",
+            description="ComplaintAssigned, ComplaintTransferred and ComplaintReopened; key = the "
+            "department code that now owns the complaint. Departments filter on their key.",
+            schema=RecordedEvent,
+        )
+        self.broker.publisher(
+            topics.topic_dead_letters,
+            title=f"{topics.topic_dead_letters}:publish",
+            description="Messages a consumer gave up on, with the reason and their origin.",
+            schema=DeadLetter,
+        )
 
     def consumer(self, name: str | None = None) -> IdempotentConsumer:
         consumer = IdempotentConsumer(name or self.name, self.settings, self.engine, self.dead_letters)

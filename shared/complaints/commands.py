@@ -1,0 +1,251 @@
+"""Commands to the complaint aggregate, in the imperative.
+
+Every command carries who asks (``actor``) and the handler's clock reading (``at``), so the
+domain never reads a clock. Pydantic validates shape only; whether a command is allowed is
+``decide``'s business, and a refusal becomes a ``CommandRejected`` event.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.complaints.events import Complainant, check_anonymity
+from shared.complaints.values import Category, Channel, ComplainantKind, Grade, SlaStage, UtcDatetime
+from shared.events.envelope import Actor
+
+
+class Command(BaseModel):
+    """Base of every complaint command."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    verb: ClassVar[str] = "handle"
+    """What the command does, in English, to fill in rejection reasons ("cannot {verb} ...")."""
+    verb_zh: ClassVar[str] = "处理"
+    """What the command does, in Chinese, to fill in rejection reasons."""
+
+    actor: Actor = Field(description="Who asks, in which role (and for which department).")
+    at: UtcDatetime = Field(description="When the handler took the command (UTC), from its clock.")
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.__name__
+
+
+class ReceiveComplaint(Command):
+    """Record a new complaint (受理)."""
+
+    verb: ClassVar[str] = "receive"
+    verb_zh: ClassVar[str] = "受理"
+
+    complaint_no: str = Field(description="The new complaint's unique number.", min_length=1)
+    channel: Channel = Field(description="The channel it came in through.")
+    complainant_kind: ComplainantKind = Field(description="Customer/partner or employee.")
+    complainant: Complainant | None = Field(None, description="Identity and contact; null when anonymous.")
+    anonymous: bool = Field(False, description="True when the complainant stays anonymous.")
+    category: Category = Field(description="What the complaint is about.")
+    grade: Grade = Field(Grade.GENERAL, description="Severity grade.")
+    subject: str = Field(description="Short subject line.", min_length=1)
+    content: str = Field(description="What the complainant said, in full.", min_length=1)
+    product_refs: list[str] = Field(default_factory=list, description="Product or service codes involved.")
+    order_refs: list[str] = Field(default_factory=list, description="Order numbers involved.")
+    received_at: UtcDatetime | None = Field(
+        None, description="When the channel received it (UTC); defaults to the command's time."
+    )
+    submission_id: str | None = Field(None, description="The channel's idempotency key, if any.")
+
+    @model_validator(mode="after")
+    def _anonymity(self) -> Self:
+        check_anonymity(self.anonymous, self.complainant)
+        return self
+
+
+class AcknowledgeComplaint(Command):
+    """Record that the complainant was told the complaint was received."""
+
+    verb: ClassVar[str] = "acknowledge"
+    verb_zh: ClassVar[str] = "确认收到"
+
+    via: str = Field(description="The notifier that sent the acknowledgement.", min_length=1)
+    message_key: str = Field(description="Key of the message template sent.", min_length=1)
+
+
+class AssignComplaint(Command):
+    """Dispatch the complaint to its responsible department (派单)."""
+
+    verb: ClassVar[str] = "assign"
+    verb_zh: ClassVar[str] = "派单"
+
+    department: str = Field(description="Code of the responsible department.", min_length=1)
+    rule: str = Field("manual", description="The routing rule that chose it, or 'manual'.", min_length=1)
+    note: str | None = Field(None, description="Instructions for the department.")
+
+
+class AcceptComplaint(Command):
+    """The responsible department signs for the complaint (签收)."""
+
+    verb: ClassVar[str] = "accept"
+    verb_zh: ClassVar[str] = "签收"
+
+    agent: str | None = Field(
+        None, description="Id of the person who will handle it; defaults to the actor's id.", min_length=1
+    )
+
+
+class RecordProgress(Command):
+    """Record progress in handling the complaint."""
+
+    verb: ClassVar[str] = "record progress on"
+    verb_zh: ClassVar[str] = "登记进展"
+
+    note: str = Field(description="What was done or found.", min_length=1)
+
+
+class ResolveComplaint(Command):
+    """Reply with the result and its reasons (答复)."""
+
+    verb: ClassVar[str] = "resolve"
+    verb_zh: ClassVar[str] = "答复"
+
+    resolution: str = Field(description="The result and the reasons.", min_length=1)
+    root_cause: str | None = Field(None, description="The root cause found, if any.")
+
+
+class TransferComplaint(Command):
+    """Hand the complaint to another department (转派)."""
+
+    verb: ClassVar[str] = "transfer"
+    verb_zh: ClassVar[str] = "转派"
+
+    to_department: str = Field(description="Code of the department to take it over.", min_length=1)
+    reason: str = Field(description="Why it is transferred.", min_length=1)
+
+
+class EscalateComplaint(Command):
+    """Escalate the complaint (升级); work on it goes on."""
+
+    verb: ClassVar[str] = "escalate"
+    verb_zh: ClassVar[str] = "升级"
+
+    level: int | None = Field(
+        None, description="Level to escalate to; defaults to one above the current level.", ge=1
+    )
+    to_role: str = Field("supervisor", description="Who it is escalated to.", min_length=1)
+    reason: str = Field(description="Why it is escalated.", min_length=1)
+    stage: SlaStage | None = Field(None, description="The time limit that caused it, if an SLA did.")
+
+
+class ScheduleRevisit(Command):
+    """Schedule the revisit (回访) of a resolved complaint."""
+
+    verb: ClassVar[str] = "schedule a revisit for"
+    verb_zh: ClassVar[str] = "安排回访"
+
+    due_at: UtcDatetime = Field(description="When the revisit is due (UTC).")
+
+
+class GiveFeedback(Command):
+    """Record whether the complainant is satisfied with the resolution."""
+
+    verb: ClassVar[str] = "give feedback on"
+    verb_zh: ClassVar[str] = "评价"
+
+    satisfied: bool = Field(description="True when the complainant is satisfied.")
+    score: int = Field(description="Satisfaction score, 1 to 5; anything else is refused.")
+    comment: str | None = Field(None, description="What the complainant added.")
+    acknowledged: bool = Field(
+        False,
+        description="A complainant who is not satisfied but explicitly accepts the solution: "
+        "the complaint closes instead of reopening.",
+    )
+
+
+class ReopenComplaint(Command):
+    """A supervisor reopens a closed complaint."""
+
+    verb: ClassVar[str] = "reopen"
+    verb_zh: ClassVar[str] = "重新打开"
+
+    reason: str = Field(description="Why it is reopened.", min_length=1)
+    department: str | None = Field(
+        None, description="Department to handle it again; defaults to the last responsible one.", min_length=1
+    )
+
+
+class WithdrawComplaint(Command):
+    """The complainant withdraws the complaint (撤诉)."""
+
+    verb: ClassVar[str] = "withdraw"
+    verb_zh: ClassVar[str] = "撤回"
+
+    reason: str = Field(description="Why it is withdrawn.", min_length=1)
+
+
+class CloseAsNotAComplaint(Command):
+    """Close with thanks something that is not a complaint (无效投诉); it still counts."""
+
+    verb: ClassVar[str] = "close as not a complaint"
+    verb_zh: ClassVar[str] = "按非投诉结案"
+
+    reason: str = Field(description="Why it is not a complaint.", min_length=1)
+
+
+class RaiseSlaWarning(Command):
+    """The SLA service warns that a time limit is about to run out."""
+
+    verb: ClassVar[str] = "raise an SLA warning on"
+    verb_zh: ClassVar[str] = "发出时限预警"
+
+    stage: SlaStage = Field(description="Which time limit.")
+    deadline: UtcDatetime = Field(description="When it runs out (UTC).")
+    fraction: float = Field(description="Share of the allowed time already used.", gt=0, le=1)
+
+
+class RecordSlaBreach(Command):
+    """The SLA service records that a time limit ran out."""
+
+    verb: ClassVar[str] = "record an SLA breach on"
+    verb_zh: ClassVar[str] = "记录超时"
+
+    stage: SlaStage = Field(description="Which time limit.")
+    deadline: UtcDatetime = Field(description="When it ran out (UTC).")
+
+
+ComplaintCommand = (
+    ReceiveComplaint
+    | AcknowledgeComplaint
+    | AssignComplaint
+    | AcceptComplaint
+    | RecordProgress
+    | ResolveComplaint
+    | TransferComplaint
+    | EscalateComplaint
+    | ScheduleRevisit
+    | GiveFeedback
+    | ReopenComplaint
+    | WithdrawComplaint
+    | CloseAsNotAComplaint
+    | RaiseSlaWarning
+    | RecordSlaBreach
+)
+"""Any command to the complaint aggregate."""
+
+ALL_COMMANDS: tuple[type[Command], ...] = (
+    ReceiveComplaint,
+    AcknowledgeComplaint,
+    AssignComplaint,
+    AcceptComplaint,
+    RecordProgress,
+    ResolveComplaint,
+    TransferComplaint,
+    EscalateComplaint,
+    ScheduleRevisit,
+    GiveFeedback,
+    ReopenComplaint,
+    WithdrawComplaint,
+    CloseAsNotAComplaint,
+    RaiseSlaWarning,
+    RecordSlaBreach,
+)

@@ -1,0 +1,351 @@
+"""decide(state, command) -> events: the complaint's rules, pure.
+
+A command is checked in this order, and the first failure is the reason given:
+
+1. the actor's role may issue the command at all (``not_permitted``, see :data:`PERMITTED`);
+2. the complaint exists (``unknown_complaint``), or for ReceiveComplaint does not yet
+   (``already_received``);
+3. the complaint is not final (``already_closed``), except the permitted reopen of a closed one;
+4. the command fits the status (``not_assigned``, ``not_accepted``, ``wrong_state``,
+   ``feedback_on_open_complaint``, ``already_acknowledged``);
+5. an agent acts only for the responsible department (``not_owner``, see :data:`OWNER_ONLY`);
+6. the command's own values make sense (``same_department``, ``invalid_score``,
+   ``already_escalated``, ``already_recorded``).
+
+A refused command yields exactly ``[CommandRejected(...)]``; the caller appends it like any
+other event, and folding it changes nothing but the version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from shared.complaints.commands import (
+    AcceptComplaint,
+    AcknowledgeComplaint,
+    AssignComplaint,
+    CloseAsNotAComplaint,
+    Command,
+    EscalateComplaint,
+    GiveFeedback,
+    RaiseSlaWarning,
+    ReceiveComplaint,
+    RecordProgress,
+    RecordSlaBreach,
+    ReopenComplaint,
+    ResolveComplaint,
+    ScheduleRevisit,
+    TransferComplaint,
+    WithdrawComplaint,
+)
+from shared.complaints.errors import Rejection, RejectionCode, reject
+from shared.complaints.events import (
+    CommandRejected,
+    ComplaintAccepted,
+    ComplaintAcknowledged,
+    ComplaintAssigned,
+    ComplaintClosed,
+    ComplaintClosedAsNotAComplaint,
+    ComplaintEscalated,
+    ComplaintReceived,
+    ComplaintReopened,
+    ComplaintResolved,
+    ComplaintTransferred,
+    ComplaintWithdrawn,
+    FeedbackReceived,
+    ProgressRecorded,
+    RevisitScheduled,
+    SlaBreached,
+    SlaWarningRaised,
+)
+from shared.complaints.state import ComplaintState
+from shared.complaints.values import CloseReason, ReopenTrigger, Status, label
+from shared.events.envelope import Event, Role
+
+S = Status
+_STAFF = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+PERMITTED: dict[type[Command], frozenset[Role]] = {
+    ReceiveComplaint: frozenset({Role.CHANNEL, Role.AGENT, Role.SERVICE}) | _STAFF,
+    AcknowledgeComplaint: frozenset({Role.SERVICE, Role.AGENT}) | _STAFF,
+    AssignComplaint: frozenset({Role.SERVICE}) | _STAFF,
+    AcceptComplaint: frozenset({Role.AGENT}) | _STAFF,
+    RecordProgress: frozenset({Role.AGENT}) | _STAFF,
+    ResolveComplaint: frozenset({Role.AGENT}) | _STAFF,
+    TransferComplaint: frozenset({Role.AGENT}) | _STAFF,
+    EscalateComplaint: frozenset({Role.AGENT, Role.SERVICE}) | _STAFF,
+    ScheduleRevisit: frozenset({Role.AGENT, Role.SERVICE}) | _STAFF,
+    GiveFeedback: frozenset({Role.COMPLAINANT, Role.AGENT, Role.SERVICE}) | _STAFF,
+    ReopenComplaint: _STAFF,
+    WithdrawComplaint: frozenset({Role.COMPLAINANT, Role.SERVICE}) | _STAFF,
+    CloseAsNotAComplaint: frozenset({Role.AGENT}) | _STAFF,
+    RaiseSlaWarning: frozenset({Role.SERVICE, Role.ADMIN}),
+    RecordSlaBreach: frozenset({Role.SERVICE, Role.ADMIN}),
+}
+"""Which roles may issue each command. Operators and auditors issue none (they run and read
+the system); channels only receive; complainants give feedback and withdraw."""
+
+OWNER_ONLY: frozenset[type[Command]] = frozenset(
+    {
+        AcceptComplaint,
+        RecordProgress,
+        ResolveComplaint,
+        TransferComplaint,
+        EscalateComplaint,
+        CloseAsNotAComplaint,
+    }
+)
+"""Commands an agent may issue only for the responsible department (supervisors and admins
+act on any complaint). While nobody owns the complaint yet, any agent may escalate it or close
+it as not a complaint: that is the front line's initial assessment (e.g. the green channel for
+an urgent complaint)."""
+
+_NOT_ASSIGNED = {S.RECEIVED: RejectionCode.NOT_ASSIGNED}
+_NOT_ACCEPTED = {
+    **_NOT_ASSIGNED,
+    S.ASSIGNED: RejectionCode.NOT_ACCEPTED,
+    S.TRANSFERRED: RejectionCode.NOT_ACCEPTED,
+}
+
+
+def decide(state: ComplaintState, command: Command) -> list[Event]:
+    """The events that ``command`` causes, or exactly ``[CommandRejected]`` with the reason."""
+    try:
+        _check_role(command)
+        _check_exists(state, command)
+        return _decide(state, command)
+    except Rejection as rejection:
+        return [
+            CommandRejected(
+                command=command.name(),
+                reason_code=rejection.code.value,
+                reason=rejection.reason,
+                reason_zh=rejection.reason_zh,
+            )
+        ]
+
+
+def _context(state: ComplaintState, command: Command, **extra: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {"verb": command.verb, "verb_zh": command.verb_zh}
+    if state.status is not None:
+        context["status"] = label(state.status, "en").lower()
+        context["status_zh"] = label(state.status, "zh-CN")
+    context["department"] = label(state.department, "en") if state.department else "none yet"
+    context["department_zh"] = label(state.department, "zh-CN") if state.department else "尚未指定"
+    context.update(extra)
+    return context
+
+
+def _fail(code: RejectionCode, state: ComplaintState, command: Command, **extra: Any) -> Rejection:
+    return reject(code, **_context(state, command, **extra))
+
+
+def _check_role(command: Command) -> None:
+    role = command.actor.role
+    allowed = PERMITTED.get(type(command))
+    if allowed is None:
+        raise TypeError(f"{type(command).__name__} is not a complaint command")
+    if role not in allowed:
+        raise reject(
+            RejectionCode.NOT_PERMITTED,
+            verb=command.verb,
+            verb_zh=command.verb_zh,
+            role=label(role, "en").lower(),
+            role_zh=label(role, "zh-CN"),
+        )
+
+
+def _check_exists(state: ComplaintState, command: Command) -> None:
+    if isinstance(command, ReceiveComplaint):
+        if state.exists:
+            raise _fail(RejectionCode.ALREADY_RECEIVED, state, command, complaint_no=state.complaint_no)
+        return
+    if not state.exists:
+        raise _fail(RejectionCode.UNKNOWN_COMPLAINT, state, command)
+    if state.is_final and not (isinstance(command, ReopenComplaint) and state.status is S.CLOSED):
+        raise _fail(RejectionCode.ALREADY_CLOSED, state, command)
+
+
+def _require(
+    state: ComplaintState,
+    command: Command,
+    allowed: Collection[Status],
+    otherwise: dict[Status, RejectionCode] | None = None,
+) -> None:
+    """The status must be one of ``allowed``; else the code ``otherwise`` gives, or wrong_state."""
+    assert state.status is not None
+    if state.status in allowed:
+        return
+    code = (otherwise or {}).get(state.status, RejectionCode.WRONG_STATE)
+    raise _fail(code, state, command)
+
+
+def _require_owner(state: ComplaintState, command: Command) -> None:
+    actor = command.actor
+    if actor.role is not Role.AGENT or type(command) not in OWNER_ONLY:
+        return
+    if state.department is None:
+        return  # nobody owns it yet: the front line makes the initial assessment
+    if actor.department is None or actor.department != state.department:
+        raise _fail(RejectionCode.NOT_OWNER, state, command)
+
+
+def _owner(state: ComplaintState) -> str:
+    assert state.department is not None, "an assigned complaint has a department"
+    return state.department
+
+
+def _decide(state: ComplaintState, command: Command) -> list[Event]:
+    match command:
+        case ReceiveComplaint():
+            return [
+                ComplaintReceived(
+                    complaint_no=command.complaint_no,
+                    channel=command.channel,
+                    complainant_kind=command.complainant_kind,
+                    complainant=command.complainant,
+                    anonymous=command.anonymous,
+                    category=command.category,
+                    grade=command.grade,
+                    subject=command.subject,
+                    content=command.content,
+                    product_refs=list(command.product_refs),
+                    order_refs=list(command.order_refs),
+                    received_at=command.received_at or command.at,
+                    submission_id=command.submission_id,
+                )
+            ]
+
+        case AcknowledgeComplaint():
+            if state.acknowledged:
+                raise _fail(RejectionCode.ALREADY_ACKNOWLEDGED, state, command)
+            return [ComplaintAcknowledged(via=command.via, message_key=command.message_key)]
+
+        case AssignComplaint():
+            _require(state, command, {S.RECEIVED})
+            return [ComplaintAssigned(department=command.department, rule=command.rule, note=command.note)]
+
+        case AcceptComplaint():
+            _require(state, command, {S.ASSIGNED, S.TRANSFERRED, S.REOPENED}, _NOT_ASSIGNED)
+            _require_owner(state, command)
+            return [ComplaintAccepted(department=_owner(state), agent=command.agent or command.actor.id)]
+
+        case RecordProgress():
+            _require(state, command, {S.ACCEPTED, S.IN_PROGRESS, S.REOPENED}, _NOT_ACCEPTED)
+            _require_owner(state, command)
+            return [ProgressRecorded(department=_owner(state), note=command.note)]
+
+        case ResolveComplaint():
+            _require(state, command, {S.ACCEPTED, S.IN_PROGRESS, S.REOPENED}, _NOT_ACCEPTED)
+            _require_owner(state, command)
+            return [
+                ComplaintResolved(
+                    department=_owner(state), resolution=command.resolution, root_cause=command.root_cause
+                )
+            ]
+
+        case TransferComplaint():
+            _require(
+                state,
+                command,
+                {S.ASSIGNED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED, S.TRANSFERRED},
+                _NOT_ASSIGNED,
+            )
+            _require_owner(state, command)
+            if command.to_department == state.department:
+                raise _fail(RejectionCode.SAME_DEPARTMENT, state, command)
+            return [
+                ComplaintTransferred(
+                    from_department=_owner(state), to_department=command.to_department, reason=command.reason
+                )
+            ]
+
+        case EscalateComplaint():
+            _require_owner(state, command)
+            level = command.level if command.level is not None else state.escalation_level + 1
+            if level <= state.escalation_level:
+                raise _fail(
+                    RejectionCode.ALREADY_ESCALATED,
+                    state,
+                    command,
+                    current=state.escalation_level,
+                    level=level,
+                )
+            return [
+                ComplaintEscalated(
+                    level=level, to_role=command.to_role, reason=command.reason, stage=command.stage
+                )
+            ]
+
+        case ScheduleRevisit():
+            _require(state, command, {S.RESOLVED})
+            return [RevisitScheduled(due_at=command.due_at)]
+
+        case GiveFeedback():
+            _require(
+                state,
+                command,
+                {S.RESOLVED, S.REVISIT_PENDING},
+                dict.fromkeys(Status, RejectionCode.FEEDBACK_ON_OPEN_COMPLAINT),
+            )
+            if not 1 <= command.score <= 5:
+                raise _fail(RejectionCode.INVALID_SCORE, state, command, score=command.score)
+            feedback = FeedbackReceived(
+                satisfied=command.satisfied,
+                score=command.score,
+                comment=command.comment,
+                acknowledged=command.acknowledged and not command.satisfied,
+            )
+            if command.satisfied:
+                return [feedback, ComplaintClosed(reason=CloseReason.SATISFIED)]
+            if command.acknowledged:
+                return [feedback, ComplaintClosed(reason=CloseReason.ACKNOWLEDGED)]
+            return [
+                feedback,
+                ComplaintReopened(
+                    department=_owner(state),
+                    reason=command.comment or f"Complainant not satisfied (score {command.score})",
+                    reopen_count=state.reopen_count + 1,
+                    trigger=ReopenTrigger.FEEDBACK,
+                ),
+            ]
+
+        case ReopenComplaint():
+            _require(state, command, {S.CLOSED})
+            return [
+                ComplaintReopened(
+                    department=command.department or _owner(state),
+                    reason=command.reason,
+                    reopen_count=state.reopen_count + 1,
+                    trigger=ReopenTrigger.SUPERVISOR,
+                )
+            ]
+
+        case WithdrawComplaint():
+            return [ComplaintWithdrawn(reason=command.reason)]
+
+        case CloseAsNotAComplaint():
+            _require(state, command, {S.RECEIVED, S.ASSIGNED, S.ACCEPTED})
+            _require_owner(state, command)
+            return [ComplaintClosedAsNotAComplaint(reason=command.reason)]
+
+        case RaiseSlaWarning():
+            warning = SlaWarningRaised(
+                stage=command.stage, deadline=command.deadline, fraction=command.fraction
+            )
+            if warning in state.sla_warnings:
+                raise _fail(
+                    RejectionCode.ALREADY_RECORDED, state, command, what="SLA warning", what_zh="时限预警"
+                )
+            return [warning]
+
+        case RecordSlaBreach():
+            breach = SlaBreached(stage=command.stage, deadline=command.deadline, department=state.department)
+            if any(b.stage == breach.stage and b.deadline == breach.deadline for b in state.sla_breaches):
+                raise _fail(
+                    RejectionCode.ALREADY_RECORDED, state, command, what="SLA breach", what_zh="超时记录"
+                )
+            return [breach]
+
+    raise TypeError(f"{type(command).__name__} is not a complaint command")

@@ -1,0 +1,114 @@
+"""Why a command is refused: stable reason codes with English and Chinese explanations.
+
+A refusal is not an exception to callers: ``decide`` turns a :class:`Rejection` into a
+``CommandRejected`` event. Exceptions that do escape this package are programming or data
+errors (:class:`UnexpectedEvent`, :class:`StreamOutOfOrder`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class RejectionCode(StrEnum):
+    """Stable reason codes of ``CommandRejected.reason_code``; clients may branch on them."""
+
+    UNKNOWN_COMPLAINT = "unknown_complaint"
+    ALREADY_RECEIVED = "already_received"
+    NOT_PERMITTED = "not_permitted"
+    NOT_OWNER = "not_owner"
+    NOT_ASSIGNED = "not_assigned"
+    NOT_ACCEPTED = "not_accepted"
+    WRONG_STATE = "wrong_state"
+    ALREADY_CLOSED = "already_closed"
+    FEEDBACK_ON_OPEN_COMPLAINT = "feedback_on_open_complaint"
+    SAME_DEPARTMENT = "same_department"
+    INVALID_SCORE = "invalid_score"
+    ALREADY_ACKNOWLEDGED = "already_acknowledged"
+    ALREADY_ESCALATED = "already_escalated"
+    ALREADY_RECORDED = "already_recorded"
+
+
+_MESSAGES: dict[RejectionCode, tuple[str, str]] = {
+    RejectionCode.UNKNOWN_COMPLAINT: (
+        "No complaint has been received under this number; cannot {verb} it.",
+        "该编号下没有已受理的投诉，无法{verb_zh}。",
+    ),
+    RejectionCode.ALREADY_RECEIVED: (
+        "Complaint {complaint_no} has already been received.",
+        "投诉 {complaint_no} 已受理，不能重复受理。",
+    ),
+    RejectionCode.NOT_PERMITTED: (
+        "The role {role} may not {verb} a complaint.",
+        "「{role_zh}」角色无权{verb_zh}投诉。",
+    ),
+    RejectionCode.NOT_OWNER: (
+        "Only the responsible department ({department}) may {verb} this complaint.",
+        "只有责任部门（{department_zh}）可以{verb_zh}该投诉。",
+    ),
+    RejectionCode.NOT_ASSIGNED: (
+        "Cannot {verb} a complaint before it is assigned to a department.",
+        "投诉尚未派单到责任部门，不能{verb_zh}。",
+    ),
+    RejectionCode.NOT_ACCEPTED: (
+        "Cannot {verb} a complaint before the responsible department has accepted it.",
+        "责任部门尚未签收该投诉，不能{verb_zh}。",
+    ),
+    RejectionCode.WRONG_STATE: (
+        "Cannot {verb} a complaint whose status is {status}.",
+        "投诉当前状态为「{status_zh}」，不能{verb_zh}。",
+    ),
+    RejectionCode.ALREADY_CLOSED: (
+        "The complaint's status is {status}, which is final; cannot {verb} it.",
+        "投诉状态为「{status_zh}」（已终结），不能再{verb_zh}。",
+    ),
+    RejectionCode.FEEDBACK_ON_OPEN_COMPLAINT: (
+        "Feedback is taken only after the complaint is resolved; its status is {status}.",
+        "投诉尚未答复（当前状态「{status_zh}」），不能评价。",
+    ),
+    RejectionCode.SAME_DEPARTMENT: (
+        "The complaint already belongs to {department}; transfer it to another department.",
+        "投诉已由{department_zh}负责，只能转派给其他部门。",
+    ),
+    RejectionCode.INVALID_SCORE: (
+        "A satisfaction score must be from 1 to 5, not {score}.",
+        "满意度评分须为 1 至 5 分，收到的是 {score}。",
+    ),
+    RejectionCode.ALREADY_ACKNOWLEDGED: (
+        "The complainant has already been told the complaint was received.",
+        "已向投诉人确认收到，不能重复确认。",
+    ),
+    RejectionCode.ALREADY_ESCALATED: (
+        "The complaint is already escalated to level {current}; level {level} is not higher.",
+        "投诉已升级至第 {current} 级，第 {level} 级并不更高。",
+    ),
+    RejectionCode.ALREADY_RECORDED: (
+        "This {what} has already been recorded.",
+        "该{what_zh}已记录，不再重复记录。",
+    ),
+}
+
+
+class Rejection(Exception):
+    """A refused command, with its reason in English and Chinese."""
+
+    def __init__(self, code: RejectionCode, reason: str, reason_zh: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason
+        self.reason_zh = reason_zh
+
+
+def reject(code: RejectionCode, **context: Any) -> Rejection:
+    """The rejection for ``code``, its messages filled in from ``context``."""
+    en, zh = _MESSAGES[code]
+    return Rejection(code, en.format(**context), zh.format(**context))
+
+
+class UnexpectedEvent(TypeError):
+    """An event that does not belong to a complaint stream was folded."""
+
+
+class StreamOutOfOrder(ValueError):
+    """Stored events were folded out of order or with a gap in their stream versions."""

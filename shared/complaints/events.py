@@ -1,0 +1,290 @@
+"""Events of a complaint's stream (one stream per complaint, keyed by the complaint number).
+
+Every event is named in the past tense and registered in :data:`COMPLAINT_EVENTS`. Field
+descriptions are the documentation channels and departments read, so every field has one.
+A rejected command is an event too (:class:`CommandRejected`): it is appended to the stream
+and changes nothing but the stream's version.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.complaints.values import (
+    Category,
+    Channel,
+    CloseReason,
+    ComplainantKind,
+    Grade,
+    ReopenTrigger,
+    SlaStage,
+    UtcDatetime,
+)
+from shared.events.envelope import Event
+from shared.events.registry import EventRegistry
+
+COMPLAINT_EVENTS = EventRegistry()
+"""Every event type of the complaint stream."""
+
+
+class Complainant(BaseModel):
+    """Who complains, when not anonymous. Personal data: shown only to those handling the case."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="Name or nickname the complainant gave.", min_length=1)
+    phone: str | None = Field(None, description="Contact phone number.")
+    email: str | None = Field(None, description="Contact email address.")
+    customer_id: str | None = Field(None, description="Customer number, for customers and partners.")
+    employee_id: str | None = Field(None, description="Employee number, for employees.")
+    department: str | None = Field(None, description="The employee's own department code, for employees.")
+
+
+def check_anonymity(anonymous: bool, complainant: Complainant | None) -> None:
+    """Anonymous complaints carry no identity; complaints by name carry one."""
+    if anonymous and complainant is not None:
+        raise ValueError("an anonymous complaint must not carry the complainant's details")
+    if not anonymous and complainant is None:
+        raise ValueError("a complaint by name needs the complainant's details")
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintReceived(Event):
+    """A complaint was received and recorded (受理); the first event of every complaint."""
+
+    event_type: ClassVar[str] = "ComplaintReceived"
+
+    complaint_no: str = Field(description="The complaint's unique number; also its stream id.", min_length=1)
+    channel: Channel = Field(description="The channel the complaint came in through.")
+    complainant_kind: ComplainantKind = Field(
+        description="Whether a customer/partner or an employee complains."
+    )
+    complainant: Complainant | None = Field(
+        None, description="The complainant's identity and contact; null when anonymous."
+    )
+    anonymous: bool = Field(
+        False, description="True when the complainant chose to stay anonymous; no identity is kept."
+    )
+    category: Category = Field(description="What the complaint is about.")
+    grade: Grade = Field(Grade.GENERAL, description="Severity grade: general, complex or urgent.")
+    subject: str = Field(description="Short subject line.", min_length=1)
+    content: str = Field(description="What the complainant said, in full.", min_length=1)
+    product_refs: list[str] = Field(
+        default_factory=list, description="Product or service codes the complaint is about."
+    )
+    order_refs: list[str] = Field(default_factory=list, description="Order numbers the complaint is about.")
+    received_at: UtcDatetime = Field(description="When the complaint was received (UTC).")
+    submission_id: str | None = Field(
+        None, description="The channel's idempotency key for the submission, if it sent one."
+    )
+
+    @model_validator(mode="after")
+    def _anonymity(self) -> Self:
+        check_anonymity(self.anonymous, self.complainant)
+        return self
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintAcknowledged(Event):
+    """The complainant was told the complaint was received (确认收到)."""
+
+    event_type: ClassVar[str] = "ComplaintAcknowledged"
+
+    via: str = Field(
+        description="The notifier that sent the acknowledgement, e.g. sms or email.", min_length=1
+    )
+    message_key: str = Field(description="Key of the message template sent.", min_length=1)
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintAssigned(Event):
+    """The complaint was dispatched to its responsible department (派单)."""
+
+    event_type: ClassVar[str] = "ComplaintAssigned"
+
+    department: str = Field(description="Code of the department now responsible.", min_length=1)
+    rule: str = Field(description="The routing rule that chose the department, or 'manual'.", min_length=1)
+    note: str | None = Field(None, description="Instructions for the department.")
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintAccepted(Event):
+    """The responsible department signed for the complaint (签收)."""
+
+    event_type: ClassVar[str] = "ComplaintAccepted"
+
+    department: str = Field(description="Code of the department that accepted it.", min_length=1)
+    agent: str = Field(description="Id of the person who will handle it.", min_length=1)
+
+
+@COMPLAINT_EVENTS.register
+class ProgressRecorded(Event):
+    """The department recorded progress in handling the complaint."""
+
+    event_type: ClassVar[str] = "ProgressRecorded"
+
+    department: str = Field(description="Code of the department handling it.", min_length=1)
+    note: str = Field(description="What was done or found.", min_length=1)
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintResolved(Event):
+    """The department replied with the result and its reasons (答复)."""
+
+    event_type: ClassVar[str] = "ComplaintResolved"
+
+    department: str = Field(description="Code of the department that resolved it.", min_length=1)
+    resolution: str = Field(description="The result and the reasons given to the complainant.", min_length=1)
+    root_cause: str | None = Field(None, description="The root cause found, if any.")
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintTransferred(Event):
+    """The complaint moved to another department, which must now accept it (转派)."""
+
+    event_type: ClassVar[str] = "ComplaintTransferred"
+
+    from_department: str = Field(description="Code of the department that gave it up.", min_length=1)
+    to_department: str = Field(description="Code of the department now responsible.", min_length=1)
+    reason: str = Field(description="Why it was transferred.", min_length=1)
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintEscalated(Event):
+    """The complaint was escalated (升级); the department keeps working on it."""
+
+    event_type: ClassVar[str] = "ComplaintEscalated"
+
+    level: int = Field(description="Escalation level reached, 1 and up.", ge=1)
+    to_role: str = Field(description="Who it was escalated to, e.g. supervisor or director.", min_length=1)
+    reason: str = Field(description="Why it was escalated.", min_length=1)
+    stage: SlaStage | None = Field(None, description="The time limit that caused it, when an SLA did.")
+
+
+@COMPLAINT_EVENTS.register
+class RevisitScheduled(Event):
+    """A revisit (回访) of the complainant was scheduled after the resolution."""
+
+    event_type: ClassVar[str] = "RevisitScheduled"
+
+    due_at: UtcDatetime = Field(description="When the revisit is due (UTC).")
+
+
+@COMPLAINT_EVENTS.register
+class FeedbackReceived(Event):
+    """The complainant said whether they are satisfied with the resolution."""
+
+    event_type: ClassVar[str] = "FeedbackReceived"
+
+    satisfied: bool = Field(description="True when the complainant is satisfied.")
+    score: int = Field(description="Satisfaction score, 1 (worst) to 5 (best).", ge=1, le=5)
+    comment: str | None = Field(None, description="What the complainant added, if anything.")
+    acknowledged: bool = Field(
+        False,
+        description="True when a complainant who is not satisfied still explicitly accepts the solution.",
+    )
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintClosed(Event):
+    """The complaint was closed and archived (结案归档)."""
+
+    event_type: ClassVar[str] = "ComplaintClosed"
+
+    reason: CloseReason = Field(
+        description="satisfied, or acknowledged: the complainant accepted the solution, not satisfied."
+    )
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintReopened(Event):
+    """The complaint went back to a department to be handled again; it stays flagged as reopened."""
+
+    event_type: ClassVar[str] = "ComplaintReopened"
+
+    department: str = Field(description="Code of the department that must handle it again.", min_length=1)
+    reason: str = Field(description="Why it was reopened.", min_length=1)
+    reopen_count: int = Field(
+        description="How many times this complaint has been reopened, this one included.", ge=1
+    )
+    trigger: ReopenTrigger = Field(
+        description="feedback: the complainant was not satisfied; supervisor: a supervisor reopened it."
+    )
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintWithdrawn(Event):
+    """The complainant withdrew the complaint (撤诉)."""
+
+    event_type: ClassVar[str] = "ComplaintWithdrawn"
+
+    reason: str = Field(description="Why it was withdrawn.", min_length=1)
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintClosedAsNotAComplaint(Event):
+    """Not a complaint (无效投诉): acknowledged with thanks and closed; it still counts in statistics."""
+
+    event_type: ClassVar[str] = "ComplaintClosedAsNotAComplaint"
+
+    reason: str = Field(description="Why it is not a complaint.", min_length=1)
+
+
+@COMPLAINT_EVENTS.register
+class SlaWarningRaised(Event):
+    """A time limit is about to run out. Raised by the SLA service; the status does not change."""
+
+    event_type: ClassVar[str] = "SlaWarningRaised"
+
+    stage: SlaStage = Field(description="Which time limit.")
+    deadline: UtcDatetime = Field(description="When the time limit runs out (UTC).")
+    fraction: float = Field(description="Share of the allowed time already used, e.g. 0.8.", gt=0, le=1)
+
+
+@COMPLAINT_EVENTS.register
+class SlaBreached(Event):
+    """A time limit ran out. Recorded by the SLA service; the status does not change."""
+
+    event_type: ClassVar[str] = "SlaBreached"
+
+    stage: SlaStage = Field(description="Which time limit.")
+    deadline: UtcDatetime = Field(description="When the time limit ran out (UTC).")
+    department: str | None = Field(
+        description="Code of the department responsible at the breach; null before assignment."
+    )
+
+
+@COMPLAINT_EVENTS.register
+class CommandRejected(Event):
+    """A command was refused and nothing changed. Kept on the stream as the audit trail."""
+
+    event_type: ClassVar[str] = "CommandRejected"
+
+    command: str = Field(description="Name of the refused command, e.g. ResolveComplaint.", min_length=1)
+    reason_code: str = Field(description="Stable machine-readable reason, e.g. not_assigned.", min_length=1)
+    reason: str = Field(description="Why it was refused, in English.", min_length=1)
+    reason_zh: str = Field(description="Why it was refused, in Simplified Chinese.", min_length=1)
+
+
+ComplaintEvent = (
+    ComplaintReceived
+    | ComplaintAcknowledged
+    | ComplaintAssigned
+    | ComplaintAccepted
+    | ProgressRecorded
+    | ComplaintResolved
+    | ComplaintTransferred
+    | ComplaintEscalated
+    | RevisitScheduled
+    | FeedbackReceived
+    | ComplaintClosed
+    | ComplaintReopened
+    | ComplaintWithdrawn
+    | ComplaintClosedAsNotAComplaint
+    | SlaWarningRaised
+    | SlaBreached
+    | CommandRejected
+)
+"""Any event of the complaint stream."""

@@ -1,0 +1,231 @@
+"""The state of one complaint, folded from its event stream.
+
+``evolve(state, event, at)`` applies one event; ``fold(events)`` applies many from the
+initial state. Both are pure and total: events are facts already decided, so evolve never
+refuses one (that is ``decide``'s job). Every event, a ``CommandRejected`` included, adds one
+to ``version``, so ``version`` is always the number of events folded, which is the stream
+version a writer passes as the expected version.
+
+Decisions recorded here:
+
+* **Escalated is a flag, not a status.** A department must keep working an escalated
+  complaint, so escalation only raises ``escalation_level`` (0 = not escalated) and shows as
+  :attr:`Flag.ESCALATED`; the status stays where the work is.
+* **Reopened is a status *and* a flag.** A reopened complaint is back with its department
+  (status ``reopened``, which may be accepted, worked or resolved again) and stays flagged
+  (``flagged_reopened``) for the rest of its life, so reports can count repeat handling.
+* **Transferred is a status.** Like ``assigned``, the new department has not accepted yet.
+* **One owner at a time.** ``department`` is the single responsible department: None until
+  the first assignment, and never None again (transfer and reopen replace it).
+* **Final statuses** are closed, withdrawn and closed_not_complaint. Only a closed complaint
+  can be reopened (by a supervisor).
+* Time never comes from a clock: ``evolve`` takes the event's instant as an argument (from the
+  envelope's ``occurred_at``, or the command's ``at`` right after ``decide``). When it is not
+  given, the timestamps it would set (resolved_at, closed_at) are left as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from shared.complaints.errors import StreamOutOfOrder, UnexpectedEvent
+from shared.complaints.events import (
+    COMPLAINT_EVENTS,
+    CommandRejected,
+    ComplaintAccepted,
+    ComplaintAcknowledged,
+    ComplaintAssigned,
+    ComplaintClosed,
+    ComplaintClosedAsNotAComplaint,
+    ComplaintEscalated,
+    ComplaintReceived,
+    ComplaintReopened,
+    ComplaintResolved,
+    ComplaintTransferred,
+    ComplaintWithdrawn,
+    FeedbackReceived,
+    ProgressRecorded,
+    RevisitScheduled,
+    SlaBreached,
+    SlaWarningRaised,
+)
+from shared.complaints.values import (
+    FINAL_STATUSES,
+    Category,
+    Channel,
+    CloseReason,
+    ComplainantKind,
+    Flag,
+    Grade,
+    Status,
+)
+from shared.events.envelope import Event, RecordedEvent
+from shared.events.registry import EventRegistry
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintState:
+    """What is known about one complaint after folding its events."""
+
+    complaint_no: str | None = None
+    version: int = 0
+    status: Status | None = None
+    """None until the complaint is received (a new stream)."""
+    department: str | None = None
+    """The single responsible department; None before the first assignment."""
+    agent: str | None = None
+    """Who in the department accepted it; None until accepted, and after a transfer."""
+    channel: Channel | None = None
+    category: Category | None = None
+    grade: Grade | None = None
+    complainant_kind: ComplainantKind | None = None
+    anonymous: bool = False
+    acknowledged: bool = False
+    escalation_level: int = 0
+    escalated_to: str | None = None
+    reopen_count: int = 0
+    flagged_reopened: bool = False
+    received_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    close_reason: CloseReason | None = None
+    revisit_due_at: datetime | None = None
+    feedback: FeedbackReceived | None = None
+    """The last feedback given."""
+    sla_warnings: tuple[SlaWarningRaised, ...] = ()
+    sla_breaches: tuple[SlaBreached, ...] = ()
+
+    @classmethod
+    def initial(cls) -> ComplaintState:
+        """The state of a stream with no events."""
+        return cls()
+
+    @property
+    def exists(self) -> bool:
+        """True once the complaint has been received."""
+        return self.status is not None
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not None and self.status not in FINAL_STATUSES
+
+    @property
+    def escalated(self) -> bool:
+        return self.escalation_level > 0
+
+    @property
+    def flags(self) -> tuple[Flag, ...]:
+        """Marks to show beside the status."""
+        flags: list[Flag] = []
+        if self.escalated:
+            flags.append(Flag.ESCALATED)
+        if self.flagged_reopened:
+            flags.append(Flag.REOPENED)
+        return tuple(flags)
+
+
+def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> ComplaintState:
+    """The state after ``event``, which happened at ``at`` (the envelope's occurred_at)."""
+    s = replace(state, version=state.version + 1)
+    match event:
+        case ComplaintReceived():
+            return replace(
+                s,
+                complaint_no=event.complaint_no,
+                status=Status.RECEIVED,
+                channel=event.channel,
+                category=event.category,
+                grade=event.grade,
+                complainant_kind=event.complainant_kind,
+                anonymous=event.anonymous,
+                received_at=event.received_at,
+            )
+        case ComplaintAcknowledged():
+            return replace(s, acknowledged=True)
+        case ComplaintAssigned():
+            return replace(s, status=Status.ASSIGNED, department=event.department, agent=None)
+        case ComplaintAccepted():
+            return replace(s, status=Status.ACCEPTED, department=event.department, agent=event.agent)
+        case ProgressRecorded():
+            return replace(s, status=Status.IN_PROGRESS)
+        case ComplaintResolved():
+            return replace(s, status=Status.RESOLVED, resolved_at=at or s.resolved_at)
+        case ComplaintTransferred():
+            return replace(s, status=Status.TRANSFERRED, department=event.to_department, agent=None)
+        case ComplaintEscalated():
+            return replace(s, escalation_level=event.level, escalated_to=event.to_role)
+        case RevisitScheduled():
+            return replace(s, status=Status.REVISIT_PENDING, revisit_due_at=event.due_at)
+        case FeedbackReceived():
+            return replace(s, feedback=event)
+        case ComplaintClosed():
+            return replace(s, status=Status.CLOSED, close_reason=event.reason, closed_at=at or s.closed_at)
+        case ComplaintReopened():
+            return replace(
+                s,
+                status=Status.REOPENED,
+                department=event.department,
+                agent=s.agent if event.department == s.department else None,
+                reopen_count=event.reopen_count,
+                flagged_reopened=True,
+                resolved_at=None,
+                closed_at=None,
+                close_reason=None,
+                revisit_due_at=None,
+            )
+        case ComplaintWithdrawn():
+            return replace(s, status=Status.WITHDRAWN, closed_at=at or s.closed_at)
+        case ComplaintClosedAsNotAComplaint():
+            return replace(s, status=Status.CLOSED_NOT_COMPLAINT, closed_at=at or s.closed_at)
+        case SlaWarningRaised():
+            return replace(s, sla_warnings=(*s.sla_warnings, event))
+        case SlaBreached():
+            return replace(s, sla_breaches=(*s.sla_breaches, event))
+        case CommandRejected():
+            return s
+    raise UnexpectedEvent(f"{type(event).__name__} is not an event of a complaint stream")
+
+
+TimedEvent = tuple[Event, datetime]
+"""An event payload with the instant it happened."""
+
+
+def fold(events: Iterable[Event | TimedEvent], state: ComplaintState | None = None) -> ComplaintState:
+    """Apply events in order to ``state`` (default: the initial state).
+
+    Each item is a payload, or a ``(payload, occurred_at)`` pair when timestamps matter.
+    """
+    current = state if state is not None else ComplaintState.initial()
+    for item in events:
+        if isinstance(item, tuple):
+            payload, at = item
+            current = evolve(current, payload, at)
+        else:
+            current = evolve(current, item)
+    return current
+
+
+def fold_recorded(
+    records: Iterable[RecordedEvent],
+    state: ComplaintState | None = None,
+    registry: EventRegistry = COMPLAINT_EVENTS,
+) -> ComplaintState:
+    """Fold stored events, decoding (and upcasting) each payload.
+
+    Raises StreamOutOfOrder unless each record's stream_version is one more than the state's.
+    """
+    current = state if state is not None else ComplaintState.initial()
+    for record in records:
+        if record.stream_version != current.version + 1:
+            raise StreamOutOfOrder(
+                f"stream {record.stream_id}: expected version {current.version + 1}, "
+                f"got {record.stream_version} ({record.type})"
+            )
+        current = evolve(current, registry.decode(record), record.occurred_at)
+    return current

@@ -1,0 +1,231 @@
+"""Value types of the complaint domain, with their Chinese and English labels.
+
+Every enum value is a stable code (it is stored in events and on Kafka); what users see comes
+from :func:`label`. Departments are plain string codes, because each organisation configures
+its own; the usual ones have labels in :data:`DEPARTMENTS`, and an unknown code labels as itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator
+
+from shared.clock import ensure_utc
+from shared.events.envelope import Role
+
+Lang = Literal["zh-CN", "en"]
+"""The languages labels are kept in."""
+
+UtcDatetime = Annotated[datetime, AfterValidator(ensure_utc)]
+"""A timezone-aware instant, normalised to UTC; a naive datetime is rejected."""
+
+
+class Channel(StrEnum):
+    """Where the complaint came in (受理渠道)."""
+
+    HOTLINE = "hotline"
+    ONLINE = "online"
+    WEB_FORM = "web_form"
+    APP = "app"
+    EMAIL = "email"
+    LETTER = "letter"
+    ON_SITE = "on_site"
+    SUGGESTION_BOX = "suggestion_box"
+    AFTER_SALES_REVISIT = "after_sales_revisit"
+    STORE = "store"
+    EMPLOYEE_PLATFORM = "employee_platform"
+    FACE_TO_FACE = "face_to_face"
+    EMPLOYEE_MAILBOX = "employee_mailbox"
+
+
+class ComplainantKind(StrEnum):
+    """Who complains: an outside customer or partner, or an employee."""
+
+    CUSTOMER = "customer"
+    EMPLOYEE = "employee"
+
+
+class Category(StrEnum):
+    """What the complaint is about (分类)."""
+
+    PRODUCT_QUALITY = "product_quality"
+    SERVICE_ATTITUDE = "service_attitude"
+    AFTER_SALES = "after_sales"
+    DELIVERY = "delivery"
+    BILLING = "billing"
+    PAY_BENEFITS = "pay_benefits"
+    PERFORMANCE_REVIEW = "performance_review"
+    WORK_ENVIRONMENT = "work_environment"
+    FACILITIES = "facilities"
+    OTHER = "other"
+
+
+class Grade(StrEnum):
+    """Severity grade (分级); urgent means personal safety or major company interests."""
+
+    GENERAL = "general"
+    COMPLEX = "complex"
+    URGENT = "urgent"
+
+
+class Status(StrEnum):
+    """Where a complaint is in its life cycle. Escalation and the reopen flag are not statuses."""
+
+    RECEIVED = "received"
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    REVISIT_PENDING = "revisit_pending"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    TRANSFERRED = "transferred"
+    WITHDRAWN = "withdrawn"
+    CLOSED_NOT_COMPLAINT = "closed_not_complaint"
+
+
+class SlaStage(StrEnum):
+    """The time limit an SLA warning, breach or escalation is about."""
+
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+
+class CloseReason(StrEnum):
+    """Why a complaint was closed (结案原因)."""
+
+    SATISFIED = "satisfied"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class ReopenTrigger(StrEnum):
+    """What reopened a complaint."""
+
+    FEEDBACK = "feedback"
+    SUPERVISOR = "supervisor"
+
+
+class Flag(StrEnum):
+    """Marks shown beside the status; they never block work on the complaint."""
+
+    ESCALATED = "escalated"
+    REOPENED = "reopened"
+
+
+FINAL_STATUSES: frozenset[Status] = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.CLOSED_NOT_COMPLAINT})
+"""Nothing happens to a complaint in one of these, except a permitted reopen of a closed one."""
+
+OPEN_STATUSES: frozenset[Status] = frozenset(Status) - FINAL_STATUSES
+"""Every status a complaint is still being worked in."""
+
+
+def _l(zh: str, en: str) -> dict[Lang, str]:
+    return {"zh-CN": zh, "en": en}
+
+
+LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
+    Channel: {
+        Channel.HOTLINE: _l("客服热线", "Hotline"),
+        Channel.ONLINE: _l("在线客服", "Online service"),
+        Channel.WEB_FORM: _l("网站表单", "Web form"),
+        Channel.APP: _l("手机应用", "App"),
+        Channel.EMAIL: _l("电子邮件", "Email"),
+        Channel.LETTER: _l("书面信函", "Letter"),
+        Channel.ON_SITE: _l("现场反馈", "On site"),
+        Channel.SUGGESTION_BOX: _l("意见箱", "Suggestion box"),
+        Channel.AFTER_SALES_REVISIT: _l("售后回访", "After-sales revisit"),
+        Channel.STORE: _l("线下门店", "Store"),
+        Channel.EMPLOYEE_PLATFORM: _l("内部沟通平台", "Employee platform"),
+        Channel.FACE_TO_FACE: _l("面对面沟通", "Face to face"),
+        Channel.EMPLOYEE_MAILBOX: _l("员工信箱", "Employee mailbox"),
+    },
+    ComplainantKind: {
+        ComplainantKind.CUSTOMER: _l("客户", "Customer"),
+        ComplainantKind.EMPLOYEE: _l("员工", "Employee"),
+    },
+    Category: {
+        Category.PRODUCT_QUALITY: _l("产品质量", "Product quality"),
+        Category.SERVICE_ATTITUDE: _l("服务态度", "Service attitude"),
+        Category.AFTER_SALES: _l("售后服务", "After-sales"),
+        Category.DELIVERY: _l("配送物流", "Delivery"),
+        Category.BILLING: _l("账单费用", "Billing"),
+        Category.PAY_BENEFITS: _l("薪酬福利", "Pay and benefits"),
+        Category.PERFORMANCE_REVIEW: _l("绩效考核", "Performance review"),
+        Category.WORK_ENVIRONMENT: _l("工作环境", "Work environment"),
+        Category.FACILITIES: _l("设施设备", "Facilities"),
+        Category.OTHER: _l("其他", "Other"),
+    },
+    Grade: {
+        Grade.GENERAL: _l("一般", "General"),
+        Grade.COMPLEX: _l("复杂", "Complex"),
+        Grade.URGENT: _l("紧急", "Urgent"),
+    },
+    Status: {
+        Status.RECEIVED: _l("已受理", "Received"),
+        Status.ASSIGNED: _l("已派单", "Assigned"),
+        Status.ACCEPTED: _l("已签收", "Accepted"),
+        Status.IN_PROGRESS: _l("处理中", "In progress"),
+        Status.RESOLVED: _l("已答复", "Resolved"),
+        Status.REVISIT_PENDING: _l("待回访", "Revisit pending"),
+        Status.CLOSED: _l("已结案", "Closed"),
+        Status.REOPENED: _l("重新处理", "Reopened"),
+        Status.TRANSFERRED: _l("已转派", "Transferred"),
+        Status.WITHDRAWN: _l("已撤回", "Withdrawn"),
+        Status.CLOSED_NOT_COMPLAINT: _l("非投诉已致谢结案", "Closed as not a complaint"),
+    },
+    SlaStage: {
+        SlaStage.FIRST_RESPONSE: _l("首次响应", "First response"),
+        SlaStage.RESOLUTION: _l("处理完成", "Resolution"),
+    },
+    CloseReason: {
+        CloseReason.SATISFIED: _l("投诉人满意", "Complainant satisfied"),
+        CloseReason.ACKNOWLEDGED: _l("投诉人认可处理方案", "Complainant acknowledged the solution"),
+    },
+    ReopenTrigger: {
+        ReopenTrigger.FEEDBACK: _l("投诉人不满意", "Complainant dissatisfied"),
+        ReopenTrigger.SUPERVISOR: _l("主管重新打开", "Reopened by a supervisor"),
+    },
+    Flag: {
+        Flag.ESCALATED: _l("已升级", "Escalated"),
+        Flag.REOPENED: _l("重新打开", "Reopened"),
+    },
+    Role: {
+        Role.CHANNEL: _l("受理渠道", "Channel"),
+        Role.AGENT: _l("坐席", "Agent"),
+        Role.SUPERVISOR: _l("主管", "Supervisor"),
+        Role.OPERATOR: _l("运维人员", "Operator"),
+        Role.AUDITOR: _l("审计员", "Auditor"),
+        Role.ADMIN: _l("管理员", "Administrator"),
+        Role.SERVICE: _l("系统服务", "Service"),
+        Role.COMPLAINANT: _l("投诉人", "Complainant"),
+    },
+}
+"""Labels of every enum value, by enum type, so equal codes of different enums never collide."""
+
+DEPARTMENTS: dict[str, dict[Lang, str]] = {
+    "customer_service": _l("客服部", "Customer Service"),
+    "quality": _l("质量部", "Quality"),
+    "after_sales": _l("售后服务部", "After-Sales Service"),
+    "logistics": _l("物流部", "Logistics"),
+    "finance": _l("财务部", "Finance"),
+    "hr": _l("人力资源部", "Human Resources"),
+    "administration": _l("行政部", "Administration"),
+}
+"""Labels of the usual department codes; organisations may use other codes."""
+
+
+def label(value: StrEnum | str, lang: Lang = "zh-CN") -> str:
+    """The user-facing label of an enum value, or of a department code (plain string).
+
+    A department code without a label is shown as the code itself.
+    """
+    if isinstance(value, StrEnum):
+        try:
+            return LABELS[type(value)][value][lang]
+        except KeyError:
+            raise KeyError(f"no {lang} label for {type(value).__name__}.{value.name}") from None
+    labels = DEPARTMENTS.get(value)
+    return labels[lang] if labels is not None else value

@@ -1,0 +1,314 @@
+"""Builders for events, commands, actors and states, so tests read as the domain speaks.
+
+Defaults describe one ordinary complaint: a customer's product-quality complaint from the
+hotline, owned by the quality department. Override only what a test is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.complaints import (
+    AcceptComplaint,
+    AcknowledgeComplaint,
+    AssignComplaint,
+    Category,
+    Channel,
+    CloseAsNotAComplaint,
+    Command,
+    CommandRejected,
+    Complainant,
+    ComplainantKind,
+    ComplaintReceived,
+    ComplaintState,
+    EscalateComplaint,
+    GiveFeedback,
+    RaiseSlaWarning,
+    ReceiveComplaint,
+    RecordProgress,
+    RecordSlaBreach,
+    ReopenComplaint,
+    ResolveComplaint,
+    ScheduleRevisit,
+    SlaStage,
+    Status,
+    TransferComplaint,
+    WithdrawComplaint,
+    decide,
+    fold,
+)
+from shared.events import Actor, Event, Role
+
+T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
+"""Monday 5 January 2026, 09:00 in Shanghai: the tests' "now"."""
+
+COMPLAINT_NO = "TS-20260105-0001"
+DEPT = "quality"
+"""The department that owns the complaint in the builders' story."""
+OTHER_DEPT = "after_sales"
+
+
+def at(minutes: float = 0, *, hours: float = 0, days: float = 0) -> datetime:
+    """An instant relative to T0."""
+    return T0 + timedelta(minutes=minutes, hours=hours, days=days)
+
+
+# --- actors -------------------------------------------------------------------------------
+
+
+def agent(department: str | None = DEPT, id: str = "agent-1") -> Actor:
+    return Actor(role=Role.AGENT, id=id, department=department)
+
+
+def supervisor(id: str = "supervisor-1") -> Actor:
+    return Actor(role=Role.SUPERVISOR, id=id)
+
+
+def admin(id: str = "admin-1") -> Actor:
+    return Actor(role=Role.ADMIN, id=id)
+
+
+def channel(id: str = "hotline") -> Actor:
+    return Actor(role=Role.CHANNEL, id=id)
+
+
+def complainant(id: str = "complainant-1") -> Actor:
+    return Actor(role=Role.COMPLAINANT, id=id)
+
+
+def service(name: str = "routing") -> Actor:
+    return Actor.service(name)
+
+
+def auditor(id: str = "auditor-1") -> Actor:
+    return Actor(role=Role.AUDITOR, id=id)
+
+
+def operator(id: str = "operator-1") -> Actor:
+    return Actor(role=Role.OPERATOR, id=id)
+
+
+def an_actor(role: Role, department: str | None = None) -> Actor:
+    """Any actor in ``role`` (agents get ``department``)."""
+    return Actor(role=role, id=f"{role.value}-1", department=department)
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+def a_complainant(**fields: Any) -> Complainant:
+    return Complainant(**{"name": "王女士", "phone": "13800000000", **fields})
+
+
+def received(**fields: Any) -> ComplaintReceived:
+    """A ComplaintReceived event."""
+    anonymous = fields.get("anonymous", False)
+    defaults: dict[str, Any] = {
+        "complaint_no": COMPLAINT_NO,
+        "channel": Channel.HOTLINE,
+        "complainant_kind": ComplainantKind.CUSTOMER,
+        "complainant": None if anonymous else a_complainant(),
+        "category": Category.PRODUCT_QUALITY,
+        "subject": "洗衣机漏水",
+        "content": "新买的洗衣机第一次使用就漏水。",
+        "product_refs": ["WM-100"],
+        "order_refs": ["SO-42"],
+        "received_at": T0,
+    }
+    return ComplaintReceived(**{**defaults, **fields})
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+def receive(*, by: Actor | None = None, when: datetime | None = None, **fields: Any) -> ReceiveComplaint:
+    anonymous = fields.get("anonymous", False)
+    defaults: dict[str, Any] = {
+        "complaint_no": COMPLAINT_NO,
+        "channel": Channel.HOTLINE,
+        "complainant_kind": ComplainantKind.CUSTOMER,
+        "complainant": None if anonymous else a_complainant(),
+        "category": Category.PRODUCT_QUALITY,
+        "subject": "洗衣机漏水",
+        "content": "新买的洗衣机第一次使用就漏水。",
+    }
+    return ReceiveComplaint(actor=by or channel(), at=when or T0, **{**defaults, **fields})
+
+
+def acknowledge(*, by: Actor | None = None, when: datetime | None = None) -> AcknowledgeComplaint:
+    return AcknowledgeComplaint(actor=by or service("intake"), at=when or T0, via="sms", message_key="ack")
+
+
+def assign(
+    department: str = DEPT, *, by: Actor | None = None, when: datetime | None = None, rule: str = "category"
+) -> AssignComplaint:
+    return AssignComplaint(actor=by or service("routing"), at=when or T0, department=department, rule=rule)
+
+
+def accept(
+    *, by: Actor | None = None, when: datetime | None = None, agent_id: str | None = None
+) -> AcceptComplaint:
+    return AcceptComplaint(actor=by or agent(), at=when or T0, agent=agent_id)
+
+
+def progress(
+    note: str = "已联系客户上门检测", *, by: Actor | None = None, when: datetime | None = None
+) -> RecordProgress:
+    return RecordProgress(actor=by or agent(), at=when or T0, note=note)
+
+
+def resolve(*, by: Actor | None = None, when: datetime | None = None) -> ResolveComplaint:
+    return ResolveComplaint(
+        actor=by or agent(), at=when or T0, resolution="更换进水管并补偿", root_cause="进水管接头松动"
+    )
+
+
+def transfer(
+    to: str = OTHER_DEPT, *, by: Actor | None = None, when: datetime | None = None, reason: str = "属售后范围"
+) -> TransferComplaint:
+    return TransferComplaint(actor=by or agent(), at=when or T0, to_department=to, reason=reason)
+
+
+def escalate(
+    *,
+    by: Actor | None = None,
+    when: datetime | None = None,
+    level: int | None = None,
+    stage: SlaStage | None = None,
+) -> EscalateComplaint:
+    return EscalateComplaint(
+        actor=by or service("sla"), at=when or T0, level=level, reason="超过处理时限", stage=stage
+    )
+
+
+def schedule_revisit(
+    *, by: Actor | None = None, when: datetime | None = None, due: datetime | None = None
+) -> ScheduleRevisit:
+    return ScheduleRevisit(actor=by or service("feedback"), at=when or T0, due_at=due or at(days=3))
+
+
+def feedback(
+    satisfied: bool = True,
+    score: int | None = None,
+    *,
+    by: Actor | None = None,
+    when: datetime | None = None,
+    comment: str | None = None,
+    acknowledged: bool = False,
+) -> GiveFeedback:
+    return GiveFeedback(
+        actor=by or complainant(),
+        at=when or T0,
+        satisfied=satisfied,
+        score=score if score is not None else (5 if satisfied else 2),
+        comment=comment,
+        acknowledged=acknowledged,
+    )
+
+
+def reopen(
+    *, by: Actor | None = None, when: datetime | None = None, department: str | None = None
+) -> ReopenComplaint:
+    return ReopenComplaint(
+        actor=by or supervisor(), at=when or T0, reason="复查发现问题未解决", department=department
+    )
+
+
+def withdraw(*, by: Actor | None = None, when: datetime | None = None) -> WithdrawComplaint:
+    return WithdrawComplaint(actor=by or complainant(), at=when or T0, reason="问题已自行解决")
+
+
+def not_a_complaint(*, by: Actor | None = None, when: datetime | None = None) -> CloseAsNotAComplaint:
+    return CloseAsNotAComplaint(actor=by or supervisor(), at=when or T0, reason="咨询类来电，非投诉")
+
+
+def sla_warning(
+    stage: SlaStage = SlaStage.RESOLUTION,
+    *,
+    by: Actor | None = None,
+    when: datetime | None = None,
+    deadline: datetime | None = None,
+    fraction: float = 0.8,
+) -> RaiseSlaWarning:
+    return RaiseSlaWarning(
+        actor=by or service("sla"),
+        at=when or T0,
+        stage=stage,
+        deadline=deadline or at(days=3),
+        fraction=fraction,
+    )
+
+
+def sla_breach(
+    stage: SlaStage = SlaStage.RESOLUTION,
+    *,
+    by: Actor | None = None,
+    when: datetime | None = None,
+    deadline: datetime | None = None,
+) -> RecordSlaBreach:
+    return RecordSlaBreach(
+        actor=by or service("sla"), at=when or T0, stage=stage, deadline=deadline or at(days=3)
+    )
+
+
+# --- running commands ---------------------------------------------------------------------
+
+
+def apply(state: ComplaintState, command: Command) -> tuple[ComplaintState, list[Event]]:
+    """Decide, then fold the decided events (timed with the command's ``at``)."""
+    events = decide(state, command)
+    return fold(((event, command.at) for event in events), state), events
+
+
+def run(state: ComplaintState, *commands: Command) -> ComplaintState:
+    """Apply commands in order; each must succeed."""
+    for command in commands:
+        state, events = apply(state, command)
+        rejected = [e for e in events if isinstance(e, CommandRejected)]
+        assert not rejected, f"{command.name()} was rejected: {rejected[0].reason}"
+    return state
+
+
+def rejection(events: list[Event]) -> CommandRejected:
+    """The one CommandRejected that a refused command yields."""
+    assert len(events) == 1 and isinstance(events[0], CommandRejected), f"not a rejection: {events}"
+    return events[0]
+
+
+def path_to(status: Status, department: str = DEPT) -> list[Command]:
+    """The commands that take a new complaint to ``status``, owned by ``department``."""
+    owner = agent(department)
+    to_accepted: list[Command] = [receive(), assign(department), accept(by=owner)]
+    to_resolved: list[Command] = [*to_accepted, progress(by=owner), resolve(by=owner)]
+    paths: dict[Status, Callable[[], list[Command]]] = {
+        Status.RECEIVED: lambda: [receive()],
+        Status.ASSIGNED: lambda: [receive(), assign(department)],
+        Status.ACCEPTED: lambda: to_accepted,
+        Status.IN_PROGRESS: lambda: [*to_accepted, progress(by=owner)],
+        Status.RESOLVED: lambda: to_resolved,
+        Status.REVISIT_PENDING: lambda: [*to_resolved, schedule_revisit()],
+        Status.CLOSED: lambda: [*to_resolved, feedback(satisfied=True)],
+        Status.REOPENED: lambda: [*to_resolved, feedback(satisfied=False)],
+        Status.TRANSFERRED: lambda: [
+            receive(),
+            assign(OTHER_DEPT if department != OTHER_DEPT else DEPT),
+            transfer(to=department, by=supervisor()),
+        ],
+        Status.WITHDRAWN: lambda: [receive(), withdraw()],
+        Status.CLOSED_NOT_COMPLAINT: lambda: [receive(), not_a_complaint()],
+    }
+    return paths[status]()
+
+
+def a_complaint_in(status: Status, department: str = DEPT) -> ComplaintState:
+    """A complaint brought to ``status`` by ordinary commands, owned by ``department`` once assigned."""
+    state = run(ComplaintState.initial(), *path_to(status, department))
+    assert state.status is status
+    return state
+
+
+def a_new_complaint() -> ComplaintState:
+    """A stream with no events yet."""
+    return ComplaintState.initial()
