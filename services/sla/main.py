@@ -1,35 +1,54 @@
-"""Composition root of the sla service."""
+"""Composition root of the sla service: clocks from complaint events, a fire loop, a read API."""
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI
 
+from services.sla.api import deadlines_router
+from services.sla.config import SlaConfig
+from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
+from services.sla.firing import DeadlineFirer, fire_loop
+from services.sla.handlers import SUBSCRIBED, ClockKeeper
+from services.sla.policy import load_policy
 from shared.clock import Clock, SystemClock
-from shared.events import RecordedEvent
-from shared.messaging.consumer import HandlerContext, subscribe_events
+from shared.complaints.topics import complaint_routes
+from shared.messaging.consumer import subscribe_events
 from shared.service.app import create_service_app
+from shared.service.auth import TokenRegistry
 from shared.service.runtime import Runtime
 from shared.settings import Settings
 
-log = logging.getLogger(__name__)
 
+def create_app(
+    settings: Settings,
+    clock: Clock | None = None,
+    tokens: TokenRegistry | None = None,
+    *,
+    config: SlaConfig | None = None,
+    fire_in_background: bool = True,
+) -> FastAPI:
+    """The sla service. ``fire_in_background=False`` leaves firing to explicit
+    ``app.state.firer.fire_due(now)`` calls (tests drive time with a FakeClock)."""
+    config = config or SlaConfig()
+    policy = load_policy(config.policy_file)  # a bad policy stops the service here, naming the key
+    clock = clock or SystemClock()
+    runtime = Runtime("sla", settings, clock, extra_routes=complaint_routes)
 
-async def observe(event: RecordedEvent, ctx: HandlerContext) -> None:
-    log.info(
-        "event seen",
-        extra={"event_id": str(event.event_id), "event_type": event.type, "stream_id": event.stream_id},
-    )
-
-
-def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
-    runtime = Runtime("sla", settings, clock or SystemClock())
+    keeper = ClockKeeper(DeadlinePlanner(policy, WallClockCalculator()))
     subscribe_events(
         runtime.broker,
         runtime.consumer(),
         settings.topic_events,
-        observe,
-        description="Every complaint event.",
+        keeper.handle,
+        types=SUBSCRIBED,
+        description="Starts, stops and moves the SLA clocks (first response, resolution).",
     )
-    return create_service_app(runtime)
+    firer = DeadlineFirer(runtime.engine, policy, clock, batch_size=config.batch_size)
+    if fire_in_background:
+        runtime.background(fire_loop(firer, config.tick_seconds))
+
+    app = create_service_app(runtime, tokens=tokens)
+    app.include_router(deadlines_router(runtime))
+    app.state.firer = firer
+    app.state.policy = policy
+    return app

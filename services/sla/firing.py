@@ -1,0 +1,268 @@
+"""Firing due timers: SlaWarningRaised at the warning instant, SlaBreached + ComplaintEscalated
+when a limit runs out. None lost, none fired twice, across restarts and instances.
+
+``fire_due(now)`` works in batches, one transaction each: it locks up to ``batch_size`` due rows
+(``FOR UPDATE SKIP LOCKED``, so another instance takes other rows), appends to each complaint
+stream through the recipe, and marks the row in the same transaction. A crash before the commit
+fires nothing and the rows stay due; after it, the rows are marked and are never selected again.
+
+Each row runs in a savepoint: a row that fails (a lost race on its stream, say) is rolled back
+alone and retried on the next tick, while the rest of the batch commits. A transaction-scoped
+advisory lock per complaint keeps two instances from firing two clocks of one complaint at once.
+
+Before firing, the stream itself is checked: when an event the consumer has not applied yet
+already stopped the clock (accepted, resolved, closed ...), the row is stopped instead. An event
+committed between that check and the append is caught afterwards (the append did not follow the
+checked version) and the row is retried on the next tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.sla import repository
+from services.sla.clocks import StopReason, stopped_after
+from services.sla.policy import SlaPolicy
+from services.sla.repository import Deadline
+from shared.clock import Clock, FakeClock
+from shared.complaints import (
+    EscalateComplaint,
+    RaiseSlaWarning,
+    RecordSlaBreach,
+    RejectionCode,
+    SlaStage,
+    label,
+)
+from shared.complaints.handling import Outcome, execute
+from shared.events import Actor
+from shared.eventstore import ConcurrencyError, PostgresEventStore
+
+log = logging.getLogger(__name__)
+
+SLA_ACTOR = Actor.service("sla")
+FIRING_LOCK_CLASS = 7_310_004
+FIRING_LOCK = text("SELECT pg_try_advisory_xact_lock(:cls, hashtext(:no))").bindparams(cls=FIRING_LOCK_CLASS)
+
+
+Done = tuple[str, ...]
+"""The FireReport counters one row adds to: ("warned",), ("breached", "escalated"), ("stopped",)."""
+
+
+class StreamMovedOn(Exception):
+    """An event was appended between the check and the append: decide again next tick."""
+
+
+@dataclass
+class FireReport:
+    """What one ``fire_due`` call did."""
+
+    warned: int = 0
+    breached: int = 0
+    escalated: int = 0
+    stopped: int = 0
+    deferred: int = 0
+    failed: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.warned + self.breached + self.stopped
+
+    def add(self, done: Done) -> None:
+        for counter in done:
+            setattr(self, counter, getattr(self, counter) + 1)
+
+
+def breach_reason(stage: SlaStage, deadline: datetime) -> str:
+    """Why the SLA service escalates, for people, in Chinese and English."""
+    due = deadline.strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"{label(stage, 'zh-CN')}时限已超时（截止 {due}）/ "
+        f"{label(stage, 'en')} time limit breached (due {due})"
+    )
+
+
+class DeadlineFirer:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        policy: SlaPolicy,
+        clock: Clock,
+        *,
+        batch_size: int = 100,
+        actor: Actor = SLA_ACTOR,
+    ) -> None:
+        self.engine = engine
+        self.store = PostgresEventStore(engine)
+        self.policy = policy
+        self.clock = clock
+        self.batch_size = batch_size
+        self.actor = actor
+
+    async def fire_due(self, now: datetime | None = None) -> FireReport:
+        """Fire every timer due at ``now`` (default: the clock's now), batch by batch."""
+        instant = now if now is not None else self.clock.now()
+        report = FireReport()
+        while True:
+            handled, deferred = report.handled, report.deferred
+            async with self.engine.begin() as conn:
+                due = await repository.claim_due(conn, instant, self.batch_size)
+                for deadline in due:
+                    await self._fire_one(conn, deadline, instant, report)
+            more = len(due) == self.batch_size or report.deferred > deferred
+            # Stop when a batch made no progress (every row deferred or failing), so rows that
+            # cannot fire now wait for the next tick instead of spinning this call.
+            if not more or report.handled == handled:
+                return report
+
+    async def _fire_one(
+        self, conn: AsyncConnection, deadline: Deadline, now: datetime, report: FireReport
+    ) -> None:
+        try:
+            async with conn.begin_nested():
+                if not await self._lock_complaint(conn, deadline.complaint_no):
+                    raise StreamMovedOn(deadline.complaint_no)
+                done = await self._fire(conn, deadline, now)
+            report.add(done)  # counted once the row's savepoint is released
+        except (StreamMovedOn, ConcurrencyError):
+            report.deferred += 1
+            log.info("complaint busy or changed while firing; retrying", extra=_context(deadline))
+        except Exception:
+            report.failed += 1
+            log.exception("could not fire an SLA timer; retrying next tick", extra=_context(deadline))
+
+    @staticmethod
+    async def _lock_complaint(conn: AsyncConnection, complaint_no: str) -> bool:
+        """One firer per complaint at a time (until its batch commits): another instance firing
+        a different clock of the same complaint would only wait on, or race for, its stream."""
+        locked = await conn.execute(FIRING_LOCK, {"no": complaint_no})
+        return bool(locked.scalar_one())
+
+    async def _fire(self, conn: AsyncConnection, deadline: Deadline, now: datetime) -> Done:
+        store = self.store.bound(conn)
+        records = await store.read_stream(deadline.complaint_no)
+        if not records:
+            await repository.mark_stopped(conn, deadline, now, StopReason.COMPLAINT_MISSING)
+            log.warning("SLA timer for a complaint not in the store; stopped", extra=_context(deadline))
+            return ("stopped",)
+        stopped = stopped_after(records, deadline.stage, deadline.started_version)
+        if stopped is not None:
+            await repository.mark_stopped(
+                conn, deadline, stopped.at, stopped.reason, event_id=stopped.event_id
+            )
+            return ("stopped",)
+        checked_version = records[-1].stream_version
+        if now >= deadline.due_at:
+            return await self._breach(conn, store, deadline, now, checked_version)
+        return await self._warn(conn, store, deadline, now, checked_version)
+
+    async def _warn(
+        self,
+        conn: AsyncConnection,
+        store: PostgresEventStore,
+        deadline: Deadline,
+        now: datetime,
+        checked_version: int,
+    ) -> Done:
+        command = RaiseSlaWarning(
+            actor=self.actor,
+            at=now,
+            stage=deadline.stage,
+            deadline=deadline.due_at,
+            fraction=deadline.warn_fraction,
+        )
+        outcome = await self._execute(store, deadline, command, now, checked_version)
+        rejection = outcome.rejection
+        if rejection is None or rejection.reason_code == RejectionCode.ALREADY_RECORDED:
+            await repository.mark_warned(conn, deadline, now)
+            return ("warned",)
+        return await self._refused(conn, deadline, now, rejection.reason_code)
+
+    async def _breach(
+        self,
+        conn: AsyncConnection,
+        store: PostgresEventStore,
+        deadline: Deadline,
+        now: datetime,
+        checked_version: int,
+    ) -> Done:
+        command = RecordSlaBreach(actor=self.actor, at=now, stage=deadline.stage, deadline=deadline.due_at)
+        outcome = await self._execute(store, deadline, command, now, checked_version)
+        rejection = outcome.rejection
+        if rejection is not None:
+            if rejection.reason_code != RejectionCode.ALREADY_RECORDED:
+                return await self._refused(conn, deadline, now, rejection.reason_code)
+            await repository.mark_breached(conn, deadline, now, None, None)
+            return ("breached",)
+        level = outcome.state.escalation_level + 1
+        escalate = EscalateComplaint(
+            actor=self.actor,
+            at=now,
+            level=level,
+            to_role=self.policy.escalation_role(level),
+            reason=breach_reason(deadline.stage, deadline.due_at),
+            stage=deadline.stage,
+        )
+        escalated = await execute(store, deadline.complaint_no, escalate, clock=FakeClock(now), attempts=1)
+        if escalated.rejection is not None:
+            log.warning(
+                "the escalation after an SLA breach was refused",
+                extra={**_context(deadline), "reason_code": escalated.rejection.reason_code},
+            )
+            await repository.mark_breached(conn, deadline, now, None, None)
+            return ("breached",)
+        await repository.mark_breached(conn, deadline, now, escalate.level, escalate.to_role)
+        return ("breached", "escalated")
+
+    async def _execute(
+        self,
+        store: PostgresEventStore,
+        deadline: Deadline,
+        command: RaiseSlaWarning | RecordSlaBreach,
+        now: datetime,
+        checked_version: int,
+    ) -> Outcome:
+        # The events occur at the firing instant, which is also the command's time.
+        outcome = await execute(store, deadline.complaint_no, command, clock=FakeClock(now), attempts=1)
+        if outcome.recorded[0].stream_version != checked_version + 1:
+            raise StreamMovedOn(deadline.complaint_no)
+        return outcome
+
+    async def _refused(self, conn: AsyncConnection, deadline: Deadline, now: datetime, code: str) -> Done:
+        """The complaint refused the SLA command (e.g. it is closed): the timer stops."""
+        await repository.mark_stopped(conn, deadline, now, StopReason.REJECTED, detail=code)
+        log.info("SLA command refused; timer stopped", extra={**_context(deadline), "reason_code": code})
+        return ("stopped",)
+
+
+def _context(deadline: Deadline) -> dict[str, Any]:
+    return {
+        "complaint_no": deadline.complaint_no,
+        "stage": deadline.stage.value,
+        "generation": deadline.generation,
+    }
+
+
+def fire_loop(firer: DeadlineFirer, tick_seconds: float) -> Callable[[], Coroutine[Any, Any, None]]:
+    """The background task: ``fire_due`` every tick until the service stops."""
+
+    async def sla_fire_loop() -> None:
+        while True:
+            try:
+                report = await firer.fire_due()
+                if report.handled or report.failed:
+                    log.info("sla timers fired", extra=vars(report))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the SLA fire loop failed; trying again next tick")
+            await asyncio.sleep(tick_seconds)
+
+    return sla_fire_loop

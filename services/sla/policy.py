@@ -1,0 +1,162 @@
+"""The SLA policy as data: time limits per grade, the warning fraction, the escalation chain.
+
+The packaged ``policy.yaml`` is the default; ``TOUSU_SLA_POLICY_FILE`` replaces it. The file is
+validated when the service starts, and a bad one stops it with an error naming the bad key
+(``grades.urgent.resolution: ...``). Durations are ISO-8601 strings (``PT12H``, ``P3D``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from shared.complaints import Grade, SlaStage
+
+_DURATION = re.compile(
+    r"P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?"
+)
+
+
+def parse_duration(value: object) -> timedelta:
+    """An ISO-8601 duration such as PT4H, P3D or P1DT12H (no years or months), longer than zero."""
+    if isinstance(value, timedelta):
+        duration = value
+    else:
+        if not isinstance(value, str):
+            raise ValueError(f"expected an ISO-8601 duration such as PT12H or P3D, got {value!r}")
+        match = _DURATION.fullmatch(value.strip().upper())
+        if match is None or value.strip().upper() in ("P", "PT"):
+            raise ValueError(
+                f"{value!r} is not an ISO-8601 duration of weeks, days, hours, minutes or seconds "
+                "(e.g. PT12H, P3D, P1DT12H)"
+            )
+        parts = {name: int(number) for name, number in match.groupdict().items() if number is not None}
+        duration = timedelta(**parts)
+    if duration <= timedelta(0):
+        raise ValueError("a time limit must be longer than zero")
+    return duration
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+"""A positive ISO-8601 duration (PT12H, P3D)."""
+
+WarnFraction = Annotated[float, Field(gt=0, lt=1)]
+
+
+class GradeLimits(BaseModel):
+    """The time limits of one grade."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    first_response: Duration = Field(
+        description="From assignment (or transfer, or reopen) until the department accepts, e.g. PT12H."
+    )
+    resolution: Duration = Field(
+        description="From receipt (or reopen) until resolved, closed or withdrawn, e.g. PT72H."
+    )
+    warn_fraction: WarnFraction | None = Field(
+        None, description="Overrides the policy's warn_fraction for this grade."
+    )
+
+    def limit(self, stage: SlaStage) -> timedelta:
+        return self.first_response if stage is SlaStage.FIRST_RESPONSE else self.resolution
+
+
+class GradesPolicy(BaseModel):
+    """Time limits for each grade; every grade must be given."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    general: GradeLimits = Field(description="Limits of general (一般) complaints.")
+    complex: GradeLimits = Field(description="Limits of complex (复杂) complaints.")
+    urgent: GradeLimits = Field(description="Limits of urgent (紧急) complaints.")
+
+
+class SlaPolicy(BaseModel):
+    """The whole SLA policy file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    warn_fraction: WarnFraction = Field(
+        0.8, description="Share of the allowed time after which a warning is raised."
+    )
+    grades: GradesPolicy = Field(description="Time limits per grade.")
+    escalation_chain: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=lambda: ["supervisor", "operations_manager", "general_manager"],
+        min_length=1,
+        description="Who a breach escalates to: level 1 is the first entry; higher levels stay at the last.",
+    )
+
+    def limits(self, grade: Grade) -> GradeLimits:
+        limits: GradeLimits = getattr(self.grades, grade.value)
+        return limits
+
+    def limit(self, grade: Grade, stage: SlaStage) -> timedelta:
+        return self.limits(grade).limit(stage)
+
+    def warn_fraction_for(self, grade: Grade) -> float:
+        override = self.limits(grade).warn_fraction
+        return override if override is not None else self.warn_fraction
+
+    def escalation_role(self, level: int) -> str:
+        """Who escalation ``level`` (1 and up) goes to."""
+        if level < 1:
+            raise ValueError(f"escalation levels start at 1, not {level}")
+        return self.escalation_chain[min(level, len(self.escalation_chain)) - 1]
+
+
+class PolicyError(ValueError):
+    """The policy file is missing, is not YAML, or does not validate; the message names the key."""
+
+
+DEFAULT_POLICY_NAME = "policy.yaml"
+
+
+def default_policy_text() -> str:
+    return (files("services.sla") / DEFAULT_POLICY_NAME).read_text(encoding="utf-8")
+
+
+def parse_policy(text: str, source: str = "SLA policy") -> SlaPolicy:
+    try:
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise PolicyError(f"{source} is not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise PolicyError(f"{source} must be a mapping with the keys warn_fraction, grades, escalation_chain")
+    try:
+        return SlaPolicy.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc']) or '(top level)'}: {_message(e)}"
+            for e in error.errors(include_url=False)
+        )
+        raise PolicyError(f"{source} is invalid: {problems}") from None
+
+
+def _message(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] == "missing":
+        return "missing"
+    message: str = error["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def load_policy(path: Path | None = None) -> SlaPolicy:
+    """The policy in ``path``, or the packaged default; raises PolicyError when it is unusable."""
+    if path is None:
+        return parse_policy(default_policy_text(), "the packaged SLA policy")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PolicyError(
+            f"SLA policy file {path} cannot be read (TOUSU_SLA_POLICY_FILE): {error.strerror}"
+        ) from None
+    return parse_policy(text, f"SLA policy file {path}")

@@ -1,0 +1,296 @@
+"""The ``sla_deadlines`` table: plain SQL, always on the caller's connection (its transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.sla.clocks import StopReason
+from services.sla.deadlines import Schedule
+from shared.complaints import Grade, SlaStage
+
+
+class DeadlineState(StrEnum):
+    """Where a clock is: exactly one of these."""
+
+    OPEN = "open"
+    """Running, no warning yet."""
+    WARNED = "warned"
+    """Running, warned, not yet run out."""
+    BREACHED = "breached"
+    """Running and run out: overdue now."""
+    STOPPED = "stopped"
+    """No longer running (met, or stopped late: see breached_at)."""
+
+
+STATE_CONDITIONS: dict[DeadlineState, str] = {
+    DeadlineState.OPEN: "stopped_at IS NULL AND breached_at IS NULL AND warned_at IS NULL",
+    DeadlineState.WARNED: "stopped_at IS NULL AND breached_at IS NULL AND warned_at IS NOT NULL",
+    DeadlineState.BREACHED: "stopped_at IS NULL AND breached_at IS NOT NULL",
+    DeadlineState.STOPPED: "stopped_at IS NOT NULL",
+}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    complaint_no: str
+    stage: SlaStage
+    generation: int
+    grade: Grade
+    department: str | None
+    started_at: datetime
+    warn_fraction: float
+    warn_at: datetime
+    due_at: datetime
+    warned_at: datetime | None
+    breached_at: datetime | None
+    escalation_level: int | None
+    escalated_to: str | None
+    stopped_at: datetime | None
+    stop_reason: StopReason | None
+    stop_detail: str | None
+    started_by: UUID
+    started_version: int
+    stopped_by: UUID | None
+
+    @property
+    def key(self) -> dict[str, Any]:
+        return {"no": self.complaint_no, "stage": self.stage.value, "generation": self.generation}
+
+    @property
+    def state(self) -> DeadlineState:
+        if self.stopped_at is not None:
+            return DeadlineState.STOPPED
+        if self.breached_at is not None:
+            return DeadlineState.BREACHED
+        if self.warned_at is not None:
+            return DeadlineState.WARNED
+        return DeadlineState.OPEN
+
+
+COLUMNS = (
+    "complaint_no, stage, generation, grade, department, started_at, warn_fraction, warn_at, due_at, "
+    "warned_at, breached_at, escalation_level, escalated_to, stopped_at, stop_reason, stop_detail, "
+    "started_by, started_version, stopped_by"
+)
+
+
+def _row(row: Any) -> Deadline:
+    return Deadline(
+        complaint_no=row.complaint_no,
+        stage=SlaStage(row.stage),
+        generation=row.generation,
+        grade=Grade(row.grade),
+        department=row.department,
+        started_at=row.started_at,
+        warn_fraction=row.warn_fraction,
+        warn_at=row.warn_at,
+        due_at=row.due_at,
+        warned_at=row.warned_at,
+        breached_at=row.breached_at,
+        escalation_level=row.escalation_level,
+        escalated_to=row.escalated_to,
+        stopped_at=row.stopped_at,
+        stop_reason=StopReason(row.stop_reason) if row.stop_reason else None,
+        stop_detail=row.stop_detail,
+        started_by=row.started_by,
+        started_version=row.started_version,
+        stopped_by=row.stopped_by,
+    )
+
+
+# --- the consumer's writes ------------------------------------------------------------------
+
+START = text(
+    "INSERT INTO sla_deadlines (complaint_no, stage, generation, grade, department, started_at, "
+    "warn_fraction, warn_at, due_at, started_by, started_version) "
+    "SELECT :no, :stage, coalesce(max(generation), 0) + 1, :grade, :department, :started_at, "
+    ":warn_fraction, :warn_at, :due_at, :started_by, :started_version "
+    "FROM sla_deadlines WHERE complaint_no = :no AND stage = :stage "
+    "ON CONFLICT DO NOTHING RETURNING generation"
+)
+# Only clocks started by an earlier event of the stream: a stale event never stops a newer clock.
+STOP = text(
+    "UPDATE sla_deadlines SET stopped_at = :at, stop_reason = :reason, stopped_by = :event "
+    "WHERE complaint_no = :no AND stage = :stage AND stopped_at IS NULL AND started_version < :version"
+)
+REASSIGN = text(
+    "UPDATE sla_deadlines SET department = :department "
+    "WHERE complaint_no = :no AND stage = 'resolution' AND stopped_at IS NULL AND started_version < :version"
+)
+
+
+async def start(
+    conn: AsyncConnection,
+    complaint_no: str,
+    schedule: Schedule,
+    department: str | None,
+    started_by: UUID,
+    started_version: int,
+) -> int | None:
+    """Insert a running clock; its generation, or None when this event already started one."""
+    generation = (
+        await conn.execute(
+            START,
+            {
+                "no": complaint_no,
+                "stage": schedule.stage.value,
+                "grade": schedule.grade.value,
+                "department": department,
+                "started_at": schedule.started_at,
+                "warn_fraction": schedule.warn_fraction,
+                "warn_at": schedule.warn_at,
+                "due_at": schedule.due_at,
+                "started_by": started_by,
+                "started_version": started_version,
+            },
+        )
+    ).scalar_one_or_none()
+    return generation
+
+
+async def stop(
+    conn: AsyncConnection,
+    complaint_no: str,
+    stage: SlaStage,
+    at: datetime,
+    reason: StopReason,
+    event_id: UUID,
+    version: int,
+) -> int:
+    """Stop the running clock of ``stage``, if one started before stream version ``version``."""
+    result = await conn.execute(
+        STOP,
+        {
+            "no": complaint_no,
+            "stage": stage.value,
+            "at": at,
+            "reason": reason.value,
+            "event": event_id,
+            "version": version,
+        },
+    )
+    return result.rowcount
+
+
+async def reassign(conn: AsyncConnection, complaint_no: str, department: str, version: int) -> None:
+    await conn.execute(REASSIGN, {"no": complaint_no, "department": department, "version": version})
+
+
+# --- the fire loop ----------------------------------------------------------------------------
+
+CLAIM_DUE = text(
+    f"SELECT {COLUMNS} FROM sla_deadlines "
+    "WHERE stopped_at IS NULL AND breached_at IS NULL AND next_fire_at <= :now "
+    "ORDER BY next_fire_at LIMIT :limit FOR UPDATE SKIP LOCKED"
+)
+KEY = "complaint_no = :no AND stage = :stage AND generation = :generation"
+MARK_WARNED = text(f"UPDATE sla_deadlines SET warned_at = :at WHERE {KEY}")
+MARK_BREACHED = text(
+    f"UPDATE sla_deadlines SET breached_at = :at, escalation_level = :level, escalated_to = :to_role "
+    f"WHERE {KEY}"
+)
+MARK_STOPPED = text(
+    "UPDATE sla_deadlines SET stopped_at = :at, stop_reason = :reason, stop_detail = :detail, "
+    f"stopped_by = :event WHERE {KEY} AND stopped_at IS NULL"
+)
+
+
+async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[Deadline]:
+    """Lock up to ``limit`` timers with a warning or breach due at ``now``; rows another
+    transaction holds are skipped, so two instances never fire the same timer."""
+    result = await conn.execute(CLAIM_DUE, {"now": now, "limit": limit})
+    return [_row(row) for row in result]
+
+
+async def mark_warned(conn: AsyncConnection, deadline: Deadline, at: datetime) -> None:
+    await conn.execute(MARK_WARNED, {**deadline.key, "at": at})
+
+
+async def mark_breached(
+    conn: AsyncConnection, deadline: Deadline, at: datetime, level: int | None, to_role: str | None
+) -> None:
+    await conn.execute(MARK_BREACHED, {**deadline.key, "at": at, "level": level, "to_role": to_role})
+
+
+async def mark_stopped(
+    conn: AsyncConnection,
+    deadline: Deadline,
+    at: datetime,
+    reason: StopReason,
+    *,
+    detail: str | None = None,
+    event_id: UUID | None = None,
+) -> None:
+    await conn.execute(
+        MARK_STOPPED, {**deadline.key, "at": at, "reason": reason.value, "detail": detail, "event": event_id}
+    )
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineFilter:
+    complaint_no: str | None = None
+    state: DeadlineState | None = None
+    stage: SlaStage | None = None
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ended, in the listing order (due_at, complaint_no, stage, generation)."""
+
+    due_at: datetime
+    complaint_no: str
+    stage: str
+    generation: int
+
+
+async def find(
+    conn: AsyncConnection, where: DeadlineFilter, limit: int, after: Cursor | None = None
+) -> list[Deadline]:
+    """One page of deadlines by due date; never more than ``limit`` rows."""
+    conditions: list[str] = []
+    params: dict[str, Any] = {"limit": limit}
+    if where.complaint_no is not None:
+        conditions.append("complaint_no = :no")
+        params["no"] = where.complaint_no
+    if where.state is not None:
+        conditions.append(STATE_CONDITIONS[where.state])
+    if where.stage is not None:
+        conditions.append("stage = :stage")
+        params["stage"] = where.stage.value
+    if where.department is not None:
+        conditions.append("department = :department")
+        params["department"] = where.department
+    if after is not None:
+        conditions.append("(due_at, complaint_no, stage, generation) > (:a_due, :a_no, :a_stage, :a_gen)")
+        params.update(
+            a_due=after.due_at, a_no=after.complaint_no, a_stage=after.stage, a_gen=after.generation
+        )
+    sql = f"SELECT {COLUMNS} FROM sla_deadlines"
+    if conditions:
+        sql += " WHERE " + " AND ".join(f"({c})" for c in conditions)
+    sql += " ORDER BY due_at, complaint_no, stage, generation LIMIT :limit"
+    result = await conn.execute(text(sql), params)
+    return [_row(row) for row in result]
+
+
+FOR_COMPLAINT = text(
+    f"SELECT {COLUMNS} FROM sla_deadlines WHERE complaint_no = :no ORDER BY started_version, stage"
+)
+
+
+async def for_complaint(conn: AsyncConnection, complaint_no: str) -> Sequence[Deadline]:
+    """Every clock of one complaint (a handful), oldest first."""
+    result = await conn.execute(FOR_COMPLAINT, {"no": complaint_no})
+    return [_row(row) for row in result]

@@ -1,0 +1,153 @@
+"""Helpers for the sla service's integration tests: complaints put straight into the event store
+(as intake and routing would), the clocks read back from ``sla_deadlines``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.sla import repository
+from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
+from services.sla.firing import DeadlineFirer
+from services.sla.handlers import ClockKeeper
+from services.sla.policy import load_policy
+from services.sla.repository import Deadline
+from shared.clock import FakeClock
+from shared.complaints import COMPLAINT_EVENTS, Command, Grade, SlaStage
+from shared.complaints.handling import Outcome, execute
+from shared.events import Event, NewEvent, RecordedEvent
+from shared.eventstore import NO_STREAM, PostgresEventStore
+from shared.messaging.consumer import HandlerContext
+from shared.messaging.dead_letters import Origin
+from shared.settings import Settings
+from tests.builders import DEPT, accept, agent, assign, channel, received, resolve, supervisor, transfer
+from tests.support.backends import Backend, kafka_is_real_kafka
+from tests.support.running import eventually
+
+FIRST, RESOLUTION = SlaStage.FIRST_RESPONSE, SlaStage.RESOLUTION
+
+
+def sla_settings(database_url: str, kafka: Backend) -> Settings:
+    """Like the `settings` fixture, for fixtures that outlive one test: topics of their own."""
+    suffix = uuid.uuid4().hex[:8]
+    return Settings(
+        database_url=database_url,
+        kafka_bootstrap=kafka.url,
+        kafka_idempotence=kafka_is_real_kafka(kafka),
+        topic_intake=f"t.{suffix}.intake",
+        topic_events=f"t.{suffix}.events",
+        topic_assignments=f"t.{suffix}.assignments",
+        topic_dead_letters=f"t.{suffix}.dlq",
+        topic_partitions=3,
+        consumer_backoff_seconds=0.01,
+        relay_idle_seconds=0.2,
+    )
+
+
+def new_complaint_no() -> str:
+    return f"TS-SLA-{uuid.uuid4().hex[:10]}"
+
+
+@dataclass
+class Complaints:
+    """Complaints put into the event store through the kernel's recipe, on a FakeClock."""
+
+    store: PostgresEventStore
+    clock: FakeClock
+
+    async def receive(self, grade: Grade = Grade.GENERAL, no: str | None = None) -> str:
+        no = no or new_complaint_no()
+        event = received(complaint_no=no, grade=grade, received_at=self.clock.now())
+        await self.store.append(no, NO_STREAM, [NewEvent.of(event, actor=channel(), clock=self.clock)])
+        return no
+
+    async def do(self, no: str, command: Command) -> Outcome:
+        outcome = await execute(self.store, no, command, clock=self.clock)
+        assert outcome.rejection is None, outcome.rejection
+        return outcome
+
+    async def assign(self, no: str, department: str = DEPT) -> Outcome:
+        return await self.do(no, assign(department, when=self.clock.now()))
+
+    async def accept(self, no: str, department: str = DEPT) -> Outcome:
+        return await self.do(no, accept(by=agent(department), when=self.clock.now()))
+
+    async def resolve(self, no: str, department: str = DEPT) -> Outcome:
+        return await self.do(no, resolve(by=agent(department), when=self.clock.now()))
+
+    async def transfer(self, no: str, to: str) -> Outcome:
+        return await self.do(no, transfer(to, by=supervisor(), when=self.clock.now()))
+
+    async def records(self, no: str) -> list[RecordedEvent]:
+        return await self.store.read_stream(no)
+
+    async def types(self, no: str) -> list[str]:
+        return [record.type for record in await self.records(no)]
+
+    async def payloads(self, no: str, event_type: str) -> list[Event]:
+        return [COMPLAINT_EVENTS.decode(r) for r in await self.records(no) if r.type == event_type]
+
+
+async def deadlines(engine: AsyncEngine, no: str) -> Sequence[Deadline]:
+    async with engine.connect() as conn:
+        return await repository.for_complaint(conn, no)
+
+
+def clock_of(rows: Sequence[Deadline], stage: SlaStage, generation: int = 1) -> Deadline:
+    matching = [row for row in rows if row.stage is stage and row.generation == generation]
+    assert len(matching) == 1, f"no {stage} generation {generation} in {rows}"
+    return matching[0]
+
+
+async def settled(engine: AsyncEngine, store: PostgresEventStore, no: str, consumer: str = "sla") -> None:
+    """Wait until the sla consumer has handled every event of the complaint's stream."""
+
+    async def done() -> bool:
+        ids = [str(record.event_id) for record in await store.read_stream(no)]
+        async with engine.connect() as conn:
+            seen = (
+                await conn.execute(
+                    text(
+                        "SELECT count(*) FROM processed_events WHERE consumer = :c AND event_id = ANY(:ids)"
+                    ),
+                    {"c": consumer, "ids": ids},
+                )
+            ).scalar_one()
+        return bool(ids) and seen == len(ids)
+
+    await eventually(done, timeout=30, what=f"the sla consumer to handle every event of {no}")
+
+
+@dataclass
+class DirectClocks:
+    """The consumer's handler applied to stored events directly, without Kafka: for tests that
+    need the table to lag behind the stream, or many complaints quickly."""
+
+    engine: AsyncEngine
+    store: PostgresEventStore
+    keeper: ClockKeeper = field(default_factory=lambda: ClockKeeper(default_planner()))
+    applied: dict[str, int] = field(default_factory=dict)
+
+    async def catch_up(self, no: str) -> None:
+        """Apply the stream's events the table has not seen yet, each in its own transaction."""
+        for record in await self.store.read_stream(no, self.applied.get(no, 0) + 1):
+            await self.apply(record)
+            self.applied[no] = record.stream_version
+
+    async def apply(self, record: RecordedEvent) -> None:
+        async with self.engine.begin() as conn:
+            origin = Origin(topic="direct", partition=0, offset=0, key=None, headers=())
+            await self.keeper.handle(record, HandlerContext(conn, self.store.bound(conn), origin))
+
+
+def default_planner() -> DeadlinePlanner:
+    return DeadlinePlanner(load_policy(), WallClockCalculator())
+
+
+def firer(engine: AsyncEngine, clock: FakeClock, **options: Any) -> DeadlineFirer:
+    return DeadlineFirer(engine, load_policy(), clock, **options)
