@@ -6,10 +6,13 @@ hotline, owned by the quality department. Override only what a test is about.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.clock import FakeClock
 from shared.complaints import (
     AcceptComplaint,
     AcknowledgeComplaint,
@@ -25,6 +28,7 @@ from shared.complaints import (
     ComplaintState,
     EscalateComplaint,
     GiveFeedback,
+    Grade,
     RaiseSlaWarning,
     ReceiveComplaint,
     RecordProgress,
@@ -39,7 +43,7 @@ from shared.complaints import (
     decide,
     fold,
 )
-from shared.events import Actor, Event, Role
+from shared.events import Actor, Event, NewEvent, RecordedEvent, Role
 
 T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 """Monday 5 January 2026, 09:00 in Shanghai: the tests' "now"."""
@@ -312,3 +316,157 @@ def a_complaint_in(status: Status, department: str = DEPT) -> ComplaintState:
 def a_new_complaint() -> ComplaintState:
     """A stream with no events yet."""
     return ComplaintState.initial()
+
+
+# --- stored histories (for services under test, without the services that would write them) --
+
+
+def new_complaint_no() -> str:
+    """A complaint number no other test uses."""
+    return f"TS-20260105-{uuid.uuid4().hex[:10].upper()}"
+
+
+def as_new(event: Event, *, by: Actor | None = None, when: datetime | None = None) -> NewEvent:
+    """An event ready to append to the store, as ``by`` did it at ``when`` (default: a channel at T0)."""
+    return NewEvent.of(event, actor=by or channel(), clock=FakeClock(when or T0))
+
+
+def history_to(
+    status: Status, department: str = DEPT, *, complaint_no: str, **received: Any
+) -> list[NewEvent]:
+    """The events, ready to append to a new stream, that take complaint ``complaint_no`` to
+    ``status`` owned by ``department``; ``received`` overrides fields of the ReceiveComplaint."""
+    commands = path_to(status, department)
+    first = commands[0]
+    assert isinstance(first, ReceiveComplaint)
+    commands[0] = receive(complaint_no=complaint_no, by=first.actor, when=first.at, **received)
+    state, events = ComplaintState.initial(), []
+    for command in commands:
+        state, decided = apply(state, command)
+        assert not any(isinstance(e, CommandRejected) for e in decided), f"{command.name()} was rejected"
+        events += [as_new(event, by=command.actor, when=command.at) for event in decided]
+    return events
+
+
+# --- random histories (analytics: rebuild equals incremental) -------------------------------
+
+NAMES = ("张三", "李四", "王女士", "John Smith", "Zoë", "欧阳娜娜")
+
+
+def random_history(
+    rng: random.Random,
+    complaint_no: str,
+    *,
+    start: datetime = T0,
+    departments: Sequence[str] = ("quality", "after_sales", "logistics", "hr"),
+    max_steps: int = 16,
+) -> list[tuple[Command, list[Event]]]:
+    """A plausible life of one complaint, decided by the domain: each command with its events.
+
+    It wanders through assignment, transfer, escalation, SLA warnings and breaches, resolution,
+    revisit, feedback (satisfied or not), reopening, withdrawal and not-a-complaint, with an
+    occasional refused command (its events are then one CommandRejected), and stops at a final
+    status or after ``max_steps`` commands.
+    """
+    kind = rng.choice(list(ComplainantKind))
+    anonymous = kind is ComplainantKind.EMPLOYEE and rng.random() < 0.5
+    when = start + timedelta(minutes=rng.randint(0, 600))
+    first = receive(
+        complaint_no=complaint_no,
+        channel=rng.choice(list(Channel)),
+        complainant_kind=kind,
+        anonymous=anonymous,
+        complainant=None if anonymous else a_complainant(name=rng.choice(NAMES), email="someone@example.com"),
+        category=rng.choice(list(Category)),
+        grade=rng.choice(list(Grade)),
+        subject=f"投诉 {complaint_no}",
+        received_at=when,
+        when=when,
+    )
+    state, events = apply(ComplaintState.initial(), first)
+    history: list[tuple[Command, list[Event]]] = [(first, events)]
+    for _ in range(max_steps):
+        if state.is_final and not (state.status is Status.CLOSED and rng.random() < 0.3):
+            break
+        when += timedelta(minutes=rng.randint(1, 900))
+        command = _next_command(rng, state, when, departments)
+        state, events = apply(state, command)
+        history.append((command, events))
+    return history
+
+
+def _next_command(
+    rng: random.Random, state: ComplaintState, when: datetime, departments: Sequence[str]
+) -> Command:
+    owner = agent(state.department) if state.department else agent()
+    other = rng.choice([d for d in departments if d != state.department])
+    deadline = when + timedelta(hours=rng.choice([4, 24, 72]))
+    stage = rng.choice(list(SlaStage))
+    if rng.random() < 0.1:  # a refused command: another department's agent, or feedback too early
+        return rng.choice([resolve(by=agent(other), when=when), feedback(True, when=when)])
+    choices: list[Command]
+    match state.status:
+        case Status.RECEIVED:
+            choices = [assign(rng.choice(departments), when=when), assign(rng.choice(departments), when=when)]
+            choices += [
+                sla_warning(stage, when=when, deadline=deadline),
+                sla_breach(stage, when=when, deadline=deadline),
+            ]
+            if not state.acknowledged:
+                choices.append(acknowledge(when=when))
+            if rng.random() < 0.3:
+                choices += [withdraw(when=when), not_a_complaint(when=when)]
+        case Status.ASSIGNED | Status.TRANSFERRED:
+            choices = [
+                accept(by=owner, when=when),
+                accept(by=owner, when=when),
+                transfer(other, by=supervisor(), when=when),
+            ]
+            choices.append(escalate(when=when, stage=stage))
+        case Status.ACCEPTED | Status.IN_PROGRESS | Status.REOPENED:
+            choices = [
+                progress(by=owner, when=when),
+                resolve(by=owner, when=when),
+                resolve(by=owner, when=when),
+            ]
+            choices += [transfer(other, by=owner, when=when), escalate(when=when)]
+            choices += [
+                sla_warning(stage, when=when, deadline=deadline),
+                sla_breach(stage, when=when, deadline=deadline),
+            ]
+        case Status.RESOLVED:
+            choices = [schedule_revisit(when=when, due=when + timedelta(days=3)), feedback(True, when=when)]
+            choices.append(feedback(False, when=when, comment="还是漏水，请联系我 13900000000"))
+        case Status.REVISIT_PENDING:
+            choices = [
+                feedback(True, when=when),
+                feedback(False, when=when),
+                feedback(False, when=when, acknowledged=True),
+            ]
+        case Status.CLOSED:
+            choices = [reopen(when=when, department=rng.choice([None, other]))]
+        case _:
+            choices = [withdraw(when=when)]
+    return rng.choice(choices)
+
+
+def as_recorded(complaint_no: str, history: Sequence[tuple[Command, list[Event]]]) -> list[RecordedEvent]:
+    """The history as the store would return it (positions and hashes are placeholders)."""
+    records: list[RecordedEvent] = []
+    for command, events in history:
+        for event in events:
+            new = NewEvent.of(event, actor=command.actor, clock=FakeClock(command.at), trace={})
+            version = len(records) + 1
+            records.append(
+                RecordedEvent(
+                    **new.model_dump(exclude={"payload"}),
+                    payload=new.payload,
+                    stream_id=complaint_no,
+                    stream_version=version,
+                    global_position=version,
+                    tx_id=1,
+                    recorded_at=command.at + timedelta(milliseconds=5),
+                    hash="00" * 32,
+                )
+            )
+    return records

@@ -1,35 +1,49 @@
-"""Composition root of the feedback service."""
+"""Composition root of the feedback service (回访)."""
 
 from __future__ import annotations
 
-import logging
+from datetime import timedelta
 
 from fastapi import FastAPI
 
+from services.feedback.api import build_router
+from services.feedback.config import FeedbackSettings
+from services.feedback.projection import REVISIT_EVENTS, project_revisit
+from services.feedback.schedule import ScheduleRevisitOnResolution
 from shared.clock import Clock, SystemClock
-from shared.events import RecordedEvent
-from shared.messaging.consumer import HandlerContext, subscribe_events
+from shared.complaints.topics import complaint_routes
+from shared.messaging.consumer import subscribe_events
 from shared.service.app import create_service_app
+from shared.service.auth import TokenRegistry
 from shared.service.runtime import Runtime
 from shared.settings import Settings
 
-log = logging.getLogger(__name__)
 
-
-async def observe(event: RecordedEvent, ctx: HandlerContext) -> None:
-    log.info(
-        "event seen",
-        extra={"event_id": str(event.event_id), "event_type": event.type, "stream_id": event.stream_id},
-    )
-
-
-def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
-    runtime = Runtime("feedback", settings, clock or SystemClock())
+def create_app(
+    settings: Settings,
+    clock: Clock | None = None,
+    tokens: TokenRegistry | None = None,
+    revisit_delay: timedelta | None = None,
+) -> FastAPI:
+    own = FeedbackSettings()
+    runtime = Runtime("feedback", settings, clock or SystemClock(), extra_routes=complaint_routes)
     subscribe_events(
         runtime.broker,
-        runtime.consumer(),
+        runtime.consumer("feedback"),
         settings.topic_events,
-        observe,
-        description="Every complaint event.",
+        ScheduleRevisitOnResolution(revisit_delay or own.revisit_delay, runtime.clock),
+        types={"ComplaintResolved"},
+        description="Schedules the revisit (RevisitScheduled) of every resolved complaint.",
     )
-    return create_service_app(runtime)
+    subscribe_events(
+        runtime.broker,
+        runtime.consumer("feedback-revisits"),
+        settings.topic_events,
+        project_revisit,
+        types=REVISIT_EVENTS,
+        description="Keeps the revisit list (table revisits) from RevisitScheduled, FeedbackReceived "
+        "and ComplaintWithdrawn.",
+    )
+    app = create_service_app(runtime, tokens=tokens)
+    app.include_router(build_router(runtime, own.revisit_department))
+    return app

@@ -1,35 +1,47 @@
-"""Composition root of the routing service."""
+"""Composition root of the routing service (分类派单, 处理)."""
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI
 
+from services.routing.api import build_router
+from services.routing.assign import AssignOnReceipt
+from services.routing.config import RoutingSettings
+from services.routing.projection import project_assignment
+from services.routing.rules import RuleTable, load_rules
 from shared.clock import Clock, SystemClock
-from shared.events import RecordedEvent
-from shared.messaging.consumer import HandlerContext, subscribe_events
+from shared.complaints.topics import complaint_routes
+from shared.messaging.consumer import subscribe_events
 from shared.service.app import create_service_app
+from shared.service.auth import TokenRegistry
 from shared.service.runtime import Runtime
 from shared.settings import Settings
 
-log = logging.getLogger(__name__)
 
-
-async def observe(event: RecordedEvent, ctx: HandlerContext) -> None:
-    log.info(
-        "event seen",
-        extra={"event_id": str(event.event_id), "event_type": event.type, "stream_id": event.stream_id},
-    )
-
-
-def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
-    runtime = Runtime("routing", settings, clock or SystemClock())
+def create_app(
+    settings: Settings,
+    clock: Clock | None = None,
+    tokens: TokenRegistry | None = None,
+    rules: RuleTable | None = None,
+) -> FastAPI:
+    """Raises RuleTableError (listing every problem) when the rule file is invalid."""
+    rules = rules or load_rules(RoutingSettings().rules_file)
+    runtime = Runtime("routing", settings, clock or SystemClock(), extra_routes=complaint_routes)
     subscribe_events(
         runtime.broker,
-        runtime.consumer(),
+        runtime.consumer("routing"),
         settings.topic_events,
-        observe,
-        description="Every complaint event.",
+        AssignOnReceipt(rules, runtime.clock),
+        types={"ComplaintReceived"},
+        description="Assigns every received complaint to a department by the rule table (ComplaintAssigned).",
     )
-    return create_service_app(runtime)
+    subscribe_events(
+        runtime.broker,
+        runtime.consumer("routing-assignments"),
+        settings.topic_events,
+        project_assignment,
+        description="Keeps each department's assignments (routing_assignments) from every complaint event.",
+    )
+    app = create_service_app(runtime, tokens=tokens)
+    app.include_router(build_router(runtime, rules))
+    return app

@@ -2,8 +2,8 @@
 
 Topic `settings.topic_assignments` (default tousu.department.assignments), key = the department
 code that now owns the complaint; value = the same event envelope as on the events topic. A
-department consumes only its own key's messages by filtering on the key (or the `department`
-header).
+department consumes only its own key's messages by filtering on the key (there is no department
+header: the headers are the events topic's). See services/routing/README.md.
 """
 
 from __future__ import annotations

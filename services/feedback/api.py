@@ -1,0 +1,165 @@
+"""The feedback API: the revisit list, and recording what the complainant said.
+
+GET  /v1/revisits                          customer-service agents, supervisors, operators
+POST /v1/complaints/{no}/feedback          customer-service agents, supervisors
+(admins may do everything; agents of other departments get 403). Customer service revisits
+every department's complaints, so its agents see every complaint here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi.responses import JSONResponse
+
+from services.feedback.queries import revisits
+from services.feedback.schemas import (
+    LABELS,
+    CommandRefused,
+    CommandResult,
+    ErrorBody,
+    FeedbackRequest,
+    Revisit,
+    RevisitOutcome,
+    RevisitPage,
+    RevisitStatus,
+)
+from shared.complaints.commands import GiveFeedback
+from shared.complaints.handling import ComplaintNotFound, execute
+from shared.complaints.http import not_found, outcome_response
+from shared.complaints.values import Lang, UtcDatetime, label
+from shared.events import Role
+from shared.service.auth import Principal, require
+from shared.service.runtime import Runtime
+
+ComplaintNo = Annotated[str, Path(min_length=1, max_length=64, description="The complaint's number.")]
+
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or unknown bearer token."},
+    403: {"model": ErrorBody, "description": "Not customer service, a supervisor or an admin."},
+}
+
+
+def revisit_staff(department: str, *roles: Role) -> Any:
+    """Dependency: the caller holds one of ``roles`` (admin always), and an agent belongs to
+    ``department``, the one that works revisits."""
+
+    allowed = require(*roles)
+
+    def check(principal: Principal = allowed) -> Principal:  # type: ignore[assignment]
+        if principal.role is Role.AGENT and principal.department != department:
+            raise HTTPException(
+                403,
+                detail={
+                    "error": "forbidden",
+                    "message": f"only agents of {department} work revisits, "
+                    f"not agents of {principal.department}",
+                },
+            )
+        return principal
+
+    return Depends(check)
+
+
+def build_router(runtime: Runtime, revisit_department: str) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["feedback"])
+    readers = revisit_staff(revisit_department, Role.AGENT, Role.SUPERVISOR, Role.OPERATOR)
+    recorders = revisit_staff(revisit_department, Role.AGENT, Role.SUPERVISOR)
+
+    @router.get(
+        "/revisits",
+        response_model=RevisitPage,
+        summary="The revisit list (回访清单), earliest due first",
+        responses={**AUTH_RESPONSES, 422: {"description": "Invalid query; `errors` lists each parameter."}},
+    )
+    async def list_revisits(
+        principal: Principal = readers,
+        due_before: Annotated[
+            UtcDatetime | None,
+            Query(description="Only revisits due before this instant (ISO-8601 with a time zone)."),
+        ] = None,
+        status: Annotated[
+            list[RevisitStatus] | None,
+            Query(description="pending (default) and/or done; repeat the parameter."),
+        ] = None,
+        department: Annotated[
+            str | None, Query(max_length=64, description="Only complaints resolved by this department.")
+        ] = None,
+        page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")] = 1,
+        page_size: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 50,
+        lang: Annotated[Lang, Query(description="Language of the labels: zh-CN or en.")] = "zh-CN",
+    ) -> RevisitPage:
+        statuses = sorted(set(status)) if status else [RevisitStatus.PENDING]
+        async with runtime.engine.connect() as conn:
+            total, rows = await revisits(
+                conn,
+                statuses=[s.value for s in statuses],
+                due_before=due_before,
+                department=department,
+                page=page,
+                page_size=page_size,
+            )
+        now = runtime.clock.now()
+        return RevisitPage(
+            status=statuses,
+            due_before=due_before,
+            page=page,
+            page_size=page_size,
+            total=total,
+            items=[_item(row, lang, now) for row in rows],
+        )
+
+    @router.post(
+        "/complaints/{complaint_no}/feedback",
+        response_model=CommandResult,
+        summary="Record the complainant's feedback (回访结果)",
+        description="Satisfied (or not satisfied but accepting the solution): the complaint is closed. "
+        "Dissatisfied: it is reopened and goes back to its department.",
+        responses={
+            **AUTH_RESPONSES,
+            404: {"model": ErrorBody, "description": "No such complaint."},
+            409: {"model": CommandRefused, "description": "Not resolved yet, or already closed."},
+            422: {"description": "Invalid body (e.g. score not 1–5); `errors` lists each field."},
+        },
+    )
+    async def give_feedback(
+        complaint_no: ComplaintNo, body: FeedbackRequest, principal: Principal = recorders
+    ) -> JSONResponse:
+        command = GiveFeedback(
+            actor=principal.actor,
+            at=runtime.clock.now(),
+            satisfied=body.satisfied,
+            score=body.score,
+            comment=body.comment or None,
+            acknowledged=body.acknowledged,
+        )
+        try:
+            outcome = await execute(runtime.store, complaint_no, command, clock=runtime.clock)
+        except ComplaintNotFound:
+            raise not_found(complaint_no) from None
+        return outcome_response(outcome)
+
+    return router
+
+
+def _item(row: dict[str, Any], lang: Lang, now: datetime) -> Revisit:
+    status = RevisitStatus(row["status"])
+    outcome = RevisitOutcome(row["outcome"]) if row["outcome"] else None
+    return Revisit(
+        complaint_no=row["complaint_no"],
+        department=row["department"],
+        department_label=label(row["department"], lang),
+        due_at=row["due_at"],
+        overdue=status is RevisitStatus.PENDING and row["due_at"] < now,
+        status=status,
+        status_label=LABELS[status][lang],
+        scheduled_at=row["scheduled_at"],
+        completed_at=row["completed_at"],
+        outcome=outcome,
+        outcome_label=LABELS[outcome][lang] if outcome else None,
+        score=row["score"],
+        rounds=row["rounds"],
+        stream_version=row["stream_version"],
+    )

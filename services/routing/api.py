@@ -1,0 +1,202 @@
+"""The department API: each department's assignments, and its work on a complaint.
+
+GET  /v1/departments/{dept}/assignments      agents (own department only), supervisors, operators
+POST /v1/complaints/{no}/accept | progress | resolve | transfer   agents of the owning department,
+                                                                   supervisors
+(admins may do everything). Every write answers with the complaint's new stream version. An
+agent asking about another department's complaint or list gets 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from services.routing.queries import department_assignments
+from services.routing.rules import DEPARTMENT_CODE, RuleTable
+from services.routing.schemas import (
+    AcceptRequest,
+    Assignment,
+    AssignmentPage,
+    CommandRefused,
+    CommandResult,
+    ErrorBody,
+    ProgressRequest,
+    ResolveRequest,
+    TransferRequest,
+)
+from shared.complaints.commands import (
+    AcceptComplaint,
+    Command,
+    RecordProgress,
+    ResolveComplaint,
+    TransferComplaint,
+)
+from shared.complaints.http import run_command
+from shared.complaints.values import OPEN_STATUSES, Category, Channel, Grade, Lang, Status, label
+from shared.events import Role
+from shared.service.auth import Principal, require
+from shared.service.runtime import Runtime
+
+READERS = require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR)
+WORKERS = require(Role.AGENT, Role.SUPERVISOR)
+
+ComplaintNo = Annotated[str, Path(min_length=1, max_length=64, description="The complaint's number.")]
+
+DEFAULT_STATUSES = sorted(OPEN_STATUSES - {Status.RECEIVED})
+"""A department's work list by default: everything it owns that is not final."""
+
+COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or unknown bearer token."},
+    403: {"model": ErrorBody, "description": "The caller's role may not work on complaints."},
+    404: {"model": ErrorBody, "description": "No such complaint, or another department's (for agents)."},
+    409: {"model": CommandRefused, "description": "Not allowed in the complaint's current state."},
+    422: {"description": "Invalid body; `errors` lists each field and why."},
+}
+
+
+def _not_found_department(department: str) -> HTTPException:
+    return HTTPException(404, detail={"error": "not_found", "message": f"no department {department}"})
+
+
+def build_router(runtime: Runtime, rules: RuleTable) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["departments"])
+
+    async def run(principal: Principal, complaint_no: str, command: Command) -> JSONResponse:
+        return await run_command(runtime.store, runtime.clock, principal, complaint_no, command)
+
+    @router.get(
+        "/departments/{department}/assignments",
+        response_model=AssignmentPage,
+        summary="A department's assignments (派单列表), newest first",
+        responses={
+            401: {"model": ErrorBody, "description": "Missing or unknown bearer token."},
+            403: {"model": ErrorBody, "description": "The caller's role may not read assignments."},
+            404: {"model": ErrorBody, "description": "Unknown department, or another department's (agents)."},
+            422: {"description": "Invalid query; `errors` lists each parameter and why."},
+        },
+    )
+    async def list_assignments(
+        principal: Annotated[Principal, READERS],
+        department: Annotated[str, Path(pattern=DEPARTMENT_CODE, description="The department's code.")],
+        status: Annotated[
+            list[Status] | None,
+            Query(description="Only these statuses (repeat the parameter); default: every open status."),
+        ] = None,
+        page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")] = 1,
+        page_size: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 50,
+        lang: Annotated[Lang, Query(description="Language of the labels: zh-CN or en.")] = "zh-CN",
+    ) -> AssignmentPage:
+        if not rules.knows(department) or not principal.sees_department(department):
+            raise _not_found_department(department)
+        statuses = sorted(set(status)) if status else DEFAULT_STATUSES
+        async with runtime.engine.connect() as conn:
+            total, rows = await department_assignments(conn, department, statuses, page, page_size)
+        return AssignmentPage(
+            department=department,
+            department_label=rules.label(department, lang),
+            statuses=statuses,
+            page=page,
+            page_size=page_size,
+            total=total,
+            items=[_item(row, lang) for row in rows],
+        )
+
+    @router.post(
+        "/complaints/{complaint_no}/accept",
+        response_model=CommandResult,
+        responses=COMMAND_RESPONSES,
+        summary="Sign for a complaint (签收)",
+    )
+    async def accept(
+        complaint_no: ComplaintNo, principal: Annotated[Principal, WORKERS], body: AcceptRequest | None = None
+    ) -> JSONResponse:
+        return await run(
+            principal, complaint_no, AcceptComplaint(actor=principal.actor, at=runtime.clock.now())
+        )
+
+    @router.post(
+        "/complaints/{complaint_no}/progress",
+        response_model=CommandResult,
+        responses=COMMAND_RESPONSES,
+        summary="Record progress (登记进展)",
+    )
+    async def progress(
+        complaint_no: ComplaintNo, body: ProgressRequest, principal: Annotated[Principal, WORKERS]
+    ) -> JSONResponse:
+        command = RecordProgress(actor=principal.actor, at=runtime.clock.now(), note=body.note)
+        return await run(principal, complaint_no, command)
+
+    @router.post(
+        "/complaints/{complaint_no}/resolve",
+        response_model=CommandResult,
+        responses=COMMAND_RESPONSES,
+        summary="Reply with the result (答复)",
+    )
+    async def resolve(
+        complaint_no: ComplaintNo, body: ResolveRequest, principal: Annotated[Principal, WORKERS]
+    ) -> JSONResponse:
+        command = ResolveComplaint(
+            actor=principal.actor,
+            at=runtime.clock.now(),
+            resolution=body.resolution,
+            root_cause=body.root_cause,
+        )
+        return await run(principal, complaint_no, command)
+
+    @router.post(
+        "/complaints/{complaint_no}/transfer",
+        response_model=CommandResult,
+        responses=COMMAND_RESPONSES,
+        summary="Hand over to another department (转派)",
+    )
+    async def transfer(
+        complaint_no: ComplaintNo, body: TransferRequest, principal: Annotated[Principal, WORKERS]
+    ) -> JSONResponse:
+        if not rules.knows(body.to_department):
+            raise RequestValidationError(
+                [
+                    {
+                        "loc": ("body", "to_department"),
+                        "type": "unknown_department",
+                        "msg": f"unknown department; known: {', '.join(sorted(rules.departments))}",
+                    }
+                ]
+            )
+        command = TransferComplaint(
+            actor=principal.actor,
+            at=runtime.clock.now(),
+            to_department=body.to_department,
+            reason=body.reason,
+        )
+        return await run(principal, complaint_no, command)
+
+    return router
+
+
+def _item(row: dict[str, Any], lang: Lang) -> Assignment:
+    status, category = Status(row["status"]), Category(row["category"])
+    grade, channel = Grade(row["grade"]), Channel(row["channel"])
+    return Assignment(
+        complaint_no=row["complaint_no"],
+        status=status,
+        status_label=label(status, lang),
+        category=category,
+        category_label=label(category, lang),
+        grade=grade,
+        grade_label=label(grade, lang),
+        channel=channel,
+        channel_label=label(channel, lang),
+        complainant_kind=row["complainant_kind"],
+        subject=row["subject"],
+        agent=row["agent"],
+        assigned_at=row["assigned_at"],
+        escalated=row["escalation_level"] > 0,
+        escalation_level=row["escalation_level"],
+        reopened=row["reopened"],
+        reopen_count=row["reopen_count"],
+        stream_version=row["stream_version"],
+    )

@@ -1,0 +1,66 @@
+"""Dispatch (分类派单): every received complaint is assigned by the rule table."""
+
+from __future__ import annotations
+
+import logging
+
+from services.routing.rules import RuleTable
+from shared.clock import Clock
+from shared.complaints.commands import AssignComplaint
+from shared.complaints.events import COMPLAINT_EVENTS, ComplaintReceived
+from shared.complaints.handling import ComplaintNotFound, execute, load
+from shared.complaints.values import Status
+from shared.events import Actor, RecordedEvent
+from shared.messaging.consumer import HandlerContext, PoisonMessage
+
+log = logging.getLogger(__name__)
+
+ROUTING = Actor.service("routing")
+
+
+class AssignOnReceipt:
+    """ComplaintReceived → ComplaintAssigned to the department the first matching rule names.
+
+    Idempotent: the consumer runs it once per event id, and a complaint that is no longer
+    waiting for dispatch (already assigned, or closed meanwhile) is left alone.
+    """
+
+    def __init__(self, rules: RuleTable, clock: Clock) -> None:
+        self.rules = rules
+        self.clock = clock
+
+    async def __call__(self, event: RecordedEvent, ctx: HandlerContext) -> None:
+        received = COMPLAINT_EVENTS.decode(event)
+        if not isinstance(received, ComplaintReceived):
+            raise PoisonMessage(f"expected ComplaintReceived, got {event.type}")
+        state, _ = await load(ctx.store, event.stream_id)
+        if state.status is not Status.RECEIVED:
+            log.info(
+                "complaint no longer waits for dispatch",
+                extra={"complaint_no": event.stream_id, "status": state.status and state.status.value},
+            )
+            return
+        decision = self.rules.route(received)
+        command = AssignComplaint(
+            actor=ROUTING,
+            at=self.clock.now(),
+            department=decision.department,
+            rule=decision.rule,
+            note=decision.note,
+        )
+        try:
+            outcome = await execute(
+                ctx.store, event.stream_id, command, clock=self.clock, causation=event, attempts=1
+            )
+        except ComplaintNotFound as missing:
+            raise PoisonMessage(str(missing)) from missing
+        log.info(
+            "complaint assigned",
+            extra={
+                "complaint_no": event.stream_id,
+                "department": decision.department,
+                "rule": decision.rule,
+                "stream_version": outcome.stream_version,
+                "rejected": outcome.rejection.reason_code if outcome.rejection else None,
+            },
+        )

@@ -1,0 +1,123 @@
+"""The departments' assignments: a projection of every complaint event into routing_assignments.
+
+One row per complaint holds its responsible department, status and flags as of the row's
+``stream_version``. An event is applied only when its stream_version is greater than the row's,
+so redelivery and replay change nothing. The next event in sequence is applied to the row with
+the domain's own ``evolve``; when the row is missing or behind by more than one event (an
+earlier event was dead-lettered, or this is the first), the row is rebuilt by folding the
+complaint's stream from the event store, which is the source of truth, up to this event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+
+from shared.complaints.events import COMPLAINT_EVENTS
+from shared.complaints.state import ComplaintState, evolve, fold_recorded
+from shared.complaints.topics import ASSIGNMENT_EVENTS
+from shared.complaints.values import Category, Channel, ComplainantKind, Grade, Status
+from shared.events import RecordedEvent
+from shared.messaging.consumer import HandlerContext, PoisonMessage
+
+ROW = text(
+    "SELECT complaint_no, department, status, category, grade, channel, complainant_kind, subject, agent, "
+    "received_at, assigned_at, escalation_level, reopen_count, reopened, stream_version "
+    "FROM routing_assignments WHERE complaint_no = :no FOR UPDATE"
+)
+
+UPSERT = text(
+    """
+    INSERT INTO routing_assignments AS r (
+        complaint_no, department, status, category, grade, channel, complainant_kind, subject, agent,
+        received_at, assigned_at, escalation_level, reopen_count, reopened, stream_version, updated_at)
+    VALUES (:complaint_no, :department, :status, :category, :grade, :channel, :complainant_kind, :subject,
+        :agent, :received_at, :assigned_at, :escalation_level, :reopen_count, :reopened, :stream_version,
+        now())
+    ON CONFLICT (complaint_no) DO UPDATE SET
+        department = excluded.department, status = excluded.status, agent = excluded.agent,
+        assigned_at = excluded.assigned_at, escalation_level = excluded.escalation_level,
+        reopen_count = excluded.reopen_count, reopened = excluded.reopened,
+        stream_version = excluded.stream_version, updated_at = now()
+    WHERE r.stream_version < excluded.stream_version
+    """
+)
+
+
+async def project_assignment(event: RecordedEvent, ctx: HandlerContext) -> None:
+    """Consumer handler for every complaint event."""
+    row = (await ctx.connection.execute(ROW, {"no": event.stream_id})).mappings().first()
+    if row is not None and row["stream_version"] >= event.stream_version:
+        return  # already applied
+    if row is not None and row["stream_version"] == event.stream_version - 1:
+        state = evolve(_state_of(row), COMPLAINT_EVENTS.decode(event), event.occurred_at)
+        state_row = _row_of(state, row["subject"], _assigned_at(event, row["assigned_at"]))
+    else:
+        state_row = await _rebuilt(event, ctx)
+    await ctx.connection.execute(UPSERT, {**state_row, "stream_version": event.stream_version})
+
+
+async def _rebuilt(event: RecordedEvent, ctx: HandlerContext) -> dict[str, Any]:
+    records = [
+        r for r in await ctx.store.read_stream(event.stream_id) if r.stream_version <= event.stream_version
+    ]
+    if (
+        not records
+        or records[-1].stream_version != event.stream_version
+        or records[0].type != "ComplaintReceived"
+    ):
+        raise PoisonMessage(
+            f"complaint {event.stream_id} has no stored event at version {event.stream_version}"
+        )
+    state = fold_recorded(records)
+    assigned_at: datetime | None = None
+    for record in records:
+        assigned_at = _assigned_at(record, assigned_at)
+    return _row_of(state, str(records[0].payload["subject"]), assigned_at)
+
+
+def _assigned_at(event: RecordedEvent, before: datetime | None) -> datetime | None:
+    """When the current department got the complaint: the last assignment, transfer or reopen."""
+    return event.occurred_at if event.type in ASSIGNMENT_EVENTS else before
+
+
+def _state_of(row: Any) -> ComplaintState:
+    """The part of the complaint's state the projection keeps, enough for ``evolve``."""
+    return ComplaintState(
+        complaint_no=row["complaint_no"],
+        version=row["stream_version"],
+        status=Status(row["status"]),
+        department=row["department"],
+        agent=row["agent"],
+        category=Category(row["category"]),
+        grade=Grade(row["grade"]),
+        channel=Channel(row["channel"]),
+        complainant_kind=ComplainantKind(row["complainant_kind"]),
+        received_at=row["received_at"],
+        escalation_level=row["escalation_level"],
+        reopen_count=row["reopen_count"],
+        flagged_reopened=row["reopened"],
+    )
+
+
+def _row_of(state: ComplaintState, subject: str, assigned_at: datetime | None) -> dict[str, Any]:
+    assert state.status is not None and state.category is not None and state.grade is not None
+    assert state.channel is not None and state.complainant_kind is not None
+    return {
+        "complaint_no": state.complaint_no,
+        "department": state.department,
+        "status": state.status.value,
+        "category": state.category.value,
+        "grade": state.grade.value,
+        "channel": state.channel.value,
+        "complainant_kind": state.complainant_kind.value,
+        "subject": subject,
+        "agent": state.agent,
+        "received_at": state.received_at,
+        "assigned_at": assigned_at,
+        "escalation_level": state.escalation_level,
+        "reopen_count": state.reopen_count,
+        "reopened": state.flagged_reopened,
+    }

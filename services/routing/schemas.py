@@ -1,0 +1,123 @@
+"""Request and response bodies of the routing service's department API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.routing.rules import DEPARTMENT_CODE
+from shared.complaints.values import Category, Channel, ComplainantKind, Grade, Status
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class AcceptRequest(_Body):
+    """Sign for the complaint (签收): the calling agent will handle it. The body is empty ({})."""
+
+
+class ProgressRequest(_Body):
+    """Record progress (处理进展)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "已联系客户，约定明天上门检测。"}]})
+
+    note: str = Field(min_length=1, max_length=2000, description="What was done or found.")
+
+
+class ResolveRequest(_Body):
+    """Reply with the result and its reasons (答复)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"resolution": "已更换进水管并补偿 200 元。", "root_cause": "进水管接头松动"}]
+        }
+    )
+
+    resolution: str = Field(
+        min_length=1, max_length=4000, description="The result and the reasons, as told to the complainant."
+    )
+    root_cause: str | None = Field(
+        None, min_length=1, max_length=2000, description="The root cause found, if any."
+    )
+
+
+class TransferRequest(_Body):
+    """Hand the complaint to another department (转派)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"to_department": "after_sales", "reason": "属售后范围"}]}
+    )
+
+    to_department: str = Field(
+        pattern=DEPARTMENT_CODE,
+        description="Code of the department to take it over; one of the rule table's.",
+    )
+    reason: str = Field(min_length=1, max_length=1000, description="Why it is transferred.")
+
+
+class CommandResult(BaseModel):
+    """A command was carried out."""
+
+    complaint_no: str = Field(description="The complaint's number.")
+    stream_version: int = Field(description="The complaint's stream version after this write.")
+    status: Status = Field(description="The complaint's status now.")
+    department: str | None = Field(description="The department responsible now.")
+    events: list[str] = Field(description="Types of the events recorded, e.g. ComplaintAccepted.")
+
+
+class CommandRefused(BaseModel):
+    """The complaint's rules refused the command; the refusal is on the complaint's audit trail."""
+
+    error: str = Field(description="Stable reason code, e.g. not_accepted, wrong_state, same_department.")
+    message: str = Field(description="Why, in English.")
+    message_zh: str = Field(description="Why, in Simplified Chinese.")
+    complaint_no: str = Field(description="The complaint's number.")
+    stream_version: int = Field(description="The complaint's stream version after recording the refusal.")
+
+
+class ErrorBody(BaseModel):
+    """Any other refusal."""
+
+    error: str = Field(
+        description="Machine-readable code: unauthorized, forbidden, not_found, invalid_request."
+    )
+    message: str = Field(description="What is wrong, in English.")
+
+
+class Assignment(BaseModel):
+    """One complaint in a department's work list."""
+
+    complaint_no: str = Field(description="The complaint's number.")
+    status: Status = Field(description="Status code, e.g. assigned, accepted, reopened.")
+    status_label: str = Field(description="The status in the requested language.")
+    category: Category = Field(description="Category code.")
+    category_label: str = Field(description="The category in the requested language.")
+    grade: Grade = Field(description="Grade code: general, complex, urgent.")
+    grade_label: str = Field(description="The grade in the requested language.")
+    channel: Channel = Field(description="Channel code.")
+    channel_label: str = Field(description="The channel in the requested language.")
+    complainant_kind: ComplainantKind = Field(description="customer or employee.")
+    subject: str = Field(description="The complaint's subject line.")
+    agent: str | None = Field(description="Who in the department accepted it; null until accepted.")
+    assigned_at: datetime | None = Field(
+        description="When this department got it (assignment, transfer or reopen), UTC."
+    )
+    escalated: bool = Field(description="True when the complaint has been escalated (升级).")
+    escalation_level: int = Field(description="Escalation level, 0 when not escalated.")
+    reopened: bool = Field(description="True when the complaint was ever reopened (重新打开).")
+    reopen_count: int = Field(description="How many times it was reopened.")
+    stream_version: int = Field(description="The complaint's stream version this row reflects.")
+
+
+class AssignmentPage(BaseModel):
+    """One page of a department's assignments, newest first."""
+
+    department: str = Field(description="The department's code.")
+    department_label: str = Field(description="The department's name in the requested language.")
+    statuses: list[Status] = Field(description="The statuses listed (default: every open status).")
+    page: int = Field(description="This page's number, from 1.")
+    page_size: int = Field(description="Items per page.")
+    total: int = Field(description="How many complaints match, over all pages.")
+    items: list[Assignment] = Field(description="The complaints on this page.")
