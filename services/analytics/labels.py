@@ -1,0 +1,47 @@
+"""Labels the read models show beside codes, in Simplified Chinese and English.
+
+Enum values and departments are labelled by the domain (:func:`shared.complaints.label`); this
+module adds what only the read models show: event titles for the timeline, "unassigned" and
+"anonymous".
+"""
+
+from __future__ import annotations
+
+from shared.complaints import Lang
+
+
+def _l(zh: str, en: str) -> dict[Lang, str]:
+    return {"zh-CN": zh, "en": en}
+
+
+EVENT_TITLES: dict[str, dict[Lang, str]] = {
+    "ComplaintReceived": _l("受理投诉", "Complaint received"),
+    "ComplaintAcknowledged": _l("确认收到", "Receipt acknowledged"),
+    "ComplaintAssigned": _l("派单", "Assigned to a department"),
+    "ComplaintAccepted": _l("签收", "Accepted by the department"),
+    "ProgressRecorded": _l("登记处理进展", "Progress recorded"),
+    "ComplaintResolved": _l("答复处理结果", "Resolved"),
+    "ComplaintTransferred": _l("转派", "Transferred"),
+    "ComplaintEscalated": _l("升级", "Escalated"),
+    "RevisitScheduled": _l("安排回访", "Revisit scheduled"),
+    "FeedbackReceived": _l("收到评价", "Feedback received"),
+    "ComplaintClosed": _l("结案归档", "Closed"),
+    "ComplaintReopened": _l("重新处理", "Reopened"),
+    "ComplaintWithdrawn": _l("投诉人撤诉", "Withdrawn"),
+    "ComplaintClosedAsNotAComplaint": _l("非投诉，致谢结案", "Closed as not a complaint"),
+    "SlaWarningRaised": _l("时限预警", "Time limit warning"),
+    "SlaBreached": _l("超过时限", "Time limit breached"),
+    "CommandRejected": _l("操作被拒绝", "Command refused"),
+}
+"""Timeline titles by event type."""
+
+UNASSIGNED = _l("未派单", "Unassigned")
+"""The department label of a complaint not yet dispatched."""
+
+ANONYMOUS = _l("匿名", "Anonymous")
+"""How an anonymous complainant is shown."""
+
+
+def event_title(event_type: str) -> dict[Lang, str]:
+    """The timeline title of an event type; an unknown type is shown as itself."""
+    return EVENT_TITLES.get(event_type, _l(event_type, event_type))
