@@ -6,6 +6,7 @@ from shared.eventstore.errors import (
     EventIdConflict,
     EventStoreError,
     PartialBatchConflict,
+    StaleTransaction,
 )
 from shared.eventstore.interface import (
     ANY_VERSION,
@@ -31,5 +32,6 @@ __all__ = [
     "InMemoryEventStore",
     "PartialBatchConflict",
     "PostgresEventStore",
+    "StaleTransaction",
     "VerifyReport",
 ]

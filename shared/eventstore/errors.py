@@ -19,6 +19,21 @@ class ConcurrencyError(EventStoreError):
         self.actual = actual
 
 
+class StaleTransaction(ConcurrencyError):
+    """The stream's last event was written by a transaction newer than the caller's.
+
+    Appending would put the event before its predecessor in commit order; retry the whole unit
+    of work in a new transaction.
+    """
+
+    def __init__(self, stream_id: str, expected: int | None, actual: int) -> None:
+        super().__init__(stream_id, expected, actual)
+        self.args = (
+            f"stream {stream_id!r} (version {actual}) was last written by a newer transaction; "
+            "retry in a new transaction",
+        )
+
+
 class EventIdConflict(EventStoreError):
     """An event id is already stored with different content: a bug, never a retry."""
 

@@ -20,7 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events import START, Actor, NewEvent, Position, RecordedEvent, Role
 from shared.eventstore.chain import StreamChecker
-from shared.eventstore.errors import ConcurrencyError, EmptyAppend, EventIdConflict, PartialBatchConflict
+from shared.eventstore.errors import (
+    ConcurrencyError,
+    EmptyAppend,
+    EventIdConflict,
+    PartialBatchConflict,
+    StaleTransaction,
+)
 from shared.eventstore.interface import AppendResult, VerifyReport
 
 COLUMNS = (
@@ -56,6 +62,7 @@ READ_FOR_VERIFY = text(
 )
 
 CONCURRENCY = "TS001"
+STALE_TRANSACTION = "TS005"
 ID_CONFLICT = "TS002"
 PARTIAL_BATCH = "TS003"
 UNIQUE_VIOLATION = "23505"
@@ -172,6 +179,8 @@ class PostgresEventStore:
         state, cause = _sqlstate(error)
         if state == CONCURRENCY:
             return ConcurrencyError(stream_id, expected, int(cause.detail))
+        if state == STALE_TRANSACTION:
+            return StaleTransaction(stream_id, expected, int(cause.detail))
         if state == ID_CONFLICT:
             return EventIdConflict(cause.detail)
         if state == PARTIAL_BATCH:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, Stateme
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events import RecordedEvent, UnknownEventType
-from shared.eventstore import PostgresEventStore
+from shared.eventstore import ConcurrencyError, PostgresEventStore
 from shared.messaging.dead_letters import DeadLetterPublisher, Origin
 from shared.service.tracing import context_from, tracer
 from shared.settings import Settings
@@ -157,6 +157,8 @@ class IdempotentConsumer:
                     errors = validation_reasons(error) if isinstance(error, ValidationError) else []
                     await self._dead_letter(value, origin, failure_reason(error), attempt, errors)
                     return "dead-lettered"
+                if isinstance(error, ConcurrencyError):
+                    continue  # another writer moved the stream: retry at once on fresh state
                 log.warning(
                     "handler failed; will retry",
                     extra={

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from shared.db.engine import create_engine
 from shared.events import START, Position, RecordedEvent
-from shared.eventstore import NO_STREAM, PostgresEventStore
+from shared.eventstore import NO_STREAM, PostgresEventStore, StaleTransaction
 from tests.support.store_events import new_stream_id, some, something
 
 pytestmark = pytest.mark.integration
@@ -106,3 +106,26 @@ async def test_concurrent_appenders_with_delayed_commits(new_database) -> None: 
         versions[event.stream_id].append(event.stream_version)
     for stream, numbers in versions.items():
         assert numbers == list(range(1, len(numbers) + 1)), f"stream {stream} out of order"
+
+
+async def test_a_transaction_older_than_the_streams_last_writer_must_retry(new_database) -> None:  # type: ignore[no-untyped-def]
+    """Commit order must be stream order: a consumer's transaction takes its id when it records the
+    message id, then appends; if another transaction appended to the same stream meanwhile, the
+    older one is refused (and retried in a new transaction) instead of slotting in before it."""
+    engine = create_engine(await new_database())
+    store = PostgresEventStore(engine)
+    stream = new_stream_id()
+    try:
+        await store.append(stream, NO_STREAM, [something(1)])
+        async with engine.connect() as older:
+            await older.begin()
+            await older.execute(text("INSERT INTO processed_events (consumer, event_id) VALUES ('t', 'x')"))
+            await store.append(stream, 1, [something(2)])  # a newer transaction commits version 2
+            with pytest.raises(StaleTransaction):
+                await store.bound(older).append(stream, 2, [something(3)])
+            await older.rollback()
+        await store.append(stream, 2, [something(3)])  # the retry, in a new transaction
+        followed = await store.read_all(START)
+        assert [e.stream_version for e in followed if e.stream_id == stream] == [1, 2, 3]
+    finally:
+        await engine.dispose()

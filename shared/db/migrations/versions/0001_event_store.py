@@ -85,6 +85,7 @@ DECLARE
     v_version integer;
     v_hash bytea;
     v_prev bytea;
+    v_last_tx bigint;
 BEGIN
     SELECT count(*), (array_agg(e.event_id) FILTER (WHERE e.content_hash <> c.h OR e.stream_id <> p_stream))[1]
       INTO v_found, v_conflict
@@ -105,12 +106,20 @@ BEGIN
             USING ERRCODE = 'TS003';
     END IF;
 
-    SELECT e.stream_version, e.hash INTO v_version, v_hash
+    SELECT e.stream_version, e.hash, e.tx_id INTO v_version, v_hash, v_last_tx
       FROM events e WHERE e.stream_id = p_stream ORDER BY e.stream_version DESC LIMIT 1;
     v_version := coalesce(v_version, 0);
     IF p_expected IS NOT NULL AND p_expected <> v_version THEN
         RAISE EXCEPTION 'stream % is at version %, expected %', p_stream, v_version, p_expected
             USING ERRCODE = 'TS001', DETAIL = v_version::text;
+    END IF;
+    -- Followers read in (tx_id, global_position) order. A transaction that took its id before
+    -- the stream's last writer did would place this event before its predecessor: refuse, and
+    -- let the caller retry in a new transaction, whose id is newer. Versions then always follow
+    -- commit order within a stream.
+    IF v_last_tx > pg_current_xact_id()::text::bigint THEN
+        RAISE EXCEPTION 'stream % was last written by a newer transaction; retry in a new one', p_stream
+            USING ERRCODE = 'TS005', DETAIL = v_version::text;
     END IF;
 
     FOR i IN 1 .. n LOOP
