@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     analytics = sub.add_parser("analytics", help="analytics read models")
     analytics_sub = analytics.add_subparsers(dest="analytics_command", required=True)
     p = analytics_sub.add_parser("rebuild", help="rebuild the read models from zero by replaying the store")
+    p.add_argument("--batch", type=int, default=None, help="events per transaction (default 1000)")
     p.set_defaults(func=_lazy("services.analytics.cli", "cmd_rebuild"))
 
     p = sub.add_parser("demo", help="submit realistic complaints to a running stack and walk the loop")

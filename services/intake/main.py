@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.intake.api import build_router
 from services.intake.handlers import AcknowledgementHandler, SubmissionHandler, decode_submission
 from services.intake.notifier import LoggingNotifier, Notifier
+from services.intake.submission import IntakeMessage
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
 from shared.messaging.consumer import subscribe, subscribe_events
@@ -35,6 +36,7 @@ def create_app(
         title=f"{settings.topic_intake}:intake",
         description="Channels publish complaint submissions here (JSON, schema IntakeMessage); "
         "invalid ones go to the dead-letter topic with field-level reasons.",
+        schema=IntakeMessage,
     )
     subscribe_events(
         runtime.broker,

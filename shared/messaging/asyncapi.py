@@ -75,6 +75,8 @@ def build_document(settings: Settings, services: tuple[str, ...] = SERVICE_NAMES
         if message is not None:
             message["payload"] = _add_model(schemas, model)
     _document_event_payloads(schemas, COMPLAINT_EVENTS)
+    if REF.format(model="EmptyPayload") not in json.dumps(document["components"].get("messages", {})):
+        schemas.pop("EmptyPayload", None)  # FastStream's placeholder for our raw subscribers
     return document
 
 

@@ -13,7 +13,9 @@ from tests.support.running import eventually
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
-async def test_a_submission_is_received_and_acknowledged(intake: Intake, submission: dict[str, object]) -> None:
+async def test_a_submission_is_received_and_acknowledged(
+    intake: Intake, submission: dict[str, object]
+) -> None:
     response = await intake.client.post("/v1/complaints", json=submission, headers=bearer("channel"))
     assert response.status_code == 202, response.text
     body = response.json()
@@ -40,7 +42,9 @@ async def _types_once_acknowledged(store: PostgresEventStore, number: str) -> li
     return types if "ComplaintAcknowledged" in types else None
 
 
-async def test_the_same_idempotency_key_returns_the_same_number(intake: Intake, submission: dict[str, object]) -> None:
+async def test_the_same_idempotency_key_returns_the_same_number(
+    intake: Intake, submission: dict[str, object]
+) -> None:
     headers = {**bearer("channel"), "Idempotency-Key": "retry-42"}
     first = await intake.client.post("/v1/complaints", json=submission, headers=headers)
     again = await intake.client.post("/v1/complaints", json=submission, headers=headers)

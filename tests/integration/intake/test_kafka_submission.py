@@ -45,7 +45,10 @@ async def _received_with(intake: Intake, submission_id: str) -> list[str]:
     try:
         async with engine.connect() as conn:
             rows = await conn.execute(
-                text("SELECT stream_id FROM events WHERE type = 'ComplaintReceived' AND payload->>'submission_id' = :s"),
+                text(
+                    "SELECT stream_id FROM events "
+                    "WHERE type = 'ComplaintReceived' AND payload->>'submission_id' = :s"
+                ),
                 {"s": submission_id},
             )
             return [r.stream_id for r in rows]
