@@ -91,7 +91,7 @@ async def test_up_runs_an_event_through_all_five_services_and_stops_cleanly(tmp_
         assert f"tokens: using {tokens}" in again.output
         conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{again.pg_port}/tousu")
         try:
-            stored = await conn.fetchval("SELECT count(*) FROM events WHERE stream_id = $1", complaint_no)
+            stored = await conn.fetchval("SELECT count(*) FROM events WHERE event_id = $1", event.event_id)
         finally:
             await conn.close()
         assert stored == 1
