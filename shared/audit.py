@@ -98,7 +98,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if since is None and until is None:
         print("give a complaint number, or --since and/or --until", file=sys.stderr)
         return 2
-    return asyncio.run(replay_period(settings, since, until, sys.stdout))
+    try:
+        return asyncio.run(replay_period(settings, since, until, sys.stdout))
+    except BrokenPipeError:  # piped into head or less, which stopped reading
+        sys.stderr.close()
+        return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

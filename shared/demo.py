@@ -169,6 +169,7 @@ class Stack:
 
     async def submit_kafka(self, complaint: dict[str, Any]) -> str:
         submission_id = f"demo-{uuid.uuid4().hex[:10]}"
+        earlier = set(await self._numbers_with_subject(complaint))
         producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap, acks="all")
         await producer.start()
         try:
@@ -180,19 +181,21 @@ class Stack:
             await producer.stop()
 
         async def find() -> str | None:
-            response = await self.client.get(
-                self.url("analytics", "/v1/complaints"),
-                params={"channel": complaint["channel"], "page_size": 100},
-                headers=self.auth("operator"),
-            )
-            for item in response.json().get("items", []):
-                if item.get("subject") == complaint["subject"]:
-                    return str(item["complaint_no"])
-            return None
+            fresh = [n for n in await self._numbers_with_subject(complaint) if n not in earlier]
+            return fresh[0] if fresh else None
 
         number = await eventually(find, f"Kafka submission {submission_id}")
         self.say(f"受理 received   {number}  [{complaint['channel']} via Kafka] {complaint['subject']}")
         return number
+
+    async def _numbers_with_subject(self, complaint: dict[str, Any]) -> list[str]:
+        response = await self.client.get(
+            self.url("analytics", "/v1/complaints"),
+            params={"channel": complaint["channel"], "page_size": 100},
+            headers=self.auth("operator"),
+        )
+        items = response.json().get("items", [])
+        return [str(item["complaint_no"]) for item in items if item.get("subject") == complaint["subject"]]
 
     async def view(self, number: str) -> dict[str, Any]:
         response = await self.client.get(
@@ -270,8 +273,14 @@ async def run_demo(settings: Settings, say: Callable[[str], None] = print) -> di
                 say(f"重办 reopened   {number}  back to the department, flagged")
                 status = await stack.work_through_reopened(number)
             outcomes[number] = status
+        for number in numbers:
+            await stack.wait_status(number, "closed")
         stats = (await client.get(stack.url("analytics", "/v1/stats"), headers=stack.auth("operator"))).json()
-        say(f"统计 stats      {json.dumps(stats, ensure_ascii=False)}")
+        by_status = {item["code"]: item["count"] for item in stats["by_status"] if item["count"]}
+        by_department = {item["code"]: item["count"] for item in stats["by_department"] if item["count"]}
+        total, backlog = stats["total"], stats["open_backlog"]
+        say(f"统计 stats      total {total}, open backlog {backlog}, by status {by_status}")
+        say(f"               by department {by_department}")
         return outcomes
 
 

@@ -247,15 +247,13 @@ class Stack:
         lines = ["", "tousu is up:"]
         for name in self.plan.services:
             lines.append(f"  {name:<10} http://{host}:{self.plan.base_settings.port_of(name)}/docs")
-        if "analytics" in self.plan.services:
-            lines.append(f"  dashboard  http://{host}:{self.plan.base_settings.port_of('analytics')}/")
         if self.postgres is not None:
             lines.append(f"  postgres   {self.postgres.dsn(DATABASE_NAME)}")
         if self.broker is not None:
             lines.append(f"  kafka      {self.broker.bootstrap}")
         lines.append(f"  tokens     {self.plan.tokens_file}")
         lines.append(f"  logs       {self.plan.logs_dir}/")
-        lines.append("Press Ctrl-C to stop.")
+        lines.append("Try it: `tousu demo` walks a dozen complaints through the loop. Press Ctrl-C to stop.")
         return "\n".join(lines)
 
     # -- run -----------------------------------------------------------------------------------
