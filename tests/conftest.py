@@ -16,11 +16,11 @@ from shared.settings import Settings
 from tests.support.backends import (
     Backend,
     kafka_choice,
-    kafka_is_real_kafka,
     postgres_choice,
     start_kafka,
     start_postgres,
 )
+from tests.support.settings import settings_for
 
 ARTIFACTS = Path(os.environ.get("TOUSU_TEST_ARTIFACTS", "test-artifacts"))
 
@@ -89,20 +89,3 @@ async def settings(new_database: DatabaseFactory, kafka_backend: Backend) -> Set
     """A fresh database and topics of its own: a running service's outbox relay publishes
     everything in its database, so services under test never share one."""
     return settings_for(await new_database(), kafka_backend)
-
-
-def settings_for(database_url: str, kafka_backend: Backend) -> Settings:
-    """Settings on the real backends with topic names of their own (tests don't see each other)."""
-    suffix = uuid.uuid4().hex[:8]
-    return Settings(
-        database_url=database_url,
-        kafka_bootstrap=kafka_backend.url,
-        kafka_idempotence=kafka_is_real_kafka(kafka_backend),
-        topic_intake=f"t.{suffix}.intake",
-        topic_events=f"t.{suffix}.events",
-        topic_assignments=f"t.{suffix}.assignments",
-        topic_dead_letters=f"t.{suffix}.dlq",
-        topic_partitions=3,
-        consumer_backoff_seconds=0.01,
-        relay_idle_seconds=0.2,
-    )

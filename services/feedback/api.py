@@ -17,9 +17,6 @@ from fastapi.responses import JSONResponse
 from services.feedback.queries import revisits
 from services.feedback.schemas import (
     LABELS,
-    CommandRefused,
-    CommandResult,
-    ErrorBody,
     FeedbackRequest,
     Revisit,
     RevisitOutcome,
@@ -28,7 +25,7 @@ from services.feedback.schemas import (
 )
 from shared.complaints.commands import GiveFeedback
 from shared.complaints.handling import ComplaintNotFound, execute
-from shared.complaints.http import not_found, outcome_response
+from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, not_found, outcome_response
 from shared.complaints.values import Lang, UtcDatetime, label
 from shared.events import Role
 from shared.service.auth import Principal, require

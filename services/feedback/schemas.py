@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.complaints.values import Lang, Status
+from shared.complaints.values import Lang
 
 
 class FeedbackRequest(BaseModel):
@@ -91,36 +91,3 @@ class RevisitPage(BaseModel):
     page_size: int = Field(description="Items per page.")
     total: int = Field(description="How many revisits match, over all pages.")
     items: list[Revisit] = Field(description="The revisits on this page.")
-
-
-class CommandResult(BaseModel):
-    """The feedback was recorded."""
-
-    complaint_no: str = Field(description="The complaint's number.")
-    stream_version: int = Field(description="The complaint's stream version after this write.")
-    status: Status = Field(
-        description="closed (satisfied or acknowledged) or reopened (back to the department)."
-    )
-    department: str | None = Field(description="The responsible department.")
-    events: list[str] = Field(
-        description="Types of the events recorded, e.g. FeedbackReceived, ComplaintClosed."
-    )
-
-
-class CommandRefused(BaseModel):
-    """The complaint's rules refused the feedback; the refusal is on the complaint's audit trail."""
-
-    error: str = Field(description="Stable reason code, e.g. feedback_on_open_complaint, already_closed.")
-    message: str = Field(description="Why, in English.")
-    message_zh: str = Field(description="Why, in Simplified Chinese.")
-    complaint_no: str = Field(description="The complaint's number.")
-    stream_version: int = Field(description="The complaint's stream version after recording the refusal.")
-
-
-class ErrorBody(BaseModel):
-    """Any other refusal."""
-
-    error: str = Field(
-        description="Machine-readable code: unauthorized, forbidden, not_found, invalid_request."
-    )
-    message: str = Field(description="What is wrong, in English.")

@@ -21,9 +21,6 @@ from services.routing.schemas import (
     AcceptRequest,
     Assignment,
     AssignmentPage,
-    CommandRefused,
-    CommandResult,
-    ErrorBody,
     ProgressRequest,
     ResolveRequest,
     TransferRequest,
@@ -35,7 +32,7 @@ from shared.complaints.commands import (
     ResolveComplaint,
     TransferComplaint,
 )
-from shared.complaints.http import run_command
+from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, run_command
 from shared.complaints.values import OPEN_STATUSES, Category, Channel, Grade, Lang, Status, label
 from shared.events import Role
 from shared.service.auth import Principal, require

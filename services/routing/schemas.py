@@ -57,35 +57,6 @@ class TransferRequest(_Body):
     reason: str = Field(min_length=1, max_length=1000, description="Why it is transferred.")
 
 
-class CommandResult(BaseModel):
-    """A command was carried out."""
-
-    complaint_no: str = Field(description="The complaint's number.")
-    stream_version: int = Field(description="The complaint's stream version after this write.")
-    status: Status = Field(description="The complaint's status now.")
-    department: str | None = Field(description="The department responsible now.")
-    events: list[str] = Field(description="Types of the events recorded, e.g. ComplaintAccepted.")
-
-
-class CommandRefused(BaseModel):
-    """The complaint's rules refused the command; the refusal is on the complaint's audit trail."""
-
-    error: str = Field(description="Stable reason code, e.g. not_accepted, wrong_state, same_department.")
-    message: str = Field(description="Why, in English.")
-    message_zh: str = Field(description="Why, in Simplified Chinese.")
-    complaint_no: str = Field(description="The complaint's number.")
-    stream_version: int = Field(description="The complaint's stream version after recording the refusal.")
-
-
-class ErrorBody(BaseModel):
-    """Any other refusal."""
-
-    error: str = Field(
-        description="Machine-readable code: unauthorized, forbidden, not_found, invalid_request."
-    )
-    message: str = Field(description="What is wrong, in English.")
-
-
 class Assignment(BaseModel):
     """One complaint in a department's work list."""
 

@@ -4,12 +4,43 @@ from __future__ import annotations
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from shared.clock import Clock
 from shared.complaints.commands import Command
 from shared.complaints.handling import ComplaintNotFound, Outcome, execute
+from shared.complaints.values import Status
 from shared.eventstore import EventStore
 from shared.service.auth import Principal
+
+
+class CommandResult(BaseModel):
+    """A command was carried out."""
+
+    complaint_no: str = Field(description="The complaint's number.")
+    stream_version: int = Field(description="The complaint's stream version after this write.")
+    status: Status = Field(description="The complaint's status now.")
+    department: str | None = Field(description="The department responsible now.")
+    events: list[str] = Field(description="Types of the events recorded, e.g. ComplaintAccepted.")
+
+
+class CommandRefused(BaseModel):
+    """The complaint's rules refused the command; the refusal is on the complaint's audit trail."""
+
+    error: str = Field(description="Stable reason code, e.g. not_accepted, wrong_state, already_closed.")
+    message: str = Field(description="Why, in English.")
+    message_zh: str = Field(description="Why, in Simplified Chinese.")
+    complaint_no: str = Field(description="The complaint's number.")
+    stream_version: int = Field(description="The complaint's stream version after recording the refusal.")
+
+
+class ErrorBody(BaseModel):
+    """Any other refusal."""
+
+    error: str = Field(
+        description="Machine-readable code: unauthorized, forbidden, not_found, invalid_request."
+    )
+    message: str = Field(description="What is wrong, in English.")
 
 
 def not_found(complaint_no: str) -> HTTPException:

@@ -30,27 +30,16 @@ from shared.service.runtime import Runtime
 from shared.settings import Settings
 from tests.builders import apply, path_to
 from tests.support.auth import test_tokens
-from tests.support.backends import Backend, kafka_is_real_kafka
+from tests.support.backends import Backend
 from tests.support.running import eventually, running
+from tests.support.settings import settings_for
 
 History = list[tuple[Command, list[Event]]]
 DatabaseFactory = Callable[[], Awaitable[str]]
 
 
 def analytics_settings(database_url: str, kafka: Backend) -> Settings:
-    suffix = uuid.uuid4().hex[:8]
-    return Settings(
-        database_url=database_url,
-        kafka_bootstrap=kafka.url,
-        kafka_idempotence=kafka_is_real_kafka(kafka),
-        topic_intake=f"t.{suffix}.intake",
-        topic_events=f"t.{suffix}.events",
-        topic_assignments=f"t.{suffix}.assignments",
-        topic_dead_letters=f"t.{suffix}.dlq",
-        topic_partitions=3,
-        consumer_backoff_seconds=0.01,
-        relay_idle_seconds=0.2,
-    )
+    return settings_for(database_url, kafka)
 
 
 @dataclass

@@ -24,9 +24,9 @@ from shared.messaging.topics import ensure_topics
 from shared.service.runtime import Runtime
 from shared.settings import Settings
 from tests.builders import T0, history_to, new_complaint_no
-from tests.conftest import settings_for
 from tests.support.auth import bearer, test_tokens
 from tests.support.running import eventually, running
+from tests.support.settings import settings_for
 
 NOW = T0 + timedelta(days=1)
 

@@ -19,11 +19,11 @@ from shared.complaints.values import Category
 from shared.eventstore import NO_STREAM, PostgresEventStore
 from shared.messaging.topics import ensure_topics
 from tests.builders import as_new, new_complaint_no, received
-from tests.conftest import settings_for
 from tests.integration.feedback.conftest import NOW
 from tests.support import auth
 from tests.support.auth import bearer
 from tests.support.running import eventually, running
+from tests.support.settings import settings_for
 
 pytestmark = pytest.mark.integration
 

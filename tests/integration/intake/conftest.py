@@ -10,9 +10,9 @@ import pytest_asyncio
 from services.intake.main import create_app
 from shared.messaging.topics import ensure_topics
 from shared.settings import Settings
-from tests.conftest import settings_for
 from tests.support.auth import test_tokens
 from tests.support.running import running
+from tests.support.settings import settings_for
 
 
 @dataclass

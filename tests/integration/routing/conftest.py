@@ -21,9 +21,9 @@ from shared.messaging.topics import ensure_topics
 from shared.service.runtime import Runtime
 from shared.settings import Settings
 from tests.builders import as_new, new_complaint_no, received
-from tests.conftest import settings_for
 from tests.support.auth import bearer, test_tokens
 from tests.support.running import eventually, running
+from tests.support.settings import settings_for
 
 ALL_STATUSES = [s.value for s in Status]
 

@@ -26,27 +26,16 @@ from shared.messaging.consumer import HandlerContext
 from shared.messaging.dead_letters import Origin
 from shared.settings import Settings
 from tests.builders import DEPT, accept, agent, assign, channel, received, resolve, supervisor, transfer
-from tests.support.backends import Backend, kafka_is_real_kafka
+from tests.support.backends import Backend
 from tests.support.running import eventually
+from tests.support.settings import settings_for
 
 FIRST, RESOLUTION = SlaStage.FIRST_RESPONSE, SlaStage.RESOLUTION
 
 
 def sla_settings(database_url: str, kafka: Backend) -> Settings:
     """Like the `settings` fixture, for fixtures that outlive one test: topics of their own."""
-    suffix = uuid.uuid4().hex[:8]
-    return Settings(
-        database_url=database_url,
-        kafka_bootstrap=kafka.url,
-        kafka_idempotence=kafka_is_real_kafka(kafka),
-        topic_intake=f"t.{suffix}.intake",
-        topic_events=f"t.{suffix}.events",
-        topic_assignments=f"t.{suffix}.assignments",
-        topic_dead_letters=f"t.{suffix}.dlq",
-        topic_partitions=3,
-        consumer_backoff_seconds=0.01,
-        relay_idle_seconds=0.2,
-    )
+    return settings_for(database_url, kafka)
 
 
 def new_complaint_no() -> str:

@@ -1,0 +1,25 @@
+"""Settings for a service under test: the real backends, and topic names of its own."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.settings import Settings
+from tests.support.backends import Backend, kafka_is_real_kafka
+
+
+def settings_for(database_url: str, kafka_backend: Backend) -> Settings:
+    """Settings on the real backends with topic names of their own (tests don't see each other)."""
+    suffix = uuid.uuid4().hex[:8]
+    return Settings(
+        database_url=database_url,
+        kafka_bootstrap=kafka_backend.url,
+        kafka_idempotence=kafka_is_real_kafka(kafka_backend),
+        topic_intake=f"t.{suffix}.intake",
+        topic_events=f"t.{suffix}.events",
+        topic_assignments=f"t.{suffix}.assignments",
+        topic_dead_letters=f"t.{suffix}.dlq",
+        topic_partitions=3,
+        consumer_backoff_seconds=0.01,
+        relay_idle_seconds=0.2,
+    )
