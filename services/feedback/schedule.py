@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from shared.clock import Clock
 from shared.complaints.commands import ScheduleRevisit
-from shared.complaints.handling import ComplaintNotFound, execute, load
+from shared.complaints.consuming import execute_caused_by
+from shared.complaints.handling import load
 from shared.complaints.values import Status
 from shared.events import Actor, RecordedEvent
-from shared.messaging.consumer import HandlerContext, PoisonMessage
+from shared.messaging.consumer import HandlerContext
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +40,7 @@ class ScheduleRevisitOnResolution:
             return
         resolved_at = state.resolved_at or event.occurred_at  # the latest resolution's time
         command = ScheduleRevisit(actor=FEEDBACK, at=self.clock.now(), due_at=resolved_at + self.delay)
-        try:
-            outcome = await execute(
-                ctx.store, event.stream_id, command, clock=self.clock, causation=event, attempts=1
-            )
-        except ComplaintNotFound as missing:
-            raise PoisonMessage(str(missing)) from missing
+        outcome = await execute_caused_by(event, ctx, command, clock=self.clock)
         log.info(
             "revisit scheduled",
             extra={

@@ -9,8 +9,8 @@ from services.intake.receive import receive
 from services.intake.submission import IntakeMessage
 from shared.clock import Clock
 from shared.complaints.commands import AcknowledgeComplaint
+from shared.complaints.consuming import execute_caused_by
 from shared.complaints.events import COMPLAINT_EVENTS, ComplaintReceived
-from shared.complaints.handling import execute
 from shared.events import Actor, RecordedEvent, Role
 from shared.messaging.consumer import Decoded, HandlerContext, PoisonMessage
 
@@ -53,4 +53,4 @@ class AcknowledgementHandler:
         command = AcknowledgeComplaint(
             actor=SERVICE, at=self.clock.now(), via=self.notifier.name, message_key=template
         )
-        await execute(ctx.store, event.stream_id, command, clock=self.clock, causation=event, attempts=1)
+        await execute_caused_by(event, ctx, command, clock=self.clock)

@@ -7,8 +7,9 @@ import logging
 from services.routing.rules import RuleTable
 from shared.clock import Clock
 from shared.complaints.commands import AssignComplaint
+from shared.complaints.consuming import execute_caused_by
 from shared.complaints.events import COMPLAINT_EVENTS, ComplaintReceived
-from shared.complaints.handling import ComplaintNotFound, execute, load
+from shared.complaints.handling import load
 from shared.complaints.values import Status
 from shared.events import Actor, RecordedEvent
 from shared.messaging.consumer import HandlerContext, PoisonMessage
@@ -48,12 +49,7 @@ class AssignOnReceipt:
             rule=decision.rule,
             note=decision.note,
         )
-        try:
-            outcome = await execute(
-                ctx.store, event.stream_id, command, clock=self.clock, causation=event, attempts=1
-            )
-        except ComplaintNotFound as missing:
-            raise PoisonMessage(str(missing)) from missing
+        outcome = await execute_caused_by(event, ctx, command, clock=self.clock)
         log.info(
             "complaint assigned",
             extra={
