@@ -3,6 +3,10 @@
 Everything happens on ``ctx.connection``, in the transaction that also records the event id,
 so a clock change and its dedupe mark commit together. A redelivered event changes nothing:
 the consumer skips its id, and a start is keyed by the starting event's id besides.
+
+A working-time deadline that reaches into a year the calendar does not know is counted on plain
+weekdays, and an ``SlaCalendarYearUnknown`` event is appended to the complaint's stream in the
+same transaction, so it is recorded exactly once with the clock it is about.
 """
 
 from __future__ import annotations
@@ -11,9 +15,19 @@ import logging
 
 from services.sla import repository
 from services.sla.clocks import CLOCK_EVENTS, Reassign, Start, Stop, transitions
-from services.sla.deadlines import DeadlinePlanner
-from shared.complaints import COMPLAINT_EVENTS, ComplaintReceived, Grade, fold_recorded
-from shared.events import RecordedEvent
+from services.sla.deadlines import DeadlinePlanner, Schedule
+from services.sla.firing import SLA_ACTOR
+from shared.clock import Clock, SystemClock
+from shared.complaints import (
+    COMPLAINT_EVENTS,
+    Category,
+    ComplaintReceived,
+    Grade,
+    SlaCalendarYearUnknown,
+    fold_recorded,
+    label,
+)
+from shared.events import NewEvent, RecordedEvent
 from shared.eventstore import EventStore
 from shared.messaging.consumer import HandlerContext, PoisonMessage
 
@@ -25,13 +39,16 @@ SUBSCRIBED = CLOCK_EVENTS
 class ClockKeeper:
     """Applies each clock-changing complaint event to the deadlines table."""
 
-    def __init__(self, planner: DeadlinePlanner) -> None:
+    def __init__(self, planner: DeadlinePlanner, clock: Clock | None = None) -> None:
         self.planner = planner
+        self.clock = clock or SystemClock()
 
     async def handle(self, event: RecordedEvent, ctx: HandlerContext) -> None:
         payload = COMPLAINT_EVENTS.decode(event)
         changes = transitions(payload, event.occurred_at)
-        grade: Grade | None = payload.grade if isinstance(payload, ComplaintReceived) else None
+        kind: tuple[Grade, Category] | None = (
+            (payload.grade, payload.category) if isinstance(payload, ComplaintReceived) else None
+        )
         for change in changes:
             match change:
                 case Stop():
@@ -49,8 +66,8 @@ class ClockKeeper:
                         ctx.connection, event.stream_id, change.department, event.stream_version
                     )
                 case Start():
-                    grade = grade or await grade_at(ctx.store, event)
-                    schedule = self.planner.plan(grade, change.stage, change.started_at)
+                    kind = kind or await kind_at(ctx.store, event)
+                    schedule = self.planner.plan(kind[0], change.stage, change.started_at, kind[1])
                     generation = await repository.start(
                         ctx.connection,
                         event.stream_id,
@@ -59,6 +76,8 @@ class ClockKeeper:
                         event.event_id,
                         event.stream_version,
                     )
+                    if generation and schedule.unknown_years:
+                        await self._warn_unknown_years(ctx, event, schedule)
                     log.info(
                         "sla clock started" if generation else "sla clock already started by this event",
                         extra={
@@ -69,13 +88,50 @@ class ClockKeeper:
                         },
                     )
 
+    async def _warn_unknown_years(
+        self, ctx: HandlerContext, event: RecordedEvent, schedule: Schedule
+    ) -> None:
+        warning = unknown_years_warning(schedule)
+        version = await ctx.store.stream_version(event.stream_id)
+        await ctx.store.append(
+            event.stream_id,
+            version,
+            [NewEvent.of(warning, actor=SLA_ACTOR, clock=self.clock, causation=event)],
+        )
+        log.warning(
+            "sla deadline counted on plain weekdays: calendar year unknown",
+            extra={"complaint_no": event.stream_id, "years": warning.years},
+        )
 
-async def grade_at(store: EventStore, event: RecordedEvent) -> Grade:
-    """The complaint's grade as of ``event``, from its stream in the event store."""
+
+def unknown_years_warning(schedule: Schedule) -> SlaCalendarYearUnknown:
+    """The visible warning that ``schedule`` was counted on plain weekdays in some years."""
+    years = sorted(schedule.unknown_years)
+    listed = ", ".join(str(year) for year in years)
+    due = schedule.due_at.strftime("%Y-%m-%d %H:%M UTC")
+    return SlaCalendarYearUnknown(
+        stage=schedule.stage,
+        deadline=schedule.due_at,
+        years=years,
+        message=(
+            f"The {label(schedule.stage, 'en')} deadline ({due}) reaches into {listed}, whose public "
+            "holidays the SLA calendar does not know: it was counted on plain weekdays. "
+            "Update the chinese-calendar package or add the holidays to the calendar."
+        ),
+        message_zh=(
+            f"{label(schedule.stage, 'zh-CN')}时限（截止 {due}）跨入 {listed} 年，"
+            "时限日历尚无该年的法定节假日与调休安排，已按普通工作日（周一至周五）计算。"
+            "请更新 chinese-calendar 或在日历中补充节假日。"
+        ),
+    )
+
+
+async def kind_at(store: EventStore, event: RecordedEvent) -> tuple[Grade, Category]:
+    """The complaint's grade and category as of ``event``, from its stream in the event store."""
     records = [
         r for r in await store.read_stream(event.stream_id) if r.stream_version <= event.stream_version
     ]
     state = fold_recorded(records)
-    if state.grade is None:
+    if state.grade is None or state.category is None:
         raise PoisonMessage(f"complaint {event.stream_id} is not in the event store; no clock to start")
-    return state.grade
+    return state.grade, state.category

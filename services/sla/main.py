@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.sla.api import deadlines_router
+from services.sla.calendar_config import load_calendar
 from services.sla.config import SlaConfig
-from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
+from services.sla.deadlines import DeadlinePlanner
 from services.sla.firing import DeadlineFirer, fire_loop
 from services.sla.handlers import SUBSCRIBED, ClockKeeper
 from services.sla.policy import load_policy
@@ -31,10 +32,11 @@ def create_app(
     ``app.state.firer.fire_due(now)`` calls (tests drive time with a FakeClock)."""
     config = config or SlaConfig()
     policy = load_policy(config.policy_file)  # a bad policy stops the service here, naming the key
+    calendar = load_calendar(config.calendar_file)  # so does a bad calendar
     clock = clock or SystemClock()
     runtime = Runtime("sla", settings, clock, extra_routes=complaint_routes)
 
-    keeper = ClockKeeper(DeadlinePlanner(policy, WallClockCalculator()))
+    keeper = ClockKeeper(DeadlinePlanner(policy, calendar=calendar), clock)
     subscribe_events(
         runtime.broker,
         runtime.consumer(),
@@ -51,4 +53,5 @@ def create_app(
     app.include_router(deadlines_router(runtime))
     app.state.firer = firer
     app.state.policy = policy
+    app.state.calendar = calendar
     return app

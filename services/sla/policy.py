@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from enum import StrEnum
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from shared.complaints import Grade, SlaStage
+from shared.complaints import Category, Grade, SlaStage
 
 _DURATION = re.compile(
     r"P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -50,23 +51,78 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 WarnFraction = Annotated[float, Field(gt=0, lt=1)]
 
 
-class GradeLimits(BaseModel):
-    """The time limits of one grade."""
+class Counting(StrEnum):
+    """How a limit is counted."""
+
+    WORKING = "working"
+    """On the business calendar: whole days as working days, hours as working hours."""
+    ALWAYS = "24x7"
+    """Every second counts."""
+
+
+class Target(BaseModel):
+    """One time limit and how it is counted. In YAML either ``PT4H`` (24×7) or
+    ``{limit: P3D, counting: working}``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    first_response: Duration = Field(
+    limit: Duration = Field(description="The time allowed, an ISO-8601 duration such as PT12H or P3D.")
+    counting: Counting = Field(
+        Counting.ALWAYS, description="working: on the business calendar; 24x7: wall-clock time."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str | timedelta):
+            return {"limit": value}
+        return value
+
+
+class GradeLimits(BaseModel):
+    """The time limits of one grade (or of one grade in one category)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    first_response: Target = Field(
         description="From assignment (or transfer, or reopen) until the department accepts, e.g. PT12H."
     )
-    resolution: Duration = Field(
-        description="From receipt (or reopen) until resolved, closed or withdrawn, e.g. PT72H."
+    resolution: Target = Field(
+        description="From receipt (or reopen) until resolved, closed or withdrawn, e.g. P3D working."
     )
+    acknowledgement: Target | None = Field(
+        None, description="Automatic acknowledgement outside working hours (not yet clocked)."
+    )
+    initial_plan: Target | None = Field(
+        None, description="Contact and an initial plan or handling opinion (not yet clocked)."
+    )
+    progress_interval: Target | None = Field(
+        None, description="Interval between progress updates until resolved (not yet clocked)."
+    )
+    revisit: Target | None = Field(None, description="Revisit (回访) after resolution (not yet clocked).")
     warn_fraction: WarnFraction | None = Field(
         None, description="Overrides the policy's warn_fraction for this grade."
     )
 
-    def limit(self, stage: SlaStage) -> timedelta:
+    def target(self, stage: SlaStage) -> Target:
         return self.first_response if stage is SlaStage.FIRST_RESPONSE else self.resolution
+
+    def limit(self, stage: SlaStage) -> timedelta:
+        return self.target(stage).limit
+
+
+class GradeOverrides(BaseModel):
+    """Limits of one grade that a category changes; the others come from the grade."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    first_response: Target | None = Field(None, description="Replaces the grade's first_response.")
+    resolution: Target | None = Field(None, description="Replaces the grade's resolution.")
+    acknowledgement: Target | None = Field(None, description="Replaces the grade's acknowledgement.")
+    initial_plan: Target | None = Field(None, description="Replaces the grade's initial_plan.")
+    progress_interval: Target | None = Field(None, description="Replaces the grade's progress_interval.")
+    revisit: Target | None = Field(None, description="Replaces the grade's revisit.")
+    warn_fraction: WarnFraction | None = Field(None, description="Replaces the grade's warn_fraction.")
 
 
 class GradesPolicy(BaseModel):
@@ -79,6 +135,16 @@ class GradesPolicy(BaseModel):
     urgent: GradeLimits = Field(description="Limits of urgent (紧急) complaints.")
 
 
+class CategoryOverrides(BaseModel):
+    """Per-grade changes for one category."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    general: GradeOverrides | None = Field(None, description="Changes for general complaints.")
+    complex: GradeOverrides | None = Field(None, description="Changes for complex complaints.")
+    urgent: GradeOverrides | None = Field(None, description="Changes for urgent complaints.")
+
+
 class SlaPolicy(BaseModel):
     """The whole SLA policy file."""
 
@@ -88,21 +154,37 @@ class SlaPolicy(BaseModel):
         0.8, description="Share of the allowed time after which a warning is raised."
     )
     grades: GradesPolicy = Field(description="Time limits per grade.")
+    categories: dict[Category, CategoryOverrides] = Field(
+        default_factory=dict, description="Per category, limits that differ from the grade's."
+    )
     escalation_chain: list[Annotated[str, Field(min_length=1)]] = Field(
         default_factory=lambda: ["supervisor", "operations_manager", "general_manager"],
         min_length=1,
         description="Who a breach escalates to: level 1 is the first entry; higher levels stay at the last.",
     )
 
-    def limits(self, grade: Grade) -> GradeLimits:
+    def limits(self, grade: Grade, category: Category | None = None) -> GradeLimits:
+        """The grade's limits, with the category's changes applied when it has any."""
         limits: GradeLimits = getattr(self.grades, grade.value)
-        return limits
+        overrides = self.categories.get(category) if category is not None else None
+        changes: GradeOverrides | None = getattr(overrides, grade.value) if overrides else None
+        if changes is None:
+            return limits
+        update = {
+            name: getattr(changes, name)
+            for name in GradeOverrides.model_fields
+            if getattr(changes, name) is not None
+        }
+        return limits.model_copy(update=update)
 
-    def limit(self, grade: Grade, stage: SlaStage) -> timedelta:
-        return self.limits(grade).limit(stage)
+    def target(self, grade: Grade, stage: SlaStage, category: Category | None = None) -> Target:
+        return self.limits(grade, category).target(stage)
 
-    def warn_fraction_for(self, grade: Grade) -> float:
-        override = self.limits(grade).warn_fraction
+    def limit(self, grade: Grade, stage: SlaStage, category: Category | None = None) -> timedelta:
+        return self.target(grade, stage, category).limit
+
+    def warn_fraction_for(self, grade: Grade, category: Category | None = None) -> float:
+        override = self.limits(grade, category).warn_fraction
         return override if override is not None else self.warn_fraction
 
     def escalation_role(self, level: int) -> str:

@@ -46,6 +46,7 @@ from shared.complaints.events import (
     ProgressRecorded,
     RevisitScheduled,
     SlaBreached,
+    SlaCalendarYearUnknown,
     SlaWarningRaised,
 )
 from shared.complaints.state import ComplaintState, TimedEvent, evolve, fold, fold_recorded
@@ -120,6 +121,7 @@ __all__ = [
     "RevisitScheduled",
     "ScheduleRevisit",
     "SlaBreached",
+    "SlaCalendarYearUnknown",
     "SlaStage",
     "SlaWarningRaised",
     "Status",

@@ -257,6 +257,20 @@ class SlaBreached(Event):
 
 
 @COMPLAINT_EVENTS.register
+class SlaCalendarYearUnknown(Event):
+    """A working-time deadline reaches into a year whose public holidays the SLA calendar does not
+    know: it was counted on plain weekdays there. A warning for people; the status does not change."""
+
+    event_type: ClassVar[str] = "SlaCalendarYearUnknown"
+
+    stage: SlaStage = Field(description="Which time limit.")
+    deadline: UtcDatetime = Field(description="The deadline as counted on plain weekdays (UTC).")
+    years: list[int] = Field(description="The years the calendar does not know, e.g. [2027].", min_length=1)
+    message: str = Field(description="The warning for people, in English.", min_length=1)
+    message_zh: str = Field(description="The warning for people, in Simplified Chinese.", min_length=1)
+
+
+@COMPLAINT_EVENTS.register
 class CommandRejected(Event):
     """A command was refused and nothing changed. Kept on the stream as the audit trail."""
 
@@ -285,6 +299,7 @@ ComplaintEvent = (
     | ComplaintClosedAsNotAComplaint
     | SlaWarningRaised
     | SlaBreached
+    | SlaCalendarYearUnknown
     | CommandRejected
 )
 """Any event of the complaint stream."""

@@ -49,6 +49,7 @@ from shared.complaints.events import (
     ProgressRecorded,
     RevisitScheduled,
     SlaBreached,
+    SlaCalendarYearUnknown,
     SlaWarningRaised,
 )
 from shared.complaints.values import (
@@ -187,6 +188,8 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
             return replace(s, sla_warnings=(*s.sla_warnings, event))
         case SlaBreached():
             return replace(s, sla_breaches=(*s.sla_breaches, event))
+        case SlaCalendarYearUnknown():
+            return s
         case CommandRejected():
             return s
     raise UnexpectedEvent(f"{type(event).__name__} is not an event of a complaint stream")

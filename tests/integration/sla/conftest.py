@@ -11,6 +11,7 @@ import httpx
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.sla.config import SlaConfig
 from services.sla.firing import DeadlineFirer
 from services.sla.main import create_app
 from shared.clock import FakeClock
@@ -20,7 +21,7 @@ from shared.messaging.topics import ensure_topics
 from shared.service.runtime import Runtime
 from tests.builders import T0
 from tests.conftest import DatabaseFactory
-from tests.integration.sla.support import Complaints, DirectClocks, sla_settings
+from tests.integration.sla.support import WALL_CLOCK_POLICY, Complaints, DirectClocks, sla_settings
 from tests.support.auth import test_tokens
 from tests.support.backends import Backend
 from tests.support.running import running
@@ -44,7 +45,8 @@ async def sla(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncIte
     settings = sla_settings(await new_database(), kafka_backend)
     await ensure_topics(settings)
     clock = FakeClock(T0)
-    app = create_app(settings, clock, test_tokens(), fire_in_background=False)
+    config = SlaConfig(policy_file=WALL_CLOCK_POLICY)
+    app = create_app(settings, clock, test_tokens(), config=config, fire_in_background=False)
     async with running(app) as client:
         runtime: Runtime = app.state.runtime
         yield Sla(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -31,6 +32,8 @@ from tests.support.running import eventually
 from tests.support.settings import settings_for
 
 FIRST, RESOLUTION = SlaStage.FIRST_RESPONSE, SlaStage.RESOLUTION
+WALL_CLOCK_POLICY = Path(__file__).with_name("wall_clock_policy.yaml")
+"""Every limit 24×7: the firing tests count round hours (the packaged policy uses working time)."""
 
 
 def sla_settings(database_url: str, kafka: Backend) -> Settings:
@@ -135,8 +138,8 @@ class DirectClocks:
 
 
 def default_planner() -> DeadlinePlanner:
-    return DeadlinePlanner(load_policy(), WallClockCalculator())
+    return DeadlinePlanner(load_policy(WALL_CLOCK_POLICY), WallClockCalculator())
 
 
 def firer(engine: AsyncEngine, clock: FakeClock, **options: Any) -> DeadlineFirer:
-    return DeadlineFirer(engine, load_policy(), clock, **options)
+    return DeadlineFirer(engine, load_policy(WALL_CLOCK_POLICY), clock, **options)

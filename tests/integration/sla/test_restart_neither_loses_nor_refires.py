@@ -19,7 +19,7 @@ from shared.eventstore import PostgresEventStore
 from shared.messaging.topics import ensure_topics
 from tests.builders import DEPT, T0
 from tests.conftest import DatabaseFactory
-from tests.integration.sla.support import Complaints, settled, sla_settings
+from tests.integration.sla.support import WALL_CLOCK_POLICY, Complaints, settled, sla_settings
 from tests.support.auth import test_tokens as known_tokens
 from tests.support.backends import Backend
 from tests.support.running import eventually, running
@@ -37,7 +37,7 @@ async def test_a_restarted_service_neither_loses_nor_refires_a_timer(
     complaints = Complaints(PostgresEventStore(engine), clock)
 
     def instance() -> FastAPI:
-        config = SlaConfig(policy_file=None, tick_seconds=0.05)
+        config = SlaConfig(policy_file=WALL_CLOCK_POLICY, tick_seconds=0.05)
         return create_app(settings, clock, known_tokens(), config=config)
 
     async def count(no: str) -> Counter[str]:

@@ -1,4 +1,5 @@
-"""When a clock warns and runs out: the policy's limits counted by a DeadlineCalculator."""
+"""When a clock warns and runs out: the policy's limits counted by a DeadlineCalculator (24×7 here;
+the business calendar's arithmetic is in test_business_calendar_*.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,21 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
-from services.sla.policy import load_policy
+from services.sla.policy import parse_policy
 from shared.complaints import Grade, SlaStage
 from tests.builders import T0
 
 pytestmark = pytest.mark.unit
 
-PLANNER = DeadlinePlanner(load_policy(), WallClockCalculator())
+WALL_CLOCK = parse_policy(
+    """
+grades:
+  general: {first_response: PT12H, resolution: PT72H}
+  complex: {first_response: PT12H, resolution: PT72H}
+  urgent: {first_response: PT4H, resolution: PT24H}
+"""
+)
+PLANNER = DeadlinePlanner(WALL_CLOCK, WallClockCalculator())
 
 
 @pytest.mark.parametrize(
@@ -70,9 +79,12 @@ class SkipsWeekends:
             instant += step
         return instant
 
+    def part(self, start: datetime, end: datetime, fraction: float) -> datetime:
+        return start + (end - start) * fraction
+
 
 def test_a_calendar_slots_in_behind_the_calculator() -> None:
-    planner = DeadlinePlanner(load_policy(), SkipsWeekends())
+    planner = DeadlinePlanner(WALL_CLOCK, SkipsWeekends())
     friday_noon = datetime(2026, 1, 9, 12, 0, tzinfo=UTC)
     schedule = planner.plan(Grade.GENERAL, SlaStage.RESOLUTION, friday_noon)
     # 12 h on Friday, then Monday, Tuesday, and 12 h on Wednesday: the weekend does not count.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.sla.config import SlaConfig
-from services.sla.policy import PolicyError, load_policy, parse_duration, parse_policy
+from services.sla.policy import Counting, PolicyError, load_policy, parse_duration, parse_policy
 from shared.complaints import Grade, SlaStage
 
 pytestmark = pytest.mark.unit
@@ -25,13 +25,19 @@ escalation_chain: [supervisor, operations_manager, general_manager]
 
 def test_the_packaged_policy_loads_with_the_documented_defaults() -> None:
     policy = load_policy()
+    working, always = Counting.WORKING, Counting.ALWAYS
     assert policy.warn_fraction == 0.8
-    assert policy.limit(Grade.GENERAL, SlaStage.FIRST_RESPONSE) == timedelta(hours=12)
-    assert policy.limit(Grade.GENERAL, SlaStage.RESOLUTION) == timedelta(hours=72)
-    assert policy.limit(Grade.COMPLEX, SlaStage.FIRST_RESPONSE) == timedelta(hours=12)
-    assert policy.limit(Grade.COMPLEX, SlaStage.RESOLUTION) == timedelta(hours=72)
-    assert policy.limit(Grade.URGENT, SlaStage.FIRST_RESPONSE) == timedelta(hours=4)
-    assert policy.limit(Grade.URGENT, SlaStage.RESOLUTION) == timedelta(hours=24)
+    expected = {
+        (Grade.GENERAL, SlaStage.FIRST_RESPONSE): (timedelta(hours=12), always),
+        (Grade.GENERAL, SlaStage.RESOLUTION): (timedelta(days=3), working),
+        (Grade.COMPLEX, SlaStage.FIRST_RESPONSE): (timedelta(hours=12), always),
+        (Grade.COMPLEX, SlaStage.RESOLUTION): (timedelta(hours=72), always),
+        (Grade.URGENT, SlaStage.FIRST_RESPONSE): (timedelta(hours=4), always),
+        (Grade.URGENT, SlaStage.RESOLUTION): (timedelta(days=5), working),
+    }
+    for (grade, stage), (limit, counting) in expected.items():
+        target = policy.target(grade, stage)
+        assert (target.limit, target.counting) == (limit, counting), (grade, stage)
     assert policy.escalation_chain == ["supervisor", "operations_manager", "general_manager"]
 
 
