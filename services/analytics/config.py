@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.analytics.targets import Kpi, Target
+
 
 class AnalyticsConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TOUSU_ANALYTICS_", extra="ignore")
@@ -13,3 +15,18 @@ class AnalyticsConfig(BaseSettings):
         1000, ge=1, description="Events replayed per transaction by `tousu analytics rebuild`."
     )
     max_page_size: int = Field(100, ge=1, description="Most complaints one page of GET /v1/complaints holds.")
+    targets: dict[Kpi, Target] = Field(
+        default_factory=dict,
+        description="KPI targets overriding the defaults of services/analytics/targets.py, as JSON, e.g. "
+        '{"satisfaction": {"value": 85, "direction": "at_least", "amber_margin": 5}}.',
+    )
+    backlog_age_edges_hours: list[int] = Field(
+        default_factory=lambda: [24, 72, 168],
+        min_length=1,
+        description="Upper bounds (hours, ascending) of the backlog age buckets; one more bucket holds "
+        "the older ones.",
+    )
+    kpi_max_days: int = Field(400, ge=1, description="Longest range (days) one GET /v1/kpis may cover.")
+    live_keepalive_seconds: float = Field(
+        15, gt=0, description="Seconds between keep-alive comments on the dashboard's event stream."
+    )

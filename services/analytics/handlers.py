@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.analytics.live import notify_changed
 from services.analytics.projection import apply_events, hold_shared_lock
 from services.analytics.rows import NotAComplaintStream
 from shared.complaints import COMPLAINT_EVENTS
@@ -13,9 +14,12 @@ PROJECTED_TYPES = frozenset(COMPLAINT_EVENTS.types())
 
 
 async def project_event(event: RecordedEvent, ctx: HandlerContext) -> None:
-    """Apply one event to the read models, atomically with the consumer's dedupe record."""
+    """Apply one event to the read models, atomically with the consumer's dedupe record; the
+    dashboards hear of it when that transaction commits."""
     await hold_shared_lock(ctx.connection)
     try:
-        await apply_events(ctx.connection, ctx.store, [event])
+        applied = await apply_events(ctx.connection, ctx.store, [event])
     except NotAComplaintStream as error:
         raise PoisonMessage(str(error)) from error
+    if applied.applied:
+        await notify_changed(ctx.connection, event.stream_id, event.type)

@@ -31,6 +31,7 @@ EVENT_TITLES: dict[str, dict[Lang, str]] = {
     "ComplaintClosedAsNotAComplaint": _l("非投诉，致谢结案", "Closed as not a complaint"),
     "SlaWarningRaised": _l("时限预警", "Time limit warning"),
     "SlaBreached": _l("超过时限", "Time limit breached"),
+    "SlaCalendarYearUnknown": _l("工作日历缺少该年度节假日", "Working calendar lacks that year"),
     "CommandRejected": _l("操作被拒绝", "Command refused"),
 }
 """Timeline titles by event type."""

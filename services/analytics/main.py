@@ -8,8 +8,13 @@ from fastapi import FastAPI
 
 from services.analytics.api import build_router
 from services.analytics.config import AnalyticsConfig
+from services.analytics.dashboard import build_dashboard_router
 from services.analytics.handlers import PROJECTED_TYPES, project_event
+from services.analytics.kpi_api import build_kpi_router
+from services.analytics.kpis import KpiReadModel
+from services.analytics.live import LiveHub, build_live_router
 from services.analytics.repository import ReadModel
+from services.analytics.targets import effective_targets
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
 from shared.messaging.consumer import subscribe_events
@@ -26,7 +31,11 @@ def create_app(
     config: AnalyticsConfig | None = None,
 ) -> FastAPI:
     config = config or AnalyticsConfig()
-    runtime = Runtime("analytics", settings, clock or SystemClock(), extra_routes=complaint_routes)
+    clock = clock or SystemClock()
+    zone = ZoneInfo(settings.timezone)
+    runtime = Runtime("analytics", settings, clock, extra_routes=complaint_routes)
+    hub = LiveHub(runtime.engine)
+    runtime.background(hub.listen)
     subscribe_events(
         runtime.broker,
         runtime.consumer(),
@@ -36,5 +45,12 @@ def create_app(
         description="Every complaint event, applied to the complaint read models and their timelines.",
     )
     app = create_service_app(runtime, tokens=tokens)
-    app.include_router(build_router(ReadModel(runtime.engine), ZoneInfo(settings.timezone), config))
+    app.include_router(build_router(ReadModel(runtime.engine), zone, config))
+    app.include_router(
+        build_kpi_router(
+            KpiReadModel(runtime.engine, zone), zone, config, clock, effective_targets(config.targets)
+        )
+    )
+    app.include_router(build_live_router(hub, config.live_keepalive_seconds))
+    app.include_router(build_dashboard_router())
     return app

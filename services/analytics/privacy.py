@@ -32,6 +32,7 @@ SUMMARY_FIELDS: dict[str, frozenset[str]] = {
     "ComplaintClosedAsNotAComplaint": frozenset(),
     "SlaWarningRaised": frozenset({"stage", "deadline", "fraction"}),
     "SlaBreached": frozenset({"stage", "deadline", "department"}),
+    "SlaCalendarYearUnknown": frozenset({"stage", "deadline", "years"}),  # messages are system text
     "CommandRejected": frozenset({"command", "reason_code"}),
 }
 """The payload fields an event's timeline summary may carry, by event type."""

@@ -2,8 +2,9 @@
 
 A complaint's row is the folded :class:`ComplaintState` (every field of it) plus what the state
 does not keep: the subject line, the complainant's masked display name and the instant of the
-last event. ``step`` applies one stored event with the domain's ``evolve``; ``complaint_row`` and
-``complaint_from_row`` map the result to and from table columns, losslessly. The one thing
+last event, and the instant the department first responded (its first ComplaintAccepted, which
+the KPIs need). ``step`` applies one stored event with the domain's ``evolve``; ``complaint_row``
+and ``complaint_from_row`` map the result to and from table columns, losslessly. The one thing
 dropped on the way is the complainant's free-text feedback comment (personal data).
 """
 
@@ -22,6 +23,7 @@ from shared.complaints import (
     Channel,
     CloseReason,
     ComplainantKind,
+    ComplaintAccepted,
     ComplaintReceived,
     ComplaintState,
     FeedbackReceived,
@@ -64,6 +66,7 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     "sla_breaches",
     "sla_warning_log",
     "sla_breach_log",
+    "first_response_at",
 )
 """Columns of analytics_complaints, in table order."""
 
@@ -96,6 +99,8 @@ class ProjectedComplaint:
     subject: str
     complainant_display: str | None
     updated_at: datetime
+    first_response_at: datetime | None = None
+    """When a department first accepted the complaint (the first ComplaintAccepted)."""
 
     @property
     def complaint_no(self) -> str:
@@ -128,7 +133,12 @@ def _evolve(current: ProjectedComplaint | None, event: RecordedEvent, payload: E
             f"stream {event.stream_id} starts with {event.type} (version {event.stream_version}), "
             "not ComplaintReceived"
         )
-    return ProjectedComplaint(state, current.subject, current.complainant_display, event.occurred_at)
+    first_response_at = current.first_response_at
+    if first_response_at is None and isinstance(payload, ComplaintAccepted):
+        first_response_at = event.occurred_at
+    return ProjectedComplaint(
+        state, current.subject, current.complainant_display, event.occurred_at, first_response_at
+    )
 
 
 def _code(value: object) -> str | None:
@@ -171,6 +181,7 @@ def complaint_row(complaint: ProjectedComplaint) -> dict[str, Any]:
         "sla_breaches": len(s.sla_breaches),
         "sla_warning_log": [w.model_dump(mode="json") for w in s.sla_warnings],
         "sla_breach_log": [b.model_dump(mode="json") for b in s.sla_breaches],
+        "first_response_at": complaint.first_response_at,
     }
 
 
@@ -218,7 +229,9 @@ def complaint_from_row(row: Mapping[str, Any]) -> ProjectedComplaint:
         sla_warnings=tuple(SlaWarningRaised.model_validate(w) for w in _json(row["sla_warning_log"])),
         sla_breaches=tuple(SlaBreached.model_validate(b) for b in _json(row["sla_breach_log"])),
     )
-    return ProjectedComplaint(state, row["subject"], row["complainant_display"], row["updated_at"])
+    return ProjectedComplaint(
+        state, row["subject"], row["complainant_display"], row["updated_at"], row.get("first_response_at")
+    )
 
 
 def timeline_row(event: RecordedEvent, payload: Event) -> dict[str, Any]:

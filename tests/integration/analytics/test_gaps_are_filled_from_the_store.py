@@ -1,9 +1,10 @@
-"""An event that arrives before its predecessor: the read model fills the gap from the store.
+"""Events reach the read model in stream order; a gap that cannot be filled is dead-lettered.
 
-The store's commit order (tx_id, global_position) puts an event before its stream predecessor
-when the appending transaction took its transaction id first (as a consumer's does: it records
-the message id, then reads the stream, then appends). The relay publishes in that order, so a
-complaint's events can reach Kafka out of version order; the read model must still be exact.
+A transaction that took its id first (as a consumer's does: it records the message id, then reads
+the stream, then appends) could once place an event before its predecessor in commit order. The
+store now refuses that append (StaleTransaction, retried in a new transaction), so the relay
+publishes each complaint's events in version order. The read model still fills a gap from the
+store, as a second line of defence.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import text
 from shared.clock import FakeClock
 from shared.complaints import Status
 from shared.events import NewEvent, RecordedEvent
-from shared.eventstore import PostgresEventStore
+from shared.eventstore import PostgresEventStore, StaleTransaction
 from tests.builders import acknowledge, assign
 from tests.integration.analytics.conftest import Analytics, History, history_to, new_number, snapshot, then
 from tests.support.running import eventually
@@ -31,24 +32,25 @@ def new_events(history: History, skip: int) -> list[list[NewEvent]]:
     ]
 
 
-async def test_an_event_committed_before_its_predecessor_is_projected_in_order(analytics: Analytics) -> None:
+async def test_an_older_transaction_cannot_put_an_event_before_its_predecessor(analytics: Analytics) -> None:
     no = new_number()
     received = history_to(Status.RECEIVED, no)
     await analytics.put(no, received)
     ack, assigned = new_events(then(received, acknowledge(), assign()), skip=1)
 
-    async with analytics.engine.connect() as early:  # takes its transaction id first, commits last
+    async with analytics.engine.connect() as early:  # takes its transaction id first
         await early.execute(
             text("INSERT INTO processed_events (consumer, event_id) VALUES ('gap-test', :id)"),
             {"id": str(uuid.uuid4())},
         )
         await analytics.store.append(no, 1, ack)  # version 2, committed at once
-        await PostgresEventStore(analytics.engine, early).append(no, 2, assigned)  # version 3
-        await early.commit()
+        with pytest.raises(StaleTransaction):
+            await PostgresEventStore(analytics.engine, early).append(no, 2, assigned)
+        await early.rollback()
+    await analytics.store.append(no, 2, assigned)  # the retry, in a new transaction
 
     stored = await analytics.store.read_all(limit=100_000)
-    commit_order = [e.stream_version for e in stored if e.stream_id == no]
-    assert commit_order == [1, 3, 2]  # what the relay publishes
+    assert [e.stream_version for e in stored if e.stream_id == no] == [1, 2, 3]
 
     await analytics.projected({no: 3})
     expected = await analytics.expected_row(no)
