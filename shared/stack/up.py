@@ -247,6 +247,8 @@ class Stack:
         lines = ["", "tousu is up:"]
         for name in self.plan.services:
             lines.append(f"  {name:<10} http://{host}:{self.plan.base_settings.port_of(name)}/docs")
+        if "analytics" in self.plan.services:
+            lines.append(f"  dashboard  http://{host}:{self.plan.base_settings.port_of('analytics')}/")
         if self.postgres is not None:
             lines.append(f"  postgres   {self.postgres.dsn(DATABASE_NAME)}")
         if self.broker is not None:
