@@ -20,6 +20,7 @@ BENCH_ARGS  =
 # Installs are redone only when pyproject.toml is newer than the stamp.
 STAMP_RUN  = $(VENV)/.installed
 STAMP_TEST = $(VENV)/.installed-test
+STAMP_BENCH = $(VENV)/.installed-bench
 
 .PHONY: all test lint run bench clean venv
 
@@ -35,7 +36,7 @@ lint: $(STAMP_TEST)
 run: $(STAMP_RUN)
 	$(VENV)/bin/tousu up $(UP_ARGS)
 
-bench: $(STAMP_RUN)
+bench: $(STAMP_BENCH)
 	$(VENV)/bin/tousu bench $(BENCH_ARGS)
 
 venv: $(VPY)
@@ -67,6 +68,10 @@ $(STAMP_RUN): pyproject.toml $(VPY)
 $(STAMP_TEST): pyproject.toml $(VPY)
 	PIP_DISABLE_PIP_VERSION_CHECK=1 $(VPY) -m pip install -e '.[test]'
 	touch $(STAMP_TEST)
+
+$(STAMP_BENCH): pyproject.toml $(VPY)
+	PIP_DISABLE_PIP_VERSION_CHECK=1 $(VPY) -m pip install -e '.[bench]'
+	touch $(STAMP_BENCH)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info

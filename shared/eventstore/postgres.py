@@ -125,6 +125,16 @@ class PostgresEventStore:
             async with self.engine.begin() as conn:
                 yield conn
 
+    @asynccontextmanager
+    async def _append_conn(self) -> AsyncIterator[AsyncConnection]:
+        """The caller's transaction, or autocommit: `tousu_append` is one statement, atomic on its
+        own, so an explicit BEGIN/COMMIT would only add two round trips (benchmark 1)."""
+        if self._connection is not None:
+            yield self._connection
+        else:
+            async with self.engine.connect() as conn:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
     async def append(
         self, stream_id: str, expected_version: int | None, events: Sequence[NewEvent]
     ) -> AppendResult:
@@ -145,7 +155,7 @@ class PostgresEventStore:
             "content_hashes": [e.content_hash(stream_id) for e in events],
         }
         try:
-            async with self._conn() as conn:
+            async with self._append_conn() as conn:
                 rows = (await conn.execute(APPEND, params)).all()
         except DBAPIError as error:
             raise await self._translate(error, stream_id, expected_version, events) from error

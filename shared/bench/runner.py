@@ -1,0 +1,95 @@
+"""Runs the chosen benchmarks against one environment and writes the reports."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from shared.bench.append import bench_append
+from shared.bench.environment import BenchEnvironment, bench_environment
+from shared.bench.relay import bench_relay
+from shared.bench.replay import bench_replay
+from shared.bench.report import write_reports
+from shared.bench.results import BenchResult
+from shared.bench.sizes import PRESETS, Sizes
+from shared.bench.timers import bench_timers
+
+log = logging.getLogger(__name__)
+
+Benchmark = Callable[[BenchEnvironment, Sizes], Awaitable[BenchResult]]
+
+BENCHMARKS: dict[str, Benchmark] = {
+    "append": bench_append,
+    "replay": bench_replay,
+    "relay": bench_relay,
+    "timers": bench_timers,
+}
+"""In the issue's order; intake HTTP (4) and end to end (5) are not written yet."""
+
+
+@dataclass
+class BenchOptions:
+    preset: str = "moderate"
+    only: list[str] = field(default_factory=list)
+    repeats: int | None = None
+    output: Path = Path("bench-results")
+    database_url: str | None = None
+    kafka_bootstrap: str | None = None
+    kafka_idempotence: bool | None = None
+    """None: TOUSU_KAFKA_IDEMPOTENCE (default on; off for a tansu the bench starts itself)."""
+
+    @property
+    def sizes(self) -> Sizes:
+        sizes = PRESETS[self.preset]
+        if self.repeats is not None:
+            sizes = replace(sizes, repeats=self.repeats)
+        return sizes
+
+
+@dataclass
+class BenchRun:
+    results: list[BenchResult]
+    json_path: Path
+    markdown_path: Path
+    databases: list[str] = field(default_factory=list)
+    """The scratch databases the run created (and dropped)."""
+
+
+async def run_bench(options: BenchOptions, progress: Callable[[str], None] = print) -> BenchRun:
+    names = options.only or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        raise ValueError(f"unknown benchmark(s) {unknown}; choose from {list(BENCHMARKS)}")
+    sizes = options.sizes
+    started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # report metadata, not domain time
+    results: list[BenchResult] = []
+    async with bench_environment(
+        options.database_url, options.kafka_bootstrap, kafka_idempotence=options.kafka_idempotence
+    ) as env:
+        machine = await env.machine()
+        for name in names:
+            progress(f"bench {name} ({options.preset}) ...")
+            began = time.perf_counter()
+            result = await BENCHMARKS[name](env, sizes)
+            result.seconds = time.perf_counter() - began
+            results.append(result)
+            for ratio in result.ratios:
+                progress(
+                    f"  {ratio.name}: {ratio.value:.2f}"
+                    + (f" (target ≥ {ratio.target:g})" if ratio.target else "")
+                )
+            await env.drop_all()
+    meta = {
+        "started_at": started_at,
+        "preset": options.preset,
+        "repeats": sizes.repeats,
+        "sizes": vars(sizes),
+        "machine": machine,
+    }
+    json_path, md_path = write_reports(options.output, meta, results)
+    progress(f"wrote {json_path} and {md_path}")
+    return BenchRun(results, json_path, md_path, env.created)

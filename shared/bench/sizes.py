@@ -1,0 +1,59 @@
+"""How big each benchmark runs: --quick (CI smoke), the default (moderate) and --full."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sizes:
+    repeats: int
+    """Runs per figure; each figure is their median."""
+    writers: tuple[int, ...]
+    """Concurrent writers of the append benchmark."""
+    append_events: int
+    """Events each append run stores (per system, per writer count)."""
+    batch: int
+    """Events per transaction in the batched append case."""
+    replay_events: tuple[int, ...]
+    """Store sizes the replay benchmark reads (a curve: the store grows between points)."""
+    relay_events: tuple[int, ...]
+    """Backlogs the outbox relay drains."""
+    open_deadlines: tuple[int, ...]
+    """Open SLA deadlines present while due timers fire."""
+    due_timers: int
+    """Timers due at once in each firing run."""
+
+
+QUICK = Sizes(
+    repeats=2,
+    writers=(1, 8),
+    append_events=40,
+    batch=10,
+    replay_events=(100, 300),
+    relay_events=(100,),
+    open_deadlines=(100, 1_000),
+    due_timers=5,
+)
+MODERATE = Sizes(
+    repeats=3,
+    writers=(1, 8, 32),
+    append_events=1_000,
+    batch=10,
+    replay_events=(10_000, 50_000),
+    relay_events=(5_000, 20_000),
+    open_deadlines=(10_000, 100_000, 1_000_000),
+    due_timers=100,
+)
+FULL = Sizes(
+    repeats=5,
+    writers=(1, 8, 32),
+    append_events=5_000,
+    batch=10,
+    replay_events=(100_000, 1_000_000),
+    relay_events=(20_000, 100_000),
+    open_deadlines=(10_000, 100_000, 1_000_000),
+    due_timers=500,
+)
+
+PRESETS = {"quick": QUICK, "moderate": MODERATE, "full": FULL}

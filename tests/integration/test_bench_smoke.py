@@ -1,0 +1,84 @@
+"""`tousu bench --quick` runs every benchmark end to end on the real backends and writes both
+reports; no thresholds (figures at tiny sizes mean nothing), only that each figure was measured."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from shared.bench.cli import options_from
+from shared.bench.runner import BENCHMARKS, BenchOptions, run_bench
+from shared.cli import build_parser
+from tests.support.backends import Backend, kafka_is_real_kafka
+
+pytestmark = pytest.mark.integration
+
+
+async def test_quick_bench_measures_every_figure_and_writes_both_reports(
+    postgres_backend: Backend, kafka_backend: Backend, tmp_path: Path
+) -> None:
+    options = BenchOptions(
+        preset="quick",
+        repeats=1,
+        output=tmp_path,
+        database_url=f"{postgres_backend.url}/postgres",
+        kafka_bootstrap=kafka_backend.url,
+        kafka_idempotence=kafka_is_real_kafka(kafka_backend),
+    )
+    run = await run_bench(options, progress=lambda _: None)
+
+    assert [r.name for r in run.results] == list(BENCHMARKS)
+    for result in run.results:
+        assert result.figures, result.name
+        for figure in result.figures:
+            assert len(figure.runs) == 1
+            assert math.isfinite(figure.median) and figure.median > 0, (result.name, figure.as_dict())
+    append = next(r for r in run.results if r.name == "append")
+    assert {f.case for f in append.figures} == {"tousu", "raw_asyncpg", "eventsourcing"}
+    assert any(r.target is not None for r in append.ratios)
+
+    document = json.loads(run.json_path.read_text(encoding="utf-8"))
+    assert document["preset"] == "quick"
+    assert document["machine"]["cores"] >= 1
+    assert {r["name"] for r in document["results"]} == set(BENCHMARKS)
+    markdown = run.markdown_path.read_text(encoding="utf-8")
+    assert "tousu / raw asyncpg" in markdown and "relay / raw aiokafka" in markdown
+    assert (tmp_path / "latest.json").exists() and (tmp_path / "latest.md").exists()
+
+
+async def test_the_scratch_databases_are_dropped(
+    postgres_backend: Backend, kafka_backend: Backend, tmp_path: Path
+) -> None:
+    import asyncpg
+
+    from shared.bench.environment import dsn
+
+    options = BenchOptions(
+        preset="quick",
+        only=["timers"],
+        repeats=1,
+        output=tmp_path,
+        database_url=f"{postgres_backend.url}/postgres",
+        kafka_bootstrap=kafka_backend.url,
+        kafka_idempotence=kafka_is_real_kafka(kafka_backend),
+    )
+    run = await run_bench(options, progress=lambda _: None)
+    assert run.databases
+    conn = await asyncpg.connect(dsn(f"{postgres_backend.url}/postgres"))
+    try:
+        left = await conn.fetchval(
+            "SELECT count(*) FROM pg_database WHERE datname = ANY($1::text[])", run.databases
+        )
+    finally:
+        await conn.close()
+    assert left == 0
+
+
+def test_the_command_line_maps_to_options() -> None:
+    args = build_parser().parse_args(["bench", "--quick", "--only", "append", "relay", "--repeats", "2"])
+    options = options_from(args)
+    assert (options.preset, options.only, options.repeats) == ("quick", ["append", "relay"], 2)
+    assert options.output == Path("bench-results")
