@@ -33,6 +33,7 @@ from services.analytics.kpi_models import (
 from services.analytics.kpis import KpiQuery, KpiReadModel, SliceRow, measure_nothing, target_verdict
 from services.analytics.labels import EVENT_TITLES
 from services.analytics.models import Label
+from services.analytics.report_api import build_report_router
 from services.analytics.repository import Filters
 from services.analytics.targets import KPI_LABELS, KPI_UNITS, Kpi, Target
 from services.analytics.views import both, complaint_view, department_label, labelled
@@ -324,4 +325,5 @@ def build_kpi_router(
             event_types=[DictionaryEntry(code=t, label=both(names)) for t, names in EVENT_TITLES.items()],
         )
 
+    router.include_router(build_report_router(kpis, targets))
     return router

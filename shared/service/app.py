@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.service.auth import TokenRegistry
 from shared.service.logging import setup_logging
+from shared.service.metrics import install_metrics
 from shared.service.runtime import Runtime
 from shared.service.tracing import context_from, setup_tracing, tracer
 
@@ -92,6 +93,7 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.tokens = tokens or TokenRegistry.from_file(runtime.settings.resolved_tokens_file())
     install_error_handlers(app)
+    install_metrics(app, runtime)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     async def healthz() -> dict[str, str]:
