@@ -10,6 +10,7 @@ from services.sla.config import SlaConfig
 from services.sla.deadlines import DeadlinePlanner
 from services.sla.firing import DeadlineFirer, fire_loop
 from services.sla.handlers import SUBSCRIBED, ClockKeeper
+from services.sla.metrics import sla_metrics
 from services.sla.policy import load_policy
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
@@ -35,6 +36,7 @@ def create_app(
     calendar = load_calendar(config.calendar_file)  # so does a bad calendar
     clock = clock or SystemClock()
     runtime = Runtime("sla", settings, clock, extra_routes=complaint_routes)
+    runtime.metric_sources.append(sla_metrics)
 
     keeper = ClockKeeper(DeadlinePlanner(policy, calendar=calendar), clock)
     subscribe_events(

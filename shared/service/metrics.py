@@ -33,7 +33,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.messaging.relay import CHECKPOINT
 from shared.service.runtime import Runtime
@@ -47,14 +46,6 @@ OUTBOX_BACKLOG = text(
     "FROM follower_checkpoints c WHERE c.name = :name)"
 )
 LAST_POSITION = text("SELECT coalesce(max(global_position), 0) FROM events")
-SLA_OPEN = text(
-    "SELECT stage, CASE WHEN breached_at IS NOT NULL THEN 'breached' "
-    "WHEN warned_at IS NOT NULL THEN 'warned' ELSE 'on_time' END AS state, count(*) AS n "
-    "FROM sla_deadlines WHERE stopped_at IS NULL GROUP BY 1, 2"
-)
-SLA_BREACHES = text("SELECT stage, count(*) AS n FROM sla_deadlines WHERE breached_at IS NOT NULL GROUP BY 1")
-SLA_STAGES = ("first_response", "resolution")
-SLA_STATES = ("on_time", "warned", "breached")
 SCRAPE_TIMEOUT = 5.0
 
 
@@ -171,32 +162,12 @@ class ServiceMetrics:
             )
             last.add_metric([], int((await conn.execute(LAST_POSITION)).scalar_one()))
             families += [backlog, last]
-            if self.runtime.name == "sla":
-                families += await _sla_families(conn)
+            for source in self.runtime.metric_sources:  # the service's own tables
+                families += await source(conn)
         up = GaugeMetricFamily("tousu_metrics_database_up", "1 when the database figures were read.")
         up.add_metric([], 1)
         families.append(up)
         return families
-
-
-async def _sla_families(conn: AsyncConnection) -> list[Metric]:
-    """The SLA service's deadlines (its table sla_deadlines)."""
-    counts = {(row.stage, row.state): int(row.n) for row in await conn.execute(SLA_OPEN)}
-    open_ = GaugeMetricFamily(
-        "tousu_sla_open_deadlines",
-        "Running SLA clocks by stage and state (on_time, warned = past the warning, breached).",
-        labels=["stage", "state"],
-    )
-    for stage in SLA_STAGES:
-        for state in SLA_STATES:
-            open_.add_metric([stage, state], counts.get((stage, state), 0))
-    breached = {row.stage: int(row.n) for row in await conn.execute(SLA_BREACHES)}
-    breaches = CounterMetricFamily(
-        "tousu_sla_breaches", "SLA deadlines ever breached, by stage.", labels=["stage"]
-    )
-    for stage in SLA_STAGES:
-        breaches.add_metric([stage], breached.get(stage, 0))
-    return [open_, breaches]
 
 
 def install_metrics(app: FastAPI, runtime: Runtime) -> ServiceMetrics:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.clock import Clock, SystemClock
 from shared.db.engine import create_engine
@@ -30,6 +30,8 @@ from shared.messaging.relay import OutboxRelay
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
+
+MetricSource = Callable[[AsyncConnection], Awaitable[list[Any]]]
 
 
 class _LateProducer:
@@ -72,6 +74,8 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self.consumers: list[IdempotentConsumer] = []
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self.metric_sources: list[MetricSource] = []
+        """Service-specific GET /metrics figures, read from the service's own tables."""
         self._broker_start: asyncio.Task[None] | None = None
 
     def _document_publications(self) -> None:
