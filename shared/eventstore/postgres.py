@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events import START, Actor, NewEvent, Position, RecordedEvent, Role
+from shared.events.canonical import canonical_json, format_timestamp, sha256
 from shared.eventstore.chain import StreamChecker
 from shared.eventstore.errors import (
     ConcurrencyError,
@@ -39,22 +40,31 @@ APPEND = text(
     "FROM tousu_append(:stream, :expected, :ids, :types, :schema_versions, :occurred_at, :actors, "
     ":correlation_ids, :causation_ids, :traces, :payloads, :content_hashes)"
 )
+# Reads go through the asyncpg connection itself ($n parameters), skipping SQLAlchemy's row
+# objects; the JSON columns come back as text and are decoded once each (replay speed, issue 7).
+FAST_COLUMNS = (
+    "global_position, tx_id, stream_id, stream_version, event_id, type, schema_version, occurred_at, "
+    "recorded_at, actor::text, correlation_id, causation_id, trace::text, payload::text, prev_hash, hash"
+)
 READ_STREAM = text(
     f"SELECT {COLUMNS} FROM events WHERE stream_id = :stream AND stream_version >= :from_version "
     "ORDER BY stream_version"
 )
-STREAM_VERSION = text("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :stream")
-READ_ALL = text(
-    f"SELECT {COLUMNS} FROM events "
-    "WHERE (tx_id, global_position) > (:tx_id, :position) "
-    "AND tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
-    "ORDER BY tx_id, global_position LIMIT :limit"
+FAST_READ_STREAM = (
+    f"SELECT {FAST_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version"
 )
-READ_PERIOD = text(
-    f"SELECT {COLUMNS} FROM events WHERE global_position > :after "
-    "AND recorded_at >= coalesce(:since, '-infinity'::timestamptz) "
-    "AND recorded_at < coalesce(:until, 'infinity'::timestamptz) "
-    "ORDER BY global_position LIMIT :limit"
+STREAM_VERSION = text("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :stream")
+FAST_READ_ALL = (
+    f"SELECT {FAST_COLUMNS} FROM events "
+    "WHERE (tx_id, global_position) > ($1, $2) "
+    "AND tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
+    "ORDER BY tx_id, global_position LIMIT $3"
+)
+FAST_READ_PERIOD = (
+    f"SELECT {FAST_COLUMNS} FROM events WHERE global_position > $1 "
+    "AND recorded_at >= coalesce($2::timestamptz, '-infinity'::timestamptz) "
+    "AND recorded_at < coalesce($3::timestamptz, 'infinity'::timestamptz) "
+    "ORDER BY global_position LIMIT $4"
 )
 READ_FOR_VERIFY = text(
     f"SELECT {COLUMNS} FROM events WHERE (stream_id, stream_version) > (:stream, :version) "
@@ -98,14 +108,104 @@ def _actor(data: dict[str, Any]) -> Actor:
     return Actor.model_construct(role=Role(data["role"]), id=data["id"], department=data.get("department"))
 
 
+# A store holds few distinct actors and trace contexts: decode each JSON text once.
+_ACTORS: dict[str, Actor] = {}
+_TRACES: dict[str, dict[str, str]] = {}
+_CACHE_LIMIT = 10_000
+_loads = json.loads
+_from_row = RecordedEvent.trusted
+
+
+def _cached_actor(text_: str) -> Actor:
+    actor = _ACTORS.get(text_)
+    if actor is None:
+        if len(_ACTORS) >= _CACHE_LIMIT:
+            _ACTORS.clear()
+        actor = _ACTORS[text_] = _actor(_loads(text_))  # Actor is frozen: safe to share
+    return actor
+
+
+def _cached_trace(text_: str) -> dict[str, str]:
+    trace = _TRACES.get(text_)
+    if trace is None:
+        if len(_TRACES) >= _CACHE_LIMIT:
+            _TRACES.clear()
+        trace = _TRACES[text_] = _loads(text_)
+    return dict(trace)  # a dict is mutable: every event gets its own copy
+
+
+def fast_row_to_event(row: Sequence[Any]) -> RecordedEvent:
+    """An event from a row of FAST_COLUMNS (positional; JSON columns as text)."""
+    (
+        global_position,
+        tx_id,
+        stream_id,
+        stream_version,
+        event_id,
+        type_,
+        schema_version,
+        occurred_at,
+        recorded_at,
+        actor,
+        correlation_id,
+        causation_id,
+        trace,
+        payload,
+        prev_hash,
+        hash_,
+    ) = row
+    return _from_row(
+        {
+            "event_id": event_id,
+            "stream_id": stream_id,
+            "stream_version": stream_version,
+            "global_position": global_position,
+            "tx_id": tx_id,
+            "type": type_,
+            "schema_version": schema_version,
+            "occurred_at": occurred_at,
+            "recorded_at": recorded_at,
+            "actor": _cached_actor(actor),
+            "correlation_id": correlation_id,
+            "causation_id": causation_id,
+            "trace": _cached_trace(trace),
+            "payload": _loads(payload),
+            "prev_hash": prev_hash.hex() if prev_hash is not None else None,
+            "hash": hash_.hex(),
+        }
+    )
+
+
 def _sqlstate(error: DBAPIError) -> tuple[str | None, Any]:
     cause = getattr(error.orig, "__cause__", None)
     state = getattr(cause, "sqlstate", None) or getattr(error.orig, "sqlstate", None)
     return state, cause
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _canonical(value: Any) -> str:
+    return canonical_json(value).decode()
+
+
+def encode_for_append(stream_id: str, event: NewEvent) -> tuple[str, str, str, bytes]:
+    """The actor, trace and payload JSON for their columns, and the event's content hash.
+
+    Each part is encoded once, canonically, and the hashed document is assembled from the parts:
+    the same bytes as ``canonical_json(event.hashed_fields(stream_id))`` (its keys in sorted
+    order), without encoding the payload a second time (append speed, issue 7).
+    """
+    actor, trace, payload = (
+        _canonical(event.actor.as_dict()),
+        _canonical(event.trace),
+        _canonical(event.payload),
+    )
+    causation = f'"{event.causation_id}"' if event.causation_id is not None else "null"
+    document = (
+        f'{{"actor":{actor},"causation_id":{causation},"correlation_id":"{event.correlation_id}",'
+        f'"event_id":"{event.event_id}","occurred_at":"{format_timestamp(event.occurred_at)}",'
+        f'"payload":{payload},"schema_version":{int(event.schema_version)},'
+        f'"stream_id":{_canonical(stream_id)},"trace":{trace},"type":{_canonical(event.type)}}}'
+    )
+    return actor, trace, payload, sha256(document.encode())
 
 
 class PostgresEventStore:
@@ -140,20 +240,21 @@ class PostgresEventStore:
     ) -> AppendResult:
         if not events:
             raise EmptyAppend()
-        params = {
+        params: dict[str, Any] = {
             "stream": stream_id,
             "expected": expected_version,
             "ids": [e.event_id for e in events],
             "types": [e.type for e in events],
             "schema_versions": [e.schema_version for e in events],
             "occurred_at": [e.occurred_at for e in events],
-            "actors": [_dumps(e.actor.as_dict()) for e in events],
             "correlation_ids": [e.correlation_id for e in events],
             "causation_ids": [e.causation_id for e in events],
-            "traces": [_dumps(e.trace) for e in events],
-            "payloads": [_dumps(e.payload) for e in events],
-            "content_hashes": [e.content_hash(stream_id) for e in events],
         }
+        encoded = [encode_for_append(stream_id, e) for e in events]
+        params["actors"] = [actor for actor, _, _, _ in encoded]
+        params["traces"] = [trace for _, trace, _, _ in encoded]
+        params["payloads"] = [payload for _, _, payload, _ in encoded]
+        params["content_hashes"] = [content_hash for _, _, _, content_hash in encoded]
         try:
             async with self._append_conn() as conn:
                 rows = (await conn.execute(APPEND, params)).all()
@@ -201,10 +302,20 @@ class PostgresEventStore:
             return ConcurrencyError(stream_id, expected, actual)
         return error
 
+    async def _fetch(self, sql: str, *args: Any) -> Sequence[Any]:
+        """Rows of a read, through the asyncpg connection itself (no SQLAlchemy row objects)."""
+        if self._connection is not None:
+            # The caller's transaction: SQLAlchemy starts it lazily, so let it run the statement.
+            return (await self._connection.exec_driver_sql(sql, args)).all()
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            rows: Sequence[Any] = await raw.driver_connection.fetch(sql, *args)  # type: ignore[union-attr]
+            return rows
+
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
-        async with self._conn() as conn:
-            result = await conn.execute(READ_STREAM, {"stream": stream_id, "from_version": from_version})
-            return [row_to_event(row) for row in result]
+        return [
+            fast_row_to_event(row) for row in await self._fetch(FAST_READ_STREAM, stream_id, from_version)
+        ]
 
     async def stream_version(self, stream_id: str) -> int:
         async with self._conn() as conn:
@@ -212,28 +323,20 @@ class PostgresEventStore:
             return version
 
     async def read_all(self, after: Position = START, limit: int = 1000) -> list[RecordedEvent]:
-        async with self._conn() as conn:
-            result = await conn.execute(
-                READ_ALL, {"tx_id": after.tx_id, "position": after.global_position, "limit": limit}
-            )
-            return [row_to_event(row) for row in result]
+        rows = await self._fetch(FAST_READ_ALL, after.tx_id, after.global_position, limit)
+        return [fast_row_to_event(row) for row in rows]
 
     async def read_period(
         self, since: datetime | None = None, until: datetime | None = None, batch: int = 1000
     ) -> AsyncIterator[RecordedEvent]:
         after = 0
         while True:
-            async with self._conn() as conn:
-                rows = (
-                    await conn.execute(
-                        READ_PERIOD, {"after": after, "since": since, "until": until, "limit": batch}
-                    )
-                ).all()
+            rows = await self._fetch(FAST_READ_PERIOD, after, since, until, batch)
             for row in rows:
-                yield row_to_event(row)
+                yield fast_row_to_event(row)
             if len(rows) < batch:
                 return
-            after = rows[-1].global_position
+            after = rows[-1][0]
 
     async def verify(self, stream_id: str | None = None, batch: int = 2000) -> VerifyReport:
         report = VerifyReport()

@@ -45,7 +45,9 @@ async def load_checkpoint(engine: AsyncEngine, name: str) -> Position:
 
 
 async def save_checkpoint(engine: AsyncEngine, name: str, position: Position) -> None:
-    async with engine.begin() as conn:
+    # One statement, atomic on its own: autocommit saves the BEGIN and COMMIT round trips.
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(
             SAVE, {"name": name, "tx_id": position.tx_id, "position": position.global_position}
         )
@@ -120,14 +122,15 @@ class OutboxRelay:
         return len(batch)
 
     async def publish(self, batch: list[RecordedEvent]) -> None:
+        # send() only appends to the producer's per-partition batches (it awaits only when they are
+        # full) and returns the delivery future; sends run in commit order, so a key's messages keep
+        # their order on its partition. Then one wait for every acknowledgement.
         pending: list[Awaitable[object]] = []
+        send = self.producer.send
+        settings, extra = self.settings, self.extra_routes
         for event in batch:
             value = event.to_wire()
             headers = headers_of(event_headers(event))
-            for route in routes_for(event, self.settings, self.extra_routes):
-                pending.append(
-                    await self.producer.send(
-                        route.topic, value=value, key=route.key.encode(), headers=headers
-                    )
-                )
+            for route in routes_for(event, settings, extra):
+                pending.append(await send(route.topic, value=value, key=route.key.encode(), headers=headers))
         await asyncio.gather(*pending)  # every send acknowledged (acks=all) before the checkpoint moves
