@@ -16,6 +16,7 @@ def _l(zh: str, en: str) -> dict[Lang, str]:
 
 EVENT_TITLES: dict[str, dict[Lang, str]] = {
     "ComplaintReceived": _l("受理投诉", "Complaint received"),
+    "ComplaintRegraded": _l("调整投诉级别", "Complaint regraded"),
     "ComplaintAcknowledged": _l("确认收到", "Receipt acknowledged"),
     "ComplaintAssigned": _l("派单", "Assigned to a department"),
     "ComplaintAccepted": _l("签收", "Accepted by the department"),

@@ -17,6 +17,7 @@ SUMMARY_FIELDS: dict[str, frozenset[str]] = {
     "ComplaintReceived": frozenset(
         {"channel", "complainant_kind", "anonymous", "category", "grade", "subject", "received_at"}
     ),
+    "ComplaintRegraded": frozenset({"grade", "previous_grade"}),  # not the reason: typed by people
     "ComplaintAcknowledged": frozenset({"via", "message_key"}),
     "ComplaintAssigned": frozenset({"department", "rule"}),
     "ComplaintAccepted": frozenset({"department", "agent"}),

@@ -7,18 +7,48 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, HTTPException
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from services.intake import idempotency
-from services.intake.receive import receive
+from services.intake.limits import TokenBuckets, retry_after
+from services.intake.policy import GradingPolicy
+from services.intake.receive import SubmissionRefused, receive
 from services.intake.submission import ComplaintSubmission, SubmissionAccepted
+from shared.complaints.commands import RegradeComplaint
+from shared.complaints.http import run_command
+from shared.complaints.values import Grade
 from shared.events import Role
 from shared.service.auth import Principal, require
 from shared.service.runtime import Runtime
 
 SUBMITTERS = require(Role.CHANNEL, Role.AGENT, Role.SUPERVISOR)
+REGRADERS = require(Role.AGENT, Role.SUPERVISOR)
 
 
-def build_router(runtime: Runtime, status_base_url: str) -> APIRouter:
+class RegradeRequest(BaseModel):
+    """An agent's or supervisor's change of a complaint's grade."""
+
+    grade: Grade = Field(description="The new grade; must belong to the organisation's grading scheme.")
+    reason: str = Field(min_length=1, max_length=2000, description="Why the grade changes (kept on record).")
+
+
+def refused(error: SubmissionRefused) -> HTTPException:
+    return HTTPException(
+        422,
+        detail={
+            "error": error.code,
+            "message": error.message,
+            "message_zh": error.message_zh,
+            "errors": [
+                {"field": name, "type": error.code, "message": error.message} for name in error.fields
+            ],
+        },
+    )
+
+
+def build_router(
+    runtime: Runtime, status_base_url: str, policy: GradingPolicy, buckets: TokenBuckets
+) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["intake"])
     zone = ZoneInfo(runtime.settings.timezone)
 
@@ -39,7 +69,12 @@ def build_router(runtime: Runtime, status_base_url: str) -> APIRouter:
         responses={
             401: {"description": "Missing or unknown bearer token."},
             403: {"description": "The token's role may not submit."},
-            422: {"description": "Invalid submission; `errors` lists each field and why."},
+            413: {"description": "The request body is too large (`max_bytes` says the limit)."},
+            422: {
+                "description": "Invalid submission; `errors` lists each field and why (`missing_fields`: "
+                "required by the organisation's policy for this channel or category)."
+            },
+            429: {"description": "Too many submissions from this token; see Retry-After."},
         },
     )
     async def submit(
@@ -54,6 +89,18 @@ def build_router(runtime: Runtime, status_base_url: str) -> APIRouter:
             ),
         ] = None,
     ) -> JSONResponse:
+        wait = buckets.take(principal.subject)
+        if wait > 0:
+            raise HTTPException(
+                429,
+                detail={
+                    "error": "rate_limited",
+                    "message": "too many submissions from this token; retry later",
+                    "message_zh": "提交过于频繁，请稍后重试",
+                    "retry_after_seconds": int(retry_after(wait)),
+                },
+                headers={"Retry-After": retry_after(wait)},
+            )
         async with runtime.engine.begin() as conn:
             if idempotency_key is not None:
                 digest = idempotency.request_hash(submission.model_dump(mode="json"))
@@ -68,9 +115,18 @@ def build_router(runtime: Runtime, status_base_url: str) -> APIRouter:
                             },
                         )
                     return accepted(earlier.complaint_no, earlier.stream_version)
-            outcome = await receive(
-                conn, runtime.store, submission, actor=principal.actor, clock=runtime.clock, zone=zone
-            )
+            try:
+                outcome = await receive(
+                    conn,
+                    runtime.store,
+                    submission,
+                    policy=policy,
+                    actor=principal.actor,
+                    clock=runtime.clock,
+                    zone=zone,
+                )
+            except SubmissionRefused as error:
+                raise refused(error) from None
             if outcome.rejection is not None:
                 raise HTTPException(
                     422, detail={"error": outcome.rejection.reason_code, "message": outcome.rejection.reason}
@@ -80,5 +136,32 @@ def build_router(runtime: Runtime, status_base_url: str) -> APIRouter:
                     conn, principal.subject, idempotency_key, outcome.complaint_no, outcome.stream_version
                 )
         return accepted(outcome.complaint_no, outcome.stream_version)
+
+    @router.post(
+        "/complaints/{complaint_no}/grade",
+        summary="Regrade a complaint (改级), with the reason",
+        responses={
+            404: {"description": "No such complaint (or another department's, for an agent)."},
+            409: {"description": "Refused, e.g. `same_grade` or `already_closed`."},
+            422: {"description": "Invalid body, or `grade_not_in_scheme`."},
+        },
+    )
+    async def regrade(
+        complaint_no: str, body: RegradeRequest, principal: Annotated[Principal, REGRADERS]
+    ) -> JSONResponse:
+        if body.grade not in policy.grades:
+            raise refused(
+                SubmissionRefused(
+                    "grade_not_in_scheme",
+                    f"grade {body.grade.value!r} is not in the scheme {policy.scheme} "
+                    f"({', '.join(policy.grades)})",
+                    f"级别 {body.grade.value} 不属于本组织的分级方案（{'、'.join(policy.grades)}）",
+                    ["grade"],
+                )
+            )
+        command = RegradeComplaint(
+            actor=principal.actor, at=runtime.clock.now(), grade=body.grade, reason=body.reason
+        )
+        return await run_command(runtime.store, runtime.clock, principal, complaint_no, command)
 
     return router

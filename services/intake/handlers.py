@@ -5,7 +5,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from services.intake.notifier import Notifier
-from services.intake.receive import receive
+from services.intake.policy import GradingPolicy
+from services.intake.receive import SubmissionRefused, receive
 from services.intake.submission import IntakeMessage
 from shared.clock import Clock
 from shared.complaints.commands import AcknowledgeComplaint
@@ -23,20 +24,25 @@ def decode_submission(value: bytes) -> Decoded[IntakeMessage]:
 
 
 class SubmissionHandler:
-    def __init__(self, clock: Clock, zone: ZoneInfo) -> None:
+    def __init__(self, clock: Clock, zone: ZoneInfo, policy: GradingPolicy) -> None:
         self.clock = clock
         self.zone = zone
+        self.policy = policy
 
     async def __call__(self, message: IntakeMessage, ctx: HandlerContext) -> None:
-        outcome = await receive(
-            ctx.connection,
-            ctx.store,
-            message.submission(),
-            actor=Actor(role=Role.CHANNEL, id=f"kafka:{message.channel_id}"),
-            clock=self.clock,
-            zone=self.zone,
-            submission_id=message.submission_id,
-        )
+        try:
+            outcome = await receive(
+                ctx.connection,
+                ctx.store,
+                message.submission(),
+                policy=self.policy,
+                actor=Actor(role=Role.CHANNEL, id=f"kafka:{message.channel_id}"),
+                clock=self.clock,
+                zone=self.zone,
+                submission_id=message.submission_id,
+            )
+        except SubmissionRefused as refused:  # to the dead-letter topic, with the reason
+            raise PoisonMessage(f"{refused.code}: {refused.message}") from None
         if outcome.rejection is not None:
             raise PoisonMessage(outcome.rejection.reason)
 

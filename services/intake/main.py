@@ -7,8 +7,12 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 
 from services.intake.api import build_router
+from services.intake.config import IntakeSettings
+from services.intake.email_channel import EmailIntake
 from services.intake.handlers import AcknowledgementHandler, SubmissionHandler, decode_submission
+from services.intake.limits import BodyLimit, TokenBuckets
 from services.intake.notifier import LoggingNotifier, Notifier
+from services.intake.policy import load_policy
 from services.intake.submission import IntakeMessage
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
@@ -24,14 +28,17 @@ def create_app(
     clock: Clock | None = None,
     tokens: TokenRegistry | None = None,
     notifier: Notifier | None = None,
+    config: IntakeSettings | None = None,
 ) -> FastAPI:
+    config = config or IntakeSettings()
+    policy = load_policy(config.grading_file)  # GradingPolicyError (file:line) stops the start-up
     runtime = Runtime("intake", settings, clock or SystemClock(), extra_routes=complaint_routes)
     zone = ZoneInfo(settings.timezone)
     subscribe(
         runtime.broker,
         runtime.consumer("intake-submissions"),
         settings.topic_intake,
-        SubmissionHandler(runtime.clock, zone),
+        SubmissionHandler(runtime.clock, zone, policy),
         decode_submission,
         title=f"{settings.topic_intake}:intake",
         description="Channels publish complaint submissions here (JSON, schema IntakeMessage); "
@@ -46,6 +53,13 @@ def create_app(
         types={"ComplaintReceived"},
         description="Acknowledges every received complaint to its complainant.",
     )
+    if config.smtp_port is not None:
+        email = EmailIntake(runtime, policy, zone, config.smtp_address, relay=config.smtp_relay)
+        port, limit = config.smtp_port, config.smtp_max_bytes
+        runtime.background(lambda: email.serve(settings.host, port, limit))
     app = create_service_app(runtime, tokens=tokens)
-    app.include_router(build_router(runtime, f"http://{settings.host}:{settings.analytics_port}"))
+    buckets = TokenBuckets(runtime.clock, config.rate_per_minute, config.rate_burst)
+    status_base_url = f"http://{settings.host}:{settings.analytics_port}"
+    app.include_router(build_router(runtime, status_base_url, policy, buckets))
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     return app

@@ -1,12 +1,16 @@
-"""Receiving a complaint: allocate its number, decide, append — inside the caller's transaction."""
+"""Receiving a complaint: check the policy, allocate its number, decide, append — inside the
+caller's transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.intake import recurrence
 from services.intake.numbers import next_number
+from services.intake.policy import GradingPolicy
 from services.intake.submission import ComplaintSubmission
 from shared.clock import Clock
 from shared.complaints.commands import ReceiveComplaint
@@ -14,24 +18,73 @@ from shared.complaints.handling import Outcome, execute
 from shared.events import Actor
 from shared.eventstore import PostgresEventStore
 
+SUBMITTED_RULE = "submitted"
+"""The ``grade_rule`` recorded when the grade the channel sent is more severe than the policy's."""
+
+
+@dataclass(frozen=True)
+class SubmissionRefused(Exception):
+    """The submission breaks the organisation's policy; nothing was recorded."""
+
+    code: str
+    message: str
+    message_zh: str
+    fields: list[str] = field(default_factory=list)
+
 
 async def receive(
     conn: AsyncConnection,
     store: PostgresEventStore,
     submission: ComplaintSubmission,
     *,
+    policy: GradingPolicy,
     actor: Actor,
     clock: Clock,
     zone: ZoneInfo,
     submission_id: str | None = None,
 ) -> Outcome:
+    """Raises SubmissionRefused for missing required fields or a grade outside the scheme."""
+    missing = policy.missing_fields(submission)
+    if missing:
+        raise SubmissionRefused(
+            "missing_fields",
+            f"required for this channel or category: {', '.join(missing)}",
+            f"该渠道或分类的必填项缺失：{'、'.join(missing)}",
+            missing,
+        )
+    grade, assessment = policy.assess(submission)
+    if submission.grade is not None:
+        if submission.grade not in policy.grades:
+            raise SubmissionRefused(
+                "grade_not_in_scheme",
+                f"grade {submission.grade.value!r} is not in the scheme {policy.scheme} "
+                f"({', '.join(policy.grades)})",
+                f"级别 {submission.grade.value} 不属于本组织的分级方案（{'、'.join(policy.grades)}）",
+                ["grade"],
+            )
+        if policy.grades.index(submission.grade) > policy.grades.index(grade):
+            grade = submission.grade
+            assessment = assessment.model_copy(update={"grade_rule": SUBMITTED_RULE})
     now = clock.now()
-    complaint_no = await next_number(conn, submission.received_at or now, zone)
+    received_at = submission.received_at or now
+    rule = policy.recurrence
+    if rule is not None:
+        earlier = await recurrence.earlier_count(
+            conn, submission.product_refs, submission.category.value, received_at, rule.days
+        )
+        if earlier + 1 >= rule.count:
+            grade, assessment = policy.raise_grade(grade, assessment, rule.grade, rule.name)
+    complaint_no = await next_number(conn, received_at, zone)
+    await recurrence.remember(
+        conn, submission.product_refs, submission.category.value, received_at, complaint_no
+    )
     command = ReceiveComplaint(
         actor=actor,
         at=now,
         complaint_no=complaint_no,
         submission_id=submission_id,
-        **submission.model_dump(),
+        **submission.model_dump(exclude={"grade"}),
+        grade=grade,
+        assessment=assessment,
     )
     return await execute(store.bound(conn), complaint_no, command, clock=clock, attempts=1)

@@ -6,8 +6,11 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shared.complaints.events import Complainant, check_anonymity
+from shared.complaints.events import Attachment, Complainant, IndustrialDetails, check_anonymity
 from shared.complaints.values import Category, Channel, ComplainantKind, Grade, UtcDatetime
+
+MAX_ATTACHMENTS = 10
+"""The most attachments one submission may list."""
 
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 
@@ -43,7 +46,11 @@ class ComplaintSubmission(BaseModel):
         None, description="Name and contact of the complainant; required unless anonymous."
     )
     category: Category = Field(description="What the complaint is about (分类).")
-    grade: Grade = Field(Grade.GENERAL, description="Initial grade, if the channel already knows it.")
+    grade: Grade | None = Field(
+        None,
+        description="Initial grade, if the channel already knows it (must belong to the organisation's "
+        "scheme); the policy may raise it, never lower it. Default: graded by the policy.",
+    )
     subject: str = Field(min_length=1, max_length=200, description="Short subject line.")
     content: str = Field(min_length=1, max_length=20_000, description="What the complainant said, in full.")
     product_refs: list[Reference] = Field(
@@ -54,6 +61,16 @@ class ComplaintSubmission(BaseModel):
     )
     received_at: UtcDatetime | None = Field(
         None, description="When the channel received it (ISO-8601 with zone); default: now."
+    )
+    industrial: IndustrialDetails | None = Field(
+        None,
+        description="Industrial complaints: product number, shipment date and quantity, defect rate, "
+        "where found. Which of them are required depends on the organisation's policy.",
+    )
+    attachments: list[Attachment] = Field(
+        default_factory=list,
+        max_length=MAX_ATTACHMENTS,
+        description=f"Names and sizes of the attachments, at most {MAX_ATTACHMENTS}.",
     )
 
     @model_validator(mode="after")

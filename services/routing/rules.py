@@ -19,7 +19,6 @@ bad value. A complaint no rule matches goes to ``default_department``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -30,6 +29,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from shared.complaints.events import ComplaintReceived
 from shared.complaints.values import DEPARTMENTS, Category, Channel, ComplainantKind, Grade, Lang
+from shared.policyfile import PolicyFileError, Problem, dotted, node_line, parse_yaml, validation_problem
 
 DEFAULT_RULE = "default"
 """The ``rule`` recorded when no rule matched and the default department got the complaint."""
@@ -58,7 +58,7 @@ class Match(BaseModel):
         None, description="Channels (受理渠道), e.g. hotline.", min_length=1
     )
     grade: Annotated[list[Grade] | None, BeforeValidator(_as_list)] = Field(
-        None, description="Grades (分级): general, complex, urgent.", min_length=1
+        None, description="Grades (分级), e.g. urgent or severe.", min_length=1
     )
 
     @model_validator(mode="after")
@@ -118,28 +118,10 @@ class RuleFile(BaseModel):
     rules: list[Rule] = Field(default_factory=list, description="The rules, first match wins.")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in the rule file, with where it is."""
-
-    line: int | None
-    where: str
-    message: str
-
-    def render(self, source: str) -> str:
-        place = f"{source}:{self.line}" if self.line is not None else source
-        return f"{place}: {self.where}: {self.message}" if self.where else f"{place}: {self.message}"
-
-
-class RuleTableError(ValueError):
+class RuleTableError(PolicyFileError):
     """The rule file is unusable; the routing service refuses to start."""
 
-    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
-        self.source = source
-        self.problems = list(problems)
-        count = len(self.problems)
-        lines = "\n".join(f"  {problem.render(source)}" for problem in self.problems)
-        super().__init__(f"invalid routing rules in {source} ({count} problem{'s' * (count != 1)}):\n{lines}")
+    what = "routing rules"
 
 
 @dataclass(frozen=True)
@@ -192,14 +174,7 @@ def load_rules(path: Path | None = None) -> RuleTable:
 
 def parse_rules(text: str, source: str = "<rules>") -> RuleTable:
     """Validate the YAML text of a rule file; RuleTableError lists every problem."""
-    try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(error, "problem", None) or str(error)
-        raise RuleTableError(source, [Problem(line, "", f"not valid YAML: {reason}")]) from None
+    data, root = parse_yaml(text, source, RuleTableError)
     if not isinstance(data, dict):
         raise RuleTableError(source, [Problem(1, "", "expected a mapping with default_department and rules")])
     problems = _semantic_problems(root, data)
@@ -207,7 +182,7 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleTable:
     try:
         parsed = RuleFile.model_validate(data)
     except ValidationError as error:
-        problems += [_problem(root, data, e) for e in error.errors()]
+        problems += [validation_problem(root, data, e, _where) for e in error.errors()]
     if problems or parsed is None:
         raise RuleTableError(source, sorted(problems, key=lambda p: (p.line or 0, p.where)))
     return RuleTable(
@@ -292,22 +267,6 @@ def _is_code(value: object) -> bool:
     return isinstance(value, str) and re.fullmatch(DEPARTMENT_CODE, value) is not None
 
 
-def _problem(root: yaml.Node | None, data: dict[str, Any], error: Any) -> Problem:
-    loc = tuple(part for part in error["loc"] if not _is_validator_tag(part))
-    where = _where(data, loc)
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = f"unknown key {loc[-1]!r}"
-    elif "input" in error and error["type"] not in ("missing", "value_error"):
-        message = f"{message} (got {error['input']!r})"
-    return Problem(_line(root, loc), where, message)
-
-
-def _is_validator_tag(part: object) -> bool:
-    # pydantic adds steps such as "function-before[...]" or "list[...]" to some locations
-    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
-
-
 def _where(data: dict[str, Any], loc: tuple[Any, ...]) -> str:
     """A readable path: rule 3 (name).match.category[0]."""
     parts: list[str] = []
@@ -318,35 +277,8 @@ def _where(data: dict[str, Any], loc: tuple[Any, ...]) -> str:
         name = rule.get("name") if isinstance(rule, dict) else None
         parts.append(f"rule {loc[1] + 1}" + (f" ({name})" if name else ""))
         rest = loc[2:]
-    for part in rest:
-        if isinstance(part, int):
-            if parts:
-                parts[-1] += f"[{part}]"
-            else:
-                parts.append(f"[{part}]")
-        else:
-            parts.append(str(part))
-    return ".".join(parts)
+    tail = dotted(data, rest)
+    return ".".join([*parts, tail] if tail else parts)
 
 
-def _line(root: yaml.Node | None, loc: Sequence[Any]) -> int | None:
-    """The 1-based line of the deepest YAML node along ``loc`` (a key's line for a mapping entry)."""
-    node = root
-    line = root.start_mark.line + 1 if root is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if key.value == str(part):
-                    line = key.start_mark.line + 1
-                    node = value
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    if node is not None and not isinstance(node, yaml.MappingNode):
-        line = node.start_mark.line + 1
-    return line
+_line = node_line

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from shared.complaints import Category, Grade, SlaStage
+from shared.complaints import BASE_GRADE, Category, Grade, SlaStage
 
 _DURATION = re.compile(
     r"P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -165,6 +165,7 @@ class SlaPolicy(BaseModel):
 
     def limits(self, grade: Grade, category: Category | None = None) -> GradeLimits:
         """The grade's limits, with the category's changes applied when it has any."""
+        grade = BASE_GRADE[grade]  # level_1/2/3, batch, severe: the limits of equal severity
         limits: GradeLimits = getattr(self.grades, grade.value)
         overrides = self.categories.get(category) if category is not None else None
         changes: GradeOverrides | None = getattr(overrides, grade.value) if overrides else None

@@ -18,6 +18,7 @@ from shared.complaints.commands import (
     ReceiveComplaint,
     RecordProgress,
     RecordSlaBreach,
+    RegradeComplaint,
     ReopenComplaint,
     ResolveComplaint,
     ScheduleRevisit,
@@ -38,6 +39,7 @@ from shared.complaints.events import (
     ComplaintEscalated,
     ComplaintEvent,
     ComplaintReceived,
+    ComplaintRegraded,
     ComplaintReopened,
     ComplaintResolved,
     ComplaintTransferred,
@@ -51,8 +53,10 @@ from shared.complaints.events import (
 )
 from shared.complaints.state import ComplaintState, TimedEvent, evolve, fold, fold_recorded
 from shared.complaints.values import (
+    BASE_GRADE,
     DEPARTMENTS,
     FINAL_STATUSES,
+    GRADING_SCHEMES,
     LABELS,
     OPEN_STATUSES,
     Category,
@@ -70,9 +74,11 @@ from shared.complaints.values import (
 
 __all__ = [
     "ALL_COMMANDS",
+    "BASE_GRADE",
     "COMPLAINT_EVENTS",
     "DEPARTMENTS",
     "FINAL_STATUSES",
+    "GRADING_SCHEMES",
     "LABELS",
     "OPEN_STATUSES",
     "OWNER_ONLY",
@@ -97,6 +103,7 @@ __all__ = [
     "ComplaintEscalated",
     "ComplaintEvent",
     "ComplaintReceived",
+    "ComplaintRegraded",
     "ComplaintReopened",
     "ComplaintResolved",
     "ComplaintState",
@@ -113,6 +120,7 @@ __all__ = [
     "ReceiveComplaint",
     "RecordProgress",
     "RecordSlaBreach",
+    "RegradeComplaint",
     "Rejection",
     "RejectionCode",
     "ReopenComplaint",

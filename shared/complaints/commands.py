@@ -11,7 +11,7 @@ from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.complaints.events import Complainant, check_anonymity
+from shared.complaints.events import Assessment, Attachment, Complainant, IndustrialDetails, check_anonymity
 from shared.complaints.values import Category, Channel, ComplainantKind, Grade, SlaStage, UtcDatetime
 from shared.events.envelope import Actor
 
@@ -55,11 +55,24 @@ class ReceiveComplaint(Command):
         None, description="When the channel received it (UTC); defaults to the command's time."
     )
     submission_id: str | None = Field(None, description="The channel's idempotency key, if any.")
+    industrial: IndustrialDetails | None = Field(None, description="Shipment and defect details, if any.")
+    attachments: list[Attachment] = Field(default_factory=list, description="Attachments' names and sizes.")
+    assessment: Assessment | None = Field(None, description="Intake's automatic assessment, if made.")
 
     @model_validator(mode="after")
     def _anonymity(self) -> Self:
         check_anonymity(self.anonymous, self.complainant)
         return self
+
+
+class RegradeComplaint(Command):
+    """Change the complaint's grade (改级), giving the reason."""
+
+    verb: ClassVar[str] = "regrade"
+    verb_zh: ClassVar[str] = "改级"
+
+    grade: Grade = Field(description="The new grade.")
+    reason: str = Field(description="Why the grade changes.", min_length=1)
 
 
 class AcknowledgeComplaint(Command):
@@ -215,6 +228,7 @@ class RecordSlaBreach(Command):
 
 ComplaintCommand = (
     ReceiveComplaint
+    | RegradeComplaint
     | AcknowledgeComplaint
     | AssignComplaint
     | AcceptComplaint
@@ -234,6 +248,7 @@ ComplaintCommand = (
 
 ALL_COMMANDS: tuple[type[Command], ...] = (
     ReceiveComplaint,
+    RegradeComplaint,
     AcknowledgeComplaint,
     AssignComplaint,
     AcceptComplaint,

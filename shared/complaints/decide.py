@@ -33,6 +33,7 @@ from shared.complaints.commands import (
     ReceiveComplaint,
     RecordProgress,
     RecordSlaBreach,
+    RegradeComplaint,
     ReopenComplaint,
     ResolveComplaint,
     ScheduleRevisit,
@@ -49,6 +50,7 @@ from shared.complaints.events import (
     ComplaintClosedAsNotAComplaint,
     ComplaintEscalated,
     ComplaintReceived,
+    ComplaintRegraded,
     ComplaintReopened,
     ComplaintResolved,
     ComplaintTransferred,
@@ -68,6 +70,7 @@ _STAFF = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 PERMITTED: dict[type[Command], frozenset[Role]] = {
     ReceiveComplaint: frozenset({Role.CHANNEL, Role.AGENT, Role.SERVICE}) | _STAFF,
+    RegradeComplaint: frozenset({Role.AGENT}) | _STAFF,
     AcknowledgeComplaint: frozenset({Role.SERVICE, Role.AGENT}) | _STAFF,
     AssignComplaint: frozenset({Role.SERVICE}) | _STAFF,
     AcceptComplaint: frozenset({Role.AGENT}) | _STAFF,
@@ -94,6 +97,7 @@ OWNER_ONLY: frozenset[type[Command]] = frozenset(
         TransferComplaint,
         EscalateComplaint,
         CloseAsNotAComplaint,
+        RegradeComplaint,
     }
 )
 """Commands an agent may issue only for the responsible department (supervisors and admins
@@ -214,8 +218,18 @@ def _decide(state: ComplaintState, command: Command) -> list[Event]:
                     order_refs=list(command.order_refs),
                     received_at=command.received_at or command.at,
                     submission_id=command.submission_id,
+                    industrial=command.industrial,
+                    attachments=list(command.attachments),
+                    assessment=command.assessment,
                 )
             ]
+
+        case RegradeComplaint():
+            _require_owner(state, command)
+            assert state.grade is not None
+            if command.grade == state.grade:
+                raise _fail(RejectionCode.SAME_GRADE, state, command, grade=command.grade.value)
+            return [ComplaintRegraded(grade=command.grade, previous_grade=state.grade, reason=command.reason)]
 
         case AcknowledgeComplaint():
             if state.acknowledged:

@@ -28,6 +28,7 @@ class RejectionCode(StrEnum):
     ALREADY_ACKNOWLEDGED = "already_acknowledged"
     ALREADY_ESCALATED = "already_escalated"
     ALREADY_RECORDED = "already_recorded"
+    SAME_GRADE = "same_grade"
 
 
 _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
@@ -70,6 +71,10 @@ _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
     RejectionCode.SAME_DEPARTMENT: (
         "The complaint already belongs to {department}; transfer it to another department.",
         "投诉已由{department_zh}负责，只能转派给其他部门。",
+    ),
+    RejectionCode.SAME_GRADE: (
+        "The complaint is already graded {grade}; regrade it to another grade.",
+        "投诉已是该级别（{grade}），只能改为其他级别。",
     ),
     RejectionCode.INVALID_SCORE: (
         "A satisfaction score must be from 1 to 5, not {score}.",

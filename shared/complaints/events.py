@@ -8,6 +8,7 @@ and changes nothing but the stream's version.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -50,6 +51,50 @@ def check_anonymity(anonymous: bool, complainant: Complainant | None) -> None:
         raise ValueError("a complaint by name needs the complainant's details")
 
 
+class IndustrialDetails(BaseModel):
+    """What an industrial (manufacturing) complaint about a delivered product must say."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    product_no: str | None = Field(None, description="Product (part) number.", min_length=1, max_length=64)
+    shipment_date: date | None = Field(None, description="When the shipment was delivered (ISO date).")
+    shipment_quantity: int | None = Field(None, description="How many units were shipped.", ge=1)
+    defect_rate: float | None = Field(
+        None, description="Share of the shipment found defective, 0 to 1 (0.3 = 30%).", ge=0, le=1
+    )
+    found_at: str | None = Field(
+        None,
+        description="Where the defect was found, e.g. incoming inspection.",
+        min_length=1,
+        max_length=200,
+    )
+
+
+class Attachment(BaseModel):
+    """An attachment's metadata (the file itself is kept by the channel, not in the event)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="File name as sent.", min_length=1, max_length=255)
+    size_bytes: int = Field(description="Size in bytes.", ge=0)
+
+
+class Assessment(BaseModel):
+    """Intake's automatic assessment of a new complaint, with the policy rules that decided it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    scheme: str = Field(description="The organisation's grading scheme, e.g. general_complex_urgent.")
+    grade_rule: str = Field(
+        description="The rule that set the grade (the most severe that fired), or 'default'.", min_length=1
+    )
+    rules_fired: list[str] = Field(
+        default_factory=list, description="Every grading rule that matched, in policy order."
+    )
+    valid: bool = Field(True, description="False when a rule found it is not a complaint (无效投诉).")
+    validity_rule: str | None = Field(None, description="The rule that found it is not a complaint.")
+
+
 @COMPLAINT_EVENTS.register
 class ComplaintReceived(Event):
     """A complaint was received and recorded (受理); the first event of every complaint."""
@@ -68,7 +113,7 @@ class ComplaintReceived(Event):
         False, description="True when the complainant chose to stay anonymous; no identity is kept."
     )
     category: Category = Field(description="What the complaint is about.")
-    grade: Grade = Field(Grade.GENERAL, description="Severity grade: general, complex or urgent.")
+    grade: Grade = Field(Grade.GENERAL, description="Severity grade, in the organisation's grading scheme.")
     subject: str = Field(description="Short subject line.", min_length=1)
     content: str = Field(description="What the complainant said, in full.", min_length=1)
     product_refs: list[str] = Field(
@@ -79,11 +124,29 @@ class ComplaintReceived(Event):
     submission_id: str | None = Field(
         None, description="The channel's idempotency key for the submission, if it sent one."
     )
+    industrial: IndustrialDetails | None = Field(
+        None, description="Shipment and defect details of an industrial complaint, if given."
+    )
+    attachments: list[Attachment] = Field(default_factory=list, description="Attachments' names and sizes.")
+    assessment: Assessment | None = Field(
+        None, description="Intake's automatic grading and validity assessment; null if none was made."
+    )
 
     @model_validator(mode="after")
     def _anonymity(self) -> Self:
         check_anonymity(self.anonymous, self.complainant)
         return self
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintRegraded(Event):
+    """A person changed the complaint's grade (改级), with the reason."""
+
+    event_type: ClassVar[str] = "ComplaintRegraded"
+
+    grade: Grade = Field(description="The new grade.")
+    previous_grade: Grade = Field(description="The grade before.")
+    reason: str = Field(description="Why the grade was changed.", min_length=1)
 
 
 @COMPLAINT_EVENTS.register
@@ -284,6 +347,7 @@ class CommandRejected(Event):
 
 ComplaintEvent = (
     ComplaintReceived
+    | ComplaintRegraded
     | ComplaintAcknowledged
     | ComplaintAssigned
     | ComplaintAccepted

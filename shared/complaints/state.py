@@ -41,6 +41,7 @@ from shared.complaints.events import (
     ComplaintClosedAsNotAComplaint,
     ComplaintEscalated,
     ComplaintReceived,
+    ComplaintRegraded,
     ComplaintReopened,
     ComplaintResolved,
     ComplaintTransferred,
@@ -147,6 +148,8 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
                 anonymous=event.anonymous,
                 received_at=event.received_at,
             )
+        case ComplaintRegraded():
+            return replace(s, grade=event.grade)
         case ComplaintAcknowledged():
             return replace(s, acknowledged=True)
         case ComplaintAssigned():

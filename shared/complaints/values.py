@@ -64,11 +64,39 @@ class Category(StrEnum):
 
 
 class Grade(StrEnum):
-    """Severity grade (分级); urgent means personal safety or major company interests."""
+    """Severity grade (分级). An organisation grades by one scheme (see :data:`GRADING_SCHEMES`):
+    general/complex/urgent (urgent: personal safety or major company interests), level 1/2/3
+    (service desk; level 3 is a formal complaint), or general/batch/severe (manufacturing)."""
 
     GENERAL = "general"
     COMPLEX = "complex"
     URGENT = "urgent"
+    LEVEL_1 = "level_1"
+    LEVEL_2 = "level_2"
+    LEVEL_3 = "level_3"
+    BATCH = "batch"
+    SEVERE = "severe"
+
+
+GRADING_SCHEMES: dict[str, tuple[Grade, ...]] = {
+    "general_complex_urgent": (Grade.GENERAL, Grade.COMPLEX, Grade.URGENT),
+    "levels": (Grade.LEVEL_1, Grade.LEVEL_2, Grade.LEVEL_3),
+    "manufacturing": (Grade.GENERAL, Grade.BATCH, Grade.SEVERE),
+}
+"""The grading schemes of the brief, each from the least to the most severe grade."""
+
+BASE_GRADE: dict[Grade, Grade] = {
+    Grade.GENERAL: Grade.GENERAL,
+    Grade.COMPLEX: Grade.COMPLEX,
+    Grade.URGENT: Grade.URGENT,
+    Grade.LEVEL_1: Grade.GENERAL,
+    Grade.LEVEL_2: Grade.COMPLEX,
+    Grade.LEVEL_3: Grade.URGENT,
+    Grade.BATCH: Grade.COMPLEX,
+    Grade.SEVERE: Grade.URGENT,
+}
+"""The general/complex/urgent grade of equal severity, for policies written for those three
+(e.g. SLA time limits) when a complaint carries a grade of another scheme."""
 
 
 class Status(StrEnum):
@@ -162,6 +190,11 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
         Grade.GENERAL: _l("一般", "General"),
         Grade.COMPLEX: _l("复杂", "Complex"),
         Grade.URGENT: _l("紧急", "Urgent"),
+        Grade.LEVEL_1: _l("一级（常规咨询）", "Level 1"),
+        Grade.LEVEL_2: _l("二级（复杂咨询/故障）", "Level 2"),
+        Grade.LEVEL_3: _l("三级（正式投诉）", "Level 3"),
+        Grade.BATCH: _l("批量", "Batch"),
+        Grade.SEVERE: _l("严重", "Severe"),
     },
     Status: {
         Status.RECEIVED: _l("已受理", "Received"),

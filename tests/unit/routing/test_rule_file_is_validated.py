@@ -62,7 +62,7 @@ def test_every_problem_at_once_in_line_order() -> None:
 default_department: sales
 rules:
   - name: a
-    match: {grade: severe}
+    match: {grade: critical}
     department: quality
   - name: a
     match: {colour: red}
@@ -79,8 +79,8 @@ rules:
         "rules.yaml:3: departments.growth: 'growth' is not a usual department code, so it needs labels: "
         "{zh-CN: ..., en: ...}",
         "rules.yaml:4: default_department: unknown department 'sales' (known: growth, quality)",
-        "rules.yaml:7: rule 1 (a).match.grade[0]: Input should be 'general', 'complex' or 'urgent' "
-        "(got 'severe')",
+        "rules.yaml:7: rule 1 (a).match.grade[0]: Input should be 'general', 'complex', 'urgent', "
+        "'level_1', 'level_2', 'level_3', 'batch' or 'severe' (got 'critical')",
         "rules.yaml:9: rule 2 (a).name: duplicate rule name 'a', already used by rule 1",
         "rules.yaml:10: rule 2 (a).match.colour: unknown key 'colour'",
         "rules.yaml:13: rule 3 (b).match: a rule needs at least one condition (category, complainant_kind, "

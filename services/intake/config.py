@@ -1,0 +1,37 @@
+"""Settings of the intake service alone (environment variables TOUSU_INTAKE_*)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IntakeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TOUSU_INTAKE_", extra="ignore")
+
+    grading_file: Path | None = Field(
+        None,
+        description="The grading and required-fields policy (YAML); default: services/intake/grading.yaml.",
+    )
+    max_body_bytes: int = Field(
+        256 * 1024, ge=1024, description="Largest accepted request body; larger ones get 413."
+    )
+    rate_per_minute: float = Field(
+        120, gt=0, description="Submissions per minute each token may send, on average (token bucket)."
+    )
+    rate_burst: int = Field(30, ge=1, description="Submissions a token may send at once (bucket size).")
+    smtp_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of the email channel's SMTP listener; unset: no email channel.",
+    )
+    smtp_address: str = Field(
+        "complaints@localhost", description="The complaints address: the only recipient the listener accepts."
+    )
+    smtp_relay: str | None = Field(
+        None, description="host:port of an outbound SMTP server for acknowledgement emails to senders."
+    )
+    smtp_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest email accepted (bytes).")

@@ -1,0 +1,111 @@
+"""Policy files (YAML) validated at start-up, with every problem reported as ``file:line``.
+
+Shared by the services that read an organisation's policy from YAML (routing rules, intake
+grading): parse the text once as data and once as a node tree, validate the data with Pydantic,
+and map each problem's location back to the line of the YAML node it is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a policy file, with where it is."""
+
+    line: int | None
+    where: str
+    message: str
+
+    def render(self, source: str) -> str:
+        place = f"{source}:{self.line}" if self.line is not None else source
+        return f"{place}: {self.where}: {self.message}" if self.where else f"{place}: {self.message}"
+
+
+class PolicyFileError(ValueError):
+    """A policy file is unusable; the service refuses to start. Lists every problem by line."""
+
+    what = "policy"
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = "\n".join(f"  {problem.render(source)}" for problem in self.problems)
+        super().__init__(f"invalid {self.what} in {source} ({count} problem{'s' * (count != 1)}):\n{lines}")
+
+
+def parse_yaml(text: str, source: str, error: type[PolicyFileError]) -> tuple[Any, yaml.Node | None]:
+    """The data and the node tree of a YAML text; invalid YAML raises ``error`` naming the line."""
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as problem:
+        mark = getattr(problem, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(problem, "problem", None) or str(problem)
+        raise error(source, [Problem(line, "", f"not valid YAML: {reason}")]) from None
+    return data, root
+
+
+def validation_problem(
+    root: yaml.Node | None,
+    data: Any,
+    error: Any,
+    where: Callable[[Any, tuple[Any, ...]], str] | None = None,
+) -> Problem:
+    """A Pydantic error (one item of ``ValidationError.errors()``) as a Problem with its line."""
+    loc = tuple(part for part in error["loc"] if not _is_validator_tag(part))
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = f"unknown key {loc[-1]!r}"
+    elif "input" in error and error["type"] not in ("missing", "value_error"):
+        message = f"{message} (got {error['input']!r})"
+    return Problem(node_line(root, loc), (where or dotted)(data, loc), message)
+
+
+def _is_validator_tag(part: object) -> bool:
+    # pydantic adds steps such as "function-before[...]" or "list[...]" to some locations
+    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+
+
+def dotted(data: Any, loc: Sequence[Any]) -> str:
+    """A readable path: rules[2].match.category[0]."""
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            if parts:
+                parts[-1] += f"[{part}]"
+            else:
+                parts.append(f"[{part}]")
+        else:
+            parts.append(str(part))
+    return ".".join(parts)
+
+
+def node_line(root: yaml.Node | None, loc: Sequence[Any]) -> int | None:
+    """The 1-based line of the deepest YAML node along ``loc`` (a key's line for a mapping entry)."""
+    node = root
+    line = root.start_mark.line + 1 if root is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == str(part):
+                    line = key.start_mark.line + 1
+                    node = value
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    if node is not None and not isinstance(node, yaml.MappingNode):
+        line = node.start_mark.line + 1
+    return line
