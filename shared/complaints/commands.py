@@ -7,12 +7,21 @@ domain never reads a clock. Pydantic validates shape only; whether a command is 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.complaints.events import Assessment, Attachment, Complainant, IndustrialDetails, check_anonymity
-from shared.complaints.values import Category, Channel, ComplainantKind, Grade, SlaStage, UtcDatetime
+from shared.complaints.values import (
+    Category,
+    Channel,
+    ComplainantKind,
+    Grade,
+    ProgressKind,
+    SlaStage,
+    UtcDatetime,
+)
 from shared.events.envelope import Actor
 
 
@@ -114,6 +123,9 @@ class RecordProgress(Command):
     verb_zh: ClassVar[str] = "登记进展"
 
     note: str = Field(description="What was done or found.", min_length=1)
+    kind: ProgressKind = Field(
+        ProgressKind.UPDATE, description="update (a progress update) or plan (the initial plan)."
+    )
 
 
 class ResolveComplaint(Command):
@@ -226,6 +238,66 @@ class RecordSlaBreach(Command):
     deadline: UtcDatetime = Field(description="When it ran out (UTC).")
 
 
+class PutComplaintOnHold(Command):
+    """The department waits on the complainant (等待投诉人); the resolution and progress clocks pause."""
+
+    verb: ClassVar[str] = "put on hold"
+    verb_zh: ClassVar[str] = "挂起等待投诉人"
+
+    reason: str = Field(description="What the department waits for.", min_length=1)
+
+
+class ResumeComplaint(Command):
+    """The wait on the complainant is over; the paused clocks run again."""
+
+    verb: ClassVar[str] = "resume"
+    verb_zh: ClassVar[str] = "恢复处理"
+
+    note: str | None = Field(None, description="What the complainant provided, if anything.")
+
+
+class RequestSlaExtension(Command):
+    """Ask for more time on one time limit, with the complainant's consent (延期申请).
+
+    The SLA service, which owns the business calendar, fills in ``deadline`` and ``notice_until``;
+    the request is refused when the deadline comes less than one working day after it."""
+
+    verb: ClassVar[str] = "request an extension for"
+    verb_zh: ClassVar[str] = "申请延期"
+
+    stage: SlaStage = Field(description="Which time limit.")
+    extension: timedelta = Field(description="Extra time asked for (ISO-8601, e.g. P2D).", gt=timedelta(0))
+    reason: str = Field(description="Why the deadline cannot be met.", min_length=1)
+    consent_via: str = Field(description="How the complainant agreed (phone, sms, email ...).", min_length=1)
+    consent_at: UtcDatetime = Field(description="When the complainant agreed (UTC).")
+    consent_note: str | None = Field(None, description="What was agreed, e.g. the call reference.")
+    deadline: UtcDatetime = Field(description="The stage's current deadline (UTC).")
+    notice_until: UtcDatetime = Field(
+        description="One working day after the request, on the business calendar: the deadline "
+        "must not come earlier."
+    )
+
+
+class ApproveSlaExtension(Command):
+    """A supervisor approves the pending extension of one time limit."""
+
+    verb: ClassVar[str] = "approve an extension for"
+    verb_zh: ClassVar[str] = "批准延期"
+
+    stage: SlaStage = Field(description="Which time limit.")
+    note: str | None = Field(None, description="The supervisor's note.")
+
+
+class DeclineSlaExtension(Command):
+    """A supervisor declines the pending extension of one time limit."""
+
+    verb: ClassVar[str] = "decline an extension for"
+    verb_zh: ClassVar[str] = "驳回延期"
+
+    stage: SlaStage = Field(description="Which time limit.")
+    reason: str = Field(description="Why it is declined.", min_length=1)
+
+
 ComplaintCommand = (
     ReceiveComplaint
     | RegradeComplaint
@@ -243,6 +315,11 @@ ComplaintCommand = (
     | CloseAsNotAComplaint
     | RaiseSlaWarning
     | RecordSlaBreach
+    | PutComplaintOnHold
+    | ResumeComplaint
+    | RequestSlaExtension
+    | ApproveSlaExtension
+    | DeclineSlaExtension
 )
 """Any command to the complaint aggregate."""
 

@@ -19,23 +19,29 @@ other event, and folding it changes nothing but the version.
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from shared.complaints.commands import (
     AcceptComplaint,
     AcknowledgeComplaint,
+    ApproveSlaExtension,
     AssignComplaint,
     CloseAsNotAComplaint,
     Command,
+    DeclineSlaExtension,
     EscalateComplaint,
     GiveFeedback,
+    PutComplaintOnHold,
     RaiseSlaWarning,
     ReceiveComplaint,
     RecordProgress,
     RecordSlaBreach,
     RegradeComplaint,
     ReopenComplaint,
+    RequestSlaExtension,
     ResolveComplaint,
+    ResumeComplaint,
     ScheduleRevisit,
     TransferComplaint,
     WithdrawComplaint,
@@ -49,16 +55,21 @@ from shared.complaints.events import (
     ComplaintClosed,
     ComplaintClosedAsNotAComplaint,
     ComplaintEscalated,
+    ComplaintPutOnHold,
     ComplaintReceived,
     ComplaintRegraded,
     ComplaintReopened,
     ComplaintResolved,
+    ComplaintResumed,
     ComplaintTransferred,
     ComplaintWithdrawn,
     FeedbackReceived,
     ProgressRecorded,
     RevisitScheduled,
     SlaBreached,
+    SlaExtensionApproved,
+    SlaExtensionDeclined,
+    SlaExtensionRequested,
     SlaWarningRaised,
 )
 from shared.complaints.state import ComplaintState
@@ -85,6 +96,11 @@ PERMITTED: dict[type[Command], frozenset[Role]] = {
     CloseAsNotAComplaint: frozenset({Role.AGENT}) | _STAFF,
     RaiseSlaWarning: frozenset({Role.SERVICE, Role.ADMIN}),
     RecordSlaBreach: frozenset({Role.SERVICE, Role.ADMIN}),
+    PutComplaintOnHold: frozenset({Role.AGENT}) | _STAFF,
+    ResumeComplaint: frozenset({Role.AGENT}) | _STAFF,
+    RequestSlaExtension: frozenset({Role.AGENT}) | _STAFF,
+    ApproveSlaExtension: _STAFF,
+    DeclineSlaExtension: _STAFF,
 }
 """Which roles may issue each command. Operators and auditors issue none (they run and read
 the system); channels only receive; complainants give feedback and withdraw."""
@@ -98,6 +114,9 @@ OWNER_ONLY: frozenset[type[Command]] = frozenset(
         EscalateComplaint,
         CloseAsNotAComplaint,
         RegradeComplaint,
+        PutComplaintOnHold,
+        ResumeComplaint,
+        RequestSlaExtension,
     }
 )
 """Commands an agent may issue only for the responsible department (supervisors and admins
@@ -248,7 +267,7 @@ def _decide(state: ComplaintState, command: Command) -> list[Event]:
         case RecordProgress():
             _require(state, command, {S.ACCEPTED, S.IN_PROGRESS, S.REOPENED}, _NOT_ACCEPTED)
             _require_owner(state, command)
-            return [ProgressRecorded(department=_owner(state), note=command.note)]
+            return [ProgressRecorded(department=_owner(state), note=command.note, kind=command.kind)]
 
         case ResolveComplaint():
             _require(state, command, {S.ACCEPTED, S.IN_PROGRESS, S.REOPENED}, _NOT_ACCEPTED)
@@ -362,4 +381,92 @@ def _decide(state: ComplaintState, command: Command) -> list[Event]:
                 )
             return [breach]
 
+        case PutComplaintOnHold():
+            _require(state, command, {S.ACCEPTED, S.IN_PROGRESS, S.REOPENED}, _NOT_ACCEPTED)
+            _require_owner(state, command)
+            if state.on_hold:
+                raise _fail(RejectionCode.ALREADY_ON_HOLD, state, command)
+            return [ComplaintPutOnHold(department=_owner(state), reason=command.reason)]
+
+        case ResumeComplaint():
+            _require_owner(state, command)
+            if not state.on_hold or state.on_hold_since is None:
+                raise _fail(RejectionCode.NOT_ON_HOLD, state, command)
+            return [
+                ComplaintResumed(
+                    department=_owner(state), on_hold_since=state.on_hold_since, note=command.note
+                )
+            ]
+
+        case RequestSlaExtension():
+            return [_request_extension(state, command)]
+
+        case ApproveSlaExtension():
+            request = _pending_extension(state, command)
+            return [SlaExtensionApproved(stage=command.stage, extension=request.extension, note=command.note)]
+
+        case DeclineSlaExtension():
+            _pending_extension(state, command)
+            return [SlaExtensionDeclined(stage=command.stage, reason=command.reason)]
+
     raise TypeError(f"{type(command).__name__} is not a complaint command")
+
+
+def _when(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _request_extension(state: ComplaintState, command: RequestSlaExtension) -> SlaExtensionRequested:
+    """At least one working day's notice (the SLA service counts it on its calendar and passes
+    ``notice_until``), the complainant's consent given before the request, one pending per stage."""
+    _require(
+        state,
+        command,
+        {S.ASSIGNED, S.TRANSFERRED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED, S.RESOLVED, S.REVISIT_PENDING},
+        _NOT_ASSIGNED,
+    )
+    _require_owner(state, command)
+    stage = {"stage": label(command.stage, "en").lower(), "stage_zh": label(command.stage, "zh-CN")}
+    if any(request.stage == command.stage for request in state.pending_extensions):
+        raise _fail(RejectionCode.EXTENSION_PENDING, state, command, **stage)
+    if command.consent_at > command.at:
+        raise _fail(
+            RejectionCode.CONSENT_IN_FUTURE,
+            state,
+            command,
+            consent_at=_when(command.consent_at),
+            at=_when(command.at),
+        )
+    if command.notice_until > command.deadline:
+        raise _fail(
+            RejectionCode.EXTENSION_TOO_LATE,
+            state,
+            command,
+            deadline=_when(command.deadline),
+            notice_until=_when(command.notice_until),
+        )
+    return SlaExtensionRequested(
+        stage=command.stage,
+        department=_owner(state),
+        deadline=command.deadline,
+        extension=command.extension,
+        reason=command.reason,
+        consent_via=command.consent_via,
+        consent_at=command.consent_at,
+        consent_note=command.consent_note,
+    )
+
+
+def _pending_extension(
+    state: ComplaintState, command: ApproveSlaExtension | DeclineSlaExtension
+) -> SlaExtensionRequested:
+    for request in state.pending_extensions:
+        if request.stage == command.stage:
+            return request
+    raise _fail(
+        RejectionCode.NO_EXTENSION_PENDING,
+        state,
+        command,
+        stage=label(command.stage, "en").lower(),
+        stage_zh=label(command.stage, "zh-CN"),
+    )

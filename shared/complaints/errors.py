@@ -29,6 +29,12 @@ class RejectionCode(StrEnum):
     ALREADY_ESCALATED = "already_escalated"
     ALREADY_RECORDED = "already_recorded"
     SAME_GRADE = "same_grade"
+    ALREADY_ON_HOLD = "already_on_hold"
+    NOT_ON_HOLD = "not_on_hold"
+    EXTENSION_TOO_LATE = "extension_too_late"
+    EXTENSION_PENDING = "extension_pending"
+    NO_EXTENSION_PENDING = "no_extension_pending"
+    CONSENT_IN_FUTURE = "consent_in_future"
 
 
 _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
@@ -91,6 +97,31 @@ _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
     RejectionCode.ALREADY_RECORDED: (
         "This {what} has already been recorded.",
         "该{what_zh}已记录，不再重复记录。",
+    ),
+    RejectionCode.ALREADY_ON_HOLD: (
+        "The complaint is already waiting on the complainant.",
+        "投诉已处于等待投诉人状态。",
+    ),
+    RejectionCode.NOT_ON_HOLD: (
+        "The complaint is not waiting on the complainant; there is nothing to resume.",
+        "投诉并未处于等待投诉人状态，无需恢复。",
+    ),
+    RejectionCode.EXTENSION_TOO_LATE: (
+        "An extension must be requested at least one working day before the deadline "
+        "({deadline}); one working day from now is {notice_until}.",
+        "延期须在时限截止（{deadline}）前至少一个工作日申请；自现在起一个工作日后为 {notice_until}。",
+    ),
+    RejectionCode.EXTENSION_PENDING: (
+        "An extension of the {stage} time limit is already waiting for a supervisor's decision.",
+        "「{stage_zh}」时限已有待主管审批的延期申请。",
+    ),
+    RejectionCode.NO_EXTENSION_PENDING: (
+        "No extension of the {stage} time limit is waiting for a decision.",
+        "「{stage_zh}」时限没有待审批的延期申请。",
+    ),
+    RejectionCode.CONSENT_IN_FUTURE: (
+        "The complainant's consent ({consent_at}) cannot be later than the request ({at}).",
+        "投诉人同意时间（{consent_at}）不能晚于申请时间（{at}）。",
     ),
 }
 

@@ -8,7 +8,7 @@ and changes nothing but the stream's version.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -19,6 +19,7 @@ from shared.complaints.values import (
     CloseReason,
     ComplainantKind,
     Grade,
+    ProgressKind,
     ReopenTrigger,
     SlaStage,
     UtcDatetime,
@@ -190,6 +191,10 @@ class ProgressRecorded(Event):
 
     department: str = Field(description="Code of the department handling it.", min_length=1)
     note: str = Field(description="What was done or found.", min_length=1)
+    kind: ProgressKind = Field(
+        ProgressKind.UPDATE,
+        description="update: a progress update (restarts the progress clock); plan: the initial plan.",
+    )
 
 
 @COMPLAINT_EVENTS.register
@@ -345,6 +350,70 @@ class CommandRejected(Event):
     reason_zh: str = Field(description="Why it was refused, in Simplified Chinese.", min_length=1)
 
 
+@COMPLAINT_EVENTS.register
+class ComplaintPutOnHold(Event):
+    """The department is waiting on the complainant (等待投诉人): the resolution and progress
+    clocks pause until the complaint is resumed; the paused time does not count."""
+
+    event_type: ClassVar[str] = "ComplaintPutOnHold"
+
+    department: str = Field(description="Code of the department waiting.", min_length=1)
+    reason: str = Field(description="What the department waits for, e.g. photos of the defect.", min_length=1)
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintResumed(Event):
+    """The wait on the complainant ended; the paused clocks run again."""
+
+    event_type: ClassVar[str] = "ComplaintResumed"
+
+    department: str = Field(description="Code of the department handling it.", min_length=1)
+    on_hold_since: UtcDatetime = Field(description="When the complaint was put on hold (UTC).")
+    note: str | None = Field(None, description="What the complainant provided, if anything.")
+
+
+@COMPLAINT_EVENTS.register
+class SlaExtensionRequested(Event):
+    """The department asked for more time on one time limit (延期申请), with the complainant's
+    consent; a supervisor approves or declines it."""
+
+    event_type: ClassVar[str] = "SlaExtensionRequested"
+
+    stage: SlaStage = Field(description="Which time limit.")
+    department: str = Field(description="Code of the department asking.", min_length=1)
+    deadline: UtcDatetime = Field(description="The deadline when asked (UTC).")
+    extension: timedelta = Field(
+        description="Extra time asked for, ISO-8601 (P2D; days are working days on a working-time limit)."
+    )
+    reason: str = Field(description="Why the deadline cannot be met.", min_length=1)
+    consent_via: str = Field(
+        description="How the complainant agreed, e.g. phone, sms, email, in_person.", min_length=1
+    )
+    consent_at: UtcDatetime = Field(description="When the complainant agreed (UTC).")
+    consent_note: str | None = Field(None, description="What was agreed, e.g. the call reference.")
+
+
+@COMPLAINT_EVENTS.register
+class SlaExtensionApproved(Event):
+    """A supervisor approved the extension: the stage's deadline moves by the extension."""
+
+    event_type: ClassVar[str] = "SlaExtensionApproved"
+
+    stage: SlaStage = Field(description="Which time limit.")
+    extension: timedelta = Field(description="Extra time granted, ISO-8601 (as requested).")
+    note: str | None = Field(None, description="The supervisor's note, if any.")
+
+
+@COMPLAINT_EVENTS.register
+class SlaExtensionDeclined(Event):
+    """A supervisor declined the extension: the deadline stays."""
+
+    event_type: ClassVar[str] = "SlaExtensionDeclined"
+
+    stage: SlaStage = Field(description="Which time limit.")
+    reason: str = Field(description="Why it was declined.", min_length=1)
+
+
 ComplaintEvent = (
     ComplaintReceived
     | ComplaintRegraded
@@ -365,5 +434,10 @@ ComplaintEvent = (
     | SlaBreached
     | SlaCalendarYearUnknown
     | CommandRejected
+    | ComplaintPutOnHold
+    | ComplaintResumed
+    | SlaExtensionRequested
+    | SlaExtensionApproved
+    | SlaExtensionDeclined
 )
 """Any event of the complaint stream."""

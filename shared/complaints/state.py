@@ -40,10 +40,12 @@ from shared.complaints.events import (
     ComplaintClosed,
     ComplaintClosedAsNotAComplaint,
     ComplaintEscalated,
+    ComplaintPutOnHold,
     ComplaintReceived,
     ComplaintRegraded,
     ComplaintReopened,
     ComplaintResolved,
+    ComplaintResumed,
     ComplaintTransferred,
     ComplaintWithdrawn,
     FeedbackReceived,
@@ -51,6 +53,9 @@ from shared.complaints.events import (
     RevisitScheduled,
     SlaBreached,
     SlaCalendarYearUnknown,
+    SlaExtensionApproved,
+    SlaExtensionDeclined,
+    SlaExtensionRequested,
     SlaWarningRaised,
 )
 from shared.complaints.values import (
@@ -98,6 +103,11 @@ class ComplaintState:
     """The last feedback given."""
     sla_warnings: tuple[SlaWarningRaised, ...] = ()
     sla_breaches: tuple[SlaBreached, ...] = ()
+    on_hold_since: datetime | None = None
+    """When the department started waiting on the complainant; None when not on hold."""
+    on_hold: bool = False
+    pending_extensions: tuple[SlaExtensionRequested, ...] = ()
+    """Extension requests waiting for a supervisor, at most one per stage."""
 
     @classmethod
     def initial(cls) -> ComplaintState:
@@ -129,6 +139,8 @@ class ComplaintState:
             flags.append(Flag.ESCALATED)
         if self.flagged_reopened:
             flags.append(Flag.REOPENED)
+        if self.on_hold:
+            flags.append(Flag.ON_HOLD)
         return tuple(flags)
 
 
@@ -159,9 +171,11 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
         case ProgressRecorded():
             return replace(s, status=Status.IN_PROGRESS)
         case ComplaintResolved():
-            return replace(s, status=Status.RESOLVED, resolved_at=at or s.resolved_at)
+            return replace(s, status=Status.RESOLVED, resolved_at=at or s.resolved_at, **_NOT_ON_HOLD)
         case ComplaintTransferred():
-            return replace(s, status=Status.TRANSFERRED, department=event.to_department, agent=None)
+            return replace(
+                s, status=Status.TRANSFERRED, department=event.to_department, agent=None, **_NOT_ON_HOLD
+            )
         case ComplaintEscalated():
             return replace(s, escalation_level=event.level, escalated_to=event.to_role)
         case RevisitScheduled():
@@ -195,7 +209,23 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
             return s
         case CommandRejected():
             return s
+        case ComplaintPutOnHold():
+            return replace(s, on_hold=True, on_hold_since=at or s.on_hold_since)
+        case ComplaintResumed():
+            return replace(s, **_NOT_ON_HOLD)
+        case SlaExtensionRequested():
+            return replace(s, pending_extensions=(*_without(s, event.stage), event))
+        case SlaExtensionApproved() | SlaExtensionDeclined():
+            return replace(s, pending_extensions=_without(s, event.stage))
     raise UnexpectedEvent(f"{type(event).__name__} is not an event of a complaint stream")
+
+
+_NOT_ON_HOLD: dict[str, object] = {"on_hold": False, "on_hold_since": None}
+"""A resolution or a transfer ends the wait on the complainant."""
+
+
+def _without(state: ComplaintState, stage: object) -> tuple[SlaExtensionRequested, ...]:
+    return tuple(request for request in state.pending_extensions if request.stage != stage)
 
 
 TimedEvent = tuple[Event, datetime]

@@ -120,6 +120,14 @@ class SlaStage(StrEnum):
 
     FIRST_RESPONSE = "first_response"
     RESOLUTION = "resolution"
+    ACKNOWLEDGEMENT = "acknowledgement"
+    """Tell the complainant the complaint was received (确认收到)."""
+    INITIAL_PLAN = "initial_plan"
+    """Contact the complainant with an initial plan or handling opinion (初步方案)."""
+    PROGRESS_UPDATE = "progress_update"
+    """The next progress update is due (进展反馈); restarts at every update."""
+    REVISIT = "revisit"
+    """Revisit (回访) the complainant after the resolution."""
 
 
 class CloseReason(StrEnum):
@@ -141,6 +149,17 @@ class Flag(StrEnum):
 
     ESCALATED = "escalated"
     REOPENED = "reopened"
+    ON_HOLD = "on_hold"
+    """Waiting on the complainant: the resolution and progress clocks are paused."""
+
+
+class ProgressKind(StrEnum):
+    """What a progress record is."""
+
+    UPDATE = "update"
+    """A progress update (进展); restarts the progress-update clock."""
+    PLAN = "plan"
+    """The initial plan or handling opinion (初步方案); stops the initial-plan clock."""
 
 
 FINAL_STATUSES: frozenset[Status] = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.CLOSED_NOT_COMPLAINT})
@@ -212,6 +231,10 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
     SlaStage: {
         SlaStage.FIRST_RESPONSE: _l("首次响应", "First response"),
         SlaStage.RESOLUTION: _l("处理完成", "Resolution"),
+        SlaStage.ACKNOWLEDGEMENT: _l("确认收到", "Acknowledgement"),
+        SlaStage.INITIAL_PLAN: _l("初步方案", "Initial plan"),
+        SlaStage.PROGRESS_UPDATE: _l("进展反馈", "Progress update"),
+        SlaStage.REVISIT: _l("回访", "Revisit"),
     },
     CloseReason: {
         CloseReason.SATISFIED: _l("投诉人满意", "Complainant satisfied"),
@@ -224,6 +247,11 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
     Flag: {
         Flag.ESCALATED: _l("已升级", "Escalated"),
         Flag.REOPENED: _l("重新打开", "Reopened"),
+        Flag.ON_HOLD: _l("等待投诉人", "Waiting on the complainant"),
+    },
+    ProgressKind: {
+        ProgressKind.UPDATE: _l("进展", "Progress update"),
+        ProgressKind.PLAN: _l("初步方案", "Initial plan"),
     },
     Role: {
         Role.CHANNEL: _l("受理渠道", "Channel"),
