@@ -124,7 +124,9 @@ def build_router(runtime: Runtime, rules: RuleTable) -> APIRouter:
     async def progress(
         complaint_no: ComplaintNo, body: ProgressRequest, principal: Annotated[Principal, WORKERS]
     ) -> JSONResponse:
-        command = RecordProgress(actor=principal.actor, at=runtime.clock.now(), note=body.note)
+        command = RecordProgress(
+            actor=principal.actor, at=runtime.clock.now(), note=body.note, kind=body.kind
+        )
         return await run(principal, complaint_no, command)
 
     @router.post(

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.rules import DEPARTMENT_CODE
-from shared.complaints.values import Category, Channel, ComplainantKind, Grade, Status
+from shared.complaints.values import Category, Channel, ComplainantKind, Grade, ProgressKind, Status
 
 
 class _Body(BaseModel):
@@ -24,6 +24,11 @@ class ProgressRequest(_Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{"note": "已联系客户，约定明天上门检测。"}]})
 
     note: str = Field(min_length=1, max_length=2000, description="What was done or found.")
+    kind: ProgressKind = Field(
+        ProgressKind.UPDATE,
+        description="update: a progress update (restarts the progress clock); "
+        "plan: the initial plan / handling opinion (stops the initial-plan clock).",
+    )
 
 
 class ResolveRequest(_Body):

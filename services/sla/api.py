@@ -1,27 +1,44 @@
-"""HTTP: read the SLA clocks. Operators, supervisors and admins see all; agents their department's."""
+"""HTTP: read the SLA clocks (operators, supervisors and admins see all; agents their
+department's); put a complaint on hold and resume it, request, approve and decline extensions
+(through the one handler recipe); reload the policy (admins)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from datetime import datetime
-from typing import Annotated
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, HTTPException, Path, Query
-from pydantic import BaseModel, Field
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.sla import repository
 from services.sla.clocks import STOP_REASON_LABELS, StopReason
+from services.sla.deadlines import DeadlinePlanner
+from services.sla.policy import Duration, PolicyError
 from services.sla.repository import Cursor, Deadline, DeadlineFilter, DeadlineState
-from shared.complaints import Grade, Lang, SlaStage, label
+from shared.complaints import (
+    ApproveSlaExtension,
+    Command,
+    DeclineSlaExtension,
+    Grade,
+    Lang,
+    PutComplaintOnHold,
+    RequestSlaExtension,
+    ResumeComplaint,
+    SlaStage,
+    label,
+)
 from shared.complaints.handling import load
-from shared.complaints.http import not_found
+from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, not_found, run_command
 from shared.events import Role
 from shared.service.auth import Principal, require
 from shared.service.runtime import Runtime
 
 Labels = dict[Lang, str]
+ONE_WORKING_DAY = timedelta(days=1)
 
 STATE_LABELS: dict[DeadlineState, Labels] = {
     DeadlineState.OPEN: {"zh-CN": "计时中", "en": "Running"},
@@ -39,7 +56,10 @@ class DeadlineView(BaseModel):
     """One SLA clock of a complaint."""
 
     complaint_no: str = Field(description="The complaint's number.")
-    stage: SlaStage = Field(description="first_response (until accepted) or resolution (until resolved).")
+    stage: SlaStage = Field(
+        description="acknowledgement, first_response (until accepted), initial_plan, progress_update, "
+        "resolution (until resolved) or revisit."
+    )
     stage_label: Labels = Field(description="The stage's name for people, in zh-CN and en.")
     generation: int = Field(description="1 for the first clock of this stage; one more per restart.")
     grade: Grade = Field(description="The complaint's grade, which set the time limit.")
@@ -61,6 +81,13 @@ class DeadlineView(BaseModel):
     stop_reason: StopReason | None = Field(description="Why the clock stopped, e.g. accepted or resolved.")
     stop_reason_label: Labels | None = Field(description="Why it stopped, for people, in zh-CN and en.")
     stop_detail: str | None = Field(description="More about the stop, e.g. the refusal's reason code.")
+    paused_at: datetime | None = Field(
+        None, description="On hold (waiting on the complainant) since; null while the clock counts."
+    )
+    paused_seconds: float = Field(
+        0, description="Counted time spent on hold so far (finished pauses), excluded from the deadline."
+    )
+    extension: str | None = Field(None, description="Approved extensions, summed, ISO-8601 (e.g. P2D).")
 
     @classmethod
     def of(cls, deadline: Deadline) -> DeadlineView:
@@ -87,7 +114,17 @@ class DeadlineView(BaseModel):
             stop_reason=deadline.stop_reason,
             stop_reason_label=STOP_REASON_LABELS[deadline.stop_reason] if deadline.stop_reason else None,
             stop_detail=deadline.stop_detail,
+            paused_at=deadline.paused_at,
+            paused_seconds=deadline.paused.total_seconds(),
+            extension=_iso(deadline.extension) if deadline.extension else None,
         )
+
+
+def _iso(duration: timedelta) -> str:
+    """PT8H, P2D, P1DT4H30M."""
+    hours, minutes = divmod(duration.seconds // 60, 60)
+    time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M")) if n)
+    return "P" + (f"{duration.days}D" if duration.days else "") + (f"T{time}" if time else "")
 
 
 class DeadlinePage(BaseModel):
@@ -194,5 +231,243 @@ def deadlines_router(runtime: Runtime) -> APIRouter:
         async with runtime.engine.connect() as conn:
             rows = await repository.for_complaint(conn, complaint_no)
         return ComplaintDeadlines(complaint_no=complaint_no, items=[DeadlineView.of(row) for row in rows])
+
+    return router
+
+
+# --- commands: waiting on the complainant, extensions, policy reload --------------------------
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class HoldRequest(_Body):
+    """Wait on the complainant (等待投诉人): the resolution and progress clocks pause."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "等待客户提供故障照片"}]})
+
+    reason: str = Field(min_length=1, max_length=1000, description="What the department waits for.")
+
+
+class ResumeRequest(_Body):
+    """The wait is over; the paused clocks count again. The body may be empty ({})."""
+
+    note: str | None = Field(
+        None, min_length=1, max_length=1000, description="What the complainant provided."
+    )
+
+
+class Consent(_Body):
+    """How and when the complainant agreed to the extension."""
+
+    via: str = Field(
+        min_length=1, max_length=50, description="phone, sms, email, in_person, letter, online ..."
+    )
+    at: datetime = Field(description="When the complainant agreed (ISO-8601 with a time zone).")
+    note: str | None = Field(None, max_length=1000, description="What was agreed, e.g. a call reference.")
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("give the time zone, e.g. 2026-01-05T10:00:00+08:00")
+        return value
+
+
+class ExtensionRequest(_Body):
+    """Ask for more time (延期申请), at least one working day before the deadline."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "stage": "resolution",
+                    "extension": "P2D",
+                    "reason": "需等待供应商检测报告",
+                    "consent": {"via": "phone", "at": "2026-01-05T10:00:00+08:00"},
+                }
+            ]
+        }
+    )
+
+    stage: SlaStage = Field(description="Which time limit, e.g. resolution.")
+    extension: Duration = Field(
+        description="Extra time, ISO-8601 (P2D, PT8H); days are working days on a working-time limit."
+    )
+    reason: str = Field(min_length=1, max_length=2000, description="Why the deadline cannot be met.")
+    consent: Consent = Field(description="The complainant's consent.")
+
+
+class ApproveRequest(_Body):
+    """Approve the pending extension. The body may be empty ({})."""
+
+    note: str | None = Field(None, min_length=1, max_length=1000, description="The supervisor's note.")
+
+
+class DeclineRequest(_Body):
+    """Decline the pending extension."""
+
+    reason: str = Field(min_length=1, max_length=1000, description="Why it is declined.")
+
+
+class PolicyReloaded(BaseModel):
+    """The policy file was read again; running deadlines were re-computed if it changed."""
+
+    fingerprint: str = Field(description="sha256 of the policy now in force.")
+    changed: int | None = Field(
+        description="Running deadlines whose warning or deadline moved; null when the policy is unchanged."
+    )
+
+
+Workers = Annotated[Principal, require(Role.AGENT, Role.SUPERVISOR)]
+Supervisors = Annotated[Principal, require(Role.SUPERVISOR)]
+Admins = Annotated[Principal, require()]
+ComplaintNo = Annotated[str, Path(min_length=1, max_length=200, description="The complaint number.")]
+
+COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No such complaint (or not your department's)."},
+    409: {"model": CommandRefused, "description": "Refused by the complaint's rules; recorded."},
+}
+
+
+class PolicyControl(Protocol):
+    """What the API needs of the service to count notice and reload the policy."""
+
+    @property
+    def planner(self) -> DeadlinePlanner: ...
+
+    async def reload(self) -> tuple[str, int | None]: ...
+
+
+def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["clock rules"])
+
+    async def run(principal: Principal, complaint_no: str, command: Command) -> JSONResponse:
+        return await run_command(runtime.store, runtime.clock, principal, complaint_no, command)
+
+    @router.post(
+        "/complaints/{complaint_no}/hold",
+        response_model=CommandResult,
+        responses=COMMAND_RESPONSES,
+        summary="Wait on the complainant (等待投诉人)",
+        description="The responsible department's agent (or a supervisor). The resolution and "
+        "progress clocks pause; the time on hold does not count against the department.",
+    )
+    async def hold(complaint_no: ComplaintNo, body: HoldRequest, principal: Workers) -> JSONResponse:
+        command = PutComplaintOnHold(actor=principal.actor, at=runtime.clock.now(), reason=body.reason)
+        return await run(principal, complaint_no, command)
+
+    @router.post(
+        "/complaints/{complaint_no}/resume",
+        response_model=CommandResult,
+        responses=COMMAND_RESPONSES,
+        summary="Resume after waiting on the complainant (恢复处理)",
+    )
+    async def resume(
+        complaint_no: ComplaintNo, principal: Workers, body: ResumeRequest | None = None
+    ) -> JSONResponse:
+        note = body.note if body else None
+        command = ResumeComplaint(actor=principal.actor, at=runtime.clock.now(), note=note)
+        return await run(principal, complaint_no, command)
+
+    @router.post(
+        "/complaints/{complaint_no}/extensions",
+        response_model=CommandResult,
+        responses={
+            **COMMAND_RESPONSES,
+            409: {
+                "model": CommandRefused,
+                "description": "Refused (e.g. extension_too_late: less than one working day before "
+                "the deadline; extension_pending; no_running_clock).",
+            },
+        },
+        summary="Request an extension (延期申请)",
+        description="The responsible department's agent, with the complainant's consent, at least "
+        "one working day (on the business calendar) before the stage's deadline. A supervisor "
+        "approves or declines it.",
+    )
+    async def request_extension(
+        complaint_no: ComplaintNo, body: ExtensionRequest, principal: Workers
+    ) -> JSONResponse:
+        state, _ = await load(runtime.store, complaint_no)
+        if not state.exists or not principal.sees_department(state.department):
+            raise not_found(complaint_no)
+        async with runtime.engine.connect() as conn:
+            clocks = await repository.running(conn, complaint_no, {body.stage}, state.version + 1)
+        if not clocks:
+            raise HTTPException(
+                409,
+                detail={
+                    "error": "no_running_clock",
+                    "message": f"no {body.stage.value} clock is running for {complaint_no}",
+                    "message_zh": f"投诉 {complaint_no} 没有正在计时的「{label(body.stage, 'zh-CN')}」时限",
+                },
+            )
+        now = runtime.clock.now()
+        calendar = control.planner.calendar
+        # One working day's notice, on the business calendar (24×7 when there is none).
+        notice_until = calendar.add(now, ONE_WORKING_DAY) if calendar else now + ONE_WORKING_DAY
+        command = RequestSlaExtension(
+            actor=principal.actor,
+            at=now,
+            stage=body.stage,
+            extension=body.extension,
+            reason=body.reason,
+            consent_via=body.consent.via,
+            consent_at=body.consent.at,
+            consent_note=body.consent.note,
+            deadline=clocks[0].due_at,
+            notice_until=notice_until,
+        )
+        return await run(principal, complaint_no, command)
+
+    @router.post(
+        "/complaints/{complaint_no}/extensions/{stage}/approve",
+        response_model=CommandResult,
+        responses=COMMAND_RESPONSES,
+        summary="Approve an extension (批准延期)",
+        description="Supervisors. The stage's deadline moves by the extension; its warning too.",
+    )
+    async def approve_extension(
+        complaint_no: ComplaintNo,
+        stage: SlaStage,
+        principal: Supervisors,
+        body: ApproveRequest | None = None,
+    ) -> JSONResponse:
+        command = ApproveSlaExtension(
+            actor=principal.actor, at=runtime.clock.now(), stage=stage, note=body.note if body else None
+        )
+        return await run(principal, complaint_no, command)
+
+    @router.post(
+        "/complaints/{complaint_no}/extensions/{stage}/decline",
+        response_model=CommandResult,
+        responses=COMMAND_RESPONSES,
+        summary="Decline an extension (驳回延期)",
+    )
+    async def decline_extension(
+        complaint_no: ComplaintNo, stage: SlaStage, body: DeclineRequest, principal: Supervisors
+    ) -> JSONResponse:
+        command = DeclineSlaExtension(
+            actor=principal.actor, at=runtime.clock.now(), stage=stage, reason=body.reason
+        )
+        return await run(principal, complaint_no, command)
+
+    @router.post(
+        "/admin/sla/policy/reload",
+        response_model=PolicyReloaded,
+        responses={422: {"model": ErrorBody, "description": "The policy file is invalid; nothing changed."}},
+        summary="Reload the SLA policy file",
+        description="Admins. Reads TOUSU_SLA_POLICY_FILE (or the packaged policy) again; when it "
+        "changed, every running deadline is re-computed from its start, the new limit, its "
+        "extensions and its time on hold. A bad file changes nothing.",
+    )
+    async def reload_policy(principal: Admins) -> PolicyReloaded:
+        try:
+            fingerprint, changed = await control.reload()
+        except PolicyError as error:
+            raise HTTPException(422, detail={"error": "invalid_policy", "message": str(error)}) from None
+        return PolicyReloaded(fingerprint=fingerprint, changed=changed)
 
     return router

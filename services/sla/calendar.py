@@ -228,3 +228,13 @@ class BusinessCalendar:
         """The instant when ``fraction`` of the working time from ``start`` to ``end`` has passed."""
         used = self.working_time_between(start, end) * fraction
         return min(self.add_working_time(start, used), ensure_utc(end))
+
+    def add_counted(self, start: datetime, counted: timedelta) -> datetime:
+        """``start`` pushed by ``counted`` working time (a pause's working time); no push for zero."""
+        if counted <= timedelta(0):
+            return ensure_utc(start)
+        return self.add_working_time(start, counted)
+
+    def counted_between(self, start: datetime, end: datetime) -> timedelta:
+        """The working time between two instants: what a pause from ``start`` to ``end`` costs."""
+        return self.working_time_between(start, end)

@@ -1,25 +1,36 @@
 """Which complaint events start, stop or move the SLA clocks: pure, one event at a time.
 
-* first_response starts at ComplaintAssigned, and again for the new owner at
-  ComplaintTransferred and ComplaintReopened; it stops at ComplaintAccepted (and at anything
-  that ends the work: resolved, closed, withdrawn, not a complaint).
-* resolution starts at ComplaintReceived (from ``received_at``) and again at ComplaintReopened;
-  it stops at ComplaintResolved, ComplaintClosed, ComplaintWithdrawn and
-  ComplaintClosedAsNotAComplaint.
-* Every start of a clock is preceded by a stop of the same stage (a transfer ends the old
-  owner's first-response clock), so at most one clock per stage runs. The running
-  resolution clock follows the owner department.
+| clock | starts | stops |
+|---|---|---|
+| acknowledgement | ComplaintReceived (``received_at``) | ComplaintAcknowledged |
+| first_response | ComplaintAssigned; again at ComplaintTransferred / ComplaintReopened | ComplaintAccepted |
+| initial_plan | ComplaintReceived (``received_at``) | ProgressRecorded(kind=plan) |
+| progress_update | ComplaintAccepted; again at every ProgressRecorded | the next ProgressRecorded |
+| resolution | ComplaintReceived (``received_at``); again at ComplaintReopened | ComplaintResolved |
+| revisit | ComplaintResolved | FeedbackReceived |
+
+Anything that ends the work (resolved, closed, withdrawn, not a complaint, reopened) stops every
+running clock of the work (a reopen then starts first_response and resolution again). Every start
+of a clock is preceded by a stop of the same stage, so at most one clock per stage runs. The
+running clocks follow the owner department (all but acknowledgement and first_response, which
+belong to the front desk and the department being asked to accept), so a breach is charged to
+the department responsible at the time.
+
+ComplaintPutOnHold pauses resolution and progress_update, ComplaintResumed (or a transfer)
+resumes them; SlaExtensionApproved extends one stage; ComplaintRegraded re-plans every running
+clock for the new grade. Whether a stage runs at all for a grade is the policy's business (a
+Start for a stage the policy sets no limit for starts nothing).
 
 The consumer applies these changes to the ``sla_deadlines`` table; the fire loop replays them
-over the stream to check that a timer it is about to fire has not been stopped by an event the
-consumer has not seen yet.
+over the stream to check that a timer it is about to fire has not been stopped or moved by an
+event the consumer has not seen yet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -37,10 +48,31 @@ from shared.complaints import (
     Lang,
     SlaStage,
 )
+from shared.complaints.events import (
+    ComplaintAcknowledged,
+    ComplaintPutOnHold,
+    ComplaintRegraded,
+    ComplaintResumed,
+    FeedbackReceived,
+    ProgressRecorded,
+    SlaExtensionApproved,
+)
+from shared.complaints.values import Grade, ProgressKind
 from shared.events import Event, RecordedEvent
 
 FIRST = SlaStage.FIRST_RESPONSE
 RESOLUTION = SlaStage.RESOLUTION
+ACK = SlaStage.ACKNOWLEDGEMENT
+PLAN = SlaStage.INITIAL_PLAN
+PROGRESS = SlaStage.PROGRESS_UPDATE
+REVISIT = SlaStage.REVISIT
+
+WORK_STAGES: tuple[SlaStage, ...] = (ACK, FIRST, PLAN, PROGRESS, RESOLUTION)
+"""The clocks of the work on a complaint, stopped by anything that ends it."""
+PAUSABLE: frozenset[SlaStage] = frozenset({RESOLUTION, PROGRESS})
+"""The clocks that stop counting while the department waits on the complainant."""
+FOLLOWS_OWNER: frozenset[SlaStage] = frozenset({PLAN, PROGRESS, RESOLUTION, REVISIT})
+"""The clocks charged to whichever department is responsible now."""
 
 
 class StopReason(StrEnum):
@@ -53,6 +85,14 @@ class StopReason(StrEnum):
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
     CLOSED_NOT_COMPLAINT = "closed_not_complaint"
+    ACKNOWLEDGED = "acknowledged"
+    AUTO_ACKNOWLEDGED = "auto_acknowledged"
+    """Received outside working hours and not acknowledged: the SLA service acknowledged it."""
+    PLAN_RECORDED = "plan_recorded"
+    PROGRESS_RECORDED = "progress_recorded"
+    FEEDBACK = "feedback"
+    NOT_IN_POLICY = "not_in_policy"
+    """After a regrade or policy change the policy sets no limit for this stage any more."""
     REJECTED = "rejected"
     """The complaint refused the SLA command (stop_detail holds the reason code)."""
     COMPLAINT_MISSING = "complaint_missing"
@@ -67,6 +107,18 @@ STOP_REASON_LABELS: dict[StopReason, dict[Lang, str]] = {
     StopReason.CLOSED: {"zh-CN": "已结案", "en": "Closed"},
     StopReason.WITHDRAWN: {"zh-CN": "投诉人已撤回", "en": "Withdrawn"},
     StopReason.CLOSED_NOT_COMPLAINT: {"zh-CN": "非投诉已致谢结案", "en": "Closed as not a complaint"},
+    StopReason.ACKNOWLEDGED: {"zh-CN": "已确认收到", "en": "Acknowledged"},
+    StopReason.AUTO_ACKNOWLEDGED: {
+        "zh-CN": "非工作时间自动确认收到",
+        "en": "Acknowledged automatically (received out of hours)",
+    },
+    StopReason.PLAN_RECORDED: {"zh-CN": "已登记初步方案", "en": "Initial plan recorded"},
+    StopReason.PROGRESS_RECORDED: {"zh-CN": "已反馈进展", "en": "Progress recorded"},
+    StopReason.FEEDBACK: {"zh-CN": "已回访", "en": "Revisit feedback received"},
+    StopReason.NOT_IN_POLICY: {
+        "zh-CN": "新级别或新策略不再设置该时限",
+        "en": "The new grade or policy sets no such limit",
+    },
     StopReason.REJECTED: {"zh-CN": "投诉拒绝了时限指令", "en": "The complaint refused the SLA command"},
     StopReason.COMPLAINT_MISSING: {
         "zh-CN": "事件库中没有该投诉",
@@ -99,7 +151,38 @@ class Reassign:
     department: str
 
 
-Change = Start | Stop | Reassign
+@dataclass(frozen=True)
+class Pause:
+    """The running clocks of ``stages`` stop counting (waiting on the complainant)."""
+
+    stages: frozenset[SlaStage]
+
+
+@dataclass(frozen=True)
+class Resume:
+    """The paused clocks of ``stages`` count again; the pause is added to their deadlines."""
+
+    stages: frozenset[SlaStage]
+
+
+@dataclass(frozen=True)
+class Extend:
+    """The running clock of ``stage`` gets ``extension`` more time."""
+
+    stage: SlaStage
+    extension: timedelta
+
+
+@dataclass(frozen=True)
+class Regrade:
+    """Every running clock is re-planned for ``grade``."""
+
+    grade: Grade
+
+
+Change = Start | Stop | Reassign | Pause | Resume | Extend | Regrade
+MOVES = (Pause, Resume, Extend, Regrade)
+"""The changes that move a running clock's deadline without stopping it."""
 
 CLOCK_EVENTS: frozenset[str] = frozenset(
     model.event_type
@@ -113,46 +196,87 @@ CLOCK_EVENTS: frozenset[str] = frozenset(
         ComplaintWithdrawn,
         ComplaintClosedAsNotAComplaint,
         ComplaintReopened,
+        ComplaintAcknowledged,
+        ProgressRecorded,
+        FeedbackReceived,
+        ComplaintPutOnHold,
+        ComplaintResumed,
+        SlaExtensionApproved,
+        ComplaintRegraded,
     )
 )
 """The event types that change a clock; the consumer subscribes to these only."""
 
 
 def _end_of_work(reason: StopReason) -> list[Change]:
-    return [Stop(FIRST, reason), Stop(RESOLUTION, reason)]
+    return [Stop(stage, reason) for stage in WORK_STAGES]
+
+
+def _end_of_everything(reason: StopReason) -> list[Change]:
+    return [*_end_of_work(reason), Stop(REVISIT, reason)]
 
 
 def transitions(event: Event, occurred_at: datetime) -> list[Change]:
     """The clock changes ``event`` causes, in the order to apply them."""
     match event:
         case ComplaintReceived():
-            return [Start(RESOLUTION, event.received_at, None)]
+            return [
+                Start(ACK, event.received_at, None),
+                Start(PLAN, event.received_at, None),
+                Start(RESOLUTION, event.received_at, None),
+            ]
+        case ComplaintAcknowledged():
+            return [Stop(ACK, StopReason.ACKNOWLEDGED)]
         case ComplaintAssigned():
             return [Reassign(event.department), Start(FIRST, occurred_at, event.department)]
         case ComplaintTransferred():
+            # The new department is not waiting on anyone yet: a pause ends with the transfer.
             return [
                 Reassign(event.to_department),
+                Resume(PAUSABLE),
                 Stop(FIRST, StopReason.TRANSFERRED),
+                Stop(PROGRESS, StopReason.TRANSFERRED),
                 Start(FIRST, occurred_at, event.to_department),
             ]
         case ComplaintAccepted():
-            return [Stop(FIRST, StopReason.ACCEPTED)]
+            return [
+                Stop(FIRST, StopReason.ACCEPTED),
+                Stop(PROGRESS, StopReason.ACCEPTED),
+                Start(PROGRESS, occurred_at, event.department),
+            ]
+        case ProgressRecorded():
+            plan = [Stop(PLAN, StopReason.PLAN_RECORDED)] if event.kind is ProgressKind.PLAN else []
+            return [
+                *plan,
+                Stop(PROGRESS, StopReason.PROGRESS_RECORDED),
+                Start(PROGRESS, occurred_at, event.department),
+            ]
         case ComplaintResolved():
             # A reply with the result is a response too (a reopened complaint may be resolved
             # without being accepted again).
-            return _end_of_work(StopReason.RESOLVED)
+            return [*_end_of_work(StopReason.RESOLVED), Start(REVISIT, occurred_at, event.department)]
+        case FeedbackReceived():
+            return [Stop(REVISIT, StopReason.FEEDBACK)]
         case ComplaintClosed():
-            return _end_of_work(StopReason.CLOSED)
+            return _end_of_everything(StopReason.CLOSED)
         case ComplaintWithdrawn():
-            return _end_of_work(StopReason.WITHDRAWN)
+            return _end_of_everything(StopReason.WITHDRAWN)
         case ComplaintClosedAsNotAComplaint():
-            return _end_of_work(StopReason.CLOSED_NOT_COMPLAINT)
+            return _end_of_everything(StopReason.CLOSED_NOT_COMPLAINT)
         case ComplaintReopened():
             return [
-                *_end_of_work(StopReason.REOPENED),
+                *_end_of_everything(StopReason.REOPENED),
                 Start(FIRST, occurred_at, event.department),
                 Start(RESOLUTION, occurred_at, event.department),
             ]
+        case ComplaintPutOnHold():
+            return [Pause(PAUSABLE)]
+        case ComplaintResumed():
+            return [Resume(PAUSABLE)]
+        case SlaExtensionApproved():
+            return [Extend(event.stage, event.extension)]
+        case ComplaintRegraded():
+            return [Regrade(event.grade)]
     return []
 
 
@@ -176,3 +300,19 @@ def stopped_after(
             if isinstance(change, Stop) and change.stage is stage:
                 return StoppedBy(record.occurred_at, change.reason, record.event_id)
     return None
+
+
+def moved_after(records: Iterable[RecordedEvent], stage: SlaStage, applied_version: int) -> bool:
+    """True when an event after ``applied_version`` moves the clock of ``stage`` (pause, resume,
+    extension, regrade) and the table does not show it yet: fire nothing until it does."""
+    for record in records:
+        if record.stream_version <= applied_version or record.type not in CLOCK_EVENTS:
+            continue
+        for change in transitions(COMPLAINT_EVENTS.decode(record), record.occurred_at):
+            if isinstance(change, Regrade):
+                return True
+            if isinstance(change, Pause | Resume) and stage in change.stages:
+                return True
+            if isinstance(change, Extend) and change.stage is stage:
+                return True
+    return False

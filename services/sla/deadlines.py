@@ -4,6 +4,16 @@ Each limit of the policy is counted either 24×7 (:class:`WallClockCalculator`) 
 calendar (:class:`services.sla.calendar.BusinessCalendar`), both behind
 :class:`DeadlineCalculator`. The warning comes at ``warn_fraction`` of the *counted* time: 80 % of
 a three-working-day limit is 80 % of its working hours.
+
+One formula, so that a deadline can always be re-computed (policy change, regrade, pause,
+extension) from what is stored with the clock::
+
+    due  = push(add(add(started_at, limit), extension), paused)
+    warn = min(push(part(started_at, add(add(started_at, limit), extension), warn_fraction), paused), due)
+
+``add`` counts whole days as working days on a working-time limit; ``push`` adds counted time
+(working time on the calendar, wall time 24×7): ``paused`` is the counted time the complaint spent
+waiting on the complainant, so it is excluded from the deadline and survives a policy change.
 """
 
 from __future__ import annotations
@@ -27,6 +37,14 @@ class DeadlineCalculator(Protocol):
         """The instant at which ``fraction`` of the counted time from ``start`` to ``end`` has passed."""
         ...
 
+    def add_counted(self, start: datetime, counted: timedelta) -> datetime:
+        """``start`` pushed by ``counted`` time as this calculator counts it (hours, never days)."""
+        ...
+
+    def counted_between(self, start: datetime, end: datetime) -> timedelta:
+        """How much counted time lies between two instants."""
+        ...
+
 
 class WallClockCalculator:
     """Every second counts: 24×7."""
@@ -37,6 +55,12 @@ class WallClockCalculator:
     def part(self, start: datetime, end: datetime, fraction: float) -> datetime:
         begin = ensure_utc(start)
         return begin + (ensure_utc(end) - begin) * fraction
+
+    def add_counted(self, start: datetime, counted: timedelta) -> datetime:
+        return ensure_utc(start) + max(counted, timedelta(0))
+
+    def counted_between(self, start: datetime, end: datetime) -> timedelta:
+        return max(ensure_utc(end) - ensure_utc(start), timedelta(0))
 
 
 @dataclass(frozen=True)
@@ -54,6 +78,11 @@ class Schedule:
     unknown_years: frozenset[int] = frozenset()
     """Years the deadline reaches into whose public holidays the calendar does not know: the
     deadline was counted on plain weekdays there, and a warning event is due."""
+    category: Category | None = None
+    extension: timedelta = timedelta(0)
+    """Approved extensions, summed, counted like the limit."""
+    paused: timedelta = timedelta(0)
+    """Counted time spent waiting on the complainant (finished pauses)."""
 
 
 @dataclass(frozen=True)
@@ -67,16 +96,66 @@ class DeadlinePlanner:
     """Counts the working-time limits; without one they are counted by ``calculator`` too."""
 
     def plan(
-        self, grade: Grade, stage: SlaStage, started_at: datetime, category: Category | None = None
+        self,
+        grade: Grade,
+        stage: SlaStage,
+        started_at: datetime,
+        category: Category | None = None,
+        *,
+        extension: timedelta = timedelta(0),
+        paused: timedelta = timedelta(0),
     ) -> Schedule:
-        target = self.policy.target(grade, stage, category)
+        """The schedule of a clock of ``stage``; KeyError when the policy sets no such limit."""
+        schedule = self.plan_if_set(grade, stage, started_at, category, extension=extension, paused=paused)
+        if schedule is None:
+            raise KeyError(f"the SLA policy sets no {stage.value} limit for {grade.value}")
+        return schedule
+
+    def plan_if_set(
+        self,
+        grade: Grade,
+        stage: SlaStage,
+        started_at: datetime,
+        category: Category | None = None,
+        *,
+        extension: timedelta = timedelta(0),
+        paused: timedelta = timedelta(0),
+    ) -> Schedule | None:
+        """The schedule, or None when the policy runs no clock of ``stage`` for the grade."""
+        target = self.policy.target_or_none(grade, stage, category)
+        if target is None:
+            return None
         fraction = self.policy.warn_fraction_for(grade, category)
         start = ensure_utc(started_at)
+        calculator = self.calculator_for(target.counting)
+        allowed = calculator.add(start, target.limit)
+        if extension > timedelta(0):
+            allowed = calculator.add(allowed, extension)
+        due_at = _push(calculator, allowed, paused)
+        warn_at = min(_push(calculator, calculator.part(start, allowed, fraction), paused), due_at)
         working = target.counting is Counting.WORKING and self.calendar is not None
-        calculator: DeadlineCalculator = self.calendar if working and self.calendar else self.calculator
-        due_at = calculator.add(start, target.limit)
-        warn_at = min(calculator.part(start, due_at, fraction), due_at)
         unknown = self.calendar.unknown_years(start, due_at) if working and self.calendar else frozenset()
         return Schedule(
-            grade, stage, start, target.limit, fraction, warn_at, due_at, target.counting, unknown
+            grade,
+            stage,
+            start,
+            target.limit,
+            fraction,
+            warn_at,
+            due_at,
+            target.counting,
+            unknown,
+            category,
+            extension,
+            paused,
         )
+
+    def calculator_for(self, counting: Counting) -> DeadlineCalculator:
+        """The calendar for working-time limits (when there is one), else the 24×7 calculator."""
+        if counting is Counting.WORKING and self.calendar is not None:
+            return self.calendar
+        return self.calculator
+
+
+def _push(calculator: DeadlineCalculator, instant: datetime, paused: timedelta) -> datetime:
+    return calculator.add_counted(instant, paused) if paused > timedelta(0) else instant

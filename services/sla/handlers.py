@@ -13,8 +13,20 @@ from __future__ import annotations
 
 import logging
 
-from services.sla import repository
-from services.sla.clocks import CLOCK_EVENTS, Reassign, Start, Stop, transitions
+from services.sla import replanning, repository
+from services.sla.clocks import (
+    CLOCK_EVENTS,
+    FOLLOWS_OWNER,
+    Change,
+    Extend,
+    Pause,
+    Reassign,
+    Regrade,
+    Resume,
+    Start,
+    Stop,
+    transitions,
+)
 from services.sla.deadlines import DeadlinePlanner, Schedule
 from services.sla.firing import SLA_ACTOR
 from shared.clock import Clock, SystemClock
@@ -24,6 +36,7 @@ from shared.complaints import (
     ComplaintReceived,
     Grade,
     SlaCalendarYearUnknown,
+    SlaStage,
     fold_recorded,
     label,
 )
@@ -63,11 +76,27 @@ class ClockKeeper:
                     )
                 case Reassign():
                     await repository.reassign(
-                        ctx.connection, event.stream_id, change.department, event.stream_version
+                        ctx.connection,
+                        event.stream_id,
+                        change.department,
+                        event.stream_version,
+                        FOLLOWS_OWNER,
                     )
+                case Pause():
+                    await repository.pause(
+                        ctx.connection,
+                        event.stream_id,
+                        change.stages,
+                        event.occurred_at,
+                        event.stream_version,
+                    )
+                case Resume() | Extend() | Regrade():
+                    await self._move(ctx, event, change)
                 case Start():
                     kind = kind or await kind_at(ctx.store, event)
-                    schedule = self.planner.plan(kind[0], change.stage, change.started_at, kind[1])
+                    schedule = self.planner.plan_if_set(kind[0], change.stage, change.started_at, kind[1])
+                    if schedule is None:
+                        continue  # the policy runs no such clock for this grade
                     generation = await repository.start(
                         ctx.connection,
                         event.stream_id,
@@ -87,6 +116,46 @@ class ClockKeeper:
                             "due_at": schedule.due_at.isoformat(),
                         },
                     )
+
+    async def _move(self, ctx: HandlerContext, event: RecordedEvent, change: Change) -> None:
+        """Re-compute the running clocks a resume, an extension or a regrade moves."""
+        stages = (
+            change.stages
+            if isinstance(change, Resume)
+            else {change.stage}
+            if isinstance(change, Extend)
+            else set(SlaStage)
+        )
+        at, version = event.occurred_at, event.stream_version
+        for deadline in await repository.running(ctx.connection, event.stream_id, stages, version):
+            paused_at = deadline.paused_at
+            match change:
+                case Resume():
+                    if paused_at is None:
+                        await repository.mark_applied(ctx.connection, deadline, version)
+                        continue
+                    paused = replanning.paused_time(self.planner, deadline, at)
+                    schedule = replanning.replanned(self.planner, deadline, paused=paused)
+                    paused_at = None
+                case Extend():
+                    extension = deadline.extension + change.extension
+                    schedule = replanning.replanned(self.planner, deadline, extension=extension)
+                case Regrade():
+                    schedule = replanning.replanned(self.planner, deadline, grade=change.grade)
+                case _:
+                    continue
+            await replanning.store(
+                ctx.connection, deadline, schedule, at=at, paused_at=paused_at, version=version
+            )
+            log.info(
+                "sla clock moved",
+                extra={
+                    "complaint_no": event.stream_id,
+                    "stage": deadline.stage.value,
+                    "change": type(change).__name__,
+                    "due_at": schedule.due_at.isoformat() if schedule else None,
+                },
+            )
 
     async def _warn_unknown_years(
         self, ctx: HandlerContext, event: RecordedEvent, schedule: Schedule

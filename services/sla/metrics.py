@@ -6,13 +6,15 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.complaints import SlaStage
+
 SLA_OPEN = text(
     "SELECT stage, CASE WHEN breached_at IS NOT NULL THEN 'breached' "
     "WHEN warned_at IS NOT NULL THEN 'warned' ELSE 'on_time' END AS state, count(*) AS n "
     "FROM sla_deadlines WHERE stopped_at IS NULL GROUP BY 1, 2"
 )
 SLA_BREACHES = text("SELECT stage, count(*) AS n FROM sla_deadlines WHERE breached_at IS NOT NULL GROUP BY 1")
-SLA_STAGES = ("first_response", "resolution")
+SLA_STAGES = tuple(stage.value for stage in SlaStage)
 SLA_STATES = ("on_time", "warned", "breached")
 
 

@@ -79,6 +79,17 @@ class Target(BaseModel):
         return value
 
 
+STAGE_FIELDS: dict[SlaStage, str] = {
+    SlaStage.ACKNOWLEDGEMENT: "acknowledgement",
+    SlaStage.FIRST_RESPONSE: "first_response",
+    SlaStage.INITIAL_PLAN: "initial_plan",
+    SlaStage.PROGRESS_UPDATE: "progress_interval",
+    SlaStage.RESOLUTION: "resolution",
+    SlaStage.REVISIT: "revisit",
+}
+"""The policy key of each clock's limit."""
+
+
 class GradeLimits(BaseModel):
     """The time limits of one grade (or of one grade in one category)."""
 
@@ -91,21 +102,32 @@ class GradeLimits(BaseModel):
         description="From receipt (or reopen) until resolved, closed or withdrawn, e.g. P3D working."
     )
     acknowledgement: Target | None = Field(
-        None, description="Automatic acknowledgement outside working hours (not yet clocked)."
+        None, description="From receipt until the complainant is told it was received, e.g. PT1H."
     )
     initial_plan: Target | None = Field(
-        None, description="Contact and an initial plan or handling opinion (not yet clocked)."
+        None, description="From receipt until the department records its initial plan (handling opinion)."
     )
     progress_interval: Target | None = Field(
-        None, description="Interval between progress updates until resolved (not yet clocked)."
+        None, description="Longest time between progress updates, from acceptance until resolved."
     )
-    revisit: Target | None = Field(None, description="Revisit (回访) after resolution (not yet clocked).")
+    revisit: Target | None = Field(None, description="From the resolution until the revisit's feedback.")
     warn_fraction: WarnFraction | None = Field(
         None, description="Overrides the policy's warn_fraction for this grade."
     )
+    escalation_chain: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        None, min_length=1, description="Overrides the policy's escalation_chain for this grade."
+    )
 
     def target(self, stage: SlaStage) -> Target:
-        return self.first_response if stage is SlaStage.FIRST_RESPONSE else self.resolution
+        target = self.target_or_none(stage)
+        if target is None:
+            raise KeyError(f"the policy sets no {stage.value} limit for this grade")
+        return target
+
+    def target_or_none(self, stage: SlaStage) -> Target | None:
+        """The limit of ``stage``; None when the policy runs no such clock for this grade."""
+        target: Target | None = getattr(self, STAGE_FIELDS[stage])
+        return target
 
     def limit(self, stage: SlaStage) -> timedelta:
         return self.target(stage).limit
@@ -123,6 +145,9 @@ class GradeOverrides(BaseModel):
     progress_interval: Target | None = Field(None, description="Replaces the grade's progress_interval.")
     revisit: Target | None = Field(None, description="Replaces the grade's revisit.")
     warn_fraction: WarnFraction | None = Field(None, description="Replaces the grade's warn_fraction.")
+    escalation_chain: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        None, min_length=1, description="Replaces the grade's escalation_chain."
+    )
 
 
 class GradesPolicy(BaseModel):
@@ -181,6 +206,12 @@ class SlaPolicy(BaseModel):
     def target(self, grade: Grade, stage: SlaStage, category: Category | None = None) -> Target:
         return self.limits(grade, category).target(stage)
 
+    def target_or_none(
+        self, grade: Grade, stage: SlaStage, category: Category | None = None
+    ) -> Target | None:
+        """The limit of ``stage``, or None when the policy runs no such clock for the grade."""
+        return self.limits(grade, category).target_or_none(stage)
+
     def limit(self, grade: Grade, stage: SlaStage, category: Category | None = None) -> timedelta:
         return self.target(grade, stage, category).limit
 
@@ -188,11 +219,16 @@ class SlaPolicy(BaseModel):
         override = self.limits(grade, category).warn_fraction
         return override if override is not None else self.warn_fraction
 
-    def escalation_role(self, level: int) -> str:
-        """Who escalation ``level`` (1 and up) goes to."""
+    def escalation_role(
+        self, level: int, grade: Grade | None = None, category: Category | None = None
+    ) -> str:
+        """Who escalation ``level`` (1 and up) goes to, on the grade's chain when it has its own."""
         if level < 1:
             raise ValueError(f"escalation levels start at 1, not {level}")
-        return self.escalation_chain[min(level, len(self.escalation_chain)) - 1]
+        chain = self.escalation_chain
+        if grade is not None:
+            chain = self.limits(grade, category).escalation_chain or chain
+        return chain[min(level, len(chain)) - 1]
 
 
 class PolicyError(ValueError):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.sla.clocks import StopReason
 from services.sla.deadlines import Schedule
-from shared.complaints import Grade, SlaStage
+from services.sla.policy import Counting
+from shared.complaints import Category, Grade, SlaStage
 
 
 class DeadlineState(StrEnum):
@@ -59,6 +60,21 @@ class Deadline:
     started_by: UUID
     started_version: int
     stopped_by: UUID | None
+    category: Category | None = None
+    counting: Counting = Counting.ALWAYS
+    time_limit: timedelta | None = None
+    extension: timedelta = timedelta(0)
+    paused: timedelta = timedelta(0)
+    """Counted time spent on hold (finished pauses)."""
+    paused_at: datetime | None = None
+    """On hold since; None while the clock counts."""
+    applied_version: int | None = None
+    """The last stream version that moved this clock (pause, resume, extension, regrade)."""
+
+    @property
+    def moved_version(self) -> int:
+        """The stream version the row reflects: events after it may still move the clock."""
+        return max(self.started_version, self.applied_version or 0)
 
     @property
     def key(self) -> dict[str, Any]:
@@ -78,7 +94,8 @@ class Deadline:
 COLUMNS = (
     "complaint_no, stage, generation, grade, department, started_at, warn_fraction, warn_at, due_at, "
     "warned_at, breached_at, escalation_level, escalated_to, stopped_at, stop_reason, stop_detail, "
-    "started_by, started_version, stopped_by"
+    "started_by, started_version, stopped_by, category, counting, time_limit, extension, paused, "
+    "paused_at, applied_version"
 )
 
 
@@ -103,6 +120,13 @@ def _row(row: Any) -> Deadline:
         started_by=row.started_by,
         started_version=row.started_version,
         stopped_by=row.stopped_by,
+        category=Category(row.category) if row.category else None,
+        counting=Counting(row.counting),
+        time_limit=row.time_limit,
+        extension=row.extension,
+        paused=row.paused,
+        paused_at=row.paused_at,
+        applied_version=row.applied_version,
     )
 
 
@@ -110,9 +134,9 @@ def _row(row: Any) -> Deadline:
 
 START = text(
     "INSERT INTO sla_deadlines (complaint_no, stage, generation, grade, department, started_at, "
-    "warn_fraction, warn_at, due_at, started_by, started_version) "
+    "warn_fraction, warn_at, due_at, started_by, started_version, category, counting, time_limit) "
     "SELECT :no, :stage, coalesce(max(generation), 0) + 1, :grade, :department, :started_at, "
-    ":warn_fraction, :warn_at, :due_at, :started_by, :started_version "
+    ":warn_fraction, :warn_at, :due_at, :started_by, :started_version, :category, :counting, :time_limit "
     "FROM sla_deadlines WHERE complaint_no = :no AND stage = :stage "
     "ON CONFLICT DO NOTHING RETURNING generation"
 )
@@ -123,7 +147,24 @@ STOP = text(
 )
 REASSIGN = text(
     "UPDATE sla_deadlines SET department = :department "
-    "WHERE complaint_no = :no AND stage = 'resolution' AND stopped_at IS NULL AND started_version < :version"
+    "WHERE complaint_no = :no AND stage = ANY(:stages) AND stopped_at IS NULL AND started_version < :version"
+)
+PAUSE = text(
+    "UPDATE sla_deadlines SET paused_at = coalesce(paused_at, :at), applied_version = :version "
+    "WHERE complaint_no = :no AND stage = ANY(:stages) AND stopped_at IS NULL "
+    "AND started_version < :version"
+)
+RUNNING = text(
+    f"SELECT {COLUMNS} FROM sla_deadlines WHERE complaint_no = :no AND stage = ANY(:stages) "
+    "AND stopped_at IS NULL AND started_version < :version ORDER BY stage FOR UPDATE"
+)
+RESCHEDULE = text(
+    "UPDATE sla_deadlines SET grade = :grade, warn_fraction = :warn_fraction, warn_at = :warn_at, "
+    "due_at = :due_at, counting = :counting, time_limit = :time_limit, extension = :extension, "
+    "paused = :paused, paused_at = :paused_at, applied_version = coalesce(:version, applied_version), "
+    # a deadline moved out warns again before its new warning instant
+    "warned_at = CASE WHEN warned_at IS NOT NULL AND :warn_at > warned_at THEN NULL ELSE warned_at END "
+    "WHERE complaint_no = :no AND stage = :stage AND generation = :generation AND stopped_at IS NULL"
 )
 
 
@@ -150,6 +191,9 @@ async def start(
                 "due_at": schedule.due_at,
                 "started_by": started_by,
                 "started_version": started_version,
+                "category": schedule.category.value if schedule.category else None,
+                "counting": schedule.counting.value,
+                "time_limit": schedule.limit,
             },
         )
     ).scalar_one_or_none()
@@ -180,8 +224,62 @@ async def stop(
     return result.rowcount
 
 
-async def reassign(conn: AsyncConnection, complaint_no: str, department: str, version: int) -> None:
-    await conn.execute(REASSIGN, {"no": complaint_no, "department": department, "version": version})
+async def reassign(
+    conn: AsyncConnection, complaint_no: str, department: str, version: int, stages: Iterable[SlaStage]
+) -> None:
+    """The running clocks of ``stages`` are charged to ``department`` from now on."""
+    await conn.execute(
+        REASSIGN,
+        {"no": complaint_no, "department": department, "version": version, "stages": _codes(stages)},
+    )
+
+
+def _codes(stages: Iterable[SlaStage]) -> list[str]:
+    return sorted(stage.value for stage in stages)
+
+
+async def pause(
+    conn: AsyncConnection, complaint_no: str, stages: Iterable[SlaStage], at: datetime, version: int
+) -> int:
+    """The running clocks of ``stages`` stop counting at ``at`` (they fire nothing while paused)."""
+    params = {"no": complaint_no, "stages": _codes(stages), "at": at, "version": version}
+    result = await conn.execute(PAUSE, params)
+    return result.rowcount
+
+
+async def running(
+    conn: AsyncConnection, complaint_no: str, stages: Iterable[SlaStage], version: int
+) -> list[Deadline]:
+    """The running clocks of ``stages`` started before ``version``, locked for an update."""
+    params = {"no": complaint_no, "stages": _codes(stages), "version": version}
+    return [_row(row) for row in await conn.execute(RUNNING, params)]
+
+
+async def reschedule(
+    conn: AsyncConnection,
+    deadline: Deadline,
+    schedule: Schedule,
+    *,
+    paused_at: datetime | None,
+    version: int | None,
+) -> None:
+    """Store a re-computed schedule (and the pause state) on a running clock."""
+    await conn.execute(
+        RESCHEDULE,
+        {
+            **deadline.key,
+            "grade": schedule.grade.value,
+            "warn_fraction": schedule.warn_fraction,
+            "warn_at": schedule.warn_at,
+            "due_at": schedule.due_at,
+            "counting": schedule.counting.value,
+            "time_limit": schedule.limit,
+            "extension": schedule.extension,
+            "paused": schedule.paused,
+            "paused_at": paused_at,
+            "version": version,
+        },
+    )
 
 
 # --- the fire loop ----------------------------------------------------------------------------
@@ -192,6 +290,7 @@ CLAIM_DUE = text(
     "ORDER BY next_fire_at LIMIT :limit FOR UPDATE SKIP LOCKED"
 )
 KEY = "complaint_no = :no AND stage = :stage AND generation = :generation"
+MARK_APPLIED = text(f"UPDATE sla_deadlines SET applied_version = :version WHERE {KEY}")
 MARK_WARNED = text(f"UPDATE sla_deadlines SET warned_at = :at WHERE {KEY}")
 MARK_BREACHED = text(
     f"UPDATE sla_deadlines SET breached_at = :at, escalation_level = :level, escalated_to = :to_role "
@@ -218,6 +317,20 @@ async def mark_breached(
     conn: AsyncConnection, deadline: Deadline, at: datetime, level: int | None, to_role: str | None
 ) -> None:
     await conn.execute(MARK_BREACHED, {**deadline.key, "at": at, "level": level, "to_role": to_role})
+
+
+async def mark_applied(conn: AsyncConnection, deadline: Deadline, version: int) -> None:
+    """The row has seen stream version ``version`` (an event that left this clock as it was)."""
+    await conn.execute(MARK_APPLIED, {**deadline.key, "version": version})
+
+
+async def start_next(
+    conn: AsyncConnection, deadline: Deadline, schedule: Schedule, started_by: UUID, started_version: int
+) -> int | None:
+    """The next interval of a rolling clock (progress updates), right after a breach."""
+    return await start(
+        conn, deadline.complaint_no, schedule, deadline.department, started_by, started_version
+    )
 
 
 async def mark_stopped(
@@ -294,3 +407,35 @@ async def for_complaint(conn: AsyncConnection, complaint_no: str) -> Sequence[De
     """Every clock of one complaint (a handful), oldest first."""
     result = await conn.execute(FOR_COMPLAINT, {"no": complaint_no})
     return [_row(row) for row in result]
+
+
+RUNNING_PAGE = text(
+    f"SELECT {COLUMNS} FROM sla_deadlines WHERE stopped_at IS NULL "
+    "AND (complaint_no, stage, generation) > (:a_no, :a_stage, :a_gen) "
+    "ORDER BY complaint_no, stage, generation LIMIT :limit FOR UPDATE"
+)
+
+
+async def running_page(conn: AsyncConnection, after: Deadline | None, limit: int) -> list[Deadline]:
+    """One page of running clocks in key order, locked: re-computing never holds them all."""
+    params: dict[str, Any] = {"limit": limit, "a_no": "", "a_stage": "", "a_gen": 0}
+    if after is not None:
+        params.update(a_no=after.complaint_no, a_stage=after.stage.value, a_gen=after.generation)
+    return [_row(row) for row in await conn.execute(RUNNING_PAGE, params)]
+
+
+FINGERPRINT = text("SELECT fingerprint FROM sla_policy_applied WHERE id")
+SAVE_FINGERPRINT = text(
+    "INSERT INTO sla_policy_applied (id, fingerprint, applied_at) VALUES (true, :fingerprint, :at) "
+    "ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, applied_at = excluded.applied_at"
+)
+
+
+async def applied_fingerprint(conn: AsyncConnection) -> str | None:
+    """The fingerprint of the policy and calendar the running deadlines were computed with."""
+    value = (await conn.execute(FINGERPRINT)).scalar_one_or_none()
+    return str(value) if value is not None else None
+
+
+async def save_fingerprint(conn: AsyncConnection, fingerprint: str, at: datetime) -> None:
+    await conn.execute(SAVE_FINGERPRINT, {"fingerprint": fingerprint, "at": at})

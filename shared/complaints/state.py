@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from shared.complaints.errors import StreamOutOfOrder, UnexpectedEvent
 from shared.complaints.events import (
@@ -220,7 +221,7 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
     raise UnexpectedEvent(f"{type(event).__name__} is not an event of a complaint stream")
 
 
-_NOT_ON_HOLD: dict[str, object] = {"on_hold": False, "on_hold_since": None}
+_NOT_ON_HOLD: dict[str, Any] = {"on_hold": False, "on_hold_since": None}
 """A resolution or a transfer ends the wait on the complainant."""
 
 
