@@ -16,6 +16,7 @@ from shared.clock import FakeClock
 from shared.complaints import (
     AcceptComplaint,
     AcknowledgeComplaint,
+    ApproveSlaExtension,
     AssignComplaint,
     Category,
     Channel,
@@ -26,15 +27,20 @@ from shared.complaints import (
     ComplainantKind,
     ComplaintReceived,
     ComplaintState,
+    DeclineSlaExtension,
     EscalateComplaint,
     GiveFeedback,
     Grade,
+    ProgressKind,
+    PutComplaintOnHold,
     RaiseSlaWarning,
     ReceiveComplaint,
     RecordProgress,
     RecordSlaBreach,
     ReopenComplaint,
+    RequestSlaExtension,
     ResolveComplaint,
+    ResumeComplaint,
     ScheduleRevisit,
     SlaStage,
     Status,
@@ -158,9 +164,13 @@ def accept(
 
 
 def progress(
-    note: str = "已联系客户上门检测", *, by: Actor | None = None, when: datetime | None = None
+    note: str = "已联系客户上门检测",
+    *,
+    by: Actor | None = None,
+    when: datetime | None = None,
+    kind: ProgressKind = ProgressKind.UPDATE,
 ) -> RecordProgress:
-    return RecordProgress(actor=by or agent(), at=when or T0, note=note)
+    return RecordProgress(actor=by or agent(), at=when or T0, note=note, kind=kind)
 
 
 def resolve(*, by: Actor | None = None, when: datetime | None = None) -> ResolveComplaint:
@@ -255,6 +265,53 @@ def sla_breach(
     return RecordSlaBreach(
         actor=by or service("sla"), at=when or T0, stage=stage, deadline=deadline or at(days=3)
     )
+
+
+def hold(
+    *, by: Actor | None = None, when: datetime | None = None, reason: str = "等待客户提供照片"
+) -> PutComplaintOnHold:
+    return PutComplaintOnHold(actor=by or agent(), at=when or T0, reason=reason)
+
+
+def resume(*, by: Actor | None = None, when: datetime | None = None) -> ResumeComplaint:
+    return ResumeComplaint(actor=by or agent(), at=when or T0, note="照片已收到")
+
+
+def request_extension(
+    *,
+    by: Actor | None = None,
+    when: datetime | None = None,
+    stage: SlaStage = SlaStage.RESOLUTION,
+    extension: timedelta = timedelta(days=2),
+    deadline: datetime | None = None,
+    notice_until: datetime | None = None,
+    consent_at: datetime | None = None,
+) -> RequestSlaExtension:
+    """By default well in time: the deadline three days away, one working day's notice ends tomorrow."""
+    now = when or T0
+    return RequestSlaExtension(
+        actor=by or agent(),
+        at=now,
+        stage=stage,
+        extension=extension,
+        reason="等待供应商检测报告",
+        consent_via="phone",
+        consent_at=consent_at or now - timedelta(minutes=5),
+        deadline=deadline or now + timedelta(days=3),
+        notice_until=notice_until or now + timedelta(days=1),
+    )
+
+
+def approve_extension(
+    *, by: Actor | None = None, when: datetime | None = None, stage: SlaStage = SlaStage.RESOLUTION
+) -> ApproveSlaExtension:
+    return ApproveSlaExtension(actor=by or supervisor(), at=when or T0, stage=stage)
+
+
+def decline_extension(
+    *, by: Actor | None = None, when: datetime | None = None, stage: SlaStage = SlaStage.RESOLUTION
+) -> DeclineSlaExtension:
+    return DeclineSlaExtension(actor=by or supervisor(), at=when or T0, stage=stage, reason="理由不充分")
 
 
 # --- running commands ---------------------------------------------------------------------

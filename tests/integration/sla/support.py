@@ -13,9 +13,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.sla import repository
+from services.sla.calendar_config import load_calendar
 from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
 from services.sla.firing import DeadlineFirer
 from services.sla.handlers import ClockKeeper
+from services.sla.notifier import RecordingNotifier
 from services.sla.policy import load_policy
 from services.sla.repository import Deadline
 from shared.clock import FakeClock
@@ -143,3 +145,33 @@ def default_planner() -> DeadlinePlanner:
 
 def firer(engine: AsyncEngine, clock: FakeClock, **options: Any) -> DeadlineFirer:
     return DeadlineFirer(engine, load_policy(WALL_CLOCK_POLICY), clock, **options)
+
+
+ALL_CLOCKS_POLICY = Path(__file__).with_name("all_clocks_policy.yaml")
+"""Every stage clocked, 24×7: acknowledgement 1 h, initial plan, progress interval (urgent 24 h) ..."""
+
+
+@dataclass
+class AllClocks:
+    """The consumer's handler and the firer on the all-clocks policy, with the packaged business
+    calendar (for out-of-hours and notice) and a notifier that keeps what it was asked to send."""
+
+    clocks: DirectClocks
+    firer: DeadlineFirer
+    notifier: RecordingNotifier
+    planner: DeadlinePlanner
+
+
+def all_clocks(engine: AsyncEngine, store: PostgresEventStore, clock: FakeClock) -> AllClocks:
+    planner = DeadlinePlanner(load_policy(ALL_CLOCKS_POLICY), WallClockCalculator(), calendar=load_calendar())
+    notifier = RecordingNotifier()
+    keeper = ClockKeeper(planner, clock)
+    firer_ = DeadlineFirer(engine, planner.policy, clock, planner=planner, notifier=notifier)
+    return AllClocks(DirectClocks(engine, store, keeper=keeper), firer_, notifier, planner)
+
+
+def running_clock(rows: Sequence[Deadline], stage: SlaStage) -> Deadline:
+    """The one running clock of ``stage``."""
+    matching = [row for row in rows if row.stage is stage and row.stopped_at is None]
+    assert len(matching) == 1, f"no single running {stage} clock in {rows}"
+    return matching[0]

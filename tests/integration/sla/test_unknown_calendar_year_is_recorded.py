@@ -33,20 +33,25 @@ async def test_a_deadline_into_an_unknown_year_warns_once_on_the_stream(bare: Ba
     # Thu 31st, then plain weekdays in 2027: Fri 1st (a holiday the calendar cannot know), Mon 4th.
     assert row.due_at == datetime(2027, 1, 4, 2, 0, tzinfo=UTC)
     records = await bare.complaints.records(no)
-    assert [r.type for r in records] == ["ComplaintReceived", "SlaCalendarYearUnknown"]
-    warning = COMPLAINT_EVENTS.decode(records[1])
+    # One warning per working-time clock that reaches into 2027: initial plan and resolution.
+    expected = ["ComplaintReceived", "SlaCalendarYearUnknown", "SlaCalendarYearUnknown"]
+    assert [r.type for r in records] == expected
+    warnings = [COMPLAINT_EVENTS.decode(record) for record in records[1:]]
+    assert all(isinstance(warning, SlaCalendarYearUnknown) for warning in warnings)
+    warning = warnings[-1]
     assert isinstance(warning, SlaCalendarYearUnknown)
     assert (warning.stage, warning.years, warning.deadline) == (SlaStage.RESOLUTION, [2027], row.due_at)
+    assert {w.stage for w in warnings if isinstance(w, SlaCalendarYearUnknown)} == {
+        SlaStage.INITIAL_PLAN,
+        SlaStage.RESOLUTION,
+    }
     assert "2027" in warning.message and "2027" in warning.message_zh
-    assert records[1].causation_id == records[0].event_id
-    assert records[1].actor.id == "sla"
-    assert fold_recorded(records).version == 2  # the state only counts it
+    assert records[2].causation_id == records[0].event_id
+    assert records[2].actor.id == "sla"
+    assert fold_recorded(records).version == 3  # the state only counts them
 
     await clocks.apply(records[0])  # redelivered: no second clock, no second warning
-    assert [r.type for r in await bare.complaints.records(no)] == [
-        "ComplaintReceived",
-        "SlaCalendarYearUnknown",
-    ]
+    assert [r.type for r in await bare.complaints.records(no)] == expected
 
 
 async def test_a_deadline_within_known_years_records_nothing_more(bare: Bare) -> None:
