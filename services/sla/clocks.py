@@ -91,6 +91,8 @@ class StopReason(StrEnum):
     PLAN_RECORDED = "plan_recorded"
     PROGRESS_RECORDED = "progress_recorded"
     FEEDBACK = "feedback"
+    INTERVAL_MISSED = "interval_missed"
+    """A progress interval ran out without an update (breached); the next interval started."""
     NOT_IN_POLICY = "not_in_policy"
     """After a regrade or policy change the policy sets no limit for this stage any more."""
     REJECTED = "rejected"
@@ -115,6 +117,10 @@ STOP_REASON_LABELS: dict[StopReason, dict[Lang, str]] = {
     StopReason.PLAN_RECORDED: {"zh-CN": "已登记初步方案", "en": "Initial plan recorded"},
     StopReason.PROGRESS_RECORDED: {"zh-CN": "已反馈进展", "en": "Progress recorded"},
     StopReason.FEEDBACK: {"zh-CN": "已回访", "en": "Revisit feedback received"},
+    StopReason.INTERVAL_MISSED: {
+        "zh-CN": "本周期未反馈进展（已超时），下一周期已开始",
+        "en": "No progress update in the interval (breached); the next interval started",
+    },
     StopReason.NOT_IN_POLICY: {
         "zh-CN": "新级别或新策略不再设置该时限",
         "en": "The new grade or policy sets no such limit",

@@ -296,7 +296,6 @@ class DeadlineFirer:
                 return await self._refused(conn, deadline, now, rejection.reason_code)
             await repository.mark_breached(conn, deadline, now, None, None)
             return ("breached",)
-        await self._next_interval(conn, deadline, outcome)
         level = outcome.state.escalation_level + 1
         escalate = EscalateComplaint(
             actor=self.actor,
@@ -313,21 +312,29 @@ class DeadlineFirer:
                 extra={**_context(deadline), "reason_code": escalated.rejection.reason_code},
             )
             await repository.mark_breached(conn, deadline, now, None, None)
+            await self._next_interval(conn, deadline, now, outcome)
             return ("breached",)
         await repository.mark_breached(conn, deadline, now, escalate.level, escalate.to_role)
+        await self._next_interval(conn, deadline, now, outcome)
         self._notify(deadline, NotificationKind.ESCALATION, escalate.to_role, escalate.level)
         return ("breached", "escalated")
 
-    async def _next_interval(self, conn: AsyncConnection, deadline: Deadline, breach: Outcome) -> None:
-        """Progress updates are due every interval until resolved: a missed one starts the next."""
+    async def _next_interval(
+        self, conn: AsyncConnection, deadline: Deadline, now: datetime, breach: Outcome
+    ) -> None:
+        """Progress updates are due every interval until resolved: a missed one (breached, kept
+        so) is stopped and the next interval starts at its deadline."""
         if deadline.stage is not SlaStage.PROGRESS_UPDATE:
             return
+        recorded = breach.recorded[0]
+        await repository.mark_stopped(
+            conn, deadline, now, StopReason.INTERVAL_MISSED, event_id=recorded.event_id
+        )
         schedule = self.planner.plan_if_set(
             deadline.grade, deadline.stage, deadline.due_at, deadline.category
         )
         if schedule is None:
             return
-        recorded = breach.recorded[0]
         await repository.start_next(conn, deadline, schedule, recorded.event_id, recorded.stream_version)
 
     async def _execute(
