@@ -44,7 +44,7 @@ async def test_each_stage_starts_and_stops_at_its_own_events(bare: Bare) -> None
     await bare.complaints.do(no, progress(by=agent(DEPT), when=bare.clock.now(), kind=ProgressKind.PLAN))
     await rig.clocks.catch_up(no)
     rows = await deadlines(bare.engine, no)
-    plan = [row for row in rows if row.stage is S.INITIAL_PLAN][0]
+    plan = next(row for row in rows if row.stage is S.INITIAL_PLAN)
     assert plan.stop_reason is StopReason.PLAN_RECORDED
     restarted = running_clock(rows, S.PROGRESS_UPDATE)  # every update restarts the interval
     assert (restarted.generation, restarted.due_at) == (2, bare.clock.now() + timedelta(hours=24))
