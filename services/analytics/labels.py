@@ -34,6 +34,11 @@ EVENT_TITLES: dict[str, dict[Lang, str]] = {
     "SlaBreached": _l("超过时限", "Time limit breached"),
     "SlaCalendarYearUnknown": _l("工作日历缺少该年度节假日", "Working calendar lacks that year"),
     "CommandRejected": _l("操作被拒绝", "Command refused"),
+    "ComplaintPutOnHold": _l("等待投诉人（暂停计时）", "Waiting on the complainant (clock paused)"),
+    "ComplaintResumed": _l("恢复处理（继续计时）", "Resumed (clock running)"),
+    "SlaExtensionRequested": _l("申请延期", "Extension requested"),
+    "SlaExtensionApproved": _l("批准延期", "Extension approved"),
+    "SlaExtensionDeclined": _l("驳回延期", "Extension declined"),
 }
 """Timeline titles by event type."""
 

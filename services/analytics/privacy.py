@@ -35,6 +35,14 @@ SUMMARY_FIELDS: dict[str, frozenset[str]] = {
     "SlaBreached": frozenset({"stage", "deadline", "department"}),
     "SlaCalendarYearUnknown": frozenset({"stage", "deadline", "years"}),  # messages are system text
     "CommandRejected": frozenset({"command", "reason_code"}),
+    # sla clock rules (issue 5): codes and instants only; reasons and notes are typed by people
+    "ComplaintPutOnHold": frozenset({"department"}),
+    "ComplaintResumed": frozenset({"department", "on_hold_since"}),
+    "SlaExtensionRequested": frozenset(
+        {"stage", "department", "deadline", "extension", "consent_via", "consent_at"}
+    ),
+    "SlaExtensionApproved": frozenset({"stage", "extension"}),
+    "SlaExtensionDeclined": frozenset({"stage"}),
 }
 """The payload fields an event's timeline summary may carry, by event type."""
 
