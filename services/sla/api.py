@@ -337,7 +337,7 @@ class PolicyControl(Protocol):
     @property
     def planner(self) -> DeadlinePlanner: ...
 
-    async def reload(self) -> tuple[str, int | None]: ...
+    async def reload(self, *, force: bool = False) -> tuple[str, int | None]: ...
 
 
 def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter:
@@ -463,9 +463,15 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
         "changed, every running deadline is re-computed from its start, the new limit, its "
         "extensions and its time on hold. A bad file changes nothing.",
     )
-    async def reload_policy(principal: Admins) -> PolicyReloaded:
+    async def reload_policy(
+        principal: Admins,
+        force: Annotated[
+            bool,
+            Query(description="Re-compute even when the policy is unchanged (e.g. after a calendar edit)."),
+        ] = False,
+    ) -> PolicyReloaded:
         try:
-            fingerprint, changed = await control.reload()
+            fingerprint, changed = await control.reload(force=force)
         except PolicyError as error:
             raise HTTPException(422, detail={"error": "invalid_policy", "message": str(error)}) from None
         return PolicyReloaded(fingerprint=fingerprint, changed=changed)

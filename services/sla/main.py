@@ -110,10 +110,10 @@ class SlaControl:
         except Exception:
             log.exception("could not re-compute the SLA deadlines for the policy; they keep the old one")
 
-    async def reload(self) -> tuple[str, int | None]:
+    async def reload(self, *, force: bool = False) -> tuple[str, int | None]:
         """Read the policy file again (PolicyError when it is bad: nothing changes) and put it in force."""
         policy = load_policy(self.policy_file)
         planner = DeadlinePlanner(policy, self.planner.calculator, self.calendar)
         self.keeper.planner = planner
         self.firer.planner = planner
-        return fingerprint(policy), await apply_policy(self.engine, planner, self.clock)
+        return fingerprint(policy), await apply_policy(self.engine, planner, self.clock, force=force)
