@@ -69,3 +69,23 @@ async def test_a_transfer_ends_the_hold(bare: Bare) -> None:
     resolution = running_clock(await deadlines(bare.engine, no), S.RESOLUTION)
     assert resolution.paused_at is None and resolution.department == "after_sales"
     assert resolution.due_at == received + timedelta(hours=72 + 5)
+
+
+async def test_a_hold_the_table_has_not_seen_yet_keeps_the_firer_from_breaching(bare: Bare) -> None:
+    rig = all_clocks(bare.engine, bare.store, bare.clock)
+    no = await bare.complaints.receive(Grade.COMPLEX)
+    await bare.complaints.assign(no, DEPT)
+    await bare.complaints.accept(no, DEPT)
+    await rig.clocks.catch_up(no)
+    await bare.complaints.do(no, hold(by=agent(DEPT), when=bare.clock.now()))  # the consumer lags
+
+    bare.clock.advance(timedelta(hours=100))
+    report = await rig.firer.fire_due()
+    assert report.deferred >= 2  # resolution and progress wait for the consumer
+    breached = [
+        p.stage for p in await bare.complaints.payloads(no, "SlaBreached") if isinstance(p, SlaBreached)
+    ]
+    assert S.RESOLUTION not in breached and S.PROGRESS_UPDATE not in breached
+
+    await rig.clocks.catch_up(no)
+    assert running_clock(await deadlines(bare.engine, no), S.RESOLUTION).paused_at is not None
