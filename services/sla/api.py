@@ -187,7 +187,13 @@ def deadlines_router(runtime: Runtime) -> APIRouter:
             DeadlineState | None,
             Query(description="open (running, not warned), warned, breached (running, overdue) or stopped."),
         ] = None,
-        stage: Annotated[SlaStage | None, Query(description="first_response or resolution.")] = None,
+        stage: Annotated[
+            SlaStage | None,
+            Query(
+                description="acknowledgement, first_response, initial_plan, progress_update, "
+                "resolution or revisit."
+            ),
+        ] = None,
         department: Annotated[
             str | None, Query(min_length=1, description="Only this department's clocks.")
         ] = None,

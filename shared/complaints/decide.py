@@ -7,10 +7,12 @@ A command is checked in this order, and the first failure is the reason given:
    (``already_received``);
 3. the complaint is not final (``already_closed``), except the permitted reopen of a closed one;
 4. the command fits the status (``not_assigned``, ``not_accepted``, ``wrong_state``,
-   ``feedback_on_open_complaint``, ``already_acknowledged``);
+   ``feedback_on_open_complaint``, ``already_acknowledged``, ``already_on_hold``, ``not_on_hold``);
 5. an agent acts only for the responsible department (``not_owner``, see :data:`OWNER_ONLY`);
 6. the command's own values make sense (``same_department``, ``invalid_score``,
-   ``already_escalated``, ``already_recorded``).
+   ``already_escalated``, ``already_recorded``, ``extension_pending``, ``no_extension_pending``,
+   ``consent_in_future``, ``extension_too_late``: the SLA service passes the deadline and the end
+   of one working day's notice, counted on its calendar, so the rule stays pure here).
 
 A refused command yields exactly ``[CommandRejected(...)]``; the caller appends it like any
 other event, and folding it changes nothing but the version.

@@ -30,7 +30,23 @@ def test_the_api_contract_describes_every_field() -> None:
     app = create_app(Settings(), tokens=known_tokens(), config=SlaConfig(policy_file=None))
     schema = app.openapi()
     assert {"/v1/deadlines", "/v1/complaints/{complaint_no}/deadlines"} <= set(schema["paths"])
-    for name in ("DeadlineView", "DeadlinePage", "ComplaintDeadlines"):
+    assert {
+        "/v1/complaints/{complaint_no}/hold",
+        "/v1/complaints/{complaint_no}/resume",
+        "/v1/complaints/{complaint_no}/extensions",
+        "/v1/complaints/{complaint_no}/extensions/{stage}/approve",
+        "/v1/complaints/{complaint_no}/extensions/{stage}/decline",
+        "/v1/admin/sla/policy/reload",
+    } <= set(schema["paths"])
+    bodies = (
+        "HoldRequest",
+        "ResumeRequest",
+        "ExtensionRequest",
+        "Consent",
+        "ApproveRequest",
+        "DeclineRequest",
+    )
+    for name in ("DeadlineView", "DeadlinePage", "ComplaintDeadlines", "PolicyReloaded", *bodies):
         properties = schema["components"]["schemas"][name]["properties"]
         undocumented = [field for field, spec in properties.items() if not spec.get("description")]
         assert not undocumented, f"{name}: {undocumented}"
