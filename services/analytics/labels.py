@@ -34,6 +34,7 @@ EVENT_TITLES: dict[str, dict[Lang, str]] = {
     "SlaBreached": _l("超过时限", "Time limit breached"),
     "SlaCalendarYearUnknown": _l("工作日历缺少该年度节假日", "Working calendar lacks that year"),
     "CommandRejected": _l("操作被拒绝", "Command refused"),
+    "ComplainantDataErased": _l("投诉人个人信息已删除", "Complainant's personal data erased"),
 }
 """Timeline titles by event type."""
 

@@ -69,7 +69,7 @@ S = Status
 _STAFF = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 PERMITTED: dict[type[Command], frozenset[Role]] = {
-    ReceiveComplaint: frozenset({Role.CHANNEL, Role.AGENT, Role.SERVICE}) | _STAFF,
+    ReceiveComplaint: frozenset({Role.CHANNEL, Role.AGENT, Role.SERVICE, Role.COMPLAINANT}) | _STAFF,
     RegradeComplaint: frozenset({Role.AGENT}) | _STAFF,
     AcknowledgeComplaint: frozenset({Role.SERVICE, Role.AGENT}) | _STAFF,
     AssignComplaint: frozenset({Role.SERVICE}) | _STAFF,
@@ -208,7 +208,8 @@ def _decide(state: ComplaintState, command: Command) -> list[Event]:
                     complaint_no=command.complaint_no,
                     channel=command.channel,
                     complainant_kind=command.complainant_kind,
-                    complainant=command.complainant,
+                    complainant_id=command.complainant_id,
+                    personal_data=command.personal_data,
                     anonymous=command.anonymous,
                     category=command.category,
                     grade=command.grade,

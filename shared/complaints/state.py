@@ -34,6 +34,7 @@ from shared.complaints.errors import StreamOutOfOrder, UnexpectedEvent
 from shared.complaints.events import (
     COMPLAINT_EVENTS,
     CommandRejected,
+    ComplainantDataErased,
     ComplaintAccepted,
     ComplaintAcknowledged,
     ComplaintAssigned,
@@ -195,6 +196,8 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
             return s
         case CommandRejected():
             return s
+        case ComplainantDataErased():
+            return s  # the audit trail of an erasure; the complaint itself goes on
     raise UnexpectedEvent(f"{type(event).__name__} is not an event of a complaint stream")
 
 
