@@ -29,7 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.limits import TokenBuckets, retry_after
-from services.intake.receive import ANONYMOUS
+from services.intake.receive import ANONYMOUS_COMPLAINANT
 from shared.clock import Clock
 from shared.complaints.commands import GiveFeedback
 from shared.complaints.events import COMPLAINT_EVENTS, ComplaintResolved
@@ -203,7 +203,7 @@ def build_followup_router(runtime: Runtime, limit: GuessLimit | None = None) -> 
     async def follow_up_feedback(body: FollowUpFeedback) -> JSONResponse:
         await verified(body)
         command = GiveFeedback(
-            actor=ANONYMOUS,
+            actor=ANONYMOUS_COMPLAINANT,
             at=runtime.clock.now(),
             satisfied=body.satisfied,
             score=body.score,

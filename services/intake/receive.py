@@ -21,8 +21,11 @@ from shared.privacy.config import PrivacySettings
 from shared.privacy.crypto import seal
 from shared.privacy.keys import complainant_key
 
-ANONYMOUS = Actor(role=Role.COMPLAINANT, id="anonymous")
+ANONYMOUS_SUBMISSION = Actor(role=Role.CHANNEL, id="anonymous")
 """The actor of an anonymous submission, whoever's token sent it: the identity is stored nowhere."""
+
+ANONYMOUS_COMPLAINANT = Actor(role=Role.COMPLAINANT, id="anonymous")
+"""The actor of what an anonymous submitter does later with the follow-up code (the revisit answer)."""
 
 SUBMITTED_RULE = "submitted"
 """The ``grade_rule`` recorded when the grade the channel sent is more severe than the policy's."""
@@ -95,7 +98,7 @@ async def receive(
         complainant_id, key = await complainant_key(conn, secret, submission.complainant, now)
         personal_data = seal(key, complainant_id, complaint_no, submission.complainant)
     command = ReceiveComplaint(
-        actor=ANONYMOUS if submission.anonymous else actor,
+        actor=ANONYMOUS_SUBMISSION if submission.anonymous else actor,
         at=now,
         complaint_no=complaint_no,
         submission_id=submission_id,

@@ -69,7 +69,7 @@ S = Status
 _STAFF = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 PERMITTED: dict[type[Command], frozenset[Role]] = {
-    ReceiveComplaint: frozenset({Role.CHANNEL, Role.AGENT, Role.SERVICE, Role.COMPLAINANT}) | _STAFF,
+    ReceiveComplaint: frozenset({Role.CHANNEL, Role.AGENT, Role.SERVICE}) | _STAFF,
     RegradeComplaint: frozenset({Role.AGENT}) | _STAFF,
     AcknowledgeComplaint: frozenset({Role.SERVICE, Role.AGENT}) | _STAFF,
     AssignComplaint: frozenset({Role.SERVICE}) | _STAFF,

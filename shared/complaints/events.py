@@ -45,7 +45,9 @@ class Complainant(BaseModel):
     employee_id: str | None = Field(None, description="Employee number, for employees.")
     department: str | None = Field(None, description="The employee's own department code, for employees.")
     address: str | None = Field(None, description="Postal address.", max_length=500)
-    id_number: str | None = Field(None, description="Identity document number (身份证号等).", max_length=64)
+    id_number: str | None = Field(
+        None, description="Identity document number (resident ID card, passport, ...).", max_length=64
+    )
 
 
 def check_anonymity(anonymous: bool, complainant: Complainant | None) -> None:
