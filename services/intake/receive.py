@@ -57,7 +57,7 @@ async def receive(
 
     The complainant's personal data is sealed here, with their own key, before the command is
     built: the domain only ever sees the pseudonymous id and ciphertext. An anonymous submission
-    is recorded with the ANONYMOUS actor instead of the caller."""
+    is recorded with the ANONYMOUS_SUBMISSION actor instead of the caller."""
     missing = policy.missing_fields(submission)
     if missing:
         raise SubmissionRefused(
