@@ -104,6 +104,8 @@ async def kafka_text(settings: Settings) -> tuple[str, int]:
         await reader.start()
         try:
             for record in await reader.poll(1.5):
+                if topic == settings.topic_intake and b'"portal-2"' in record.value:
+                    continue  # what the channel itself wrongly published; the search is for ours
                 count += 1
                 parts.append(repr(record.key))
                 parts.append(record.value.decode("utf-8", errors="replace"))
@@ -220,7 +222,8 @@ async def test_an_anonymous_complaint_keeps_no_identity_anywhere(
             producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
             await producer.start()
             try:
-                for n, extra in enumerate(({}, {"grade": "level_3"})):
+                mistaken_on_kafka = {"complainant": {"name": NAME, "employee_id": EMPLOYEE_ID}}
+                for n, extra in enumerate(({}, {"grade": "level_3"}, mistaken_on_kafka)):
                     message = {
                         **COMPLAINT,
                         **extra,
@@ -244,7 +247,9 @@ async def test_an_anonymous_complaint_keeps_no_identity_anywhere(
 
             await eventually(read_models_done, timeout=30, what="both anonymous complaints in the read model")
             await eventually(
-                lambda: _dead_letters(settings), timeout=30, what="the refused Kafka submission's dead letter"
+                lambda: _dead_letters(settings),
+                timeout=30,
+                what="the refused Kafka submissions' dead letters",
             )
             view = await analytics.get(
                 f"/v1/complaints/{number}",
@@ -271,6 +276,6 @@ async def _dead_letters(settings: Settings) -> bool:
     reader = TopicReader(settings, settings.topic_dead_letters)
     await reader.start()
     try:
-        return bool(await reader.poll(0.5))
+        return len(await reader.poll(0.5)) >= 2
     finally:
         await reader.stop()
