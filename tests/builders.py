@@ -50,6 +50,7 @@ from shared.complaints import (
     fold,
 )
 from shared.events import Actor, Event, NewEvent, RecordedEvent, Role
+from shared.privacy.crypto import seal
 
 T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 """Monday 5 January 2026, 09:00 in Shanghai: the tests' "now"."""
@@ -112,14 +113,39 @@ def a_complainant(**fields: Any) -> Complainant:
     return Complainant(**{"name": "王女士", "phone": "13800000000", **fields})
 
 
+TEST_KEY = bytes(range(32))
+"""The key the builders seal personal data with (tests that open it use it too)."""
+
+
+def complainant_id_of(person: Complainant) -> uuid.UUID:
+    """A stable pseudonymous id per test person (intake draws a random one)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"tousu-test:{person.name}:{person.phone}:{person.email}")
+
+
+def sealed_complainant(complaint_no: str, person: Complainant | None) -> dict[str, Any]:
+    """``complainant_id`` and ``personal_data`` fields of a person, sealed with TEST_KEY."""
+    if person is None:
+        return {"complainant_id": None, "personal_data": None}
+    cid = complainant_id_of(person)
+    return {"complainant_id": cid, "personal_data": seal(TEST_KEY, cid, complaint_no, person)}
+
+
+def _with_sealed_complainant(fields: dict[str, Any], default_no: str) -> dict[str, Any]:
+    """Builders take a plain ``complainant=`` (default: a_complainant()) and seal it, as intake does."""
+    anonymous = fields.get("anonymous", False)
+    if "personal_data" in fields:
+        return fields
+    person = fields.pop("complainant", None if anonymous else a_complainant())
+    return {**fields, **sealed_complainant(fields.get("complaint_no", default_no), person)}
+
+
 def received(**fields: Any) -> ComplaintReceived:
     """A ComplaintReceived event."""
-    anonymous = fields.get("anonymous", False)
+    fields = _with_sealed_complainant(dict(fields), COMPLAINT_NO)
     defaults: dict[str, Any] = {
         "complaint_no": COMPLAINT_NO,
         "channel": Channel.HOTLINE,
         "complainant_kind": ComplainantKind.CUSTOMER,
-        "complainant": None if anonymous else a_complainant(),
         "category": Category.PRODUCT_QUALITY,
         "subject": "洗衣机漏水",
         "content": "新买的洗衣机第一次使用就漏水。",
@@ -134,12 +160,11 @@ def received(**fields: Any) -> ComplaintReceived:
 
 
 def receive(*, by: Actor | None = None, when: datetime | None = None, **fields: Any) -> ReceiveComplaint:
-    anonymous = fields.get("anonymous", False)
+    fields = _with_sealed_complainant(dict(fields), COMPLAINT_NO)
     defaults: dict[str, Any] = {
         "complaint_no": COMPLAINT_NO,
         "channel": Channel.HOTLINE,
         "complainant_kind": ComplainantKind.CUSTOMER,
-        "complainant": None if anonymous else a_complainant(),
         "category": Category.PRODUCT_QUALITY,
         "subject": "洗衣机漏水",
         "content": "新买的洗衣机第一次使用就漏水。",

@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from services.analytics.config import AnalyticsConfig
 from services.analytics.models import ComplaintDetail, ComplaintPage, Stats
+from services.analytics.privacy import personal_data
 from services.analytics.repository import Filters, ReadModel
 from services.analytics.views import complaint_view, stats_view, timeline_entry
 from shared.complaints import Category, Channel, Grade, Status
@@ -79,8 +80,10 @@ def build_router(read_model: ReadModel, zone: ZoneInfo, config: AnalyticsConfig)
         if found is None or not principal.sees_department(found[0]["department"]):
             raise not_found(complaint_no)
         row, timeline = found
+        personal = await personal_data(read_model.engine, [row], principal.role)
         return ComplaintDetail(
-            complaint=complaint_view(row, zone), timeline=[timeline_entry(entry, zone) for entry in timeline]
+            complaint=complaint_view(row, zone, personal[complaint_no]),
+            timeline=[timeline_entry(entry, zone) for entry in timeline],
         )
 
     @router.get(
@@ -118,8 +121,12 @@ def build_router(read_model: ReadModel, zone: ZoneInfo, config: AnalyticsConfig)
             scope_department=_scope(principal),
         )
         rows, total = await read_model.page(filters, page, page_size)
+        personal = await personal_data(read_model.engine, rows, principal.role)
         return ComplaintPage(
-            items=[complaint_view(row, zone) for row in rows], page=page, page_size=page_size, total=total
+            items=[complaint_view(row, zone, personal[row["complaint_no"]]) for row in rows],
+            page=page,
+            page_size=page_size,
+            total=total,
         )
 
     @router.get(

@@ -39,6 +39,7 @@ EVENT_TITLES: dict[str, dict[Lang, str]] = {
     "SlaExtensionRequested": _l("申请延期", "Extension requested"),
     "SlaExtensionApproved": _l("批准延期", "Extension approved"),
     "SlaExtensionDeclined": _l("驳回延期", "Extension declined"),
+    "ComplainantDataErased": _l("投诉人个人信息已删除", "Complainant's personal data erased"),
 }
 """Timeline titles by event type."""
 

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.privacy.reveal import PersonalDataView
+
 
 class Label(BaseModel):
     """A text for people, in Simplified Chinese and English."""
@@ -47,7 +49,7 @@ class ComplaintLabels(BaseModel):
     grade: Label = Field(description="Label of the grade.")
     complainant_kind: Label = Field(description="Label of the complainant kind.")
     department: Label = Field(description="Label of the responsible department, or 'unassigned'.")
-    complainant: Label = Field(description="The masked display name, or 'anonymous'.")
+    complainant: Label = Field(description="The masked display name, or 'anonymous', or 'erased' (已删除).")
     close_reason: Label | None = Field(description="Label of the close reason, when closed.")
     flags: list[Label] = Field(description="Labels of the flags, in the order of `flags`.")
 
@@ -68,7 +70,12 @@ class ComplaintView(BaseModel):
     complainant_kind: str = Field(description="customer or employee.")
     anonymous: bool = Field(description="True when the complainant stays anonymous.")
     complainant_display: str | None = Field(
-        description="The complainant's masked name (张*, J***); null when anonymous."
+        description="The complainant's masked name (张*, J***); null when anonymous or erased."
+    )
+    complainant: PersonalDataView = Field(
+        description="The complainant's personal data, opened at read time: in full for the responsible "
+        "department's agents, supervisors and admins, masked for operators and auditors; status "
+        "erased (已删除) once the complainant's key was deleted."
     )
     subject: str = Field(description="Short subject line.")
     acknowledged: bool = Field(description="True once the complainant was told it was received.")

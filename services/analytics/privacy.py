@@ -1,6 +1,7 @@
 """What of a complaint may enter the read models: no contact data, no free text.
 
-The complainant appears only as a masked display name (张*, J***), an anonymous one not at all.
+The complainant appears only as a pseudonymous id and sealed ciphertext (opened and masked at
+read time, see shared/privacy/reveal.py), an anonymous one not at all.
 An event's timeline summary keeps only the fields listed in :data:`SUMMARY_FIELDS` for its type:
 codes, departments, numbers and instants; never notes, resolutions, reasons or comments typed by
 people (they may name or describe the complainant). The subject line is kept (it is what lists
@@ -9,9 +10,23 @@ show), as the brief allows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
-from shared.events import Event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.events import Event, Role
+from shared.privacy.keys import keys_for
+from shared.privacy.masking import mask_name
+from shared.privacy.reveal import PersonalDataView, reveal
+
+__all__ = ["SUMMARY_FIELDS", "UNMASKED_ROLES", "mask_name", "personal_data", "summarize"]
+
+UNMASKED_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+"""Who sees the complainant's details in full: the responsible department's agents (an agent
+only ever sees their own department's complaints) and supervisors, who call the complainant
+back; admins. Operators and auditors see them masked (张*, 138****5678)."""
 
 SUMMARY_FIELDS: dict[str, frozenset[str]] = {
     "ComplaintReceived": frozenset(
@@ -43,6 +58,7 @@ SUMMARY_FIELDS: dict[str, frozenset[str]] = {
     ),
     "SlaExtensionApproved": frozenset({"stage", "extension"}),
     "SlaExtensionDeclined": frozenset({"stage"}),
+    "ComplainantDataErased": frozenset({"complainant_id"}),  # a pseudonym; not the reason (typed)
 }
 """The payload fields an event's timeline summary may carry, by event type."""
 
@@ -60,16 +76,27 @@ def summarize(payload: Event) -> dict[str, Any]:
     return {key: value for key, value in sorted(data.items()) if value is not None}
 
 
-def mask_name(name: str | None) -> str | None:
-    """The first character and one star per further character: 张三 → 张*, John → J***.
+async def personal_data(
+    engine: AsyncEngine, rows: Sequence[Mapping[str, Any]], role: Role
+) -> dict[str, PersonalDataView]:
+    """Each row's personal data as this role may see it, opened now through the key table (so an
+    erasure shows at once), by complaint number."""
+    async with engine.connect() as conn:
+        keys = await keys_for(conn, (row["complainant_id"] for row in rows if row["complainant_id"]))
+    return {row["complaint_no"]: _reveal(row, keys, role) for row in rows}
 
-    A one-character name is all stars (showing it would show the whole name).
-    """
-    if name is None:
-        return None
-    chars = list(name.strip())
-    if not chars:
-        return None
-    if len(chars) == 1:
-        return "*"
-    return chars[0] + "*" * (len(chars) - 1)
+
+def _reveal(row: Mapping[str, Any], keys: Mapping[UUID, bytes], role: Role) -> PersonalDataView:
+    sealed = row["personal_data"]
+    if isinstance(sealed, str | bytes):
+        import json
+
+        sealed = json.loads(sealed)
+    return reveal(
+        row["complaint_no"],
+        anonymous=row["anonymous"],
+        complainant_id=row["complainant_id"],
+        sealed=sealed,
+        keys=keys,
+        unmasked=role in UNMASKED_ROLES,
+    )

@@ -1,11 +1,13 @@
 """The read model's rows, derived from the domain's own fold so they never disagree with it.
 
 A complaint's row is the folded :class:`ComplaintState` (every field of it) plus what the state
-does not keep: the subject line, the complainant's masked display name and the instant of the
-last event, and the instant the department first responded (its first ComplaintAccepted, which
-the KPIs need). ``step`` applies one stored event with the domain's ``evolve``; ``complaint_row``
-and ``complaint_from_row`` map the result to and from table columns, losslessly. The one thing
-dropped on the way is the complainant's free-text feedback comment (personal data).
+does not keep: the subject line, the complainant's pseudonymous id and *sealed* personal data
+(ciphertext, opened only at read time through the key table, so an erasure shows at once and no
+plaintext or masked copy outlives the key), the instant of the last event, and the instant the
+department first responded (its first ComplaintAccepted, which the KPIs need). ``step`` applies
+one stored event with the domain's ``evolve``; ``complaint_row`` and ``complaint_from_row`` map
+the result to and from table columns, losslessly. The one thing dropped on the way is the
+complainant's free-text feedback comment (personal data).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from services.analytics.privacy import mask_name, summarize
+from services.analytics.privacy import summarize
 from shared.complaints import (
     COMPLAINT_EVENTS,
     Category,
@@ -46,7 +49,8 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     "grade",
     "complainant_kind",
     "anonymous",
-    "complainant_display",
+    "complainant_id",
+    "personal_data",
     "subject",
     "acknowledged",
     "escalation_level",
@@ -70,7 +74,7 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
 )
 """Columns of analytics_complaints, in table order."""
 
-JSON_COLUMNS = frozenset({"sla_warning_log", "sla_breach_log"})
+JSON_COLUMNS = frozenset({"sla_warning_log", "sla_breach_log", "personal_data"})
 
 TIMELINE_COLUMNS: tuple[str, ...] = (
     "complaint_no",
@@ -97,7 +101,9 @@ class ProjectedComplaint:
 
     state: ComplaintState
     subject: str
-    complainant_display: str | None
+    complainant_id: UUID | None
+    personal_data: dict[str, Any] | None
+    """The sealed personal data exactly as the event carries it (ciphertext only)."""
     updated_at: datetime
     first_response_at: datetime | None = None
     """When a department first accepted the complaint (the first ComplaintAccepted)."""
@@ -126,8 +132,8 @@ def _evolve(current: ProjectedComplaint | None, event: RecordedEvent, payload: E
     if state.feedback is not None and state.feedback.comment is not None:
         state = replace(state, feedback=state.feedback.model_copy(update={"comment": None}))
     if isinstance(payload, ComplaintReceived):
-        display = None if payload.anonymous or payload.complainant is None else payload.complainant.name
-        return ProjectedComplaint(state, payload.subject, mask_name(display), event.occurred_at)
+        sealed = payload.personal_data.model_dump(mode="json") if payload.personal_data else None
+        return ProjectedComplaint(state, payload.subject, payload.complainant_id, sealed, event.occurred_at)
     if current is None or not state.exists:
         raise NotAComplaintStream(
             f"stream {event.stream_id} starts with {event.type} (version {event.stream_version}), "
@@ -137,7 +143,12 @@ def _evolve(current: ProjectedComplaint | None, event: RecordedEvent, payload: E
     if first_response_at is None and isinstance(payload, ComplaintAccepted):
         first_response_at = event.occurred_at
     return ProjectedComplaint(
-        state, current.subject, current.complainant_display, event.occurred_at, first_response_at
+        state,
+        current.subject,
+        current.complainant_id,
+        current.personal_data,
+        event.occurred_at,
+        first_response_at,
     )
 
 
@@ -161,7 +172,8 @@ def complaint_row(complaint: ProjectedComplaint) -> dict[str, Any]:
         "grade": _code(s.grade),
         "complainant_kind": _code(s.complainant_kind),
         "anonymous": s.anonymous,
-        "complainant_display": complaint.complainant_display,
+        "complainant_id": complaint.complainant_id,
+        "personal_data": complaint.personal_data,
         "subject": complaint.subject,
         "acknowledged": s.acknowledged,
         "escalation_level": s.escalation_level,
@@ -230,7 +242,12 @@ def complaint_from_row(row: Mapping[str, Any]) -> ProjectedComplaint:
         sla_breaches=tuple(SlaBreached.model_validate(b) for b in _json(row["sla_breach_log"])),
     )
     return ProjectedComplaint(
-        state, row["subject"], row["complainant_display"], row["updated_at"], row.get("first_response_at")
+        state,
+        row["subject"],
+        row["complainant_id"],
+        _json(row["personal_data"]),
+        row["updated_at"],
+        row.get("first_response_at"),
     )
 
 

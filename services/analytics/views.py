@@ -29,6 +29,8 @@ from services.analytics.repository import Counts
 from services.analytics.rows import complaint_from_row
 from shared.complaints import Category, Channel, Grade, Lang, Status, label
 from shared.events import Role
+from shared.privacy.masking import mask_name
+from shared.privacy.reveal import STATUS_LABELS, PersonalDataStatus, PersonalDataView, withheld
 
 
 def both(labels: Mapping[Lang, str]) -> Label:
@@ -52,11 +54,17 @@ def maybe_instant(value: datetime | None, zone: ZoneInfo) -> Instant | None:
     return instant(value, zone) if value is not None else None
 
 
-def complaint_view(row: Mapping[str, Any], zone: ZoneInfo) -> ComplaintView:
+def complaint_view(
+    row: Mapping[str, Any], zone: ZoneInfo, personal: PersonalDataView | None = None
+) -> ComplaintView:
+    """``personal``: the complainant's data as the caller may see it (see privacy.personal_data);
+    default: withheld, for views that show none of it."""
     projected = complaint_from_row(row)
     s = projected.state
     assert s.status and s.channel and s.category and s.grade and s.complainant_kind and s.received_at
-    display = projected.complainant_display
+    if personal is None:
+        personal = withheld(s.anonymous, projected.complainant_id)
+    display = mask_name(personal.name) if personal.status is PersonalDataStatus.AVAILABLE else None
     return ComplaintView(
         complaint_no=projected.complaint_no,
         version=s.version,
@@ -71,6 +79,7 @@ def complaint_view(row: Mapping[str, Any], zone: ZoneInfo) -> ComplaintView:
         complainant_kind=s.complainant_kind.value,
         anonymous=s.anonymous,
         complainant_display=display,
+        complainant=personal,
         subject=projected.subject,
         acknowledged=s.acknowledged,
         escalation_level=s.escalation_level,
@@ -98,11 +107,19 @@ def complaint_view(row: Mapping[str, Any], zone: ZoneInfo) -> ComplaintView:
             grade=labelled(s.grade),
             complainant_kind=labelled(s.complainant_kind),
             department=department_label(s.department),
-            complainant=Label(zh_cn=display, en=display) if display else both(ANONYMOUS),
+            complainant=_complainant_label(display, personal),
             close_reason=labelled(s.close_reason) if s.close_reason else None,
             flags=[labelled(flag) for flag in s.flags],
         ),
     )
+
+
+def _complainant_label(display: str | None, personal: PersonalDataView) -> Label:
+    if display:
+        return Label(zh_cn=display, en=display)
+    if personal.status is PersonalDataStatus.ANONYMOUS:
+        return both(ANONYMOUS)
+    return both(STATUS_LABELS[personal.status])  # type: ignore[arg-type]
 
 
 def timeline_entry(row: Mapping[str, Any], zone: ZoneInfo) -> TimelineEntry:

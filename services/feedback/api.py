@@ -1,6 +1,7 @@
 """The feedback API: the revisit list, and recording what the complainant said.
 
 GET  /v1/revisits                          customer-service agents, supervisors, operators
+                                           (with whom to call: in full, operators masked)
 POST /v1/complaints/{no}/feedback          customer-service agents, supervisors
 (admins may do everything; agents of other departments get 403). Customer service revisits
 every department's complaints, so its agents see every complaint here.
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import JSONResponse
 
+from services.feedback.contacts import contacts
 from services.feedback.queries import revisits
 from services.feedback.schemas import (
     LABELS,
@@ -28,6 +30,7 @@ from shared.complaints.handling import ComplaintNotFound, execute
 from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, not_found, outcome_response
 from shared.complaints.values import Lang, UtcDatetime, label
 from shared.events import Role
+from shared.privacy.reveal import PersonalDataView
 from shared.service.auth import Principal, require
 from shared.service.runtime import Runtime
 
@@ -98,6 +101,7 @@ def build_router(runtime: Runtime, revisit_department: str) -> APIRouter:
                 page=page,
                 page_size=page_size,
             )
+            people = await contacts(conn, [row["complaint_no"] for row in rows], principal.role)
         now = runtime.clock.now()
         return RevisitPage(
             status=statuses,
@@ -105,7 +109,7 @@ def build_router(runtime: Runtime, revisit_department: str) -> APIRouter:
             page=page,
             page_size=page_size,
             total=total,
-            items=[_item(row, lang, now) for row in rows],
+            items=[_item(row, lang, now, people.get(row["complaint_no"])) for row in rows],
         )
 
     @router.post(
@@ -141,7 +145,7 @@ def build_router(runtime: Runtime, revisit_department: str) -> APIRouter:
     return router
 
 
-def _item(row: dict[str, Any], lang: Lang, now: datetime) -> Revisit:
+def _item(row: dict[str, Any], lang: Lang, now: datetime, person: PersonalDataView | None) -> Revisit:
     status = RevisitStatus(row["status"])
     outcome = RevisitOutcome(row["outcome"]) if row["outcome"] else None
     return Revisit(
@@ -159,4 +163,5 @@ def _item(row: dict[str, Any], lang: Lang, now: datetime) -> Revisit:
         score=row["score"],
         rounds=row["rounds"],
         stream_version=row["stream_version"],
+        complainant=person,
     )

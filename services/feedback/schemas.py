@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.complaints.values import Lang
+from shared.privacy.reveal import PersonalDataView
 
 
 class FeedbackRequest(BaseModel):
@@ -80,6 +81,11 @@ class Revisit(BaseModel):
         description="How many revisits this complaint has had (it is reopened after each no)."
     )
     stream_version: int = Field(description="The complaint's stream version this row reflects.")
+    complainant: PersonalDataView | None = Field(
+        None,
+        description="Whom to call: in full for customer-service agents, supervisors and admins, masked "
+        "for operators; status anonymous (answered with the follow-up code) or erased (已删除).",
+    )
 
 
 class RevisitPage(BaseModel):

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from services.intake import idempotency
+from services.intake.followup import issue_code
 from services.intake.limits import TokenBuckets, retry_after
 from services.intake.policy import GradingPolicy
 from services.intake.receive import SubmissionRefused, receive
@@ -18,6 +19,7 @@ from shared.complaints.commands import RegradeComplaint
 from shared.complaints.http import run_command
 from shared.complaints.values import Grade
 from shared.events import Role
+from shared.privacy.config import PrivacySettings
 from shared.service.auth import Principal, require
 from shared.service.runtime import Runtime
 
@@ -47,19 +49,24 @@ def refused(error: SubmissionRefused) -> HTTPException:
 
 
 def build_router(
-    runtime: Runtime, status_base_url: str, policy: GradingPolicy, buckets: TokenBuckets
+    runtime: Runtime,
+    status_base_url: str,
+    policy: GradingPolicy,
+    buckets: TokenBuckets,
+    privacy: PrivacySettings | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["intake"])
     zone = ZoneInfo(runtime.settings.timezone)
 
-    def accepted(complaint_no: str, version: int) -> JSONResponse:
+    def accepted(complaint_no: str, version: int, follow_up_code: str | None = None) -> JSONResponse:
         body = SubmissionAccepted(
             complaint_no=complaint_no,
             stream_version=version,
             status="received",
             status_url=f"{status_base_url}/v1/complaints/{complaint_no}",
+            follow_up_code=follow_up_code,
         )
-        return JSONResponse(body.model_dump(), status_code=202)
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=202)
 
     @router.post(
         "/complaints",
@@ -101,6 +108,9 @@ def build_router(
                 },
                 headers={"Retry-After": retry_after(wait)},
             )
+        if submission.anonymous:
+            # recording the key would tie the caller's token to the complaint: not for anonymous ones
+            idempotency_key = None
         async with runtime.engine.begin() as conn:
             if idempotency_key is not None:
                 digest = idempotency.request_hash(submission.model_dump(mode="json"))
@@ -124,6 +134,7 @@ def build_router(
                     actor=principal.actor,
                     clock=runtime.clock,
                     zone=zone,
+                    privacy=privacy,
                 )
             except SubmissionRefused as error:
                 raise refused(error) from None
@@ -135,7 +146,12 @@ def build_router(
                 await idempotency.record(
                     conn, principal.subject, idempotency_key, outcome.complaint_no, outcome.stream_version
                 )
-        return accepted(outcome.complaint_no, outcome.stream_version)
+            code = (
+                await issue_code(conn, outcome.complaint_no, runtime.clock.now())
+                if submission.anonymous
+                else None
+            )
+        return accepted(outcome.complaint_no, outcome.stream_version, code)
 
     @router.post(
         "/complaints/{complaint_no}/grade",

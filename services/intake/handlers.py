@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
 
 from services.intake.notifier import Notifier
 from services.intake.policy import GradingPolicy
@@ -13,14 +16,36 @@ from shared.complaints.commands import AcknowledgeComplaint
 from shared.complaints.consuming import execute_caused_by
 from shared.complaints.events import COMPLAINT_EVENTS, ComplaintReceived
 from shared.events import Actor, RecordedEvent, Role
-from shared.messaging.consumer import Decoded, HandlerContext, PoisonMessage
+from shared.messaging.consumer import Decoded, HandlerContext, PoisonMessage, validation_reasons
 
 SERVICE = Actor.service("intake")
 
 
 def decode_submission(value: bytes) -> Decoded[IntakeMessage]:
-    message = IntakeMessage.model_validate_json(value)  # ValidationError → dead letter with reasons
+    try:
+        message = IntakeMessage.model_validate_json(value)  # ValidationError → dead letter with reasons
+    except ValidationError as error:
+        redacted = anonymous_redacted(value)
+        if redacted is None:
+            raise
+        raise PoisonMessage(
+            "invalid anonymous submission", validation_reasons(error), parked=redacted
+        ) from None
     return Decoded(message, f"{message.channel_id}:{message.submission_id}", {}, "IntakeMessage")
+
+
+def anonymous_redacted(value: bytes) -> bytes | None:
+    """An invalid submission that claims anonymity is parked without its ``complainant`` (an
+    anonymous complaint's identity is kept nowhere, dead letters included); None otherwise."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("anonymous") is not True:
+        return None
+    if "complainant" in data:
+        data["complainant"] = "[removed: anonymous submission]"
+    return json.dumps(data, ensure_ascii=False).encode()
 
 
 class SubmissionHandler:

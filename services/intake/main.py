@@ -9,14 +9,17 @@ from fastapi import FastAPI
 from services.intake.api import build_router
 from services.intake.config import IntakeSettings
 from services.intake.email_channel import EmailIntake
+from services.intake.followup import build_followup_router
 from services.intake.handlers import AcknowledgementHandler, SubmissionHandler, decode_submission
 from services.intake.limits import BodyLimit, TokenBuckets
 from services.intake.notifier import LoggingNotifier, Notifier
 from services.intake.policy import load_policy
+from services.intake.privacy_api import build_privacy_router
 from services.intake.submission import IntakeMessage
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
 from shared.messaging.consumer import subscribe, subscribe_events
+from shared.privacy.config import PrivacySettings
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry
 from shared.service.runtime import Runtime
@@ -60,6 +63,9 @@ def create_app(
     app = create_service_app(runtime, tokens=tokens)
     buckets = TokenBuckets(runtime.clock, config.rate_per_minute, config.rate_burst)
     status_base_url = f"http://{settings.host}:{settings.analytics_port}"
-    app.include_router(build_router(runtime, status_base_url, policy, buckets))
+    privacy = PrivacySettings()
+    app.include_router(build_router(runtime, status_base_url, policy, buckets, privacy))
+    app.include_router(build_followup_router(runtime))
+    app.include_router(build_privacy_router(runtime, privacy))
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     return app

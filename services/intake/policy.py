@@ -33,6 +33,8 @@ FieldName = Literal[
     "complainant.customer_id",
     "complainant.employee_id",
     "complainant.department",
+    "complainant.address",
+    "complainant.id_number",
     "product_refs",
     "order_refs",
     "attachments",

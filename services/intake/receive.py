@@ -15,8 +15,17 @@ from services.intake.submission import ComplaintSubmission
 from shared.clock import Clock
 from shared.complaints.commands import ReceiveComplaint
 from shared.complaints.handling import Outcome, execute
-from shared.events import Actor
+from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
+from shared.privacy.config import PrivacySettings
+from shared.privacy.crypto import seal
+from shared.privacy.keys import complainant_key
+
+ANONYMOUS_SUBMISSION = Actor(role=Role.CHANNEL, id="anonymous")
+"""The actor of an anonymous submission, whoever's token sent it: the identity is stored nowhere."""
+
+ANONYMOUS_COMPLAINANT = Actor(role=Role.COMPLAINANT, id="anonymous")
+"""The actor of what an anonymous submitter does later with the follow-up code (the revisit answer)."""
 
 SUBMITTED_RULE = "submitted"
 """The ``grade_rule`` recorded when the grade the channel sent is more severe than the policy's."""
@@ -42,8 +51,13 @@ async def receive(
     clock: Clock,
     zone: ZoneInfo,
     submission_id: str | None = None,
+    privacy: PrivacySettings | None = None,
 ) -> Outcome:
-    """Raises SubmissionRefused for missing required fields or a grade outside the scheme."""
+    """Raises SubmissionRefused for missing required fields or a grade outside the scheme.
+
+    The complainant's personal data is sealed here, with their own key, before the command is
+    built: the domain only ever sees the pseudonymous id and ciphertext. An anonymous submission
+    is recorded with the ANONYMOUS_SUBMISSION actor instead of the caller."""
     missing = policy.missing_fields(submission)
     if missing:
         raise SubmissionRefused(
@@ -78,12 +92,19 @@ async def receive(
     await recurrence.remember(
         conn, submission.product_refs, submission.category.value, received_at, complaint_no
     )
+    complainant_id, personal_data = None, None
+    if submission.complainant is not None:
+        secret = (privacy or PrivacySettings()).secret
+        complainant_id, key = await complainant_key(conn, secret, submission.complainant, now)
+        personal_data = seal(key, complainant_id, complaint_no, submission.complainant)
     command = ReceiveComplaint(
-        actor=actor,
+        actor=ANONYMOUS_SUBMISSION if submission.anonymous else actor,
         at=now,
         complaint_no=complaint_no,
         submission_id=submission_id,
-        **submission.model_dump(exclude={"grade"}),
+        complainant_id=complainant_id,
+        personal_data=personal_data,
+        **submission.model_dump(exclude={"grade", "complainant"}),
         grade=grade,
         assessment=assessment,
     )

@@ -128,3 +128,9 @@ class SubmissionAccepted(BaseModel):
     stream_version: int = Field(description="The complaint stream's version after this write.")
     status: str = Field(description="Always 'received' for a new complaint.")
     status_url: str = Field(description="Where to read the complaint's status (analytics service).")
+    follow_up_code: str | None = Field(
+        None,
+        description="Anonymous submissions only: the secret follow-up code (跟进码), shown this once. With "
+        "the complaint number it reads the status and answers the revisit (POST /v1/follow-up/...); "
+        "only a salted hash is kept, so a lost code cannot be shown again.",
+    )

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import ClassVar, Self
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.complaints.events import Assessment, Attachment, Complainant, IndustrialDetails, check_anonymity
+from shared.complaints.events import Assessment, Attachment, IndustrialDetails
 from shared.complaints.values import (
     Category,
     Channel,
@@ -23,6 +24,7 @@ from shared.complaints.values import (
     UtcDatetime,
 )
 from shared.events.envelope import Actor
+from shared.privacy.sealed import SealedPersonalData
 
 
 class Command(BaseModel):
@@ -52,7 +54,10 @@ class ReceiveComplaint(Command):
     complaint_no: str = Field(description="The new complaint's unique number.", min_length=1)
     channel: Channel = Field(description="The channel it came in through.")
     complainant_kind: ComplainantKind = Field(description="Customer/partner or employee.")
-    complainant: Complainant | None = Field(None, description="Identity and contact; null when anonymous.")
+    complainant_id: UUID | None = Field(None, description="Pseudonymous complainant id; null when anonymous.")
+    personal_data: SealedPersonalData | None = Field(
+        None, description="Identity and contact, already sealed by intake; null when anonymous."
+    )
     anonymous: bool = Field(False, description="True when the complainant stays anonymous.")
     category: Category = Field(description="What the complaint is about.")
     grade: Grade = Field(Grade.GENERAL, description="Severity grade.")
@@ -70,7 +75,10 @@ class ReceiveComplaint(Command):
 
     @model_validator(mode="after")
     def _anonymity(self) -> Self:
-        check_anonymity(self.anonymous, self.complainant)
+        if self.anonymous and self.personal_data is not None:
+            raise ValueError("an anonymous complaint must not carry the complainant's details")
+        if not self.anonymous and self.personal_data is None:
+            raise ValueError("a complaint by name needs the complainant's (sealed) details")
         return self
 
 

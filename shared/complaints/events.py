@@ -9,7 +9,8 @@ and changes nothing but the stream's version.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,13 +27,15 @@ from shared.complaints.values import (
 )
 from shared.events.envelope import Event
 from shared.events.registry import EventRegistry
+from shared.privacy.sealed import SealedPersonalData
 
 COMPLAINT_EVENTS = EventRegistry()
 """Every event type of the complaint stream."""
 
 
 class Complainant(BaseModel):
-    """Who complains, when not anonymous. Personal data: shown only to those handling the case."""
+    """Who complains, when not anonymous. Personal data: every field is sealed with the
+    complainant's own key before it enters an event (see :class:`SealedPersonalData`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -42,6 +45,10 @@ class Complainant(BaseModel):
     customer_id: str | None = Field(None, description="Customer number, for customers and partners.")
     employee_id: str | None = Field(None, description="Employee number, for employees.")
     department: str | None = Field(None, description="The employee's own department code, for employees.")
+    address: str | None = Field(None, description="Postal address.", max_length=500)
+    id_number: str | None = Field(
+        None, description="Identity document number (resident ID card, passport, ...).", max_length=64
+    )
 
 
 def check_anonymity(anonymous: bool, complainant: Complainant | None) -> None:
@@ -101,14 +108,22 @@ class ComplaintReceived(Event):
     """A complaint was received and recorded (受理); the first event of every complaint."""
 
     event_type: ClassVar[str] = "ComplaintReceived"
+    schema_version: ClassVar[int] = 2
 
     complaint_no: str = Field(description="The complaint's unique number; also its stream id.", min_length=1)
     channel: Channel = Field(description="The channel the complaint came in through.")
     complainant_kind: ComplainantKind = Field(
         description="Whether a customer/partner or an employee complains."
     )
-    complainant: Complainant | None = Field(
-        None, description="The complainant's identity and contact; null when anonymous."
+    complainant_id: UUID | None = Field(
+        None,
+        description="Pseudonymous id of the complainant (random; the same person keeps it); null when "
+        "anonymous, or for a complaint recorded before personal data was encrypted (schema 1).",
+    )
+    personal_data: SealedPersonalData | None = Field(
+        None,
+        description="The complainant's name, contact, address and ID numbers, sealed with their own key "
+        "(AES-256-GCM, AAD = complaint number); null when anonymous. Unreadable once erased.",
     )
     anonymous: bool = Field(
         False, description="True when the complainant chose to stay anonymous; no identity is kept."
@@ -135,8 +150,25 @@ class ComplaintReceived(Event):
 
     @model_validator(mode="after")
     def _anonymity(self) -> Self:
-        check_anonymity(self.anonymous, self.complainant)
+        if self.anonymous and (self.complainant_id is not None or self.personal_data is not None):
+            raise ValueError("an anonymous complaint must not carry the complainant's details")
+        if (self.complainant_id is None) != (self.personal_data is None):
+            raise ValueError("complainant_id and personal_data come together")
+        if self.personal_data is not None and self.personal_data.key_id != self.complainant_id:
+            raise ValueError("personal_data must be sealed with the complainant's own key")
         return self
+
+
+@COMPLAINT_EVENTS.upcaster("ComplaintReceived", 1)
+def _received_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 carried the complainant in plaintext. Decided: upcasting drops it, and nothing
+    downstream ever sees it (no key exists to seal it on read, and read models must not copy
+    plaintext). The version-1 rows themselves cannot be rewritten (the store is append-only);
+    docs/privacy.md says how such legacy data is handled."""
+    payload.pop("complainant", None)
+    payload["complainant_id"] = None
+    payload["personal_data"] = None
+    return payload
 
 
 @COMPLAINT_EVENTS.register
@@ -414,6 +446,21 @@ class SlaExtensionDeclined(Event):
     reason: str = Field(description="Why it was declined.", min_length=1)
 
 
+@COMPLAINT_EVENTS.register
+class ComplainantDataErased(Event):
+    """The complainant's key was deleted (PIPL / GDPR erasure): the sealed personal data on this
+    complaint can no longer be read by anyone. Carries no personal data; the status does not change."""
+
+    event_type: ClassVar[str] = "ComplainantDataErased"
+
+    complainant_id: UUID = Field(description="The pseudonymous id whose key was deleted.")
+    reason: str = Field(
+        description="Why, e.g. the complainant's erasure request reference (no personal data).",
+        min_length=1,
+        max_length=500,
+    )
+
+
 ComplaintEvent = (
     ComplaintReceived
     | ComplaintRegraded
@@ -439,5 +486,6 @@ ComplaintEvent = (
     | SlaExtensionRequested
     | SlaExtensionApproved
     | SlaExtensionDeclined
+    | ComplainantDataErased
 )
 """Any event of the complaint stream."""

@@ -35,6 +35,7 @@ from shared.complaints.errors import StreamOutOfOrder, UnexpectedEvent
 from shared.complaints.events import (
     COMPLAINT_EVENTS,
     CommandRejected,
+    ComplainantDataErased,
     ComplaintAccepted,
     ComplaintAcknowledged,
     ComplaintAssigned,
@@ -218,6 +219,8 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
             return replace(s, pending_extensions=(*_without(s, event.stage), event))
         case SlaExtensionApproved() | SlaExtensionDeclined():
             return replace(s, pending_extensions=_without(s, event.stage))
+        case ComplainantDataErased():
+            return s  # the audit trail of an erasure; the complaint itself goes on
     raise UnexpectedEvent(f"{type(event).__name__} is not an event of a complaint stream")
 
 

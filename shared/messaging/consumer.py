@@ -44,12 +44,18 @@ MARK_PROCESSED = text(
 
 
 class PoisonMessage(Exception):
-    """Raise from a handler for a message that can never succeed: dead-lettered at once."""
+    """Raise from a handler for a message that can never succeed: dead-lettered at once.
 
-    def __init__(self, reason: str, errors: list[dict[str, Any]] | None = None) -> None:
+    ``parked``: what the dead letter keeps instead of the message's value, when the value must
+    not be kept (an anonymous submission that wrongly names its sender)."""
+
+    def __init__(
+        self, reason: str, errors: list[dict[str, Any]] | None = None, parked: bytes | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.errors = errors or []
+        self.parked = parked
 
 
 def is_infrastructure_failure(error: BaseException) -> bool:
@@ -148,7 +154,8 @@ class IdempotentConsumer:
                 self.processed += 1
                 return "processed"
             except PoisonMessage as poison:
-                await self._dead_letter(value, origin, poison.reason, attempt, poison.errors)
+                parked = poison.parked if poison.parked is not None else value
+                await self._dead_letter(parked, origin, poison.reason, attempt, poison.errors)
                 return "dead-lettered"
             except Exception as error:
                 if is_infrastructure_failure(error):
@@ -224,7 +231,8 @@ def subscribe(
             await consumer._dead_letter(value, origin, "invalid message", 1, validation_reasons(error))
             return
         except PoisonMessage as poison:
-            await consumer._dead_letter(value, origin, poison.reason, 1, poison.errors)
+            parked = poison.parked if poison.parked is not None else value
+            await consumer._dead_letter(parked, origin, poison.reason, 1, poison.errors)
             return
         except (ValueError, UnicodeDecodeError) as error:
             await consumer._dead_letter(value, origin, f"undecodable message: {type(error).__name__}", 1, [])

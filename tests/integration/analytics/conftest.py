@@ -28,7 +28,7 @@ from shared.eventstore import PostgresEventStore
 from shared.messaging.topics import ensure_topics
 from shared.service.runtime import Runtime
 from shared.settings import Settings
-from tests.builders import apply, path_to
+from tests.builders import apply, path_to, receive
 from tests.support.auth import test_tokens
 from tests.support.backends import Backend
 from tests.support.running import eventually, running
@@ -129,7 +129,8 @@ def history_to(status: Status, complaint_no: str, department: str = "quality", *
     history: History = []
     for command in path_to(status, department):
         if isinstance(command, ReceiveComplaint):
-            command = command.model_copy(update={"complaint_no": complaint_no, **received})
+            # built anew, not copied: the personal data is sealed for this complaint number
+            command = receive(complaint_no=complaint_no, **received)
         state, events = apply(state, command)
         history.append((command, events))
     return history

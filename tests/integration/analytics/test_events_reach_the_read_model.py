@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from shared.complaints import Status
-from tests.builders import a_complainant, agent, progress
+from tests.builders import TEST_KEY, a_complainant, agent, complainant_id_of, progress
 from tests.integration.analytics.conftest import Analytics, history_to, new_number, then
 from tests.support.auth import bearer
 
@@ -25,7 +25,8 @@ async def test_a_complaints_events_become_its_row_and_timeline(analytics: Analyt
     expected = await analytics.expected_row(no)
     assert row == expected
     assert row["status"] == "in_progress" and row["department"] == "quality" and row["agent"] == "agent-1"
-    assert row["complainant_display"] == "王**"
+    assert row["complainant_id"] == complainant_id_of(a_complainant())
+    assert row["personal_data"]["alg"] == "AES-256-GCM"  # ciphertext only, opened at read time
     assert types == ["ComplaintReceived", "ComplaintAssigned", "ComplaintAccepted", "ProgressRecorded"]
 
 
@@ -86,10 +87,22 @@ async def test_no_contact_data_or_free_text_reaches_the_read_model(analytics: An
                 )
             ).scalars()
         )
-    assert "J*******" in stored
+    assert "AES-256-GCM" in stored
     free_text = ("新买的洗衣机", "已联系客户上门检测", "更换进水管", "进水管接头")
-    for secret in ("Jane", "13812345678", "jane@example.com", *free_text):
+    for secret in ("Jane", "J*******", "13812345678", "138****5678", "jane@example.com", *free_text):
         assert secret not in stored, secret
-    response = await analytics.client.get(f"/v1/complaints/{no}", headers=bearer("supervisor"))
+
+    # opened at read time through the key table: in full for a supervisor, masked for an operator
+    async with analytics.engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO privacy_complainant_keys VALUES (:id, :key, now()) ON CONFLICT DO NOTHING"),
+            {"id": complainant_id_of(jane), "key": TEST_KEY},
+        )
+    url = f"/v1/complaints/{no}"
+    shown = (await analytics.client.get(url, headers=bearer("supervisor"))).json()["complaint"]
+    assert shown["complainant"]["name"] == "Jane Doe" and shown["complainant"]["phone"] == "13812345678"
+    masked = (await analytics.client.get(url, headers=bearer("operator"))).json()["complaint"]
+    assert masked["complainant"]["name"] == "J*******" and masked["complainant"]["phone"] == "138****5678"
+    assert masked["complainant_display"] == "J*******"
     for secret in ("Jane", "13812345678", "jane@example.com", "新买的洗衣机"):
-        assert secret not in response.text, secret
+        assert secret not in str(masked), secret

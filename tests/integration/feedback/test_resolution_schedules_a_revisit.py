@@ -49,7 +49,9 @@ async def test_the_revisit_is_on_the_customer_service_list(feedback: Feedback) -
         "score": None,
         "rounds": 1,
         "stream_version": scheduled.stream_version,
+        "complainant": item["complainant"],  # whom to call: test_revisit_list
     }
+    assert item["complainant"]["status"] == "erased"  # the builders' key is not in the key table
 
 
 async def test_a_redelivered_resolution_schedules_one_revisit(feedback: Feedback) -> None:

@@ -6,11 +6,21 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from shared.complaints.events import ComplaintResolved
 from shared.complaints.values import Status
 from shared.eventstore import NO_STREAM
-from tests.builders import T0, agent, as_new, history_to, new_complaint_no
+from tests.builders import (
+    T0,
+    TEST_KEY,
+    a_complainant,
+    agent,
+    as_new,
+    complainant_id_of,
+    history_to,
+    new_complaint_no,
+)
 from tests.integration.feedback.conftest import Feedback
 from tests.support.auth import bearer
 
@@ -100,3 +110,26 @@ async def test_a_bad_query_422(feedback: Feedback, params: dict[str, object], fi
 
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+async def test_the_list_says_whom_to_call_masked_for_operators(
+    feedback: Feedback, three_revisits: list[str]
+) -> None:
+    person = a_complainant()
+    async with feedback.store.engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO privacy_complainant_keys VALUES (:id, :key, now()) ON CONFLICT DO NOTHING"),
+            {"id": complainant_id_of(person), "key": TEST_KEY},
+        )
+    caller = (await feedback.revisits())["items"][0]["complainant"]
+    assert caller["name"] == person.name and caller["phone"] == person.phone and not caller["masked"]
+    response = await feedback.client.get("/v1/revisits", headers=bearer("operator"))
+    masked = response.json()["items"][0]["complainant"]
+    assert masked["name"] == "王**" and masked["phone"] == "138****0000" and masked["masked"]
+    async with feedback.store.engine.begin() as conn:
+        await conn.execute(
+            text("DELETE FROM privacy_complainant_keys WHERE complainant_id = :id"),
+            {"id": complainant_id_of(person)},
+        )
+    erased = (await feedback.revisits())["items"][0]["complainant"]
+    assert erased["status"] == "erased" and erased["phone"] is None

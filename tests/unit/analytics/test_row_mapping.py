@@ -19,7 +19,7 @@ from services.analytics.rows import (
 )
 from shared.complaints import ComplaintState, fold_recorded
 from shared.events import RecordedEvent
-from tests.builders import as_recorded, random_history
+from tests.builders import NAMES, as_recorded, random_history
 
 pytestmark = pytest.mark.unit
 
@@ -57,7 +57,7 @@ def test_every_prefix_of_a_history_maps_to_the_aggregates_state_and_back(seed: i
         assert row["sla_breaches"] == len(projected.state.sla_breaches)
 
 
-def test_the_row_keeps_the_subject_and_a_masked_name_and_no_contact_data() -> None:
+def test_the_row_keeps_the_subject_and_only_sealed_personal_data() -> None:
     rng = random.Random(7)
     history = random_history(rng, "TS-U-X", max_steps=0)
     command = history[0][0]
@@ -66,10 +66,10 @@ def test_the_row_keeps_the_subject_and_a_masked_name_and_no_contact_data() -> No
     text = json.dumps(row, default=str, ensure_ascii=False)
     assert row["subject"] == "投诉 TS-U-X"
     if getattr(command, "anonymous", False):
-        assert row["complainant_display"] is None
+        assert row["complainant_id"] is None and row["personal_data"] is None
     else:
-        assert row["complainant_display"] is not None and "*" in row["complainant_display"]
-    for secret in ("13800000000", "someone@example.com", "新买的洗衣机"):
+        assert row["complainant_id"] is not None and row["personal_data"]["alg"] == "AES-256-GCM"
+    for secret in ("13800000000", "someone@example.com", "新买的洗衣机", *NAMES):
         assert secret not in text
 
 

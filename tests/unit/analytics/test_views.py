@@ -6,12 +6,25 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.analytics.privacy import _reveal
 from services.analytics.repository import Counts
 from services.analytics.rows import ProjectedComplaint, complaint_row, step
 from services.analytics.views import complaint_view, stats_view, timeline_entry
 from shared.complaints import ComplaintState, Status, fold_recorded
-from shared.events import RecordedEvent
-from tests.builders import COMPLAINT_NO, apply, as_recorded, escalate, path_to, supervisor, transfer
+from shared.events import RecordedEvent, Role
+from shared.privacy.reveal import PersonalDataStatus
+from tests.builders import (
+    COMPLAINT_NO,
+    TEST_KEY,
+    a_complainant,
+    apply,
+    as_recorded,
+    complainant_id_of,
+    escalate,
+    path_to,
+    supervisor,
+    transfer,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -37,7 +50,9 @@ def project(records: list[RecordedEvent]) -> ProjectedComplaint:
 
 
 def test_a_complaint_shows_codes_labels_and_local_times() -> None:
-    view = complaint_view(complaint_row(project(a_recorded_complaint())), SHANGHAI)
+    row = complaint_row(project(a_recorded_complaint()))
+    keys = {complainant_id_of(a_complainant()): TEST_KEY}
+    view = complaint_view(row, SHANGHAI, _reveal(row, keys, Role.OPERATOR))
     body = view.model_dump(mode="json", by_alias=True)
     assert body["status"] == "in_progress" and body["open"] is True
     assert body["flags"] == ["escalated"]
@@ -45,13 +60,16 @@ def test_a_complaint_shows_codes_labels_and_local_times() -> None:
     assert body["labels"]["department"] == {"zh-CN": "质量部", "en": "Quality"}
     assert body["labels"]["flags"] == [{"zh-CN": "已升级", "en": "Escalated"}]
     assert body["labels"]["complainant"] == {"zh-CN": "王**", "en": "王**"}
+    assert body["complainant"]["masked"] is True and body["complainant"]["phone"] == "138****0000"
     assert body["received_at"] == {"utc": "2026-01-05T01:00:00Z", "local": "2026-01-05T09:00:00+08:00"}
     assert body["resolved_at"] is None and body["feedback"] is None
 
 
 def test_an_unassigned_anonymous_complaint_is_labelled_so() -> None:
     state = ComplaintState.initial()
-    command = path_to(Status.RECEIVED)[0].model_copy(update={"anonymous": True, "complainant": None})
+    command = path_to(Status.RECEIVED)[0].model_copy(
+        update={"anonymous": True, "complainant_id": None, "personal_data": None}
+    )
     state, events = apply(state, command)
     view = complaint_view(complaint_row(project(as_recorded(COMPLAINT_NO, [(command, events)]))), SHANGHAI)
     body = view.model_dump(mode="json", by_alias=True)
@@ -97,3 +115,24 @@ def test_stats_list_every_status_and_only_present_departments() -> None:
         (None, 1, "Unassigned"),
     ]
     assert all(item["count"] == 0 for item in stats["by_channel"])
+
+
+def test_who_may_see_the_details_and_what_an_erasure_shows() -> None:
+    row = complaint_row(project(a_recorded_complaint()))
+    keys = {complainant_id_of(a_complainant()): TEST_KEY}
+    for role in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN):
+        shown = _reveal(row, keys, role)
+        assert shown.masked is False and shown.name == "王女士" and shown.phone == "13800000000"
+    for role in (Role.OPERATOR, Role.AUDITOR):
+        assert _reveal(row, keys, role).name == "王**"
+    erased = complaint_view(row, SHANGHAI, _reveal(row, {}, Role.SUPERVISOR))
+    body = erased.model_dump(mode="json", by_alias=True)
+    assert body["complainant"]["status"] == PersonalDataStatus.ERASED and body["complainant"]["name"] is None
+    assert body["labels"]["complainant"] == {"zh-CN": "已删除", "en": "Erased"}
+    assert body["complainant_display"] is None
+
+
+def test_a_view_without_personal_data_withholds_it() -> None:
+    row = complaint_row(project(a_recorded_complaint()))
+    body = complaint_view(row, SHANGHAI).model_dump(mode="json")
+    assert body["complainant"]["status"] == "withheld" and body["complainant"]["name"] is None

@@ -19,6 +19,7 @@ from shared.complaints import (
 )
 from shared.complaints.values import Category, Channel, ComplainantKind
 from shared.events import Actor, Role
+from tests.builders import sealed_complainant
 
 pytestmark = pytest.mark.unit
 
@@ -31,7 +32,7 @@ def received() -> ComplaintReceived:
         complaint_no="TS-1",
         channel=Channel.HOTLINE,
         complainant_kind=ComplainantKind.CUSTOMER,
-        complainant=Complainant(name="张伟"),
+        **sealed_complainant("TS-1", Complainant(name="张伟")),
         category=Category.PRODUCT_QUALITY,
         subject="s",
         content="c",

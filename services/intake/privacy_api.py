@@ -1,0 +1,122 @@
+"""Admin endpoints for complainants' personal data: find a complainant, erase their data.
+
+POST   /v1/complainants/lookup           {kind, value} → the pseudonymous complainant_id and complaints
+DELETE /v1/complainants/{complainant_id}?reason=…  erasure (PIPL / GDPR): the key is deleted
+
+Admins only. The lookup takes the phone number or email in the body (never the URL, which
+access logs and trace spans keep) and goes through the blind index: the value itself is not
+stored anywhere by the lookup. The erasure reason is the request's reference (e.g. a ticket
+number): it is kept on the audit trail, so it must not contain personal data.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events import Role
+from shared.privacy.config import PrivacySettings
+from shared.privacy.erasure import NothingToErase, complaints_of, erase_complainant
+from shared.privacy.keys import find_complainant
+from shared.service.auth import Principal, require
+from shared.service.runtime import Runtime
+
+ADMINS = require(Role.ADMIN)
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or unknown bearer token."},
+    403: {"description": "Only admins may look up or erase complainants."},
+    422: {"description": "Invalid request; `errors` lists each field."},
+}
+
+
+class ComplainantLookup(BaseModel):
+    """An identifier the complainant gave."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["phone", "email", "customer_id", "employee_id", "id_number"] = Field(
+        description="Which identifier."
+    )
+    value: str = Field(min_length=1, max_length=320, description="The phone number, email, ... as given.")
+
+
+class ComplainantFound(BaseModel):
+    complainant_id: UUID = Field(description="The pseudonymous complainant id.")
+    complaints: list[str] = Field(description="Numbers of the complainant's complaints, oldest first.")
+
+
+class ErasureDone(BaseModel):
+    complainant_id: UUID = Field(description="The complainant whose key was deleted.")
+    complaints: list[str] = Field(
+        description="The complaints that got a ComplainantDataErased event (their personal data is "
+        "unreadable now)."
+    )
+
+
+def not_found(what: str) -> HTTPException:
+    return HTTPException(
+        404,
+        detail={
+            "error": "not_found",
+            "message": f"no complainant with this {what} (or their data was erased)",
+            "message_zh": "没有该投诉人（或其个人信息已删除）",
+        },
+    )
+
+
+def build_privacy_router(runtime: Runtime, privacy: PrivacySettings) -> APIRouter:
+    router = APIRouter(prefix="/v1/complainants", tags=["personal data"])
+
+    @router.post(
+        "/lookup",
+        response_model=ComplainantFound,
+        summary="Find a complainant's pseudonymous id by phone, email or number (admin)",
+        responses={**ERRORS, 404: {"description": "No complainant has this identifier."}},
+    )
+    async def lookup(body: ComplainantLookup, principal: Annotated[Principal, ADMINS]) -> ComplainantFound:
+        async with runtime.engine.connect() as conn:
+            found = await find_complainant(conn, privacy.secret, body.kind, body.value)
+            if found is None:
+                raise not_found(body.kind)
+            return ComplainantFound(complainant_id=found, complaints=await complaints_of(conn, found))
+
+    @router.delete(
+        "/{complainant_id}",
+        response_model=ErasureDone,
+        summary="Erase a complainant's personal data (删除个人信息, PIPL / GDPR) (admin)",
+        description="Deletes the complainant's key and lookup rows and appends ComplainantDataErased "
+        "to each of their complaints. Afterwards their personal data is unreadable everywhere; every "
+        "hash chain still verifies. Irreversible.",
+        responses={**ERRORS, 404: {"description": "No key for this id (unknown, or erased already)."}},
+    )
+    async def erase(
+        complainant_id: UUID,
+        principal: Annotated[Principal, ADMINS],
+        reason: Annotated[
+            str,
+            Query(
+                min_length=1,
+                max_length=200,
+                description="Reference of the erasure request, e.g. a ticket number; no personal data.",
+            ),
+        ],
+    ) -> ErasureDone:
+        try:
+            async with runtime.engine.begin() as conn:
+                done = await erase_complainant(
+                    conn,
+                    runtime.store,
+                    complainant_id,
+                    actor=principal.actor,
+                    clock=runtime.clock,
+                    reason=reason,
+                )
+        except NothingToErase:
+            raise not_found("id") from None
+        return ErasureDone(complainant_id=done.complainant_id, complaints=done.complaint_nos)
+
+    return router
