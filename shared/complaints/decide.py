@@ -10,7 +10,13 @@ A command is checked in this order, and the first failure is the reason given:
    ``feedback_on_open_complaint``, ``already_acknowledged``);
 5. an agent acts only for the responsible department (``not_owner``, see :data:`OWNER_ONLY`);
 6. the command's own values make sense (``same_department``, ``invalid_score``,
-   ``already_escalated``, ``already_recorded``).
+   ``already_escalated``, ``already_recorded``, ``merge_into_self``, ``merge_target_unknown``,
+   ``merge_target_final``).
+
+A stream that starts with ComplaintReturnedForCorrection (status ``awaiting_correction``) is not
+received yet: only ReceiveComplaint (the corrected submission) and LapseCorrection apply to it,
+anything else is ``awaiting_correction``. MergeComplaint carries the surviving complaint's
+status, read by the handler, so that this stays pure.
 
 A refused command yields exactly ``[CommandRejected(...)]``; the caller appends it like any
 other event, and folding it changes nothing but the version.
@@ -29,6 +35,9 @@ from shared.complaints.commands import (
     Command,
     EscalateComplaint,
     GiveFeedback,
+    LapseCorrection,
+    LinkPossibleDuplicate,
+    MergeComplaint,
     RaiseSlaWarning,
     ReceiveComplaint,
     RecordProgress,
@@ -36,6 +45,7 @@ from shared.complaints.commands import (
     RegradeComplaint,
     ReopenComplaint,
     ResolveComplaint,
+    ReturnForCorrection,
     ScheduleRevisit,
     TransferComplaint,
     WithdrawComplaint,
@@ -48,11 +58,15 @@ from shared.complaints.events import (
     ComplaintAssigned,
     ComplaintClosed,
     ComplaintClosedAsNotAComplaint,
+    ComplaintCorrectionLapsed,
     ComplaintEscalated,
+    ComplaintLinkedAsPossibleDuplicate,
+    ComplaintMerged,
     ComplaintReceived,
     ComplaintRegraded,
     ComplaintReopened,
     ComplaintResolved,
+    ComplaintReturnedForCorrection,
     ComplaintTransferred,
     ComplaintWithdrawn,
     FeedbackReceived,
@@ -62,7 +76,7 @@ from shared.complaints.events import (
     SlaWarningRaised,
 )
 from shared.complaints.state import ComplaintState
-from shared.complaints.values import CloseReason, ReopenTrigger, Status, label
+from shared.complaints.values import FINAL_STATUSES, CloseReason, ReopenTrigger, Status, label
 from shared.events.envelope import Event, Role
 
 S = Status
@@ -85,9 +99,14 @@ PERMITTED: dict[type[Command], frozenset[Role]] = {
     CloseAsNotAComplaint: frozenset({Role.AGENT}) | _STAFF,
     RaiseSlaWarning: frozenset({Role.SERVICE, Role.ADMIN}),
     RecordSlaBreach: frozenset({Role.SERVICE, Role.ADMIN}),
+    LinkPossibleDuplicate: frozenset({Role.SERVICE}),
+    MergeComplaint: frozenset({Role.SUPERVISOR}),
+    ReturnForCorrection: frozenset({Role.CHANNEL, Role.SERVICE}),
+    LapseCorrection: frozenset({Role.SERVICE}),
 }
 """Which roles may issue each command. Operators and auditors issue none (they run and read
-the system); channels only receive; complainants give feedback and withdraw."""
+the system); channels only receive; complainants give feedback and withdraw. Only intake links
+possible duplicates and lapses corrections; only a supervisor merges a duplicate."""
 
 OWNER_ONLY: frozenset[type[Command]] = frozenset(
     {
@@ -161,12 +180,19 @@ def _check_role(command: Command) -> None:
 
 
 def _check_exists(state: ComplaintState, command: Command) -> None:
+    awaiting = state.status is S.AWAITING_CORRECTION
     if isinstance(command, ReceiveComplaint):
+        if state.exists and not awaiting:  # a returned submission is received once corrected
+            raise _fail(RejectionCode.ALREADY_RECEIVED, state, command, complaint_no=state.complaint_no)
+        return
+    if isinstance(command, ReturnForCorrection):
         if state.exists:
             raise _fail(RejectionCode.ALREADY_RECEIVED, state, command, complaint_no=state.complaint_no)
         return
     if not state.exists:
         raise _fail(RejectionCode.UNKNOWN_COMPLAINT, state, command)
+    if awaiting and not isinstance(command, LapseCorrection):
+        raise _fail(RejectionCode.AWAITING_CORRECTION, state, command)
     if state.is_final and not (isinstance(command, ReopenComplaint) and state.status is S.CLOSED):
         raise _fail(RejectionCode.ALREADY_CLOSED, state, command)
 
@@ -361,5 +387,56 @@ def _decide(state: ComplaintState, command: Command) -> list[Event]:
                     RejectionCode.ALREADY_RECORDED, state, command, what="SLA breach", what_zh="超时记录"
                 )
             return [breach]
+
+        case LinkPossibleDuplicate():
+            return [
+                ComplaintLinkedAsPossibleDuplicate(
+                    of=command.of,
+                    rule=command.rule,
+                    window_days=command.window_days,
+                    similarity=command.similarity,
+                )
+            ]
+
+        case MergeComplaint():
+            # Once answered (resolved, revisit pending), the complaint ends through feedback.
+            _require(
+                state, command, {S.RECEIVED, S.ASSIGNED, S.ACCEPTED, S.IN_PROGRESS, S.TRANSFERRED, S.REOPENED}
+            )
+            if command.into == state.complaint_no:
+                raise _fail(RejectionCode.MERGE_INTO_SELF, state, command)
+            if command.into_status is None or command.into_status is S.AWAITING_CORRECTION:
+                raise _fail(RejectionCode.MERGE_TARGET_UNKNOWN, state, command, into=command.into)
+            if command.into_status in FINAL_STATUSES:
+                raise _fail(
+                    RejectionCode.MERGE_TARGET_FINAL,
+                    state,
+                    command,
+                    into=command.into,
+                    into_status=label(command.into_status, "en").lower(),
+                    into_status_zh=label(command.into_status, "zh-CN"),
+                )
+            return [ComplaintMerged(into=command.into, reason=command.reason)]
+
+        case ReturnForCorrection():
+            return [
+                ComplaintReturnedForCorrection(
+                    complaint_no=command.complaint_no,
+                    channel=command.channel,
+                    channel_id=command.channel_id,
+                    submission_id=command.submission_id,
+                    missing_fields=list(command.missing_fields),
+                    due_at=command.due_at,
+                )
+            ]
+
+        case LapseCorrection():
+            _require(state, command, {S.AWAITING_CORRECTION})
+            assert state.correction is not None
+            return [
+                ComplaintCorrectionLapsed(
+                    missing_fields=list(state.correction.missing_fields), due_at=state.correction.due_at
+                )
+            ]
 
     raise TypeError(f"{type(command).__name__} is not a complaint command")

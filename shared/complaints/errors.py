@@ -29,6 +29,10 @@ class RejectionCode(StrEnum):
     ALREADY_ESCALATED = "already_escalated"
     ALREADY_RECORDED = "already_recorded"
     SAME_GRADE = "same_grade"
+    AWAITING_CORRECTION = "awaiting_correction"
+    MERGE_INTO_SELF = "merge_into_self"
+    MERGE_TARGET_UNKNOWN = "merge_target_unknown"
+    MERGE_TARGET_FINAL = "merge_target_final"
 
 
 _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
@@ -91,6 +95,23 @@ _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
     RejectionCode.ALREADY_RECORDED: (
         "This {what} has already been recorded.",
         "该{what_zh}已记录，不再重复记录。",
+    ),
+    RejectionCode.AWAITING_CORRECTION: (
+        "The submission was returned to its channel for correction and is not received yet; "
+        "cannot {verb} it.",
+        "该提交已退回渠道补正，尚未受理，不能{verb_zh}。",
+    ),
+    RejectionCode.MERGE_INTO_SELF: (
+        "A complaint cannot be merged into itself.",
+        "投诉不能合并到自身。",
+    ),
+    RejectionCode.MERGE_TARGET_UNKNOWN: (
+        "No complaint {into} has been received; cannot merge into it.",
+        "没有已受理的投诉 {into}，无法合并到该投诉。",
+    ),
+    RejectionCode.MERGE_TARGET_FINAL: (
+        "Complaint {into} is {into_status}, which is final; merge into an open complaint.",
+        "投诉 {into} 状态为「{into_status_zh}」（已终结），只能合并到未结案的投诉。",
     ),
 }
 
