@@ -34,6 +34,10 @@ EVENT_TITLES: dict[str, dict[Lang, str]] = {
     "SlaBreached": _l("超过时限", "Time limit breached"),
     "SlaCalendarYearUnknown": _l("工作日历缺少该年度节假日", "Working calendar lacks that year"),
     "CommandRejected": _l("操作被拒绝", "Command refused"),
+    "ComplaintLinkedAsPossibleDuplicate": _l("疑似重复投诉", "Linked as a possible duplicate"),
+    "ComplaintMerged": _l("合并到其他投诉", "Merged into another complaint"),
+    "ComplaintReturnedForCorrection": _l("退回补正", "Returned for correction"),
+    "ComplaintCorrectionLapsed": _l("逾期未补正", "Correction lapsed"),
 }
 """Timeline titles by event type."""
 

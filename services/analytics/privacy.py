@@ -35,6 +35,10 @@ SUMMARY_FIELDS: dict[str, frozenset[str]] = {
     "SlaBreached": frozenset({"stage", "deadline", "department"}),
     "SlaCalendarYearUnknown": frozenset({"stage", "deadline", "years"}),  # messages are system text
     "CommandRejected": frozenset({"command", "reason_code"}),
+    "ComplaintLinkedAsPossibleDuplicate": frozenset({"of", "rule", "window_days", "similarity"}),
+    "ComplaintMerged": frozenset({"into"}),  # not the reason: typed by people
+    "ComplaintReturnedForCorrection": frozenset({"channel", "missing_fields", "due_at"}),
+    "ComplaintCorrectionLapsed": frozenset({"missing_fields", "due_at"}),
 }
 """The payload fields an event's timeline summary may carry, by event type."""
 

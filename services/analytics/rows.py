@@ -19,6 +19,7 @@ from typing import Any
 from services.analytics.privacy import mask_name, summarize
 from shared.complaints import (
     COMPLAINT_EVENTS,
+    PRE_RECEIPT_EVENTS,
     Category,
     Channel,
     CloseReason,
@@ -128,6 +129,9 @@ def _evolve(current: ProjectedComplaint | None, event: RecordedEvent, payload: E
     if isinstance(payload, ComplaintReceived):
         display = None if payload.anonymous or payload.complainant is None else payload.complainant.name
         return ProjectedComplaint(state, payload.subject, mask_name(display), event.occurred_at)
+    if event.type in PRE_RECEIPT_EVENTS and (current is None or current.state.received_at is None):
+        # returned for correction, not received (yet): held in memory, never written as a row
+        return ProjectedComplaint(state, "", None, event.occurred_at)
     if current is None or not state.exists:
         raise NotAComplaintStream(
             f"stream {event.stream_id} starts with {event.type} (version {event.stream_version}), "

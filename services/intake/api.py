@@ -10,10 +10,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from services.intake import idempotency
+from services.intake.duplicates import DuplicateCheck
 from services.intake.limits import TokenBuckets, retry_after
 from services.intake.policy import GradingPolicy
 from services.intake.receive import SubmissionRefused, receive
 from services.intake.submission import ComplaintSubmission, SubmissionAccepted
+from services.intake.submitters import may_submit, refusal
 from shared.complaints.commands import RegradeComplaint
 from shared.complaints.http import run_command
 from shared.complaints.values import Grade
@@ -47,17 +49,22 @@ def refused(error: SubmissionRefused) -> HTTPException:
 
 
 def build_router(
-    runtime: Runtime, status_base_url: str, policy: GradingPolicy, buckets: TokenBuckets
+    runtime: Runtime,
+    status_base_url: str,
+    policy: GradingPolicy,
+    buckets: TokenBuckets,
+    duplicates: DuplicateCheck | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["intake"])
     zone = ZoneInfo(runtime.settings.timezone)
 
-    def accepted(complaint_no: str, version: int) -> JSONResponse:
+    def accepted(complaint_no: str, version: int, duplicate_of: str | None = None) -> JSONResponse:
         body = SubmissionAccepted(
             complaint_no=complaint_no,
             stream_version=version,
             status="received",
             status_url=f"{status_base_url}/v1/complaints/{complaint_no}",
+            possible_duplicate_of=duplicate_of,
         )
         return JSONResponse(body.model_dump(), status_code=202)
 
@@ -68,7 +75,10 @@ def build_router(
         summary="Submit a complaint (受理)",
         responses={
             401: {"description": "Missing or unknown bearer token."},
-            403: {"description": "The token's role may not submit."},
+            403: {
+                "description": "The token's role may not submit, or may not submit on this channel "
+                "(`channel_not_allowed`, naming `channel` and `role`)."
+            },
             413: {"description": "The request body is too large (`max_bytes` says the limit)."},
             422: {
                 "description": "Invalid submission; `errors` lists each field and why (`missing_fields`: "
@@ -89,6 +99,8 @@ def build_router(
             ),
         ] = None,
     ) -> JSONResponse:
+        if not may_submit(policy.submitters, submission.channel, principal.role, principal.subject):
+            raise HTTPException(403, detail=refusal(submission.channel, principal.role, principal.subject))
         wait = buckets.take(principal.subject)
         if wait > 0:
             raise HTTPException(
@@ -124,6 +136,7 @@ def build_router(
                     actor=principal.actor,
                     clock=runtime.clock,
                     zone=zone,
+                    duplicates=duplicates,
                 )
             except SubmissionRefused as error:
                 raise refused(error) from None
@@ -135,7 +148,7 @@ def build_router(
                 await idempotency.record(
                     conn, principal.subject, idempotency_key, outcome.complaint_no, outcome.stream_version
                 )
-        return accepted(outcome.complaint_no, outcome.stream_version)
+        return accepted(outcome.complaint_no, outcome.stream_version, outcome.state.possible_duplicate_of)
 
     @router.post(
         "/complaints/{complaint_no}/grade",

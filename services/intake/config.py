@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,3 +35,14 @@ class IntakeSettings(BaseSettings):
         None, description="host:port of an outbound SMTP server for acknowledgement emails to senders."
     )
     smtp_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest email accepted (bytes).")
+    duplicate_key: SecretStr = Field(
+        SecretStr("tousu-development-duplicate-key"),
+        description="Key of the HMAC that identifies the same complainant for the duplicate rule "
+        "(set your own secret in production; changing it forgets earlier complainants).",
+    )
+    correction_hours: float = Field(
+        24, gt=0, description="How long a channel has to correct a submission returned for missing fields."
+    )
+    correction_tick_seconds: float = Field(
+        5, gt=0, description="How often intake looks for returned submissions whose correction lapsed."
+    )

@@ -128,3 +128,6 @@ class SubmissionAccepted(BaseModel):
     stream_version: int = Field(description="The complaint stream's version after this write.")
     status: str = Field(description="Always 'received' for a new complaint.")
     status_url: str = Field(description="Where to read the complaint's status (analytics service).")
+    possible_duplicate_of: str | None = Field(
+        None, description="An earlier complaint of the same complainant about the same subject, if any."
+    )

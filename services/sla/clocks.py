@@ -4,8 +4,8 @@
   ComplaintTransferred and ComplaintReopened; it stops at ComplaintAccepted (and at anything
   that ends the work: resolved, closed, withdrawn, not a complaint).
 * resolution starts at ComplaintReceived (from ``received_at``) and again at ComplaintReopened;
-  it stops at ComplaintResolved, ComplaintClosed, ComplaintWithdrawn and
-  ComplaintClosedAsNotAComplaint.
+  it stops at ComplaintResolved, ComplaintClosed, ComplaintWithdrawn,
+  ComplaintClosedAsNotAComplaint and ComplaintMerged.
 * Every start of a clock is preceded by a stop of the same stage (a transfer ends the old
   owner's first-response clock), so at most one clock per stage runs. The running
   resolution clock follows the owner department.
@@ -29,6 +29,7 @@ from shared.complaints import (
     ComplaintAssigned,
     ComplaintClosed,
     ComplaintClosedAsNotAComplaint,
+    ComplaintMerged,
     ComplaintReceived,
     ComplaintReopened,
     ComplaintResolved,
@@ -53,6 +54,7 @@ class StopReason(StrEnum):
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
     CLOSED_NOT_COMPLAINT = "closed_not_complaint"
+    MERGED = "merged"
     REJECTED = "rejected"
     """The complaint refused the SLA command (stop_detail holds the reason code)."""
     COMPLAINT_MISSING = "complaint_missing"
@@ -67,6 +69,7 @@ STOP_REASON_LABELS: dict[StopReason, dict[Lang, str]] = {
     StopReason.CLOSED: {"zh-CN": "已结案", "en": "Closed"},
     StopReason.WITHDRAWN: {"zh-CN": "投诉人已撤回", "en": "Withdrawn"},
     StopReason.CLOSED_NOT_COMPLAINT: {"zh-CN": "非投诉已致谢结案", "en": "Closed as not a complaint"},
+    StopReason.MERGED: {"zh-CN": "已合并到其他投诉", "en": "Merged into another complaint"},
     StopReason.REJECTED: {"zh-CN": "投诉拒绝了时限指令", "en": "The complaint refused the SLA command"},
     StopReason.COMPLAINT_MISSING: {
         "zh-CN": "事件库中没有该投诉",
@@ -113,6 +116,7 @@ CLOCK_EVENTS: frozenset[str] = frozenset(
         ComplaintWithdrawn,
         ComplaintClosedAsNotAComplaint,
         ComplaintReopened,
+        ComplaintMerged,
     )
 )
 """The event types that change a clock; the consumer subscribes to these only."""
@@ -147,6 +151,8 @@ def transitions(event: Event, occurred_at: datetime) -> list[Change]:
             return _end_of_work(StopReason.WITHDRAWN)
         case ComplaintClosedAsNotAComplaint():
             return _end_of_work(StopReason.CLOSED_NOT_COMPLAINT)
+        case ComplaintMerged():
+            return _end_of_work(StopReason.MERGED)
         case ComplaintReopened():
             return [
                 *_end_of_work(StopReason.REOPENED),

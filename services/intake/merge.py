@@ -1,0 +1,63 @@
+"""POST /v1/complaints/{no}/merge: a supervisor merges a duplicate into the surviving complaint."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.complaints.commands import MergeComplaint
+from shared.complaints.handling import load
+from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, run_command
+from shared.events import Role
+from shared.service.auth import Principal, require
+from shared.service.runtime import Runtime
+
+MERGERS = require(Role.SUPERVISOR)
+
+NUMBER = r"^[A-Za-z0-9_.:-]{1,64}$"
+
+
+class MergeRequest(BaseModel):
+    """Which complaint survives, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    into: str = Field(pattern=NUMBER, description="Number of the surviving complaint (e.g. the earlier one).")
+    reason: str = Field(min_length=1, max_length=2000, description="Why they are the same complaint.")
+
+
+def build_merge_router(runtime: Runtime) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["intake"])
+
+    @router.post(
+        "/complaints/{complaint_no}/merge",
+        summary="Merge a duplicate into the surviving complaint (合并重复投诉)",
+        response_model=CommandResult,
+        responses={
+            404: {"model": ErrorBody, "description": "No such complaint."},
+            409: {
+                "model": CommandRefused,
+                "description": "Refused: `merge_into_self`, `merge_target_unknown`, `merge_target_final`, "
+                "`already_closed`, `wrong_state` (already resolved), `awaiting_correction`.",
+            },
+        },
+    )
+    async def merge(
+        complaint_no: str, body: MergeRequest, principal: Annotated[Principal, MERGERS]
+    ) -> JSONResponse:
+        # The survivor's status is read here so that decide() stays pure; a survivor that ends
+        # between this read and the append is a race a supervisor can undo by reopening it.
+        survivor, _ = await load(runtime.store, body.into)
+        command = MergeComplaint(
+            actor=principal.actor,
+            at=runtime.clock.now(),
+            into=body.into,
+            reason=body.reason,
+            into_status=survivor.status if survivor.exists else None,
+        )
+        return await run_command(runtime.store, runtime.clock, principal, complaint_no, command)
+
+    return router
