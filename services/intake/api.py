@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, HTTPException
+from fastapi import APIRouter, Header, HTTPException, Path
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from services.intake import idempotency
 from services.intake.duplicates import DuplicateCheck
@@ -16,12 +16,18 @@ from services.intake.policy import GradingPolicy
 from services.intake.receive import SubmissionRefused, receive
 from services.intake.submission import ComplaintSubmission, SubmissionAccepted
 from services.intake.submitters import may_submit, refusal
+from services.intake.text import nul_free
 from shared.complaints.commands import RegradeComplaint
 from shared.complaints.http import run_command
 from shared.complaints.values import Grade
 from shared.events import Role
 from shared.service.auth import Principal, require
 from shared.service.runtime import Runtime
+
+ComplaintNo = Annotated[
+    str,
+    Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="The complaint number, e.g. TS-20261123-000001."),
+]
 
 SUBMITTERS = require(Role.CHANNEL, Role.AGENT, Role.SUPERVISOR)
 REGRADERS = require(Role.AGENT, Role.SUPERVISOR)
@@ -32,6 +38,8 @@ class RegradeRequest(BaseModel):
 
     grade: Grade = Field(description="The new grade; must belong to the organisation's grading scheme.")
     reason: str = Field(min_length=1, max_length=2000, description="Why the grade changes (kept on record).")
+
+    _no_nul = model_validator(mode="before")(nul_free)
 
 
 def refused(error: SubmissionRefused) -> HTTPException:
@@ -74,6 +82,7 @@ def build_router(
         response_model=SubmissionAccepted,
         summary="Submit a complaint (受理)",
         responses={
+            400: {"description": "The body could not be parsed (e.g. not JSON)."},
             401: {"description": "Missing or unknown bearer token."},
             403: {
                 "description": "The token's role may not submit, or may not submit on this channel "
@@ -154,13 +163,14 @@ def build_router(
         "/complaints/{complaint_no}/grade",
         summary="Regrade a complaint (改级), with the reason",
         responses={
+            400: {"description": "The body could not be parsed (e.g. not JSON)."},
             404: {"description": "No such complaint (or another department's, for an agent)."},
             409: {"description": "Refused, e.g. `same_grade` or `already_closed`."},
             422: {"description": "Invalid body, or `grade_not_in_scheme`."},
         },
     )
     async def regrade(
-        complaint_no: str, body: RegradeRequest, principal: Annotated[Principal, REGRADERS]
+        complaint_no: ComplaintNo, body: RegradeRequest, principal: Annotated[Principal, REGRADERS]
     ) -> JSONResponse:
         if body.grade not in policy.grades:
             raise refused(

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.intake.api import ComplaintNo
+from services.intake.text import nul_free
 from shared.complaints.commands import MergeComplaint
 from shared.complaints.handling import load
 from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, run_command
@@ -28,6 +30,8 @@ class MergeRequest(BaseModel):
     into: str = Field(pattern=NUMBER, description="Number of the surviving complaint (e.g. the earlier one).")
     reason: str = Field(min_length=1, max_length=2000, description="Why they are the same complaint.")
 
+    _no_nul = model_validator(mode="before")(nul_free)
+
 
 def build_merge_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["intake"])
@@ -37,6 +41,7 @@ def build_merge_router(runtime: Runtime) -> APIRouter:
         summary="Merge a duplicate into the surviving complaint (合并重复投诉)",
         response_model=CommandResult,
         responses={
+            400: {"description": "The body could not be parsed (e.g. not JSON)."},
             404: {"model": ErrorBody, "description": "No such complaint."},
             409: {
                 "model": CommandRefused,
@@ -46,7 +51,7 @@ def build_merge_router(runtime: Runtime) -> APIRouter:
         },
     )
     async def merge(
-        complaint_no: str, body: MergeRequest, principal: Annotated[Principal, MERGERS]
+        complaint_no: ComplaintNo, body: MergeRequest, principal: Annotated[Principal, MERGERS]
     ) -> JSONResponse:
         # The survivor's status is read here so that decide() stays pure; a survivor that ends
         # between this read and the append is a race a supervisor can undo by reopening it.
