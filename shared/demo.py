@@ -157,11 +157,18 @@ class Stack:
         return {"Authorization": f"Bearer {self.tokens[key]}"}
 
     async def submit_http(self, complaint: dict[str, Any]) -> str:
+        key = str(uuid.uuid4())
         response = await self.client.post(
             self.url("intake", "/v1/complaints"),
             json=complaint,
-            headers={**self.auth("channel"), "Idempotency-Key": str(uuid.uuid4())},
+            headers={**self.auth("channel"), "Idempotency-Key": key},
         )
+        if response.status_code == 403:  # a channel the policy leaves to staff: a supervisor registers it
+            response = await self.client.post(
+                self.url("intake", "/v1/complaints"),
+                json=complaint,
+                headers={**self.auth("supervisor"), "Idempotency-Key": key},
+            )
         response.raise_for_status()
         number: str = response.json()["complaint_no"]
         self.say(f"受理 received   {number}  [{complaint['channel']}] {complaint['subject']}")
