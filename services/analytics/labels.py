@@ -38,6 +38,7 @@ EVENT_TITLES: dict[str, dict[Lang, str]] = {
     "ComplaintMerged": _l("合并到其他投诉", "Merged into another complaint"),
     "ComplaintReturnedForCorrection": _l("退回补正", "Returned for correction"),
     "ComplaintCorrectionLapsed": _l("逾期未补正", "Correction lapsed"),
+    "DuplicateMergedInto": _l("重复投诉已并入", "A duplicate was merged into it"),
 }
 """Timeline titles by event type."""
 

@@ -39,6 +39,7 @@ SUMMARY_FIELDS: dict[str, frozenset[str]] = {
     "ComplaintMerged": frozenset({"into"}),  # not the reason: typed by people
     "ComplaintReturnedForCorrection": frozenset({"channel", "missing_fields", "due_at"}),
     "ComplaintCorrectionLapsed": frozenset({"missing_fields", "due_at"}),
+    "DuplicateMergedInto": frozenset({"duplicate"}),
 }
 """The payload fields an event's timeline summary may carry, by event type."""
 

@@ -10,16 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.intake.api import ComplaintNo
 from services.intake.text import nul_free
-from shared.complaints.commands import MergeComplaint
-from shared.complaints.handling import load
-from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, run_command
+from shared.complaints.commands import MergeComplaint, RecordMergedDuplicate
+from shared.complaints.handling import ComplaintNotFound, Outcome, execute, load
+from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, not_found, outcome_response
 from shared.events import Role
+from shared.eventstore import ConcurrencyError, EventStore
 from shared.service.auth import Principal, require
 from shared.service.runtime import Runtime
 
 MERGERS = require(Role.SUPERVISOR)
 
 NUMBER = r"^[A-Za-z0-9_.:-]{1,64}$"
+ATTEMPTS = 3
 
 
 class MergeRequest(BaseModel):
@@ -53,16 +55,39 @@ def build_merge_router(runtime: Runtime) -> APIRouter:
     async def merge(
         complaint_no: ComplaintNo, body: MergeRequest, principal: Annotated[Principal, MERGERS]
     ) -> JSONResponse:
-        # The survivor's status is read here so that decide() stays pure; a survivor that ends
-        # between this read and the append is a race a supervisor can undo by reopening it.
-        survivor, _ = await load(runtime.store, body.into)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                async with runtime.engine.begin() as conn:
+                    outcome = await _merge(runtime.store.bound(conn), complaint_no, body, principal)
+                break
+            except ConcurrencyError:  # another writer moved one of the two streams: decide again
+                if attempt == ATTEMPTS:
+                    raise
+            except ComplaintNotFound:
+                raise not_found(complaint_no) from None
+        return outcome_response(outcome)
+
+    async def _merge(
+        store: EventStore, complaint_no: str, body: MergeRequest, principal: Principal
+    ) -> Outcome:
+        """Both streams in one transaction: the duplicate ends (ComplaintMerged) and the survivor
+        records it (DuplicateMergedInto), or neither. The survivor's status is read here so that
+        decide() stays pure."""
+        survivor, _ = await load(store, body.into)
+        now = runtime.clock.now()
         command = MergeComplaint(
             actor=principal.actor,
-            at=runtime.clock.now(),
+            at=now,
             into=body.into,
             reason=body.reason,
             into_status=survivor.status if survivor.exists else None,
         )
-        return await run_command(runtime.store, runtime.clock, principal, complaint_no, command)
+        outcome = await execute(store, complaint_no, command, clock=runtime.clock, attempts=1)
+        if outcome.rejection is None:
+            record = RecordMergedDuplicate(
+                actor=principal.actor, at=now, duplicate=complaint_no, reason=body.reason
+            )
+            await execute(store, body.into, record, clock=runtime.clock, attempts=1)
+        return outcome
 
     return router

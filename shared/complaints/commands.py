@@ -276,6 +276,16 @@ class LapseCorrection(Command):
     verb_zh: ClassVar[str] = "逾期结束补正"
 
 
+class RecordMergedDuplicate(Command):
+    """Record on the surviving complaint that a duplicate was merged into it."""
+
+    verb: ClassVar[str] = "record a merged duplicate on"
+    verb_zh: ClassVar[str] = "记录合并的重复投诉"
+
+    duplicate: str = Field(description="Number of the complaint merged into this one.", min_length=1)
+    reason: str = Field(description="Why they were merged.", min_length=1)
+
+
 ComplaintCommand = (
     ReceiveComplaint
     | RegradeComplaint
@@ -297,6 +307,7 @@ ComplaintCommand = (
     | MergeComplaint
     | ReturnForCorrection
     | LapseCorrection
+    | RecordMergedDuplicate
 )
 """Any command to the complaint aggregate."""
 
@@ -321,4 +332,5 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
     MergeComplaint,
     ReturnForCorrection,
     LapseCorrection,
+    RecordMergedDuplicate,
 )

@@ -40,6 +40,7 @@ from shared.complaints.commands import (
     MergeComplaint,
     RaiseSlaWarning,
     ReceiveComplaint,
+    RecordMergedDuplicate,
     RecordProgress,
     RecordSlaBreach,
     RegradeComplaint,
@@ -69,6 +70,7 @@ from shared.complaints.events import (
     ComplaintReturnedForCorrection,
     ComplaintTransferred,
     ComplaintWithdrawn,
+    DuplicateMergedInto,
     FeedbackReceived,
     ProgressRecorded,
     RevisitScheduled,
@@ -103,6 +105,7 @@ PERMITTED: dict[type[Command], frozenset[Role]] = {
     MergeComplaint: frozenset({Role.SUPERVISOR}),
     ReturnForCorrection: frozenset({Role.CHANNEL, Role.SERVICE}),
     LapseCorrection: frozenset({Role.SERVICE}),
+    RecordMergedDuplicate: frozenset({Role.SUPERVISOR}),
 }
 """Which roles may issue each command. Operators and auditors issue none (they run and read
 the system); channels only receive; complainants give feedback and withdraw. Only intake links
@@ -429,6 +432,19 @@ def _decide(state: ComplaintState, command: Command) -> list[Event]:
                     due_at=command.due_at,
                 )
             ]
+
+        case RecordMergedDuplicate():
+            if command.duplicate == state.complaint_no:
+                raise _fail(RejectionCode.MERGE_INTO_SELF, state, command)
+            if command.duplicate in state.merged_duplicates:
+                raise _fail(
+                    RejectionCode.ALREADY_RECORDED,
+                    state,
+                    command,
+                    what="merged duplicate",
+                    what_zh="合并记录",
+                )
+            return [DuplicateMergedInto(duplicate=command.duplicate, reason=command.reason)]
 
         case LapseCorrection():
             _require(state, command, {S.AWAITING_CORRECTION})

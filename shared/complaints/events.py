@@ -408,6 +408,16 @@ class ComplaintCorrectionLapsed(Event):
     due_at: UtcDatetime = Field(description="When the correction was due (UTC).")
 
 
+@COMPLAINT_EVENTS.register
+class DuplicateMergedInto(Event):
+    """A duplicate of this complaint was merged into it (on the surviving complaint's stream)."""
+
+    event_type: ClassVar[str] = "DuplicateMergedInto"
+
+    duplicate: str = Field(description="Number of the complaint merged into this one.", min_length=1)
+    reason: str = Field(description="Why the supervisor merged them.", min_length=1)
+
+
 ComplaintEvent = (
     ComplaintReceived
     | ComplaintRegraded
@@ -432,6 +442,7 @@ ComplaintEvent = (
     | ComplaintMerged
     | ComplaintReturnedForCorrection
     | ComplaintCorrectionLapsed
+    | DuplicateMergedInto
 )
 """Any event of the complaint stream."""
 

@@ -54,6 +54,7 @@ from shared.complaints.events import (
     ComplaintReturnedForCorrection,
     ComplaintTransferred,
     ComplaintWithdrawn,
+    DuplicateMergedInto,
     FeedbackReceived,
     ProgressRecorded,
     RevisitScheduled,
@@ -112,6 +113,8 @@ class ComplaintState:
     """The earlier complaint intake linked this one to as a possible duplicate."""
     merged_into: str | None = None
     """The surviving complaint, once a supervisor merged this one into it."""
+    merged_duplicates: tuple[str, ...] = ()
+    """Complaints merged into this one (it survived them)."""
 
     @classmethod
     def initial(cls) -> ComplaintState:
@@ -223,6 +226,8 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
             )
         case ComplaintCorrectionLapsed():
             return replace(s, status=Status.CORRECTION_LAPSED, closed_at=at or s.closed_at)
+        case DuplicateMergedInto():
+            return replace(s, merged_duplicates=(*s.merged_duplicates, event.duplicate))
     raise UnexpectedEvent(f"{type(event).__name__} is not an event of a complaint stream")
 
 

@@ -107,6 +107,9 @@ async def test_a_supervisor_merges_a_duplicate_into_the_surviving_complaint(inta
         merge_event = next(r for r in records if r.type == "ComplaintMerged")
         assert merge_event.payload["into"] == survivor
         assert merge_event.actor.role == "supervisor"
+        survivor_events = await PostgresEventStore(engine).read_stream(survivor)
+        recorded = next(r for r in survivor_events if r.type == "DuplicateMergedInto")
+        assert recorded.payload["duplicate"] == duplicate
     finally:
         await engine.dispose()
 

@@ -25,9 +25,11 @@ from shared.complaints import (
     ComplaintReturnedForCorrection,
     ComplaintTransferred,
     ComplaintWithdrawn,
+    DuplicateMergedInto,
     FeedbackReceived,
     Flag,
     ProgressRecorded,
+    RecordMergedDuplicate,
     RevisitScheduled,
     SlaBreached,
     SlaWarningRaised,
@@ -264,6 +266,16 @@ def test_sla_events_are_kept_on_the_state() -> None:
     state, _ = apply(state, sla_breach())
     assert len(state.sla_warnings) == 1
     assert len(state.sla_breaches) == 1
+
+
+def test_the_survivor_records_each_duplicate_merged_into_it_once() -> None:
+    survivor = a_complaint_in(S.ASSIGNED)
+    record = RecordMergedDuplicate(actor=supervisor(), at=at(), duplicate="TS-20260105-0009", reason="重复")
+    after, events = apply(survivor, record)
+    assert [type(e) for e in events] == [DuplicateMergedInto]
+    assert after.merged_duplicates == ("TS-20260105-0009",) and after.status is S.ASSIGNED
+    _, again = apply(after, record)
+    assert isinstance(again[0], CommandRejected) and again[0].reason_code == "already_recorded"
 
 
 def test_a_merged_complaint_points_to_the_survivor() -> None:
