@@ -117,7 +117,8 @@ KAFKA_COMPLAINTS: list[dict[str, Any]] = [
      "subject": "快递丢件", "content": "物流显示已签收但未收到包裹。", "order_refs": ["SO-9001"]},
     {"channel": "after_sales_revisit", "complainant_kind": "customer", "category": "after_sales",
      "complainant": {"name": "Sarah Kim", "email": "sarah@example.com"},
-     "subject": "Refund not received", "content": "The refund promised last month never arrived."},
+     "subject": "Refund not received", "content": "The refund promised last month never arrived.",
+     "order_refs": ["SO-5521"]},  # the policy requires order_refs on after-sales revisits
 ]  # fmt: skip
 
 
