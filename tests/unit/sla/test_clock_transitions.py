@@ -22,6 +22,7 @@ from shared.complaints import (
     ComplaintClosed,
     ComplaintClosedAsNotAComplaint,
     ComplaintEscalated,
+    ComplaintMerged,
     ComplaintReopened,
     ComplaintResolved,
     ComplaintTransferred,
@@ -84,6 +85,7 @@ def test_reopen_starts_both_clocks_again() -> None:
         (ComplaintResolved(department=DEPT, resolution="done"), StopReason.RESOLVED),
         (ComplaintClosed(reason=CloseReason.SATISFIED), StopReason.CLOSED),
         (ComplaintWithdrawn(reason="x"), StopReason.WITHDRAWN),
+        (ComplaintMerged(into="TS-20260105-0002", reason="x"), StopReason.MERGED),
         (ComplaintClosedAsNotAComplaint(reason="x"), StopReason.CLOSED_NOT_COMPLAINT),
     ],
 )
