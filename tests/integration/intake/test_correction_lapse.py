@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
 
 from services.intake.config import IntakeSettings
+from services.intake.corrections import CorrectionLapser
 from services.intake.main import create_app
 from shared.clock import FakeClock
 from shared.db.engine import create_engine
@@ -197,3 +198,20 @@ async def next_dead_letter(settings: Settings, submission_id: str) -> dict[str, 
 
 def _original(letter: dict[str, object]) -> bytes:
     return base64.b64decode(str(letter.get("original_value_base64") or ""))
+
+
+async def test_the_due_table_survives_a_restart(lapsing: Lapsing) -> None:
+    """Another intake process (a restart) lapses what this one returned: the due time is in
+    PostgreSQL, not in memory."""
+    sid = f"ivr-{uuid.uuid4().hex[:8]}"
+    await publish(lapsing.settings, hotline_call(sid, phone=None))
+    await eventually(lambda: types_of(lapsing.settings, sid, 1), what="returned for correction")
+
+    engine = create_engine(lapsing.settings.database_url, pool_size=2)
+    try:
+        later = FakeClock(lapsing.clock.now() + timedelta(hours=25))
+        restarted = CorrectionLapser(engine, PostgresEventStore(engine), later)
+        assert await restarted.lapse_due() >= 1
+    finally:
+        await engine.dispose()
+    assert [r.type for r in await stream_of(lapsing.settings, sid)][-1] == "ComplaintCorrectionLapsed"
