@@ -38,4 +38,7 @@ def ensure_utc(value: datetime) -> datetime:
     """Reject naive datetimes: an instant without a zone is a bug waiting to happen."""
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value.isoformat()} has no time zone")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+08:00: a ValueError, so input validation says 422
+        raise ValueError(f"{value.isoformat()} is out of range in UTC") from None

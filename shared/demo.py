@@ -117,7 +117,8 @@ KAFKA_COMPLAINTS: list[dict[str, Any]] = [
      "subject": "快递丢件", "content": "物流显示已签收但未收到包裹。", "order_refs": ["SO-9001"]},
     {"channel": "after_sales_revisit", "complainant_kind": "customer", "category": "after_sales",
      "complainant": {"name": "Sarah Kim", "email": "sarah@example.com"},
-     "subject": "Refund not received", "content": "The refund promised last month never arrived."},
+     "subject": "Refund not received", "content": "The refund promised last month never arrived.",
+     "order_refs": ["SO-5521"]},  # the policy requires order_refs on after-sales revisits
 ]  # fmt: skip
 
 
@@ -157,11 +158,18 @@ class Stack:
         return {"Authorization": f"Bearer {self.tokens[key]}"}
 
     async def submit_http(self, complaint: dict[str, Any]) -> str:
+        key = str(uuid.uuid4())
         response = await self.client.post(
             self.url("intake", "/v1/complaints"),
             json=complaint,
-            headers={**self.auth("channel"), "Idempotency-Key": str(uuid.uuid4())},
+            headers={**self.auth("channel"), "Idempotency-Key": key},
         )
+        if response.status_code == 403:  # a channel the policy leaves to staff: a supervisor registers it
+            response = await self.client.post(
+                self.url("intake", "/v1/complaints"),
+                json=complaint,
+                headers={**self.auth("supervisor"), "Idempotency-Key": key},
+            )
         response.raise_for_status()
         number: str = response.json()["complaint_no"]
         self.say(f"受理 received   {number}  [{complaint['channel']}] {complaint['subject']}")

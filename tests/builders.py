@@ -31,6 +31,9 @@ from shared.complaints import (
     EscalateComplaint,
     GiveFeedback,
     Grade,
+    LapseCorrection,
+    LinkPossibleDuplicate,
+    MergeComplaint,
     ProgressKind,
     PutComplaintOnHold,
     RaiseSlaWarning,
@@ -41,6 +44,7 @@ from shared.complaints import (
     RequestSlaExtension,
     ResolveComplaint,
     ResumeComplaint,
+    ReturnForCorrection,
     ScheduleRevisit,
     SlaStage,
     Status,
@@ -263,6 +267,54 @@ def not_a_complaint(*, by: Actor | None = None, when: datetime | None = None) ->
     return CloseAsNotAComplaint(actor=by or supervisor(), at=when or T0, reason="咨询类来电，非投诉")
 
 
+SURVIVOR_NO = "TS-20260104-0007"
+"""The earlier complaint the builders' duplicate is linked to and merged into."""
+
+
+def link_duplicate(
+    of: str = SURVIVOR_NO, *, by: Actor | None = None, when: datetime | None = None
+) -> LinkPossibleDuplicate:
+    return LinkPossibleDuplicate(
+        actor=by or service("intake"), at=when or T0, of=of, rule="same-complainant", window_days=7,
+        similarity=1.0,
+    )  # fmt: skip
+
+
+def merge(
+    into: str = SURVIVOR_NO,
+    *,
+    into_status: Status | None = Status.ASSIGNED,
+    by: Actor | None = None,
+    when: datetime | None = None,
+) -> MergeComplaint:
+    return MergeComplaint(
+        actor=by or supervisor(),
+        at=when or T0,
+        into=into,
+        reason="同一投诉人重复提交",
+        into_status=into_status,
+    )
+
+
+def return_for_correction(
+    *,
+    complaint_no: str = COMPLAINT_NO,
+    missing: Sequence[str] = ("complainant.phone",),
+    by: Actor | None = None,
+    when: datetime | None = None,
+) -> ReturnForCorrection:
+    moment = when or T0
+    return ReturnForCorrection(
+        actor=by or channel(), at=moment, complaint_no=complaint_no, channel=Channel.HOTLINE,
+        channel_id="ivr", submission_id="ivr-0001", missing_fields=list(missing),
+        due_at=moment + timedelta(hours=24),
+    )  # fmt: skip
+
+
+def lapse_correction(*, by: Actor | None = None, when: datetime | None = None) -> LapseCorrection:
+    return LapseCorrection(actor=by or service("intake"), at=when or at(hours=24))
+
+
 def sla_warning(
     stage: SlaStage = SlaStage.RESOLUTION,
     *,
@@ -384,6 +436,9 @@ def path_to(status: Status, department: str = DEPT) -> list[Command]:
         ],
         Status.WITHDRAWN: lambda: [receive(), withdraw()],
         Status.CLOSED_NOT_COMPLAINT: lambda: [receive(), not_a_complaint()],
+        Status.AWAITING_CORRECTION: lambda: [return_for_correction()],
+        Status.CORRECTION_LAPSED: lambda: [return_for_correction(), lapse_correction()],
+        Status.MERGED: lambda: [receive(), merge()],
     }
     return paths[status]()
 

@@ -40,6 +40,11 @@ EVENT_TITLES: dict[str, dict[Lang, str]] = {
     "SlaExtensionApproved": _l("批准延期", "Extension approved"),
     "SlaExtensionDeclined": _l("驳回延期", "Extension declined"),
     "ComplainantDataErased": _l("投诉人个人信息已删除", "Complainant's personal data erased"),
+    "ComplaintLinkedAsPossibleDuplicate": _l("疑似重复投诉", "Linked as a possible duplicate"),
+    "ComplaintMerged": _l("合并到其他投诉", "Merged into another complaint"),
+    "ComplaintReturnedForCorrection": _l("退回补正", "Returned for correction"),
+    "ComplaintCorrectionLapsed": _l("逾期未补正", "Correction lapsed"),
+    "DuplicateMergedInto": _l("重复投诉已并入", "A duplicate was merged into it"),
 }
 """Timeline titles by event type."""
 

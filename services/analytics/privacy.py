@@ -59,6 +59,11 @@ SUMMARY_FIELDS: dict[str, frozenset[str]] = {
     "SlaExtensionApproved": frozenset({"stage", "extension"}),
     "SlaExtensionDeclined": frozenset({"stage"}),
     "ComplainantDataErased": frozenset({"complainant_id"}),  # a pseudonym; not the reason (typed)
+    "ComplaintLinkedAsPossibleDuplicate": frozenset({"of", "rule", "window_days", "similarity"}),
+    "ComplaintMerged": frozenset({"into"}),  # not the reason: typed by people
+    "ComplaintReturnedForCorrection": frozenset({"channel", "missing_fields", "due_at"}),
+    "ComplaintCorrectionLapsed": frozenset({"missing_fields", "due_at"}),
+    "DuplicateMergedInto": frozenset({"duplicate"}),
 }
 """The payload fields an event's timeline summary may carry, by event type."""
 

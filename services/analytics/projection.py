@@ -129,6 +129,10 @@ async def apply_events(conn: AsyncConnection, store: EventStore, events: Sequenc
                 result.filled += 1
         apply(event)
 
+    # A stream returned for correction is written only once received (pre-receipt events are
+    # filled in from the store then, timeline included).
+    changed = {no: c for no, c in changed.items() if c.state.received_at is not None}
+    timeline = [row for row in timeline if row["complaint_no"] in changed]
     if changed:
         await conn.execute(UPSERT_COMPLAINT, [_complaint_params(c) for c in changed.values()])
         await conn.execute(INSERT_TIMELINE, [_timeline_params(row) for row in timeline])

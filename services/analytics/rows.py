@@ -22,6 +22,7 @@ from uuid import UUID
 from services.analytics.privacy import summarize
 from shared.complaints import (
     COMPLAINT_EVENTS,
+    PRE_RECEIPT_EVENTS,
     Category,
     Channel,
     CloseReason,
@@ -134,6 +135,9 @@ def _evolve(current: ProjectedComplaint | None, event: RecordedEvent, payload: E
     if isinstance(payload, ComplaintReceived):
         sealed = payload.personal_data.model_dump(mode="json") if payload.personal_data else None
         return ProjectedComplaint(state, payload.subject, payload.complainant_id, sealed, event.occurred_at)
+    if event.type in PRE_RECEIPT_EVENTS and (current is None or current.state.received_at is None):
+        # returned for correction, not received (yet): held in memory, never written as a row
+        return ProjectedComplaint(state, "", None, None, event.occurred_at)
     if current is None or not state.exists:
         raise NotAComplaintStream(
             f"stream {event.stream_id} starts with {event.type} (version {event.stream_version}), "

@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, HTTPException
+from fastapi import APIRouter, Header, HTTPException, Path
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from services.intake import idempotency
+from services.intake.duplicates import DuplicateCheck
 from services.intake.followup import issue_code
 from services.intake.limits import TokenBuckets, retry_after
 from services.intake.policy import GradingPolicy
 from services.intake.receive import SubmissionRefused, receive
 from services.intake.submission import ComplaintSubmission, SubmissionAccepted
+from services.intake.submitters import may_submit, refusal
+from services.intake.text import nul_free
 from shared.complaints.commands import RegradeComplaint
 from shared.complaints.http import run_command
 from shared.complaints.values import Grade
@@ -22,6 +25,11 @@ from shared.events import Role
 from shared.privacy.config import PrivacySettings
 from shared.service.auth import Principal, require
 from shared.service.runtime import Runtime
+
+ComplaintNo = Annotated[
+    str,
+    Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="The complaint number, e.g. TS-20261123-000001."),
+]
 
 SUBMITTERS = require(Role.CHANNEL, Role.AGENT, Role.SUPERVISOR)
 REGRADERS = require(Role.AGENT, Role.SUPERVISOR)
@@ -32,6 +40,8 @@ class RegradeRequest(BaseModel):
 
     grade: Grade = Field(description="The new grade; must belong to the organisation's grading scheme.")
     reason: str = Field(min_length=1, max_length=2000, description="Why the grade changes (kept on record).")
+
+    _no_nul = model_validator(mode="before")(nul_free)
 
 
 def refused(error: SubmissionRefused) -> HTTPException:
@@ -54,17 +64,21 @@ def build_router(
     policy: GradingPolicy,
     buckets: TokenBuckets,
     privacy: PrivacySettings | None = None,
+    duplicates: DuplicateCheck | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["intake"])
     zone = ZoneInfo(runtime.settings.timezone)
 
-    def accepted(complaint_no: str, version: int, follow_up_code: str | None = None) -> JSONResponse:
+    def accepted(
+        complaint_no: str, version: int, follow_up_code: str | None = None, duplicate_of: str | None = None
+    ) -> JSONResponse:
         body = SubmissionAccepted(
             complaint_no=complaint_no,
             stream_version=version,
             status="received",
             status_url=f"{status_base_url}/v1/complaints/{complaint_no}",
             follow_up_code=follow_up_code,
+            possible_duplicate_of=duplicate_of,
         )
         return JSONResponse(body.model_dump(exclude_none=True), status_code=202)
 
@@ -74,8 +88,12 @@ def build_router(
         response_model=SubmissionAccepted,
         summary="Submit a complaint (受理)",
         responses={
+            400: {"description": "The body could not be parsed (e.g. not JSON)."},
             401: {"description": "Missing or unknown bearer token."},
-            403: {"description": "The token's role may not submit."},
+            403: {
+                "description": "The token's role may not submit, or may not submit on this channel "
+                "(`channel_not_allowed`, naming `channel` and `role`)."
+            },
             413: {"description": "The request body is too large (`max_bytes` says the limit)."},
             422: {
                 "description": "Invalid submission; `errors` lists each field and why (`missing_fields`: "
@@ -96,6 +114,8 @@ def build_router(
             ),
         ] = None,
     ) -> JSONResponse:
+        if not may_submit(policy.submitters, submission.channel, principal.role, principal.subject):
+            raise HTTPException(403, detail=refusal(submission.channel, principal.role, principal.subject))
         wait = buckets.take(principal.subject)
         if wait > 0:
             raise HTTPException(
@@ -135,6 +155,7 @@ def build_router(
                     clock=runtime.clock,
                     zone=zone,
                     privacy=privacy,
+                    duplicates=duplicates,
                 )
             except SubmissionRefused as error:
                 raise refused(error) from None
@@ -151,19 +172,22 @@ def build_router(
                 if submission.anonymous
                 else None
             )
-        return accepted(outcome.complaint_no, outcome.stream_version, code)
+        return accepted(
+            outcome.complaint_no, outcome.stream_version, code, outcome.state.possible_duplicate_of
+        )
 
     @router.post(
         "/complaints/{complaint_no}/grade",
         summary="Regrade a complaint (改级), with the reason",
         responses={
+            400: {"description": "The body could not be parsed (e.g. not JSON)."},
             404: {"description": "No such complaint (or another department's, for an agent)."},
             409: {"description": "Refused, e.g. `same_grade` or `already_closed`."},
             422: {"description": "Invalid body, or `grade_not_in_scheme`."},
         },
     )
     async def regrade(
-        complaint_no: str, body: RegradeRequest, principal: Annotated[Principal, REGRADERS]
+        complaint_no: ComplaintNo, body: RegradeRequest, principal: Annotated[Principal, REGRADERS]
     ) -> JSONResponse:
         if body.grade not in policy.grades:
             raise refused(

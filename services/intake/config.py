@@ -35,3 +35,9 @@ class IntakeSettings(BaseSettings):
         None, description="host:port of an outbound SMTP server for acknowledgement emails to senders."
     )
     smtp_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest email accepted (bytes).")
+    correction_hours: float = Field(
+        24, gt=0, description="How long a channel has to correct a submission returned for missing fields."
+    )
+    correction_tick_seconds: float = Field(
+        5, gt=0, description="How often intake looks for returned submissions whose correction lapsed."
+    )

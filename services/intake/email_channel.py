@@ -23,6 +23,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from pydantic import ValidationError
 
 from services.intake import idempotency
+from services.intake.duplicates import DuplicateCheck
 from services.intake.policy import GradingPolicy
 from services.intake.receive import SubmissionRefused, receive
 from services.intake.submission import ComplaintSubmission
@@ -109,6 +110,8 @@ class EmailIntake:
     address: str
     relay: str | None = None
     """host:port of an outbound SMTP server for acknowledgement emails; None: the reply code only."""
+    duplicates: DuplicateCheck | None = None
+    """The possible-duplicate rule; None: no linking."""
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -149,6 +152,7 @@ class EmailIntake:
                 clock=self.runtime.clock,
                 zone=self.zone,
                 submission_id=f"email:{key}" if key else None,
+                duplicates=self.duplicates,
             )
             if key is not None:
                 await idempotency.record(

@@ -7,15 +7,16 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from services.intake.corrections import take_submission
+from services.intake.duplicates import DuplicateCheck
 from services.intake.notifier import Notifier
 from services.intake.policy import GradingPolicy
-from services.intake.receive import SubmissionRefused, receive
 from services.intake.submission import IntakeMessage
 from shared.clock import Clock
 from shared.complaints.commands import AcknowledgeComplaint
 from shared.complaints.consuming import execute_caused_by
 from shared.complaints.events import COMPLAINT_EVENTS, ComplaintReceived
-from shared.events import Actor, RecordedEvent, Role
+from shared.events import Actor, RecordedEvent, sha256
 from shared.messaging.consumer import Decoded, HandlerContext, PoisonMessage, validation_reasons
 
 SERVICE = Actor.service("intake")
@@ -31,7 +32,10 @@ def decode_submission(value: bytes) -> Decoded[IntakeMessage]:
         raise PoisonMessage(
             "invalid anonymous submission", validation_reasons(error), parked=redacted
         ) from None
-    return Decoded(message, f"{message.channel_id}:{message.submission_id}", {}, "IntakeMessage")
+    # The content is part of the message id: a redelivery is skipped, while a corrected re-send
+    # of the same submission_id is taken (intake_submissions keeps one complaint per submission).
+    digest = sha256(value).hex()[:16]
+    return Decoded(message, f"{message.channel_id}:{message.submission_id}:{digest}", {}, "IntakeMessage")
 
 
 def anonymous_redacted(value: bytes) -> bytes | None:
@@ -49,27 +53,32 @@ def anonymous_redacted(value: bytes) -> bytes | None:
 
 
 class SubmissionHandler:
-    def __init__(self, clock: Clock, zone: ZoneInfo, policy: GradingPolicy) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        zone: ZoneInfo,
+        policy: GradingPolicy,
+        *,
+        correction_hours: float = 24,
+        duplicates: DuplicateCheck | None = None,
+    ) -> None:
         self.clock = clock
         self.zone = zone
         self.policy = policy
+        self.correction_hours = correction_hours
+        self.duplicates = duplicates
 
     async def __call__(self, message: IntakeMessage, ctx: HandlerContext) -> None:
-        try:
-            outcome = await receive(
-                ctx.connection,
-                ctx.store,
-                message.submission(),
-                policy=self.policy,
-                actor=Actor(role=Role.CHANNEL, id=f"kafka:{message.channel_id}"),
-                clock=self.clock,
-                zone=self.zone,
-                submission_id=message.submission_id,
-            )
-        except SubmissionRefused as refused:  # to the dead-letter topic, with the reason
-            raise PoisonMessage(f"{refused.code}: {refused.message}") from None
-        if outcome.rejection is not None:
-            raise PoisonMessage(outcome.rejection.reason)
+        await take_submission(  # PoisonMessage → the dead-letter topic, with the reason
+            ctx.connection,
+            ctx.store,
+            message,
+            policy=self.policy,
+            clock=self.clock,
+            zone=self.zone,
+            correction_hours=self.correction_hours,
+            duplicates=self.duplicates,
+        )
 
 
 class AcknowledgementHandler:

@@ -8,10 +8,13 @@ from fastapi import FastAPI
 
 from services.intake.api import build_router
 from services.intake.config import IntakeSettings
+from services.intake.corrections import CorrectionLapser, lapse_loop
+from services.intake.duplicates import DuplicateCheck
 from services.intake.email_channel import EmailIntake
 from services.intake.followup import build_followup_router
 from services.intake.handlers import AcknowledgementHandler, SubmissionHandler, decode_submission
 from services.intake.limits import BodyLimit, TokenBuckets
+from services.intake.merge import build_merge_router
 from services.intake.notifier import LoggingNotifier, Notifier
 from services.intake.policy import load_policy
 from services.intake.privacy_api import build_privacy_router
@@ -32,16 +35,22 @@ def create_app(
     tokens: TokenRegistry | None = None,
     notifier: Notifier | None = None,
     config: IntakeSettings | None = None,
+    lapse_in_background: bool = True,
 ) -> FastAPI:
+    """``lapse_in_background=False`` leaves lapsing corrections to explicit
+    ``app.state.lapser.lapse_due()`` calls (tests drive time with a FakeClock)."""
     config = config or IntakeSettings()
     policy = load_policy(config.grading_file)  # GradingPolicyError (file:line) stops the start-up
     runtime = Runtime("intake", settings, clock or SystemClock(), extra_routes=complaint_routes)
     zone = ZoneInfo(settings.timezone)
+    duplicates = DuplicateCheck(policy.duplicates) if policy.duplicates is not None else None
     subscribe(
         runtime.broker,
         runtime.consumer("intake-submissions"),
         settings.topic_intake,
-        SubmissionHandler(runtime.clock, zone, policy),
+        SubmissionHandler(
+            runtime.clock, zone, policy, correction_hours=config.correction_hours, duplicates=duplicates
+        ),
         decode_submission,
         title=f"{settings.topic_intake}:intake",
         description="Channels publish complaint submissions here (JSON, schema IntakeMessage); "
@@ -57,15 +66,22 @@ def create_app(
         description="Acknowledges every received complaint to its complainant.",
     )
     if config.smtp_port is not None:
-        email = EmailIntake(runtime, policy, zone, config.smtp_address, relay=config.smtp_relay)
+        email = EmailIntake(
+            runtime, policy, zone, config.smtp_address, relay=config.smtp_relay, duplicates=duplicates
+        )
         port, limit = config.smtp_port, config.smtp_max_bytes
         runtime.background(lambda: email.serve(settings.host, port, limit))
+    lapser = CorrectionLapser(runtime.engine, runtime.store, runtime.clock)
+    if lapse_in_background:
+        runtime.background(lapse_loop(lapser, config.correction_tick_seconds))
     app = create_service_app(runtime, tokens=tokens)
+    app.state.lapser = lapser
     buckets = TokenBuckets(runtime.clock, config.rate_per_minute, config.rate_burst)
     status_base_url = f"http://{settings.host}:{settings.analytics_port}"
     privacy = PrivacySettings()
-    app.include_router(build_router(runtime, status_base_url, policy, buckets, privacy))
+    app.include_router(build_router(runtime, status_base_url, policy, buckets, privacy, duplicates))
     app.include_router(build_followup_router(runtime))
     app.include_router(build_privacy_router(runtime, privacy))
+    app.include_router(build_merge_router(runtime))
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     return app

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from services.intake.submitters import Submitters
 from shared.complaints.events import Assessment
 from shared.complaints.values import GRADING_SCHEMES, Category, Channel, ComplainantKind, Grade
 from shared.policyfile import PolicyFileError, Problem, node_line, parse_yaml, validation_problem
@@ -127,6 +128,19 @@ class Recurrence(BaseModel):
     grade: Grade = Field(description="The grade it gives; must belong to the scheme.")
 
 
+class DuplicateRule(BaseModel):
+    """Possible duplicates: the same complainant (by a keyed hash of the contact) about the same
+    subject (normalised subject lines at least ``min_similarity`` alike) within ``window_days``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field("same-complainant-same-subject", description="Recorded on the link.", pattern=RULE_NAME)
+    window_days: int = Field(7, description="How far back to look, in days.", ge=1, le=366)
+    min_similarity: float = Field(
+        0.8, description="Subject similarity from which it is the same subject (1 = equal).", gt=0, le=1
+    )
+
+
 class GradingPolicy(BaseModel):
     """The validated policy file."""
 
@@ -144,6 +158,12 @@ class GradingPolicy(BaseModel):
         default_factory=RequiredFields, description="Required fields per channel and category."
     )
     recurrence: Recurrence | None = Field(None, description="The recurrence rule; omitted: none.")
+    duplicates: DuplicateRule | None = Field(
+        default_factory=DuplicateRule, description="The possible-duplicate rule; null: none."
+    )
+    submitters: dict[Channel, Submitters] | None = Field(
+        None, description="Who may submit on each channel; omitted: every submitting role on every channel."
+    )
     source: str = Field("<policy>", description="Where the policy was read from.", exclude=True)
 
     @property
@@ -284,6 +304,16 @@ def _semantic_problems(root: Any, data: dict[str, Any], policy: GradingPolicy) -
                 f"grade {policy.recurrence.grade.value!r} is not in scheme {policy.scheme} ({allowed})",
             )
         )
+    if policy.submitters is not None:
+        unlisted = [channel.value for channel in Channel if channel not in policy.submitters]
+        if unlisted:
+            problems.append(
+                Problem(
+                    node_line(root, ("submitters",)),
+                    "submitters",
+                    f"every channel needs an entry; missing: {', '.join(unlisted)}",
+                )
+            )
     seen: set[str] = set()
     for index, rule in enumerate(policy.rules):
         if rule.grade not in policy.grades:

@@ -17,6 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.intake.duplicates import forget
 from shared.events import Role
 from shared.privacy.config import PrivacySettings
 from shared.privacy.erasure import NothingToErase, complaints_of, erase_complainant
@@ -115,6 +116,7 @@ def build_privacy_router(runtime: Runtime, privacy: PrivacySettings) -> APIRoute
                     clock=runtime.clock,
                     reason=reason,
                 )
+                await forget(conn, complainant_id)
         except NothingToErase:
             raise not_found("id") from None
         return ErasureDone(complainant_id=done.complainant_id, complaints=done.complaint_nos)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake import recurrence
+from services.intake.duplicates import DuplicateCheck
 from services.intake.numbers import next_number
 from services.intake.policy import GradingPolicy
 from services.intake.submission import ComplaintSubmission
@@ -52,12 +53,19 @@ async def receive(
     zone: ZoneInfo,
     submission_id: str | None = None,
     privacy: PrivacySettings | None = None,
+    complaint_no: str | None = None,
+    duplicates: DuplicateCheck | None = None,
 ) -> Outcome:
     """Raises SubmissionRefused for missing required fields or a grade outside the scheme.
 
     The complainant's personal data is sealed here, with their own key, before the command is
     built: the domain only ever sees the pseudonymous id and ciphertext. An anonymous submission
-    is recorded with the ANONYMOUS_SUBMISSION actor instead of the caller."""
+    is recorded with the ANONYMOUS_SUBMISSION actor instead of the caller.
+
+    ``complaint_no``: the number reserved when the submission was returned for correction (its
+    stream goes on); default a new number. With ``duplicates``, a possible duplicate of an
+    earlier complaint is linked right after the receipt (the outcome is then the link's).
+    """
     missing = policy.missing_fields(submission)
     if missing:
         raise SubmissionRefused(
@@ -88,7 +96,7 @@ async def receive(
         )
         if earlier + 1 >= rule.count:
             grade, assessment = policy.raise_grade(grade, assessment, rule.grade, rule.name)
-    complaint_no = await next_number(conn, received_at, zone)
+    complaint_no = complaint_no or await next_number(conn, received_at, zone)
     await recurrence.remember(
         conn, submission.product_refs, submission.category.value, received_at, complaint_no
     )
@@ -108,4 +116,16 @@ async def receive(
         grade=grade,
         assessment=assessment,
     )
-    return await execute(store.bound(conn), complaint_no, command, clock=clock, attempts=1)
+    outcome = await execute(store.bound(conn), complaint_no, command, clock=clock, attempts=1)
+    if outcome.rejection is not None or duplicates is None:
+        return outcome
+    linked = await duplicates.link(
+        conn,
+        store,
+        complaint_no=complaint_no,
+        complainant_id=complainant_id,
+        subject=submission.subject,
+        received_at=received_at,
+        clock=clock,
+    )
+    return linked or outcome

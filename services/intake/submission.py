@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from services.intake.text import nul_free
 from shared.complaints.events import Attachment, Complainant, IndustrialDetails, check_anonymity
 from shared.complaints.values import Category, Channel, ComplainantKind, Grade, UtcDatetime
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 MAX_ATTACHMENTS = 10
 """The most attachments one submission may list."""
@@ -60,7 +65,8 @@ class ComplaintSubmission(BaseModel):
         default_factory=list, max_length=20, description="Order numbers involved."
     )
     received_at: UtcDatetime | None = Field(
-        None, description="When the channel received it (ISO-8601 with zone); default: now."
+        None,
+        description="When the channel received it (ISO-8601 with zone), in 2000-2099; default: now.",
     )
     industrial: IndustrialDetails | None = Field(
         None,
@@ -72,6 +78,16 @@ class ComplaintSubmission(BaseModel):
         max_length=MAX_ATTACHMENTS,
         description=f"Names and sizes of the attachments, at most {MAX_ATTACHMENTS}.",
     )
+
+    _no_nul = model_validator(mode="before")(nul_free)
+
+    @field_validator("received_at")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        # windows (recurrence, duplicates) reach back from it: far-off years would overflow
+        if value is not None and not EARLIEST <= value < LATEST:
+            raise ValueError("received_at must be in the years 2000 to 2099")
+        return value
 
     @model_validator(mode="after")
     def _anonymity(self) -> Self:
@@ -133,4 +149,7 @@ class SubmissionAccepted(BaseModel):
         description="Anonymous submissions only: the secret follow-up code (跟进码), shown this once. With "
         "the complaint number it reads the status and answers the revisit (POST /v1/follow-up/...); "
         "only a salted hash is kept, so a lost code cannot be shown again.",
+    )
+    possible_duplicate_of: str | None = Field(
+        None, description="An earlier complaint of the same complainant about the same subject, if any."
     )

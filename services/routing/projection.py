@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from shared.complaints.events import COMPLAINT_EVENTS
+from shared.complaints.events import COMPLAINT_EVENTS, PRE_RECEIPT_EVENTS
 from shared.complaints.state import ComplaintState, evolve, fold_recorded
 from shared.complaints.topics import ASSIGNMENT_EVENTS
 from shared.complaints.values import Category, Channel, ComplainantKind, Grade, Status
@@ -49,6 +49,8 @@ UPSERT = text(
 async def project_assignment(event: RecordedEvent, ctx: HandlerContext) -> None:
     """Consumer handler for every complaint event."""
     row = (await ctx.connection.execute(ROW, {"no": event.stream_id})).mappings().first()
+    if row is None and event.type in PRE_RECEIPT_EVENTS:
+        return  # returned for correction: no assignment until it is received
     if row is not None and row["stream_version"] >= event.stream_version:
         return  # already applied
     if row is not None and row["stream_version"] == event.stream_version - 1:
@@ -63,11 +65,8 @@ async def _rebuilt(event: RecordedEvent, ctx: HandlerContext) -> dict[str, Any]:
     records = [
         r for r in await ctx.store.read_stream(event.stream_id) if r.stream_version <= event.stream_version
     ]
-    if (
-        not records
-        or records[-1].stream_version != event.stream_version
-        or records[0].type != "ComplaintReceived"
-    ):
+    received = next((r for r in records if r.type == "ComplaintReceived"), None)
+    if not records or records[-1].stream_version != event.stream_version or received is None:
         raise PoisonMessage(
             f"complaint {event.stream_id} has no stored event at version {event.stream_version}"
         )
@@ -75,7 +74,7 @@ async def _rebuilt(event: RecordedEvent, ctx: HandlerContext) -> dict[str, Any]:
     assigned_at: datetime | None = None
     for record in records:
         assigned_at = _assigned_at(record, assigned_at)
-    return _row_of(state, str(records[0].payload["subject"]), assigned_at)
+    return _row_of(state, str(received.payload["subject"]), assigned_at)
 
 
 def _assigned_at(event: RecordedEvent, before: datetime | None) -> datetime | None:

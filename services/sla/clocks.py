@@ -9,7 +9,7 @@
 | resolution | ComplaintReceived (``received_at``); again at ComplaintReopened | ComplaintResolved |
 | revisit | ComplaintResolved | FeedbackReceived |
 
-Anything that ends the work (resolved, closed, withdrawn, not a complaint, reopened) stops every
+Anything that ends the work (resolved, closed, withdrawn, not a complaint, merged, reopened) stops every
 running clock of the work (a reopen then starts first_response and resolution again). Every start
 of a clock is preceded by a stop of the same stage, so at most one clock per stage runs. The
 running clocks follow the owner department (all but acknowledgement and first_response, which
@@ -40,6 +40,7 @@ from shared.complaints import (
     ComplaintAssigned,
     ComplaintClosed,
     ComplaintClosedAsNotAComplaint,
+    ComplaintMerged,
     ComplaintReceived,
     ComplaintReopened,
     ComplaintResolved,
@@ -95,6 +96,7 @@ class StopReason(StrEnum):
     """A progress interval ran out without an update (breached); the next interval started."""
     NOT_IN_POLICY = "not_in_policy"
     """After a regrade or policy change the policy sets no limit for this stage any more."""
+    MERGED = "merged"
     REJECTED = "rejected"
     """The complaint refused the SLA command (stop_detail holds the reason code)."""
     COMPLAINT_MISSING = "complaint_missing"
@@ -125,6 +127,7 @@ STOP_REASON_LABELS: dict[StopReason, dict[Lang, str]] = {
         "zh-CN": "新级别或新策略不再设置该时限",
         "en": "The new grade or policy sets no such limit",
     },
+    StopReason.MERGED: {"zh-CN": "已合并到其他投诉", "en": "Merged into another complaint"},
     StopReason.REJECTED: {"zh-CN": "投诉拒绝了时限指令", "en": "The complaint refused the SLA command"},
     StopReason.COMPLAINT_MISSING: {
         "zh-CN": "事件库中没有该投诉",
@@ -209,6 +212,7 @@ CLOCK_EVENTS: frozenset[str] = frozenset(
         ComplaintResumed,
         SlaExtensionApproved,
         ComplaintRegraded,
+        ComplaintMerged,
     )
 )
 """The event types that change a clock; the consumer subscribes to these only."""
@@ -269,6 +273,8 @@ def transitions(event: Event, occurred_at: datetime) -> list[Change]:
             return _end_of_everything(StopReason.WITHDRAWN)
         case ComplaintClosedAsNotAComplaint():
             return _end_of_everything(StopReason.CLOSED_NOT_COMPLAINT)
+        case ComplaintMerged():
+            return _end_of_everything(StopReason.MERGED)
         case ComplaintReopened():
             return [
                 *_end_of_everything(StopReason.REOPENED),

@@ -21,6 +21,7 @@ from shared.complaints.values import (
     Grade,
     ProgressKind,
     SlaStage,
+    Status,
     UtcDatetime,
 )
 from shared.events.envelope import Actor
@@ -36,6 +37,8 @@ class Command(BaseModel):
     """What the command does, in English, to fill in rejection reasons ("cannot {verb} ...")."""
     verb_zh: ClassVar[str] = "处理"
     """What the command does, in Chinese, to fill in rejection reasons."""
+    opens_stream: ClassVar[bool] = False
+    """True for the commands that may start a new stream (receive, return for correction)."""
 
     actor: Actor = Field(description="Who asks, in which role (and for which department).")
     at: UtcDatetime = Field(description="When the handler took the command (UTC), from its clock.")
@@ -50,6 +53,7 @@ class ReceiveComplaint(Command):
 
     verb: ClassVar[str] = "receive"
     verb_zh: ClassVar[str] = "受理"
+    opens_stream: ClassVar[bool] = True
 
     complaint_no: str = Field(description="The new complaint's unique number.", min_length=1)
     channel: Channel = Field(description="The channel it came in through.")
@@ -306,6 +310,63 @@ class DeclineSlaExtension(Command):
     reason: str = Field(description="Why it is declined.", min_length=1)
 
 
+class LinkPossibleDuplicate(Command):
+    """Link a just-received complaint to an earlier one as a possible duplicate (intake)."""
+
+    verb: ClassVar[str] = "link as a possible duplicate"
+    verb_zh: ClassVar[str] = "标记疑似重复"
+
+    of: str = Field(description="Number of the earlier complaint.", min_length=1)
+    rule: str = Field(description="The duplicate rule that found it.", min_length=1)
+    window_days: int = Field(description="The rule's window in days.", ge=1)
+    similarity: float = Field(description="Subject similarity, 0 to 1.", ge=0, le=1)
+
+
+class MergeComplaint(Command):
+    """A supervisor merges this complaint (a duplicate) into a surviving one (合并)."""
+
+    verb: ClassVar[str] = "merge"
+    verb_zh: ClassVar[str] = "合并"
+
+    into: str = Field(description="Number of the surviving complaint.", min_length=1)
+    reason: str = Field(description="Why they are merged.", min_length=1)
+    into_status: Status | None = Field(
+        description="The surviving complaint's status as the handler read it; null: no such complaint."
+    )
+
+
+class ReturnForCorrection(Command):
+    """Return a submission that lacks required fields to its channel (退回补正), on a new stream."""
+
+    verb: ClassVar[str] = "return for correction"
+    verb_zh: ClassVar[str] = "退回补正"
+    opens_stream: ClassVar[bool] = True
+
+    complaint_no: str = Field(description="The number reserved for the complaint.", min_length=1)
+    channel: Channel = Field(description="The channel it came in through.")
+    channel_id: str | None = Field(None, description="The channel system that sent it.")
+    submission_id: str = Field(description="The channel's id of the submission.", min_length=1)
+    missing_fields: list[str] = Field(description="The required fields that are missing.", min_length=1)
+    due_at: UtcDatetime = Field(description="When the correction lapses (UTC).")
+
+
+class LapseCorrection(Command):
+    """Intake records that a returned submission was not corrected in time."""
+
+    verb: ClassVar[str] = "lapse the correction of"
+    verb_zh: ClassVar[str] = "逾期结束补正"
+
+
+class RecordMergedDuplicate(Command):
+    """Record on the surviving complaint that a duplicate was merged into it."""
+
+    verb: ClassVar[str] = "record a merged duplicate on"
+    verb_zh: ClassVar[str] = "记录合并的重复投诉"
+
+    duplicate: str = Field(description="Number of the complaint merged into this one.", min_length=1)
+    reason: str = Field(description="Why they were merged.", min_length=1)
+
+
 ComplaintCommand = (
     ReceiveComplaint
     | RegradeComplaint
@@ -328,6 +389,11 @@ ComplaintCommand = (
     | RequestSlaExtension
     | ApproveSlaExtension
     | DeclineSlaExtension
+    | LinkPossibleDuplicate
+    | MergeComplaint
+    | ReturnForCorrection
+    | LapseCorrection
+    | RecordMergedDuplicate
 )
 """Any command to the complaint aggregate."""
 
@@ -348,4 +414,9 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
     CloseAsNotAComplaint,
     RaiseSlaWarning,
     RecordSlaBreach,
+    LinkPossibleDuplicate,
+    MergeComplaint,
+    ReturnForCorrection,
+    LapseCorrection,
+    RecordMergedDuplicate,
 )

@@ -11,8 +11,14 @@ A command is checked in this order, and the first failure is the reason given:
 5. an agent acts only for the responsible department (``not_owner``, see :data:`OWNER_ONLY`);
 6. the command's own values make sense (``same_department``, ``invalid_score``,
    ``already_escalated``, ``already_recorded``, ``extension_pending``, ``no_extension_pending``,
-   ``consent_in_future``, ``extension_too_late``: the SLA service passes the deadline and the end
-   of one working day's notice, counted on its calendar, so the rule stays pure here).
+   ``consent_in_future``, ``extension_too_late`` (the SLA service passes the deadline and the end
+   of one working day's notice, counted on its calendar, so the rule stays pure here),
+   ``merge_into_self``, ``merge_target_unknown``, ``merge_target_final``).
+
+A stream that starts with ComplaintReturnedForCorrection (status ``awaiting_correction``) is not
+received yet: only ReceiveComplaint (the corrected submission) and LapseCorrection apply to it,
+anything else is ``awaiting_correction``. MergeComplaint carries the surviving complaint's
+status, read by the handler, so that this stays pure.
 
 A refused command yields exactly ``[CommandRejected(...)]``; the caller appends it like any
 other event, and folding it changes nothing but the version.
@@ -34,9 +40,13 @@ from shared.complaints.commands import (
     DeclineSlaExtension,
     EscalateComplaint,
     GiveFeedback,
+    LapseCorrection,
+    LinkPossibleDuplicate,
+    MergeComplaint,
     PutComplaintOnHold,
     RaiseSlaWarning,
     ReceiveComplaint,
+    RecordMergedDuplicate,
     RecordProgress,
     RecordSlaBreach,
     RegradeComplaint,
@@ -44,6 +54,7 @@ from shared.complaints.commands import (
     RequestSlaExtension,
     ResolveComplaint,
     ResumeComplaint,
+    ReturnForCorrection,
     ScheduleRevisit,
     TransferComplaint,
     WithdrawComplaint,
@@ -56,15 +67,20 @@ from shared.complaints.events import (
     ComplaintAssigned,
     ComplaintClosed,
     ComplaintClosedAsNotAComplaint,
+    ComplaintCorrectionLapsed,
     ComplaintEscalated,
+    ComplaintLinkedAsPossibleDuplicate,
+    ComplaintMerged,
     ComplaintPutOnHold,
     ComplaintReceived,
     ComplaintRegraded,
     ComplaintReopened,
     ComplaintResolved,
     ComplaintResumed,
+    ComplaintReturnedForCorrection,
     ComplaintTransferred,
     ComplaintWithdrawn,
+    DuplicateMergedInto,
     FeedbackReceived,
     ProgressRecorded,
     RevisitScheduled,
@@ -75,7 +91,7 @@ from shared.complaints.events import (
     SlaWarningRaised,
 )
 from shared.complaints.state import ComplaintState
-from shared.complaints.values import CloseReason, ReopenTrigger, Status, label
+from shared.complaints.values import FINAL_STATUSES, CloseReason, ReopenTrigger, Status, label
 from shared.events.envelope import Event, Role
 
 S = Status
@@ -103,9 +119,15 @@ PERMITTED: dict[type[Command], frozenset[Role]] = {
     RequestSlaExtension: frozenset({Role.AGENT}) | _STAFF,
     ApproveSlaExtension: _STAFF,
     DeclineSlaExtension: _STAFF,
+    LinkPossibleDuplicate: frozenset({Role.SERVICE}),
+    MergeComplaint: frozenset({Role.SUPERVISOR}),
+    ReturnForCorrection: frozenset({Role.CHANNEL, Role.SERVICE}),
+    LapseCorrection: frozenset({Role.SERVICE}),
+    RecordMergedDuplicate: frozenset({Role.SUPERVISOR}),
 }
 """Which roles may issue each command. Operators and auditors issue none (they run and read
-the system); channels only receive; complainants give feedback and withdraw."""
+the system); channels only receive; complainants give feedback and withdraw. Only intake links
+possible duplicates and lapses corrections; only a supervisor merges a duplicate."""
 
 OWNER_ONLY: frozenset[type[Command]] = frozenset(
     {
@@ -182,12 +204,19 @@ def _check_role(command: Command) -> None:
 
 
 def _check_exists(state: ComplaintState, command: Command) -> None:
+    awaiting = state.status is S.AWAITING_CORRECTION
     if isinstance(command, ReceiveComplaint):
+        if state.exists and not awaiting:  # a returned submission is received once corrected
+            raise _fail(RejectionCode.ALREADY_RECEIVED, state, command, complaint_no=state.complaint_no)
+        return
+    if isinstance(command, ReturnForCorrection):
         if state.exists:
             raise _fail(RejectionCode.ALREADY_RECEIVED, state, command, complaint_no=state.complaint_no)
         return
     if not state.exists:
         raise _fail(RejectionCode.UNKNOWN_COMPLAINT, state, command)
+    if awaiting and not isinstance(command, LapseCorrection):
+        raise _fail(RejectionCode.AWAITING_CORRECTION, state, command)
     if state.is_final and not (isinstance(command, ReopenComplaint) and state.status is S.CLOSED):
         raise _fail(RejectionCode.ALREADY_CLOSED, state, command)
 
@@ -411,6 +440,69 @@ def _decide(state: ComplaintState, command: Command) -> list[Event]:
         case DeclineSlaExtension():
             _pending_extension(state, command)
             return [SlaExtensionDeclined(stage=command.stage, reason=command.reason)]
+        case LinkPossibleDuplicate():
+            return [
+                ComplaintLinkedAsPossibleDuplicate(
+                    of=command.of,
+                    rule=command.rule,
+                    window_days=command.window_days,
+                    similarity=command.similarity,
+                )
+            ]
+
+        case MergeComplaint():
+            # Once answered (resolved, revisit pending), the complaint ends through feedback.
+            _require(
+                state, command, {S.RECEIVED, S.ASSIGNED, S.ACCEPTED, S.IN_PROGRESS, S.TRANSFERRED, S.REOPENED}
+            )
+            if command.into == state.complaint_no:
+                raise _fail(RejectionCode.MERGE_INTO_SELF, state, command)
+            if command.into_status is None or command.into_status is S.AWAITING_CORRECTION:
+                raise _fail(RejectionCode.MERGE_TARGET_UNKNOWN, state, command, into=command.into)
+            if command.into_status in FINAL_STATUSES:
+                raise _fail(
+                    RejectionCode.MERGE_TARGET_FINAL,
+                    state,
+                    command,
+                    into=command.into,
+                    into_status=label(command.into_status, "en").lower(),
+                    into_status_zh=label(command.into_status, "zh-CN"),
+                )
+            return [ComplaintMerged(into=command.into, reason=command.reason)]
+
+        case ReturnForCorrection():
+            return [
+                ComplaintReturnedForCorrection(
+                    complaint_no=command.complaint_no,
+                    channel=command.channel,
+                    channel_id=command.channel_id,
+                    submission_id=command.submission_id,
+                    missing_fields=list(command.missing_fields),
+                    due_at=command.due_at,
+                )
+            ]
+
+        case RecordMergedDuplicate():
+            if command.duplicate == state.complaint_no:
+                raise _fail(RejectionCode.MERGE_INTO_SELF, state, command)
+            if command.duplicate in state.merged_duplicates:
+                raise _fail(
+                    RejectionCode.ALREADY_RECORDED,
+                    state,
+                    command,
+                    what="merged duplicate",
+                    what_zh="合并记录",
+                )
+            return [DuplicateMergedInto(duplicate=command.duplicate, reason=command.reason)]
+
+        case LapseCorrection():
+            _require(state, command, {S.AWAITING_CORRECTION})
+            assert state.correction is not None
+            return [
+                ComplaintCorrectionLapsed(
+                    missing_fields=list(state.correction.missing_fields), due_at=state.correction.due_at
+                )
+            ]
 
     raise TypeError(f"{type(command).__name__} is not a complaint command")
 

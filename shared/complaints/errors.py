@@ -35,6 +35,10 @@ class RejectionCode(StrEnum):
     EXTENSION_PENDING = "extension_pending"
     NO_EXTENSION_PENDING = "no_extension_pending"
     CONSENT_IN_FUTURE = "consent_in_future"
+    AWAITING_CORRECTION = "awaiting_correction"
+    MERGE_INTO_SELF = "merge_into_self"
+    MERGE_TARGET_UNKNOWN = "merge_target_unknown"
+    MERGE_TARGET_FINAL = "merge_target_final"
 
 
 _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
@@ -122,6 +126,23 @@ _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
     RejectionCode.CONSENT_IN_FUTURE: (
         "The complainant's consent ({consent_at}) cannot be later than the request ({at}).",
         "投诉人同意时间（{consent_at}）不能晚于申请时间（{at}）。",
+    ),
+    RejectionCode.AWAITING_CORRECTION: (
+        "The submission was returned to its channel for correction and is not received yet; "
+        "cannot {verb} it.",
+        "该提交已退回渠道补正，尚未受理，不能{verb_zh}。",
+    ),
+    RejectionCode.MERGE_INTO_SELF: (
+        "A complaint cannot be merged into itself.",
+        "投诉不能合并到自身。",
+    ),
+    RejectionCode.MERGE_TARGET_UNKNOWN: (
+        "No complaint {into} has been received; cannot merge into it.",
+        "没有已受理的投诉 {into}，无法合并到该投诉。",
+    ),
+    RejectionCode.MERGE_TARGET_FINAL: (
+        "Complaint {into} is {into_status}, which is final; merge into an open complaint.",
+        "投诉 {into} 状态为「{into_status_zh}」（已终结），只能合并到未结案的投诉。",
     ),
 }
 

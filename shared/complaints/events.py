@@ -461,6 +461,79 @@ class ComplainantDataErased(Event):
     )
 
 
+@COMPLAINT_EVENTS.register
+class ComplaintLinkedAsPossibleDuplicate(Event):
+    """Intake found an earlier complaint by the same complainant about the same subject within the
+    policy's window: this one is linked to it as a possible duplicate (not merged; a supervisor
+    decides)."""
+
+    event_type: ClassVar[str] = "ComplaintLinkedAsPossibleDuplicate"
+
+    of: str = Field(description="Number of the earlier complaint this one may duplicate.", min_length=1)
+    rule: str = Field(
+        description="Name of the duplicate rule of the intake policy that linked them.", min_length=1
+    )
+    window_days: int = Field(
+        description="The rule's window: the earlier complaint is at most this old.", ge=1
+    )
+    similarity: float = Field(
+        description="How alike the two normalised subjects are, 0 to 1 (1 = equal).", ge=0, le=1
+    )
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintMerged(Event):
+    """A supervisor merged this complaint (a duplicate) into another: it ends here, and the
+    surviving complaint is worked on instead (合并)."""
+
+    event_type: ClassVar[str] = "ComplaintMerged"
+
+    into: str = Field(description="Number of the surviving complaint.", min_length=1)
+    reason: str = Field(description="Why the supervisor merged them.", min_length=1)
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintReturnedForCorrection(Event):
+    """A channel's submission lacked required fields: returned to the channel for correction (退回补正).
+    The first event of its stream; the complaint is received only when the channel re-sends the
+    same submission_id with the fields. It carries no personal data."""
+
+    event_type: ClassVar[str] = "ComplaintReturnedForCorrection"
+
+    complaint_no: str = Field(
+        description="The number reserved for the complaint; also its stream id.", min_length=1
+    )
+    channel: Channel = Field(description="The channel the submission came in through.")
+    channel_id: str | None = Field(None, description="The channel system that sent it (Kafka channel_id).")
+    submission_id: str = Field(
+        description="The channel's id of the submission; re-send it corrected.", min_length=1
+    )
+    missing_fields: list[str] = Field(description="The required fields that were missing.", min_length=1)
+    due_at: UtcDatetime = Field(description="When the correction lapses if not received (UTC).")
+
+
+@COMPLAINT_EVENTS.register
+class ComplaintCorrectionLapsed(Event):
+    """The channel did not correct a returned submission in time: it ends without being received."""
+
+    event_type: ClassVar[str] = "ComplaintCorrectionLapsed"
+
+    missing_fields: list[str] = Field(
+        description="The required fields that were never supplied.", min_length=1
+    )
+    due_at: UtcDatetime = Field(description="When the correction was due (UTC).")
+
+
+@COMPLAINT_EVENTS.register
+class DuplicateMergedInto(Event):
+    """A duplicate of this complaint was merged into it (on the surviving complaint's stream)."""
+
+    event_type: ClassVar[str] = "DuplicateMergedInto"
+
+    duplicate: str = Field(description="Number of the complaint merged into this one.", min_length=1)
+    reason: str = Field(description="Why the supervisor merged them.", min_length=1)
+
+
 ComplaintEvent = (
     ComplaintReceived
     | ComplaintRegraded
@@ -487,5 +560,16 @@ ComplaintEvent = (
     | SlaExtensionApproved
     | SlaExtensionDeclined
     | ComplainantDataErased
+    | ComplaintLinkedAsPossibleDuplicate
+    | ComplaintMerged
+    | ComplaintReturnedForCorrection
+    | ComplaintCorrectionLapsed
+    | DuplicateMergedInto
 )
 """Any event of the complaint stream."""
+
+PRE_RECEIPT_EVENTS: frozenset[str] = frozenset(
+    {ComplaintReturnedForCorrection.event_type, ComplaintCorrectionLapsed.event_type}
+)
+"""Events that may come before ComplaintReceived on a stream (a submission returned for
+correction): projections of received complaints skip them until ComplaintReceived arrives."""

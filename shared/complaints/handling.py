@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from shared.clock import Clock
-from shared.complaints.commands import Command, ReceiveComplaint
+from shared.complaints.commands import Command
 from shared.complaints.decide import decide
 from shared.complaints.events import CommandRejected
 from shared.complaints.state import ComplaintState, fold, fold_recorded
@@ -70,7 +70,7 @@ async def execute(
     for attempt in range(1, attempts + 1):
         state, records = await load(store, complaint_no)
         exists = state.exists
-        if (not exists and not isinstance(command, ReceiveComplaint)) or (
+        if (not exists and not command.opens_stream) or (
             exists and visible is not None and not visible(state)
         ):
             raise ComplaintNotFound(complaint_no)

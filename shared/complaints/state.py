@@ -17,8 +17,12 @@ Decisions recorded here:
 * **Transferred is a status.** Like ``assigned``, the new department has not accepted yet.
 * **One owner at a time.** ``department`` is the single responsible department: None until
   the first assignment, and never None again (transfer and reopen replace it).
-* **Final statuses** are closed, withdrawn and closed_not_complaint. Only a closed complaint
-  can be reopened (by a supervisor).
+* **Final statuses** are closed, withdrawn, closed_not_complaint, merged (into the surviving
+  complaint, ``merged_into``) and correction_lapsed. Only a closed complaint can be reopened
+  (by a supervisor).
+* **Returned for correction comes before receipt.** A stream may start with
+  ComplaintReturnedForCorrection (status ``awaiting_correction``); ComplaintReceived follows on
+  the same stream once the channel corrects it, or ComplaintCorrectionLapsed ends it.
 * Time never comes from a clock: ``evolve`` takes the event's instant as an argument (from the
   envelope's ``occurred_at``, or the command's ``at`` right after ``decide``). When it is not
   given, the timestamps it would set (resolved_at, closed_at) are left as they were.
@@ -41,15 +45,20 @@ from shared.complaints.events import (
     ComplaintAssigned,
     ComplaintClosed,
     ComplaintClosedAsNotAComplaint,
+    ComplaintCorrectionLapsed,
     ComplaintEscalated,
+    ComplaintLinkedAsPossibleDuplicate,
+    ComplaintMerged,
     ComplaintPutOnHold,
     ComplaintReceived,
     ComplaintRegraded,
     ComplaintReopened,
     ComplaintResolved,
     ComplaintResumed,
+    ComplaintReturnedForCorrection,
     ComplaintTransferred,
     ComplaintWithdrawn,
+    DuplicateMergedInto,
     FeedbackReceived,
     ProgressRecorded,
     RevisitScheduled,
@@ -110,6 +119,14 @@ class ComplaintState:
     on_hold: bool = False
     pending_extensions: tuple[SlaExtensionRequested, ...] = ()
     """Extension requests waiting for a supervisor, at most one per stage."""
+    correction: ComplaintReturnedForCorrection | None = None
+    """Set when the submission was returned to its channel for missing fields."""
+    possible_duplicate_of: str | None = None
+    """The earlier complaint intake linked this one to as a possible duplicate."""
+    merged_into: str | None = None
+    """The surviving complaint, once a supervisor merged this one into it."""
+    merged_duplicates: tuple[str, ...] = ()
+    """Complaints merged into this one (it survived them)."""
 
     @classmethod
     def initial(cls) -> ComplaintState:
@@ -221,6 +238,22 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
             return replace(s, pending_extensions=_without(s, event.stage))
         case ComplainantDataErased():
             return s  # the audit trail of an erasure; the complaint itself goes on
+        case ComplaintLinkedAsPossibleDuplicate():
+            return replace(s, possible_duplicate_of=event.of)
+        case ComplaintMerged():
+            return replace(s, status=Status.MERGED, merged_into=event.into, closed_at=at or s.closed_at)
+        case ComplaintReturnedForCorrection():
+            return replace(
+                s,
+                complaint_no=event.complaint_no,
+                status=Status.AWAITING_CORRECTION,
+                channel=event.channel,
+                correction=event,
+            )
+        case ComplaintCorrectionLapsed():
+            return replace(s, status=Status.CORRECTION_LAPSED, closed_at=at or s.closed_at)
+        case DuplicateMergedInto():
+            return replace(s, merged_duplicates=(*s.merged_duplicates, event.duplicate))
     raise UnexpectedEvent(f"{type(event).__name__} is not an event of a complaint stream")
 
 

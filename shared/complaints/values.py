@@ -113,6 +113,12 @@ class Status(StrEnum):
     TRANSFERRED = "transferred"
     WITHDRAWN = "withdrawn"
     CLOSED_NOT_COMPLAINT = "closed_not_complaint"
+    AWAITING_CORRECTION = "awaiting_correction"
+    """Returned to the channel for missing fields; not yet received (no ComplaintReceived)."""
+    CORRECTION_LAPSED = "correction_lapsed"
+    """Returned for correction and not corrected in time; final, never received."""
+    MERGED = "merged"
+    """Merged into another complaint (a duplicate); final, worked on as the surviving one."""
 
 
 class SlaStage(StrEnum):
@@ -162,11 +168,13 @@ class ProgressKind(StrEnum):
     """The initial plan or handling opinion (初步方案); stops the initial-plan clock."""
 
 
-FINAL_STATUSES: frozenset[Status] = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.CLOSED_NOT_COMPLAINT})
+FINAL_STATUSES: frozenset[Status] = frozenset(
+    {Status.CLOSED, Status.WITHDRAWN, Status.CLOSED_NOT_COMPLAINT, Status.CORRECTION_LAPSED, Status.MERGED}
+)
 """Nothing happens to a complaint in one of these, except a permitted reopen of a closed one."""
 
 OPEN_STATUSES: frozenset[Status] = frozenset(Status) - FINAL_STATUSES
-"""Every status a complaint is still being worked in."""
+"""Every status a complaint is still being worked in (awaiting_correction: waiting on the channel)."""
 
 
 def _l(zh: str, en: str) -> dict[Lang, str]:
@@ -227,6 +235,9 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
         Status.TRANSFERRED: _l("已转派", "Transferred"),
         Status.WITHDRAWN: _l("已撤回", "Withdrawn"),
         Status.CLOSED_NOT_COMPLAINT: _l("非投诉已致谢结案", "Closed as not a complaint"),
+        Status.AWAITING_CORRECTION: _l("退回补正中", "Returned for correction"),
+        Status.CORRECTION_LAPSED: _l("逾期未补正", "Correction lapsed"),
+        Status.MERGED: _l("已合并", "Merged"),
     },
     SlaStage: {
         SlaStage.FIRST_RESPONSE: _l("首次响应", "First response"),

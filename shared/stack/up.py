@@ -30,12 +30,16 @@ from shared.stack.config import UpSettings, load_up_settings
 from shared.stack.dev_tokens import ensure_dev_tokens
 from shared.stack.embedded_postgres import EmbeddedPostgres, wait_for_database
 from shared.stack.errors import StackError, StartupError
-from shared.stack.ports import client_host, port_problem, wait_for_tcp
+from shared.stack.ports import client_host, free_port, port_problem, wait_for_tcp
 from shared.stack.process import describe_exit
 from shared.stack.signals import run_until_signalled
 from shared.stack.supervisor import Reporter, ServiceSpec, Supervisor, http_ready, print_report
 
 DATABASE_NAME = "tousu"
+
+SMTP_PORT = 2525
+"""Port of intake's email channel (SMTP) when TOUSU_INTAKE_SMTP_PORT is unset and it is free;
+otherwise any free port."""
 
 
 @dataclass
@@ -50,6 +54,8 @@ class StackPlan:
     embedded_broker: bool
     tokens_file: Path
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    smtp_port: int | None = None
+    """Port of intake's email channel (SMTP listener); None: intake is not started."""
 
     @property
     def logs_dir(self) -> Path:
@@ -73,6 +79,20 @@ def _env_has(environ: Mapping[str, str], name: str) -> bool:
     return any(key.upper() == name for key in environ)
 
 
+def _env_get(environ: Mapping[str, str], name: str) -> str | None:
+    return next((value for key, value in environ.items() if key.upper() == name), None)
+
+
+def _smtp_port(environ: Mapping[str, str], host: str) -> int:
+    """TOUSU_INTAKE_SMTP_PORT if set; else 2525 when free; else any free port."""
+    configured = _env_get(environ, "TOUSU_INTAKE_SMTP_PORT")
+    if configured:
+        if not configured.isdigit() or not 1 <= int(configured) <= 65535:
+            raise StackError(f"TOUSU_INTAKE_SMTP_PORT={configured!r} is not a port number")
+        return int(configured)
+    return SMTP_PORT if port_problem(host, SMTP_PORT) is None else free_port(host)
+
+
 def plan_stack(data_dir: str | None, only: Sequence[str] | None) -> StackPlan:
     """Decide what to start from the arguments and the environment.
 
@@ -87,15 +107,17 @@ def plan_stack(data_dir: str | None, only: Sequence[str] | None) -> StackPlan:
         raise StackError(
             f"unknown service(s): {', '.join(sorted(unknown))}; known: {', '.join(SERVICE_NAMES)}"
         )
+    services = tuple(name for name in SERVICE_NAMES if name in wanted)
     return StackPlan(
         data_dir=resolved_dir,
-        services=tuple(name for name in SERVICE_NAMES if name in wanted),
+        services=services,
         up=load_up_settings(),
         base_settings=base,
         embedded_postgres=not _env_has(os.environ, "TOUSU_DATABASE_URL"),
         embedded_broker=not _env_has(os.environ, "TOUSU_KAFKA_BOOTSTRAP"),
         tokens_file=tokens_file,
         environ=dict(os.environ),
+        smtp_port=_smtp_port(os.environ, base.host) if "intake" in services else None,
     )
 
 
@@ -109,6 +131,8 @@ class Stack:
         self.broker: TansuBroker | None = None
         self.supervisor: Supervisor | None = None
         self.child_env: dict[str, str] = dict(plan.environ)
+        if plan.smtp_port is not None:  # intake's email channel listens by default
+            self.child_env["TOUSU_INTAKE_SMTP_PORT"] = str(plan.smtp_port)
         self.settings: Settings = plan.base_settings
         self._stopped = False
 
@@ -125,6 +149,8 @@ class Stack:
         wanted += [
             (name, plan.base_settings.host, plan.base_settings.port_of(name)) for name in plan.services
         ]
+        if plan.smtp_port is not None:
+            wanted.append(("intake email (SMTP)", plan.base_settings.host, plan.smtp_port))
         seen: dict[int, str] = {}
         problems: list[str] = []
         for name, host, port in wanted:
@@ -249,6 +275,9 @@ class Stack:
             lines.append(f"  {name:<10} http://{host}:{self.plan.base_settings.port_of(name)}/docs")
         if "analytics" in self.plan.services:
             lines.append(f"  dashboard  http://{host}:{self.plan.base_settings.port_of('analytics')}/")
+        if self.plan.smtp_port is not None:
+            address = _env_get(self.plan.environ, "TOUSU_INTAKE_SMTP_ADDRESS") or "complaints@localhost"
+            lines.append(f"  email      smtp://{host}:{self.plan.smtp_port} (mail to {address})")
         if self.postgres is not None:
             lines.append(f"  postgres   {self.postgres.dsn(DATABASE_NAME)}")
         if self.broker is not None:

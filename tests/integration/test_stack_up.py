@@ -13,7 +13,7 @@ import pytest
 
 from shared.settings import SERVICE_NAMES
 from shared.stack.ports import free_port
-from shared.stack.up import plan_stack
+from shared.stack.up import Stack, plan_stack
 
 pytestmark = pytest.mark.integration
 
@@ -102,3 +102,18 @@ def test_taken_embedded_postgres_port_is_reported(tmp_path: Path) -> None:
         )
     assert result.returncode != 0
     assert f"postgres: port {pg_port} is already in use" in result.stdout, result.stdout
+
+
+def test_up_starts_the_email_channel_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.upper().startswith("TOUSU_"):
+            monkeypatch.delenv(key)
+    plan = plan_stack(None, None)
+    assert plan.smtp_port is not None  # 2525 when free, else any free port
+    stack = Stack(plan, report=lambda line: None)
+    assert stack.child_env["TOUSU_INTAKE_SMTP_PORT"] == str(plan.smtp_port)
+    assert f"smtp://127.0.0.1:{plan.smtp_port} (mail to complaints@localhost)" in stack.summary()
+
+    monkeypatch.setenv("TOUSU_INTAKE_SMTP_PORT", "2626")
+    assert plan_stack(None, None).smtp_port == 2626
+    assert plan_stack(None, ["sla"]).smtp_port is None  # no intake, no email channel

@@ -11,13 +11,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.routing.projection import project_assignment
+from shared.complaints import ComplaintState
 from shared.complaints.values import Status
 from shared.db.engine import create_engine
 from shared.events import RecordedEvent
 from shared.eventstore import NO_STREAM, PostgresEventStore
 from shared.messaging.consumer import HandlerContext
 from shared.messaging.dead_letters import Origin
-from tests.builders import history_to, new_complaint_no
+from tests.builders import apply, as_new, history_to, new_complaint_no, receive, return_for_correction
 
 pytestmark = pytest.mark.integration
 
@@ -88,3 +89,22 @@ async def test_old_and_repeated_events_change_nothing(engine: AsyncEngine) -> No
     await deliver(engine, events[2])  # the last one again
 
     assert await row(engine, events[0].stream_id) == before
+
+
+async def test_a_stream_returned_for_correction_is_listed_once_received(engine: AsyncEngine) -> None:
+    complaint_no = new_complaint_no()
+    state = ComplaintState.initial()
+    events = []
+    for command in (return_for_correction(complaint_no=complaint_no), receive(complaint_no=complaint_no)):
+        state, decided = apply(state, command)
+        events += [as_new(event, by=command.actor, when=command.at) for event in decided]
+    returned, received = (await PostgresEventStore(engine).append(complaint_no, NO_STREAM, events)).events
+
+    await deliver(engine, returned)  # not received yet: nothing to list, nothing dead-lettered
+    assert await row(engine, complaint_no) is None
+
+    await deliver(engine, received)
+    found = await row(engine, complaint_no)
+    assert found is not None
+    assert (found["status"], found["stream_version"]) == ("received", 2)
+    assert found["subject"] == received.payload["subject"]

@@ -26,7 +26,7 @@ EVENT_MODELS = [COMPLAINT_EVENTS.model_for(t) for t in COMPLAINT_EVENTS.types()]
 
 def test_every_complaint_event_is_registered() -> None:
     assert set(EVENT_MODELS) == set(ComplaintEvent.__args__)
-    assert len(EVENT_MODELS) == 25
+    assert len(EVENT_MODELS) == 30
     for model in EVENT_MODELS:
         assert model.event_type == model.__name__
         assert model.schema_version == (2 if model is ComplaintReceived else 1)

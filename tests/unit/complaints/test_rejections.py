@@ -21,6 +21,7 @@ from shared.complaints import (
 from shared.complaints.commands import Command
 from shared.events import Role
 from tests.builders import (
+    COMPLAINT_NO,
     DEPT,
     a_complaint_in,
     a_new_complaint,
@@ -31,6 +32,9 @@ from tests.builders import (
     assign,
     escalate,
     feedback,
+    lapse_correction,
+    link_duplicate,
+    merge,
     not_a_complaint,
     progress,
     receive,
@@ -48,7 +52,8 @@ pytestmark = pytest.mark.unit
 
 S = Status
 C = RejectionCode
-OPEN = sorted(OPEN_STATUSES)
+OPEN = sorted(OPEN_STATUSES - {Status.AWAITING_CORRECTION})
+"""Open statuses of a received complaint (one awaiting correction is not received yet)."""
 FINAL = sorted(FINAL_STATUSES)
 
 BUILDERS: dict[str, Callable[..., Command]] = {
@@ -67,8 +72,11 @@ BUILDERS: dict[str, Callable[..., Command]] = {
     "not_a_complaint": not_a_complaint,
     "sla_warning": sla_warning,
     "sla_breach": sla_breach,
+    "link_duplicate": link_duplicate,
+    "merge": merge,
+    "lapse": lapse_correction,
 }
-EXCEPT_RECEIVE = {name: build for name, build in BUILDERS.items() if name != "receive"}
+EXCEPT_RECEIVE = {name: build for name, build in BUILDERS.items() if name not in ("receive", "lapse")}
 
 
 def _case(
@@ -83,7 +91,16 @@ def _scoring(score: int) -> Callable[[], Command]:
 
 REJECTIONS = [
     *[_case(None, name, C.UNKNOWN_COMPLAINT) for name in EXCEPT_RECEIVE],
-    *[_case(s, "receive", C.ALREADY_RECEIVED) for s in Status],
+    *[_case(s, "receive", C.ALREADY_RECEIVED) for s in Status if s is not S.AWAITING_CORRECTION],
+    *[_case(S.AWAITING_CORRECTION, name, C.AWAITING_CORRECTION) for name in EXCEPT_RECEIVE],
+    _case(S.RECEIVED, "merge", C.MERGE_INTO_SELF, lambda: merge(into=COMPLAINT_NO)),
+    _case(S.RECEIVED, "merge", C.MERGE_TARGET_UNKNOWN, lambda: merge(into_status=None)),
+    *[
+        _case(S.ASSIGNED, "merge", C.MERGE_TARGET_FINAL, lambda s=s: merge(into_status=s))  # type: ignore[misc]
+        for s in FINAL
+    ],
+    *[_case(s, "merge", C.WRONG_STATE) for s in (S.RESOLVED, S.REVISIT_PENDING)],
+    *[_case(s, "lapse", C.WRONG_STATE) for s in OPEN],
     *[
         _case(s, name, C.ALREADY_CLOSED)
         for s in FINAL
@@ -193,6 +210,23 @@ ROLES_REFUSED: dict[str, set[Role]] = {
     "not_a_complaint": {Role.CHANNEL, Role.SERVICE, Role.COMPLAINANT, Role.AUDITOR, Role.OPERATOR},
     "sla_warning": {Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.COMPLAINANT, Role.AUDITOR, Role.OPERATOR},
     "sla_breach": {Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.COMPLAINANT, Role.AUDITOR, Role.OPERATOR},
+    "link_duplicate": {
+        Role.CHANNEL,
+        Role.AGENT,
+        Role.SUPERVISOR,
+        Role.COMPLAINANT,
+        Role.AUDITOR,
+        Role.OPERATOR,
+    },
+    "merge": {
+        Role.CHANNEL,
+        Role.AGENT,
+        Role.SERVICE,
+        Role.ADMIN,
+        Role.COMPLAINANT,
+        Role.AUDITOR,
+        Role.OPERATOR,
+    },
 }
 """Roles that may not issue each command at all, whatever the complaint's state."""
 

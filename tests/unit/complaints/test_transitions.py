@@ -15,15 +15,21 @@ from shared.complaints import (
     ComplaintAssigned,
     ComplaintClosed,
     ComplaintClosedAsNotAComplaint,
+    ComplaintCorrectionLapsed,
     ComplaintEscalated,
+    ComplaintLinkedAsPossibleDuplicate,
+    ComplaintMerged,
     ComplaintReceived,
     ComplaintReopened,
     ComplaintResolved,
+    ComplaintReturnedForCorrection,
     ComplaintTransferred,
     ComplaintWithdrawn,
+    DuplicateMergedInto,
     FeedbackReceived,
     Flag,
     ProgressRecorded,
+    RecordMergedDuplicate,
     RevisitScheduled,
     SlaBreached,
     SlaWarningRaised,
@@ -45,11 +51,15 @@ from tests.builders import (
     at,
     escalate,
     feedback,
+    lapse_correction,
+    link_duplicate,
+    merge,
     not_a_complaint,
     progress,
     receive,
     reopen,
     resolve,
+    return_for_correction,
     schedule_revisit,
     sla_breach,
     sla_warning,
@@ -61,7 +71,8 @@ from tests.builders import (
 pytestmark = pytest.mark.unit
 
 S = Status
-OPEN = sorted(OPEN_STATUSES)
+OPEN = sorted(OPEN_STATUSES - {Status.AWAITING_CORRECTION})
+"""Open statuses of a received complaint (one awaiting correction is not received yet)."""
 
 
 def _case(
@@ -103,6 +114,14 @@ TRANSITIONS = [
     ],
     *[_case(s, sla_warning, [SlaWarningRaised], s) for s in OPEN],
     *[_case(s, sla_breach, [SlaBreached], s) for s in OPEN],
+    *[_case(s, link_duplicate, [ComplaintLinkedAsPossibleDuplicate], s) for s in OPEN],
+    *[
+        _case(s, merge, [ComplaintMerged], S.MERGED)
+        for s in (S.RECEIVED, S.ASSIGNED, S.ACCEPTED, S.IN_PROGRESS, S.TRANSFERRED, S.REOPENED)
+    ],
+    _case(None, return_for_correction, [ComplaintReturnedForCorrection], S.AWAITING_CORRECTION),
+    _case(S.AWAITING_CORRECTION, receive, [ComplaintReceived], S.RECEIVED),
+    _case(S.AWAITING_CORRECTION, lapse_correction, [ComplaintCorrectionLapsed], S.CORRECTION_LAPSED),
 ]
 
 
@@ -247,3 +266,30 @@ def test_sla_events_are_kept_on_the_state() -> None:
     state, _ = apply(state, sla_breach())
     assert len(state.sla_warnings) == 1
     assert len(state.sla_breaches) == 1
+
+
+def test_the_survivor_records_each_duplicate_merged_into_it_once() -> None:
+    survivor = a_complaint_in(S.ASSIGNED)
+    record = RecordMergedDuplicate(actor=supervisor(), at=at(), duplicate="TS-20260105-0009", reason="重复")
+    after, events = apply(survivor, record)
+    assert [type(e) for e in events] == [DuplicateMergedInto]
+    assert after.merged_duplicates == ("TS-20260105-0009",) and after.status is S.ASSIGNED
+    _, again = apply(after, record)
+    assert isinstance(again[0], CommandRejected) and again[0].reason_code == "already_recorded"
+
+
+def test_a_merged_complaint_points_to_the_survivor() -> None:
+    state, _ = apply(a_complaint_in(S.RECEIVED), link_duplicate(of="TS-20260104-0007"))
+    assert state.possible_duplicate_of == "TS-20260104-0007"
+    merged, _ = apply(state, merge(into="TS-20260104-0007"))
+    assert merged.merged_into == "TS-20260104-0007"
+    assert merged.is_final
+
+
+def test_a_corrected_submission_is_received_on_the_same_stream() -> None:
+    returned, _ = apply(a_new_complaint(), return_for_correction(missing=["complainant.phone"]))
+    assert returned.correction is not None
+    assert returned.correction.missing_fields == ["complainant.phone"]
+    received, _ = apply(returned, receive())
+    assert received.status is S.RECEIVED
+    assert received.version == 2

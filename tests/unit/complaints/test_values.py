@@ -44,6 +44,12 @@ def test_equal_codes_of_different_enums_keep_their_own_labels() -> None:
 
 
 def test_final_and_open_statuses_split_every_status() -> None:
-    assert {Status.CLOSED, Status.WITHDRAWN, Status.CLOSED_NOT_COMPLAINT} == FINAL_STATUSES
+    assert {
+        Status.CLOSED,
+        Status.WITHDRAWN,
+        Status.CLOSED_NOT_COMPLAINT,
+        Status.CORRECTION_LAPSED,
+        Status.MERGED,
+    } == FINAL_STATUSES
     assert set(Status) == FINAL_STATUSES | OPEN_STATUSES
     assert not FINAL_STATUSES & OPEN_STATUSES

@@ -30,6 +30,7 @@ from shared.complaints import (
     ComplaintClosed,
     ComplaintClosedAsNotAComplaint,
     ComplaintEscalated,
+    ComplaintMerged,
     ComplaintPutOnHold,
     ComplaintRegraded,
     ComplaintReopened,
@@ -104,6 +105,7 @@ def test_reopen_starts_both_clocks_again() -> None:
         (ComplaintResolved(department=DEPT, resolution="done"), StopReason.RESOLVED),
         (ComplaintClosed(reason=CloseReason.SATISFIED), StopReason.CLOSED),
         (ComplaintWithdrawn(reason="x"), StopReason.WITHDRAWN),
+        (ComplaintMerged(into="TS-20260105-0002", reason="x"), StopReason.MERGED),
         (ComplaintClosedAsNotAComplaint(reason="x"), StopReason.CLOSED_NOT_COMPLAINT),
     ],
 )
