@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -75,8 +76,12 @@ class ScorecardRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     full_marks: float = Field(100, gt=0, description="Points every department starts the month with.")
-    deductions: dict[Incident, float] = Field(description="Points one incident costs.")
-    chain_shares: dict[Link, float] = Field(description="Share of the points each link bears.")
+    deductions: dict[Incident, Annotated[float, Field(ge=0)]] = Field(
+        description="Points one incident costs."
+    )
+    chain_shares: dict[Link, Annotated[float, Field(ge=0, le=1)]] = Field(
+        description="Share of the points each link bears, 0–1."
+    )
     pass_mark: int = Field(60, ge=0, le=100, description="Inspection totals below it fail.")
     ratings: list[Rating] = Field(min_length=1, description="Ratings, highest min first.")
     disqualify: list[Disqualifier] = Field(default_factory=list, description="Conditions that fail outright.")
@@ -84,23 +89,22 @@ class ScorecardRules(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ScorecardRules:
+        problems = []
         missing = [kind.value for kind in Incident if kind not in self.deductions]
         if missing:
-            raise ValueError(f"deductions must name every incident kind; missing {missing}")
-        if any(points < 0 for points in self.deductions.values()):
-            raise ValueError("deductions must not be negative")
+            problems.append(f"deductions must name every incident kind; missing {missing}")
         missing_links = [link.value for link in Link if link not in self.chain_shares]
         if missing_links:
-            raise ValueError(f"chain_shares must name every link; missing {missing_links}")
-        if any(not 0 <= share <= 1 for share in self.chain_shares.values()):
-            raise ValueError("every chain share must be between 0 and 1")
+            problems.append(f"chain_shares must name every link; missing {missing_links}")
         minimums = [rating.min for rating in self.ratings]
         if minimums != sorted(minimums, reverse=True) or len(set(minimums)) != len(minimums):
-            raise ValueError("ratings must be listed highest min first, each min different")
+            problems.append("ratings must be listed highest min first, each min different")
         if minimums[-1] != 0:
-            raise ValueError("the last rating must have min 0 (every score gets a rating)")
+            problems.append("the last rating must have min 0 (every score gets a rating)")
         if len({rating.code for rating in self.ratings}) != len(self.ratings):
-            raise ValueError("rating codes must be unique")
+            problems.append("rating codes must be unique")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def rating_for(self, score: float, disqualified: bool) -> Rating:
