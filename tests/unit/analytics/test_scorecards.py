@@ -89,7 +89,7 @@ disqualify:
     assert "scorecard.yaml:2: deductions.failed_inspection" in message
     assert "scorecard.yaml:3: chain_shares.department_head" in message
     fixed = text.replace("fire", "breach").replace("-1}", "5}").replace("1.5", "0.5")
-    with pytest.raises(ScorecardError, match="highest min first.*min 0"):
+    with pytest.raises(ScorecardError, match=r"highest min first.*min 0"):
         parse_scorecard(fixed, "scorecard.yaml")
     with pytest.raises(ScorecardError, match="not valid YAML"):
         parse_scorecard("deductions: [", "scorecard.yaml")
