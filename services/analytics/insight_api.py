@@ -117,8 +117,8 @@ def _calendar_message(years: list[int], complaints: int) -> Label:
         zh_cn=f"SLA 工作日历缺少 {'、'.join(map(str, years))} 年的节假日安排："
         f"{complaints} 件未结投诉的时限按普通工作日计算，请补充日历。",
         en=f"The SLA working calendar lacks the holidays of {', '.join(map(str, years))}: the "
-        f"deadlines of {complaints} open complaints were counted on plain weekdays. Add the year "
-        "to the calendar.",
+        f"deadlines of {complaints} open complaint{'s' * (complaints != 1)} were counted on plain "
+        "weekdays. Add the year to the calendar.",
     )
 
 

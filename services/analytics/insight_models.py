@@ -101,7 +101,10 @@ class DrawRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seed: int | None = Field(
-        None, ge=0, le=2**63 - 1, description="Seed of the draw; default: a random one (stored in the event)."
+        None,
+        ge=0,
+        le=2**53 - 1,
+        description="Seed of the draw, 0 to 2^53 − 1; default: a random one (stored in the event).",
     )
     ratio: float | None = Field(
         None, gt=0, le=1, description="Share drawn; default TOUSU_ANALYTICS_INSPECTION_RATIO."

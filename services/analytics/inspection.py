@@ -24,7 +24,8 @@ from services.analytics.inspection_events import (
 )
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
-MAX_SEED = 2**63 - 1
+MAX_SEED = 2**53 - 1
+"""Seeds stay exact in JSON numbers read by JavaScript (and every other IEEE-754 reader)."""
 
 
 class InvalidWeek(ValueError):

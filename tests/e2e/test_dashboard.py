@@ -16,8 +16,9 @@ import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -27,15 +28,17 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.analytics.inspection import IsoWeek
 from services.analytics.main import create_app as create_analytics
 from services.intake.main import create_app as create_intake
 from shared.clock import FakeClock, SystemClock
-from shared.complaints import Channel, ComplaintState, SlaCalendarYearUnknown, SlaStage
+from shared.complaints import Channel, ComplaintState, SlaCalendarYearUnknown, SlaStage, Status
 from shared.events import Actor, NewEvent
 from shared.eventstore import PostgresEventStore
 from shared.messaging.topics import ensure_topics
 from tests.builders import apply, assign, receive
 from tests.integration.analytics.conftest import DatabaseFactory, History, analytics_settings, append_history
+from tests.integration.analytics.insight_histories import history_at
 from tests.support.auth import bearer, token_for
 from tests.support.auth import test_tokens as tokens_for_tests
 from tests.support.backends import Backend
@@ -157,6 +160,10 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
     await stack.store.append(
         first, version, [NewEvent.of(gap, actor=Actor.service("sla"), clock=FakeClock(datetime.now(UTC)))]
     )
+    last_week_at = datetime.now(UTC) - timedelta(days=7)
+    last_week = IsoWeek.of(last_week_at.astimezone(ZoneInfo("Asia/Shanghai")).date())
+    handled = f"TS-UI-{stamp}-0"
+    await append_history(stack.store, handled, history_at(Status.CLOSED, handled, last_week_at, "logistics"))
 
     async with playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(
@@ -202,6 +209,23 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             await expect(page.locator('#timeline li[data-type="ComplaintReceived"]')).to_contain_text(
                 "受理投诉"
             )
+
+            # the weekly quality inspection: draw last week's sample and score it on the form
+            await page.fill("#f-month", last_week.thursday.strftime("%Y-%m"))
+            await page.dispatch_event("#f-month", "change")
+            await page.fill("#insp-week", str(last_week))
+            await page.click("#draw-form button[type=submit]")
+            row = page.locator(f'#inspection tr[data-sample="{handled}"]')
+            await expect(row).to_be_visible(timeout=10_000)
+            for name, points in (("attitude", 25), ("timeliness", 20), ("resolution", 20), ("accuracy", 15)):
+                await row.locator(f"input[name={name}]").fill(str(points))
+            await row.locator(".save-score").click()
+            await expect(row.locator(".total")).to_have_text("80")
+            await expect(page.locator('#inspection-scores tr[data-department="logistics"]')).to_contain_text(
+                "80.0"
+            )
+            drawn = await stack.store.read_stream(last_week.stream_id)
+            assert [e.type for e in drawn] == ["QualityInspectionSampleDrawn", "QualityInspectionScored"]
 
             await page.select_option("#trend-kpi", "satisfaction")
             await expect(page.locator("#kpi-trend")).to_have_attribute("data-kpi", "satisfaction")
