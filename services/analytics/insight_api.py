@@ -233,7 +233,7 @@ async def department_scorecards(
                 incidents.append(
                     IncidentRecord(Incident.FAILED_INSPECTION, no, score.department, score.agent)
                 )
-    return score_departments(rules, incidents)
+    return score_departments(rules, incidents, await insights.active_departments(month))
 
 
 def report_scorecards(

@@ -172,6 +172,18 @@ class InsightsReadModel:
             result.append(IncidentRecord(kind, row["complaint_no"], department, row["agent"]))
         return result
 
+    async def active_departments(self, month: date) -> list[str]:
+        """Departments holding a complaint received or changed in the month (they get a scorecard
+        even without incidents: full marks)."""
+        start, end = month_bounds(month, self.zone)
+        sql = text(
+            "SELECT DISTINCT department FROM analytics_complaints WHERE department IS NOT NULL "
+            "AND ((received_at >= :start AND received_at < :end) "
+            "OR (updated_at >= :start AND updated_at < :end)) ORDER BY department"
+        )
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(sql, {"start": start, "end": end})).scalars())
+
     async def closed_between(self, start: datetime, end: datetime) -> list[str]:
         """Complaints closed (handled: status closed) in [start, end)."""
         sql = text(

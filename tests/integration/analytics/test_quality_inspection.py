@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.analytics.insights import InsightsReadModel
 from services.analytics.inspection import IsoWeek, draw
+from services.analytics.inspection_store import Inspections
 from services.analytics.rebuild import rebuild
+from services.analytics.schedule import draw_last_week
 from shared.audit import replay_complaint
+from shared.clock import FakeClock
 from shared.complaints import Status
 from tests.builders import sla_breach
 from tests.integration.analytics.conftest import Analytics, new_number
@@ -22,6 +27,7 @@ pytestmark = pytest.mark.integration
 
 WEEK = "2026-W03"  # Monday 12 January 2026
 CLOSED_AT = datetime(2026, 1, 13, 2, 0, tzinfo=UTC)
+ZONE = ZoneInfo("Asia/Shanghai")
 FORM = {"attitude": 25, "timeliness": 20, "resolution": 20, "accuracy": 20}
 
 
@@ -138,3 +144,16 @@ async def test_breaches_reopenings_and_dissatisfaction_cost_points(analytics: An
     assert (
         "scorecard,2026-02,after_sales" in report.text and ",score,考核得分,Score,points,93," in report.text
     )
+
+
+async def test_the_weekly_schedule_draws_last_week_once(analytics: Analytics) -> None:
+    no = new_number()
+    await analytics.projected(
+        {no: await analytics.put(no, history_at(Status.CLOSED, no, datetime(2026, 3, 4, 2, tzinfo=UTC)))}
+    )
+    insights = InsightsReadModel(analytics.engine, ZONE)
+    inspections = Inspections(analytics.store, insights, FakeClock(datetime(2026, 3, 9, 1, tzinfo=UTC)))
+    assert await draw_last_week(inspections, 0.1) == "2026-W10"
+    assert await draw_last_week(inspections, 0.1) is None  # drawn already: left alone
+    [drawn] = await analytics.store.read_stream("inspection-2026-W10")
+    assert drawn.actor.id == "analytics" and drawn.payload["complaint_nos"] == [no]
