@@ -10,8 +10,9 @@ from services.analytics.api import build_router
 from services.analytics.config import AnalyticsConfig
 from services.analytics.dashboard import build_dashboard_router
 from services.analytics.handlers import PROJECTED_TYPES, project_event
-from services.analytics.insight_api import build_insight_router, report_scorecards
+from services.analytics.insight_api import build_insight_router
 from services.analytics.insights import InsightsReadModel
+from services.analytics.inspection_api import build_inspection_router
 from services.analytics.inspection_store import Inspections
 from services.analytics.kpi_api import build_kpi_router
 from services.analytics.kpis import KpiReadModel
@@ -19,6 +20,7 @@ from services.analytics.live import LiveHub, build_live_router
 from services.analytics.repository import ReadModel
 from services.analytics.schedule import weekly_schedule
 from services.analytics.scorecard import load_scorecard
+from services.analytics.scorecard_api import build_scorecard_router, report_scorecards
 from services.analytics.service_volume import ServiceVolumeMessage, VolumeHandler, decode_volume
 from services.analytics.targets import effective_targets
 from shared.clock import Clock, SystemClock
@@ -82,10 +84,10 @@ def create_app(
         )
     )
     app.include_router(
-        build_insight_router(
-            kpis, insights, inspections, scorecard, zone, config, clock, effective_targets(config.targets)
-        )
+        build_insight_router(kpis, insights, zone, config, clock, effective_targets(config.targets))
     )
+    app.include_router(build_inspection_router(insights, inspections, scorecard, zone, config, clock))
+    app.include_router(build_scorecard_router(insights, inspections, scorecard, zone, clock))
     app.include_router(build_live_router(hub, config.live_keepalive_seconds))
     app.include_router(build_dashboard_router())
     return app
