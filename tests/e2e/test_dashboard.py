@@ -217,12 +217,16 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             await page.click("#draw-form button[type=submit]")
             row = page.locator(f'#inspection tr[data-sample="{handled}"]')
             await expect(row).to_be_visible(timeout=10_000)
-            for name, points in (("attitude", 25), ("timeliness", 20), ("resolution", 20), ("accuracy", 15)):
+            for name, points in (("attitude", 15), ("timeliness", 10), ("resolution", 10), ("accuracy", 10)):
                 await row.locator(f"input[name={name}]").fill(str(points))
             await row.locator(".save-score").click()
-            await expect(row.locator(".total")).to_have_text("80")
+            await expect(row.locator(".total")).to_have_text("45")
             await expect(page.locator('#inspection-scores tr[data-department="logistics"]')).to_contain_text(
-                "80.0"
+                "45.0"
+            )
+            # below the pass mark: a failed inspection, charged along the responsibility chain
+            await expect(page.locator('#scorecards tr[data-chain="logistics"]')).to_contain_text(
+                "log-head −2.5"
             )
             drawn = await stack.store.read_stream(last_week.stream_id)
             assert [e.type for e in drawn] == ["QualityInspectionSampleDrawn", "QualityInspectionScored"]

@@ -20,7 +20,7 @@ const TEXT = {
     attitude: "服务态度", timeliness_item: "及时性", resolution_item: "解决程度", accuracy: "准确性", save: "保存",
     inspection_scores: "质检得分（按部门，本月）", scored: "已评", failed: "不合格", average: "平均分",
     not_drawn: "该周尚未抽样。", drawn_info: "种子 {seed}，总体 {population} 件，抽取 {n} 件（{ratio}%）", saved: "已保存",
-    breach: "超时", reopen: "重开", dissatisfied: "不满意", failed_inspection: "质检不合格", no_calendar_gaps: "无",
+    breach: "超时", reopen: "重开", dissatisfied: "不满意", failed_inspection: "质检不合格", no_calendar_gaps: "无", chain: "责任链扣分",
   },
   en: {
     title: "Complaints dashboard", offline: "offline", online: "live", token: "Access token", sign_in: "Sign in",
@@ -42,7 +42,7 @@ const TEXT = {
     scored: "Scored", failed: "Failed", average: "Average", not_drawn: "No sample drawn for this week yet.",
     drawn_info: "seed {seed}, population {population}, drawn {n} ({ratio}%)", saved: "saved",
     breach: "breaches", reopen: "reopened", dissatisfied: "dissatisfied", failed_inspection: "failed inspections",
-    no_calendar_gaps: "none",
+    no_calendar_gaps: "none", chain: "Deductions along the chain",
   },
 };
 
@@ -234,8 +234,10 @@ function renderRepeats(repeats) {
 function renderScorecards(cards) {
   $("#scorecards tbody").innerHTML = cards.departments.map((d) => {
     const incidents = Object.entries(d.incidents).filter(([, n]) => n).map(([k, n]) => `${t(k)} ${n}`).join("，");
+    const chain = d.chain.filter((c) => c.deducted).map((c) => `${L(c.link_label)} ${c.person || "—"} −${c.deducted}`).join(state.lang === "en" ? "; " : "；");
     return `<tr data-department="${esc(d.department || "")}" data-rating="${esc(d.rating)}"><td>${esc(L(d.label))}</td><td>${esc(d.score)}</td>
-      <td class="rating-${esc(d.rating)}">${esc(L(d.rating_label))}</td><td>${esc(incidents || "—")}</td><td>${esc(d.disqualified_by.join(", ") || "—")}</td></tr>`;
+      <td class="rating-${esc(d.rating)}">${esc(L(d.rating_label))}</td><td>${esc(incidents || "—")}</td><td>${esc(d.disqualified_by.join(", ") || "—")}</td></tr>` +
+      (chain ? `<tr class="chain" data-chain="${esc(d.department || "")}"><td colspan="5">${esc(t("chain"))}${state.lang === "en" ? ": " : "："}${esc(chain)}</td></tr>` : "");
   }).join("") || `<tr><td colspan="5">${esc(t("none"))}</td></tr>`;
 }
 
