@@ -42,6 +42,8 @@ def history_line(event: RecordedEvent, zone: ZoneInfo) -> str:
 SUMMARY_FIELDS = {
     "channel", "category", "grade", "department", "from_department", "to_department", "agent", "reason",
     "reason_code", "satisfied", "score", "stage", "level", "to_role", "due_at", "deadline", "rule",
+    # the weekly quality inspection's stream (inspection-2026-W47): what was drawn and scored
+    "week", "seed", "ratio", "population", "complaint_nos", "complaint_no", "total", "passed",
 }  # fmt: skip
 
 

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         description="Assignment events for departments, key = department code.",
     )
     topic_dead_letters: str = Field("tousu.dead-letters", description="Messages that could not be processed.")
+    topic_service_volume: str = Field(
+        "tousu.service.volume",
+        description="Channels publish their service volume per local day here (the complaint rate's "
+        "denominator), key = channel code.",
+    )
     topic_partitions: int = Field(6, description="Partitions created for each topic by `tousu up`.")
 
     intake_port: int = 8100

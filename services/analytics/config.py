@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,4 +31,15 @@ class AnalyticsConfig(BaseSettings):
     kpi_max_days: int = Field(400, ge=1, description="Longest range (days) one GET /v1/kpis may cover.")
     live_keepalive_seconds: float = Field(
         15, gt=0, description="Seconds between keep-alive comments on the dashboard's event stream."
+    )
+    inspection_ratio: float = Field(
+        0.1, gt=0, le=1, description="Share of a week's closed complaints drawn for quality inspection."
+    )
+    inspection_schedule: bool = Field(
+        False,
+        description="Draw last week's inspection sample automatically (checked hourly; a week already "
+        "drawn is left alone). Off by default: operators draw with POST /v1/inspections/{week}/draw.",
+    )
+    scorecard_file: Path | None = Field(
+        None, description="Department scorecard rules (YAML); default: the packaged scorecard.yaml."
     )

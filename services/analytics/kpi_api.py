@@ -33,6 +33,7 @@ from services.analytics.kpi_models import (
 from services.analytics.kpis import KpiQuery, KpiReadModel, SliceRow, measure_nothing, target_verdict
 from services.analytics.labels import EVENT_TITLES
 from services.analytics.models import Label
+from services.analytics.report import ScorecardSource
 from services.analytics.report_api import build_report_router
 from services.analytics.repository import Filters
 from services.analytics.targets import KPI_LABELS, KPI_UNITS, Kpi, Target
@@ -144,7 +145,12 @@ GradeQ = Annotated[list[Grade] | None, Query(description="Only these grades (rep
 
 
 def build_kpi_router(
-    kpis: KpiReadModel, zone: ZoneInfo, config: AnalyticsConfig, clock: Clock, targets: Mapping[Kpi, Target]
+    kpis: KpiReadModel,
+    zone: ZoneInfo,
+    config: AnalyticsConfig,
+    clock: Clock,
+    targets: Mapping[Kpi, Target],
+    scorecards: ScorecardSource | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["KPIs and dashboard"])
     buckets = _bucket_labels(sorted(config.backlog_age_edges_hours))
@@ -325,5 +331,5 @@ def build_kpi_router(
             event_types=[DictionaryEntry(code=t, label=both(names)) for t, names in EVENT_TITLES.items()],
         )
 
-    router.include_router(build_report_router(kpis, targets))
+    router.include_router(build_report_router(kpis, targets, scorecards))
     return router

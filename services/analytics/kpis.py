@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.analytics.repository import FINAL, Filters
 from services.analytics.rows import COMPLAINT_COLUMNS
+from services.analytics.service_volume import store_volume
 from services.analytics.targets import KPI_LABELS, KPI_UNITS, Kpi, Target, rag
 
 GRANULARITIES = ("day", "week", "month")
@@ -252,17 +253,9 @@ class KpiReadModel:
     async def store_volume(
         self, entries: Sequence[tuple[date, str, int]], reported_by: str, at: datetime
     ) -> int:
-        sql = text(
-            "INSERT INTO analytics_service_volume (day, channel, volume, reported_by, reported_at) "
-            "VALUES (:day, :channel, :volume, :by, :at) ON CONFLICT (day, channel) DO UPDATE SET "
-            "volume = excluded.volume, reported_by = excluded.reported_by, reported_at = excluded.reported_at"
-        )
+        """Store figures reported over HTTP (the Kafka consumer stores them in its own transaction)."""
         async with self.engine.begin() as conn:
-            await conn.execute(
-                sql,
-                [{"day": d, "channel": c, "volume": v, "by": reported_by, "at": at} for d, c, v in entries],
-            )
-        return len(entries)
+            return await store_volume(conn, entries, reported_by, at)
 
 
 def target_verdict(measured: Measured, targets: Mapping[Kpi, Target]) -> tuple[Target, str | None]:

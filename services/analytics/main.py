@@ -10,14 +10,23 @@ from services.analytics.api import build_router
 from services.analytics.config import AnalyticsConfig
 from services.analytics.dashboard import build_dashboard_router
 from services.analytics.handlers import PROJECTED_TYPES, project_event
+from services.analytics.insight_api import build_insight_router
+from services.analytics.insights import InsightsReadModel
+from services.analytics.inspection_api import build_inspection_router
+from services.analytics.inspection_store import Inspections
 from services.analytics.kpi_api import build_kpi_router
 from services.analytics.kpis import KpiReadModel
 from services.analytics.live import LiveHub, build_live_router
 from services.analytics.repository import ReadModel
+from services.analytics.schedule import weekly_schedule
+from services.analytics.scorecard import load_scorecard
+from services.analytics.scorecard_api import build_scorecard_router, report_scorecards
+from services.analytics.service_volume import ServiceVolumeMessage, VolumeHandler, decode_volume
 from services.analytics.targets import effective_targets
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
-from shared.messaging.consumer import subscribe_events
+from shared.eventstore import PostgresEventStore
+from shared.messaging.consumer import subscribe, subscribe_events
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry
 from shared.service.runtime import Runtime
@@ -31,6 +40,7 @@ def create_app(
     config: AnalyticsConfig | None = None,
 ) -> FastAPI:
     config = config or AnalyticsConfig()
+    scorecard = load_scorecard(config.scorecard_file)  # ScorecardError (file:line) stops the start-up
     clock = clock or SystemClock()
     zone = ZoneInfo(settings.timezone)
     runtime = Runtime("analytics", settings, clock, extra_routes=complaint_routes)
@@ -44,13 +54,40 @@ def create_app(
         types=PROJECTED_TYPES,
         description="Every complaint event, applied to the complaint read models and their timelines.",
     )
+    subscribe(
+        runtime.broker,
+        runtime.consumer("analytics-service-volume"),
+        settings.topic_service_volume,
+        VolumeHandler(runtime.clock),
+        decode_volume,
+        title=f"{settings.topic_service_volume}:analytics",
+        description="Channels publish service volume per local day and channel here (JSON, schema "
+        "ServiceVolumeMessage): the complaint rate's denominator. Redeliveries are ignored by message_id; "
+        "invalid ones and unknown channels go to the dead-letter topic.",
+        schema=ServiceVolumeMessage,
+    )
+    kpis = KpiReadModel(runtime.engine, zone)
+    insights = InsightsReadModel(runtime.engine, zone)
+    inspections = Inspections(PostgresEventStore(runtime.engine), insights, runtime.clock)
+    if config.inspection_schedule:
+        runtime.background(weekly_schedule(inspections, config.inspection_ratio))
     app = create_service_app(runtime, tokens=tokens)
     app.include_router(build_router(ReadModel(runtime.engine), zone, config))
     app.include_router(
         build_kpi_router(
-            KpiReadModel(runtime.engine, zone), zone, config, clock, effective_targets(config.targets)
+            kpis,
+            zone,
+            config,
+            clock,
+            effective_targets(config.targets),
+            report_scorecards(insights, inspections, scorecard),
         )
     )
+    app.include_router(
+        build_insight_router(kpis, insights, zone, config, clock, effective_targets(config.targets))
+    )
+    app.include_router(build_inspection_router(insights, inspections, scorecard, zone, config, clock))
+    app.include_router(build_scorecard_router(insights, inspections, scorecard, zone, clock))
     app.include_router(build_live_router(hub, config.live_keepalive_seconds))
     app.include_router(build_dashboard_router())
     return app

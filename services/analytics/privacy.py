@@ -31,6 +31,7 @@ back; admins. Operators and auditors see them masked (张*, 138****5678)."""
 SUMMARY_FIELDS: dict[str, frozenset[str]] = {
     "ComplaintReceived": frozenset(
         {"channel", "complainant_kind", "anonymous", "category", "grade", "subject", "received_at"}
+        | {"product_refs"}  # product codes, not personal data: the high-frequency problems need them
     ),
     "ComplaintRegraded": frozenset({"grade", "previous_grade"}),  # not the reason: typed by people
     "ComplaintAcknowledged": frozenset({"via", "message_key"}),

@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.analytics.projection import ANALYTICS_LOCK, apply_events
+from shared.complaints import COMPLAINT_EVENTS
 from shared.events import START, Position
 from shared.eventstore import PostgresEventStore
 
@@ -106,7 +107,8 @@ async def rebuild(engine: AsyncEngine, batch: int = 1000, on_batch: BatchDone | 
                     await conn.execute(FINISH, {"name": CHECKPOINT})
                     await conn.commit()
                     break
-                await apply_events(conn, store, events)
+                # other streams (the weekly inspection's) share the store: only complaints project
+                await apply_events(conn, store, [e for e in events if COMPLAINT_EVENTS.knows(e.type)])
                 report.position = events[-1].position
                 await _save(conn, report.position)
                 await conn.commit()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from services.analytics.kpis import (
@@ -62,6 +62,26 @@ class MonthlyReport:
     """The month's problems by category, most frequent first (high-frequency problems)."""
     days: list[tuple[date, int]]
     """Complaints received per local day, every day of the month."""
+    scorecards: list[ReportScorecard] = field(default_factory=list)
+    """The month's department scorecards, lowest score first (same figures as GET /v1/scorecards)."""
+
+
+@dataclass(frozen=True)
+class ReportScorecard:
+    code: str | None
+    label_zh: str
+    label_en: str
+    score: float
+    deducted: float
+    rating: str
+    rating_zh: str
+    rating_en: str
+    disqualified_by: list[str]
+    incidents: dict[str, int]
+
+
+ScorecardSource = Callable[[date], Awaitable[list[ReportScorecard]]]
+"""The month's scorecards (first day of the month → cards); wired in by the composition root."""
 
 
 def month_range(month: str) -> tuple[date, date]:
@@ -111,7 +131,12 @@ def _category_names(code: str | None) -> tuple[str, str]:
     return label(category, "zh-CN"), label(category, "en")
 
 
-async def monthly_report(kpis: KpiReadModel, month: str, targets: Mapping[Kpi, Target]) -> MonthlyReport:
+async def monthly_report(
+    kpis: KpiReadModel,
+    month: str,
+    targets: Mapping[Kpi, Target],
+    scorecards: ScorecardSource | None = None,
+) -> MonthlyReport:
     first, last = month_range(month)
     everything = Filters()
     totals, _ = await kpis.slices(KpiQuery("month", first, last, None, everything))
@@ -135,6 +160,7 @@ async def monthly_report(kpis: KpiReadModel, month: str, targets: Mapping[Kpi, T
             for row in sorted(by_category, key=lambda r: (-r.received, r.group or ""))
         ],
         days=[(day, received.get(day, 0)) for day, _ in days],
+        scorecards=await scorecards(first) if scorecards is not None else [],
     )
 
 
@@ -166,7 +192,9 @@ def _number(value: float | None) -> str:
 
 def report_csv(report: MonthlyReport) -> str:
     """One row per figure. Sections: kpi (the month), department, category (most frequent
-    first), day (complaints received). Empty cells are nulls. Starts with a UTF-8 BOM (Excel)."""
+    first), day (complaints received), scorecard (score, deducted, rating — its code in the rag
+    column — and incidents_<kind> counts per department). Empty cells are nulls. Starts with a
+    UTF-8 BOM (Excel)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
@@ -205,4 +233,19 @@ def report_csv(report: MonthlyReport) -> str:
         writer.writerow(
             ["day", day.isoformat(), "", "", "", "received", zh, en, "count", count, "", "", "", "", ""]
         )
+    for card in report.scorecards:
+        head = ["scorecard", report.month, card.code or "", card.label_zh, card.label_en]
+        writer.writerow(
+            [*head, "score", "考核得分", "Score", "points", _number(card.score), "", "", "", "", ""]
+        )
+        writer.writerow(
+            [*head, "deducted", "扣分", "Deducted", "points", _number(card.deducted), "", "", "", "", ""]
+        )
+        writer.writerow(
+            [*head, "rating", card.rating_zh, card.rating_en, "rating", "", "", "", "", "", card.rating]
+        )
+        for kind, count in card.incidents.items():
+            writer.writerow(
+                [*head, f"incidents_{kind}", "质量事件", "Incidents", "count", count, "", "", "", "", ""]
+            )
     return out.getvalue()

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 
 from services.analytics.api import ERRORS
 from services.analytics.kpis import KpiReadModel
-from services.analytics.report import monthly_report, report_csv
+from services.analytics.report import ScorecardSource, monthly_report, report_csv
 from services.analytics.report_pdf import FontUnavailable, report_pdf
 from services.analytics.targets import Kpi, Target
 from shared.events import Role
@@ -21,12 +21,14 @@ ReportReader = Annotated[Principal, require(Role.OPERATOR, Role.SUPERVISOR)]
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-def build_report_router(kpis: KpiReadModel, targets: Mapping[Kpi, Target]) -> APIRouter:
+def build_report_router(
+    kpis: KpiReadModel, targets: Mapping[Kpi, Target], scorecards: ScorecardSource | None = None
+) -> APIRouter:
     router = APIRouter(tags=["KPIs and dashboard"])
 
     @router.get(
         "/reports/monthly",
-        summary="The monthly report: KPIs against targets, departments, categories, daily volume",
+        summary="The monthly report: KPIs against targets, departments, categories, daily volume, scorecards",
         response_class=Response,
         responses={
             **ERRORS,
@@ -43,7 +45,7 @@ def build_report_router(kpis: KpiReadModel, targets: Mapping[Kpi, Target]) -> AP
         month: Annotated[str, Query(pattern=MONTH, description="Local calendar month, YYYY-MM.")],
         format: Annotated[Literal["csv", "pdf"], Query(description="csv or pdf.")] = "csv",
     ) -> Response:
-        report = await monthly_report(kpis, month, targets)
+        report = await monthly_report(kpis, month, targets, scorecards)
         name = f"tousu-report-{month}.{format}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         if format == "csv":

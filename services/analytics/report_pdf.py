@@ -120,6 +120,21 @@ class _Pdf(FPDF):
         self.set_y(top + height + 6)
         self.set_font("cjk", size=9)
 
+    def scorecard_table(self) -> None:
+        widths = (50, 22, 22, 34, 60)
+        self.set_fill_color(235, 240, 248)
+        header = ("部门 Department", "得分 Score", "扣分 Ded.", "评级 Rating", "一票否决 Disqualified by")
+        for text, width in zip(header, widths, strict=True):
+            self.cell(width, 7, text, border=1, fill=True)
+        self.ln()
+        for card in self.report.scorecards:
+            self.cell(widths[0], 6.5, f"{card.label_zh} {card.label_en}"[:40], border=1)
+            self.cell(widths[1], 6.5, f"{card.score:g}", border=1, align="R")
+            self.cell(widths[2], 6.5, f"{card.deducted:g}", border=1, align="R")
+            self.cell(widths[3], 6.5, f"{card.rating_zh} {card.rating_en}", border=1)
+            self.cell(widths[4], 6.5, ", ".join(card.disqualified_by) or "—", border=1)
+            self.ln()
+
     def group_table(self, groups: list[ReportGroup], zh: str, en: str) -> None:
         shown = (
             "response_timeliness",
@@ -176,4 +191,7 @@ def report_pdf(report: MonthlyReport, font: ReportFont | None = None) -> bytes:
     if report.categories:
         pdf.heading("高频问题（按类别）", "High-frequency problems (by category)")
         pdf.group_table(report.categories, "类别", "Category")
+    if report.scorecards:
+        pdf.heading("部门考核", "Department scorecards")
+        pdf.scorecard_table()
     return bytes(pdf.output())

@@ -48,7 +48,8 @@ def _document_event_payloads(schemas: dict[str, Any], registry: EventRegistry) -
     envelope = schemas.get("RecordedEvent")
     if envelope is None:
         return
-    refs = [_add_model(schemas, registry.model_for(name)) for name in registry.types()]
+    earlier = envelope["properties"].get("payload", {}).get("oneOf", [])  # another registry's types
+    refs = [*earlier, *(_add_model(schemas, registry.model_for(name)) for name in registry.types())]
     envelope["properties"]["payload"] = {
         "description": "The event's data: the schema named by `type` (and `schema_version`).",
         "oneOf": refs,
@@ -75,6 +76,9 @@ def build_document(settings: Settings, services: tuple[str, ...] = SERVICE_NAMES
         if message is not None:
             message["payload"] = _add_model(schemas, model)
     _document_event_payloads(schemas, COMPLAINT_EVENTS)
+    from services.analytics.inspection_events import INSPECTION_EVENTS  # on the events topic too
+
+    _document_event_payloads(schemas, INSPECTION_EVENTS)
     if REF.format(model="EmptyPayload") not in json.dumps(document["components"].get("messages", {})):
         schemas.pop("EmptyPayload", None)  # FastStream's placeholder for our raw subscribers
     return document

@@ -19,6 +19,7 @@ def topic_names(settings: Settings) -> list[str]:
         settings.topic_events,
         settings.topic_assignments,
         settings.topic_dead_letters,
+        settings.topic_service_volume,
     ]
 
 

@@ -19,6 +19,7 @@ def settings_for(database_url: str, kafka_backend: Backend) -> Settings:
         topic_events=f"t.{suffix}.events",
         topic_assignments=f"t.{suffix}.assignments",
         topic_dead_letters=f"t.{suffix}.dlq",
+        topic_service_volume=f"t.{suffix}.volume",
         topic_partitions=3,
         consumer_backoff_seconds=0.01,
         relay_idle_seconds=0.2,

@@ -12,6 +12,15 @@ const TEXT = {
     pick: "点击列表中的投诉查看时间线。", no: "编号", risk: "风险", status: "状态", received: "受理时间",
     subject: "主题", total: "合计", target: "目标", none: "暂无数据", need_token: "请输入访问令牌。",
     bad_token: "令牌无效或无权限。", scope: "仅本部门：", switch: "English",
+    month_filter: "月份", kpi_trend: "指标趋势", actual: "实际值", target_line: "目标线", calendar_gaps: "时限日历缺口",
+    problems: "本月高频问题", problem: "产品/问题", count: "件数", previous: "上月", change: "环比", repeats: "本月重复投诉",
+    kind: "类型", what: "对象", product_repeat: "同一产品同类问题", reopened: "重新处理", complainant_repeat: "同一投诉人",
+    complainant_pending: "（待投诉人编号上线）", scorecards: "部门考核", score: "得分", rating: "评级", incidents: "质量事件",
+    disqualified: "一票否决", inspection: "每周质检抽查", week: "周", show: "查看", draw: "抽取样本",
+    attitude: "服务态度", timeliness_item: "及时性", resolution_item: "解决程度", accuracy: "准确性", save: "保存",
+    inspection_scores: "质检得分（按部门，本月）", scored: "已评", failed: "不合格", average: "平均分",
+    not_drawn: "该周尚未抽样。", drawn_info: "种子 {seed}，总体 {population} 件，抽取 {n} 件（{ratio}%）", saved: "已保存",
+    breach: "超时", reopen: "重开", dissatisfied: "不满意", failed_inspection: "质检不合格", no_calendar_gaps: "无", chain: "责任链扣分",
   },
   en: {
     title: "Complaints dashboard", offline: "offline", online: "live", token: "Access token", sign_in: "Sign in",
@@ -22,6 +31,18 @@ const TEXT = {
     no: "No.", risk: "Risk", status: "Status", received: "Received", subject: "Subject", total: "Total",
     target: "target", none: "no data", need_token: "Enter an access token.",
     bad_token: "The token is unknown or may not read this.", scope: "Own department only: ", switch: "中文",
+    month_filter: "Month", kpi_trend: "KPI trend", actual: "actual", target_line: "target", calendar_gaps: "SLA calendar gaps",
+    problems: "High-frequency problems this month", problem: "Product / problem", count: "Count", previous: "Prev. month",
+    change: "Change", repeats: "Repeat complaints this month", kind: "Kind", what: "What",
+    product_repeat: "Same product and category", reopened: "Reopened", complainant_repeat: "Same complainant",
+    complainant_pending: "(once complainant ids are kept)", scorecards: "Department scorecards", score: "Score",
+    rating: "Rating", incidents: "Incidents", disqualified: "Disqualified by", inspection: "Weekly quality inspection",
+    week: "Week", show: "Show", draw: "Draw sample", attitude: "Attitude", timeliness_item: "Timeliness",
+    resolution_item: "Resolution", accuracy: "Accuracy", save: "Save", inspection_scores: "Inspection scores by department (month)",
+    scored: "Scored", failed: "Failed", average: "Average", not_drawn: "No sample drawn for this week yet.",
+    drawn_info: "seed {seed}, population {population}, drawn {n} ({ratio}%)", saved: "saved",
+    breach: "breaches", reopen: "reopened", dissatisfied: "dissatisfied", failed_inspection: "failed inspections",
+    no_calendar_gaps: "none", chain: "Deductions along the chain",
   },
 };
 
@@ -49,6 +70,24 @@ async function api(path) {
   return response.json();
 }
 
+// Panels that some roles may not read (agents: the inspection samples) answer null instead.
+async function apiOptional(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
+  if (response.status === 403) return null;
+  if (!response.ok) { throw new Error(`${path}: ${response.status}`); }
+  return response.json();
+}
+
+async function apiPost(path, body) {
+  const response = await fetch(path, {
+    method: "POST", body: JSON.stringify(body || {}),
+    headers: { Authorization: `Bearer ${state.token}`, "Content-Type": "application/json" },
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) { throw new Error((state.lang === "en" ? data.message : data.message_zh) || `${path}: ${response.status}`); }
+  return data;
+}
+
 function filterQuery() {
   const params = new URLSearchParams();
   document.querySelectorAll("[data-filter]").forEach((select) => {
@@ -65,6 +104,7 @@ function applyTexts() {
   });
   document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
   $("#lang").textContent = t("switch");
+  fillTrendKpis();
   setLive($("#live-status").dataset.state === "on");
   fillFilters();
 }
@@ -100,7 +140,7 @@ function renderKpis(report) {
   $("#kpis").innerHTML = (total ? total.kpis : []).map((k) => {
     const sign = k.direction === "at_least" ? "≥" : "≤";
     const unit = k.unit === "hours" ? " h" : k.unit === "percent" ? "%" : "";
-    return `<div class="tile rag-${k.rag || "none"}" data-kpi="${esc(k.code)}" data-rag="${esc(k.rag || "")}">
+    return `<div class="tile rag-${k.rag || "none"}" title="${esc(t("kpi_trend"))}" data-kpi="${esc(k.code)}" data-rag="${esc(k.rag || "")}">
       <div class="name">${esc(L(k.label))}</div><div class="value">${esc(formatValue(k))}</div>
       <div class="target">${esc(t("target"))} ${sign} ${esc(k.target)}${unit}</div></div>`;
   }).join("");
@@ -112,6 +152,144 @@ function renderKpis(report) {
     return `<rect x="${i * width + 2}" y="${140 - h}" width="${Math.max(width - 4, 1)}" height="${h}"><title>${esc(s.period)}: ${s.received}</title></rect>` +
       `<text x="${i * width + 2}" y="155">${esc(String(s.period).slice(5))}</text>`;
   }).join("");
+}
+
+// --- trend chart per KPI: inline SVG, the target as a dashed line ---------------------------
+
+function renderTrend(trend) {
+  const svg = $("#kpi-trend");
+  const W = 600, H = 200, left = 40, right = 10, top = 10, bottom = 24;
+  const values = trend.points.map((p) => p.value).filter((v) => v !== null);
+  const high = Math.max(trend.target, ...values, trend.unit === "hours" ? 1 : 0) * 1.1 || 1;
+  const x = (i) => left + (trend.points.length > 1 ? (i * (W - left - right)) / (trend.points.length - 1) : (W - left - right) / 2);
+  const y = (v) => top + (H - top - bottom) * (1 - v / high);
+  let path = "", pen = false;
+  trend.points.forEach((p, i) => {
+    if (p.value === null) { pen = false; return; }
+    path += `${pen ? "L" : "M"}${x(i).toFixed(1)},${y(p.value).toFixed(1)} `;
+    pen = true;
+  });
+  const every = Math.max(1, Math.ceil(trend.points.length / 8));
+  svg.dataset.kpi = trend.kpi;
+  svg.innerHTML =
+    `<line class="axis" x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" stroke="#99a"></line>` +
+    `<text x="2" y="${y(high / 1.1) + 4}">${esc((high / 1.1).toFixed(0))}</text><text x="2" y="${H - bottom}">0</text>` +
+    `<line class="target" data-target="${esc(trend.target)}" x1="${left}" x2="${W - right}" y1="${y(trend.target)}" y2="${y(trend.target)}"><title>${esc(t("target_line"))} ${esc(trend.target)}</title></line>` +
+    `<path class="actual" d="${path.trim()}"></path>` +
+    trend.points.map((p, i) => (p.value === null ? "" :
+      `<circle class="rag-${esc(p.rag || "none")}" cx="${x(i)}" cy="${y(p.value)}" r="3"><title>${esc(p.period)}: ${esc(p.value.toFixed(1))}</title></circle>`)).join("") +
+    trend.points.map((p, i) => (i % every ? "" : `<text x="${x(i) - 14}" y="${H - 8}">${esc(String(p.period).slice(5))}</text>`)).join("");
+}
+
+function fillTrendKpis() {
+  if (!state.dictionary) return;
+  const select = $("#trend-kpi");
+  const current = select.value || "response_timeliness";
+  select.innerHTML = state.dictionary.kpis.map((k) => `<option value="${esc(k.code)}">${esc(L(k.label))}</option>`).join("");
+  select.value = current;
+}
+
+async function loadTrend() {
+  const params = filterQuery();
+  params.set("kpi", $("#trend-kpi").value || "response_timeliness");
+  params.set("granularity", $("#f-granularity").value);
+  renderTrend(await api(`/v1/kpis/trend?${params}`));
+}
+
+// --- SLA calendar gaps, problems, repeats, scorecards --------------------------------------
+
+function renderCalendar(warnings) {
+  const banner = $("#calendar-warning");
+  banner.hidden = warnings.years.length === 0;
+  banner.textContent = L(warnings.message);
+  banner.dataset.years = warnings.years.join(",");
+  $("#calendar-list").innerHTML = warnings.items.map((w) =>
+    `<li data-no="${esc(w.complaint_no)}">${esc(w.complaint_no)} · ${esc(w.stage)} · ${esc(w.years.join(", "))} · ${esc(localTime(w.raised_at))}</li>`,
+  ).join("") || `<li>${esc(t("no_calendar_gaps"))}</li>`;
+}
+
+function change(item) {
+  if (item.change_pct === null) return item.change > 0 ? `+${item.change}` : String(item.change);
+  const cls = item.change > 0 ? "up" : item.change < 0 ? "down" : "";
+  return `<span class="${cls}">${item.change > 0 ? "+" : ""}${item.change_pct.toFixed(0)}%</span>`;
+}
+
+function renderProblems(problems) {
+  $("#problems tbody").innerHTML = problems.items.map((p) =>
+    `<tr data-problem="${esc(p.key)}"><td>${esc(L(p.category_label))}</td><td>${esc(p.key)}</td><td>${p.count}</td><td>${p.previous}</td><td>${change(p)}</td></tr>`,
+  ).join("") || `<tr><td colspan="5">${esc(t("none"))}</td></tr>`;
+}
+
+function renderRepeats(repeats) {
+  const rows = repeats.product_repeats.map((p) =>
+    `<tr data-repeat="product"><td>${esc(t("product_repeat"))}</td><td>${esc(L(p.category_label))} · ${esc(p.key)}</td><td>${p.count}</td></tr>`)
+    .concat(repeats.reopened.map((r) =>
+      `<tr data-no="${esc(r.complaint_no)}" data-repeat="reopened"><td>${esc(t("reopened"))}</td><td>${esc(r.complaint_no)} · ${esc(L(r.department_label))}</td><td>${r.reopened_in_month}</td></tr>`));
+  if (repeats.complainant_repeats === null) {
+    rows.push(`<tr data-repeat="complainant"><td>${esc(t("complainant_repeat"))}</td><td colspan="2">${esc(t("complainant_pending"))}</td></tr>`);
+  }
+  $("#repeats tbody").innerHTML = rows.join("");
+}
+
+function renderScorecards(cards) {
+  $("#scorecards tbody").innerHTML = cards.departments.map((d) => {
+    const incidents = Object.entries(d.incidents).filter(([, n]) => n).map(([k, n]) => `${t(k)} ${n}`).join("，");
+    const chain = d.chain.filter((c) => c.deducted).map((c) => `${L(c.link_label)} ${c.person || "—"} −${c.deducted}`).join(state.lang === "en" ? "; " : "；");
+    return `<tr data-department="${esc(d.department || "")}" data-rating="${esc(d.rating)}"><td>${esc(L(d.label))}</td><td>${esc(d.score)}</td>
+      <td class="rating-${esc(d.rating)}">${esc(L(d.rating_label))}</td><td>${esc(incidents || "—")}</td><td>${esc(d.disqualified_by.join(", ") || "—")}</td></tr>` +
+      (chain ? `<tr class="chain" data-chain="${esc(d.department || "")}"><td colspan="5">${esc(t("chain"))}${state.lang === "en" ? ": " : "："}${esc(chain)}</td></tr>` : "");
+  }).join("") || `<tr><td colspan="5">${esc(t("none"))}</td></tr>`;
+}
+
+// --- the weekly quality inspection: draw, score on the form, scores per department ---------
+
+function isoWeek(day) {
+  const d = new Date(Date.UTC(day.getFullYear(), day.getMonth(), day.getDate()));
+  const weekday = d.getUTCDay() || 7;
+  d.setUTCDate(d.getUTCDate() + 4 - weekday);
+  const yearStart = new Date(Date.UTC(d.getUTCFullYear(), 0, 1));
+  const week = Math.ceil(((d - yearStart) / 86400000 + 1) / 7);
+  return `${d.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
+}
+
+const ITEMS = ["attitude", "timeliness", "resolution", "accuracy"];
+
+function renderSample(sample) {
+  $("#insp-info").textContent = sample.drawn
+    ? t("drawn_info").replace("{seed}", sample.seed).replace("{population}", sample.population)
+      .replace("{n}", sample.items.length).replace("{ratio}", Math.round(sample.ratio * 100))
+    : t("not_drawn");
+  $("#inspection tbody").innerHTML = sample.items.map((item) => {
+    const s = item.score || {};
+    const inputs = ITEMS.map((name) => `<td><input type="number" min="0" max="25" name="${name}" value="${s[name] ?? ""}"></td>`).join("");
+    return `<tr data-sample="${esc(item.complaint_no)}"><td>${esc(item.complaint_no)}</td><td>${esc(L(item.department_label))}</td>${inputs}
+      <td class="total">${s.total ?? "—"}</td><td><button type="button" class="save-score">${esc(t("save"))}</button></td></tr>`;
+  }).join("");
+}
+
+async function loadInspection() {
+  const week = $("#insp-week").value.trim();
+  const sample = await apiOptional(`/v1/inspections/${encodeURIComponent(week)}`);
+  $("#inspection-panel").hidden = sample === null;
+  if (sample) renderSample(sample);
+}
+
+async function loadInspectionScores(month) {
+  const scores = await api(`/v1/inspections?month=${month}`);
+  $("#inspection-scores tbody").innerHTML = scores.departments.map((d) =>
+    `<tr data-department="${esc(d.department || "")}"><td>${esc(L(d.label))}</td><td>${d.scored}</td><td>${d.failed}</td><td>${d.average_total.toFixed(1)}</td></tr>`,
+  ).join("") || `<tr><td colspan="4">${esc(t("none"))}</td></tr>`;
+}
+
+async function saveScore(row) {
+  const body = { complaint_no: row.dataset.sample };
+  for (const name of ITEMS) body[name] = Number(row.querySelector(`input[name=${name}]`).value || 0);
+  try {
+    const saved = await apiPost(`/v1/inspections/${encodeURIComponent($("#insp-week").value.trim())}/scores`, body);
+    row.querySelector(".total").textContent = saved.total;
+    say(t("saved"));
+    refresh();
+  } catch (error) { say(String(error.message || error)); }
 }
 
 function renderBacklog(backlog) {
@@ -153,7 +331,7 @@ async function showTimeline(no) {
 async function refresh() {
   if (!state.token) { say(t("need_token")); return; }
   try {
-    if (!state.dictionary) { state.dictionary = await api("/v1/dictionary"); fillFilters(); }
+    if (!state.dictionary) { state.dictionary = await api("/v1/dictionary"); fillFilters(); fillTrendKpis(); }
     const filters = filterQuery();
     const kpiParams = new URLSearchParams(filters);
     kpiParams.set("granularity", $("#f-granularity").value);
@@ -163,6 +341,16 @@ async function refresh() {
     ]);
     $("#scope").textContent = kpis.department_scope ? t("scope") + kpis.department_scope : "";
     renderKpis(kpis); renderBacklog(backlog); renderRisk(risk); renderRecent(recent);
+    const month = $("#f-month").value;
+    const panels = await Promise.allSettled([
+      loadTrend(), api("/v1/calendar-warnings").then(renderCalendar),
+      api(`/v1/problems?month=${month}&${filters}`).then(renderProblems),
+      api(`/v1/repeats?month=${month}&${filters}`).then(renderRepeats),
+      api(`/v1/scorecards?month=${month}`).then(renderScorecards),
+      loadInspection(), loadInspectionScores(month),
+    ]);
+    const failed = panels.find((p) => p.status === "rejected");
+    if (failed && failed.reason.message !== "auth") throw failed.reason;
     if (state.selected) showTimeline(state.selected);
     say("");
     document.body.dataset.loaded = String(Date.now());
@@ -210,6 +398,9 @@ async function live() {
 
 function start() {
   $("#token").value = state.token;
+  const now = new Date();
+  $("#f-month").value = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
+  $("#insp-week").value = isoWeek(new Date(now.getTime() - 7 * 86400000));
   applyTexts();
   $("#lang").addEventListener("click", () => {
     state.lang = state.lang === "zh-CN" ? "en" : "zh-CN";
@@ -223,7 +414,24 @@ function start() {
     state.dictionary = null;
     refresh(); live();
   });
-  document.querySelectorAll("#filters select").forEach((s) => s.addEventListener("change", refresh));
+  document.querySelectorAll("#filters select, #f-month").forEach((s) => s.addEventListener("change", refresh));
+  $("#trend-kpi").addEventListener("change", () => loadTrend().catch((e) => say(String(e))));
+  $("#kpis").addEventListener("click", (event) => {
+    const tile = event.target.closest(".tile[data-kpi]");
+    if (tile) { $("#trend-kpi").value = tile.dataset.kpi; loadTrend().catch((e) => say(String(e))); }
+  });
+  $("#insp-load").addEventListener("click", () => loadInspection().catch((e) => say(String(e))));
+  $("#draw-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      renderSample(await apiPost(`/v1/inspections/${encodeURIComponent($("#insp-week").value.trim())}/draw`, {}));
+      say("");
+    } catch (error) { say(String(error.message || error)); }
+  });
+  $("#inspection").addEventListener("click", (event) => {
+    const button = event.target.closest(".save-score");
+    if (button) saveScore(button.closest("tr"));
+  });
   document.addEventListener("click", (event) => {
     const row = event.target.closest("tr[data-no]");
     if (row) showTimeline(row.dataset.no);
