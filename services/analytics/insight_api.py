@@ -18,6 +18,7 @@ from services.analytics.config import AnalyticsConfig
 from services.analytics.insight_models import (
     CalendarWarning,
     CalendarWarnings,
+    ComplainantRepeatItem,
     ProblemItem,
     Problems,
     ReopenedItem,
@@ -25,7 +26,7 @@ from services.analytics.insight_models import (
     Trend,
     TrendPoint,
 )
-from services.analytics.insights import InsightsReadModel, Problem, complainant_repeats
+from services.analytics.insights import InsightsReadModel, Problem
 from services.analytics.kpi_api import (
     CategoryQ,
     ChannelQ,
@@ -220,6 +221,7 @@ def build_insight_router(
         filters = _filters(principal, department, channel, category, grade)
         problems = await insights.problems(first, filters, None)
         reopened = await insights.reopened(first, filters)
+        by_complainant = await insights.complainant_repeats(first, filters)
         return Repeats(
             month=first.strftime("%Y-%m"),
             department_scope=_scope(principal),
@@ -237,7 +239,15 @@ def build_insight_router(
                 )
                 for row in reopened
             ],
-            complainant_repeats=complainant_repeats(),
+            complainant_repeats=[
+                ComplainantRepeatItem(
+                    complainant=f"C-{str(row['complainant_id'])[:8]}",
+                    complainant_id=str(row["complainant_id"]),
+                    count=int(row["count"]),
+                    complaint_nos=list(row["complaint_nos"]),
+                )
+                for row in by_complainant
+            ],
         )
 
     @router.get(

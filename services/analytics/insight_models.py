@@ -65,6 +65,17 @@ class ReopenedItem(BaseModel):
     last_reopened_at: Instant = Field(description="When it was last reopened in the month.")
 
 
+class ComplainantRepeatItem(BaseModel):
+    """One pseudonymous complainant who complained twice or more in the month (no contact data)."""
+
+    complainant: str = Field(
+        description="Short pseudonym: C- and the first 8 hex digits of the complainant_id."
+    )
+    complainant_id: str = Field(description="The pseudonymous complainant id (shared/privacy).")
+    count: int = Field(description="Complaints received in the month.", ge=2)
+    complaint_nos: list[str] = Field(description="Their complaint numbers, oldest first.")
+
+
 class Repeats(BaseModel):
     """Repeat complaints of the month (definitions: docs/kpis.md)."""
 
@@ -74,9 +85,8 @@ class Repeats(BaseModel):
         description="The same product (or subject) and category complained about twice or more in the month."
     )
     reopened: list[ReopenedItem] = Field(description="Complaints reopened in the month.")
-    complainant_repeats: list[dict[str, object]] | None = Field(
-        description="The same pseudonymous complainant twice or more in the month; null until the read "
-        "model keeps the complainant id."
+    complainant_repeats: list[ComplainantRepeatItem] = Field(
+        description="The same pseudonymous complainant with two or more complaints in the month."
     )
 
 

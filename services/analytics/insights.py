@@ -10,8 +10,10 @@ Definitions (docs/kpis.md, "High-frequency problems and repeat complaints"):
   are not counted. The month is local (TOUSU_TIMEZONE); the change compares with the month before.
 * a *product repeat* is a problem with two or more complaints received in the month;
 * a *reopened* complaint is one reopened (ComplaintReopened) in the month;
-* a *complainant repeat* (the same pseudonymous complainant_id twice or more in the month) needs
-  the complainant id in the read model, which it does not keep yet: see ``complainant_repeats``.
+* a *complainant repeat* is the same pseudonymous complainant_id (shared/privacy) with two or more
+  complaints received in the month; only the id and the complaint numbers are shown, never contact
+  data. Anonymous complaints have no id and are never counted; an erased complainant's earlier
+  complaints keep the old id, which nothing links to a person any more.
 """
 
 from __future__ import annotations
@@ -122,6 +124,25 @@ class InsightsReadModel:
             rows = await conn.execute(sql, {**params, "start": start, "end": end})
             return [dict(r) for r in rows.mappings()]
 
+    async def complainant_repeats(self, month: date, filters: Filters) -> list[Row]:
+        """Pseudonymous complainants with two or more complaints received in the month."""
+        where, params = filters.where()
+        start, end = month_bounds(month, self.zone)
+        sql = text(
+            f"""
+            SELECT c.complainant_id, count(*) AS count,
+                   array_agg(c.complaint_no ORDER BY c.received_at, c.complaint_no) AS complaint_nos
+            FROM analytics_complaints c
+            WHERE c.complainant_id IS NOT NULL AND c.received_at >= :start AND c.received_at < :end
+              AND c.status <> 'closed_not_complaint' AND {where}
+            GROUP BY c.complainant_id HAVING count(*) >= 2
+            ORDER BY count DESC, min(c.received_at)
+            """
+        )
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(sql, {**params, "start": start, "end": end})
+            return [dict(r) for r in rows.mappings()]
+
     async def calendar_warnings(self, filters: Filters) -> list[Row]:
         """SlaCalendarYearUnknown warnings of open complaints: deadlines counted without holidays."""
         where, params = filters.where()
@@ -201,13 +222,3 @@ class InsightsReadModel:
         async with self.engine.connect() as conn:
             rows = await conn.execute(sql, {"nos": numbers})
             return {r["complaint_no"]: dict(r) for r in rows.mappings()}
-
-
-def complainant_repeats() -> list[dict[str, object]] | None:
-    """Hook for the complainant-based definition of a repeat complaint.
-
-    Returns None (the API shows ``complainant_repeats: null``) until the read model keeps the
-    pseudonymous ``complainant_id`` of ComplaintReceived. Then: group the month's complaints by
-    complainant_id and list the ids with two or more (ids only — never contact data).
-    """
-    return None

@@ -15,7 +15,7 @@ const TEXT = {
     month_filter: "月份", kpi_trend: "指标趋势", actual: "实际值", target_line: "目标线", calendar_gaps: "时限日历缺口",
     problems: "本月高频问题", problem: "产品/问题", count: "件数", previous: "上月", change: "环比", repeats: "本月重复投诉",
     kind: "类型", what: "对象", product_repeat: "同一产品同类问题", reopened: "重新处理", complainant_repeat: "同一投诉人",
-    complainant_pending: "（待投诉人编号上线）", scorecards: "部门考核", score: "得分", rating: "评级", incidents: "质量事件",
+    scorecards: "部门考核", score: "得分", rating: "评级", incidents: "质量事件",
     disqualified: "一票否决", inspection: "每周质检抽查", week: "周", show: "查看", draw: "抽取样本",
     attitude: "服务态度", timeliness_item: "及时性", resolution_item: "解决程度", accuracy: "准确性", save: "保存",
     inspection_scores: "质检得分（按部门，本月）", scored: "已评", failed: "不合格", average: "平均分",
@@ -35,7 +35,7 @@ const TEXT = {
     problems: "High-frequency problems this month", problem: "Product / problem", count: "Count", previous: "Prev. month",
     change: "Change", repeats: "Repeat complaints this month", kind: "Kind", what: "What",
     product_repeat: "Same product and category", reopened: "Reopened", complainant_repeat: "Same complainant",
-    complainant_pending: "(once complainant ids are kept)", scorecards: "Department scorecards", score: "Score",
+    scorecards: "Department scorecards", score: "Score",
     rating: "Rating", incidents: "Incidents", disqualified: "Disqualified by", inspection: "Weekly quality inspection",
     week: "Week", show: "Show", draw: "Draw sample", attitude: "Attitude", timeliness_item: "Timeliness",
     resolution_item: "Resolution", accuracy: "Accuracy", save: "Save", inspection_scores: "Inspection scores by department (month)",
@@ -225,9 +225,8 @@ function renderRepeats(repeats) {
     `<tr data-repeat="product"><td>${esc(t("product_repeat"))}</td><td>${esc(L(p.category_label))} · ${esc(p.key)}</td><td>${p.count}</td></tr>`)
     .concat(repeats.reopened.map((r) =>
       `<tr data-no="${esc(r.complaint_no)}" data-repeat="reopened"><td>${esc(t("reopened"))}</td><td>${esc(r.complaint_no)} · ${esc(L(r.department_label))}</td><td>${r.reopened_in_month}</td></tr>`));
-  if (repeats.complainant_repeats === null) {
-    rows.push(`<tr data-repeat="complainant"><td>${esc(t("complainant_repeat"))}</td><td colspan="2">${esc(t("complainant_pending"))}</td></tr>`);
-  }
+  repeats.complainant_repeats.forEach((c) => rows.push(
+    `<tr data-repeat="complainant"><td>${esc(t("complainant_repeat"))}</td><td>${esc(c.complainant)} · ${esc(c.complaint_nos.join(", "))}</td><td>${c.count}</td></tr>`));
   $("#repeats tbody").innerHTML = rows.join("");
 }
 

@@ -68,7 +68,14 @@ async def test_the_months_problems_repeats_and_reopened_complaints(analytics: An
     assert [(r["key"], r["count"]) for r in repeats["product_repeats"]] == [("WM-100", 3)]
     assert [r["complaint_no"] for r in repeats["reopened"]] == [reopened_no]
     assert repeats["reopened"][0]["reopened_in_month"] == 1
-    assert repeats["complainant_repeats"] is None
+    # every story's complainant is the builders' default person: one pseudonym, the month's six
+    # complaints (not December's, not the one closed as not a complaint)
+    january = {
+        no for no, status, when, *_ in stories if when == JAN and status is not Status.CLOSED_NOT_COMPLAINT
+    }
+    [person] = repeats["complainant_repeats"]
+    assert (person["count"], set(person["complaint_nos"])) == (6, january)
+    assert person["complainant"] == "C-" + person["complainant_id"][:8]
 
     agent = (
         await analytics.client.get("/v1/problems?month=2026-01", headers=bearer("agent", "after_sales"))
