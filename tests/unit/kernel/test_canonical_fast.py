@@ -1,0 +1,78 @@
+"""The relay's fast encoder gives exactly the canonical bytes, whatever the data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.events import canonical_json
+from shared.events.canonical import canonical_json_fast
+from shared.events.envelope import Role
+
+pytestmark = pytest.mark.unit
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()  # beyond 64 bits too: the fallback's job
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+json_values = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500)
+@given(json_values)
+def test_any_json_value_encodes_to_the_canonical_bytes(value: Any) -> None:
+    assert canonical_json_fast(value) == canonical_json(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1e-5,
+        -4.849251122277342e-05,
+        1e-7,
+        5e-324,
+        1e16,
+        1e22,
+        0.0001,
+        -0.0,
+        2**64,
+        -(2**63) - 1,
+        "e-mail 0.00001",
+        '\x00\x1f\x7f\u2028😀 洗衣机 "\\/',
+        {"é": 1, "z": 2, "A": 3, "洗": 4, "😀": 5, "\uffff": 6, "": 7},
+    ],
+)
+def test_the_cases_where_orjson_writes_otherwise_still_give_the_canonical_bytes(value: Any) -> None:
+    assert canonical_json_fast({"v": value}) == canonical_json({"v": value})
+
+
+def test_types_only_the_canonical_default_knows_take_its_form() -> None:
+    value = {
+        "at": datetime(2026, 1, 5, 9, 0, 0, 123, tzinfo=timezone(timedelta(hours=8))),
+        "utc": datetime(2026, 1, 5, 1, tzinfo=UTC),
+        "id": UUID("12345678-1234-5678-1234-567812345678"),
+        "amount": Decimal("12.50"),
+        "hash": b"\x00\xff",
+        "role": Role.AGENT,
+    }
+    assert canonical_json_fast(value) == canonical_json(value)
+
+
+def test_what_has_no_canonical_form_is_refused_as_before() -> None:
+    with pytest.raises(TypeError):
+        canonical_json_fast({"x": object()})
+    with pytest.raises(ValueError):
+        canonical_json_fast({"x": datetime(2026, 1, 5)})  # naive
