@@ -43,11 +43,12 @@ def canonical_json(data: Any) -> bytes:
 
 
 _ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-_ORJSON_MAY_DIFFER = re.compile(rb"e-|0\.0000")
-"""Where orjson's output may differ from ``json.dumps``: floats below 1e-4 in magnitude (orjson
-writes ``1e-7`` and ``0.00001``, Python ``1e-07`` and ``1e-05``). Every other float, string
-escape, key order and integer was checked to give the same bytes. A match inside a string
-(``"e-mail"``) only costs the slow path."""
+_ORJSON_MAY_DIFFER = re.compile(rb"(?:^|[:,\[])-?(?:\d+(?:\.\d+)?e-|0\.0000)")
+"""A number where orjson's output may differ from ``json.dumps``: a float below 1e-4 in magnitude
+(orjson writes ``1e-7`` and ``0.00001``, Python ``1e-07`` and ``1e-05``). Every other float, string
+escape, key order and integer was checked to give the same bytes. Anchored on what precedes a
+number (``:``, ``,``, ``[``) so that UUIDs and hashes in strings do not match; a string that
+happens to contain ``,1e-`` only costs the slow path."""
 
 
 def canonical_json_fast(data: Any) -> bytes:

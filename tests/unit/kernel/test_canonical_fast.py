@@ -76,3 +76,17 @@ def test_what_has_no_canonical_form_is_refused_as_before() -> None:
         canonical_json_fast({"x": object()})
     with pytest.raises(ValueError):
         canonical_json_fast({"x": datetime(2026, 1, 5)})  # naive
+
+
+def test_ids_and_hashes_do_not_force_the_slow_path() -> None:
+    import orjson
+
+    from shared.events.canonical import _ORJSON_MAY_DIFFER
+
+    envelope = {
+        "event_id": "0a1b2c3e-4e5f-6e7a-8e9b-0c1d2e3f4a5e",
+        "hash": "3e-" * 10,
+        "occurred_at": "2026-01-05T01:00:00.000000Z",
+        "payload": {"defect_rate": 0.35, "fraction": 0.8},
+    }
+    assert _ORJSON_MAY_DIFFER.search(orjson.dumps(envelope, option=orjson.OPT_SORT_KEYS)) is None
