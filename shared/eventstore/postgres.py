@@ -9,13 +9,11 @@ transaction, so an event committed late is never skipped.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -116,16 +114,6 @@ _TRACES: dict[str, dict[str, str]] = {}
 _CACHE_LIMIT = 10_000
 _loads = json.loads
 _from_row = RecordedEvent.trusted
-_LONG_NUMBER = re.compile(r"\d{19}")
-
-
-def _payload_loads(text_: str) -> Any:
-    """``json.loads``, in C by orjson (replay decodes every payload: 2-3× cheaper). orjson reads an
-    integer beyond 64 bits as a float, so a text with a run of 19+ digits (most likely inside a
-    string) takes ``json.loads``; everything else decodes to the same values."""
-    if _LONG_NUMBER.search(text_):
-        return _loads(text_)
-    return orjson.loads(text_)
 
 
 def _cached_actor(text_: str) -> Actor:
@@ -181,7 +169,7 @@ def fast_row_to_event(row: Sequence[Any]) -> RecordedEvent:
             "correlation_id": correlation_id,
             "causation_id": causation_id,
             "trace": _cached_trace(trace),
-            "payload": _payload_loads(payload),
+            "payload": _loads(payload),
             "prev_hash": prev_hash.hex() if prev_hash is not None else None,
             "hash": hash_.hex(),
         }
