@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.clock import Clock, ensure_utc
-from shared.events.canonical import canonical_json, canonical_json_fast, format_timestamp, sha256
+from shared.events.canonical import canonical_envelope_json, canonical_json, format_timestamp, sha256
 
 
 class Role(StrEnum):
@@ -249,7 +249,7 @@ class RecordedEvent(BaseModel):
         # Timestamps and UUIDs are pre-formatted so the encoder never calls back into Python;
         # orjson encodes (the relay's largest cost after aiokafka itself), byte for byte the same.
         actor, causation = self.actor, self.causation_id
-        return canonical_json_fast(
+        return canonical_envelope_json(
             {
                 **self.__dict__,
                 "event_id": str(self.event_id),

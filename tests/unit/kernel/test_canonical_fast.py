@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.events import canonical_json
-from shared.events.canonical import canonical_json_fast
-from shared.events.envelope import Role
+from shared.events.canonical import canonical_envelope_json, canonical_json_fast
+from shared.events.envelope import Actor, RecordedEvent, Role
 
 pytestmark = pytest.mark.unit
 
@@ -35,6 +35,19 @@ json_values = st.recursive(
 @given(json_values)
 def test_any_json_value_encodes_to_the_canonical_bytes(value: Any) -> None:
     assert canonical_json_fast(value) == canonical_json(value)
+
+
+@settings(max_examples=300)
+@given(json_values)
+def test_an_envelope_encodes_to_the_canonical_bytes_whatever_its_payload(payload: Any) -> None:
+    envelope = {
+        "event_id": "0a1b2c3e-4e5f-6e7a-8e9b-0c1d2e3f4a5e",
+        "global_position": 2**62,
+        "actor": {"role": Role.AGENT, "id": "agent-1", "department": None},
+        "hash": b"\x00\xff",
+        "payload": payload,
+    }
+    assert canonical_envelope_json(envelope) == canonical_json(envelope)
 
 
 @pytest.mark.parametrize(
@@ -90,3 +103,26 @@ def test_ids_and_hashes_do_not_force_the_slow_path() -> None:
         "payload": {"defect_rate": 0.35, "fraction": 0.8},
     }
     assert _ORJSON_MAY_DIFFER.search(orjson.dumps(envelope, option=orjson.OPT_SORT_KEYS)) is None
+
+
+@settings(max_examples=100)
+@given(json_values)
+def test_the_wire_form_is_the_canonical_json_of_the_model(payload: Any) -> None:
+    event = RecordedEvent(
+        event_id=UUID("0a1b2c3e-4e5f-6e7a-8e9b-0c1d2e3f4a5e"),
+        stream_id="TS-20260105-000001",
+        stream_version=3,
+        global_position=42,
+        tx_id=7,
+        type="Anything",
+        schema_version=1,
+        occurred_at=datetime(2026, 1, 5, 9, tzinfo=timezone(timedelta(hours=8))),
+        recorded_at=datetime(2026, 1, 5, 1, 0, 1, 5, tzinfo=UTC),
+        actor=Actor(role=Role.AGENT, id="agent-1", department="quality"),
+        correlation_id=UUID("12345678-1234-5678-1234-567812345678"),
+        trace={"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
+        payload={"data": payload},
+        prev_hash="00" * 32,
+        hash="ff" * 32,
+    )
+    assert event.to_wire() == canonical_json(event.model_dump(mode="python"))
