@@ -78,8 +78,9 @@ async def bench_intake_http(env: BenchEnvironment, sizes: Sizes) -> BenchResult:
         "Open loop: requests are scheduled at fixed instants and latency counts from the scheduled "
         "instant, so a server (or client pool) that falls behind shows it as latency. Below saturation "
         "both systems accept what is offered and the ratio is ~1; the highest load "
-        f"({top}/s) is meant to find the ceiling. The generator is one Python process (httpx); at the "
-        "highest loads it may be the limit for both systems, which its CPU figure shows."
+        f"({top}/s) is meant to find the ceiling. The generator is one Python process (HTTP/1.1 on "
+        "asyncio streams); at the highest loads it may be the limit for both systems, which its CPU "
+        "figure shows."
     )
     if failures:
         result.notes.append(
