@@ -56,11 +56,26 @@ ASSIGNED_AT = (
     "SELECT DISTINCT ON (stream_id) stream_id, recorded_at FROM events "
     "WHERE type = 'ComplaintAssigned' AND stream_id = ANY($1::text[]) ORDER BY stream_id, global_position"
 )
+EVENT_COUNT = "SELECT count(*) FROM events"
+QUIET_SECONDS = 3.0
 SLA_SET_AT = (
     "SELECT d.complaint_no, p.processed_at FROM sla_deadlines d "
     "JOIN processed_events p ON p.consumer = 'sla' AND p.event_id = d.started_by::text "
     "WHERE d.stage = 'first_response' AND d.generation = 1 AND d.complaint_no = ANY($1::text[])"
 )
+
+
+async def wait_until_quiet(conn: asyncpg.Connection, give_up: float) -> None:
+    """Until no event was appended for QUIET_SECONDS (acknowledgements and the like are the last),
+    so one load's backlog does not run into the next load's figures."""
+    count, since = -1, time.monotonic()
+    while time.monotonic() < give_up:
+        now_count = await conn.fetchval(EVENT_COUNT)
+        if now_count != count:
+            count, since = now_count, time.monotonic()
+        elif time.monotonic() - since >= QUIET_SECONDS:
+            return
+        await asyncio.sleep(POLL_SECONDS)
 
 
 async def wait_until_flowing(services: RunningServices, conn: asyncpg.Connection, within: float) -> None:
@@ -162,6 +177,7 @@ async def bench_end_to_end(env: BenchEnvironment, sizes: Sizes) -> BenchResult:
                         figure("cpu loadgen", load, "% of a core").runs.append(
                             100 * measured.cpu_seconds / window
                         )
+                        await wait_until_quiet(conn, time.monotonic() + sizes.e2e_drain_seconds)
             finally:
                 await conn.close()
     result.figures.extend(figures.values())
