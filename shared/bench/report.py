@@ -46,7 +46,8 @@ def to_markdown(meta: dict[str, Any], results: list[BenchResult]) -> str:
             lines.append("| comparison (same run) | ratio | target | met |")
             lines.append("|---|---:|---:|---|")
             for r in result.ratios:
-                target = f"≥ {_number(r.target)}" if r.target is not None else "—"
+                sign = "≤" if r.at_most else "≥"
+                target = f"{sign} {_number(r.target)}" if r.target is not None else "—"
                 met = {None: "—", True: "yes", False: "**no**"}[r.met]
                 lines.append(f"| {r.name} | {_number(r.value)} | {target} | {met} |")
         for note in result.notes:

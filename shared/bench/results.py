@@ -39,14 +39,24 @@ class Ratio:
     name: str
     value: float
     target: float | None = None
-    """The least acceptable value (None: reported only)."""
+    """The least acceptable value (None: reported only); the greatest when ``at_most``."""
+    at_most: bool = False
+    """The target is an upper bound (a latency), not a lower one."""
 
     @property
     def met(self) -> bool | None:
-        return None if self.target is None else self.value >= self.target
+        if self.target is None:
+            return None
+        return self.value <= self.target if self.at_most else self.value >= self.target
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "target": self.target, "met": self.met}
+        return {
+            "name": self.name,
+            "value": self.value,
+            "target": self.target,
+            "at_most": self.at_most,
+            "met": self.met,
+        }
 
 
 @dataclass
@@ -70,6 +80,12 @@ class BenchResult:
     def ratio(self, name: str, numerator: Figure, denominator: Figure, target: float | None = None) -> Ratio:
         value = numerator.median / denominator.median if denominator.median else float("nan")
         ratio = Ratio(name, value, target)
+        self.ratios.append(ratio)
+        return ratio
+
+    def bound(self, name: str, figure: Figure, at_most: float | None) -> Ratio:
+        """A figure checked against an upper bound (e.g. a p99 latency), listed with the ratios."""
+        ratio = Ratio(name, figure.median, at_most, at_most=True)
         self.ratios.append(ratio)
         return ratio
 

@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.bench.append import bench_append
+from shared.bench.end_to_end import bench_end_to_end
 from shared.bench.environment import BenchEnvironment, bench_environment
+from shared.bench.intake_http import bench_intake_http
 from shared.bench.relay import bench_relay
 from shared.bench.replay import bench_replay
 from shared.bench.report import write_reports
@@ -26,9 +28,11 @@ BENCHMARKS: dict[str, Benchmark] = {
     "append": bench_append,
     "replay": bench_replay,
     "relay": bench_relay,
+    "intake": bench_intake_http,
+    "e2e": bench_end_to_end,
     "timers": bench_timers,
 }
-"""In the issue's order; intake HTTP (4) and end to end (5) are not written yet."""
+"""In the issue's order (1 append, 2 replay, 3 relay, 4 intake HTTP, 5 end to end, 6 SLA timers)."""
 
 
 @dataclass
@@ -80,7 +84,7 @@ async def run_bench(options: BenchOptions, progress: Callable[[str], None] = pri
             for ratio in result.ratios:
                 progress(
                     f"  {ratio.name}: {ratio.value:.2f}"
-                    + (f" (target ≥ {ratio.target:g})" if ratio.target else "")
+                    + (f" (target {'≤' if ratio.at_most else '≥'} {ratio.target:g})" if ratio.target else "")
                 )
             await env.drop_all()
     meta = {

@@ -23,6 +23,18 @@ class Sizes:
     """Open SLA deadlines present while due timers fire."""
     due_timers: int
     """Timers due at once in each firing run."""
+    intake_loads: tuple[int, ...]
+    """Offered submissions/s of the intake HTTP benchmark (the last one meant to saturate)."""
+    intake_seconds: float
+    """How long each intake load is offered."""
+    e2e_loads: tuple[int, ...]
+    """Offered complaints/s of the end-to-end benchmark."""
+    e2e_seconds: float
+    """How long each end-to-end load is offered."""
+    e2e_repeats: int
+    """Runs per end-to-end figure (each needs the pipeline drained, so fewer than ``repeats``)."""
+    e2e_drain_seconds: float
+    """Longest wait, after the load, for the last complaint's SLA deadline."""
 
 
 QUICK = Sizes(
@@ -34,6 +46,12 @@ QUICK = Sizes(
     relay_events=(100,),
     open_deadlines=(100, 1_000),
     due_timers=5,
+    intake_loads=(20, 50),
+    intake_seconds=1.0,
+    e2e_loads=(10,),
+    e2e_seconds=1.0,
+    e2e_repeats=1,
+    e2e_drain_seconds=30.0,
 )
 MODERATE = Sizes(
     repeats=3,
@@ -44,6 +62,12 @@ MODERATE = Sizes(
     relay_events=(5_000, 20_000),
     open_deadlines=(10_000, 100_000, 1_000_000),
     due_timers=100,
+    intake_loads=(100, 250, 500, 1000),
+    intake_seconds=5.0,
+    e2e_loads=(50, 200, 500),
+    e2e_seconds=10.0,
+    e2e_repeats=2,
+    e2e_drain_seconds=120.0,
 )
 FULL = Sizes(
     repeats=5,
@@ -54,6 +78,12 @@ FULL = Sizes(
     relay_events=(20_000, 100_000),
     open_deadlines=(10_000, 100_000, 1_000_000),
     due_timers=500,
+    intake_loads=(100, 250, 500, 1000, 2000),
+    intake_seconds=15.0,
+    e2e_loads=(50, 200, 500),
+    e2e_seconds=30.0,
+    e2e_repeats=3,
+    e2e_drain_seconds=300.0,
 )
 
 PRESETS = {"quick": QUICK, "moderate": MODERATE, "full": FULL}

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.clock import Clock, ensure_utc
-from shared.events.canonical import canonical_json, format_timestamp, sha256
+from shared.events.canonical import canonical_envelope_json, canonical_json, format_timestamp, sha256
 
 
 class Role(StrEnum):
@@ -246,9 +246,10 @@ class RecordedEvent(BaseModel):
         """The canonical JSON of the whole envelope: the Kafka message value."""
         # The same bytes as canonical_json(self.model_dump(mode="python")), without pydantic's
         # serializer: every field is in __dict__; only the nested Actor needs unpacking (relay speed).
-        # Timestamps and UUIDs are pre-formatted so the encoder never calls back into Python.
+        # Timestamps and UUIDs are pre-formatted so the encoder never calls back into Python;
+        # orjson encodes (the relay's largest cost after aiokafka itself), byte for byte the same.
         actor, causation = self.actor, self.causation_id
-        return canonical_json(
+        return canonical_envelope_json(
             {
                 **self.__dict__,
                 "event_id": str(self.event_id),
