@@ -80,7 +80,9 @@ def build_router(
             follow_up_code=follow_up_code,
             possible_duplicate_of=duplicate_of,
         )
-        return JSONResponse(body.model_dump(exclude_none=True), status_code=202)
+        # the follow-up code only exists for anonymous submissions; the duplicate link is always said
+        hidden = {"follow_up_code"} if follow_up_code is None else set()
+        return JSONResponse(body.model_dump(mode="json", exclude=hidden), status_code=202)
 
     @router.post(
         "/complaints",

@@ -24,12 +24,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.limits import TokenBuckets, retry_after
 from services.intake.receive import ANONYMOUS_COMPLAINANT
+from services.intake.text import nul_free
 from shared.clock import Clock
 from shared.complaints.commands import GiveFeedback
 from shared.complaints.events import COMPLAINT_EVENTS, ComplaintResolved
@@ -90,6 +91,8 @@ class FollowUpRequest(BaseModel):
     complaint_no: Number = Field(description="The complaint number (投诉编号).")
     code: Code = Field(description="The follow-up code (跟进码), with or without dashes.")
 
+    _no_nul = model_validator(mode="before")(nul_free)
+
 
 class FollowUpFeedback(FollowUpRequest):
     """The anonymous submitter's answer to the revisit (回访)."""
@@ -149,6 +152,7 @@ class GuessLimit:
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The body could not be parsed (e.g. not JSON)."},
     404: {"description": "Unknown number or wrong code (the answer does not say which)."},
     422: {"description": "Invalid body; `errors` lists each field."},
     429: {"description": "Too many attempts for this number, or overall; see Retry-After."},

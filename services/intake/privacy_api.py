@@ -28,6 +28,7 @@ from shared.service.runtime import Runtime
 ADMINS = require(Role.ADMIN)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The body could not be parsed (e.g. not JSON)."},
     401: {"description": "Missing or unknown bearer token."},
     403: {"description": "Only admins may look up or erase complainants."},
     422: {"description": "Invalid request; `errors` lists each field."},

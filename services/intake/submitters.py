@@ -2,7 +2,9 @@
 
 For each channel the policy lists the staff ``roles`` that may register complaints on it
 (agent, supervisor) and the ``channel_ids`` of the channel systems that may submit on it: the
-subject of a channel token over HTTP, the ``channel_id`` of a Kafka submission; ``"*"`` is any.
+subject of a channel token over HTTP, the ``channel_id`` of a Kafka submission; ``"*"`` is any,
+and ``"system:*"`` any subject starting ``system:`` (e.g. the employee platform's per-employee
+session tokens, ``employee-platform:<employee>``).
 When the policy has no ``submitters`` section, every submitting role may use every channel; when
 it has one, it must name every channel (checked at start-up).
 """
@@ -19,7 +21,7 @@ from shared.events import Role
 ANY = "*"
 """In ``channel_ids``: any channel system."""
 
-ChannelId = Annotated[str, Field(pattern=r"^(\*|[A-Za-z0-9_.:-]{1,64})$")]
+ChannelId = Annotated[str, Field(pattern=r"^(\*|[A-Za-z0-9_.:-]{1,64}(:\*)?)$")]
 
 
 class Submitters(BaseModel):
@@ -36,7 +38,10 @@ class Submitters(BaseModel):
     )
 
     def allows_channel(self, channel_id: str) -> bool:
-        return ANY in self.channel_ids or channel_id in self.channel_ids
+        return any(
+            allowed in (ANY, channel_id) or (allowed.endswith(":*") and channel_id.startswith(allowed[:-1]))
+            for allowed in self.channel_ids
+        )
 
     def allows(self, role: Role, subject: str) -> bool:
         if role is Role.CHANNEL:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from asyncpg.exceptions import CharacterNotInRepertoireError
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from opentelemetry.trace import SpanKind, Status, StatusCode
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.service.auth import TokenRegistry
@@ -55,6 +57,29 @@ def install_error_handlers(app: FastAPI) -> None:
             else {"error": _code(error.status_code), "message": str(error.detail)}
         )
         return JSONResponse(body, status_code=error.status_code, headers=getattr(error, "headers", None))
+
+    # A safety net behind each model's own checks: text PostgreSQL cannot store (a NUL character)
+    # fails the transaction, which rolls back; the caller gets a 422, never a 500.
+    @app.exception_handler(CharacterNotInRepertoireError)
+    async def unstorable_text(request: Request, error: Exception) -> JSONResponse:
+        return _unstorable()
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, error: DBAPIError) -> JSONResponse:
+        if isinstance(error.orig, CharacterNotInRepertoireError) or "0x00" in str(error.orig):
+            return _unstorable()
+        raise error
+
+
+def _unstorable() -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": "invalid_text",
+            "message": "the request contains text that cannot be stored (a NUL character, \\u0000)",
+            "message_zh": "请求中含有无法保存的字符（NUL，\\u0000）",
+        },
+        status_code=422,
+    )
 
 
 def _code(status_code: int) -> str:

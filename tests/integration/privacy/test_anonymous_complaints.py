@@ -38,7 +38,8 @@ from tests.support.running import eventually, running
 pytestmark = pytest.mark.integration
 
 PORTAL_TOKEN = "employee-portal-session-4f1c9a7e2b"
-SUBJECT = "wang-xiaoming-E77341"  # the employee's own identity, as the employee platform knows it
+# the employee's own session on the employee platform: its subject is the employee's identity
+SUBJECT = "employee-platform:wang-xiaoming-E77341"
 NAME, EMPLOYEE_ID, CLIENT_IP = "王小明", "E77341", "10.77.66.55"
 IDENTITY = (SUBJECT, "wang-xiaoming", NAME, EMPLOYEE_ID, CLIENT_IP, PORTAL_TOKEN)
 
@@ -228,10 +229,10 @@ async def test_an_anonymous_complaint_keeps_no_identity_anywhere(
                         **COMPLAINT,
                         **extra,
                         "submission_id": f"portal-{n}",
-                        "channel_id": "employee-portal",
+                        "channel_id": "employee-platform",
                     }
                     await producer.send_and_wait(
-                        settings.topic_intake, json.dumps(message).encode(), key=b"employee-portal"
+                        settings.topic_intake, json.dumps(message).encode(), key=b"employee-platform"
                     )
             finally:
                 await producer.stop()
