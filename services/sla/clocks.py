@@ -18,8 +18,9 @@ the department responsible at the time.
 
 ComplaintPutOnHold pauses resolution and progress_update, ComplaintResumed (or a transfer)
 resumes them; SlaExtensionApproved extends one stage; ComplaintRegraded re-plans every running
-clock for the new grade and starts the ones only the new grade has (``would_run``). Whether a stage runs at all for a grade is the policy's business (a
-Start for a stage the policy sets no limit for starts nothing).
+clock for the new grade and starts the ones only the new grade has (``would_run``). Whether a
+stage runs at all for a grade is the policy's business (a Start for a stage the policy sets no
+limit for starts nothing).
 
 The consumer applies these changes to the ``sla_deadlines`` table; the fire loop replays them
 over the stream to check that a timer it is about to fire has not been stopped or moved by an
