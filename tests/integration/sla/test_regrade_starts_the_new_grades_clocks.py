@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
+from services.sla.firing import DeadlineFirer
 from services.sla.handlers import ClockKeeper
 from services.sla.policy import parse_policy
 from shared.complaints import Grade, ProgressKind, RegradeComplaint, SlaStage
@@ -95,6 +96,11 @@ async def test_acknowledgement_and_plan_start_from_receipt_and_are_already_overd
     assert plan.department == DEPT  # the plan follows the owner
     assert not [row for row in rows if row.stage is S.PROGRESS_UPDATE]  # not accepted yet
 
+    # Already overdue: the next tick records the breach (the warning instant passed unseen too).
+    await DeadlineFirer(bare.engine, SPARSE_GENERAL, bare.clock, planner=planner).fire_due()
+    breaches = await bare.complaints.payloads(no, "SlaBreached")
+    assert [breach.stage for breach in breaches] == [S.ACKNOWLEDGEMENT]  # type: ignore[attr-defined]
+
 
 async def test_a_stage_already_done_is_not_started(bare: Bare) -> None:
     planner = DeadlinePlanner(SPARSE_GENERAL, WallClockCalculator())
@@ -110,3 +116,26 @@ async def test_a_stage_already_done_is_not_started(bare: Bare) -> None:
     stages = {row.stage for row in await deadlines(bare.engine, no) if row.stopped_at is None}
     assert S.INITIAL_PLAN not in stages  # the plan was recorded before the regrade
     assert {S.ACKNOWLEDGEMENT, S.PROGRESS_UPDATE, S.RESOLUTION} <= stages
+
+
+async def test_a_stage_started_while_on_hold_waits_and_resumes_with_the_complaint(bare: Bare) -> None:
+    rig = all_clocks(bare.engine, bare.store, bare.clock)
+    no = await bare.complaints.receive(Grade.GENERAL)
+    await bare.complaints.assign(no, DEPT)
+    await bare.complaints.accept(no, DEPT)
+    accepted = bare.clock.now()
+    bare.clock.advance(timedelta(hours=1))
+    on_hold = bare.clock.now()
+    await bare.complaints.do(no, hold(by=agent(DEPT), when=on_hold))
+    bare.clock.advance(timedelta(hours=2))
+    await bare.complaints.do(no, regrade(Grade.URGENT, bare.clock.now()))
+    await rig.clocks.catch_up(no)
+    clock = running_clock(await deadlines(bare.engine, no), S.PROGRESS_UPDATE)
+    assert clock.started_at == accepted and clock.paused_at == on_hold  # fires nothing while on hold
+
+    bare.clock.advance(timedelta(hours=2))
+    await bare.complaints.do(no, resume(by=agent(DEPT), when=bare.clock.now()))
+    await rig.clocks.catch_up(no)
+    clock = running_clock(await deadlines(bare.engine, no), S.PROGRESS_UPDATE)
+    assert clock.paused_at is None and clock.paused == timedelta(hours=4)
+    assert clock.due_at == accepted + timedelta(hours=24 + 4)
