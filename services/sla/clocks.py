@@ -18,8 +18,9 @@ the department responsible at the time.
 
 ComplaintPutOnHold pauses resolution and progress_update, ComplaintResumed (or a transfer)
 resumes them; SlaExtensionApproved extends one stage; ComplaintRegraded re-plans every running
-clock for the new grade. Whether a stage runs at all for a grade is the policy's business (a
-Start for a stage the policy sets no limit for starts nothing).
+clock for the new grade and starts the ones only the new grade has (``would_run``). Whether a
+stage runs at all for a grade is the policy's business (a Start for a stage the policy sets no
+limit for starts nothing).
 
 The consumer applies these changes to the ``sla_deadlines`` table; the fire loop replays them
 over the stream to check that a timer it is about to fire has not been stopped or moved by an
@@ -29,7 +30,7 @@ event the consumer has not seen yet.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
@@ -328,3 +329,50 @@ def moved_after(records: Iterable[RecordedEvent], stage: SlaStage, applied_versi
             if isinstance(change, Extend) and change.stage is stage:
                 return True
     return False
+
+
+@dataclass(frozen=True)
+class WouldRun:
+    """A clock the stream's events would have running now if the policy had set its stage all
+    along: when it started, whose it is, and its time on hold (as the table would keep it)."""
+
+    stage: SlaStage
+    started_at: datetime
+    department: str | None
+    pauses: tuple[tuple[datetime, datetime], ...] = ()
+    """Finished pauses since the start."""
+    paused_at: datetime | None = None
+    """On hold since; None while it would count."""
+
+
+def would_run(records: Iterable[RecordedEvent], before_version: int) -> dict[SlaStage, WouldRun]:
+    """The clocks the events before ``before_version`` would have running, whatever the grade.
+
+    The same transitions the consumer applies, replayed without a policy: a regrade to a grade
+    whose policy has a stage the old one had not starts that clock from the instant it would have
+    started (so its deadline is not unfairly late), charged to the same department, with the
+    same time on hold."""
+    clocks: dict[SlaStage, WouldRun] = {}
+    for record in records:
+        if record.stream_version >= before_version or record.type not in CLOCK_EVENTS:
+            continue
+        at = record.occurred_at
+        for change in transitions(COMPLAINT_EVENTS.decode(record), at):
+            match change:
+                case Start():
+                    clocks[change.stage] = WouldRun(change.stage, change.started_at, change.department)
+                case Stop():
+                    clocks.pop(change.stage, None)
+                case Reassign():
+                    for stage in FOLLOWS_OWNER & clocks.keys():
+                        clocks[stage] = replace(clocks[stage], department=change.department)
+                case Pause():
+                    for stage in change.stages & clocks.keys():
+                        clocks[stage] = replace(clocks[stage], paused_at=clocks[stage].paused_at or at)
+                case Resume():
+                    for stage in change.stages & clocks.keys():
+                        held = clocks[stage]
+                        if held.paused_at is not None:
+                            pauses = (*held.pauses, (held.paused_at, at))
+                            clocks[stage] = replace(held, pauses=pauses, paused_at=None)
+    return clocks

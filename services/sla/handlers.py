@@ -12,6 +12,7 @@ same transaction, so it is recorded exactly once with the clock it is about.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from services.sla import replanning, repository
 from services.sla.clocks import (
@@ -26,6 +27,7 @@ from services.sla.clocks import (
     Start,
     Stop,
     transitions,
+    would_run,
 )
 from services.sla.deadlines import DeadlinePlanner, Schedule
 from services.sla.firing import SLA_ACTOR
@@ -90,8 +92,11 @@ class ClockKeeper:
                         event.occurred_at,
                         event.stream_version,
                     )
-                case Resume() | Extend() | Regrade():
+                case Resume() | Extend():
                     await self._move(ctx, event, change)
+                case Regrade():
+                    await self._move(ctx, event, change)
+                    await self._start_new_stages(ctx, event, change.grade)
                 case Start():
                     kind = kind or await kind_at(ctx.store, event)
                     schedule = self.planner.plan_if_set(kind[0], change.stage, change.started_at, kind[1])
@@ -154,6 +159,52 @@ class ClockKeeper:
                     "stage": deadline.stage.value,
                     "change": type(change).__name__,
                     "due_at": schedule.due_at.isoformat() if schedule else None,
+                },
+            )
+
+    async def _start_new_stages(self, ctx: HandlerContext, event: RecordedEvent, grade: Grade) -> None:
+        """Start the clocks the new grade's policy has and the old one had not, when the complaint's
+        events so far would have them running (acknowledgement if not acknowledged yet, initial
+        plan if no plan yet, progress update once accepted, ...), from the instant they would have
+        started, charged to the same department, with the same time on hold. The clock is keyed
+        by the regrade's id and version, so a redelivery starts nothing twice and only events
+        after the regrade stop it."""
+        records = await ctx.store.read_stream(event.stream_id)
+        state = fold_recorded([r for r in records if r.stream_version <= event.stream_version])
+        category = state.category
+        version = event.stream_version
+        running = {
+            deadline.stage
+            for deadline in await repository.running(ctx.connection, event.stream_id, set(SlaStage), version)
+        }
+        for stage, clock in would_run(records, version).items():
+            target = self.planner.policy.target_or_none(grade, stage, category)
+            if stage in running or target is None:
+                continue
+            calculator = self.planner.calculator_for(target.counting)
+            held = sum((calculator.counted_between(a, b) for a, b in clock.pauses), timedelta(0))
+            schedule = self.planner.plan_if_set(grade, stage, clock.started_at, category, paused=held)
+            if schedule is None:
+                continue
+            generation = await repository.start(
+                ctx.connection,
+                event.stream_id,
+                schedule,
+                clock.department,
+                event.event_id,
+                version,
+                paused_at=clock.paused_at,
+            )
+            if generation and schedule.unknown_years:
+                await self._warn_unknown_years(ctx, event, schedule)
+            log.info(
+                "sla clock started by a regrade",
+                extra={
+                    "complaint_no": event.stream_id,
+                    "stage": stage.value,
+                    "generation": generation,
+                    "started_at": schedule.started_at.isoformat(),
+                    "due_at": schedule.due_at.isoformat(),
                 },
             )
 

@@ -134,9 +134,11 @@ def _row(row: Any) -> Deadline:
 
 START = text(
     "INSERT INTO sla_deadlines (complaint_no, stage, generation, grade, department, started_at, "
-    "warn_fraction, warn_at, due_at, started_by, started_version, category, counting, time_limit) "
+    "warn_fraction, warn_at, due_at, started_by, started_version, category, counting, time_limit, "
+    "paused, paused_at) "
     "SELECT :no, :stage, coalesce(max(generation), 0) + 1, :grade, :department, :started_at, "
-    ":warn_fraction, :warn_at, :due_at, :started_by, :started_version, :category, :counting, :time_limit "
+    ":warn_fraction, :warn_at, :due_at, :started_by, :started_version, :category, :counting, :time_limit, "
+    ":paused, :paused_at "
     "FROM sla_deadlines WHERE complaint_no = :no AND stage = :stage "
     "ON CONFLICT DO NOTHING RETURNING generation"
 )
@@ -175,8 +177,13 @@ async def start(
     department: str | None,
     started_by: UUID,
     started_version: int,
+    *,
+    paused_at: datetime | None = None,
 ) -> int | None:
-    """Insert a running clock; its generation, or None when this event already started one."""
+    """Insert a running clock; its generation, or None when this event already started one.
+
+    ``paused_at``: the clock starts on hold (a regrade starting a stage the complaint is
+    waiting in); ``schedule.paused`` is its counted time on hold so far."""
     generation = (
         await conn.execute(
             START,
@@ -194,6 +201,8 @@ async def start(
                 "category": schedule.category.value if schedule.category else None,
                 "counting": schedule.counting.value,
                 "time_limit": schedule.limit,
+                "paused": schedule.paused,
+                "paused_at": paused_at,
             },
         )
     ).scalar_one_or_none()
