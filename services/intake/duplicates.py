@@ -36,7 +36,7 @@ from shared.eventstore import PostgresEventStore
 INTAKE = Actor.service("intake")
 
 EARLIER = text(
-    "SELECT complaint_no, subject_key, received_at FROM intake_complainant_history "
+    "SELECT complaint_no, subject_key FROM intake_complainant_history "
     "WHERE complainant_ref = :ref AND received_at > :since AND received_at <= :until "
     "AND complaint_no <> :no ORDER BY received_at"
 )
