@@ -75,7 +75,12 @@ def similarity_bound(a: str, b: str, a_counts: Counter[str]) -> float:
     total = len(a) + len(b)
     if not a or not b:
         return 0.0
-    shared = sum(min(n, a_counts[ch]) for ch, n in Counter(b).items())
+    left = dict(a_counts)  # a plain dict and one pass over b: cheaper than Counter(b) & a_counts
+    shared = 0
+    for ch in b:
+        if left.get(ch, 0) > 0:
+            left[ch] -= 1
+            shared += 1
     return round(2.0 * shared / total, 3)
 
 
