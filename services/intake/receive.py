@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake import recurrence
 from services.intake.duplicates import DuplicateCheck
-from services.intake.numbers import next_number
+from services.intake.numbers import format_number, next_number
 from services.intake.policy import GradingPolicy
 from services.intake.submission import ComplaintSubmission
 from shared.clock import Clock
@@ -90,13 +90,25 @@ async def receive(
     now = clock.now()
     received_at = submission.received_at or now
     rule = policy.recurrence
+    sequence: int | None = None
     if rule is not None:
-        earlier = await recurrence.earlier_count(
-            conn, submission.product_refs, submission.category.value, received_at, rule.days
+        # the new number comes with the count: one round trip instead of two
+        earlier, sequence = await recurrence.earlier_count(
+            conn,
+            submission.product_refs,
+            submission.category.value,
+            received_at,
+            rule.days,
+            allocate_number=not complaint_no,
         )
         if earlier + 1 >= rule.count:
             grade, assessment = policy.raise_grade(grade, assessment, rule.grade, rule.name)
-    complaint_no = complaint_no or await next_number(conn, received_at, zone)
+    if not complaint_no:
+        complaint_no = (
+            format_number(sequence, received_at, zone)
+            if sequence is not None
+            else await next_number(conn, received_at, zone)
+        )
     await recurrence.remember(
         conn, submission.product_refs, submission.category.value, received_at, complaint_no
     )

@@ -25,7 +25,8 @@ from shared.privacy.blind_index import blind_index, identifiers, normalise
 from shared.privacy.crypto import new_key
 
 _FIND = text(
-    "SELECT l.complainant_id, k.key FROM privacy_complainant_lookup l "
+    "SELECT l.complainant_id, k.key, ARRAY(SELECT blind_index FROM privacy_complainant_lookup "
+    "WHERE blind_index = ANY(:indexes)) AS known FROM privacy_complainant_lookup l "
     "JOIN privacy_complainant_keys k USING (complainant_id) "
     "WHERE l.blind_index = ANY(:indexes) ORDER BY k.created_at, l.complainant_id LIMIT 1"
 )
@@ -50,8 +51,13 @@ async def complainant_key(
     if indexes:
         found = (await conn.execute(_FIND, {"indexes": indexes})).first()
         if found is not None:
-            complainant_id, key = found
-            await _link(conn, pairs, complainant_id, at)  # a new phone of a known person joins them
+            complainant_id, key, known = found
+            # a new phone of a known person joins them; identifiers already linked (to anyone)
+            # are left alone, without a round trip each
+            linked = {bytes(index) for index in known}
+            for kind, index in pairs:
+                if index not in linked:
+                    await conn.execute(_LINK, {"index": index, "kind": kind, "id": complainant_id, "at": at})
             return complainant_id, bytes(key)
     complainant_id, key = uuid4(), new_key()
     await conn.execute(_NEW_KEY, {"id": complainant_id, "key": key, "at": at})

@@ -25,14 +25,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.messaging.relay import CHECKPOINT
 from shared.service.runtime import Runtime
@@ -170,6 +171,38 @@ class ServiceMetrics:
         return families
 
 
+class MeasureRequests:
+    """Counts and times every HTTP request by method, route template and status.
+
+    Pure ASGI (see shared.service.app.TraceRequests for why). A request whose app raises before
+    answering counts as 500, as ServerErrorMiddleware answers it.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            # The router records the matched route in the (shared) scope on its way in.
+            template = getattr(scope.get("route"), "path", None) or "unmatched"
+            self.metrics.observe(scope["method"], template, status, time.perf_counter() - started)
+
+
 def install_metrics(app: FastAPI, runtime: Runtime) -> ServiceMetrics:
     """Count and time every HTTP request and serve GET /metrics (no token needed)."""
     metrics = ServiceMetrics(runtime)
@@ -184,19 +217,5 @@ def install_metrics(app: FastAPI, runtime: Runtime) -> ServiceMetrics:
     async def get_metrics() -> Response:
         return Response(await metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.middleware("http")
-    async def measure_requests(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            route = request.scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            metrics.observe(request.method, template, status, time.perf_counter() - started)
-
+    app.add_middleware(MeasureRequests, metrics=metrics)
     return metrics
