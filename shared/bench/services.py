@@ -27,7 +27,9 @@ CEILING = "ceiling"
 SUBMISSION = {
     "channel": "hotline",
     "complainant_kind": "customer",
-    "complainant": {"name": "张伟", "phone": "13812345678"},
+    # a different complainant each time, as in real traffic: one person filing every complaint
+    # makes the duplicate check read a history that grows through the run
+    "complainant": {"name": "张伟", "phone": "1380{i}"},
     "category": "product_quality",
     "subject": "洗衣机漏水 #{i}",
     "content": "购买两周的洗衣机底部漏水，要求上门检修。",
