@@ -7,7 +7,6 @@ handlers and routes on it, and hands the FastAPI app to uvicorn.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -126,18 +125,25 @@ class Runtime:
         log.info("service started", extra={"relay": self.run_relay})
 
     async def stop(self) -> None:
+        """Stop everything, each step bounded: a SIGTERM must end the process even when a broker
+        or a task does not answer (whatever was not acknowledged is redelivered)."""
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            done, pending = await asyncio.wait(self._tasks, timeout=STOP_STEP_SECONDS)
+            for task in done:  # retrieve a task's failure, so it is not reported as never retrieved
+                if not task.cancelled():
+                    task.exception()
+            if pending:
+                log.warning(
+                    "tasks still running at shutdown",
+                    extra={"tasks": sorted(task.get_name() for task in pending)},
+                )
         self._tasks.clear()
-        with contextlib.suppress(Exception):
-            await self.broker.stop()
+        await _bounded("broker", self.broker.stop())
         if self._producer is not None:
-            with contextlib.suppress(Exception):
-                await self._producer.stop()
-        await self.engine.dispose()
+            await _bounded("producer", self._producer.stop())
+        await _bounded("database pool", self.engine.dispose())
 
     async def readiness(self) -> dict[str, str]:
         checks: dict[str, str] = {}
@@ -159,3 +165,16 @@ class Runtime:
             except Exception as error:
                 checks["kafka"] = f"unreachable: {type(error).__name__}"
         return checks
+
+
+STOP_STEP_SECONDS = 10.0
+"""How long one shutdown step (tasks, broker, producer, database pool) may take."""
+
+
+async def _bounded(step: str, stopping: Awaitable[Any]) -> None:
+    try:
+        await asyncio.wait_for(stopping, STOP_STEP_SECONDS)
+    except TimeoutError:
+        log.warning("shutdown step timed out", extra={"step": step, "seconds": STOP_STEP_SECONDS})
+    except Exception as error:  # stopping anyway: report and go on with the next step
+        log.warning("shutdown step failed", extra={"step": step, "error": type(error).__name__})
