@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         description="Assignment events for departments, key = department code.",
     )
     topic_dead_letters: str = Field("tousu.dead-letters", description="Messages that could not be processed.")
+    consumer_group_prefix: str = Field(
+        "tousu",
+        min_length=1,
+        description="Prefix of every consumer group id (<prefix>-<consumer>): every instance of a "
+        "service shares its groups; two deployments on one broker need two prefixes.",
+    )
     topic_service_volume: str = Field(
         "tousu.service.volume",
         description="Channels publish their service volume per local day here (the complaint rate's "

@@ -57,6 +57,8 @@ class BenchEnvironment:
             topic_events=f"bench.{suffix}.events",
             topic_assignments=f"bench.{suffix}.assignments",
             topic_dead_letters=f"bench.{suffix}.dlq",
+            topic_service_volume=f"bench.{suffix}.volume",
+            consumer_group_prefix=f"bench.{suffix}",
             topic_partitions=3,
         )
         await upgrade(settings)

@@ -68,6 +68,8 @@ def service_environment(settings: Settings, ports: dict[str, int], tokens_file: 
             "TOUSU_TOPIC_ASSIGNMENTS": settings.topic_assignments,
             "TOUSU_TOPIC_DEAD_LETTERS": settings.topic_dead_letters,
             "TOUSU_TOPIC_PARTITIONS": str(settings.topic_partitions),
+            "TOUSU_TOPIC_SERVICE_VOLUME": settings.topic_service_volume,
+            "TOUSU_CONSUMER_GROUP_PREFIX": settings.consumer_group_prefix,
             "TOUSU_TOKENS_FILE": str(tokens_file),
             "TOUSU_LOG_LEVEL": "WARNING",
             # the bench offers hundreds of submissions a second from one channel token

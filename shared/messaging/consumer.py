@@ -124,6 +124,11 @@ class IdempotentConsumer:
         self.duplicates = 0
         self.dead_lettered = 0
 
+    @property
+    def group_id(self) -> str:
+        """The Kafka consumer group: shared by every instance of the service, one per deployment."""
+        return f"{self.settings.consumer_group_prefix}-{self.name}"
+
     async def process(
         self, value: bytes, origin: Origin, decoded: Decoded[T], handler: Handler[T], *, ignored: bool = False
     ) -> str:
@@ -258,7 +263,7 @@ def subscribe(
 
     broker.subscriber(
         topic,
-        group_id=f"tousu-{consumer.name}",
+        group_id=consumer.group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         title=title,

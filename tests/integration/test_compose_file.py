@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from shared.events.envelope import Role
+from shared.privacy.config import PrivacySettings
 from shared.settings import SERVICE_NAMES, Settings
 
 pytestmark = pytest.mark.integration
@@ -124,15 +125,19 @@ def test_migrate_is_one_shot_after_healthy_infrastructure(compose: dict[str, Any
 
 
 def test_environment_names_are_settings_fields(compose: dict[str, Any]) -> None:
-    fields = set(Settings.model_fields)
     prefix = str(Settings.model_config.get("env_prefix", "")).upper()
     assert prefix == "TOUSU_"
+    known = {
+        str(model.model_config.get("env_prefix", "")).upper() + field.upper()
+        for model in (Settings, PrivacySettings)
+        for field in model.model_fields
+    }
     for name in TOUSU_IMAGE_SERVICES:
         env = _env(compose["services"][name])
         tousu_keys = [key for key in env if key.startswith(prefix)]
         assert tousu_keys, f"{name} sets no TOUSU_* variables"
-        unknown = [key for key in tousu_keys if key[len(prefix) :].lower() not in fields]
-        assert not unknown, f"{name}: {unknown} do not match any field of shared.settings.Settings"
+        unknown = [key for key in tousu_keys if key not in known]
+        assert not unknown, f"{name}: {unknown} do not match any field of Settings or PrivacySettings"
 
 
 def test_environment_parses_and_points_at_the_compose_services(

@@ -19,6 +19,9 @@ def settings_for(database_url: str, kafka_backend: Backend) -> Settings:
         topic_events=f"t.{suffix}.events",
         topic_assignments=f"t.{suffix}.assignments",
         topic_dead_letters=f"t.{suffix}.dlq",
+        # consumer groups of their own too: a group shared with earlier tests' (stopped or hung)
+        # members waits for them at every rebalance
+        consumer_group_prefix=f"t.{suffix}",
         topic_service_volume=f"t.{suffix}.volume",
         topic_partitions=3,
         consumer_backoff_seconds=0.01,

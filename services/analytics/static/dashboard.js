@@ -254,14 +254,20 @@ function isoWeek(day) {
 const ITEMS = ["attitude", "timeliness", "resolution", "accuracy"];
 
 function renderSample(sample) {
+  // A live refresh re-renders the sample: scores typed but not saved yet must survive it.
+  const unsaved = {};
+  document.querySelectorAll("#inspection tr[data-dirty]").forEach((row) => {
+    unsaved[row.dataset.sample] = Object.fromEntries(ITEMS.map((name) => [name, row.querySelector(`input[name=${name}]`).value]));
+  });
   $("#insp-info").textContent = sample.drawn
     ? t("drawn_info").replace("{seed}", sample.seed).replace("{population}", sample.population)
       .replace("{n}", sample.items.length).replace("{ratio}", Math.round(sample.ratio * 100))
     : t("not_drawn");
   $("#inspection tbody").innerHTML = sample.items.map((item) => {
     const s = item.score || {};
-    const inputs = ITEMS.map((name) => `<td><input type="number" min="0" max="25" name="${name}" value="${s[name] ?? ""}"></td>`).join("");
-    return `<tr data-sample="${esc(item.complaint_no)}"><td>${esc(item.complaint_no)}</td><td>${esc(L(item.department_label))}</td>${inputs}
+    const typed = unsaved[item.complaint_no];
+    const inputs = ITEMS.map((name) => `<td><input type="number" min="0" max="25" name="${name}" value="${esc(typed ? typed[name] : s[name] ?? "")}"></td>`).join("");
+    return `<tr data-sample="${esc(item.complaint_no)}"${typed ? " data-dirty" : ""}><td>${esc(item.complaint_no)}</td><td>${esc(L(item.department_label))}</td>${inputs}
       <td class="total">${s.total ?? "—"}</td><td><button type="button" class="save-score">${esc(t("save"))}</button></td></tr>`;
   }).join("");
 }
@@ -285,7 +291,9 @@ async function saveScore(row) {
   for (const name of ITEMS) body[name] = Number(row.querySelector(`input[name=${name}]`).value || 0);
   try {
     const saved = await apiPost(`/v1/inspections/${encodeURIComponent($("#insp-week").value.trim())}/scores`, body);
-    row.querySelector(".total").textContent = saved.total;
+    const current = [...document.querySelectorAll("#inspection tr[data-sample]")].find((r) => r.dataset.sample === body.complaint_no) || row;
+    delete current.dataset.dirty;
+    current.querySelector(".total").textContent = saved.total;
     say(t("saved"));
     refresh();
   } catch (error) { say(String(error.message || error)); }
@@ -426,6 +434,10 @@ function start() {
       renderSample(await apiPost(`/v1/inspections/${encodeURIComponent($("#insp-week").value.trim())}/draw`, {}));
       say("");
     } catch (error) { say(String(error.message || error)); }
+  });
+  $("#inspection").addEventListener("input", (event) => {
+    const row = event.target.closest("tr[data-sample]");
+    if (row) row.dataset.dirty = "";
   });
   $("#inspection").addEventListener("click", (event) => {
     const button = event.target.closest(".save-score");

@@ -36,7 +36,7 @@ async def test_the_partition_moves_on_after_a_dead_letter(
 
     subscribe_events(runtime.broker, consumer, settings.topic_events, handler, description="test")
     dead_letters = TopicReader(settings, settings.topic_dead_letters)
-    group = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=f"tousu-{consumer.name}")
+    group = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=consumer.group_id)
     await runtime.start()
     await dead_letters.start()
     await group.start()  # only to read the group's committed offsets; it never joins
