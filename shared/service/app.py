@@ -67,7 +67,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, error: DBAPIError) -> JSONResponse:
-        if isinstance(error.orig, CharacterNotInRepertoireError) or "0x00" in str(error.orig):
+        # SQLAlchemy's asyncpg adapter wraps the driver's error and keeps its SQLSTATE
+        if getattr(error.orig, "sqlstate", None) == CharacterNotInRepertoireError.sqlstate:
             return _unstorable()
         raise error
 
