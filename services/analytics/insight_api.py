@@ -26,7 +26,7 @@ from services.analytics.insight_models import (
     Trend,
     TrendPoint,
 )
-from services.analytics.insights import InsightsReadModel, Problem
+from services.analytics.insights import InsightsReadModel, Problem, next_month
 from services.analytics.kpi_api import (
     CategoryQ,
     ChannelQ,
@@ -104,7 +104,7 @@ def _periods(granularity: str, first: date, last: date) -> list[date]:
     while day <= last:
         result.append(day)
         if step == "month":
-            day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+            day = next_month(day)
         else:
             day += timedelta(days=1 if granularity == "day" else 7)
     return result

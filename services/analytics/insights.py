@@ -34,11 +34,15 @@ from services.analytics.scorecard import Incident, IncidentRecord
 Row = Mapping[str, Any]
 
 
+def next_month(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
 def month_bounds(month: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """[first day 00:00, first day of the next month 00:00) in the organisation's time zone."""
     first = month.replace(day=1)
-    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    return datetime.combine(first, time(), zone), datetime.combine(following, time(), zone)
+    return datetime.combine(first, time(), zone), datetime.combine(next_month(first), time(), zone)
 
 
 def previous_month(month: date) -> date:
