@@ -69,9 +69,35 @@ class Settings(BaseSettings):
         5, description="Attempts before a message goes to the dead-letter topic."
     )
     consumer_backoff_seconds: float = Field(0.2, description="First retry delay; doubles each attempt.")
+    consumer_batch_size: int = Field(
+        500, ge=1, description="Most messages a consumer handles in one transaction (one poll)."
+    )
+    consumer_batch_wait_ms: int = Field(
+        20, ge=1, description="Longest a consumer's poll waits for messages before it returns empty."
+    )
+    catch_up_interval_seconds: float = Field(
+        2.0, gt=0, description="How often each consumer looks in the store for events Kafka did not deliver."
+    )
+    catch_up_grace_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How long after an event was recorded a consumer leaves it to Kafka before handling "
+        "it from the store.",
+    )
     relay_batch_size: int = Field(500, description="Events the outbox relay publishes per batch.")
     relay_idle_seconds: float = Field(
         1.0, description="Longest wait between relay polls with no notification."
+    )
+    relay_probe_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="How often an idle relay checks that the broker still holds what it acknowledged.",
+    )
+    relay_republish_hours: float = Field(
+        24.0,
+        ge=0,
+        description="When the broker lost its topics, the relay republishes at least the events recorded "
+        "this many hours back (and whatever a consumer still needs), as a broker keeping them would hold.",
     )
 
     tracing_exporter: TracingExporter = Field(TracingExporter.NONE, description="none, console or otlp.")

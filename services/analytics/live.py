@@ -39,9 +39,27 @@ NOTIFY = text(
 )
 
 
+NOTIFY_MANY = text(
+    "SELECT pg_notify(:channel, json_build_object("
+    "'complaint_no', c.complaint_no, 'version', c.version, 'status', c.status, 'department', c.department, "
+    "'type', u.type)::text) FROM unnest(CAST(:nos AS text[]), CAST(:types AS text[])) AS u(no, type) "
+    "JOIN analytics_complaints c ON c.complaint_no = u.no"
+)
+
+
 async def notify_changed(conn: AsyncConnection, complaint_no: str, event_type: str) -> None:
     """Announce, at the commit of ``conn``'s transaction, that a complaint's row changed."""
     await conn.execute(NOTIFY, {"channel": CHANNEL, "no": complaint_no, "type": event_type})
+
+
+async def notify_changes(conn: AsyncConnection, last_types: dict[str, str]) -> None:
+    """``notify_changed`` for several complaints (complaint number → its last event's type), in one
+    statement."""
+    if last_types:
+        numbers = list(last_types)
+        await conn.execute(
+            NOTIFY_MANY, {"channel": CHANNEL, "nos": numbers, "types": [last_types[n] for n in numbers]}
+        )
 
 
 class LiveHub:

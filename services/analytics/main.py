@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from services.analytics.api import build_router
 from services.analytics.config import AnalyticsConfig
 from services.analytics.dashboard import build_dashboard_router
-from services.analytics.handlers import PROJECTED_TYPES, project_event
+from services.analytics.handlers import PROJECTED_TYPES, project_events
 from services.analytics.insight_api import build_insight_router
 from services.analytics.insights import InsightsReadModel
 from services.analytics.inspection_api import build_inspection_router
@@ -50,7 +50,7 @@ def create_app(
         runtime.broker,
         runtime.consumer(),
         settings.topic_events,
-        project_event,
+        batch_handler=project_events,
         types=PROJECTED_TYPES,
         description="Every complaint event, applied to the complaint read models and their timelines.",
     )

@@ -33,6 +33,7 @@ def create_app(
         settings.topic_events,
         ScheduleRevisitOnResolution(revisit_delay or own.revisit_delay, runtime.clock),
         types={"ComplaintResolved"},
+        per_stream=True,
         description="Schedules the revisit (RevisitScheduled) of every resolved complaint.",
     )
     subscribe_events(

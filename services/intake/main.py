@@ -63,6 +63,7 @@ def create_app(
         settings.topic_events,
         AcknowledgementHandler(notifier or LoggingNotifier(), runtime.clock),
         types={"ComplaintReceived"},
+        per_stream=True,
         description="Acknowledges every received complaint to its complainant.",
     )
     if config.smtp_port is not None:

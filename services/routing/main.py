@@ -33,6 +33,7 @@ def create_app(
         settings.topic_events,
         AssignOnReceipt(rules, runtime.clock),
         types={"ComplaintReceived"},
+        per_stream=True,
         description="Assigns every received complaint to a department by the rule table (ComplaintAssigned).",
     )
     subscribe_events(

@@ -8,7 +8,9 @@ header: the headers are the events topic's). See services/routing/README.md.
 
 from __future__ import annotations
 
-from shared.events import RecordedEvent
+from collections.abc import Mapping
+from typing import Any
+
 from shared.messaging.event_routes import Route
 from shared.settings import Settings
 
@@ -19,12 +21,13 @@ ASSIGNMENT_EVENTS = {
 }
 
 
-def assignment_department(event: RecordedEvent) -> str | None:
-    field = ASSIGNMENT_EVENTS.get(event.type)
-    value = event.payload.get(field) if field else None
+def department_of(event_type: str, payload: Mapping[str, Any]) -> str | None:
+    """The department an assignment event gives the complaint to; None for other events."""
+    field = ASSIGNMENT_EVENTS.get(event_type)
+    value = payload.get(field) if field else None
     return value if isinstance(value, str) else None
 
 
-def complaint_routes(event: RecordedEvent, settings: Settings) -> list[Route]:
-    department = assignment_department(event)
+def complaint_routes(event_type: str, payload: Mapping[str, Any], settings: Settings) -> list[Route]:
+    department = department_of(event_type, payload)
     return [Route(settings.topic_assignments, department)] if department else []

@@ -1,99 +1,93 @@
 """The one consumer recipe every service uses.
 
-FastStream subscriber, explicit ack policy (the offset is committed only after the handler's
-transaction committed), earliest offset, idempotent by message id recorded in the same
-transaction as the handler's effects, bounded retries with backoff, poison messages to the
-dead-letter topic. Infrastructure failures (database or broker unreachable) are not poison:
-the message is not acknowledged and comes back.
+A FastStream batch subscriber (explicit ack policy: the offsets are committed only after the
+batch's transaction committed; ``auto_offset_reset=earliest``) hands each poll to a
+:class:`Consumer`, which handles it in **one transaction**:
+
+* stored events (``subscribe_events``): one statement claims each stream's new position in
+  ``consumer_positions`` (see :mod:`shared.messaging.positions`) and says where the consumer
+  stood; what it had handled is skipped, what Kafka never delivered is read from the store, and
+  the handler gets, per stream, every event it subscribes to in stream order, exactly once in
+  effect. Events of other types are passed over from their headers, never decoded.
+* other messages (``subscribe``: channels' submissions, service volume): one ``processed_events``
+  insert for the whole poll returns the message ids not seen before, handled in order.
+
+A poll whose transaction fails is handled again one message at a time (each in its own
+transaction, in order; bounded retries with backoff), so one poison message is dead-lettered
+alone and its neighbours go through. A lost race with another writer (ConcurrencyError) is tried
+again at once. The database or broker being unreachable is not poison: nothing is acknowledged
+and the poll comes back. Whatever Kafka loses (a memory broker restarted, a topic recreated,
+retention, offsets gone), :class:`shared.messaging.catch_up.StoreCatchUp` finds in the store and
+hands to the same recipe.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Link, SpanKind, get_current_span
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared.clock import Clock, SystemClock
 from shared.events import RecordedEvent, UnknownEventType
 from shared.eventstore import ConcurrencyError, PostgresEventStore
-from shared.messaging.dead_letters import DeadLetterPublisher, Origin
+from shared.messaging.dead_letters import DeadLetterPublisher, LetterDraft, record_letter
+from shared.messaging.deliveries import EventDelivery, Origin, by_stream, origin_of, targets_of
+from shared.messaging.failures import (
+    InfrastructureUnavailable,
+    PoisonMessage,
+    error_details,
+    failure_reason,
+    is_infrastructure_failure,
+    validation_reasons,
+)
+from shared.messaging.positions import claim, position
 from shared.service.tracing import context_from, tracer
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "SUBSCRIBER_SCHEMAS",
+    "Consumer",
+    "Decoded",
+    "HandlerContext",
+    "PoisonMessage",
+    "each",
+    "failure_reason",
+    "is_infrastructure_failure",
+    "subscribe",
+    "subscribe_events",
+    "validation_reasons",
+]
 
 T = TypeVar("T")
 
 SUBSCRIBER_SCHEMAS: dict[str, type[BaseModel]] = {}
 """AsyncAPI channel title → the model documenting its messages."""
 
-MARK_PROCESSED = text(
-    "INSERT INTO processed_events (consumer, event_id) VALUES (:consumer, :id) "
-    "ON CONFLICT DO NOTHING RETURNING 1"
+MARK_PROCESSED = (
+    "INSERT INTO processed_events (consumer, event_id) SELECT $1, unnest($2::text[]) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
 )
-
-
-class PoisonMessage(Exception):
-    """Raise from a handler for a message that can never succeed: dead-lettered at once.
-
-    ``parked``: what the dead letter keeps instead of the message's value, when the value must
-    not be kept (an anonymous submission that wrongly names its sender)."""
-
-    def __init__(
-        self, reason: str, errors: list[dict[str, Any]] | None = None, parked: bytes | None = None
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.errors = errors or []
-        self.parked = parked
-
-
-def is_infrastructure_failure(error: BaseException) -> bool:
-    if isinstance(error, OperationalError | InterfaceError | ConnectionError | OSError | TimeoutError):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
-
-
-def validation_reasons(error: ValidationError) -> list[dict[str, Any]]:
-    """Field-level reasons without the offending values (they may be personal data)."""
-    return [
-        {"field": ".".join(str(p) for p in e["loc"]), "type": e["type"], "message": e["msg"]}
-        for e in error.errors(include_input=False, include_url=False)
-    ]
-
-
-def failure_reason(error: Exception) -> str:
-    """Why a handler failed, without the values it was working on (they may be personal data).
-
-    SQLAlchemy's message quotes the statement's parameters (and PostgreSQL's DETAIL the row);
-    pydantic's quotes the offending input: those are described by type and code only.
-    """
-    if isinstance(error, StatementError):
-        orig = error.orig
-        if orig is None:
-            return type(error).__name__
-        state = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
-        return f"{type(error).__name__} ({type(orig).__name__}, SQLSTATE {state})"
-    if isinstance(error, ValidationError):
-        return f"ValidationError: invalid {error.title}, {error.error_count()} error(s)"
-    return f"{type(error).__name__}: {error}"
+RACE_RETRIES = 3
+"""Immediate retries of a transaction that lost a race with another writer of a stream."""
 
 
 @dataclass
 class HandlerContext:
     connection: AsyncConnection
     store: PostgresEventStore
-    origin: Origin
+    origin: Origin | None = None
 
 
 @dataclass(frozen=True)
@@ -104,200 +98,599 @@ class Decoded(Generic[T]):
     label: str
 
 
-Handler = Callable[[T, HandlerContext], Awaitable[None]]
+EventsHandler = Callable[[Sequence[RecordedEvent], HandlerContext], Awaitable[None]]
+"""Handles a batch of stored events: per stream, consecutive and in stream order."""
+EventHandler = Callable[[RecordedEvent, HandlerContext], Awaitable[None]]
+MessageHandler = Callable[[T, HandlerContext], Awaitable[None]]
 
 
-class IdempotentConsumer:
+def each(handler: EventHandler, name: str) -> EventsHandler:
+    """A batch handler that runs ``handler`` on each event in turn, each in a span that continues
+    the event's own trace (so what it appends carries that trace on)."""
+
+    async def handle(events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
+        spans = tracer(name)
+        topic = ctx.origin.topic if ctx.origin is not None else "store"
+        for event in events:
+            with spans.start_as_current_span(
+                f"{name} handle {event.type}",
+                context=context_from(event.trace),
+                kind=SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": topic,
+                    "messaging.message.id": str(event.event_id),
+                    "tousu.stream_id": event.stream_id,
+                    "tousu.stream_version": event.stream_version,
+                },
+            ):
+                try:
+                    await handler(event, ctx)
+                except UnknownEventType as unknown:
+                    raise PoisonMessage(str(unknown)) from unknown
+
+    return handle
+
+
+@dataclass(frozen=True)
+class EventSubscription:
+    handler: EventsHandler
+    types: frozenset[str] | None
+    """The event types handled; None: every type."""
+    per_stream: bool
+    """One transaction per stream instead of one per poll: for handlers that append to the
+    streams they handle, which then race only with writers of the same complaint, and briefly."""
+
+    def wants(self, event_type: str) -> bool:
+        return self.types is None or event_type in self.types
+
+
+@dataclass(frozen=True)
+class MessageSubscription(Generic[T]):
+    handler: MessageHandler[T]
+    decode: Callable[[bytes], Decoded[T]]
+
+
+@dataclass
+class _Tally:
+    duplicates: int = 0
+    filled: int = 0
+    passed_over: int = 0
+
+
+@dataclass
+class _Message(Generic[T]):
+    decoded: Decoded[T]
+    value: bytes
+    origin: Origin | None
+
+
+class Consumer:
+    """One consumer group of one service: its subscription, its positions, its dead letters."""
+
     def __init__(
         self,
         name: str,
         settings: Settings,
         engine: AsyncEngine,
         dead_letters: DeadLetterPublisher,
+        clock: Clock | None = None,
     ) -> None:
         self.name = name
         self.settings = settings
         self.engine = engine
         self.store = PostgresEventStore(engine)
         self.dead_letters = dead_letters
+        self.clock = clock or SystemClock()
+        self.events: EventSubscription | None = None
+        self.messages: MessageSubscription[Any] | None = None
         self.processed = 0
         self.duplicates = 0
         self.dead_lettered = 0
+        self.filled = 0
+        """Events read from the store because Kafka had not delivered them (gaps, catch-up)."""
+        self.passed_over = 0
+        """Events of types this consumer does not handle (its position moved past them)."""
+        self._tried_alone: tuple[str, int] | None = None
+        """The (stream, version) of the last transaction's only handled event, if it had one."""
 
     @property
     def group_id(self) -> str:
         """The Kafka consumer group: shared by every instance of the service, one per deployment."""
         return f"{self.settings.consumer_group_prefix}-{self.name}"
 
-    async def process(
-        self, value: bytes, origin: Origin, decoded: Decoded[T], handler: Handler[T], *, ignored: bool = False
-    ) -> str:
-        """Run the handler once per message id; returns processed, duplicate or dead-lettered.
+    # ---- stored events ----------------------------------------------------------------------
 
-        ``ignored``: the handler would do nothing with this message (an event type it does not
-        subscribe to). It is still recorded as processed, by that one INSERT in autocommit: a
-        transaction of one statement, which saves the BEGIN and COMMIT round trips.
-        """
+    async def handle_event_records(self, records: Iterable[Any]) -> None:
+        """A poll of the events topic (aiokafka ConsumerRecords)."""
+        deliveries: list[EventDelivery] = []
+        for record in records:
+            try:
+                deliveries.append(EventDelivery.from_record(record))
+            except ValidationError as error:
+                await self._dead_letter_message(
+                    record.value or b"", origin_of(record), "invalid message", 1, validation_reasons(error)
+                )
+            except (ValueError, UnicodeDecodeError) as error:
+                await self._dead_letter_message(
+                    record.value or b"",
+                    origin_of(record),
+                    f"undecodable event: {type(error).__name__}",
+                    1,
+                    [],
+                )
+        await self.handle_events(deliveries)
+
+    async def handle_events(self, deliveries: Sequence[EventDelivery]) -> None:
+        """Handle stored events, from Kafka or from the store, each exactly once in effect."""
+        subscription = self._event_subscription()
+        if not deliveries:
+            return
+        for unit in self._units(deliveries, subscription):
+            await self._run_unit(unit)
+
+    def _event_subscription(self) -> EventSubscription:
+        if self.events is None:
+            raise RuntimeError(f"consumer {self.name} has no event subscription")
+        return self.events
+
+    @staticmethod
+    def _units(
+        deliveries: Sequence[EventDelivery], subscription: EventSubscription
+    ) -> list[list[EventDelivery]]:
+        if not subscription.per_stream:
+            return [list(deliveries)]
+        handled = [
+            s
+            for s, versions in by_stream(deliveries).items()
+            if any(subscription.wants(d.type) for d in versions.values())
+        ]
+        wanted = set(handled)
+        units = [[d for d in deliveries if d.stream_id == stream] for stream in handled]
+        rest = [d for d in deliveries if d.stream_id not in wanted]
+        return [*units, rest] if rest else units
+
+    async def _run_unit(self, unit: list[EventDelivery]) -> None:
+        for attempt in range(1, RACE_RETRIES + 1):
+            try:
+                await self._event_transaction(unit)
+                return
+            except ConcurrencyError:
+                if attempt == RACE_RETRIES:
+                    break
+            except Exception as error:
+                self._raise_if_unreachable(error)
+                alone = self._tried_alone
+                if alone is not None and len(unit) == 1 and alone == (unit[0].stream_id, unit[0].version):
+                    # the event had no neighbours: that was its first attempt, not a batch's
+                    await self._single(unit[0], first_failure=error)
+                    return
+                break
+        await self._one_by_one(unit)
+
+    async def _event_transaction(self, unit: Sequence[EventDelivery]) -> None:
+        subscription = self._event_subscription()
+        tally = _Tally()
+        self._tried_alone = None
+        async with self.engine.begin() as conn:
+            store = self.store.bound(conn)
+            previous = await claim(conn, self.name, targets_of(unit))
+            work = await self._in_order(unit, previous, store, subscription, tally)
+            self._tried_alone = (work[0].stream_id, work[0].stream_version) if len(work) == 1 else None
+            if work:
+                origin = next((d.origin for d in unit if d.origin is not None), None)
+                await self._traced(subscription.handler, work, HandlerContext(conn, store, origin))
+        # counted once committed: a transaction tried again is not counted twice
+        self.processed += len(work)
+        self.duplicates += tally.duplicates
+        self.filled += tally.filled
+        self.passed_over += tally.passed_over
+
+    async def _traced(self, handler: EventsHandler, work: list[RecordedEvent], ctx: HandlerContext) -> None:
+        # The batch's span links to every event's trace; `each` continues each event's own trace.
+        links = [Link(get_current_span(context_from(e.trace)).get_span_context()) for e in work if e.trace]
+        with tracer(self.name).start_as_current_span(
+            f"{self.name} handle a batch",
+            kind=SpanKind.INTERNAL,
+            links=[link for link in links if link.context.is_valid],
+            attributes={"messaging.system": "kafka", "messaging.batch.message_count": len(work)},
+        ):
+            await handler(work, ctx)
+
+    async def _in_order(
+        self,
+        unit: Sequence[EventDelivery],
+        previous: dict[str, int],
+        store: PostgresEventStore,
+        subscription: EventSubscription,
+        tally: _Tally,
+    ) -> list[RecordedEvent]:
+        """The events to handle: per stream, every version after the consumer's position up to
+        the highest delivered, those Kafka did not bring read from the store, of the types the
+        consumer subscribes to."""
+        work: list[RecordedEvent] = []
+        copies = Counter(delivery.stream_id for delivery in unit)
+        for stream_id, delivered in by_stream(unit).items():
+            start = previous.get(stream_id, 0)
+            top = max(delivered)
+            # a delivery at or below the position, or a second copy in the same poll
+            tally.duplicates += copies[stream_id] - sum(1 for version in delivered if version > start)
+            if top <= start:
+                continue
+            missing = [v for v in range(start + 1, top) if v not in delivered]
+            stored: dict[int, RecordedEvent] = {}
+            if missing:
+                stored = {
+                    e.stream_version: e
+                    for e in await store.read_stream(stream_id, from_version=missing[0])
+                    if e.stream_version < top
+                }
+                absent = [v for v in missing if v not in stored]
+                if absent:
+                    raise PoisonMessage(
+                        f"stream {stream_id}: versions {absent[0]}..{absent[-1]} are not in the store, "
+                        f"yet version {top} was delivered"
+                    )
+                tally.filled += len(missing)
+            for version in range(start + 1, top + 1):
+                delivery = delivered.get(version)
+                event_type = delivery.type if delivery is not None else stored[version].type
+                if not subscription.wants(event_type):
+                    tally.passed_over += 1
+                    continue
+                work.append(delivery.event if delivery is not None else stored[version])
+        return work
+
+    async def _one_by_one(self, unit: Sequence[EventDelivery]) -> None:
+        """Each event of the unit in its own transaction, in stream order (gaps filled from the
+        store first), with bounded retries; one that keeps failing is dead-lettered alone."""
+        for stream_id, delivered in by_stream(unit).items():
+            async with self.engine.connect() as conn:
+                start = await position(conn, self.name, stream_id)
+            top = max(delivered)
+            stored: dict[int, RecordedEvent] | None = None
+            for version in range(start + 1, top + 1):
+                delivery = delivered.get(version)
+                if delivery is None:
+                    if stored is None:
+                        stored = {
+                            e.stream_version: e for e in await self.store.read_stream(stream_id, start + 1)
+                        }
+                    if version not in stored:
+                        continue  # not in the store: the delivered event's own transaction names it
+                    delivery = EventDelivery.from_store(stored[version])
+                await self._single(delivery)
+
+    async def _single(self, delivery: EventDelivery, first_failure: Exception | None = None) -> None:
+        """One event in its own transaction, up to ``consumer_max_attempts`` times (the first
+        already made when ``first_failure`` is given), then dead-lettered."""
+        subscription = self._event_subscription()
+        if first_failure is None and subscription.wants(delivery.type):
+            try:
+                delivery.event  # noqa: B018 (decode now: an undecodable event is poison, not retried)
+            except ValidationError as error:
+                await self._dead_letter_event(delivery, "invalid event", 1, validation_reasons(error))
+                return
+            except (ValueError, UnicodeDecodeError) as error:
+                await self._dead_letter_event(delivery, f"undecodable event: {type(error).__name__}", 1, [])
+                return
         attempts = self.settings.consumer_max_attempts
         for attempt in range(1, attempts + 1):
             try:
-                with tracer(self.name).start_as_current_span(
-                    f"{self.name} handle {decoded.label}",
-                    context=context_from(decoded.trace),
-                    kind=SpanKind.CONSUMER,
-                    attributes={
-                        "messaging.system": "kafka",
-                        "messaging.destination.name": origin.topic,
-                        "messaging.kafka.partition": origin.partition,
-                        "messaging.kafka.offset": origin.offset,
-                        "messaging.message.id": decoded.message_id,
-                    },
-                ):
-                    if ignored:
-                        async with self.engine.connect() as conn:
-                            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                            if not await self._mark_processed(conn, decoded.message_id):
-                                self.duplicates += 1
-                                return "duplicate"
-                    else:
-                        async with self.engine.begin() as conn:
-                            if not await self._mark_processed(conn, decoded.message_id):
-                                self.duplicates += 1
-                                return "duplicate"
-                            await handler(decoded.value, HandlerContext(conn, self.store.bound(conn), origin))
-                self.processed += 1
-                return "processed"
+                if attempt == 1 and first_failure is not None:
+                    raise first_failure
+                await self._event_transaction([delivery])
+                return
+            except PoisonMessage as poison:
+                await self._dead_letter_event(delivery, poison.reason, attempt, poison.errors)
+                return
+            except Exception as error:
+                self._raise_if_unreachable(error)
+                if attempt == attempts:
+                    await self._dead_letter_event(
+                        delivery, failure_reason(error), attempt, error_details(error)
+                    )
+                    return
+                if isinstance(error, ConcurrencyError):
+                    continue  # another writer moved the stream: again at once, on fresh state
+                await self._back_off(attempt, error, delivery.event_id)
+
+    async def _dead_letter_event(
+        self, delivery: EventDelivery, reason: str, attempts: int, errors: list[dict[str, Any]]
+    ) -> None:
+        """Move the consumer past the event and record why, atomically; then tell the topic."""
+        draft = LetterDraft(
+            consumer=self.name,
+            message_id=delivery.event_id,
+            reason=reason,
+            attempts=attempts,
+            origin=delivery.origin,
+            errors=errors,
+            event_type=delivery.type,
+            stream_id=delivery.stream_id,
+            stream_version=delivery.version,
+        )
+        failed_at = self.clock.now()
+        async with self.engine.begin() as conn:
+            previous = await claim(conn, self.name, {delivery.stream_id: delivery.version})
+            if previous[delivery.stream_id] >= delivery.version:
+                return  # handled meanwhile (another instance, or the catch-up)
+            letter_id = await record_letter(conn, draft, failed_at)
+        self.dead_lettered += 1
+        value = delivery.value if delivery.value is not None else delivery.event.to_wire()
+        await self._announce(draft, value, failed_at, letter_id)
+
+    # ---- other messages ---------------------------------------------------------------------
+
+    async def handle_message_records(self, records: Iterable[Any]) -> None:
+        """A poll of a topic of plain messages (aiokafka ConsumerRecords)."""
+        subscription = self._message_subscription()
+        messages: list[_Message[Any]] = []
+        for record in records:
+            origin, value = origin_of(record), record.value or b""
+            try:
+                messages.append(_Message(subscription.decode(value), value, origin))
+            except ValidationError as error:
+                await self._dead_letter_message(
+                    value, origin, "invalid message", 1, validation_reasons(error)
+                )
             except PoisonMessage as poison:
                 parked = poison.parked if poison.parked is not None else value
-                await self._dead_letter(parked, origin, poison.reason, attempt, poison.errors)
-                return "dead-lettered"
-            except Exception as error:
-                if is_infrastructure_failure(error):
-                    raise  # not acknowledged: redelivered once the database or broker is back
-                if attempt == attempts:
-                    errors = validation_reasons(error) if isinstance(error, ValidationError) else []
-                    await self._dead_letter(value, origin, failure_reason(error), attempt, errors)
-                    return "dead-lettered"
-                if isinstance(error, ConcurrencyError):
-                    continue  # another writer moved the stream: retry at once on fresh state
-                log.warning(
-                    "handler failed; will retry",
-                    extra={
-                        "consumer": self.name,
-                        "attempt": attempt,
-                        "error": type(error).__name__,
-                        "message_id": decoded.message_id,
-                    },
+                await self._dead_letter_message(parked, origin, poison.reason, 1, poison.errors)
+            except (ValueError, UnicodeDecodeError) as error:
+                await self._dead_letter_message(
+                    value, origin, f"undecodable message: {type(error).__name__}", 1, []
                 )
-                await asyncio.sleep(self.settings.consumer_backoff_seconds * 2 ** (attempt - 1))
-        raise AssertionError("unreachable")
+        await self.handle_messages(messages)
 
-    async def _mark_processed(self, conn: AsyncConnection, message_id: str) -> bool:
-        """False when this consumer has processed the message already."""
-        marked = await conn.execute(MARK_PROCESSED, {"consumer": self.name, "id": message_id})
-        return marked.first() is not None
+    def _message_subscription(self) -> MessageSubscription[Any]:
+        if self.messages is None:
+            raise RuntimeError(f"consumer {self.name} has no message subscription")
+        return self.messages
 
-    async def _dead_letter(
-        self, value: bytes, origin: Origin, reason: str, attempts: int, errors: list[dict[str, Any]]
+    async def handle_messages(self, messages: Sequence[_Message[Any]]) -> None:
+        if not messages:
+            return
+        for attempt in range(1, RACE_RETRIES + 1):
+            try:
+                await self._message_transaction(messages)
+                return
+            except ConcurrencyError:
+                if attempt == RACE_RETRIES:
+                    break
+            except Exception as error:
+                self._raise_if_unreachable(error)
+                if len(messages) == 1:  # no neighbours: that was its first attempt
+                    await self._single_message(messages[0], first_failure=error)
+                    return
+                break
+        for message in messages:
+            await self._single_message(message)
+
+    async def _message_transaction(self, messages: Sequence[_Message[Any]]) -> None:
+        subscription = self._message_subscription()
+        firsts: dict[str, _Message[Any]] = {}
+        for message in messages:
+            firsts.setdefault(message.decoded.message_id, message)
+        async with self.engine.begin() as conn:
+            marked = await conn.exec_driver_sql(MARK_PROCESSED, (self.name, list(firsts)))
+            new = {row[0] for row in marked.all()}
+            store = self.store.bound(conn)
+            for message_id, message in firsts.items():
+                if message_id not in new:
+                    continue
+                with tracer(self.name).start_as_current_span(
+                    f"{self.name} handle {message.decoded.label}",
+                    context=context_from(message.decoded.trace),
+                    kind=SpanKind.CONSUMER,
+                    attributes={"messaging.system": "kafka", "messaging.message.id": message_id},
+                ):
+                    await subscription.handler(
+                        message.decoded.value, HandlerContext(conn, store, message.origin)
+                    )
+        self.processed += len(new)
+        self.duplicates += len(messages) - len(new)
+
+    async def _single_message(self, message: _Message[Any], first_failure: Exception | None = None) -> None:
+        attempts = self.settings.consumer_max_attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                if attempt == 1 and first_failure is not None:
+                    raise first_failure
+                await self._message_transaction([message])
+                return
+            except PoisonMessage as poison:
+                parked = poison.parked if poison.parked is not None else message.value
+                await self._dead_letter_message(
+                    parked, message.origin, poison.reason, attempt, poison.errors, message.decoded.message_id
+                )
+                return
+            except Exception as error:
+                self._raise_if_unreachable(error)
+                if attempt == attempts:
+                    await self._dead_letter_message(
+                        message.value,
+                        message.origin,
+                        failure_reason(error),
+                        attempt,
+                        error_details(error),
+                        message.decoded.message_id,
+                    )
+                    return
+                if isinstance(error, ConcurrencyError):
+                    continue
+                await self._back_off(attempt, error, message.decoded.message_id)
+
+    async def _dead_letter_message(
+        self,
+        value: bytes,
+        origin: Origin | None,
+        reason: str,
+        attempts: int,
+        errors: list[dict[str, Any]],
+        message_id: str | None = None,
     ) -> None:
-        await self.dead_letters.send(
-            consumer=self.name, origin=origin, value=value, reason=reason, attempts=attempts, errors=errors
+        draft = LetterDraft(
+            consumer=self.name,
+            message_id=message_id or (origin.message_ref if origin else "unknown"),
+            reason=reason,
+            attempts=attempts,
+            origin=origin,
+            errors=errors,
+            value=value,
         )
+        failed_at = self.clock.now()
+        try:
+            async with self.engine.begin() as conn:
+                letter_id = await record_letter(conn, draft, failed_at)
+        except Exception as error:
+            self._raise_if_unreachable(error)
+            raise
         self.dead_lettered += 1
+        await self._announce(draft, value, failed_at, letter_id)
+
+    # ---- shared -----------------------------------------------------------------------------
+
+    async def _announce(self, draft: LetterDraft, value: bytes, failed_at: Any, letter_id: int) -> None:
+        """The dead-letter topic, after the row committed; the row is the record, so a broker
+        that cannot take it now costs nothing but the announcement."""
+        try:
+            await self.dead_letters.send(
+                consumer=self.name,
+                origin=draft.origin,
+                value=value,
+                reason=draft.reason,
+                attempts=draft.attempts,
+                errors=draft.errors,
+                failed_at=failed_at,
+                letter_id=letter_id,
+            )
+        except Exception as error:
+            log.warning(
+                "dead letter recorded, not announced on the topic",
+                extra={"consumer": self.name, "letter_id": letter_id, "error": type(error).__name__},
+            )
+        # Never the value in the log: it may carry a complainant's personal data.
+        origin = draft.origin
+        log.warning(
+            "message dead-lettered",
+            extra={
+                "consumer": self.name,
+                "letter_id": letter_id,
+                "reason": draft.reason,
+                "topic": origin.topic if origin else "store",
+                "partition": origin.partition if origin else None,
+                "offset": origin.offset if origin else None,
+                "stream_id": draft.stream_id,
+                "stream_version": draft.stream_version,
+            },
+        )
+
+    async def _back_off(self, attempt: int, error: Exception, message_id: str) -> None:
+        log.warning(
+            "handler failed; will retry",
+            extra={
+                "consumer": self.name,
+                "attempt": attempt,
+                "error": type(error).__name__,
+                "message_id": message_id,
+            },
+        )
+        await asyncio.sleep(self.settings.consumer_backoff_seconds * 2 ** (attempt - 1))
+
+    def _raise_if_unreachable(self, error: BaseException) -> None:
+        """An outage is not poison: give up this poll (unacknowledged, it comes back)."""
+        if is_infrastructure_failure(error):
+            raise InfrastructureUnavailable(
+                f"consumer {self.name}: database or broker unreachable ({failure_reason(error)})"
+            ) from None
 
 
-def origin_of(message: Any) -> Origin:
-    record = message.raw_message
-    return Origin(
-        topic=record.topic,
-        partition=record.partition,
-        offset=record.offset,
-        key=record.key,
-        headers=tuple(record.headers or ()),
-    )
+OUTAGE_PAUSE_SECONDS = 1.0
+"""How long a subscriber waits after an outage before its poll is fetched again."""
 
 
-def decode_event(value: bytes) -> Decoded[RecordedEvent]:
-    event = RecordedEvent.from_wire(value)
-    return Decoded(event, str(event.event_id), event.trace, event.type)
-
-
-def subscribe(
+def _batch_subscriber(
     broker: KafkaBroker,
-    consumer: IdempotentConsumer,
+    consumer: Consumer,
     topic: str,
-    handler: Handler[T],
-    decode: Callable[[bytes], Decoded[T]],
+    on_records: Callable[[Iterable[Any]], Awaitable[None]],
     *,
     title: str,
     description: str,
-    schema: type[BaseModel] | None = None,
-    ignores: Callable[[T], bool] | None = None,
 ) -> None:
-    """Register a FastStream subscriber running `handler` through `consumer`.
-
-    The handler takes the raw bytes (so a bad message becomes a dead letter, not a crash);
-    `schema` documents the message in the AsyncAPI document instead. `ignores`: the decoded
-    messages the handler would do nothing with (only recorded as processed, see ``process``).
-    """
-    if schema is not None:
-        SUBSCRIBER_SCHEMAS[title] = schema
-
-    async def on_message(message: KafkaMessage) -> None:
-        origin = origin_of(message)
-        value = message.body
+    async def on_batch(message: KafkaMessage) -> None:
+        records = message.raw_message
+        if not isinstance(records, tuple):
+            records = (records,)
         try:
-            decoded = decode(value)
-        except ValidationError as error:
-            await consumer._dead_letter(value, origin, "invalid message", 1, validation_reasons(error))
-            return
-        except PoisonMessage as poison:
-            parked = poison.parked if poison.parked is not None else value
-            await consumer._dead_letter(parked, origin, poison.reason, 1, poison.errors)
-            return
-        except (ValueError, UnicodeDecodeError) as error:
-            await consumer._dead_letter(value, origin, f"undecodable message: {type(error).__name__}", 1, [])
-            return
-        ignored = ignores is not None and ignores(decoded.value)
-        await consumer.process(value, origin, decoded, handler, ignored=ignored)
+            await on_records(records)
+        except InfrastructureUnavailable:
+            await asyncio.sleep(OUTAGE_PAUSE_SECONDS)  # then NACK: the poll is fetched again
+            raise
 
     broker.subscriber(
         topic,
         group_id=consumer.group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        batch=True,
+        max_records=consumer.settings.consumer_batch_size,
+        batch_timeout_ms=consumer.settings.consumer_batch_wait_ms,
         title=title,
         description=description,
-    )(on_message)
+    )(on_batch)
+
+
+def subscribe(
+    broker: KafkaBroker,
+    consumer: Consumer,
+    topic: str,
+    handler: MessageHandler[T],
+    decode: Callable[[bytes], Decoded[T]],
+    *,
+    title: str,
+    description: str,
+    schema: type[BaseModel] | None = None,
+) -> None:
+    """Subscribe ``consumer`` to a topic of plain messages (not stored events), each handled
+    once per message id (``processed_events``).
+
+    ``decode`` takes the raw bytes (a bad message becomes a dead letter, not a crash); ``schema``
+    documents the message in the AsyncAPI document.
+    """
+    if schema is not None:
+        SUBSCRIBER_SCHEMAS[title] = schema
+    consumer.messages = MessageSubscription(handler, decode)
+    _batch_subscriber(
+        broker, consumer, topic, consumer.handle_message_records, title=title, description=description
+    )
 
 
 def subscribe_events(
     broker: KafkaBroker,
-    consumer: IdempotentConsumer,
+    consumer: Consumer,
     topic: str,
-    handler: Handler[RecordedEvent],
+    handler: EventHandler | None = None,
     *,
+    batch_handler: EventsHandler | None = None,
     types: Iterable[str] | None = None,
+    per_stream: bool = False,
     description: str,
 ) -> None:
-    """Subscribe to complaint events; those of other types are acknowledged and skipped."""
-    wanted = frozenset(types) if types is not None else None
+    """Subscribe ``consumer`` to the stored events on ``topic``.
 
-    async def filtered(event: RecordedEvent, ctx: HandlerContext) -> None:
-        if wanted is None or event.type in wanted:
-            try:
-                await handler(event, ctx)
-            except UnknownEventType as unknown:
-                raise PoisonMessage(str(unknown)) from unknown
-
-    subscribe(
-        broker,
-        consumer,
-        topic,
-        filtered,
-        decode_event,
-        title=f"{topic}:{consumer.name}",
-        description=description,
-        schema=RecordedEvent,
-        ignores=None if wanted is None else lambda event: event.type not in wanted,
+    ``handler`` takes one event at a time (in a span continuing its trace), ``batch_handler`` a
+    whole batch (per stream, consecutive and in order); either way inside the transaction that
+    moves the consumer's positions. ``types``: the event types handled (others only move the
+    positions, undecoded). ``per_stream``: one transaction per stream (for handlers that append).
+    """
+    if (handler is None) == (batch_handler is None):
+        raise TypeError("give exactly one of handler and batch_handler")
+    handle = batch_handler if batch_handler is not None else each(handler, consumer.name)  # type: ignore[arg-type]
+    consumer.events = EventSubscription(handle, frozenset(types) if types is not None else None, per_stream)
+    title = f"{topic}:{consumer.name}"
+    SUBSCRIBER_SCHEMAS[title] = RecordedEvent
+    _batch_subscriber(
+        broker, consumer, topic, consumer.handle_event_records, title=title, description=description
     )

@@ -1,28 +1,50 @@
 """The outbox relay: follows the event store in commit order and publishes to Kafka.
 
-The event table is the outbox. An event reaches Kafka only after it is committed (the
-follower cannot see it before), and every committed event reaches Kafka even if a process
-dies between commit and publish: the checkpoint moves only after Kafka acknowledged the
-whole batch (at-least-once; consumers deduplicate on event_id). One relay is active at a
-time, elected by a PostgreSQL advisory lock; every service runs a standby.
+The event table is the outbox. An event reaches Kafka only after it is committed (the follower
+cannot see it before), and every committed event reaches Kafka even if a process dies between
+commit and publish: the checkpoint moves only after Kafka acknowledged the whole batch
+(at-least-once; consumers deduplicate by their stream positions). One relay is active at a time,
+elected by a PostgreSQL advisory lock; every service runs a standby.
+
+**A broker that forgot.** The relay remembers, with its checkpoint, a floor for every partition it
+published to: one past the lowest offset acknowledged in its latest publish there. An
+acknowledgement below the floor, or a partition whose end offset is below it (checked when the
+relay takes the lead and every ``relay_probe_seconds`` while idle), means the broker lost what it
+had: a memory broker restarted, a topic was deleted and recreated. The relay then recreates
+missing topics and republishes from the store, starting from the oldest position some consumer
+still needs (each consumer's catch-up checkpoint) or the start
+of the ``relay_republish_hours`` window, whichever is older, so departments that subscribe to the
+topics see what a broker that kept its data would have shown them. Consumers deduplicate.
+
+**The wire bytes without an envelope.** Each row is read with its JSON columns as text and its
+ids, timestamps and hashes already formatted by PostgreSQL; the message value is assembled from
+those parts (canonical JSON, the same bytes as ``RecordedEvent.to_wire``), no RecordedEvent built.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Sequence
+from datetime import timedelta
+from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.structs import RecordMetadata
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.events import Position, RecordedEvent
-from shared.eventstore import PostgresEventStore
-from shared.messaging.event_routes import ExtraRoutes, event_headers, no_extra_routes, routes_for
-from shared.messaging.producer import headers_of
+from shared.events import Position
+from shared.events.canonical import canonical_json_fast
+from shared.messaging.checkpoints import CONSUMER_PREFIX, load_checkpoint
+from shared.messaging.event_routes import ExtraRoutes, no_extra_routes
+from shared.messaging.failures import failure_reason
+from shared.messaging.topics import ensure_topics
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,27 +52,109 @@ log = logging.getLogger(__name__)
 RELAY_LOCK = 7_310_002
 CHECKPOINT = "outbox-relay"
 
-LOAD = text("SELECT tx_id, global_position FROM follower_checkpoints WHERE name = :name")
+LOAD_OFFSETS = text("SELECT broker_offsets FROM follower_checkpoints WHERE name = :name")
 SAVE = text(
-    "INSERT INTO follower_checkpoints (name, tx_id, global_position) VALUES (:name, :tx_id, :position) "
+    "INSERT INTO follower_checkpoints (name, tx_id, global_position, broker_offsets) "
+    "VALUES (:name, :tx_id, :position, CAST(:offsets AS jsonb)) "
     "ON CONFLICT (name) DO UPDATE SET tx_id = excluded.tx_id, global_position = excluded.global_position, "
-    "updated_at = now()"
+    "broker_offsets = excluded.broker_offsets, updated_at = now()"
 )
+_UTC_TEXT = """to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+READ = (
+    "SELECT tx_id, global_position, stream_id, stream_version, event_id::text, type, schema_version, "
+    f"{_UTC_TEXT.format(column='occurred_at')}, {_UTC_TEXT.format(column='recorded_at')}, "
+    "actor::text, correlation_id::text, causation_id::text, trace::text, payload::text, "
+    "encode(prev_hash, 'hex'), encode(hash, 'hex') "
+    "FROM events WHERE (tx_id, global_position) > ($1, $2) "
+    "AND tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
+    "ORDER BY tx_id, global_position LIMIT $3"
+)
+OLDEST_NEEDED = text(
+    "SELECT tx_id, global_position FROM follower_checkpoints WHERE name LIKE :prefix "
+    "ORDER BY tx_id, global_position LIMIT 1"
+)
+WINDOW_START = text(
+    "SELECT tx_id, global_position FROM events WHERE recorded_at >= now() - CAST(:window AS interval) "
+    "ORDER BY tx_id, global_position LIMIT 1"
+)
+PROBE_TIMEOUT = 10.0
+
+Partition = tuple[str, int]
+
+__all__ = ["CHECKPOINT", "OutboxRelay", "load_checkpoint", "republish_from", "save_checkpoint"]
 
 
-async def load_checkpoint(engine: AsyncEngine, name: str) -> Position:
+def _offsets_json(offsets: dict[Partition, int]) -> str:
+    return json.dumps(
+        {f"{topic}/{partition}": offset for (topic, partition), offset in sorted(offsets.items())}
+    )
+
+
+def _offsets_from(data: Any) -> dict[Partition, int]:
+    stored = json.loads(data) if isinstance(data, str) else (data or {})
+    offsets: dict[Partition, int] = {}
+    for key, offset in stored.items():
+        topic, _, partition = key.rpartition("/")
+        offsets[(topic, int(partition))] = int(offset)
+    return offsets
+
+
+async def load_broker_offsets(engine: AsyncEngine, name: str) -> dict[Partition, int]:
     async with engine.connect() as conn:
-        row = (await conn.execute(LOAD, {"name": name})).first()
-    return Position(tx_id=row.tx_id, global_position=row.global_position) if row else Position()
+        row = (await conn.execute(LOAD_OFFSETS, {"name": name})).first()
+    return _offsets_from(row.broker_offsets) if row is not None else {}
 
 
-async def save_checkpoint(engine: AsyncEngine, name: str, position: Position) -> None:
-    # One statement, atomic on its own: autocommit saves the BEGIN and COMMIT round trips.
+async def save_checkpoint(
+    engine: AsyncEngine, name: str, position: Position, offsets: dict[Partition, int] | None = None
+) -> None:
+    """The relay's position and its partitions' floors, in one autocommit statement."""
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(
-            SAVE, {"name": name, "tx_id": position.tx_id, "position": position.global_position}
+            SAVE,
+            {
+                "name": name,
+                "tx_id": position.tx_id,
+                "position": position.global_position,
+                "offsets": _offsets_json(offsets or {}),
+            },
         )
+
+
+async def republish_from(engine: AsyncEngine, window: timedelta) -> Position:
+    """The oldest position some consumer still needs, or the window's start if older."""
+    candidates: list[Position] = []
+    async with engine.connect() as conn:
+        needed = (await conn.execute(OLDEST_NEEDED, {"prefix": f"{CONSUMER_PREFIX}%"})).first()
+        if needed is not None:
+            candidates.append(Position(tx_id=needed.tx_id, global_position=needed.global_position))
+        if window > timedelta(0):
+            first = (await conn.execute(WINDOW_START, {"window": window})).first()
+            if first is not None:
+                candidates.append(Position(tx_id=first.tx_id, global_position=first.global_position - 1))
+    return min(candidates, key=Position.as_tuple) if candidates else Position()
+
+
+class _Fragments:
+    """Canonical JSON of the small JSON columns that repeat (actors, trace contexts), once each."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self._cache: dict[str, orjson.Fragment] = {}
+
+    def __call__(self, text_: str) -> orjson.Fragment:
+        fragment = self._cache.get(text_)
+        if fragment is None:
+            if len(self._cache) >= self.LIMIT:
+                self._cache.clear()
+            fragment = self._cache[text_] = orjson.Fragment(canonical_json_fast(orjson.loads(text_)))
+        return fragment
+
+
+_WIRE_OPTIONS = orjson.OPT_SORT_KEYS
+_CONTENT_TYPE = ("content-type", b"application/json")
 
 
 class OutboxRelay:
@@ -65,26 +169,39 @@ class OutboxRelay:
     ) -> None:
         self.settings = settings
         self.engine = engine
-        self.store = PostgresEventStore(engine)
         self.producer = producer
         self.extra_routes = extra_routes
         self.name = name
         self.is_leader = False
         self.published = 0
+        self.resets = 0
+        """Times this process found the broker had forgotten what it was given."""
         self.position = Position()
+        self.offsets: dict[Partition, int] = {}
+        """Each partition's floor: 1 + the lowest offset acknowledged in the relay's latest publish
+        to it. A broker that kept its data has at least that many messages there, whether its end
+        offset is the high watermark (Kafka) or the last batch's base offset + 1 (tansu)."""
         self._wake = asyncio.Event()
+        self._fragments = _Fragments()
+        self._probe: AIOKafkaConsumer | None = None
+        self._next_probe = 0.0
 
     async def run(self) -> None:
         """Wait for leadership, then relay until cancelled; a lost connection means standby again."""
-        while True:
-            try:
-                await self._lead()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox relay failed; retrying in 1s")
-                self.is_leader = False
-                await asyncio.sleep(1)
+        try:
+            while True:
+                try:
+                    await self._lead()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    log.warning("outbox relay failed (%s); retrying in 1s", failure_reason(error))
+                    self.is_leader = False
+                    await asyncio.sleep(1)
+        finally:
+            if self._probe is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._probe.stop(), 5)
 
     async def _lead(self) -> None:
         conn = await asyncpg.connect(self.settings.sync_database_url)
@@ -95,9 +212,13 @@ class OutboxRelay:
             log.info("outbox relay is the leader")
             await conn.add_listener("tousu_events", self._notified)
             self.position = await load_checkpoint(self.engine, self.name)
+            self.offsets = await load_broker_offsets(self.engine, self.name)
+            self._next_probe = 0.0  # look at the broker first: it may have restarted empty
             while True:
                 if conn.is_closed():
                     raise ConnectionError("lost the relay's leadership connection")
+                if time.monotonic() >= self._next_probe:
+                    await self.check_broker()
                 if not await self.relay_once():
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):
@@ -112,25 +233,158 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch; returns how many events it published."""
-        batch = await self.store.read_all(self.position, self.settings.relay_batch_size)
-        if not batch:
+        rows = await self._read(self.position, self.settings.relay_batch_size)
+        if not rows:
             return 0
-        await self.publish(batch)
-        self.position = batch[-1].position
-        await save_checkpoint(self.engine, self.name, self.position)
-        self.published += len(batch)
-        return len(batch)
+        acknowledged = await self.publish(rows)
+        last = rows[-1]
+        self.position = Position(tx_id=last[0], global_position=last[1])
+        if self._went_back(acknowledged):
+            await self.rewind("an acknowledgement came at an offset below one already acknowledged")
+            return len(rows)
+        await save_checkpoint(self.engine, self.name, self.position, self.offsets)
+        self.published += len(rows)
+        return len(rows)
 
-    async def publish(self, batch: list[RecordedEvent]) -> None:
-        # send() only appends to the producer's per-partition batches (it awaits only when they are
-        # full) and returns the delivery future; sends run in commit order, so a key's messages keep
-        # their order on its partition. Then one wait for every acknowledgement.
-        pending: list[Awaitable[object]] = []
+    async def _read(self, after: Position, limit: int) -> Sequence[asyncpg.Record]:
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            rows: Sequence[asyncpg.Record] = await driver.fetch(
+                READ, after.tx_id, after.global_position, limit
+            )
+            return rows
+
+    async def publish(self, rows: Sequence[Any]) -> list[RecordMetadata]:
+        """Send every row's event to its topics, in commit order; wait for every acknowledgement.
+
+        send() only appends to the producer's per-partition batches (it awaits only when they are
+        full) and returns the delivery future, so a key's messages keep their order on its
+        partition; then one wait for all of them (acks=all) before the checkpoint moves.
+        """
+        pending: list[Awaitable[RecordMetadata]] = []
         send = self.producer.send
-        settings, extra = self.settings, self.extra_routes
-        for event in batch:
-            value = event.to_wire()
-            headers = headers_of(event_headers(event))
-            for route in routes_for(event, settings, extra):
+        settings, extra, fragment = self.settings, self.extra_routes, self._fragments
+        events_topic = settings.topic_events
+        for (
+            tx_id,
+            global_position,
+            stream_id,
+            stream_version,
+            event_id,
+            event_type,
+            schema_version,
+            occurred_at,
+            recorded_at,
+            actor,
+            correlation_id,
+            causation_id,
+            trace,
+            payload_text,
+            prev_hash,
+            hash_,
+        ) in rows:
+            payload = orjson.loads(payload_text)
+            value = orjson.dumps(
+                {
+                    "actor": fragment(actor),
+                    "causation_id": causation_id,
+                    "correlation_id": correlation_id,
+                    "event_id": event_id,
+                    "global_position": global_position,
+                    "hash": hash_,
+                    "occurred_at": occurred_at,
+                    "payload": orjson.Fragment(canonical_json_fast(payload)),
+                    "prev_hash": prev_hash,
+                    "recorded_at": recorded_at,
+                    "schema_version": schema_version,
+                    "stream_id": stream_id,
+                    "stream_version": stream_version,
+                    "trace": fragment(trace),
+                    "tx_id": tx_id,
+                    "type": event_type,
+                },
+                option=_WIRE_OPTIONS,
+            )
+            headers = [
+                ("event_id", event_id.encode()),
+                ("event_type", event_type.encode()),
+                ("schema_version", str(schema_version).encode()),
+                ("stream_id", stream_id.encode()),
+                ("stream_version", str(stream_version).encode()),
+                ("correlation_id", correlation_id.encode()),
+                _CONTENT_TYPE,
+            ]
+            if trace != "{}":
+                headers.extend((name, str(v).encode()) for name, v in orjson.loads(trace).items())
+            key = stream_id.encode()
+            pending.append(await send(events_topic, value=value, key=key, headers=headers))
+            for route in extra(event_type, payload, settings):
                 pending.append(await send(route.topic, value=value, key=route.key.encode(), headers=headers))
-        await asyncio.gather(*pending)  # every send acknowledged (acks=all) before the checkpoint moves
+        return list(await asyncio.gather(*pending))
+
+    def _went_back(self, acknowledged: Sequence[RecordMetadata]) -> bool:
+        """True when a partition acknowledged at an offset below the floor of the relay's previous
+        publish to it (the broker forgot: its offsets started again); records the new floors."""
+        lowest: dict[Partition, int] = {}
+        for metadata in acknowledged:
+            partition = (metadata.topic, metadata.partition)
+            if metadata.offset < lowest.get(partition, metadata.offset + 1):
+                lowest[partition] = metadata.offset
+        went_back = any(offset < self.offsets.get(partition, 0) for partition, offset in lowest.items())
+        if went_back:
+            self.offsets = {}
+        for partition, offset in lowest.items():
+            self.offsets[partition] = offset + 1
+        return went_back
+
+    async def check_broker(self) -> bool:
+        """Compare each partition's end offset with what the relay expects; rewind when the
+        broker has less. Returns True when it rewound."""
+        self._next_probe = time.monotonic() + self.settings.relay_probe_seconds
+        if not self.offsets:
+            return False
+        try:
+            ends = await asyncio.wait_for(self._end_offsets(list(self.offsets)), PROBE_TIMEOUT)
+        except Exception as error:  # the broker is away: nothing to compare yet
+            log.info("could not read the broker's end offsets", extra={"error": type(error).__name__})
+            return False
+        short = [
+            partition for partition, expected in self.offsets.items() if ends.get(partition, 0) < expected
+        ]
+        if not short:
+            return False
+        await self.rewind(f"{len(short)} partition(s) hold fewer messages than were acknowledged")
+        return True
+
+    async def _end_offsets(self, partitions: list[Partition]) -> dict[Partition, int]:
+        if self._probe is None:
+            self._probe = AIOKafkaConsumer(
+                bootstrap_servers=self.settings.kafka_bootstrap,
+                client_id="tousu-relay-probe",
+                enable_auto_commit=False,
+                request_timeout_ms=int(PROBE_TIMEOUT * 1000),
+            )
+            await self._probe.start()
+        probe = self._probe
+        await probe.topics()  # fresh metadata: a recreated topic may have other partitions
+        known = {topic: probe.partitions_for_topic(topic) or set() for topic, _ in partitions}
+        asked = [TopicPartition(t, p) for t, p in partitions if p in known[t]]
+        ends = await probe.end_offsets(asked) if asked else {}
+        return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
+
+    async def rewind(self, why: str) -> None:
+        """The broker lost messages: recreate missing topics, republish from the store."""
+        with contextlib.suppress(Exception):
+            await ensure_topics(self.settings)
+        start = await republish_from(self.engine, timedelta(hours=self.settings.relay_republish_hours))
+        if start.as_tuple() < self.position.as_tuple():
+            self.position = start
+        self.offsets = {}
+        self.resets += 1
+        await save_checkpoint(self.engine, self.name, self.position, self.offsets)
+        log.warning(
+            "the broker lost messages it had acknowledged; republishing from the store",
+            extra={"why": why, "from": str(self.position)},
+        )

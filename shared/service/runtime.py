@@ -21,7 +21,8 @@ from shared.clock import Clock, SystemClock
 from shared.db.engine import create_engine
 from shared.events import RecordedEvent
 from shared.eventstore import PostgresEventStore
-from shared.messaging.consumer import IdempotentConsumer
+from shared.messaging.catch_up import StoreCatchUp
+from shared.messaging.consumer import Consumer
 from shared.messaging.dead_letters import DeadLetter, DeadLetterPublisher
 from shared.messaging.event_routes import ExtraRoutes, no_extra_routes
 from shared.messaging.producer import make_producer
@@ -52,6 +53,9 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     extra_routes: ExtraRoutes = no_extra_routes
     run_relay: bool = True
+    run_catch_up: bool = True
+    """False leaves catching up from the store to explicit ``catch_up()`` calls (tests that count
+    Kafka deliveries)."""
 
     def __post_init__(self) -> None:
         self.engine: AsyncEngine = create_engine(
@@ -71,7 +75,8 @@ class Runtime:
         self.dead_letters = DeadLetterPublisher(self.producer, self.settings.topic_dead_letters, self.clock)
         self.relay: OutboxRelay | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self.consumers: list[IdempotentConsumer] = []
+        self.consumers: list[Consumer] = []
+        self.catch_ups: list[StoreCatchUp] = []
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self.metric_sources: list[MetricSource] = []
         """Service-specific GET /metrics figures, read from the service's own tables."""
@@ -100,10 +105,17 @@ class Runtime:
             schema=DeadLetter,
         )
 
-    def consumer(self, name: str | None = None) -> IdempotentConsumer:
-        consumer = IdempotentConsumer(name or self.name, self.settings, self.engine, self.dead_letters)
+    def consumer(self, name: str | None = None) -> Consumer:
+        consumer = Consumer(name or self.name, self.settings, self.engine, self.dead_letters, self.clock)
         self.consumers.append(consumer)
+        self.catch_ups.append(StoreCatchUp(consumer))
         return consumer
+
+    async def catch_up(self) -> None:
+        """Every consumer, once: handle what Kafka did not deliver, retry what was asked to be."""
+        for catch_up in self.catch_ups:
+            if catch_up.consumer.events is not None:
+                await catch_up.catch_up()
 
     def background(self, task: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run a long-lived task from start() to stop()."""
@@ -122,6 +134,11 @@ class Runtime:
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         for task in self._background:
             self._tasks.append(asyncio.create_task(task(), name=f"{self.name}-{task.__name__}"))
+        if self.run_catch_up:
+            for catch_up in self.catch_ups:
+                self._tasks.append(
+                    asyncio.create_task(catch_up.run(), name=f"{self.name}-catch-up-{catch_up.consumer.name}")
+                )
         log.info("service started", extra={"relay": self.run_relay})
 
     async def stop(self) -> None:

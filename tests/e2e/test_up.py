@@ -70,7 +70,8 @@ async def test_up_runs_an_event_through_all_five_services_and_stops_cleanly(tmp_
             consumers: set[str] = set()
             while not set(SERVICE_NAMES) <= consumers:
                 rows = await conn.fetch(
-                    "SELECT consumer FROM processed_events WHERE event_id::text = $1", str(event.event_id)
+                    "SELECT consumer FROM consumer_positions WHERE stream_id = $1 AND version >= 1",
+                    complaint_no,
                 )
                 consumers = {row["consumer"] for row in rows}
                 if time.monotonic() > deadline:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
 from shared.complaints.values import Status
 from shared.events import RecordedEvent
 from tests.integration.feedback.conftest import Feedback
+from tests.support.consumers import has_handled
 from tests.support.running import eventually
 
 pytestmark = pytest.mark.integration
@@ -70,9 +70,4 @@ async def test_feedback_may_come_before_the_revisit_is_scheduled(feedback: Feedb
 
 async def handled(feedback: Feedback, event: RecordedEvent) -> bool:
     """The revisit scheduler has consumed ``event``."""
-    async with feedback.runtime.engine.connect() as conn:
-        found = await conn.execute(
-            text("SELECT 1 FROM processed_events WHERE consumer = 'feedback' AND event_id = :id"),
-            {"id": str(event.event_id)},
-        )
-        return found.first() is not None
+    return await has_handled(feedback.runtime.engine, "feedback", event)

@@ -66,6 +66,7 @@ async def test_the_partition_moves_on_after_a_dead_letter(
         await wait_until(lambda: len(handled) == 2)
         assert handled == [str(first_good.event_id), str(second_good.event_id)]
         letters = await find_letters(dead_letters, lambda letter: letter.original_key == key, count=3)
+        letters.sort(key=lambda letter: letter.original_offset)  # undecodable ones are parked first
         assert [letter.original_offset for letter in letters] == [0, 1, 3]
         assert [letter.attempts for letter in letters] == [1, 2, 1]
         assert (consumer.processed, consumer.dead_lettered) == (2, 3)

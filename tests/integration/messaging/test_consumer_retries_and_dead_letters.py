@@ -18,7 +18,7 @@ from sqlalchemy import text
 from shared.clock import FakeClock
 from shared.events import Actor, NewEvent, RecordedEvent
 from shared.eventstore import NO_STREAM
-from shared.messaging.consumer import HandlerContext, IdempotentConsumer, subscribe_events
+from shared.messaging.consumer import Consumer, HandlerContext, subscribe_events
 from shared.messaging.dead_letters import DeadLetter
 from shared.messaging.event_routes import event_headers
 from shared.messaging.producer import headers_of
@@ -49,7 +49,7 @@ ALWAYS = 1_000_000
 class Harness:
     settings: Settings
     runtime: Runtime
-    consumer: IdempotentConsumer
+    consumer: Consumer
     dead_letters: TopicReader
     attempts: Counter[str] = field(default_factory=Counter)
     failures: dict[str, int] = field(default_factory=dict)
@@ -101,13 +101,29 @@ class Harness:
     async def all_letters(self) -> list[DeadLetter]:
         return [parse(r.value) for r in await self.dead_letters.poll(0.3)]
 
-    async def marked(self, event_id: object) -> bool:
+    async def handled(self, event: RecordedEvent) -> bool:
+        """The consumer's position in the event's stream is at or past it."""
         async with self.runtime.engine.connect() as conn:
             row = await conn.execute(
-                text("SELECT 1 FROM processed_events WHERE consumer = :c AND event_id = :id"),
-                {"c": self.consumer.name, "id": str(event_id)},
+                text(
+                    "SELECT 1 FROM consumer_positions "
+                    "WHERE consumer = :c AND stream_id = :s AND version >= :v"
+                ),
+                {"c": self.consumer.name, "s": event.stream_id, "v": event.stream_version},
             )
             return row.first() is not None
+
+    async def letter_row(self, event: RecordedEvent) -> dict[str, object] | None:
+        async with self.runtime.engine.connect() as conn:
+            row = await conn.execute(
+                text(
+                    "SELECT status, reason, attempts, stream_id, stream_version, event_type, sealed_value "
+                    "FROM dead_letters WHERE consumer = :c AND message_id = :id"
+                ),
+                {"c": self.consumer.name, "id": str(event.event_id)},
+            )
+            found = row.mappings().first()
+            return dict(found) if found else None
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +160,7 @@ async def test_a_transient_failure_is_retried_and_succeeds(
     letters_before = harness.consumer.dead_lettered
     event, _ = await harness.publish_event(failures=2)
 
-    await wait_until(lambda: harness.marked(event.event_id))
+    await wait_until(lambda: harness.handled(event))
     assert harness.attempts[str(event.event_id)] == 3
     assert await harness.effects(event.event_id) == [3]  # the two failed attempts left nothing
     assert harness.consumer.dead_lettered == letters_before
@@ -178,7 +194,16 @@ async def test_a_persistent_failure_is_dead_lettered_after_the_last_attempt(
     assert original_value(letter) == event.to_wire()
     assert letter.failed_at == "2026-01-05T01:00:00.000000Z"  # the runtime's clock
     assert await harness.effects(event.event_id) == []  # rolled back every time
-    assert not await harness.marked(event.event_id)
+    assert await harness.letter_row(event) == {  # kept durably, moving the consumer past it
+        "status": "open",
+        "reason": "RuntimeError: planned failure",
+        "attempts": MAX_ATTEMPTS,
+        "stream_id": event.stream_id,
+        "stream_version": event.stream_version,
+        "event_type": "SomethingHappened",
+        "sealed_value": None,  # the store holds the event
+    }
+    assert await harness.handled(event)
     record = next(r for r in harness.dead_letters.records if concerning(event)(parse(r.value)))
     assert record.key == event.stream_id.encode()
     assert dict(record.headers) == {
@@ -283,7 +308,7 @@ async def test_an_unknown_event_type_is_dead_lettered_at_once(
     assert letter.attempts == 1 == harness.attempts[str(event.event_id)]
     assert letter.original_offset == sent.offset
     assert await harness.effects(event.event_id) == []
-    assert not await harness.marked(event.event_id)
+    assert (await harness.letter_row(event) or {})["attempts"] == 1
     assert_not_logged(caplog.records, PHONE)
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.sla import repository
@@ -30,6 +29,7 @@ from shared.messaging.dead_letters import Origin
 from shared.settings import Settings
 from tests.builders import DEPT, accept, agent, assign, channel, received, resolve, supervisor, transfer
 from tests.support.backends import Backend
+from tests.support.consumers import position_of
 from tests.support.running import eventually
 from tests.support.settings import settings_for
 
@@ -102,17 +102,8 @@ async def settled(engine: AsyncEngine, store: PostgresEventStore, no: str, consu
     """Wait until the sla consumer has handled every event of the complaint's stream."""
 
     async def done() -> bool:
-        ids = [str(record.event_id) for record in await store.read_stream(no)]
-        async with engine.connect() as conn:
-            seen = (
-                await conn.execute(
-                    text(
-                        "SELECT count(*) FROM processed_events WHERE consumer = :c AND event_id = ANY(:ids)"
-                    ),
-                    {"c": consumer, "ids": ids},
-                )
-            ).scalar_one()
-        return bool(ids) and seen == len(ids)
+        stored = await store.read_stream(no)
+        return bool(stored) and await position_of(engine, consumer, no) >= stored[-1].stream_version
 
     await eventually(done, timeout=30, what=f"the sla consumer to handle every event of {no}")
 

@@ -1,5 +1,5 @@
-"""An event type a consumer does not subscribe to is marked processed (one autocommit INSERT)
-without running the handler; its redelivery counts as a duplicate, as any other."""
+"""An event type a consumer does not subscribe to moves the consumer's position in its stream
+without being decoded or handed to the handler; its redelivery counts as a duplicate, as any other."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ from tests.support.store_events import new_stream_id, something
 pytestmark = pytest.mark.integration
 
 
-async def test_ignored_events_are_marked_and_deduplicated(
+async def test_ignored_events_move_the_position_and_are_deduplicated(
     settings: Settings, new_database: NewDatabase
 ) -> None:
     settings = settings.model_copy(update={"database_url": await new_database()})
     await ensure_topics(settings)
     name = f"ignore-{uuid.uuid4().hex[:8]}"
-    runtime = Runtime(name, settings, run_relay=False)
+    runtime = Runtime(name, settings, run_relay=False, run_catch_up=False)  # count Kafka's deliveries
     handled: list[RecordedEvent] = []
 
     async def handler(event: RecordedEvent, ctx: HandlerContext) -> None:
@@ -45,15 +45,20 @@ async def test_ignored_events_are_marked_and_deduplicated(
                 settings.topic_events, value=event.to_wire(), key=stream.encode()
             )
 
-        await wait_until(lambda: consumer.processed + consumer.duplicates == 2)
-        assert (consumer.processed, consumer.duplicates, consumer.dead_lettered) == (1, 1, 0)
+        await wait_until(lambda: consumer.passed_over + consumer.duplicates == 2)
+        assert (consumer.passed_over, consumer.duplicates, consumer.processed, consumer.dead_lettered) == (
+            1,
+            1,
+            0,
+            0,
+        )
         assert handled == []
         async with runtime.engine.connect() as conn:
-            marks = (
+            positions = (
                 await conn.execute(
-                    text("SELECT event_id FROM processed_events WHERE consumer = :c"), {"c": name}
+                    text("SELECT stream_id, version FROM consumer_positions WHERE consumer = :c"), {"c": name}
                 )
             ).all()
-        assert [row.event_id for row in marks] == [str(event.event_id)]
+        assert [tuple(row) for row in positions] == [(stream, 1)]
     finally:
         await runtime.stop()
