@@ -64,7 +64,9 @@ async def test_a_running_service_exports_its_figures(
         async def clocks_running() -> Samples | None:
             samples = await scrape(client)
             on_time = value(samples, "tousu_sla_open_deadlines", stage="resolution", state="on_time")
-            return samples if on_time == 2 else None
+            # the consumer counts a batch once its commit returned, a moment after the rows show
+            handled = value(samples, "tousu_consumer_messages_total", consumer="sla", outcome="processed")
+            return samples if on_time == 2 and handled == 2 else None
 
         samples = await eventually(clocks_running, timeout=20, what="two resolution clocks in /metrics")
         assert value(samples, "tousu_consumer_messages_total", consumer="sla", outcome="processed") == 2
