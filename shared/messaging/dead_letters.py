@@ -1,6 +1,6 @@
 """Dead letters: a message a consumer gave up on, kept with its reason and origin.
 
-Durably first: a row in ``dead_letters`` (migration 0014), written in the same transaction that
+Durably first: a row in ``dead_letters`` (migration 0015), written in the same transaction that
 moves the consumer past the message, so a message is either handled, or dead-lettered, never
 lost in between. Then, after that commit, a record on the dead-letter topic for whoever watches
 it (Kafka is transport: a broker that forgets the topic loses nothing the table holds).

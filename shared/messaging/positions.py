@@ -1,4 +1,4 @@
-"""Each consumer's place in each stream: ``consumer_positions`` (migration 0014).
+"""Each consumer's place in each stream: ``consumer_positions`` (migration 0015).
 
 A row says: every event of this stream up to ``version`` has been handled by this consumer (or
 passed over, for a type it does not subscribe to). A transaction *claims* the versions it is about

@@ -19,14 +19,14 @@ and what the relay remembers of the broker.
   published to, so it notices a broker that forgot its topics (offsets going back) and
   republishes from the store.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 """
 
 from shared.db.sql_script import execute_script
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
