@@ -57,6 +57,7 @@ async def test_quick_bench_measures_every_figure_and_writes_both_reports(
         "intake_to_assigned_p99",
         "intake_to_sla_set_p99",
         "intake_to_visible_p99",
+        "intake_to_all_four_p99",
         "cpu intake",
         "cpu routing",
         "cpu sla",
@@ -72,6 +73,7 @@ async def test_quick_bench_measures_every_figure_and_writes_both_reports(
         "burst_end_to_last_assigned",
         "burst_end_to_last_sla_set",
         "burst_end_to_last_visible",
+        "burst_end_to_last_all_four",
         "cpu_per_complaint total",
     }
     assert not any("not through all four milestones" in note for note in e2e.notes + burst.notes)
