@@ -97,9 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test (CI), not figures")
     p.add_argument("--full", action="store_true", help="the issue's full sizes (1,000,000-event replay)")
     p.add_argument(
-        "--only", nargs="*", default=[], help="run only these: append replay relay intake e2e timers"
+        "--only", nargs="*", default=[], help="run only these: append replay relay intake e2e timers burst"
     )
     p.add_argument("--repeats", type=int, default=None, help="runs per figure (median); default by preset")
+    p.add_argument(
+        "--e2e-loads", nargs="+", type=int, default=None, help="end to end: offered complaints/s (preset's)"
+    )
+    p.add_argument("--e2e-seconds", type=float, default=None, help="end to end: seconds per load")
+    p.add_argument(
+        "--e2e-drain-seconds", type=float, default=None, help="end to end: longest wait after a load"
+    )
+    p.add_argument("--burst", type=int, default=None, help="burst: submissions (moderate 2000)")
+    p.add_argument(
+        "--burst-drain-seconds", type=float, default=None, help="burst: longest wait after the burst"
+    )
     p.add_argument("--output", default="bench-results", help="report directory")
     p.add_argument("--database-url", default=None, help="PostgreSQL server (default $TOUSU_DATABASE_URL)")
     p.add_argument("--kafka-bootstrap", default=None, help="broker (default $TOUSU_KAFKA_BOOTSTRAP or tansu)")

@@ -8,7 +8,7 @@ import platform
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,14 +39,20 @@ class BenchEnvironment:
     kafka_idempotence: bool
     broker_description: str
     _databases: list[str] = field(default_factory=list)
+    _kept: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     """Every scratch database this run made (all dropped by the end of the run)."""
+    resources: AsyncExitStack = field(default_factory=AsyncExitStack)
+    """What outlives one benchmark (a running stack two benchmarks share); closed with the run."""
+    shared: dict[str, Any] = field(default_factory=dict)
+    """Those resources by name."""
 
-    async def scratch(self, purpose: str) -> Settings:
-        """A fresh, migrated database and topics of its own; dropped when the run ends."""
+    async def scratch(self, purpose: str, *, keep: bool = False) -> Settings:
+        """A fresh, migrated database and topics of its own; dropped after the benchmark (by
+        :meth:`drop_all`), or when the run ends if ``keep``."""
         name = f"tousu_bench_{purpose}_{uuid.uuid4().hex[:8]}"
         url = make_url(self.server_url).set(database=name).render_as_string(hide_password=False)
-        self._databases.append(name)
+        (self._kept if keep else self._databases).append(name)
         self.created.append(name)
         suffix = uuid.uuid4().hex[:8]
         settings = Settings(
@@ -67,7 +73,17 @@ class BenchEnvironment:
     async def topics(self, settings: Settings) -> None:
         await ensure_topics(settings)
 
+    async def close(self) -> None:
+        """Stop what outlived its benchmark, then drop every database (the kept ones too)."""
+        try:
+            await self.resources.aclose()
+        finally:
+            self._databases.extend(self._kept)
+            self._kept.clear()
+            await self.drop_all()
+
     async def drop_all(self) -> None:
+        """Drop the scratch databases made since the last call (not the kept ones)."""
         if not self._databases:
             return
         admin = await asyncpg.connect(
@@ -141,7 +157,7 @@ async def bench_environment(
             yield env
         finally:
             try:
-                await env.drop_all()
+                await env.close()
             finally:
                 if broker is not None:
                     broker.stop()

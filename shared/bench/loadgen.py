@@ -1,11 +1,18 @@
-"""An open-loop HTTP load generator, run in a process of its own (``python -m shared.bench.loadgen``).
+"""An HTTP load generator, run in a process of its own (``python -m shared.bench.loadgen``).
 
-Requests are scheduled at fixed instants (``rate`` per second) and each one's latency is
-measured from its *scheduled* instant, not from when it was actually sent: when the server (or
-the client's connection pool) falls behind, the waiting time shows up in the latency instead of
-silently lowering the offered load (coordinated omission). The generator runs in its own process
-with its own event loop so that it does not share a GIL with the server it measures, and
-speaks HTTP/1.1 itself over keep-alive connections (cheap per request).
+Open loop (the default): requests are scheduled at fixed instants (``rate`` per second) and each
+one's latency is measured from its *scheduled* instant, not from when it was actually sent: when
+the server (or the client's connection pool) falls behind, the waiting time shows up in the
+latency instead of silently lowering the offered load (coordinated omission).
+
+Closed loop (``closed_loop``, the burst benchmark): ``requests`` requests offered as fast as
+``connections`` connections allow, each connection sending its next request as soon as the
+previous one was answered; latency counts from sending, and the figure of merit is how many
+were accepted per second.
+
+The generator runs in its own process with its own event loop so that it does not share a GIL
+with the server it measures, and speaks HTTP/1.1 itself over keep-alive connections (cheap per
+request).
 
 The parent writes a :class:`LoadSpec` as JSON to stdin and reads a :class:`LoadResult` from stdout.
 """
@@ -33,9 +40,9 @@ class LoadSpec:
     body: dict[str, Any]
     """The JSON body; ``{i}`` in its string values is replaced by the request's index."""
     rate: float
-    """Offered requests per second."""
+    """Offered requests per second (open loop)."""
     seconds: float
-    """How long the load is offered; ``rate * seconds`` requests in all."""
+    """How long the load is offered; ``rate * seconds`` requests in all (open loop)."""
     connections: int = 128
     """Keep-alive connections (a request waits for a free one; that wait counts as its latency)."""
     timeout: float = 30.0
@@ -43,6 +50,14 @@ class LoadSpec:
     """Requests sent one by one before the timed load (connections opened, code paths warm)."""
     return_numbers: bool = False
     """Return each accepted complaint's number with the wall-clock instant it was scheduled."""
+    first_index: int = 0
+    """``{i}`` of the first timed request: runs against the same database pass distinct ranges,
+    so no two requests of a bench run share a complainant or a subject."""
+    closed_loop: bool = False
+    """Offer ``requests`` as fast as ``connections`` allow (``rate`` and ``seconds`` unused);
+    latency counts from sending, a request's "scheduled" instant is when it was sent."""
+    requests: int | None = None
+    """How many requests in a closed loop (open loop: ``rate * seconds``)."""
 
 
 @dataclass
@@ -60,6 +75,10 @@ class LoadResult:
     """CPU time this generator process used during the timed load."""
     numbers: list[tuple[str, float]] = field(default_factory=list)
     """(complaint number, scheduled instant as a Unix timestamp) of each accepted request."""
+    started_at: float = 0.0
+    """The first scheduled instant, as a Unix timestamp."""
+    ended_at: float = 0.0
+    """The last answer's instant (the end of the load), as a Unix timestamp."""
 
     @property
     def accepted_per_second(self) -> float:
@@ -138,7 +157,12 @@ class _Connection:
 async def generate(spec: LoadSpec) -> LoadResult:
     url = urlsplit(spec.url)
     host, port = url.hostname or "127.0.0.1", url.port or 80
-    count = max(1, round(spec.rate * spec.seconds))
+    if spec.closed_loop:
+        if not spec.requests or spec.requests < 1:
+            raise ValueError("a closed loop needs requests >= 1")
+        count = spec.requests
+    else:
+        count = max(1, round(spec.rate * spec.seconds))
 
     def request(index: int) -> bytes:
         body = json.dumps(_fill(spec.body, index), ensure_ascii=False).encode()
@@ -148,7 +172,7 @@ async def generate(spec: LoadSpec) -> LoadResult:
         )
         return head.encode() + body
 
-    requests = [request(i) for i in range(count)]
+    requests = [request(spec.first_index + i) for i in range(count)]
     connections = [_Connection(host, port) for _ in range(min(spec.connections, count))]
     await asyncio.gather(*(c.open() for c in connections))
     warm = request(-1)
@@ -160,7 +184,7 @@ async def generate(spec: LoadSpec) -> LoadResult:
     failed: dict[str, int] = {}
     numbers: list[tuple[str, float]] = []
     last_answer = 0.0
-    queue: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
+    queue: asyncio.Queue[tuple[int, float | None] | None] = asyncio.Queue()
     start = loop.time() + 0.05
     wall_start = time.time() + (start - loop.time())
     cpu_before = time.process_time()
@@ -168,7 +192,8 @@ async def generate(spec: LoadSpec) -> LoadResult:
     async def worker(connection: _Connection) -> None:
         nonlocal last_answer
         while (job := await queue.get()) is not None:
-            index, due = job
+            index, scheduled = job
+            due = loop.time() if scheduled is None else scheduled  # closed loop: due when sent
             try:
                 status, body = await asyncio.wait_for(connection.exchange(requests[index]), spec.timeout)
             except (OSError, asyncio.IncompleteReadError, TimeoutError) as error:
@@ -187,12 +212,19 @@ async def generate(spec: LoadSpec) -> LoadResult:
                 failed[str(status)] = failed.get(str(status), 0) + 1
 
     workers = [asyncio.create_task(worker(c)) for c in connections]
-    for index in range(count):
-        due = start + index / spec.rate
-        delay = due - loop.time()
+    if spec.closed_loop:
+        delay = start - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        queue.put_nowait((index, due))  # a request waiting here for a free connection is late
+        for index in range(count):
+            queue.put_nowait((index, None))
+    else:
+        for index in range(count):
+            due = start + index / spec.rate
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            queue.put_nowait((index, due))  # a request waiting here for a free connection is late
     for _ in workers:
         queue.put_nowait(None)
     await asyncio.gather(*workers)
@@ -207,6 +239,8 @@ async def generate(spec: LoadSpec) -> LoadResult:
         latencies_ms=latencies,
         cpu_seconds=cpu,
         numbers=numbers,
+        started_at=wall_start,
+        ended_at=wall_start + (max(last_answer, start) - start),
     )
 
 

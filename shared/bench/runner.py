@@ -8,8 +8,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from shared.bench.append import bench_append
+from shared.bench.burst import bench_burst
 from shared.bench.end_to_end import bench_end_to_end
 from shared.bench.environment import BenchEnvironment, bench_environment
 from shared.bench.intake_http import bench_intake_http
@@ -30,9 +32,12 @@ BENCHMARKS: dict[str, Benchmark] = {
     "relay": bench_relay,
     "intake": bench_intake_http,
     "e2e": bench_end_to_end,
+    "burst": bench_burst,
     "timers": bench_timers,
 }
-"""In the issue's order (1 append, 2 replay, 3 relay, 4 intake HTTP, 5 end to end, 6 SLA timers)."""
+"""Numbered in the issues' order (1 append, 2 replay, 3 relay, 4 intake HTTP, 5 end to end, 6 SLA
+timers, 7 burst); the burst runs right after the end-to-end loads, whose running services it
+shares in the quick preset (:attr:`Sizes.share_services`)."""
 
 
 @dataclass
@@ -45,10 +50,12 @@ class BenchOptions:
     kafka_bootstrap: str | None = None
     kafka_idempotence: bool | None = None
     """None: TOUSU_KAFKA_IDEMPOTENCE (default on; off for a tansu the bench starts itself)."""
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """Fields of :class:`Sizes` replaced in the preset (a reduced run: ``--e2e-loads``, ``--burst``)."""
 
     @property
     def sizes(self) -> Sizes:
-        sizes = PRESETS[self.preset]
+        sizes = replace(PRESETS[self.preset], **self.overrides)
         if self.repeats is not None:
             sizes = replace(sizes, repeats=self.repeats)
         return sizes

@@ -7,11 +7,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import psutil
 import yaml
 
@@ -129,16 +130,91 @@ def cpu_seconds(processes: dict[str, psutil.Process]) -> dict[str, float]:
     return seconds
 
 
-def backend_cpu_seconds() -> dict[str, float]:
-    """CPU time of every PostgreSQL backend and tansu process this user may see (other users' work on
-    the same server included); a backend that is not found (another host, no permission) is left out."""
-    seconds: dict[str, float] = {}
-    for proc in psutil.process_iter(["name"]):
-        name = proc.info.get("name") or ""
-        key = "postgres" if name.startswith("postgres") else "tansu" if "tansu" in name else None
-        if key is None:
-            continue
+def _cpu_of(pids: Iterable[int]) -> dict[int, float]:
+    seconds = {}
+    for pid in pids:
         with contextlib.suppress(psutil.Error):
-            times = proc.cpu_times()
-            seconds[key] = seconds.get(key, 0.0) + times.user + times.system
+            times = psutil.Process(pid).cpu_times()
+            seconds[pid] = times.user + times.system
     return seconds
+
+
+def _named(prefix: str) -> list[int]:
+    found = []
+    for proc in psutil.process_iter(["name"]):
+        if (proc.info.get("name") or "").startswith(prefix):
+            found.append(proc.pid)
+    return found
+
+
+def broker_pids(bootstrap: str) -> list[int]:
+    """The process listening on the broker's port (this host), else every process named tansu."""
+    host, _, port = bootstrap.rpartition(":")
+    if host in {"127.0.0.1", "localhost", "::1", "0.0.0.0", ""} and port.isdigit():
+        with contextlib.suppress(psutil.Error, OSError):
+            pids = {
+                c.pid
+                for c in psutil.net_connections(kind="tcp")
+                if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == int(port) and c.pid
+            }
+            if pids:
+                return sorted(pids)
+    return _named("tansu")
+
+
+@dataclass
+class CpuSample:
+    """CPU seconds so far of everything a pipeline run uses, each process on its own."""
+
+    services: dict[str, float]
+    database: dict[int, float]
+    """Backends connected to the run's database (by pid)."""
+    server: dict[int, float]
+    """Every PostgreSQL process this user may see (other databases' backends included)."""
+    broker: dict[int, float]
+
+
+class CpuMeter:
+    """Samples the CPU time of the services, of the PostgreSQL backends serving the run's
+    database and of the broker; :meth:`used` is what each spent between two samples.
+
+    PostgreSQL and the broker may be shared with other work (other engineers' tests on the same
+    server): "postgres" counts only the backends connected to the run's database (the services'
+    pools, the warm-up's; not the bench's own monitoring connection), "broker" only the process
+    listening on the bootstrap port. A backend that exits between two samples takes its CPU time
+    with it (pooled connections rarely do); one that starts counts from zero. The whole server's
+    PostgreSQL CPU is kept as a separate figure (``postgres_server``, not in the total)."""
+
+    def __init__(self, services: RunningServices, conn: asyncpg.Connection, bootstrap: str) -> None:
+        self.processes = services.processes()
+        self.conn = conn
+        self.broker = broker_pids(bootstrap)
+
+    async def sample(self) -> CpuSample:
+        backends = await self.conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return CpuSample(
+            services=cpu_seconds(self.processes),
+            database=_cpu_of(row["pid"] for row in backends),
+            server=_cpu_of(_named("postgres")),
+            broker=_cpu_of(self.broker),
+        )
+
+    @staticmethod
+    def used(before: CpuSample, after: CpuSample) -> dict[str, float]:
+        """CPU seconds spent between the samples: each service, ``postgres`` (the run's backends),
+        ``tansu`` (the broker) and ``postgres_server`` (all of PostgreSQL, for reference)."""
+
+        def spent(b: dict[int, float], a: dict[int, float]) -> float:
+            return sum(max(0.0, seconds - b.get(pid, 0.0)) for pid, seconds in a.items())
+
+        used = {
+            name: seconds - before.services[name]
+            for name, seconds in after.services.items()
+            if name in before.services
+        }
+        used["postgres"] = spent(before.database, after.database)
+        used["tansu"] = spent(before.broker, after.broker)
+        used["postgres_server"] = spent(before.server, after.server)
+        return used

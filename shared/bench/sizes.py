@@ -34,7 +34,19 @@ class Sizes:
     e2e_repeats: int
     """Runs per end-to-end figure (each needs the pipeline drained, so fewer than ``repeats``)."""
     e2e_drain_seconds: float
-    """Longest wait, after the load, for the last complaint's SLA deadline."""
+    """Longest wait, after the load, for the last complaint to be visible in analytics with its SLA
+    clock (and again for the pipeline to be quiet before the next load)."""
+    burst_requests: int
+    """Submissions of the burst benchmark, offered as fast as ``burst_connections`` allow."""
+    burst_connections: int
+    """Connections of the burst's closed loop."""
+    burst_repeats: int
+    """Bursts per figure (each needs the pipeline drained)."""
+    burst_drain_seconds: float
+    """Longest wait, after the burst, for its last complaint to be visible in analytics."""
+    share_services: bool = False
+    """Benchmarks 5 and 7 use one running stack of the five services (started once per run, the
+    burst after the end-to-end loads) instead of each starting its own."""
 
 
 QUICK = Sizes(
@@ -52,6 +64,11 @@ QUICK = Sizes(
     e2e_seconds=1.0,
     e2e_repeats=1,
     e2e_drain_seconds=30.0,
+    burst_requests=100,
+    burst_connections=32,
+    burst_repeats=1,
+    burst_drain_seconds=60.0,
+    share_services=True,
 )
 MODERATE = Sizes(
     repeats=3,
@@ -64,10 +81,14 @@ MODERATE = Sizes(
     due_timers=100,
     intake_loads=(100, 250, 500, 1000),
     intake_seconds=5.0,
-    e2e_loads=(50, 200, 500),
+    e2e_loads=(10, 50, 200, 500),
     e2e_seconds=10.0,
     e2e_repeats=2,
     e2e_drain_seconds=120.0,
+    burst_requests=2_000,
+    burst_connections=32,
+    burst_repeats=2,
+    burst_drain_seconds=180.0,
 )
 FULL = Sizes(
     repeats=5,
@@ -80,10 +101,14 @@ FULL = Sizes(
     due_timers=500,
     intake_loads=(100, 250, 500, 1000, 2000),
     intake_seconds=15.0,
-    e2e_loads=(50, 200, 500),
+    e2e_loads=(10, 50, 200, 500),
     e2e_seconds=30.0,
     e2e_repeats=3,
     e2e_drain_seconds=300.0,
+    burst_requests=2_000,
+    burst_connections=32,
+    burst_repeats=3,
+    burst_drain_seconds=300.0,
 )
 
 PRESETS = {"quick": QUICK, "moderate": MODERATE, "full": FULL}

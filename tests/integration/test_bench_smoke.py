@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from shared.bench.cli import options_from
+from shared.bench.pipeline import PROCESSES
 from shared.bench.runner import BENCHMARKS, BenchOptions, run_bench
+from shared.bench.sizes import MODERATE, QUICK
 from shared.cli import build_parser
 from tests.support.backends import Backend, kafka_is_real_kafka
 
@@ -37,7 +40,8 @@ async def test_quick_bench_measures_every_figure_and_writes_both_reports(
             assert len(figure.runs) == 1
             assert math.isfinite(figure.median), (result.name, figure.as_dict())
             # a CPU share may round to nothing for an idle process; everything else was measured
-            assert figure.median >= 0 if figure.unit.startswith("%") else figure.median > 0, (
+            idle_may_be_zero = figure.unit.startswith("%") or figure.case.startswith("cpu")
+            assert figure.median >= 0 if idle_may_be_zero else figure.median > 0, (
                 result.name,
                 figure.as_dict(),
             )
@@ -52,10 +56,27 @@ async def test_quick_bench_measures_every_figure_and_writes_both_reports(
         "sustained_lifecycle",
         "intake_to_assigned_p99",
         "intake_to_sla_set_p99",
+        "intake_to_visible_p99",
+        "intake_to_all_four_p99",
         "cpu intake",
         "cpu routing",
         "cpu sla",
+        "cpu_per_complaint total",
+        *(f"cpu_per_complaint {name}" for name in PROCESSES),
     }
+    assert e2e.figure("cpu_per_complaint total").median > 0
+    burst = next(r for r in run.results if r.name == "burst")
+    assert {f.case for f in burst.figures} >= {
+        "accepted",
+        "http_p50",
+        "http_p99",
+        "burst_end_to_last_assigned",
+        "burst_end_to_last_sla_set",
+        "burst_end_to_last_visible",
+        "burst_end_to_last_all_four",
+        "cpu_per_complaint total",
+    }
+    assert not any("not through all four milestones" in note for note in e2e.notes + burst.notes)
 
     document = json.loads(run.json_path.read_text(encoding="utf-8"))
     assert document["preset"] == "quick"
@@ -64,6 +85,7 @@ async def test_quick_bench_measures_every_figure_and_writes_both_reports(
     markdown = run.markdown_path.read_text(encoding="utf-8")
     assert "tousu / raw asyncpg" in markdown and "relay / raw aiokafka" in markdown
     assert "intake / bare FastAPI" in markdown and "p99 intake→assigned" in markdown
+    assert "p99 intake→visible" in markdown and "burst end → last complaint visible" in markdown
     assert (tmp_path / "latest.json").exists() and (tmp_path / "latest.md").exists()
 
 
@@ -100,3 +122,20 @@ def test_the_command_line_maps_to_options() -> None:
     options = options_from(args)
     assert (options.preset, options.only, options.repeats) == ("quick", ["append", "relay"], 2)
     assert options.output == Path("bench-results")
+    assert options.sizes == replace(QUICK, repeats=2)
+
+
+def test_a_reduced_run_replaces_the_presets_pipeline_sizes() -> None:
+    assert (MODERATE.e2e_loads, MODERATE.burst_requests, MODERATE.burst_connections) == (
+        (10, 50, 200, 500),
+        2000,
+        32,
+    )
+    args = build_parser().parse_args(
+        ["bench", "--only", "e2e", "burst", "--e2e-loads", "10", "50", "--e2e-seconds", "4", "--burst", "300"]
+    )
+    sizes = options_from(args).sizes
+    assert (sizes.e2e_loads, sizes.e2e_seconds, sizes.burst_requests) == ((10, 50), 4.0, 300)
+    assert replace(
+        sizes, e2e_loads=MODERATE.e2e_loads, e2e_seconds=MODERATE.e2e_seconds, burst_requests=2000
+    ) == (MODERATE)
