@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -57,9 +60,7 @@ RESTART_BACKOFF = 5.0
 
 
 @pytest_asyncio.fixture(scope="module")
-async def stack(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> AsyncIterator[FaultStack]:
+async def stack(request: pytest.FixtureRequest) -> AsyncIterator[FaultStack]:
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
 
@@ -74,7 +75,12 @@ async def stack(
     # A PostgreSQL restart (c) takes as long as a real one may: down for about the restart
     # backoff, longer than a consumer's retries of one message (5 attempts, 0.2 s doubling).
     env = {"TOUSU_UP_RESTART_BACKOFF": str(RESTART_BACKOFF)}
-    fault_stack = FaultStack(tmp_path_factory.mktemp("faults"), say, env_extra=env)
+    # Not under pytest's tmp_path: as root, the embedded PostgreSQL runs as another user that
+    # must traverse the data directory's parents, and every pytest session that starts on the
+    # machine resets /tmp/pytest-of-<user> to 0700 (PostgreSQL then PANICs on pg_control).
+    root = Path(tempfile.mkdtemp(prefix="tousu-faults-"))
+    failed_before = request.session.testsfailed
+    fault_stack = FaultStack(root, say, env_extra=env)
     try:
         took = await fault_stack.start()
         say(f"`tousu up` ready after {took:.1f}s (slow: five services starting)")
@@ -82,6 +88,10 @@ async def stack(
         yield fault_stack
     finally:
         await fault_stack.close()
+        if request.session.testsfailed == failed_before:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            say(f"kept the stack's data and logs for a look: {root}")
 
 
 async def canary(stack: FaultStack, letter: str) -> str | None:

