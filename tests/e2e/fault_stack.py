@@ -291,6 +291,8 @@ class Burst:
     tag: str
     answers: list[Answer] = field(default_factory=list)
     seconds: float = 0.0
+    fault_failed: str | None = None
+    """Why injecting the fault, or the stack's recovery from it, failed (the requests still ran)."""
 
     @property
     def accepted(self) -> list[str]:
@@ -353,7 +355,10 @@ async def burst(
         async def injected() -> None:
             assert fault is not None
             await asyncio.sleep(fault_at)
-            await fault()
+            try:
+                await fault()
+            except (AssertionError, OSError, psutil.Error) as error:
+                result.fault_failed = str(error)
 
         tasks = [one(i) for i in range(count)]
         if fault is not None:

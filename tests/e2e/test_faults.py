@@ -150,16 +150,6 @@ async def scenario(
         fault=fault,
         fault_at=fault_at,
     )
-    findings, waited = await wait_until_complete(stack.dsn, sent.accepted, tag)
-    code, audit = await audit_verify(stack)
-    first_line = findings.summary().splitlines()[0]
-    stack.say(
-        f"({letter}) {title}: {COUNT} offered at {RATE:g}/s, fault at {fault_at:g}s; answers: "
-        f"{sent.describe()} (burst and fault took {sent.seconds:.1f}s); "
-        f"{'converged' if findings.ok else 'NOT converged'} after {waited:.1f}s "
-        f"({first_line}{' …' if not findings.ok else ''}); "
-        f"audit verify {'ok' if code == 0 else 'FAILED'}; {time.monotonic() - began:.0f}s in all"
-    )
     problems: list[str] = []
     server_errors = [a for a in sent.answers if a.status is not None and a.status >= 500 and a.status != 503]
     if server_errors:
@@ -169,6 +159,20 @@ async def scenario(
         )
     if judge_answers is not None:
         problems += judge_answers(sent)
+    if sent.fault_failed is not None:
+        stack.say(f"({letter}) {title}: the stack did not recover; answers: {sent.describe()}")
+        problems.append(f"the stack did not recover from the fault: {sent.fault_failed}")
+        raise AssertionError(f"({letter}) {title}:\n" + "\n".join(problems))
+    findings, waited = await wait_until_complete(stack.dsn, sent.accepted, tag)
+    code, audit = await audit_verify(stack)
+    first_line = findings.summary().splitlines()[0].split(": TS-")[0]
+    stack.say(
+        f"({letter}) {title}: {COUNT} offered at {RATE:g}/s, fault at {fault_at:g}s; answers: "
+        f"{sent.describe()} (burst and fault took {sent.seconds:.1f}s); "
+        f"{'converged' if findings.ok else 'NOT converged'} after {waited:.1f}s "
+        f"({first_line}{' …' if not findings.ok else ''}); "
+        f"audit verify {'ok' if code == 0 else 'FAILED'}; {time.monotonic() - began:.0f}s in all"
+    )
     if not findings.ok:
         problems.append(
             f"after {waited:.0f}s (nothing moved for the last 30s or the deadline passed):\n"
