@@ -25,6 +25,30 @@ import asyncpg
 SHOWN = 8
 """Complaint numbers named per problem in a failure message."""
 
+PROBLEMS = [
+    "are not in the event store at all (no ComplaintReceived): LOST",
+    "have more than one ComplaintReceived",
+    "were never assigned (no ComplaintAssigned)",
+    "were assigned more than once",
+    "were never acknowledged (no ComplaintAcknowledged)",
+    "were acknowledged more than once",
+    "have no SLA clock at all",
+    "have no first-response SLA clock started by their ComplaintAssigned",
+    "have more than one first-response SLA clock",
+    "have no resolution SLA clock started by their ComplaintReceived",
+    "have more than one resolution SLA clock",
+    "have an SLA stage started twice by the same event",
+    "have no analytics_complaints row",
+    "have an analytics_complaints row behind the event store",
+    "miss events in analytics_timeline",
+    "have an event twice in analytics_timeline",
+    "have analytics_timeline rows of events that are not theirs",
+    "have no routing_assignments row",
+    "have a routing_assignments row without a department",
+    "have a routing_assignments row behind the event store",
+]
+"""Everything :func:`check` can find wrong, in the order it is reported."""
+
 
 @dataclass
 class Findings:
@@ -55,7 +79,7 @@ class Findings:
             )
         accepted = set(self.accepted)
         lines = []
-        for what, numbers in self.problems.items():
+        for what, numbers in sorted(self.problems.items(), key=lambda item: _rank(item[0])):
             if not numbers:
                 continue
             mine = sorted(n for n in numbers if n in accepted)
@@ -69,6 +93,11 @@ class Findings:
                     f"{len(others)} of {len(self.unanswered)} complaints stored without a 202 {what}: {shown}"
                 )
         return "\n".join(lines)
+
+
+def _rank(what: str) -> int:
+    """Problems are reported in the order they are checked: the store, SLA, analytics, routing."""
+    return PROBLEMS.index(what) if what in PROBLEMS else len(PROBLEMS)
 
 
 def _add(problems: dict[str, list[str]], what: str, number: str) -> None:
