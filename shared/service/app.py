@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from types import TracebackType
 
+import asyncpg
 from asyncpg.exceptions import CharacterNotInRepertoireError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from opentelemetry.trace import SpanKind, Status, StatusCode
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +23,8 @@ from shared.service.logging import setup_logging
 from shared.service.metrics import install_metrics
 from shared.service.runtime import Runtime
 from shared.service.tracing import context_from, setup_tracing, tracer
+
+log = logging.getLogger(__name__)
 
 DESCRIPTIONS = {
     "intake": "Receives complaints from every channel (受理).",
@@ -30,7 +36,8 @@ DESCRIPTIONS = {
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Every refusal is a 4xx with a machine-readable body: {"error": code, "message": ...}."""
+    """Every refusal is a 4xx with a machine-readable body: {"error": code, "message": ...}; a
+    database that cannot be reached is a 503 with Retry-After and the same kind of body."""
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -70,7 +77,113 @@ def install_error_handlers(app: FastAPI) -> None:
         # SQLAlchemy's asyncpg adapter wraps the driver's error and keeps its SQLSTATE
         if getattr(error.orig, "sqlstate", None) == CharacterNotInRepertoireError.sqlstate:
             return _unstorable()
+        if database_unavailable(error):
+            return _unavailable(error)
         raise error
+
+    # PostgreSQL down, restarting or refusing connections: 503 with Retry-After, never a 500.
+    # OSError covers a refused connection (and TimeoutError) raised while the driver connects; an
+    # OSError that did not come from the database driver stays a server error.
+    async def unavailable_or_raise(request: Request, error: Exception) -> JSONResponse:
+        if database_unavailable(error):
+            return _unavailable(error)
+        raise error
+
+    for kind in (
+        sa_exc.TimeoutError,  # no pooled connection became free in time
+        sa_exc.DisconnectionError,
+        asyncpg.PostgresError,  # the driver's own, when not wrapped by SQLAlchemy
+        asyncpg.InterfaceError,
+        OSError,
+    ):
+        app.add_exception_handler(kind, unavailable_or_raise)
+
+
+RETRY_AFTER_SECONDS = 5
+"""What a 503 asks the client to wait before retrying while the database is unavailable."""
+
+UNAVAILABLE_SQLSTATES = frozenset(
+    {
+        "57P01",  # admin_shutdown: the server is shutting down (fast shutdown ends every session)
+        "57P02",  # crash_shutdown: another server process crashed, the server restarts
+        "57P03",  # cannot_connect_now: the database system is starting up or shutting down
+        "53300",  # too_many_connections
+    }
+)
+"""SQLSTATEs that mean "the database cannot serve you right now" (besides class 08, connection
+exceptions)."""
+
+_DRIVER_MODULES = ("asyncpg", "sqlalchemy")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database could not be reached or is going away (retry later),
+    as opposed to a statement that failed (a server error, or the caller's bad input).
+
+    Looks at the error, the driver error SQLAlchemy wraps (``orig``) and their causes.
+    """
+    return any(_unavailable_itself(e) for e in _chain(error))
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [error]
+    while todo and len(seen) < 16:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)
+        todo += [orig if isinstance(orig, BaseException) else None, current.__cause__, current.__context__]
+
+
+def _unavailable_itself(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, sa_exc.OperationalError | sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        return True
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str) and (sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES):
+        return True  # the driver's error, or SQLAlchemy's adapted one (it keeps the SQLSTATE)
+    if isinstance(error, sa_exc.InterfaceError | asyncpg.InterfaceError):
+        # SQLAlchemy's is_disconnect test for asyncpg; other interface errors (e.g. "another
+        # operation is in progress") are the program's fault, not the database's
+        return "connection is closed" in str(getattr(error, "orig", None) or error)
+    if isinstance(error, OSError):  # refused, reset, timed out (TimeoutError is an OSError)
+        return _raised_in_driver(error.__traceback__)
+    return False
+
+
+def _raised_in_driver(tb: TracebackType | None) -> bool:
+    """Whether the traceback passes through the database driver (asyncpg or SQLAlchemy)."""
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if isinstance(module, str) and module.split(".", 1)[0] in _DRIVER_MODULES:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _unavailable(error: BaseException) -> JSONResponse:
+    # Never the error's text: SQLAlchemy's carries the statement and its parameters (request data).
+    sqlstate = next(
+        (getattr(e, "sqlstate", None) for e in _chain(error) if getattr(e, "sqlstate", None)), None
+    )
+    log.warning(
+        "database unavailable; answered 503",
+        extra={"error": type(error).__name__, "sqlstate": sqlstate},
+    )
+    return JSONResponse(
+        {
+            "error": "database_unavailable",
+            "message": "the database is unavailable right now; retry after the Retry-After seconds",
+            "message_zh": "数据库暂时不可用，请稍后重试",
+            "retry_after_seconds": RETRY_AFTER_SECONDS,
+        },
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def _unstorable() -> JSONResponse:

@@ -233,6 +233,8 @@ class EmbeddedPostgres:
             self._own(self.pgdata)
         self.pgdata.chmod(0o700)
         # Unix socket paths are limited to ~107 bytes: keep the socket in a short private dir.
+        if self._socket_dir is not None:  # started again after it exited: not one dir per start
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
         self._socket_dir = Path(tempfile.mkdtemp(prefix="tousu-pg-"))
         self._own(self._socket_dir)
 

@@ -5,7 +5,9 @@
    TOUSU_KAFKA_BOOTSTRAP is set; wait until each answers;
 3. run the migrations, create the topics, create development tokens if missing;
 4. start the services (or ``--only`` those) as separate processes, wait for /readyz;
-5. supervise: restart a service that dies (backoff), give up on one that keeps dying;
+5. supervise: restart a service that dies (backoff), give up on one that keeps dying; the same
+   for the embedded PostgreSQL (same data) and tansu (which comes back empty: the topics are
+   created again);
 6. on Ctrl-C / SIGTERM, or any failure, stop everything: services, broker, PostgreSQL.
 """
 
@@ -16,6 +18,7 @@ import asyncio
 import importlib
 import os
 import sys
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,13 +32,23 @@ from shared.stack.broker import TansuBroker
 from shared.stack.config import UpSettings, load_up_settings
 from shared.stack.dev_tokens import ensure_dev_tokens
 from shared.stack.embedded_postgres import EmbeddedPostgres, wait_for_database
-from shared.stack.errors import StackError, StartupError
+from shared.stack.errors import CrashLoopError, StackError, StartupError
 from shared.stack.ports import client_host, free_port, port_problem, wait_for_tcp
 from shared.stack.process import describe_exit
 from shared.stack.signals import run_until_signalled
-from shared.stack.supervisor import Reporter, ServiceSpec, Supervisor, http_ready, print_report
+from shared.stack.supervisor import (
+    Reporter,
+    RestartHistory,
+    ServiceSpec,
+    Supervisor,
+    http_ready,
+    print_report,
+)
 
 DATABASE_NAME = "tousu"
+
+NAME_POSTGRES = "postgres"
+NAME_TANSU = "tansu"
 
 SMTP_PORT = 2525
 """Port of intake's email channel (SMTP) when TOUSU_INTAKE_SMTP_PORT is unset and it is free;
@@ -290,34 +303,79 @@ class Stack:
     # -- run -----------------------------------------------------------------------------------
 
     async def supervise(self) -> None:
-        """Until something fails for good: a service in a crash loop, or PostgreSQL/tansu exiting."""
+        """Until something fails for good: a service, PostgreSQL or tansu that keeps dying.
+
+        A service that dies is restarted by the :class:`Supervisor`; the embedded PostgreSQL and
+        tansu are brought back here, with the same restart policy (backoff, give up when they die
+        too often). Returns only by raising.
+        """
         watched: dict[asyncio.Task[Any], str] = {}
         if self.supervisor is not None:
             watched[asyncio.create_task(self.supervisor.supervise())] = "services"
         if self.postgres is not None:
-            watched[asyncio.create_task(self.postgres.wait())] = "postgres"
+            watched[asyncio.create_task(self._keep_up(NAME_POSTGRES, self._restart_postgres))] = "postgres"
         if self.broker is not None:
-            watched[asyncio.create_task(self.broker.wait())] = "tansu"
+            watched[asyncio.create_task(self._keep_up(NAME_TANSU, self._restart_broker))] = "tansu"
         if not watched:
             await asyncio.Future()
         try:
             done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                name = watched[task]
-                result = task.result()  # CrashLoopError from the supervisor is raised here
-                if name == "postgres" and self.postgres is not None and self.postgres.process is not None:
-                    raise StartupError(
-                        name, f"{describe_exit(result)} unexpectedly", self.postgres.process.log_tail()
-                    )
-                if name == "tansu" and self.broker is not None and self.broker.process is not None:
-                    raise StartupError(
-                        name, f"{describe_exit(result)} unexpectedly", self.broker.process.log_tail()
-                    )
-                raise StackError(f"{name} stopped unexpectedly")
+                task.result()  # CrashLoopError (or the StackError of a failed restart) is raised here
+                raise StackError(f"{watched[task]} stopped unexpectedly")
         finally:
             for task in watched:
                 task.cancel()
             await asyncio.gather(*watched, return_exceptions=True)
+
+    def _infra(self, name: str) -> EmbeddedPostgres | TansuBroker:
+        part = self.postgres if name == NAME_POSTGRES else self.broker
+        assert part is not None
+        return part
+
+    async def _keep_up(self, name: str, restart: Callable[[], Awaitable[None]]) -> None:
+        """Start ``name`` (PostgreSQL or tansu) again whenever it exits; raise when it keeps exiting."""
+        policy = self.plan.up.restart_policy()
+        history = RestartHistory(policy)
+        while True:
+            part = self._infra(name)
+            code = await part.wait()
+            process = part.process
+            assert process is not None
+            process.sweep_group()  # e.g. PostgreSQL's backends after its postmaster was killed
+            now = time.monotonic()
+            delay = history.next_delay(now)
+            if delay is None:
+                tail = process.log_tail()
+                reason = (
+                    f"{describe_exit(code)}; it was restarted {history.recent(now)} times within "
+                    f"{policy.window:g}s, giving up"
+                )
+                if tail.strip():
+                    indented = "\n".join(f"    {line}" for line in tail.rstrip().splitlines())
+                    reason += f"\n  last lines of its log:\n{indented}"
+                raise CrashLoopError(name, reason)
+            number = history.record(now)
+            self.report(f"{name} {describe_exit(code)}; restarting in {delay:g}s (restart {number})")
+            await asyncio.sleep(delay)
+            try:
+                await restart()
+            except StartupError as exc:
+                # counted as a failed restart: the next round finds it exited (or stops it first)
+                self.report(f"{name} could not be restarted: {exc}")
+                part.stop(grace=5)
+                continue
+            self.report(f"{name} is ready again (pid {part.process.pid if part.process else '?'})")
+
+    async def _restart_postgres(self) -> None:
+        assert self.postgres is not None
+        await self.postgres.start(within=self.plan.up.up_infra_timeout)
+
+    async def _restart_broker(self) -> None:
+        """tansu keeps everything in memory: it comes back without topics, so create them again."""
+        assert self.broker is not None
+        await self.broker.start(within=self.plan.up.up_infra_timeout)
+        await self._step("topics", "shared.messaging.topics", "ensure_topics", "Kafka topics created again")
 
     def stop(self) -> None:
         """Stop services, then the broker, then PostgreSQL. Idempotent, synchronous, bounded in time."""

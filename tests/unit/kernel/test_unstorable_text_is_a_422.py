@@ -54,5 +54,7 @@ async def test_unstorable_text_is_refused_with_a_reason(error: Exception) -> Non
 
 
 async def test_other_database_errors_are_not_disguised_as_bad_input() -> None:
-    response = await post(app_raising(DBAPIError("INSERT", {}, AdaptedError("57P01"))))
+    # (not 57P01, admin_shutdown, as it was: a server shutting down is a 503, see
+    # test_database_unavailable_is_a_503.py)
+    response = await post(app_raising(DBAPIError("INSERT", {}, AdaptedError("42P01"))))
     assert response.status_code == 500
