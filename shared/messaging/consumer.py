@@ -79,6 +79,8 @@ MARK_PROCESSED = (
     "INSERT INTO processed_events (consumer, event_id) SELECT $1, unnest($2::text[]) "
     "ON CONFLICT DO NOTHING RETURNING event_id"
 )
+SEEN_LIMIT = 200_000
+"""Streams a consumer remembers in memory (see ``Consumer._pass_over_known``)."""
 RACE_RETRIES = 3
 """Immediate retries of a transaction that lost a race with another writer of a stream."""
 
@@ -192,6 +194,9 @@ class Consumer:
         self.passed_over = 0
         """Events of types this consumer does not handle (its position moved past them)."""
         self._tried_alone: tuple[str, int] | None = None
+        self._seen: dict[str, int] = {}
+        """Per stream, the version up to which this process has handled or passed over every
+        event (committed): events of types not handled move only this, not the durable position."""
         """The (stream, version) of the last transaction's only handled event, if it had one."""
 
     @property
@@ -272,19 +277,56 @@ class Consumer:
         subscription = self._event_subscription()
         tally = _Tally()
         self._tried_alone = None
-        async with self.engine.begin() as conn:
-            store = self.store.bound(conn)
-            previous = await claim(conn, self.name, targets_of(unit))
-            work = await self._in_order(unit, previous, store, subscription, tally)
-            self._tried_alone = (work[0].stream_id, work[0].stream_version) if len(work) == 1 else None
-            if work:
-                origin = next((d.origin for d in unit if d.origin is not None), None)
-                await self._traced(subscription.handler, work, HandlerContext(conn, store, origin))
+        unit = self._pass_over_known(unit, subscription, tally)
+        work: list[RecordedEvent] = []
+        if unit:
+            async with self.engine.begin() as conn:
+                store = self.store.bound(conn)
+                targets = targets_of(unit)
+                previous = await claim(conn, self.name, targets)
+                work = await self._in_order(unit, previous, store, subscription, tally)
+                self._tried_alone = (work[0].stream_id, work[0].stream_version) if len(work) == 1 else None
+                if work:
+                    origin = next((d.origin for d in unit if d.origin is not None), None)
+                    await self._traced(subscription.handler, work, HandlerContext(conn, store, origin))
+            self._remember(targets)
         # counted once committed: a transaction tried again is not counted twice
         self.processed += len(work)
         self.duplicates += tally.duplicates
         self.filled += tally.filled
         self.passed_over += tally.passed_over
+
+    def _pass_over_known(
+        self, unit: Sequence[EventDelivery], subscription: EventSubscription, tally: _Tally
+    ) -> list[EventDelivery]:
+        """Settle in memory the streams of the unit that need nothing of the database: every
+        delivery is a type the consumer does not handle, or one it saw already, and they follow
+        on from what this process saw of the stream. A type not handled has no effect to keep
+        atomic, so its place in the stream is only remembered here (``_seen``); the durable
+        position moves with the next event handled. Returns the deliveries that need the database.
+        """
+        rest: list[EventDelivery] = []
+        for stream_id, delivered in by_stream(unit).items():
+            seen = self._seen.get(stream_id, 0)
+            top = max(delivered)
+            new = range(seen + 1, top + 1)
+            if all(v in delivered and not subscription.wants(delivered[v].type) for v in new):
+                copies = sum(1 for d in unit if d.stream_id == stream_id)
+                tally.duplicates += copies - len(new)
+                tally.passed_over += len(new)
+                if top > seen:
+                    self._seen[stream_id] = top
+            else:
+                rest.extend(d for d in unit if d.stream_id == stream_id)
+        return rest
+
+    def _remember(self, targets: dict[str, int]) -> None:
+        """After a commit: every version up to each target has been handled or passed over."""
+        if len(self._seen) + len(targets) > SEEN_LIMIT:
+            self._seen.clear()  # forgetting costs a store read at a stream's next gap, nothing more
+        for stream_id, top in targets.items():
+            if top > self._seen.get(stream_id, 0):
+                self._seen[stream_id] = top
 
     async def _traced(self, handler: EventsHandler, work: list[RecordedEvent], ctx: HandlerContext) -> None:
         # The batch's span links to every event's trace; `each` continues each event's own trace.
@@ -311,7 +353,8 @@ class Consumer:
         work: list[RecordedEvent] = []
         copies = Counter(delivery.stream_id for delivery in unit)
         for stream_id, delivered in by_stream(unit).items():
-            start = previous.get(stream_id, 0)
+            # what this process passed over in memory after the durable position: types not handled
+            start = max(previous.get(stream_id, 0), self._seen.get(stream_id, 0))
             top = max(delivered)
             # a delivery at or below the position, or a second copy in the same poll
             tally.duplicates += copies[stream_id] - sum(1 for version in delivered if version > start)
