@@ -87,6 +87,10 @@ ACTION: dict[int | str, dict[str, Any]] = {
     409: {"model": LetterRefusedBody, "description": "The letter is resolved or discarded already."},
     422: {"description": "Invalid id or body; `errors` lists each field."},
 }
+WITH_BODY: dict[int | str, dict[str, Any]] = {
+    **ACTION,
+    400: {"description": "The body could not be parsed (e.g. not JSON)."},
+}
 
 LetterId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The letter's id.")]
 
@@ -196,7 +200,7 @@ def build_dead_letters_router(runtime: Runtime) -> APIRouter:
         summary="Give up on the letter for good (admin)",
         description="An open or retrying letter becomes `discarded` with the caller, the time and the "
         "reason; its key is deleted, so a sealed value is unreadable from then on. Irreversible.",
-        responses=ACTION,
+        responses=WITH_BODY,
     )
     async def discard_dead_letter(
         letter_id: LetterId, body: DiscardRequest, principal: Annotated[Principal, ADMINS]
