@@ -1,4 +1,4 @@
-"""The `tousu` command: run the stack, a service, migrations, audits and the demo."""
+"""The `tousu` command: run the stack, a service, migrations, audits, dead letters and the demo."""
 
 from __future__ import annotations
 
@@ -37,6 +37,17 @@ def _cmd_up(args: argparse.Namespace) -> int:
     from shared.stack.up import run_up
 
     return run_up(args)
+
+
+def _letter_id(text: str) -> int:
+    """A dead letter's id (a bigserial)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a letter id: {text!r}") from None
+    if not 1 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"not a letter id: {text!r}")
+    return value
 
 
 def _lazy(module: str, attr: str) -> Command:
@@ -78,6 +89,39 @@ def build_parser() -> argparse.ArgumentParser:
     p = audit_sub.add_parser("verify", help="check every hash chain; non-zero exit names the first break")
     p.add_argument("--stream", help="verify one complaint only")
     p.set_defaults(func=_lazy("shared.audit", "cmd_verify"))
+
+    letters = sub.add_parser("dead-letters", help="messages consumers gave up on: list, show, retry, discard")
+    letters_sub = letters.add_subparsers(dest="dead_letters_command", required=True)
+    dead_letters = "shared.messaging.dead_letters_cli"
+    p = letters_sub.add_parser("list", help="letters, newest failure first (default: open and retrying)")
+    p.add_argument(
+        "--status",
+        action="append",
+        choices=["open", "retrying", "resolved", "discarded", "all"],
+        help="repeatable; default: open and retrying",
+    )
+    p.add_argument("--consumer", action="append", help="only this consumer's letters (repeatable)")
+    p.add_argument("--limit", type=int, default=50, help="most letters shown (1..500, default 50)")
+    p.add_argument("--json", action="store_true", help="machine-readable (times in UTC)")
+    p.set_defaults(func=_lazy(dead_letters, "cmd_list"))
+    p = letters_sub.add_parser("show", help="one letter: reason, field errors, origin, history")
+    p.add_argument("id", type=_letter_id)
+    p.add_argument("--json", action="store_true", help="machine-readable (times in UTC)")
+    p.set_defaults(func=_lazy(dead_letters, "cmd_show"))
+    p = letters_sub.add_parser("retry", help="have its consumer handle it again (its service must run)")
+    p.add_argument("id", type=_letter_id)
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="wait until it is resolved (exit 0) or failed again (exit 1); exit 3 if still retrying then",
+    )
+    p.set_defaults(func=_lazy(dead_letters, "cmd_retry"))
+    p = letters_sub.add_parser("discard", help="give up on it for good; a sealed value becomes unreadable")
+    p.add_argument("id", type=_letter_id)
+    p.add_argument("--reason", required=True, help="why (kept with the letter; no personal data)")
+    p.set_defaults(func=_lazy(dead_letters, "cmd_discard"))
 
     p = sub.add_parser("asyncapi", help="write the AsyncAPI document of every topic")
     p.add_argument("--output", default="docs/asyncapi.json")

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.service.auth import TokenRegistry
+from shared.service.dead_letters_api import build_dead_letters_router
 from shared.service.logging import setup_logging
 from shared.service.metrics import install_metrics
 from shared.service.runtime import Runtime
@@ -279,6 +280,7 @@ def create_service_app(
     app.state.tokens = tokens or TokenRegistry.from_file(runtime.settings.resolved_tokens_file())
     install_error_handlers(app)
     install_metrics(app, runtime)
+    app.include_router(build_dead_letters_router(runtime))  # admin: this service's consumers' letters
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     async def healthz() -> dict[str, str]:

@@ -8,9 +8,15 @@ can share a test process). What is exported:
   ``tousu_http_request_duration_seconds{method,route}`` (route = the path template, e.g.
   ``/v1/complaints/{complaint_no}``; unmatched paths count as ``unmatched``).
 * Consumers (this process): ``tousu_consumer_messages_total{consumer,outcome}`` with outcome
-  processed / duplicate / dead_lettered, and ``tousu_consumer_lag{consumer,topic,partition}``
-  = the partition's high watermark − the consumer's position (only for partitions assigned to
-  this process whose high watermark the consumer has seen).
+  processed / duplicate / dead_lettered / filled (events read from the store because Kafka had
+  not delivered them: a gap in a stream) / passed_over (events of types the consumer does not
+  handle: its position moved past them); ``tousu_consumer_caught_up_total{consumer}`` (events
+  the consumer's catch-up loop handled from the store because Kafka never delivered them); and
+  ``tousu_consumer_lag{consumer,topic,partition}`` = the partition's high watermark − the
+  consumer's position (only for partitions assigned to this process whose high watermark the
+  consumer has seen).
+* Dead letters, read at scrape time: ``tousu_dead_letters{consumer,status}`` (this service's
+  consumers; status open, retrying, resolved, discarded; 0 when none).
 * Relay: ``tousu_relay_published_total`` (events this process's relay published),
   ``tousu_relay_leader`` (1 when this process holds the relay lock); store-wide, read at scrape
   time: ``tousu_outbox_backlog`` (committed events after the relay checkpoint, i.e. not yet on
@@ -33,8 +39,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.messaging.dead_letter_admin import LetterStatus, count_letters
 from shared.messaging.relay import CHECKPOINT
 from shared.service.runtime import Runtime
 
@@ -106,13 +114,23 @@ class ServiceMetrics:
         consumed = CounterMetricFamily(
             "tousu_consumer_messages",
             "Messages handled by this process's consumers, by outcome "
-            "(processed, duplicate = already processed, dead_lettered).",
+            "(processed, duplicate = already processed, dead_lettered, filled = read from the store "
+            "for a gap Kafka left, passed_over = a type the consumer does not handle).",
             labels=["consumer", "outcome"],
         )
         for consumer in runtime.consumers:
             consumed.add_metric([consumer.name, "processed"], consumer.processed)
             consumed.add_metric([consumer.name, "duplicate"], consumer.duplicates)
             consumed.add_metric([consumer.name, "dead_lettered"], consumer.dead_lettered)
+            consumed.add_metric([consumer.name, "filled"], consumer.filled)
+            consumed.add_metric([consumer.name, "passed_over"], consumer.passed_over)
+        caught_up = CounterMetricFamily(
+            "tousu_consumer_caught_up",
+            "Events this process's consumers handled from the store because Kafka never delivered them.",
+            labels=["consumer"],
+        )
+        for catch_up in runtime.catch_ups:
+            caught_up.add_metric([catch_up.consumer.name], catch_up.caught_up)
         published = CounterMetricFamily(
             "tousu_relay_published", "Events this process's outbox relay published to Kafka."
         )
@@ -121,7 +139,7 @@ class ServiceMetrics:
             "tousu_relay_leader", "1 when this process's relay holds the relay lock (the active relay)."
         )
         leader.add_metric([], 1 if runtime.relay and runtime.relay.is_leader else 0)
-        return [consumed, published, leader]
+        return [consumed, caught_up, published, leader]
 
     async def consumer_lag(self) -> list[Metric]:
         lag = GaugeMetricFamily(
@@ -162,13 +180,26 @@ class ServiceMetrics:
                 "Highest global position in the event store (its rate: events appended per second).",
             )
             last.add_metric([], int((await conn.execute(LAST_POSITION)).scalar_one()))
-            families += [backlog, last]
+            families += [backlog, last, await self.dead_letters(conn)]
             for source in self.runtime.metric_sources:  # the service's own tables
                 families += await source(conn)
         up = GaugeMetricFamily("tousu_metrics_database_up", "1 when the database figures were read.")
         up.add_metric([], 1)
         families.append(up)
         return families
+
+    async def dead_letters(self, conn: AsyncConnection) -> Metric:
+        consumers = [consumer.name for consumer in self.runtime.consumers]
+        counts = await count_letters(conn, consumers)
+        letters = GaugeMetricFamily(
+            "tousu_dead_letters",
+            "Dead letters of this service's consumers, by status (open, retrying, resolved, discarded).",
+            labels=["consumer", "status"],
+        )
+        for name in consumers:
+            for status in LetterStatus:
+                letters.add_metric([name, status.value], counts.get((name, status), 0))
+        return letters
 
 
 class MeasureRequests:
