@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from services.routing.api import build_router
 from services.routing.assign import AssignOnReceipt
 from services.routing.config import RoutingSettings
-from services.routing.projection import project_assignment
+from services.routing.projection import project_assignments
 from services.routing.rules import RuleTable, load_rules
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
@@ -40,7 +40,7 @@ def create_app(
         runtime.broker,
         runtime.consumer("routing-assignments"),
         settings.topic_events,
-        project_assignment,
+        batch_handler=project_assignments,
         description="Keeps each department's assignments (routing_assignments) from every complaint event.",
     )
     app = create_service_app(runtime, tokens=tokens)

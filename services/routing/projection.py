@@ -1,15 +1,19 @@
 """The departments' assignments: a projection of every complaint event into routing_assignments.
 
 One row per complaint holds its responsible department, status and flags as of the row's
-``stream_version``. An event is applied only when its stream_version is greater than the row's,
-so redelivery and replay change nothing. The next event in sequence is applied to the row with
-the domain's own ``evolve``; when the row is missing or behind by more than one event (an
-earlier event was dead-lettered, or this is the first), the row is rebuilt by folding the
-complaint's stream from the event store, which is the source of truth, up to this event.
+``stream_version``. A batch of events is applied with one read of the rows it touches (locked)
+and one write of those it changed. An event is applied only when its stream_version is greater
+than the row's, so redelivery and replay change nothing. The next event in sequence is applied
+to the row with the domain's own ``evolve`` (a complaint's first event makes its row); when the
+row is missing or behind by more than one event (an earlier event was dead-lettered, or the
+complaint was returned for correction before it was received), the row is rebuilt by folding
+the complaint's stream from the event store, which is the source of truth, up to this event.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,10 +26,10 @@ from shared.complaints.values import Category, Channel, ComplainantKind, Grade, 
 from shared.events import RecordedEvent
 from shared.messaging.consumer import HandlerContext, PoisonMessage
 
-ROW = text(
+ROWS = text(
     "SELECT complaint_no, department, status, category, grade, channel, complainant_kind, subject, agent, "
     "received_at, assigned_at, escalation_level, reopen_count, reopened, stream_version "
-    "FROM routing_assignments WHERE complaint_no = :no FOR UPDATE"
+    "FROM routing_assignments WHERE complaint_no = ANY(:nos) ORDER BY complaint_no FOR UPDATE"
 )
 
 UPSERT = text(
@@ -46,22 +50,49 @@ UPSERT = text(
 )
 
 
+@dataclass
+class _Row:
+    state: ComplaintState
+    subject: str
+    assigned_at: datetime | None
+
+
+async def project_assignments(events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
+    """Consumer handler for a batch of complaint events (each complaint's in stream order)."""
+    numbers = sorted({event.stream_id for event in events})
+    found = (await ctx.connection.execute(ROWS, {"nos": numbers})).mappings().all()
+    rows = {row["complaint_no"]: _Row(_state_of(row), row["subject"], row["assigned_at"]) for row in found}
+    changed: dict[str, _Row] = {}
+    for event in events:
+        row = rows.get(event.stream_id)
+        if row is None and event.type in PRE_RECEIPT_EVENTS:
+            continue  # returned for correction: no assignment until it is received
+        if row is not None and row.state.version >= event.stream_version:
+            continue  # already applied
+        if row is not None and row.state.version == event.stream_version - 1:
+            state = evolve(row.state, COMPLAINT_EVENTS.decode(event), event.occurred_at)
+            row = _Row(state, row.subject, _assigned_at(event, row.assigned_at))
+        elif row is None and event.stream_version == 1 and event.type == "ComplaintReceived":
+            row = _Row(fold_recorded([event]), str(event.payload["subject"]), None)
+        else:
+            row = await _rebuilt(event, ctx)
+        rows[event.stream_id] = changed[event.stream_id] = row
+    if changed:
+        await ctx.connection.execute(
+            UPSERT,
+            [
+                {**_row_of(row.state, row.subject, row.assigned_at), "stream_version": row.state.version}
+                for row in changed.values()
+            ],
+        )
+
+
 async def project_assignment(event: RecordedEvent, ctx: HandlerContext) -> None:
-    """Consumer handler for every complaint event."""
-    row = (await ctx.connection.execute(ROW, {"no": event.stream_id})).mappings().first()
-    if row is None and event.type in PRE_RECEIPT_EVENTS:
-        return  # returned for correction: no assignment until it is received
-    if row is not None and row["stream_version"] >= event.stream_version:
-        return  # already applied
-    if row is not None and row["stream_version"] == event.stream_version - 1:
-        state = evolve(_state_of(row), COMPLAINT_EVENTS.decode(event), event.occurred_at)
-        state_row = _row_of(state, row["subject"], _assigned_at(event, row["assigned_at"]))
-    else:
-        state_row = await _rebuilt(event, ctx)
-    await ctx.connection.execute(UPSERT, {**state_row, "stream_version": event.stream_version})
+    """One event (tests, and callers outside the consumer)."""
+    await project_assignments([event], ctx)
 
 
-async def _rebuilt(event: RecordedEvent, ctx: HandlerContext) -> dict[str, Any]:
+async def _rebuilt(event: RecordedEvent, ctx: HandlerContext) -> _Row:
     records = [
         r for r in await ctx.store.read_stream(event.stream_id) if r.stream_version <= event.stream_version
     ]
@@ -70,11 +101,10 @@ async def _rebuilt(event: RecordedEvent, ctx: HandlerContext) -> dict[str, Any]:
         raise PoisonMessage(
             f"complaint {event.stream_id} has no stored event at version {event.stream_version}"
         )
-    state = fold_recorded(records)
     assigned_at: datetime | None = None
     for record in records:
         assigned_at = _assigned_at(record, assigned_at)
-    return _row_of(state, str(received.payload["subject"]), assigned_at)
+    return _Row(fold_recorded(records), str(received.payload["subject"]), assigned_at)
 
 
 def _assigned_at(event: RecordedEvent, before: datetime | None) -> datetime | None:

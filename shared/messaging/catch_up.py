@@ -71,9 +71,7 @@ class StoreCatchUp:
         interval = self.settings.catch_up_interval_seconds
         while True:
             try:
-                if self.consumer.events is not None:
-                    await self.catch_up()
-                await retry_requested_letters(self.consumer)
+                await self.once()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -84,6 +82,12 @@ class StoreCatchUp:
                     extra={"consumer": self.consumer.name, "error": failure_reason(error)},
                 )
             await asyncio.sleep(interval)
+
+    async def once(self) -> None:
+        """Catch up (a consumer of stored events), then retry the letters asked to be retried."""
+        if self.consumer.events is not None:
+            await self.catch_up()
+        await retry_requested_letters(self.consumer)
 
     async def catch_up(self) -> CatchUpReport:
         """Hand every event older than the grace and not yet handled to the consumer; move the

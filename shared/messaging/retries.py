@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.events import RecordedEvent
 from shared.eventstore import ConcurrencyError
 from shared.messaging.consumer import MARK_PROCESSED, Consumer, HandlerContext
 from shared.messaging.dead_letters import ValueUnavailable, open_value
@@ -68,9 +69,12 @@ async def _retry(
                     raise _AlreadyTaken()
                 if stream_id is not None and version is not None:
                     await _handle_event(consumer, conn, stream_id, version)
+                elif consumer.messages is None:
+                    await _handle_stray_event(consumer, conn, letter_id)
                 else:
                     await _handle_message(consumer, conn, letter_id)
                 await conn.exec_driver_sql(FORGET_KEY, (letter_id,))
+            consumer.processed += 1
             log.info("dead letter retried", extra={"consumer": consumer.name, "letter_id": letter_id})
             return True
         except _AlreadyTaken:
@@ -102,6 +106,20 @@ async def _handle_event(consumer: Consumer, conn: AsyncConnection, stream_id: st
         await subscription.handler([event], HandlerContext(conn, store))
 
 
+async def _handle_stray_event(consumer: Consumer, conn: AsyncConnection, letter_id: int) -> None:
+    """A letter of an events consumer that names no stream: a message on the events topic that
+    did not decode as an event. Decoded again, as a new delivery of the same bytes would be; an
+    event after all (a fixed decoder) is handled as the store holds it."""
+    value = await open_value(conn, letter_id)
+    try:
+        event = RecordedEvent.from_wire(value)
+    except ValidationError as error:
+        raise PoisonMessage("invalid message", validation_reasons(error)) from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise PoisonMessage(f"undecodable event: {type(error).__name__}") from None
+    await _handle_event(consumer, conn, event.stream_id, event.stream_version)
+
+
 async def _handle_message(consumer: Consumer, conn: AsyncConnection, letter_id: int) -> None:
     subscription = consumer._message_subscription()
     value = await open_value(conn, letter_id)
@@ -109,6 +127,8 @@ async def _handle_message(consumer: Consumer, conn: AsyncConnection, letter_id: 
         decoded = subscription.decode(value)
     except ValidationError as error:
         raise PoisonMessage("invalid message", validation_reasons(error)) from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise PoisonMessage(f"undecodable message: {type(error).__name__}") from None
     marked = (await conn.exec_driver_sql(MARK_PROCESSED, (consumer.name, [decoded.message_id]))).first()
     if marked is None:
         return  # handled meanwhile (the same message delivered again after it was fixed upstream)

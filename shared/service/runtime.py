@@ -114,8 +114,7 @@ class Runtime:
     async def catch_up(self) -> None:
         """Every consumer, once: handle what Kafka did not deliver, retry what was asked to be."""
         for catch_up in self.catch_ups:
-            if catch_up.consumer.events is not None:
-                await catch_up.catch_up()
+            await catch_up.once()
 
     def background(self, task: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run a long-lived task from start() to stop()."""

@@ -1,13 +1,7 @@
 """A message on the events topic that is not an event (garbage, or not our relay's) is
 dead-lettered at once as "invalid message" with field-level reasons, its value sealed. Retried,
-it should fail the same way a new delivery of the same bytes would: at once, with that reason.
-
-KNOWN BUG in shared/messaging/retries.py (not fixed here: the recipe is not this branch's to
-change): a letter with no stream is retried as a plain message, through the consumer's message
-subscription, which an events consumer does not have. The retry raises RuntimeError("consumer …
-has no message subscription"), is tried ``consumer_max_attempts`` times with backoff (blocking
-the consumer's catch-up loop meanwhile), and reopens the letter with that reason and no field
-errors in place of the real ones.
+it fails the same way a new delivery of the same bytes would: at once, with that reason and
+those field errors (not as a plain message: an events consumer has no message subscription).
 """
 
 from __future__ import annotations
@@ -21,7 +15,6 @@ from tests.support.auth import bearer
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.xfail(strict=True, reason="retries.py retries a stream-less letter as a plain message")
 async def test_a_retried_undecodable_event_fails_as_a_new_delivery_would(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:

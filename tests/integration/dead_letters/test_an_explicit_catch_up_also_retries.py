@@ -1,9 +1,6 @@
 """`Runtime.catch_up()` says it handles, for every consumer once, what Kafka did not deliver *and
 retries what was asked to be*: tests that run without the background loop
 (``run_catch_up=False``) rely on it to have a letter marked for retry handled.
-
-KNOWN BUG in shared/service/runtime.py (not this branch's to change): it only calls each
-``StoreCatchUp.catch_up()``, never ``retry_requested_letters``, so the letter stays ``retrying``.
 """
 
 from __future__ import annotations
@@ -23,7 +20,6 @@ from tests.integration.dead_letters.conftest import Harness
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.xfail(strict=True, reason="Runtime.catch_up() does not retry requested dead letters")
 async def test_an_explicit_catch_up_retries_requested_letters(harness: Harness) -> None:
     event = await harness.store_event(broken=False)
     handled: list[RecordedEvent] = []
