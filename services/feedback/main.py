@@ -31,9 +31,8 @@ def create_app(
         runtime.broker,
         runtime.consumer("feedback"),
         settings.topic_events,
-        ScheduleRevisitOnResolution(revisit_delay or own.revisit_delay, runtime.clock),
+        batch_handler=ScheduleRevisitOnResolution(revisit_delay or own.revisit_delay, runtime.clock).handle,
         types={"ComplaintResolved"},
-        per_stream=True,
         description="Schedules the revisit (RevisitScheduled) of every resolved complaint.",
     )
     subscribe_events(

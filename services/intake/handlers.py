@@ -13,9 +13,10 @@ from services.intake.notifier import Notifier
 from services.intake.policy import GradingPolicy
 from services.intake.submission import IntakeMessage
 from shared.clock import Clock
-from shared.complaints.commands import AcknowledgeComplaint
-from shared.complaints.consuming import execute_caused_by
+from shared.complaints.commands import AcknowledgeComplaint, Command
+from shared.complaints.consuming import Reactor
 from shared.complaints.events import COMPLAINT_EVENTS, ComplaintReceived
+from shared.complaints.state import ComplaintState
 from shared.events import Actor, RecordedEvent, sha256
 from shared.messaging.consumer import Decoded, HandlerContext, PoisonMessage, validation_reasons
 
@@ -81,16 +82,19 @@ class SubmissionHandler:
         )
 
 
-class AcknowledgementHandler:
+class AcknowledgementHandler(Reactor):
+    """ComplaintReceived → the complainant is told (the notifier), then ComplaintAcknowledged."""
+
+    name = "intake"
+
     def __init__(self, notifier: Notifier, clock: Clock) -> None:
         self.notifier = notifier
         self.clock = clock
 
-    async def __call__(self, event: RecordedEvent, ctx: HandlerContext) -> None:
+    async def react(self, event: RecordedEvent, state: ComplaintState) -> Command | None:
         received = COMPLAINT_EVENTS.decode(event)
         assert isinstance(received, ComplaintReceived)
         template = await self.notifier.acknowledge(received.complaint_no, received.channel.value)
-        command = AcknowledgeComplaint(
+        return AcknowledgeComplaint(
             actor=SERVICE, at=self.clock.now(), via=self.notifier.name, message_key=template
         )
-        await execute_caused_by(event, ctx, command, clock=self.clock)

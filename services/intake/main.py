@@ -61,9 +61,8 @@ def create_app(
         runtime.broker,
         runtime.consumer("intake"),
         settings.topic_events,
-        AcknowledgementHandler(notifier or LoggingNotifier(), runtime.clock),
+        batch_handler=AcknowledgementHandler(notifier or LoggingNotifier(), runtime.clock).handle,
         types={"ComplaintReceived"},
-        per_stream=True,
         description="Acknowledges every received complaint to its complainant.",
     )
     if config.smtp_port is not None:

@@ -6,57 +6,62 @@ import logging
 
 from services.routing.rules import RuleTable
 from shared.clock import Clock
-from shared.complaints.commands import AssignComplaint
-from shared.complaints.consuming import execute_caused_by
-from shared.complaints.events import COMPLAINT_EVENTS, ComplaintReceived
-from shared.complaints.handling import load
+from shared.complaints.commands import AssignComplaint, Command
+from shared.complaints.consuming import Reacted, Reactor
+from shared.complaints.events import COMPLAINT_EVENTS, CommandRejected, ComplaintReceived
+from shared.complaints.state import ComplaintState
 from shared.complaints.values import Status
 from shared.events import Actor, RecordedEvent
-from shared.messaging.consumer import HandlerContext, PoisonMessage
+from shared.messaging.consumer import PoisonMessage
 
 log = logging.getLogger(__name__)
 
 ROUTING = Actor.service("routing")
 
 
-class AssignOnReceipt:
+class AssignOnReceipt(Reactor):
     """ComplaintReceived → ComplaintAssigned to the department the first matching rule names.
 
-    Idempotent: the consumer runs it once per event id, and a complaint that is no longer
-    waiting for dispatch (already assigned, or closed meanwhile) is left alone.
+    Idempotent: the consumer handles each event once, and a complaint that is no longer waiting
+    for dispatch (already assigned, or closed meanwhile) is left alone.
     """
+
+    name = "routing"
 
     def __init__(self, rules: RuleTable, clock: Clock) -> None:
         self.rules = rules
         self.clock = clock
 
-    async def __call__(self, event: RecordedEvent, ctx: HandlerContext) -> None:
+    async def react(self, event: RecordedEvent, state: ComplaintState) -> Command | None:
         received = COMPLAINT_EVENTS.decode(event)
         if not isinstance(received, ComplaintReceived):
             raise PoisonMessage(f"expected ComplaintReceived, got {event.type}")
-        state, _ = await load(ctx.store, event.stream_id)
         if state.status is not Status.RECEIVED:
             log.info(
                 "complaint no longer waits for dispatch",
                 extra={"complaint_no": event.stream_id, "status": state.status and state.status.value},
             )
-            return
+            return None
         decision = self.rules.route(received)
-        command = AssignComplaint(
+        return AssignComplaint(
             actor=ROUTING,
             at=self.clock.now(),
             department=decision.department,
             rule=decision.rule,
             note=decision.note,
         )
-        outcome = await execute_caused_by(event, ctx, command, clock=self.clock)
+
+    def reacted(self, outcome: Reacted) -> None:
+        command = outcome.command
+        assert isinstance(command, AssignComplaint)
+        rejection = next((e for e in outcome.decided if isinstance(e, CommandRejected)), None)
         log.info(
             "complaint assigned",
             extra={
-                "complaint_no": event.stream_id,
-                "department": decision.department,
-                "rule": decision.rule,
+                "complaint_no": outcome.event.stream_id,
+                "department": command.department,
+                "rule": command.rule,
                 "stream_version": outcome.stream_version,
-                "rejected": outcome.rejection.reason_code if outcome.rejection else None,
+                "rejected": rejection.reason_code if rejection else None,
             },
         )

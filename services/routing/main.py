@@ -31,9 +31,8 @@ def create_app(
         runtime.broker,
         runtime.consumer("routing"),
         settings.topic_events,
-        AssignOnReceipt(rules, runtime.clock),
+        batch_handler=AssignOnReceipt(rules, runtime.clock).handle,
         types={"ComplaintReceived"},
-        per_stream=True,
         description="Assigns every received complaint to a department by the rule table (ComplaintAssigned).",
     )
     subscribe_events(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -67,7 +67,17 @@ class EventStore(Protocol):
         """
         ...
 
+    async def append_many(
+        self, appends: Sequence[tuple[str, int | None, Sequence[NewEvent]]]
+    ) -> list[AppendResult]:
+        """Append to several streams (each once) atomically, each as ``append`` would: all or none."""
+        ...
+
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]: ...
+
+    async def read_streams(self, stream_ids: Iterable[str]) -> dict[str, list[RecordedEvent]]:
+        """Several whole streams; a stream with no events is absent."""
+        ...
 
     async def stream_version(self, stream_id: str) -> int: ...
 

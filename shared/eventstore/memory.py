@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import count
 
@@ -74,8 +74,25 @@ class InMemoryEventStore:
                 recorded.append(stored_event)
             return AppendResult(events=recorded)
 
+    async def append_many(
+        self, appends: Sequence[tuple[str, int | None, Sequence[NewEvent]]]
+    ) -> list[AppendResult]:
+        if not appends or any(not events for _, _, events in appends):
+            raise EmptyAppend()
+        if len({stream for stream, _, _ in appends}) != len(appends):
+            raise ValueError("append_many takes each stream once")
+        for stream_id, expected, events in appends:  # all or nothing: check every stream first
+            stored = [self._by_id.get(str(e.event_id)) for e in events]
+            version = len(self._streams.get(stream_id, []))
+            if not all(stored) and expected is not None and expected != version:
+                raise ConcurrencyError(stream_id, expected, version)
+        return [await self.append(stream_id, expected, events) for stream_id, expected, events in appends]
+
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         return list(self._streams.get(stream_id, [])[max(from_version, 1) - 1 :])
+
+    async def read_streams(self, stream_ids: Iterable[str]) -> dict[str, list[RecordedEvent]]:
+        return {s: list(self._streams[s]) for s in sorted(set(stream_ids)) if self._streams.get(s)}
 
     async def stream_version(self, stream_id: str) -> int:
         return len(self._streams.get(stream_id, []))

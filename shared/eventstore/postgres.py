@@ -9,7 +9,7 @@ transaction, so an event committed late is never skipped.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -52,6 +52,21 @@ READ_STREAM = text(
 )
 FAST_READ_STREAM = (
     f"SELECT {FAST_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version"
+)
+FAST_READ_STREAMS = (
+    f"SELECT {FAST_COLUMNS} FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, stream_version"
+)
+# Several streams in one statement: tousu_append once per stream (each with all its checks), the
+# events of stream n being elements lo..hi of the flat arrays. One round trip, one atomic unit.
+APPEND_MANY = (
+    "SELECT s.n, r.event_id, r.stream_version, r.global_position, r.tx_id, r.recorded_at, r.prev_hash, "
+    "r.hash FROM unnest($1::text[], $2::integer[], $3::integer[], $4::integer[]) "
+    "WITH ORDINALITY AS s(stream, expected, lo, hi, n) "
+    "CROSS JOIN LATERAL tousu_append(s.stream, s.expected, ($5::uuid[])[s.lo:s.hi], "
+    "($6::text[])[s.lo:s.hi], ($7::integer[])[s.lo:s.hi], ($8::timestamptz[])[s.lo:s.hi], "
+    "($9::jsonb[])[s.lo:s.hi], ($10::uuid[])[s.lo:s.hi], ($11::uuid[])[s.lo:s.hi], "
+    "($12::jsonb[])[s.lo:s.hi], ($13::jsonb[])[s.lo:s.hi], ($14::bytea[])[s.lo:s.hi]) AS r "
+    "ORDER BY s.n, r.stream_version"
 )
 STREAM_VERSION = text("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :stream")
 FAST_READ_ALL = (
@@ -284,6 +299,86 @@ class PostgresEventStore:
             ]
         )
 
+    async def append_many(
+        self, appends: Sequence[tuple[str, int | None, Sequence[NewEvent]]]
+    ) -> list[AppendResult]:
+        """Append to several streams at once, atomically: each stream as ``append`` would (its
+        expected version, idempotent re-append, hash chain), all in one statement."""
+        if not appends or any(not events for _, _, events in appends):
+            raise EmptyAppend()
+        streams = [stream for stream, _, _ in appends]
+        if len(set(streams)) != len(streams):
+            raise ValueError("append_many takes each stream once")
+        flat: list[tuple[str, NewEvent]] = [(stream, e) for stream, _, events in appends for e in events]
+        bounds, lo = [], 1
+        for _, _, events in appends:
+            bounds.append((lo, lo + len(events) - 1))
+            lo += len(events)
+        encoded = [encode_for_append(stream, e) for stream, e in flat]
+        args = (
+            streams,
+            [expected for _, expected, _ in appends],
+            [b[0] for b in bounds],
+            [b[1] for b in bounds],
+            [e.event_id for _, e in flat],
+            [e.type for _, e in flat],
+            [e.schema_version for _, e in flat],
+            [e.occurred_at for _, e in flat],
+            [actor for actor, _, _, _ in encoded],
+            [e.correlation_id for _, e in flat],
+            [e.causation_id for _, e in flat],
+            [trace for _, trace, _, _ in encoded],
+            [payload for _, _, payload, _ in encoded],
+            [content_hash for _, _, _, content_hash in encoded],
+        )
+        try:
+            async with self._append_conn() as conn:
+                rows: Sequence[Any] = (await conn.exec_driver_sql(APPEND_MANY, args)).all()
+        except DBAPIError as error:
+            raise await self._translate_many(error, appends) from error
+        results: list[AppendResult] = []
+        offset = 0
+        for stream, _, events in appends:
+            mine = rows[offset : offset + len(events)]
+            offset += len(events)
+            results.append(
+                AppendResult(
+                    events=[
+                        RecordedEvent.model_construct(
+                            event_id=e.event_id,
+                            stream_id=stream,
+                            stream_version=row[2],
+                            global_position=row[3],
+                            tx_id=row[4],
+                            type=e.type,
+                            schema_version=e.schema_version,
+                            occurred_at=e.occurred_at,
+                            recorded_at=row[5],
+                            actor=e.actor,
+                            correlation_id=e.correlation_id,
+                            causation_id=e.causation_id,
+                            trace=e.trace,
+                            payload=e.payload,
+                            prev_hash=row[6].hex() if row[6] is not None else None,
+                            hash=row[7].hex(),
+                        )
+                        for e, row in zip(events, mine, strict=True)
+                    ]
+                )
+            )
+        return results
+
+    async def _translate_many(
+        self, error: DBAPIError, appends: Sequence[tuple[str, int | None, Sequence[NewEvent]]]
+    ) -> Exception:
+        """The error of the stream that failed, named from PostgreSQL's message when it says."""
+        _, cause = _sqlstate(error)
+        message = str(cause) if cause is not None else ""
+        stream = next((s for s, _, _ in appends if f"stream {s} " in message), appends[0][0])
+        expected = next(e for s, e, _ in appends if s == stream)
+        events = next(ev for s, _, ev in appends if s == stream)
+        return await self._translate(error, stream, expected, events)
+
     async def _translate(
         self, error: DBAPIError, stream_id: str, expected: int | None, events: Sequence[NewEvent]
     ) -> Exception:
@@ -316,6 +411,14 @@ class PostgresEventStore:
         return [
             fast_row_to_event(row) for row in await self._fetch(FAST_READ_STREAM, stream_id, from_version)
         ]
+
+    async def read_streams(self, stream_ids: Iterable[str]) -> dict[str, list[RecordedEvent]]:
+        """Several whole streams in one read; a stream with no events is absent."""
+        streams: dict[str, list[RecordedEvent]] = {}
+        for row in await self._fetch(FAST_READ_STREAMS, sorted(set(stream_ids))):
+            event = fast_row_to_event(row)
+            streams.setdefault(event.stream_id, []).append(event)
+        return streams
 
     async def stream_version(self, stream_id: str) -> int:
         async with self._conn() as conn:

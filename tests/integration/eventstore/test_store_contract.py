@@ -136,3 +136,27 @@ async def test_verify_names_the_event_altered_behind_the_stores_back(under_test:
     assert whole.first_broken.stream_version == 3
     one = await under_test.store.verify(stream)
     assert one.first_broken is not None and one.first_broken.event_id == str(events[2].event_id)
+
+
+async def test_append_many_appends_each_stream_as_append_would(under_test: StoreUnderTest) -> None:
+    first, second = new_stream_id(), new_stream_id()
+    await under_test.store.append(second, NO_STREAM, some(2))
+    results = await under_test.store.append_many([(first, NO_STREAM, some(2)), (second, 2, some(1))])
+    assert [[e.stream_version for e in r.events] for r in results] == [[1, 2], [3]]
+    assert [e.stream_id for r in results for e in r.events] == [first, first, second]
+    read = await under_test.store.read_streams([second, first, new_stream_id()])
+    assert sorted(read) == sorted([first, second])
+    assert [e.event_id for e in read[first]] == [e.event_id for e in results[0].events]
+    assert [e.stream_version for e in read[second]] == [1, 2, 3]
+    assert read[second][2].hash == results[1].events[0].hash
+    assert read[second][2].prev_hash == read[second][1].hash  # the chain goes on across the call
+
+
+async def test_append_many_is_all_or_nothing(under_test: StoreUnderTest) -> None:
+    fine, moved = new_stream_id(), new_stream_id()
+    await under_test.store.append(moved, NO_STREAM, some(2))
+    with pytest.raises(ConcurrencyError) as raised:
+        await under_test.store.append_many([(fine, NO_STREAM, some(1)), (moved, 1, some(1))])
+    assert (raised.value.stream_id, raised.value.expected, raised.value.actual) == (moved, 1, 2)
+    assert await under_test.store.stream_version(fine) == 0
+    assert await under_test.store.stream_version(moved) == 2
