@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     consumer_batch_wait_ms: int = Field(
         20, ge=1, description="Longest a consumer's poll waits for messages before it returns empty."
     )
+    consumer_commit_interval_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="Longest a consumer waits between Kafka offset commits (each after a committed "
+        "transaction). What was handled is kept with its effects, so a poll handled again is skipped; "
+        "0 commits after every poll.",
+    )
     catch_up_interval_seconds: float = Field(
         2.0, gt=0, description="How often each consumer looks in the store for events Kafka did not deliver."
     )

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -650,6 +652,46 @@ class Consumer:
 
 
 OUTAGE_PAUSE_SECONDS = 1.0
+
+
+class _Offsets:
+    """Kafka offsets of what a subscriber has handled, committed at most every ``interval``.
+
+    The offsets only save redelivery: what was handled is known from the positions, committed
+    with its effects, so a poll delivered again is skipped. They are committed after the poll's
+    transaction, explicitly (never past a message not yet handled), not after every poll; a
+    trailing commit follows the last poll of a burst.
+    """
+
+    def __init__(self, name: str, interval: float) -> None:
+        self.name = name
+        self.interval = interval
+        self.done: dict[TopicPartition, int] = {}
+        self.last_commit = -interval
+        self.trailing: asyncio.Task[None] | None = None
+
+    async def handled(self, kafka: AIOKafkaConsumer, records: Sequence[Any]) -> None:
+        for record in records:
+            self.done[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        if time.monotonic() - self.last_commit >= self.interval:
+            await self.commit(kafka)
+        elif self.trailing is None or self.trailing.done():
+            self.trailing = asyncio.create_task(self._commit_later(kafka))
+
+    async def _commit_later(self, kafka: AIOKafkaConsumer) -> None:
+        await asyncio.sleep(self.interval)
+        await self.commit(kafka)
+
+    async def commit(self, kafka: AIOKafkaConsumer) -> None:
+        self.last_commit = time.monotonic()
+        owned = kafka.assignment()
+        offsets = {tp: offset for tp, offset in self.done.items() if tp in owned}
+        if not offsets:
+            return
+        try:
+            await kafka.commit(offsets)
+        except Exception as error:  # a rebalance took the partition: its new owner goes on
+            log.info("offsets not committed", extra={"consumer": self.name, "error": type(error).__name__})
 """How long a subscriber waits after an outage before its poll is fetched again."""
 
 
@@ -662,6 +704,8 @@ def _batch_subscriber(
     title: str,
     description: str,
 ) -> None:
+    offsets = _Offsets(consumer.name, consumer.settings.consumer_commit_interval_seconds)
+
     async def on_batch(message: KafkaMessage) -> None:
         records = message.raw_message
         if not isinstance(records, tuple):
@@ -669,14 +713,19 @@ def _batch_subscriber(
         try:
             await on_records(records)
         except InfrastructureUnavailable:
-            await asyncio.sleep(OUTAGE_PAUSE_SECONDS)  # then NACK: the poll is fetched again
+            await asyncio.sleep(OUTAGE_PAUSE_SECONDS)
+            await message.nack()  # rewound: the poll is fetched again
+            return
+        except BaseException:
+            await message.nack()
             raise
+        await offsets.handled(message.consumer, records)
 
     broker.subscriber(
         topic,
         group_id=consumer.group_id,
         auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+        ack_policy=AckPolicy.MANUAL,
         batch=True,
         max_records=consumer.settings.consumer_batch_size,
         batch_timeout_ms=consumer.settings.consumer_batch_wait_ms,
