@@ -12,7 +12,10 @@ same transaction, so it is recorded exactly once with the clock it is about.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
+
+from opentelemetry.trace import SpanKind
 
 from services.sla import replanning, repository
 from services.sla.clocks import (
@@ -42,9 +45,10 @@ from shared.complaints import (
     fold_recorded,
     label,
 )
-from shared.events import NewEvent, RecordedEvent
+from shared.events import Event, NewEvent, RecordedEvent
 from shared.eventstore import EventStore
 from shared.messaging.consumer import HandlerContext, PoisonMessage
+from shared.service.tracing import context_from, tracer
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +62,32 @@ class ClockKeeper:
         self.planner = planner
         self.clock = clock or SystemClock()
 
+    async def handle_batch(self, events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
+        """A batch of events, in order. A clock started by an event other than the receipt is
+        planned for the complaint's grade and category as of that event: the streams of those
+        complaints are read once for the batch."""
+        decoded = [(event, COMPLAINT_EVENTS.decode(event)) for event in events]
+        needed = {
+            event.stream_id
+            for event, payload in decoded
+            if not isinstance(payload, ComplaintReceived)
+            and any(isinstance(change, Start) for change in transitions(payload, event.occurred_at))
+        }
+        streams = await ctx.store.read_streams(needed) if needed else {}
+        spans = tracer("sla")
+        for event, payload in decoded:
+            # what the event leads to (a warning appended, say) continues its own trace
+            with spans.start_as_current_span(
+                f"sla handle {event.type}", context=context_from(event.trace), kind=SpanKind.CONSUMER
+            ):
+                await self._apply(event, payload, ctx, streams.get(event.stream_id))
+
     async def handle(self, event: RecordedEvent, ctx: HandlerContext) -> None:
-        payload = COMPLAINT_EVENTS.decode(event)
+        await self._apply(event, COMPLAINT_EVENTS.decode(event), ctx, None)
+
+    async def _apply(
+        self, event: RecordedEvent, payload: Event, ctx: HandlerContext, stream: list[RecordedEvent] | None
+    ) -> None:
         changes = transitions(payload, event.occurred_at)
         kind: tuple[Grade, Category] | None = (
             (payload.grade, payload.category) if isinstance(payload, ComplaintReceived) else None
@@ -98,7 +126,7 @@ class ClockKeeper:
                     await self._move(ctx, event, change)
                     await self._start_new_stages(ctx, event, change.grade)
                 case Start():
-                    kind = kind or await kind_at(ctx.store, event)
+                    kind = kind or await kind_at(ctx.store, event, stream)
                     schedule = self.planner.plan_if_set(kind[0], change.stage, change.started_at, kind[1])
                     if schedule is None:
                         continue  # the policy runs no such clock for this grade
@@ -246,11 +274,14 @@ def unknown_years_warning(schedule: Schedule) -> SlaCalendarYearUnknown:
     )
 
 
-async def kind_at(store: EventStore, event: RecordedEvent) -> tuple[Grade, Category]:
-    """The complaint's grade and category as of ``event``, from its stream in the event store."""
-    records = [
-        r for r in await store.read_stream(event.stream_id) if r.stream_version <= event.stream_version
-    ]
+async def kind_at(
+    store: EventStore, event: RecordedEvent, stream: list[RecordedEvent] | None = None
+) -> tuple[Grade, Category]:
+    """The complaint's grade and category as of ``event``, from its stream in the event store
+    (``stream``: already read, with at least the events up to ``event``)."""
+    if stream is None or not stream or stream[-1].stream_version < event.stream_version:
+        stream = await store.read_stream(event.stream_id)
+    records = [r for r in stream if r.stream_version <= event.stream_version]
     state = fold_recorded(records)
     if state.grade is None or state.category is None:
         raise PoisonMessage(f"complaint {event.stream_id} is not in the event store; no clock to start")

@@ -57,7 +57,7 @@ def create_app(
         runtime.broker,
         runtime.consumer(),
         settings.topic_events,
-        keeper.handle,
+        batch_handler=keeper.handle_batch,
         types=SUBSCRIBED,
         description="Starts, stops, pauses and moves the SLA clocks of every stage.",
     )
