@@ -1,0 +1,116 @@
+"""Measuring intake's HTTP front (issue 11): benchmark 4's set-up with chosen loads, plus the intake
+process's CPU per accepted submission and, optionally, a py-spy profile of it.
+
+Not one of ``tousu bench``'s benchmarks (the moderate preset stays as it is): a tool for comparing
+two versions of intake in interleaved runs. Run from a checkout of either version, e.g.::
+
+    .venv/bin/python -m shared.bench.intake_front --loads 250,500,1000 --seconds 5
+    # an older checkout, with this file from a newer one:
+    PYTHONPATH=$OLD $OLD/.venv/bin/python path/to/intake_front.py --loads 250,500,1000
+
+It starts the real intake service (`tousu serve intake`, as benchmark 4 does) and, unless
+``--no-ceiling``, the bare FastAPI ceiling; offers each load with benchmark 4's open-loop generator
+and prints, per load, accepted/s, p50/p99 from the scheduled instant, and the CPU the service
+process used per accepted submission (user + system, from the process's own counters).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from shared.bench.environment import bench_environment
+from shared.bench.loadgen import LoadSpec, offer_load, percentile
+from shared.bench.services import CEILING, SUBMISSION, running_services
+
+
+def _cpu(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return times.user + times.system
+
+
+async def measure(
+    loads: list[int], seconds: float, ceiling: bool, profile: Path | None, profile_load: int | None
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    names = ["intake", CEILING] if ceiling else ["intake"]
+    async with bench_environment(None, None) as env:
+        settings = await env.scratch("intake_front")
+        await env.topics(settings)
+        with tempfile.TemporaryDirectory(prefix="tousu-intake-front-") as workdir:
+            async with running_services(settings, names, Path(workdir)) as services:
+                procs = services.processes()
+                for load in loads:
+                    for name in names:
+                        spy = None
+                        if profile is not None and name == "intake" and load == (profile_load or load):
+                            spy = _py_spy(procs[name].pid, profile / f"intake-{load}.txt")
+                        spec = LoadSpec(
+                            url=f"{services.urls[name]}/v1/complaints",
+                            token=services.channel_token,
+                            body=SUBMISSION,
+                            rate=load,
+                            seconds=seconds,
+                        )
+                        before = _cpu(procs[name])
+                        wall = time.perf_counter()
+                        result = await offer_load(spec)
+                        used = _cpu(procs[name]) - before
+                        wall = time.perf_counter() - wall
+                        if spy is not None:
+                            spy.send_signal(2)  # SIGINT: py-spy writes its output and exits
+                            with contextlib.suppress(subprocess.TimeoutExpired):
+                                spy.wait(30)
+                        row = {
+                            "case": "intake" if name == "intake" else "bare_fastapi",
+                            "offered_per_s": load,
+                            "accepted_per_s": round(result.accepted_per_second, 1),
+                            "accepted": result.accepted,
+                            "p50_ms": round(percentile(result.latencies_ms, 0.5), 1),
+                            "p99_ms": round(percentile(result.latencies_ms, 0.99), 1),
+                            "cpu_ms_per_accepted": round(1000 * used / max(result.accepted, 1), 2),
+                            "cpu_percent_of_core": round(100 * used / wall, 1),
+                            "generator_cpu_percent": round(100 * result.cpu_seconds / result.seconds, 1),
+                            "failed": result.failed,
+                        }
+                        rows.append(row)
+                        print(json.dumps(row, ensure_ascii=False), flush=True)
+        await env.drop_all()
+    return rows
+
+
+def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(pid), "-r", "200", "-f", "raw", "-o", str(out), "--nonblocking"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loads", default="100,250,500,1000", help="offered submissions/s, comma-separated")
+    parser.add_argument("--seconds", type=float, default=5.0, help="how long each load is offered")
+    parser.add_argument("--no-ceiling", action="store_true", help="intake only, no bare FastAPI turns")
+    parser.add_argument("--profile", type=Path, help="write py-spy raw profiles of intake here")
+    parser.add_argument("--profile-load", type=int, help="profile only at this load (default: every load)")
+    args = parser.parse_args()
+    loads = [int(x) for x in args.loads.split(",") if x.strip()]
+    asyncio.run(measure(loads, args.seconds, not args.no_ceiling, args.profile, args.profile_load))
+
+
+if __name__ == "__main__":
+    main()
