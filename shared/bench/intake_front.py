@@ -11,7 +11,9 @@ two versions of intake in interleaved runs. Run from a checkout of either versio
 It starts the real intake service (`tousu serve intake`, as benchmark 4 does) and, unless
 ``--no-ceiling``, the bare FastAPI ceiling; offers each load with benchmark 4's open-loop generator
 and prints, per load, accepted/s, p50/p99 from the scheduled instant, and the CPU the service
-process used per accepted submission (user + system, from the process's own counters).
+process used per accepted submission (user + system, from the process's own counters): during
+the load, and with what it spent afterwards until idle (its relay and consumers catching up;
+the idle process's own ticks, ~1 s at under 5% of a core, are included).
 """
 
 from __future__ import annotations
@@ -68,10 +70,11 @@ async def measure(
                         result = await offer_load(spec)
                         used = _cpu(procs[name]) - before
                         wall = time.perf_counter() - wall
-                        if spy is not None:
+                        if spy is not None:  # the profile covers the load only
                             spy.send_signal(2)  # SIGINT: py-spy writes its output and exits
                             with contextlib.suppress(subprocess.TimeoutExpired):
                                 spy.wait(30)
+                        drained = used + await _until_quiet(procs[name])
                         row = {
                             "case": "intake" if name == "intake" else "bare_fastapi",
                             "offered_per_s": load,
@@ -81,6 +84,9 @@ async def measure(
                             "p99_ms": round(percentile(result.latencies_ms, 0.99), 1),
                             "cpu_ms_per_accepted": round(1000 * used / max(result.accepted, 1), 2),
                             "cpu_percent_of_core": round(100 * used / wall, 1),
+                            "cpu_ms_per_accepted_with_drain": round(
+                                1000 * drained / max(result.accepted, 1), 2
+                            ),
                             "generator_cpu_percent": round(100 * result.cpu_seconds / result.seconds, 1),
                             "failed": result.failed,
                         }
@@ -88,6 +94,21 @@ async def measure(
                         print(json.dumps(row, ensure_ascii=False), flush=True)
         await env.drop_all()
     return rows
+
+
+async def _until_quiet(proc: psutil.Process, idle: float = 0.05, longest: float = 120.0) -> float:
+    """CPU the process still uses after the load (its relay and consumers catching up), until it
+    uses under ``idle`` of a core for a second."""
+    used = 0.0
+    began = time.perf_counter()
+    while time.perf_counter() - began < longest:
+        before = _cpu(proc)
+        await asyncio.sleep(1.0)
+        spent = _cpu(proc) - before
+        used += spent
+        if spent < idle:
+            break
+    return used
 
 
 def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
