@@ -70,6 +70,7 @@ class TokenError(ValueError):
 
 class TokenRegistry:
     def __init__(self, entries: list[TokenEntry]) -> None:
+        self._entries = entries
         # encoded once, and one (frozen) Principal per entry instead of one per request
         self._secrets = [
             (e.token.encode(), Principal(subject=e.subject, role=e.role, department=e.department))
