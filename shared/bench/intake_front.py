@@ -43,7 +43,12 @@ def _cpu(proc: psutil.Process) -> float:
 
 
 async def measure(
-    loads: list[int], seconds: float, ceiling: bool, profile: Path | None, profile_load: int | None
+    loads: list[int],
+    seconds: float,
+    ceiling: bool,
+    profile: Path | None,
+    profile_load: int | None,
+    drain_profile: bool = False,
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     names = ["intake", CEILING] if ceiling else ["intake"]
@@ -74,7 +79,13 @@ async def measure(
                             spy.send_signal(2)  # SIGINT: py-spy writes its output and exits
                             with contextlib.suppress(subprocess.TimeoutExpired):
                                 spy.wait(30)
+                        if profile is not None and name == "intake" and drain_profile:
+                            spy = _py_spy(procs[name].pid, profile / f"intake-{load}-drain.txt")
                         drained = used + await _until_quiet(procs[name])
+                        if spy is not None and drain_profile:
+                            spy.send_signal(2)
+                            with contextlib.suppress(subprocess.TimeoutExpired):
+                                spy.wait(30)
                         row = {
                             "case": "intake" if name == "intake" else "bare_fastapi",
                             "offered_per_s": load,
@@ -128,9 +139,14 @@ def main() -> None:
     parser.add_argument("--no-ceiling", action="store_true", help="intake only, no bare FastAPI turns")
     parser.add_argument("--profile", type=Path, help="write py-spy raw profiles of intake here")
     parser.add_argument("--profile-load", type=int, help="profile only at this load (default: every load)")
+    parser.add_argument(
+        "--profile-drain", action="store_true", help="also profile the catching up after a load"
+    )
     args = parser.parse_args()
     loads = [int(x) for x in args.loads.split(",") if x.strip()]
-    asyncio.run(measure(loads, args.seconds, not args.no_ceiling, args.profile, args.profile_load))
+    asyncio.run(
+        measure(loads, args.seconds, not args.no_ceiling, args.profile, args.profile_load, args.profile_drain)
+    )
 
 
 if __name__ == "__main__":

@@ -126,7 +126,10 @@ def require(*roles: Role) -> object:
     """Dependency: the caller must hold one of these roles (admin always may)."""
     allowed = set(roles) | {Role.ADMIN}
 
-    async def check(principal: CurrentPrincipal) -> Principal:  # async: no worker thread (authenticate)
+    # one dependency that authenticates itself, rather than one depending on CurrentPrincipal:
+    # FastAPI solves each level of dependencies per request (issue 11 profile)
+    async def check(request: Request) -> Principal:
+        principal = await authenticate(request)
         if principal.role not in allowed:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
