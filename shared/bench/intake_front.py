@@ -14,6 +14,9 @@ and prints, per load, accepted/s, p50/p99 from the scheduled instant, and the CP
 process used per accepted submission (user + system, from the process's own counters): during
 the load, and with what it spent afterwards until idle (its relay and consumers catching up;
 the idle process's own ticks, ~1 s at under 5% of a core, are included).
+
+``--in-process N``: intake's HTTP path alone, N submissions through the app's ASGI interface in
+this process (no server, relay or consumers), and this process's CPU per submission.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -122,6 +126,101 @@ async def _until_quiet(proc: psutil.Process, idle: float = 0.05, longest: float 
     return used
 
 
+async def in_process(count: int, concurrency: int) -> dict[str, Any]:
+    """Intake's HTTP path alone: ``count`` submissions (``concurrency`` at a time) through the intake
+    app's ASGI interface in this process, with no server, relay or consumers (its lifespan is not
+    run) on a scratch database; this process's CPU per submission. The body is benchmark 4's."""
+    import os
+
+    from services.intake.main import create_app
+    from shared.events import Role
+    from shared.service.auth import TokenEntry, TokenRegistry
+
+    token = "intake-front-in-process-token"
+    os.environ.setdefault("TOUSU_INTAKE_RATE_PER_MINUTE", "1000000000")
+    os.environ.setdefault("TOUSU_INTAKE_RATE_BURST", "1000000")
+    async with bench_environment(None, None) as env:
+        settings = await env.scratch("intake_front")
+        app = create_app(
+            settings,
+            tokens=TokenRegistry([TokenEntry(token=token, subject="bench", role=Role.CHANNEL)]),
+            lapse_in_background=False,
+        )
+        logging.getLogger().setLevel(logging.WARNING)
+        warmup = 300
+        bodies = [json.dumps(_filled(i), ensure_ascii=False).encode() for i in range(count + warmup)]
+        for body in bodies[count:]:
+            assert await _post(app, token, body) == 202
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(body: bytes) -> int:
+            async with gate:
+                return await _post(app, token, body)
+
+        cpu, wall = time.process_time(), time.perf_counter()
+        statuses = await asyncio.gather(*(one(body) for body in bodies[:count]))
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        await app.state.runtime.engine.dispose()
+        await env.drop_all()
+    return {
+        "case": "intake in process",
+        "submissions": count,
+        "accepted": statuses.count(202),
+        "concurrency": concurrency,
+        "cpu_ms_per_submission": round(1000 * cpu / count, 3),
+        "wall_ms_per_submission": round(1000 * wall / count, 3),
+        "loop": type(asyncio.get_running_loop()).__module__,
+    }
+
+
+def _filled(index: int) -> dict[str, Any]:
+    text = json.dumps(SUBMISSION, ensure_ascii=False).replace("{i}", str(index))
+    filled: dict[str, Any] = json.loads(text)
+    return filled
+
+
+async def _post(app: Any, token: str, body: bytes) -> int:
+    """One POST /v1/complaints straight through the ASGI interface; its status."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/complaints",
+        "raw_path": b"/v1/complaints",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"intake"),
+            (b"authorization", f"Bearer {token}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+    sent = False
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.Event().wait()  # no disconnect while the app works
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
 def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -142,7 +241,24 @@ def main() -> None:
     parser.add_argument(
         "--profile-drain", action="store_true", help="also profile the catching up after a load"
     )
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        metavar="N",
+        help="instead: N submissions through the intake app in this process (no server, relay, "
+        "consumers), on uvloop when installed; prints its CPU per submission",
+    )
+    parser.add_argument("--concurrency", type=int, default=16, help="in-process submissions at a time")
     args = parser.parse_args()
+    if args.in_process:
+        run = in_process(args.in_process, args.concurrency)
+        try:
+            import uvloop
+        except ImportError:
+            print(json.dumps(asyncio.run(run)))
+        else:
+            print(json.dumps(uvloop.run(run)))
+        return
     loads = [int(x) for x in args.loads.split(",") if x.strip()]
     asyncio.run(
         measure(loads, args.seconds, not args.no_ceiling, args.profile, args.profile_load, args.profile_drain)
