@@ -21,6 +21,14 @@ this process (no server, relay or consumers), and this process's CPU per submiss
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __name__ == "__main__":
+    # run as a file (another checkout's copy): its folder, with a services.py, must not shadow
+    # the top-level services package
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import asyncio
 import contextlib
@@ -28,10 +36,8 @@ import json
 import logging
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import psutil
