@@ -139,7 +139,7 @@ class DuplicateCheck:
     ) -> Outcome | None:
         """Remember this complaint, and link it to an earlier possible duplicate if there is one.
 
-        ``current``: the stream as the caller holds it (see ``execute``), e.g. ``after(receipt)``.
+        ``current``: the stream as the caller holds it (see ``execute``), e.g. ``left_by(receipt)``.
         """
         if complainant_id is None:
             return None

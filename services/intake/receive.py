@@ -17,7 +17,7 @@ from services.intake.policy import GradingPolicy
 from services.intake.submission import ComplaintSubmission
 from shared.clock import Clock
 from shared.complaints.commands import ReceiveComplaint
-from shared.complaints.handling import Outcome, after, execute, new_stream
+from shared.complaints.handling import Outcome, execute, left_by, new_stream
 from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
 from shared.privacy.config import PrivacySettings
@@ -165,7 +165,7 @@ async def receive(
         found = duplicates.best(
             key, zip(admitted.earlier_nos or [], admitted.earlier_subjects or [], strict=True)
         )
-        linked = await duplicates.record(conn, store, complaint_no, found, clock, after(outcome))
+        linked = await duplicates.record(conn, store, complaint_no, found, clock, left_by(outcome))
     else:
         linked = await duplicates.link(
             conn,
@@ -175,6 +175,6 @@ async def receive(
             subject=submission.subject,
             received_at=received_at,
             clock=clock,
-            current=after(outcome),
+            current=left_by(outcome),
         )
     return linked or outcome

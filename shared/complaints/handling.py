@@ -54,7 +54,7 @@ def new_stream() -> Loaded:
     return ComplaintState.initial(), []
 
 
-def after(outcome: Outcome) -> Loaded:
+def left_by(outcome: Outcome) -> Loaded:
     """The stream as ``outcome`` left it, for a further command in the same transaction. Its
     records are the outcome's own events: they carry the stream's correlation id, which is all
     ``execute`` takes from the records."""
@@ -84,7 +84,7 @@ async def execute(
     transaction, and the consumer retries the whole message.
 
     ``current``: the stream as the caller already holds it in its transaction — :func:`new_stream`
-    for a number it has just allocated, :func:`after` for a stream it has just opened — so the
+    for a number it has just allocated, :func:`left_by` for a stream it has just opened — so the
     first attempt decides on it without reading the stream (one round trip fewer). Should the
     stream have moved all the same, the append's expected version refuses it (ConcurrencyError).
     """
