@@ -4,23 +4,25 @@ caller's transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake import recurrence
-from services.intake.duplicates import DuplicateCheck
-from services.intake.numbers import format_number, next_number
+from services.intake.admission import Plan, admit
+from services.intake.duplicates import DuplicateCheck, forget_one, subject_key
+from services.intake.numbers import number_prefix
 from services.intake.policy import GradingPolicy
 from services.intake.submission import ComplaintSubmission
 from shared.clock import Clock
 from shared.complaints.commands import ReceiveComplaint
-from shared.complaints.handling import Outcome, execute
+from shared.complaints.handling import Outcome, execute, left_by, new_stream
 from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
 from shared.privacy.config import PrivacySettings
 from shared.privacy.crypto import seal
-from shared.privacy.keys import complainant_key
+from shared.privacy.keys import Identifiers, identified, identify_params
 
 ANONYMOUS_SUBMISSION = Actor(role=Role.CHANNEL, id="anonymous")
 """The actor of an anonymous submission, whoever's token sent it: the identity is stored nowhere."""
@@ -90,33 +92,51 @@ async def receive(
     now = clock.now()
     received_at = submission.received_at or now
     rule = policy.recurrence
-    sequence: int | None = None
-    if rule is not None:
-        # the new number comes with the count: one round trip instead of two
-        earlier, sequence = await recurrence.earlier_count(
-            conn,
-            submission.product_refs,
-            submission.category.value,
-            received_at,
-            rule.days,
-            allocate_number=not complaint_no,
-        )
-        if earlier + 1 >= rule.count:
-            grade, assessment = policy.raise_grade(grade, assessment, rule.grade, rule.name)
-    if not complaint_no:
-        complaint_no = (
-            format_number(sequence, received_at, zone)
-            if sequence is not None
-            else await next_number(conn, received_at, zone)
-        )
-    await recurrence.remember(
-        conn, submission.product_refs, submission.category.value, received_at, complaint_no
+    fresh = not complaint_no
+    refs = sorted(set(submission.product_refs))
+    person = submission.complainant
+    history = duplicates is not None and person is not None and fresh
+    plan = Plan(
+        allocate=fresh,
+        count=rule is not None and bool(refs),
+        products=bool(refs),
+        complainant=person is not None,
+        history=history,
     )
+    params: dict[str, Any] = {"category": submission.category.value, "received_at": received_at}
+    if fresh:
+        params["prefix"] = number_prefix(received_at, zone)
+    else:
+        params["no"] = complaint_no
+    if refs:
+        params["refs"] = refs
+    if plan.count:
+        assert rule is not None
+        params["since"] = received_at - timedelta(days=rule.days)
+    pairs: Identifiers = []
+    if person is not None:
+        pairs, who = identify_params((privacy or PrivacySettings()).secret, person, now)
+        params.update(who)
+    key = subject_key(submission.subject) if history else ""
+    if history:
+        assert duplicates is not None
+        params["dup_since"] = received_at - timedelta(days=duplicates.rule.window_days)
+        params["subject_key"] = key
+    # the number, the recurrence count and memory, the complainant, the duplicate check's
+    # history: one round trip (services/intake/admission.py)
+    admitted = await admit(conn, plan, params)
+    complaint_no = str(admitted.no)
+    if rule is not None and admitted.earlier + 1 >= rule.count:
+        grade, assessment = policy.raise_grade(grade, assessment, rule.grade, rule.name)
     complainant_id, personal_data = None, None
-    if submission.complainant is not None:
-        secret = (privacy or PrivacySettings()).secret
-        complainant_id, key = await complainant_key(conn, secret, submission.complainant, now)
-        personal_data = seal(key, complainant_id, complaint_no, submission.complainant)
+    if person is not None:
+        complainant_id, key_bytes = await identified(conn, pairs, admitted)
+        personal_data = seal(key_bytes, complainant_id, complaint_no, person)
+    # a concurrent submission registered the same person first: what was remembered under our
+    # (dropped) id is taken back, and the duplicate check runs for theirs after the receipt
+    noted = history and complainant_id == admitted.who_id
+    if history and not noted:
+        await forget_one(conn, str(admitted.who_id), complaint_no)
     command = ReceiveComplaint(
         actor=ANONYMOUS_SUBMISSION if submission.anonymous else actor,
         at=now,
@@ -128,16 +148,33 @@ async def receive(
         grade=grade,
         assessment=assessment,
     )
-    outcome = await execute(store.bound(conn), complaint_no, command, clock=clock, attempts=1)
-    if outcome.rejection is not None or duplicates is None:
-        return outcome
-    linked = await duplicates.link(
-        conn,
-        store,
-        complaint_no=complaint_no,
-        complainant_id=complainant_id,
-        subject=submission.subject,
-        received_at=received_at,
+    # a new number's stream cannot exist yet: no read of it
+    outcome = await execute(
+        store.bound(conn),
+        complaint_no,
+        command,
         clock=clock,
+        attempts=1,
+        current=new_stream() if fresh else None,
     )
+    if outcome.rejection is not None or duplicates is None:
+        if noted:  # not received: nothing to remember
+            await forget_one(conn, str(complainant_id), complaint_no)
+        return outcome
+    if noted:
+        found = duplicates.best(
+            key, zip(admitted.earlier_nos or [], admitted.earlier_subjects or [], strict=True)
+        )
+        linked = await duplicates.record(conn, store, complaint_no, found, clock, left_by(outcome))
+    else:
+        linked = await duplicates.link(
+            conn,
+            store,
+            complaint_no=complaint_no,
+            complainant_id=complainant_id,
+            subject=submission.subject,
+            received_at=received_at,
+            clock=clock,
+            current=left_by(outcome),
+        )
     return linked or outcome

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from services.intake.api import SUBMITTERS
 from services.intake.submission import ComplaintSubmission, SubmissionAccepted
 from shared.service.auth import Principal, TokenRegistry
+from shared.service.runner import server_options
 
 
 def create_ceiling_app(tokens: TokenRegistry) -> FastAPI:
@@ -46,7 +47,7 @@ def create_ceiling_app(tokens: TokenRegistry) -> FastAPI:
 def main() -> None:
     port, tokens_file = int(sys.argv[1]), Path(sys.argv[2])
     app = create_ceiling_app(TokenRegistry.from_file(tokens_file))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, **server_options())
 
 
 if __name__ == "__main__":

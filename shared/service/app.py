@@ -275,6 +275,11 @@ def create_service_app(
         description=DESCRIPTIONS.get(runtime.name, ""),
         version="0.1.0",
         lifespan=lifespan,
+        # TraceRequests (below) is the request's span. FastAPI ≥ 0.16x would add its own native
+        # telemetry once a tracer provider is set: a second SERVER span per request plus spans
+        # around dependencies, the endpoint and serialisation, and logs of validation failures
+        # (with their input). Off; older FastAPI versions keep the argument in `app.extra`.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = runtime
     app.state.tokens = tokens or TokenRegistry.from_file(runtime.settings.resolved_tokens_file())
