@@ -35,6 +35,7 @@ from typing import Any
 import asyncpg
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import RecordMetadata
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -153,6 +154,63 @@ class _Fragments:
         return fragment
 
 
+class _Partitions:
+    """Which partition a key goes to: Kafka's default partitioner (murmur2 of the key, modulo the
+    topic's partitions), as ``send`` would choose, remembered per key."""
+
+    LIMIT = 100_000
+
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self.producer = producer
+        self.counts: dict[str, list[int]] = {}
+        self.of_key: dict[tuple[str, bytes], int] = {}
+        self.partitioner = DefaultPartitioner()
+
+    async def partition(self, topic: str, key: bytes) -> int:
+        found = self.of_key.get((topic, key))
+        if found is not None:
+            return found
+        partitions = self.counts.get(topic)
+        if partitions is None:
+            partitions = self.counts[topic] = sorted(await self.producer.partitions_for(topic))
+        if len(self.of_key) >= self.LIMIT:
+            self.of_key.clear()
+        chosen: int = self.partitioner(key, partitions, partitions)
+        self.of_key[(topic, key)] = chosen
+        return chosen
+
+    def forget(self) -> None:
+        self.counts.clear()
+        self.of_key.clear()
+
+
+class _Batches:
+    """One publish's record batches, one open per partition; a full one is sent at once."""
+
+    def __init__(self, producer: AIOKafkaProducer, partitions: _Partitions) -> None:
+        self.producer = producer
+        self.partitions = partitions
+        self.open: dict[tuple[str, int], Any] = {}
+        self.sent: list[Awaitable[RecordMetadata]] = []
+
+    async def add(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+        partition = await self.partitions.partition(topic, key)
+        batch = self.open.get((topic, partition))
+        if batch is None:
+            batch = self.open[(topic, partition)] = self.producer.create_batch()
+        if batch.append(key=key, value=value, timestamp=None, headers=headers) is None:  # full
+            self.sent.append(await self.producer.send_batch(batch, topic, partition=partition))
+            batch = self.open[(topic, partition)] = self.producer.create_batch()
+            batch.append(key=key, value=value, timestamp=None, headers=headers)
+
+    async def send(self) -> list[RecordMetadata]:
+        """Send what is open; every batch's acknowledgement (its first record's offset)."""
+        for (topic, partition), batch in self.open.items():
+            self.sent.append(await self.producer.send_batch(batch, topic, partition=partition))
+        self.open.clear()
+        return list(await asyncio.gather(*self.sent))
+
+
 _WIRE_OPTIONS = orjson.OPT_SORT_KEYS
 _CONTENT_TYPE = ("content-type", b"application/json")
 
@@ -183,6 +241,9 @@ class OutboxRelay:
         offset is the high watermark (Kafka) or the last batch's base offset + 1 (tansu)."""
         self._wake = asyncio.Event()
         self._fragments = _Fragments()
+        self._partitions = _Partitions(producer)
+        self._next: Sequence[asyncpg.Record] | None = None
+        """The page read ahead while the previous one was being acknowledged."""
         self._probe: AIOKafkaConsumer | None = None
         self._next_probe = 0.0
 
@@ -232,18 +293,37 @@ class OutboxRelay:
         self._wake.set()
 
     async def relay_once(self) -> int:
-        """Publish one batch; returns how many events it published."""
-        rows = await self._read(self.position, self.settings.relay_batch_size)
+        """Publish one batch; returns how many events it published.
+
+        While the broker acknowledges a batch, the next page is read from the store: a backlog
+        drains with the database and the broker working at the same time."""
+        size = self.settings.relay_batch_size
+        rows, self._next = self._next, None
+        if rows is None or (rows[0][0], rows[0][1]) <= self.position.as_tuple():
+            rows = await self._read(self.position, size)
         if not rows:
             return 0
-        acknowledged = await self.publish(rows)
         last = rows[-1]
-        self.position = Position(tx_id=last[0], global_position=last[1])
+        reached = Position(tx_id=last[0], global_position=last[1])
+        publishing = asyncio.ensure_future(self.publish(rows))
+        reading = asyncio.ensure_future(self._read(reached, size)) if len(rows) == size else None
+        try:
+            acknowledged = await publishing
+        except BaseException:
+            if reading is not None:
+                reading.cancel()
+            raise
+        self.position = reached
         if self._went_back(acknowledged):
+            if reading is not None:
+                reading.cancel()
             await self.rewind("an acknowledgement came at an offset below one already acknowledged")
             return len(rows)
         await save_checkpoint(self.engine, self.name, self.position, self.offsets)
         self.published += len(rows)
+        if reading is not None:
+            with contextlib.suppress(Exception):  # a failed read ahead is read again next time
+                self._next = (await reading) or None
         return len(rows)
 
     async def _read(self, after: Position, limit: int) -> Sequence[asyncpg.Record]:
@@ -257,14 +337,10 @@ class OutboxRelay:
             return rows
 
     async def publish(self, rows: Sequence[Any]) -> list[RecordMetadata]:
-        """Send every row's event to its topics, in commit order; wait for every acknowledgement.
-
-        send() only appends to the producer's per-partition batches (it awaits only when they are
-        full) and returns the delivery future, so a key's messages keep their order on its
-        partition; then one wait for all of them (acks=all) before the checkpoint moves.
-        """
-        pending: list[Awaitable[RecordMetadata]] = []
-        send = self.producer.send
+        """Send every row's event to its topics, in commit order; wait for every acknowledgement
+        (acks=all) before the checkpoint moves. Messages go into one record batch per partition,
+        in order (a key's messages keep their order on its partition), each batch sent whole."""
+        batches = _Batches(self.producer, self._partitions)
         settings, extra, fragment = self.settings, self.extra_routes, self._fragments
         events_topic = settings.topic_events
         for (
@@ -318,11 +394,10 @@ class OutboxRelay:
             ]
             if trace != "{}":
                 headers.extend((name, str(v).encode()) for name, v in orjson.loads(trace).items())
-            key = stream_id.encode()
-            pending.append(await send(events_topic, value=value, key=key, headers=headers))
+            await batches.add(events_topic, stream_id.encode(), value, headers)
             for route in extra(event_type, payload, settings):
-                pending.append(await send(route.topic, value=value, key=route.key.encode(), headers=headers))
-        return list(await asyncio.gather(*pending))
+                await batches.add(route.topic, route.key.encode(), value, headers)
+        return await batches.send()
 
     def _went_back(self, acknowledged: Sequence[RecordMetadata]) -> bool:
         """True when a partition acknowledged at an offset below the floor of the relay's previous
@@ -382,6 +457,8 @@ class OutboxRelay:
         if start.as_tuple() < self.position.as_tuple():
             self.position = start
         self.offsets = {}
+        self._partitions.forget()  # a recreated topic may have other partitions
+        self._next = None
         self.resets += 1
         await save_checkpoint(self.engine, self.name, self.position, self.offsets)
         log.warning(
