@@ -31,10 +31,9 @@ Decisions recorded here:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 from shared.complaints.errors import StreamOutOfOrder, UnexpectedEvent
@@ -132,8 +131,9 @@ class ComplaintState:
 
     @classmethod
     def initial(cls) -> ComplaintState:
-        """The state of a stream with no events."""
-        return cls()
+        """The state of a stream with no events: one shared instance, as a state is immutable
+        (replay starts a state for every stream; building one field by field cost ~2 µs)."""
+        return _INITIAL if cls is ComplaintState else cls()
 
     @property
     def exists(self) -> bool:
@@ -166,37 +166,49 @@ class ComplaintState:
 
 
 _FIELDS = tuple(field.name for field in dataclasses.fields(ComplaintState))
-_read_fields = attrgetter(*_FIELDS)
-_slot_setters = tuple(getattr(ComplaintState, name).__set__ for name in _FIELDS)
 _set = object.__setattr__
 
 
-def _next_version(state: ComplaintState) -> ComplaintState:
-    """A copy of ``state`` with one more version, slot by slot: replay folds every stored event
-    through here, and ``dataclasses.replace`` (every field through ``__init__``) cost 3-4× more."""
-    new = object.__new__(ComplaintState)
-    for set_slot, value in zip(_slot_setters, _read_fields(state), strict=True):
-        set_slot(new, value)
-    _set(new, "version", state.version + 1)
-    return new
+def _slot_copier() -> Callable[[ComplaintState], ComplaintState]:
+    """``_next_version``, generated from the dataclass's fields (as ``dataclasses`` generates
+    ``__init__``): one straight-line slot assignment per field, about twice as fast as a loop over
+    the slots (issue 11), and never out of step with the fields."""
+    namespace: dict[str, Any] = {"_new": object.__new__, "_State": ComplaintState}
+    lines = ["def _next_version(state):", "    new = _new(_State)"]
+    for i, name in enumerate(_FIELDS):
+        namespace[f"_set_{i}"] = getattr(ComplaintState, name).__set__
+        value = "state.version + 1" if name == "version" else f"state.{name}"
+        lines.append(f"    _set_{i}(new, {value})")
+    lines.append("    return new")
+    exec("\n".join(lines), namespace)  # our own field names only, as dataclasses does
+    copier: Callable[[ComplaintState], ComplaintState] = namespace["_next_version"]
+    copier.__doc__ = """A copy of ``state`` with one more version, slot by slot: replay folds every
+    stored event through here, and ``dataclasses.replace`` (every field through ``__init__``) cost
+    several times more."""
+    return copier
+
+
+_next_version = _slot_copier()
+
+
+def _fill(s: ComplaintState, /, **changes: Any) -> ComplaintState:
+    """Set fields of ``s``, which must be the new state ``evolve`` just made with
+    ``_next_version``: nobody has seen it yet, so its case fills it in rather than copying it a
+    second time."""
+    for name, value in changes.items():
+        _set(s, name, value)
+    return s
+
+
+_INITIAL = ComplaintState()
 
 
 def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> ComplaintState:
     """The state after ``event``, which happened at ``at`` (the envelope's occurred_at)."""
     s = _next_version(state)
-
-    def replace(target: ComplaintState, /, **changes: Any) -> ComplaintState:
-        # ``s`` is this call's own new object that nobody has seen yet, so the case below fills it
-        # in rather than copying it a second time; any other state is copied as usual.
-        if target is not s:
-            return dataclasses.replace(target, **changes)
-        for name, value in changes.items():
-            _set(s, name, value)
-        return s
-
     match event:
         case ComplaintReceived():
-            return replace(
+            return _fill(
                 s,
                 complaint_no=event.complaint_no,
                 status=Status.RECEIVED,
@@ -208,31 +220,31 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
                 received_at=event.received_at,
             )
         case ComplaintRegraded():
-            return replace(s, grade=event.grade)
+            return _fill(s, grade=event.grade)
         case ComplaintAcknowledged():
-            return replace(s, acknowledged=True)
+            return _fill(s, acknowledged=True)
         case ComplaintAssigned():
-            return replace(s, status=Status.ASSIGNED, department=event.department, agent=None)
+            return _fill(s, status=Status.ASSIGNED, department=event.department, agent=None)
         case ComplaintAccepted():
-            return replace(s, status=Status.ACCEPTED, department=event.department, agent=event.agent)
+            return _fill(s, status=Status.ACCEPTED, department=event.department, agent=event.agent)
         case ProgressRecorded():
-            return replace(s, status=Status.IN_PROGRESS)
+            return _fill(s, status=Status.IN_PROGRESS)
         case ComplaintResolved():
-            return replace(s, status=Status.RESOLVED, resolved_at=at or s.resolved_at, **_NOT_ON_HOLD)
+            return _fill(s, status=Status.RESOLVED, resolved_at=at or s.resolved_at, **_NOT_ON_HOLD)
         case ComplaintTransferred():
-            return replace(
+            return _fill(
                 s, status=Status.TRANSFERRED, department=event.to_department, agent=None, **_NOT_ON_HOLD
             )
         case ComplaintEscalated():
-            return replace(s, escalation_level=event.level, escalated_to=event.to_role)
+            return _fill(s, escalation_level=event.level, escalated_to=event.to_role)
         case RevisitScheduled():
-            return replace(s, status=Status.REVISIT_PENDING, revisit_due_at=event.due_at)
+            return _fill(s, status=Status.REVISIT_PENDING, revisit_due_at=event.due_at)
         case FeedbackReceived():
-            return replace(s, feedback=event)
+            return _fill(s, feedback=event)
         case ComplaintClosed():
-            return replace(s, status=Status.CLOSED, close_reason=event.reason, closed_at=at or s.closed_at)
+            return _fill(s, status=Status.CLOSED, close_reason=event.reason, closed_at=at or s.closed_at)
         case ComplaintReopened():
-            return replace(
+            return _fill(
                 s,
                 status=Status.REOPENED,
                 department=event.department,
@@ -245,33 +257,33 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
                 revisit_due_at=None,
             )
         case ComplaintWithdrawn():
-            return replace(s, status=Status.WITHDRAWN, closed_at=at or s.closed_at)
+            return _fill(s, status=Status.WITHDRAWN, closed_at=at or s.closed_at)
         case ComplaintClosedAsNotAComplaint():
-            return replace(s, status=Status.CLOSED_NOT_COMPLAINT, closed_at=at or s.closed_at)
+            return _fill(s, status=Status.CLOSED_NOT_COMPLAINT, closed_at=at or s.closed_at)
         case SlaWarningRaised():
-            return replace(s, sla_warnings=(*s.sla_warnings, event))
+            return _fill(s, sla_warnings=(*s.sla_warnings, event))
         case SlaBreached():
-            return replace(s, sla_breaches=(*s.sla_breaches, event))
+            return _fill(s, sla_breaches=(*s.sla_breaches, event))
         case SlaCalendarYearUnknown():
             return s
         case CommandRejected():
             return s
         case ComplaintPutOnHold():
-            return replace(s, on_hold=True, on_hold_since=at or s.on_hold_since)
+            return _fill(s, on_hold=True, on_hold_since=at or s.on_hold_since)
         case ComplaintResumed():
-            return replace(s, **_NOT_ON_HOLD)
+            return _fill(s, **_NOT_ON_HOLD)
         case SlaExtensionRequested():
-            return replace(s, pending_extensions=(*_without(s, event.stage), event))
+            return _fill(s, pending_extensions=(*_without(s, event.stage), event))
         case SlaExtensionApproved() | SlaExtensionDeclined():
-            return replace(s, pending_extensions=_without(s, event.stage))
+            return _fill(s, pending_extensions=_without(s, event.stage))
         case ComplainantDataErased():
             return s  # the audit trail of an erasure; the complaint itself goes on
         case ComplaintLinkedAsPossibleDuplicate():
-            return replace(s, possible_duplicate_of=event.of)
+            return _fill(s, possible_duplicate_of=event.of)
         case ComplaintMerged():
-            return replace(s, status=Status.MERGED, merged_into=event.into, closed_at=at or s.closed_at)
+            return _fill(s, status=Status.MERGED, merged_into=event.into, closed_at=at or s.closed_at)
         case ComplaintReturnedForCorrection():
-            return replace(
+            return _fill(
                 s,
                 complaint_no=event.complaint_no,
                 status=Status.AWAITING_CORRECTION,
@@ -279,9 +291,9 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
                 correction=event,
             )
         case ComplaintCorrectionLapsed():
-            return replace(s, status=Status.CORRECTION_LAPSED, closed_at=at or s.closed_at)
+            return _fill(s, status=Status.CORRECTION_LAPSED, closed_at=at or s.closed_at)
         case DuplicateMergedInto():
-            return replace(s, merged_duplicates=(*s.merged_duplicates, event.duplicate))
+            return _fill(s, merged_duplicates=(*s.merged_duplicates, event.duplicate))
     raise UnexpectedEvent(f"{type(event).__name__} is not an event of a complaint stream")
 
 

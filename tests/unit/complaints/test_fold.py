@@ -119,3 +119,21 @@ def test_a_gap_in_stored_versions_is_an_error() -> None:
     records = [_recorded(1, received(), T0), _recorded(3, ComplaintAssigned(department="q", rule="r"), T0)]
     with pytest.raises(StreamOutOfOrder, match="expected version 2"):
         fold_recorded(records)
+
+
+def test_the_next_version_copies_every_field() -> None:
+    """``_next_version`` is generated from the fields (issue 11): a state with no field at its
+    default comes back field for field (the very same objects), one version on."""
+    from dataclasses import fields
+
+    from shared.complaints.state import _next_version
+
+    state = ComplaintState.initial()
+    for field in fields(ComplaintState):
+        if getattr(state, field.name) == field.default:
+            state = replace(state, **{field.name: object() if field.name != "version" else 7})
+    copy = _next_version(state)
+    assert copy is not state and copy.version == state.version + 1
+    for field in fields(ComplaintState):
+        if field.name != "version":
+            assert getattr(copy, field.name) is getattr(state, field.name), field.name
