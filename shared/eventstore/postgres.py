@@ -8,6 +8,7 @@ transaction, so an event committed late is never skipped.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -152,7 +153,10 @@ def _cached_trace(text_: str) -> dict[str, str]:
 
 
 def fast_row_to_event(row: Sequence[Any]) -> RecordedEvent:
-    """An event from a row of FAST_COLUMNS (positional; JSON columns as text, hashes as hex)."""
+    """An event from a row of FAST_COLUMNS (positional; JSON columns as text, hashes as hex).
+
+    The usual cases are inlined (a cached actor, an empty trace, a payload jiter reads): replay
+    builds every stored event through here (issue 11)."""
     (
         global_position,
         tx_id,
@@ -171,6 +175,10 @@ def fast_row_to_event(row: Sequence[Any]) -> RecordedEvent:
         prev_hash,
         hash_,
     ) = row
+    try:
+        data = _from_json(payload)
+    except ValueError:
+        data = json.loads(payload)  # see loads_stored_json
     return _from_row(
         {
             "event_id": event_id,
@@ -182,15 +190,41 @@ def fast_row_to_event(row: Sequence[Any]) -> RecordedEvent:
             "schema_version": schema_version,
             "occurred_at": occurred_at,
             "recorded_at": recorded_at,
-            "actor": _cached_actor(actor),
+            "actor": _ACTORS.get(actor) or _cached_actor(actor),
             "correlation_id": correlation_id,
             "causation_id": causation_id,
-            "trace": _cached_trace(trace),
-            "payload": loads_stored_json(payload),
+            "trace": {} if trace == "{}" else _cached_trace(trace),  # every event has its own dict
+            "payload": data,
             "prev_hash": prev_hash,
             "hash": hash_,
         }
     )
+
+
+def events_from_rows(rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
+    """The events of FAST_COLUMNS rows, with the cyclic garbage collector paused while a large
+    page is built (issue 11).
+
+    Every event is a handful of GC-tracked objects (the envelope, its dict, UUIDs, the payload's
+    containers), all alive until the page is returned. Built with the collector running, each page
+    passes through several young-generation collections and is promoted whole to the oldest
+    generation, which soon triggers a full collection of the process's every object: in replay
+    that cost more than building the events. Paused, the page meets one young collection after
+    it is returned, usually after the caller has dropped the previous page, so little reaches
+    the oldest generation. Nothing here creates reference cycles, and the pause holds no await:
+    no other task runs meanwhile. A collector the caller disabled stays disabled.
+    """
+    if len(rows) < _PAUSE_GC_FROM or not gc.isenabled():
+        return [fast_row_to_event(row) for row in rows]
+    gc.disable()
+    try:
+        return [fast_row_to_event(row) for row in rows]
+    finally:
+        gc.enable()
+
+
+_PAUSE_GC_FROM = 100
+"""Pages smaller than this are built with the collector running (it would barely run anyway)."""
 
 
 def _sqlstate(error: DBAPIError) -> tuple[str | None, Any]:
@@ -330,9 +364,7 @@ class PostgresEventStore:
             return rows
 
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
-        return [
-            fast_row_to_event(row) for row in await self._fetch(FAST_READ_STREAM, stream_id, from_version)
-        ]
+        return events_from_rows(await self._fetch(FAST_READ_STREAM, stream_id, from_version))
 
     async def stream_version(self, stream_id: str) -> int:
         async with self._conn() as conn:
@@ -341,7 +373,7 @@ class PostgresEventStore:
 
     async def read_all(self, after: Position = START, limit: int = 1000) -> list[RecordedEvent]:
         rows = await self._fetch(FAST_READ_ALL, after.tx_id, after.global_position, limit)
-        return [fast_row_to_event(row) for row in rows]
+        return events_from_rows(rows)
 
     async def read_period(
         self, since: datetime | None = None, until: datetime | None = None, batch: int = 1000
