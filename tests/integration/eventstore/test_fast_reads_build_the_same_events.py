@@ -88,7 +88,7 @@ def test_wire_bytes_are_canonical_for_any_time_zone_and_missing_causation() -> N
 async def test_payloads_read_back_as_json_loads_reads_the_stored_text(new_database) -> None:  # type: ignore[no-untyped-def]
     """Payloads are parsed by pydantic-core (issue 11): the same values and types as json.loads
     gives for the text PostgreSQL prints (big integers, floats jsonb prints without an exponent,
-    escapes, deep nesting), and hashes in hex as before, in all three reads."""
+    escapes, deep nesting), hashes in hex and UUIDs of the driver's type as before, in all three reads."""
     import asyncio
     import json
 
@@ -112,8 +112,8 @@ async def test_payloads_read_back_as_json_loads_reads_the_stored_text(new_databa
         conn = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))
         try:
             rows = await conn.fetch(
-                "SELECT payload::text, prev_hash, hash FROM events WHERE stream_id = $1 "
-                "ORDER BY stream_version",
+                "SELECT payload::text, prev_hash, hash, event_id, correlation_id FROM events "
+                "WHERE stream_id = $1 ORDER BY stream_version",
                 stream,
             )
         finally:
@@ -132,5 +132,7 @@ async def test_payloads_read_back_as_json_loads_reads_the_stored_text(new_databa
                 assert same(event.payload, json.loads(row["payload"]))
                 assert event.prev_hash == (row["prev_hash"].hex() if row["prev_hash"] is not None else None)
                 assert event.hash == row["hash"].hex()
+                for name in ("event_id", "correlation_id"):  # the driver's own UUID type, as before
+                    assert getattr(event, name) == row[name] and type(getattr(event, name)) is type(row[name])
     finally:
         await engine.dispose()

@@ -30,14 +30,14 @@ def row(n: int, *, trace: str = "{}", payload: str | None = None) -> tuple[Any, 
         1000 + n // 3,  # tx_id
         f"TS-{n % 4}",  # stream_id
         n // 4 + 1,  # stream_version
-        uuid.uuid4(),  # event_id
+        uuid.uuid4().bytes,  # event_id, as uuid_send gives it
         "SomethingHappened",
         1,  # schema_version
         T0 + timedelta(minutes=n),
         T0 + timedelta(minutes=n, microseconds=7),
         json.dumps(AGENT if n % 2 else SERVICE),  # actor
-        uuid.uuid4(),  # correlation_id
-        uuid.uuid4() if n % 3 else None,  # causation_id
+        uuid.uuid4().bytes,  # correlation_id
+        uuid.uuid4().bytes if n % 3 else None,  # causation_id
         trace,
         payload if payload is not None else json.dumps({"n": n, "big": 2**70, "text": "投诉 ✓", "xs": [1.5]}),
         None if n % 4 == 0 else "ab" * 32,  # prev_hash, hex
@@ -55,6 +55,8 @@ def validated(values: tuple[Any, ...]) -> RecordedEvent:
     data = dict(zip(names, values, strict=True))
     for name in ("actor", "trace", "payload"):
         data[name] = json.loads(data[name])
+    for name in ("event_id", "correlation_id", "causation_id"):
+        data[name] = None if data[name] is None else uuid.UUID(bytes=data[name])
     return RecordedEvent.model_validate(data)
 
 
@@ -74,6 +76,7 @@ def test_rows_become_the_validated_events() -> None:
     assert events == [validated(r) for r in rows]
     for event in events:
         assert event.model_fields_set == set(RecordedEvent.model_fields)
+        assert isinstance(event.event_id, uuid.UUID) and isinstance(event.correlation_id, uuid.UUID)
         assert type(event.payload["big"]) is int
     assert events[1].trace is not events[2].trace  # each event its own trace dict
     assert events[0].trace is not events[5].trace
