@@ -169,22 +169,30 @@ _FIELDS = tuple(field.name for field in dataclasses.fields(ComplaintState))
 _set = object.__setattr__
 
 
+class _Draft:
+    """A mutable twin of ComplaintState: the same slots in the same order, so an object built as a
+    draft can become a ComplaintState by ``__class__`` assignment (Python checks that the two
+    layouts agree). Copying a state into a draft is plain attribute assignment, which CPython
+    specialises for slots, ~2.5× cheaper than the frozen class's ``object.__setattr__``."""
+
+    __slots__ = ComplaintState.__slots__
+
+
 def _slot_copier() -> Callable[[ComplaintState], ComplaintState]:
     """``_next_version``, generated from the dataclass's fields (as ``dataclasses`` generates
-    ``__init__``): one straight-line slot assignment per field, about twice as fast as a loop over
-    the slots (issue 11), and never out of step with the fields."""
-    namespace: dict[str, Any] = {"_new": object.__new__, "_State": ComplaintState}
-    lines = ["def _next_version(state):", "    new = _new(_State)"]
-    for i, name in enumerate(_FIELDS):
-        namespace[f"_set_{i}"] = getattr(ComplaintState, name).__set__
+    ``__init__``): one straight-line assignment per field into a draft that then becomes the new
+    state (issue 11), never out of step with the fields."""
+    lines = ["def _next_version(state):", "    new = _new(_Draft)"]
+    for name in _FIELDS:
         value = "state.version + 1" if name == "version" else f"state.{name}"
-        lines.append(f"    _set_{i}(new, {value})")
-    lines.append("    return new")
+        lines.append(f"    new.{name} = {value}")
+    lines += ["    new.__class__ = _State", "    return new"]
+    namespace: dict[str, Any] = {"_new": object.__new__, "_Draft": _Draft, "_State": ComplaintState}
     exec("\n".join(lines), namespace)  # our own field names only, as dataclasses does
     copier: Callable[[ComplaintState], ComplaintState] = namespace["_next_version"]
-    copier.__doc__ = """A copy of ``state`` with one more version, slot by slot: replay folds every
-    stored event through here, and ``dataclasses.replace`` (every field through ``__init__``) cost
-    several times more."""
+    copier.__doc__ = """A copy of ``state`` with one more version: replay folds every stored event
+    through here, and ``dataclasses.replace`` (every field through ``__init__``) cost several
+    times more."""
     return copier
 
 

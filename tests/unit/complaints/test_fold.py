@@ -124,7 +124,7 @@ def test_a_gap_in_stored_versions_is_an_error() -> None:
 def test_the_next_version_copies_every_field() -> None:
     """``_next_version`` is generated from the fields (issue 11): a state with no field at its
     default comes back field for field (the very same objects), one version on."""
-    from dataclasses import fields
+    from dataclasses import FrozenInstanceError, fields
 
     from shared.complaints.state import _next_version
 
@@ -134,6 +134,11 @@ def test_the_next_version_copies_every_field() -> None:
             state = replace(state, **{field.name: object() if field.name != "version" else 7})
     copy = _next_version(state)
     assert copy is not state and copy.version == state.version + 1
+    assert type(copy) is ComplaintState and not hasattr(copy, "__dict__")
+    with pytest.raises(FrozenInstanceError):
+        copy.status = Status.CLOSED  # type: ignore[misc]
+    assert copy == replace(state, version=state.version + 1)
+    assert hash(_next_version(ComplaintState.initial())) == hash(replace(ComplaintState.initial(), version=1))
     for field in fields(ComplaintState):
         if field.name != "version":
             assert getattr(copy, field.name) is getattr(state, field.name), field.name
