@@ -115,3 +115,18 @@ def test_the_collector_comes_back_when_a_row_fails(collector_restored: None) -> 
     with pytest.raises(ValueError):
         events_from_rows(rows)
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"deep": ' + "[" * 300 + "]" * 300 + "}",  # past the fast parser's depth: json.loads reads it
+        '{"n": 123456789012345678901234567890, "x": 0.0000001, "y": 1000000000000000000000.0}',
+    ],
+)
+def test_the_inlined_payload_parse_is_loads_stored_json(payload: str) -> None:
+    from shared.eventstore.postgres import loads_stored_json
+    from tests.unit.kernel.test_stored_json_decoding import same
+
+    assert same(fast_row_to_event(row(1, payload=payload)).payload, loads_stored_json(payload))
+    assert same(loads_stored_json(payload), json.loads(payload))
