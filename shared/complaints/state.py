@@ -166,150 +166,137 @@ class ComplaintState:
 
 
 _FIELDS = tuple(field.name for field in dataclasses.fields(ComplaintState))
-_set = object.__setattr__
 
 
 class _Draft:
-    """A mutable twin of ComplaintState: the same slots in the same order, so an object built as a
-    draft can become a ComplaintState by ``__class__`` assignment (Python checks that the two
-    layouts agree). Copying a state into a draft is plain attribute assignment, which CPython
-    specialises for slots, ~2.5× cheaper than the frozen class's ``object.__setattr__``."""
+    """A mutable twin of ComplaintState: the same slots in the same order, so a draft can become a
+    ComplaintState by ``__class__`` assignment (Python checks that the two layouts agree). Filling
+    a draft is plain attribute assignment, which CPython specialises for slots: several times
+    cheaper than the frozen class's ``object.__setattr__`` or ``dataclasses.replace``."""
 
     __slots__ = ComplaintState.__slots__
 
 
-def _slot_copier() -> Callable[[ComplaintState], ComplaintState]:
-    """``_next_version``, generated from the dataclass's fields (as ``dataclasses`` generates
-    ``__init__``): one straight-line assignment per field into a draft that then becomes the new
-    state (issue 11), never out of step with the fields."""
-    lines = ["def _next_version(state):", "    new = _new(_Draft)"]
+def _draft_maker() -> Callable[[ComplaintState], Any]:
+    """``_next_draft``, generated from the dataclass's fields (as ``dataclasses`` generates
+    ``__init__``), so it never falls out of step with them: one straight-line assignment per field."""
+    lines = ["def _next_draft(state):", "    draft = _new(_Draft)"]
     for name in _FIELDS:
         value = "state.version + 1" if name == "version" else f"state.{name}"
-        lines.append(f"    new.{name} = {value}")
-    lines += ["    new.__class__ = _State", "    return new"]
-    namespace: dict[str, Any] = {"_new": object.__new__, "_Draft": _Draft, "_State": ComplaintState}
+        lines.append(f"    draft.{name} = {value}")
+    lines.append("    return draft")
+    namespace: dict[str, Any] = {"_new": object.__new__, "_Draft": _Draft}
     exec("\n".join(lines), namespace)  # our own field names only, as dataclasses does
-    copier: Callable[[ComplaintState], ComplaintState] = namespace["_next_version"]
-    copier.__doc__ = """A copy of ``state`` with one more version: replay folds every stored event
-    through here, and ``dataclasses.replace`` (every field through ``__init__``) cost several
-    times more."""
-    return copier
+    maker: Callable[[ComplaintState], Any] = namespace["_next_draft"]
+    maker.__doc__ = "A draft of the state after ``state``: a copy of it, one version on."
+    return maker
 
 
-_next_version = _slot_copier()
+_next_draft = _draft_maker()
 
 
-def _fill(s: ComplaintState, /, **changes: Any) -> ComplaintState:
-    """Set fields of ``s``, which must be the new state ``evolve`` just made with
-    ``_next_version``: nobody has seen it yet, so its case fills it in rather than copying it a
-    second time."""
-    for name, value in changes.items():
-        _set(s, name, value)
-    return s
+def _freeze(draft: Any) -> ComplaintState:
+    """The draft, from now on a (frozen) ComplaintState: the same object, nothing copied."""
+    draft.__class__ = ComplaintState
+    state: ComplaintState = draft
+    return state
 
 
 _INITIAL = ComplaintState()
 
 
 def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> ComplaintState:
-    """The state after ``event``, which happened at ``at`` (the envelope's occurred_at)."""
-    s = _next_version(state)
+    """The state after ``event``, which happened at ``at`` (the envelope's occurred_at).
+
+    ``s`` starts as a copy of ``state`` one version on, a draft nobody else sees; the event's case
+    sets what changes, and the draft becomes the new state (issue 11: replay folds every stored
+    event through here; copying a frozen dataclass per field was most of its cost). A case reads
+    ``s``'s fields before it sets them, so it sees the state before the event.
+    """
+    s = _next_draft(state)
     match event:
         case ComplaintReceived():
-            return _fill(
-                s,
-                complaint_no=event.complaint_no,
-                status=Status.RECEIVED,
-                channel=event.channel,
-                category=event.category,
-                grade=event.grade,
-                complainant_kind=event.complainant_kind,
-                anonymous=event.anonymous,
-                received_at=event.received_at,
-            )
+            s.complaint_no = event.complaint_no
+            s.status = Status.RECEIVED
+            s.channel = event.channel
+            s.category = event.category
+            s.grade = event.grade
+            s.complainant_kind = event.complainant_kind
+            s.anonymous = event.anonymous
+            s.received_at = event.received_at
         case ComplaintRegraded():
-            return _fill(s, grade=event.grade)
+            s.grade = event.grade
         case ComplaintAcknowledged():
-            return _fill(s, acknowledged=True)
+            s.acknowledged = True
         case ComplaintAssigned():
-            return _fill(s, status=Status.ASSIGNED, department=event.department, agent=None)
+            s.status, s.department, s.agent = Status.ASSIGNED, event.department, None
         case ComplaintAccepted():
-            return _fill(s, status=Status.ACCEPTED, department=event.department, agent=event.agent)
+            s.status, s.department, s.agent = Status.ACCEPTED, event.department, event.agent
         case ProgressRecorded():
-            return _fill(s, status=Status.IN_PROGRESS)
+            s.status = Status.IN_PROGRESS
         case ComplaintResolved():
-            return _fill(s, status=Status.RESOLVED, resolved_at=at or s.resolved_at, **_NOT_ON_HOLD)
+            s.status, s.resolved_at = Status.RESOLVED, at or s.resolved_at
+            s.on_hold, s.on_hold_since = False, None  # a resolution ends the wait on the complainant
         case ComplaintTransferred():
-            return _fill(
-                s, status=Status.TRANSFERRED, department=event.to_department, agent=None, **_NOT_ON_HOLD
-            )
+            s.status, s.department, s.agent = Status.TRANSFERRED, event.to_department, None
+            s.on_hold, s.on_hold_since = False, None  # so does a transfer
         case ComplaintEscalated():
-            return _fill(s, escalation_level=event.level, escalated_to=event.to_role)
+            s.escalation_level, s.escalated_to = event.level, event.to_role
         case RevisitScheduled():
-            return _fill(s, status=Status.REVISIT_PENDING, revisit_due_at=event.due_at)
+            s.status, s.revisit_due_at = Status.REVISIT_PENDING, event.due_at
         case FeedbackReceived():
-            return _fill(s, feedback=event)
+            s.feedback = event
         case ComplaintClosed():
-            return _fill(s, status=Status.CLOSED, close_reason=event.reason, closed_at=at or s.closed_at)
+            s.status, s.close_reason, s.closed_at = Status.CLOSED, event.reason, at or s.closed_at
         case ComplaintReopened():
-            return _fill(
-                s,
-                status=Status.REOPENED,
-                department=event.department,
-                agent=s.agent if event.department == s.department else None,
-                reopen_count=event.reopen_count,
-                flagged_reopened=True,
-                resolved_at=None,
-                closed_at=None,
-                close_reason=None,
-                revisit_due_at=None,
-            )
+            # the agent stays only if the same department gets it back: compared before it is set
+            s.agent = s.agent if event.department == s.department else None
+            s.status = Status.REOPENED
+            s.department = event.department
+            s.reopen_count = event.reopen_count
+            s.flagged_reopened = True
+            s.resolved_at = s.closed_at = s.close_reason = s.revisit_due_at = None
         case ComplaintWithdrawn():
-            return _fill(s, status=Status.WITHDRAWN, closed_at=at or s.closed_at)
+            s.status, s.closed_at = Status.WITHDRAWN, at or s.closed_at
         case ComplaintClosedAsNotAComplaint():
-            return _fill(s, status=Status.CLOSED_NOT_COMPLAINT, closed_at=at or s.closed_at)
+            s.status, s.closed_at = Status.CLOSED_NOT_COMPLAINT, at or s.closed_at
         case SlaWarningRaised():
-            return _fill(s, sla_warnings=(*s.sla_warnings, event))
+            s.sla_warnings = (*s.sla_warnings, event)
         case SlaBreached():
-            return _fill(s, sla_breaches=(*s.sla_breaches, event))
+            s.sla_breaches = (*s.sla_breaches, event)
         case SlaCalendarYearUnknown():
-            return s
+            pass
         case CommandRejected():
-            return s
+            pass
         case ComplaintPutOnHold():
-            return _fill(s, on_hold=True, on_hold_since=at or s.on_hold_since)
+            s.on_hold, s.on_hold_since = True, at or s.on_hold_since
         case ComplaintResumed():
-            return _fill(s, **_NOT_ON_HOLD)
+            s.on_hold, s.on_hold_since = False, None
         case SlaExtensionRequested():
-            return _fill(s, pending_extensions=(*_without(s, event.stage), event))
+            s.pending_extensions = (*_without(s, event.stage), event)
         case SlaExtensionApproved() | SlaExtensionDeclined():
-            return _fill(s, pending_extensions=_without(s, event.stage))
+            s.pending_extensions = _without(s, event.stage)
         case ComplainantDataErased():
-            return s  # the audit trail of an erasure; the complaint itself goes on
+            pass  # the audit trail of an erasure; the complaint itself goes on
         case ComplaintLinkedAsPossibleDuplicate():
-            return _fill(s, possible_duplicate_of=event.of)
+            s.possible_duplicate_of = event.of
         case ComplaintMerged():
-            return _fill(s, status=Status.MERGED, merged_into=event.into, closed_at=at or s.closed_at)
+            s.status, s.merged_into, s.closed_at = Status.MERGED, event.into, at or s.closed_at
         case ComplaintReturnedForCorrection():
-            return _fill(
-                s,
-                complaint_no=event.complaint_no,
-                status=Status.AWAITING_CORRECTION,
-                channel=event.channel,
-                correction=event,
-            )
+            s.complaint_no = event.complaint_no
+            s.status = Status.AWAITING_CORRECTION
+            s.channel = event.channel
+            s.correction = event
         case ComplaintCorrectionLapsed():
-            return _fill(s, status=Status.CORRECTION_LAPSED, closed_at=at or s.closed_at)
+            s.status, s.closed_at = Status.CORRECTION_LAPSED, at or s.closed_at
         case DuplicateMergedInto():
-            return _fill(s, merged_duplicates=(*s.merged_duplicates, event.duplicate))
-    raise UnexpectedEvent(f"{type(event).__name__} is not an event of a complaint stream")
+            s.merged_duplicates = (*s.merged_duplicates, event.duplicate)
+        case _:
+            raise UnexpectedEvent(f"{type(event).__name__} is not an event of a complaint stream")
+    return _freeze(s)
 
 
-_NOT_ON_HOLD: dict[str, Any] = {"on_hold": False, "on_hold_since": None}
-"""A resolution or a transfer ends the wait on the complainant."""
-
-
-def _without(state: ComplaintState, stage: object) -> tuple[SlaExtensionRequested, ...]:
+def _without(state: Any, stage: object) -> tuple[SlaExtensionRequested, ...]:
     return tuple(request for request in state.pending_extensions if request.stage != stage)
 
 
