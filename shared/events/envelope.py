@@ -213,10 +213,13 @@ class RecordedEvent(BaseModel):
 
         What ``model_construct`` does, without its per-field loop: ``values`` must hold every
         field, already of the right type, and becomes the instance's ``__dict__`` (replay speed).
+        Every such event shares one fields-set (all fields): pydantic only ever changes the set of
+        a copy (``model_copy``), and a frozen model has no assignment that would add to it; a
+        set of its own cost an allocation and a garbage-collected object per event (issue 11).
         """
         event = _new(cls)
         _setattr(event, "__dict__", values)
-        _setattr(event, "__pydantic_fields_set__", set(_RECORDED_FIELDS))
+        _setattr(event, "__pydantic_fields_set__", _ALL_FIELDS_SET)
         _setattr(event, "__pydantic_extra__", None)
         _setattr(event, "__pydantic_private__", None)
         return event
@@ -266,4 +269,4 @@ class RecordedEvent(BaseModel):
         return cls.model_validate_json(data)
 
 
-_RECORDED_FIELDS = frozenset(RecordedEvent.model_fields)
+_ALL_FIELDS_SET: set[str] = set(RecordedEvent.model_fields)

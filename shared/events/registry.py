@@ -70,6 +70,12 @@ class EventRegistry:
 
     def decode(self, event: RecordedEvent) -> Event:
         """The typed payload of a stored event, upcast to the current schema."""
+        model = self._models.get(event.type)
+        if model is not None and event.schema_version == model.schema_version:
+            # Nothing to upcast: straight to the model's validator, which is all ``model_validate``
+            # calls (replay validates every stored payload; issue 11).
+            decoded: Event = model.__pydantic_validator__.validate_python(event.payload)
+            return decoded
         model = self.model_for(event.type, event.schema_version)
         return model.model_validate(self.upcast(event.type, event.schema_version, event.payload))
 

@@ -83,3 +83,56 @@ def test_wire_bytes_are_canonical_for_any_time_zone_and_missing_causation() -> N
                 hash="ab",
             )
             assert event.to_wire() == canonical_json(event.model_dump(mode="python"))
+
+
+async def test_payloads_read_back_as_json_loads_reads_the_stored_text(new_database) -> None:  # type: ignore[no-untyped-def]
+    """Payloads are parsed by pydantic-core (issue 11): the same values and types as json.loads
+    gives for the text PostgreSQL prints (big integers, floats jsonb prints without an exponent,
+    escapes, deep nesting), hashes in hex and UUIDs of the driver's type as before, in all three reads."""
+    import asyncio
+    import json
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    from tests.unit.kernel.test_stored_json_decoding import same
+
+    url = await new_database()
+    engine = create_engine(url)
+    store = PostgresEventStore(engine)
+    stream = new_stream_id()
+    payloads: list[dict[str, object]] = [
+        {"n": 2**70, "neg": -(2**64) - 1, "tiny": 1e-7, "huge": 1e300, "half": 1.5, "zero": -0.0},
+        {"text": '投诉 ✓ \u0001 "quoted" \\ \n', "nested": {"a": [1, [2, [3, {"b": None}]]]}, "t": True},
+        {"deep": json.loads("[" * 250 + "]" * 250), "float32": 0.30000001192092896, "min": 5e-324},
+    ]
+    try:
+        events = [something(1).model_copy(update={"payload": p}) for p in payloads]
+        appended = (await store.append(stream, NO_STREAM, events)).events
+        conn = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))
+        try:
+            rows = await conn.fetch(
+                "SELECT payload::text, prev_hash, hash, event_id, correlation_id FROM events "
+                "WHERE stream_id = $1 ORDER BY stream_version",
+                stream,
+            )
+        finally:
+            await conn.close()
+        followed = await store.read_all(START, 10)
+        for _ in range(100):  # read_all waits for transactions older than ours, anywhere on the server
+            if followed:
+                break
+            await asyncio.sleep(0.1)
+            followed = await store.read_all(START, 10)
+        by_stream = await store.read_stream(stream)
+        assert [e.event_id for e in by_stream] == [e.event_id for e in appended]
+        for events_read in (by_stream, followed, [e async for e in store.read_period()]):
+            assert events_read == by_stream
+            for event, row in zip(events_read, rows, strict=True):
+                assert same(event.payload, json.loads(row["payload"]))
+                assert event.prev_hash == (row["prev_hash"].hex() if row["prev_hash"] is not None else None)
+                assert event.hash == row["hash"].hex()
+                for name in ("event_id", "correlation_id"):  # the driver's own UUID type, as before
+                    assert getattr(event, name) == row[name] and type(getattr(event, name)) is type(row[name])
+    finally:
+        await engine.dispose()

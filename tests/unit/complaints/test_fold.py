@@ -119,3 +119,28 @@ def test_a_gap_in_stored_versions_is_an_error() -> None:
     records = [_recorded(1, received(), T0), _recorded(3, ComplaintAssigned(department="q", rule="r"), T0)]
     with pytest.raises(StreamOutOfOrder, match="expected version 2"):
         fold_recorded(records)
+
+
+def test_the_next_draft_copies_every_field_and_freezes_into_a_state() -> None:
+    """``_next_draft`` is generated from the fields (issue 11): a state with no field at its
+    default comes back field for field (the very same objects), one version on, and the draft
+    becomes a real, frozen, slotted ComplaintState."""
+    from dataclasses import FrozenInstanceError, fields
+
+    from shared.complaints.state import _freeze, _next_draft
+
+    state = ComplaintState.initial()
+    for field in fields(ComplaintState):
+        if getattr(state, field.name) == field.default:
+            state = replace(state, **{field.name: object() if field.name != "version" else 7})
+    copy = _freeze(_next_draft(state))
+    assert copy is not state and copy.version == state.version + 1
+    for field in fields(ComplaintState):
+        if field.name != "version":
+            assert getattr(copy, field.name) is getattr(state, field.name), field.name
+    assert type(copy) is ComplaintState and not hasattr(copy, "__dict__")
+    with pytest.raises(FrozenInstanceError):
+        copy.status = Status.CLOSED  # type: ignore[misc]
+    assert copy == replace(state, version=state.version + 1)
+    initial = ComplaintState.initial()
+    assert hash(_freeze(_next_draft(initial))) == hash(replace(initial, version=1))

@@ -7,7 +7,7 @@ change anything but the version.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime
 
 import pytest
@@ -235,3 +235,22 @@ def test_a_final_complaint_only_moves_by_a_reopen(status: Status, data: st.DataO
         assert [type(e) for e in events] == [ComplaintReopened]
     else:
         assert isinstance(events[0], CommandRejected) and len(events) == 1
+
+
+def _values(state: ComplaintState) -> list[object]:
+    return [getattr(state, f.name) for f in fields(ComplaintState)]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(command_sequences(), guided_sequences()))
+def test_evolve_never_changes_the_state_it_is_given(commands: list[Command]) -> None:
+    """evolve fills in a fresh copy (issue 11): the state passed in, possibly shared, stays as it was."""
+    state = ComplaintState.initial()
+    for command in commands:
+        for event in decide(state, command):
+            before = _values(state)
+            after = evolve(state, event, command.at)
+            assert after is not state
+            assert all(a is b for a, b in zip(before, _values(state), strict=True))
+            state = after
+    assert ComplaintState.initial() == ComplaintState() and ComplaintState.initial().version == 0
