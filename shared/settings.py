@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     consumer_batch_wait_ms: int = Field(
         20, ge=1, description="Longest a consumer's poll waits for messages before it returns empty."
     )
+    consumer_session_timeout_ms: int = Field(
+        10_000,
+        ge=1000,
+        description="Kafka consumer session timeout (heartbeats every third of it): how soon a dead "
+        "instance's partitions go to another. On tansu a new group's first join also takes about half "
+        "of it.",
+    )
     consumer_commit_interval_seconds: float = Field(
         1.0,
         ge=0,

@@ -729,6 +729,8 @@ def _batch_subscriber(
         batch=True,
         max_records=consumer.settings.consumer_batch_size,
         batch_timeout_ms=consumer.settings.consumer_batch_wait_ms,
+        session_timeout_ms=consumer.settings.consumer_session_timeout_ms,
+        heartbeat_interval_ms=max(consumer.settings.consumer_session_timeout_ms // 3, 100),
         title=title,
         description=description,
     )(on_batch)

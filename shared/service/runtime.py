@@ -124,7 +124,7 @@ class Runtime:
         self._producer = make_producer(self.settings, client_id=f"tousu-{self.name}")
         await self._producer.start()
         # Joining a consumer group can take seconds; serve HTTP (and report "starting") meanwhile.
-        self._broker_start = asyncio.create_task(self.broker.start(), name=f"{self.name}-broker")
+        self._broker_start = asyncio.create_task(start_broker(self.broker), name=f"{self.name}-broker")
         self._tasks.append(self._broker_start)
         if self.run_relay:
             self.relay = OutboxRelay(
@@ -181,6 +181,19 @@ class Runtime:
             except Exception as error:
                 checks["kafka"] = f"unreachable: {type(error).__name__}"
         return checks
+
+
+async def start_broker(broker: KafkaBroker) -> None:
+    """``KafkaBroker.start()``, its subscribers joining their consumer groups at the same time.
+
+    Each subscriber's start waits for its group's first assignment, which takes seconds (tansu:
+    about half the session timeout; Apache Kafka: ``group.initial.rebalance.delay.ms``): one after
+    the other, a service with two subscribers would take twice as long to be ready."""
+    await broker.connect()
+    await asyncio.gather(*(subscriber.start() for subscriber in broker.subscribers))
+    for publisher in broker.publishers:
+        await publisher.start()
+    broker.running = True
 
 
 STOP_STEP_SECONDS = 10.0

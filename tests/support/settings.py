@@ -7,6 +7,8 @@ import uuid
 from shared.settings import Settings
 from tests.support.backends import Backend, kafka_is_real_kafka
 
+TEST_SESSION_TIMEOUT_MS = 4000
+
 
 def settings_for(database_url: str, kafka_backend: Backend) -> Settings:
     """Settings on the real backends with topic names of their own (tests don't see each other)."""
@@ -26,4 +28,6 @@ def settings_for(database_url: str, kafka_backend: Backend) -> Settings:
         topic_partitions=3,
         consumer_backoff_seconds=0.01,
         relay_idle_seconds=0.2,
+        # a new consumer group's first join takes about half the session timeout on tansu
+        consumer_session_timeout_ms=TEST_SESSION_TIMEOUT_MS,
     )

@@ -27,6 +27,7 @@ from shared.messaging.topics import ensure_topics
 from shared.service.logging import JsonFormatter
 from shared.settings import Settings
 from tests.support.backends import Backend, kafka_is_real_kafka
+from tests.support.settings import TEST_SESSION_TIMEOUT_MS
 
 NewDatabase = Callable[[], Awaitable[str]]
 """The root conftest's `new_database` fixture: a fresh migrated database's URL."""
@@ -49,6 +50,7 @@ def messaging_settings(database_url: str, kafka: Backend, **overrides: Any) -> S
         "topic_partitions": 3,
         "consumer_backoff_seconds": 0.01,
         "relay_idle_seconds": 0.2,
+        "consumer_session_timeout_ms": TEST_SESSION_TIMEOUT_MS,
     }
     values.update(overrides)
     return Settings(**values)
