@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.analytics.projection import ANALYTICS_LOCK, apply_events
+from services.analytics.projection import ANALYTICS_LOCK, AnalyticsProjection
 from shared.complaints import COMPLAINT_EVENTS
 from shared.events import START, Position
 from shared.eventstore import PostgresEventStore
@@ -101,6 +101,7 @@ async def rebuild(engine: AsyncEngine, batch: int = 1000, on_batch: BatchDone | 
                 "analytics rebuild started", extra={"resumed": report.resumed, "from": str(report.position)}
             )
             store = PostgresEventStore(engine).bound(conn)
+            projection = AnalyticsProjection()
             while True:
                 events = await store.read_all(report.position, batch)
                 if not events:
@@ -108,7 +109,7 @@ async def rebuild(engine: AsyncEngine, batch: int = 1000, on_batch: BatchDone | 
                     await conn.commit()
                     break
                 # other streams (the weekly inspection's) share the store: only complaints project
-                await apply_events(conn, store, [e for e in events if COMPLAINT_EVENTS.knows(e.type)])
+                await projection.project(conn, store, [e for e in events if COMPLAINT_EVENTS.knows(e.type)])
                 report.position = events[-1].position
                 await _save(conn, report.position)
                 await conn.commit()
