@@ -1,13 +1,14 @@
 """Rebuild the read models from zero by replaying the event store in commit order.
 
 The read-model tables are not the audit trail: a rebuild truncates them and replays every
-event with ``store.read_all`` through the same ``apply_events`` the Kafka consumer uses, one
+event with ``store.read_all`` through the same projection the Kafka consumer uses
+(``AnalyticsProjection.project``: the recipe without the consumer's lock and NOTIFY), one
 batch per transaction, moving the checkpoint ``analytics-rebuild`` in ``follower_checkpoints``
 in the same transaction. The checkpoint exists only while a rebuild is unfinished: a rebuild
 that finds it resumes from it (without truncating); a finished rebuild deletes it.
 
 The whole rebuild holds the analytics advisory lock exclusively (on its own session), and the
-consumer takes it shared for each event, so consumers wait while the tables are rebuilt and
+consumer takes it shared for each transaction, so consumers wait while the tables are rebuilt and
 then carry on: what they deliver that the rebuild already replayed is skipped by its version.
 A rebuild that was interrupted releases the lock; until it is resumed the tables hold only
 part of the history (the consumer keeps them consistent per complaint, filling gaps from the
