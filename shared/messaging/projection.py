@@ -2,9 +2,10 @@
 
 A read model keeps one row per stream (a complaint's assignment, its revisit, its analytics
 row), as of the stream version its row says. For a batch of stored events, in the consumer's
-transaction (or the rebuild's):
+transaction (``Projection.handle``, the consumer's batch handler; ``Projection.project`` is steps
+2–4 alone, for callers with their own transaction, e.g. a rebuild):
 
-1. ``before`` (e.g. an advisory lock);
+1. ``before`` (e.g. a shared advisory lock);
 2. **one load** of the rows of the batch's streams, locked ``FOR UPDATE`` in key order (the keys
    come sorted; the model's statement orders by them), so two writers never deadlock;
 3. for each event, in order (per stream, the batch is in stream order):
@@ -21,10 +22,12 @@ transaction (or the rebuild's):
 5. ``after`` (e.g. NOTIFY), still in the transaction.
 
 What a missing row means is the model's: ``apply`` and ``rebuild`` may return None (no row, e.g.
-events of a complaint not yet received), and ``follows`` says which events need no history.
-The pure parts do no I/O: :class:`Batch` runs them, and is what the unit tests drive.
-Whatever a model appends besides its row (analytics' timeline) travels in the row value it
-returns, and its ``write`` writes both.
+events of a complaint not yet received), ``follows`` says which events need no history, and
+``write`` may leave a row unwritten (analytics holds a complaint not yet received in memory).
+``apply`` returns the row itself for an event that changes nothing: such a row is not written.
+The pure parts do no I/O: :class:`Batch` runs them (the unit tests drive it). Whatever a model
+adds besides its row (analytics' timeline rows) travels in the row value it returns, and its
+``write`` writes both.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ class Outcome(Generic[R]):
     """What a batch did."""
 
     changed: dict[str, R] = field(default_factory=dict)
-    """The rows written: stream id → row, in key order."""
+    """The rows the batch changed, as handed to ``write``: stream id → row, in key order."""
     applied: int = 0
     """Events applied (with ``apply``, or with ``rebuild`` up to them)."""
     skipped: int = 0
@@ -155,7 +158,9 @@ class _Stream(Generic[R]):
 class Batch(Generic[R]):
     """The pure part of the recipe: a batch's rows and events, advanced stream by stream."""
 
-    def __init__(self, projection: Projection[R], rows: Mapping[str, R], events: Sequence[RecordedEvent]):
+    def __init__(
+        self, projection: Projection[R], rows: Mapping[str, R], events: Sequence[RecordedEvent]
+    ) -> None:
         self.projection = projection
         self.streams: dict[str, _Stream[R]] = {}
         for event in events:
