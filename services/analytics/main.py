@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from services.analytics.api import build_router
 from services.analytics.config import AnalyticsConfig
 from services.analytics.dashboard import build_dashboard_router
-from services.analytics.handlers import PROJECTED_TYPES, project_events
 from services.analytics.insight_api import build_insight_router
 from services.analytics.insights import InsightsReadModel
 from services.analytics.inspection_api import build_inspection_router
@@ -17,6 +16,7 @@ from services.analytics.inspection_store import Inspections
 from services.analytics.kpi_api import build_kpi_router
 from services.analytics.kpis import KpiReadModel
 from services.analytics.live import LiveHub, build_live_router
+from services.analytics.projection import PROJECTED_TYPES, AnalyticsProjection
 from services.analytics.repository import ReadModel
 from services.analytics.schedule import weekly_schedule
 from services.analytics.scorecard import load_scorecard
@@ -50,7 +50,7 @@ def create_app(
         runtime.broker,
         runtime.consumer(),
         settings.topic_events,
-        batch_handler=project_events,
+        batch_handler=AnalyticsProjection().handle,
         types=PROJECTED_TYPES,
         description="Every complaint event, applied to the complaint read models and their timelines.",
     )

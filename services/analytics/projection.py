@@ -1,42 +1,55 @@
-"""Applying stored complaint events to the read model, in the caller's transaction.
+"""The complaint read models (analytics_complaints and analytics_timeline), kept from stored events.
 
-An event is applied only if its stream_version is the row's version + 1: an older one was
-applied already (a redelivery, or an event the rebuild replayed) and is skipped. A newer one
-means events in between have not come yet: the store, the source of truth, is asked for them
-and they are applied first, so the read model never skips one. (Kafka keeps a complaint's
-events in order, but the store's commit order — hence the relay's publishing order — can put
-an event before its predecessor when the writer's transaction took its id first: see
-tests/integration/analytics/test_gaps_are_filled_from_the_store.py.) A gap the store cannot fill
-raises :class:`StreamGap`, and the consumer retries it, then dead-letters it.
+They follow the projection recipe (:mod:`shared.messaging.projection`): a batch of events is
+applied with one locked read of its complaints' rows and one write of those it changed. An event
+is applied only if its stream_version is the row's version + 1: an older one was applied already
+(a redelivery, or an event the rebuild replayed) and is skipped. A newer one means the events in
+between have not been applied (the model starts late, an event was dead-lettered): the store, the
+source of truth, gives them, and they are applied first, so the read model never skips one. A gap
+the store cannot fill is poison (dead-lettered).
 
-The consumer holds the analytics advisory lock in shared mode for its transaction; a rebuild
-holds it exclusively, so no consumer writes while the tables are rebuilt.
+Each applied event is the domain's ``evolve`` of the complaint (:func:`services.analytics.rows.step`)
+and one timeline row: the pure part returns an :class:`AnalyticsRow`, the complaint with the
+timeline rows the batch adds, and the write is one UPSERT of the complaints and one INSERT of
+their timeline rows. A stream returned for correction is written only once received (its
+pre-receipt events are held in memory, or filled in from the store then, timeline included).
+
+The consumer holds the analytics advisory lock in shared mode for its transaction (``before``);
+a rebuild (:mod:`services.analytics.rebuild`, which calls ``project`` without the hooks) holds it
+exclusively, so no consumer writes while the tables are rebuilt. The dashboards hear of each
+changed complaint when the transaction commits (``after``: NOTIFY).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.analytics.live import notify_changes
 from services.analytics.rows import (
     COMPLAINT_COLUMNS,
     JSON_COLUMNS,
     TIMELINE_COLUMNS,
+    NotAComplaintStream,
     ProjectedComplaint,
     complaint_from_row,
     complaint_row,
     step,
 )
-from shared.events import RecordedEvent
-from shared.eventstore import EventStore
+from shared.complaints import COMPLAINT_EVENTS
+from shared.events import RecordedEvent, UnknownEventType
+from shared.messaging.projection import Outcome, Projection
 
 ANALYTICS_LOCK = 7_310_006
-"""Advisory lock key: consumers take it shared per event, a rebuild exclusively."""
+"""Advisory lock key: consumers take it shared per transaction, a rebuild exclusively."""
+
+PROJECTED_TYPES = frozenset(COMPLAINT_EVENTS.types())
+"""Every complaint event type: each one moves the stream version, so each is applied."""
 
 
 def _values(columns: Sequence[str], json_columns: frozenset[str]) -> str:
@@ -60,16 +73,59 @@ INSERT_TIMELINE = text(
 LOCK_SHARED = text("SELECT pg_advisory_xact_lock_shared(:key)")
 
 
-class StreamGap(RuntimeError):
-    """Events between the read model's version and an arriving event are not in the store."""
+@dataclass(frozen=True, slots=True)
+class AnalyticsRow:
+    """A complaint as the batch leaves it, with the timeline rows of the events it applied."""
+
+    complaint: ProjectedComplaint
+    timeline: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def received(self) -> bool:
+        return self.complaint.state.received_at is not None
 
 
-@dataclass
-class Applied:
-    applied: int = 0
-    skipped: int = 0
-    filled: int = 0
-    """Events read from the store to fill a gap (counted in applied too)."""
+class AnalyticsProjection(Projection[AnalyticsRow]):
+    """analytics_complaints (one row per received complaint) and analytics_timeline."""
+
+    poison = (UnknownEventType, NotAComplaintStream)
+
+    async def load(self, conn: AsyncConnection, keys: Sequence[str]) -> Mapping[str, AnalyticsRow]:
+        rows = (await conn.execute(SELECT_FOR_UPDATE, {"nos": list(keys)})).mappings().all()
+        return {row["complaint_no"]: AnalyticsRow(complaint_from_row(dict(row))) for row in rows}
+
+    async def write(self, conn: AsyncConnection, rows: Sequence[AnalyticsRow]) -> None:
+        received = [row for row in rows if row.received]
+        if received:
+            await conn.execute(UPSERT_COMPLAINT, [_complaint_params(row.complaint) for row in received])
+            await conn.execute(
+                INSERT_TIMELINE, [_timeline_params(t) for row in received for t in row.timeline]
+            )
+
+    def version(self, row: AnalyticsRow) -> int:
+        return row.complaint.version
+
+    def apply(self, row: AnalyticsRow | None, event: RecordedEvent) -> AnalyticsRow:
+        complaint, entry = step(row.complaint if row else None, event)
+        return AnalyticsRow(complaint, (*row.timeline, entry) if row else (entry,))
+
+    def rebuild(self, row: AnalyticsRow | None, history: Sequence[RecordedEvent]) -> AnalyticsRow | None:
+        """The events after the row's version applied in turn (each with its timeline row)."""
+        complaint = row.complaint if row else None
+        timeline = list(row.timeline) if row else []
+        for event in history[complaint.version if complaint else 0 :]:
+            complaint, entry = step(complaint, event)
+            timeline.append(entry)
+        return AnalyticsRow(complaint, tuple(timeline)) if complaint is not None else None
+
+    async def before(self, conn: AsyncConnection) -> None:
+        await hold_shared_lock(conn)
+
+    async def after(
+        self, conn: AsyncConnection, events: Sequence[RecordedEvent], outcome: Outcome[AnalyticsRow]
+    ) -> None:
+        changed = {no for no, row in outcome.changed.items() if row.received}
+        await notify_changes(conn, {e.stream_id: e.type for e in events if e.stream_id in changed})
 
 
 async def hold_shared_lock(conn: AsyncConnection) -> None:
@@ -86,54 +142,3 @@ def _complaint_params(complaint: ProjectedComplaint) -> dict[str, Any]:
 
 def _timeline_params(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "summary": json.dumps(row["summary"], ensure_ascii=False, sort_keys=True)}
-
-
-async def apply_events(conn: AsyncConnection, store: EventStore, events: Sequence[RecordedEvent]) -> Applied:
-    """Apply stored events (any complaints, each complaint's in stream order) in ``conn``'s
-    transaction; ``store`` (bound to the same connection) fills gaps."""
-    result = Applied()
-    if not events:
-        return result
-    numbers = sorted({event.stream_id for event in events})
-    rows = (await conn.execute(SELECT_FOR_UPDATE, {"nos": numbers})).mappings().all()
-    complaints = {row["complaint_no"]: complaint_from_row(dict(row)) for row in rows}
-    changed: dict[str, ProjectedComplaint] = {}
-    timeline: list[dict[str, Any]] = []
-
-    def apply(event: RecordedEvent) -> None:
-        complaint, entry = step(complaints.get(event.stream_id), event)
-        complaints[event.stream_id] = changed[event.stream_id] = complaint
-        timeline.append(entry)
-        result.applied += 1
-
-    for event in events:
-        current = complaints.get(event.stream_id)
-        version = current.version if current else 0
-        if event.stream_version <= version:
-            result.skipped += 1
-            continue
-        if event.stream_version > version + 1:
-            missing = [
-                e
-                for e in await store.read_stream(event.stream_id, from_version=version + 1)
-                if e.stream_version < event.stream_version
-            ]
-            if [e.stream_version for e in missing] != list(range(version + 1, event.stream_version)):
-                raise StreamGap(
-                    f"complaint {event.stream_id}: the read model is at version {version}, "
-                    f"event {event.event_id} is version {event.stream_version}, "
-                    "and the store does not hold the versions in between"
-                )
-            for earlier in missing:
-                apply(earlier)
-                result.filled += 1
-        apply(event)
-
-    # A stream returned for correction is written only once received (pre-receipt events are
-    # filled in from the store then, timeline included).
-    changed = {no: c for no, c in changed.items() if c.state.received_at is not None}
-    timeline = [row for row in timeline if row["complaint_no"] in changed]
-    if changed:
-        await conn.execute(UPSERT_COMPLAINT, [_complaint_params(c) for c in changed.values()])
-        await conn.execute(INSERT_TIMELINE, [_timeline_params(row) for row in timeline])
-    return result

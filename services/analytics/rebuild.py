@@ -1,13 +1,14 @@
 """Rebuild the read models from zero by replaying the event store in commit order.
 
 The read-model tables are not the audit trail: a rebuild truncates them and replays every
-event with ``store.read_all`` through the same ``apply_events`` the Kafka consumer uses, one
+event with ``store.read_all`` through the same projection the Kafka consumer uses
+(``AnalyticsProjection.project``: the recipe without the consumer's lock and NOTIFY), one
 batch per transaction, moving the checkpoint ``analytics-rebuild`` in ``follower_checkpoints``
 in the same transaction. The checkpoint exists only while a rebuild is unfinished: a rebuild
 that finds it resumes from it (without truncating); a finished rebuild deletes it.
 
 The whole rebuild holds the analytics advisory lock exclusively (on its own session), and the
-consumer takes it shared for each event, so consumers wait while the tables are rebuilt and
+consumer takes it shared for each transaction, so consumers wait while the tables are rebuilt and
 then carry on: what they deliver that the rebuild already replayed is skipped by its version.
 A rebuild that was interrupted releases the lock; until it is resumed the tables hold only
 part of the history (the consumer keeps them consistent per complaint, filling gaps from the
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.analytics.projection import ANALYTICS_LOCK, apply_events
+from services.analytics.projection import ANALYTICS_LOCK, AnalyticsProjection
 from shared.complaints import COMPLAINT_EVENTS
 from shared.events import START, Position
 from shared.eventstore import PostgresEventStore
@@ -101,6 +102,7 @@ async def rebuild(engine: AsyncEngine, batch: int = 1000, on_batch: BatchDone | 
                 "analytics rebuild started", extra={"resumed": report.resumed, "from": str(report.position)}
             )
             store = PostgresEventStore(engine).bound(conn)
+            projection = AnalyticsProjection()
             while True:
                 events = await store.read_all(report.position, batch)
                 if not events:
@@ -108,7 +110,7 @@ async def rebuild(engine: AsyncEngine, batch: int = 1000, on_batch: BatchDone | 
                     await conn.commit()
                     break
                 # other streams (the weekly inspection's) share the store: only complaints project
-                await apply_events(conn, store, [e for e in events if COMPLAINT_EVENTS.knows(e.type)])
+                await projection.project(conn, store, [e for e in events if COMPLAINT_EVENTS.knows(e.type)])
                 report.position = events[-1].position
                 await _save(conn, report.position)
                 await conn.commit()

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.feedback.api import build_router
 from services.feedback.config import FeedbackSettings
-from services.feedback.projection import REVISIT_EVENTS, project_revisit
+from services.feedback.projection import REVISIT_EVENTS, RevisitsProjection
 from services.feedback.schedule import ScheduleRevisitOnResolution
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
@@ -39,7 +39,7 @@ def create_app(
         runtime.broker,
         runtime.consumer("feedback-revisits"),
         settings.topic_events,
-        project_revisit,
+        batch_handler=RevisitsProjection().handle,
         types=REVISIT_EVENTS,
         description="Keeps the revisit list (table revisits) from RevisitScheduled, FeedbackReceived "
         "and ComplaintWithdrawn.",

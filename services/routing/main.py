@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from services.routing.api import build_router
 from services.routing.assign import AssignOnReceipt
 from services.routing.config import RoutingSettings
-from services.routing.projection import project_assignments
+from services.routing.projection import AssignmentsProjection
 from services.routing.rules import RuleTable, load_rules
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
@@ -39,7 +39,7 @@ def create_app(
         runtime.broker,
         runtime.consumer("routing-assignments"),
         settings.topic_events,
-        batch_handler=project_assignments,
+        batch_handler=AssignmentsProjection().handle,
         description="Keeps each department's assignments (routing_assignments) from every complaint event.",
     )
     app = create_service_app(runtime, tokens=tokens)

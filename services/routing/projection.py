@@ -1,30 +1,33 @@
 """The departments' assignments: a projection of every complaint event into routing_assignments.
 
 One row per complaint holds its responsible department, status and flags as of the row's
-``stream_version``. A batch of events is applied with one read of the rows it touches (locked)
-and one write of those it changed. An event is applied only when its stream_version is greater
-than the row's, so redelivery and replay change nothing. The next event in sequence is applied
-to the row with the domain's own ``evolve`` (a complaint's first event makes its row); when the
-row is missing or behind by more than one event (an earlier event was dead-lettered, or the
-complaint was returned for correction before it was received), the row is rebuilt by folding
-the complaint's stream from the event store, which is the source of truth, up to this event.
+``stream_version``, kept with the projection recipe (:mod:`shared.messaging.projection`): one
+locked read of the batch's rows, one write of those it changed. The next event in sequence is
+applied to the row with the domain's own ``evolve`` (a complaint's first event,
+ComplaintReceived, makes its row; an event before it — the submission returned for correction —
+leaves none); when the row is missing or behind by more than one event (an earlier event was
+dead-lettered, or the complaint was returned for correction before it was received), the row is
+rebuilt by folding the complaint's stream from the event store, the source of truth, up to this
+event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.complaints.events import COMPLAINT_EVENTS, PRE_RECEIPT_EVENTS
 from shared.complaints.state import ComplaintState, evolve, fold_recorded
 from shared.complaints.topics import ASSIGNMENT_EVENTS
 from shared.complaints.values import Category, Channel, ComplainantKind, Grade, Status
 from shared.events import RecordedEvent
-from shared.messaging.consumer import HandlerContext, PoisonMessage
+from shared.messaging.consumer import PoisonMessage
+from shared.messaging.projection import Projection
 
 ROWS = text(
     "SELECT complaint_no, department, status, category, grade, channel, complainant_kind, subject, agent, "
@@ -50,61 +53,57 @@ UPSERT = text(
 )
 
 
-@dataclass
-class _Row:
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A complaint's row: the part of its state the projection keeps, enough for ``evolve``."""
+
     state: ComplaintState
     subject: str
     assigned_at: datetime | None
 
 
-async def project_assignments(events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
-    """Consumer handler for a batch of complaint events (each complaint's in stream order)."""
-    numbers = sorted({event.stream_id for event in events})
-    found = (await ctx.connection.execute(ROWS, {"nos": numbers})).mappings().all()
-    rows = {row["complaint_no"]: _Row(_state_of(row), row["subject"], row["assigned_at"]) for row in found}
-    changed: dict[str, _Row] = {}
-    for event in events:
-        row = rows.get(event.stream_id)
-        if row is None and event.type in PRE_RECEIPT_EVENTS:
-            continue  # returned for correction: no assignment until it is received
-        if row is not None and row.state.version >= event.stream_version:
-            continue  # already applied
-        if row is not None and row.state.version == event.stream_version - 1:
-            state = evolve(row.state, COMPLAINT_EVENTS.decode(event), event.occurred_at)
-            row = _Row(state, row.subject, _assigned_at(event, row.assigned_at))
-        elif row is None and event.stream_version == 1 and event.type == "ComplaintReceived":
-            row = _Row(fold_recorded([event]), str(event.payload["subject"]), None)
-        else:
-            row = await _rebuilt(event, ctx)
-        rows[event.stream_id] = changed[event.stream_id] = row
-    if changed:
-        await ctx.connection.execute(
-            UPSERT,
-            [
-                {**_row_of(row.state, row.subject, row.assigned_at), "stream_version": row.state.version}
-                for row in changed.values()
-            ],
-        )
+class AssignmentsProjection(Projection[Assignment]):
+    """routing_assignments, one row per received complaint."""
 
+    async def load(self, conn: AsyncConnection, keys: Sequence[str]) -> Mapping[str, Assignment]:
+        found = (await conn.execute(ROWS, {"nos": list(keys)})).mappings().all()
+        return {
+            row["complaint_no"]: Assignment(_state_of(row), row["subject"], row["assigned_at"])
+            for row in found
+        }
 
-async def project_assignment(event: RecordedEvent, ctx: HandlerContext) -> None:
-    """One event (tests, and callers outside the consumer)."""
-    await project_assignments([event], ctx)
+    async def write(self, conn: AsyncConnection, rows: Sequence[Assignment]) -> None:
+        await conn.execute(UPSERT, [_row_of(row) for row in rows])
 
+    def version(self, row: Assignment) -> int:
+        return row.state.version
 
-async def _rebuilt(event: RecordedEvent, ctx: HandlerContext) -> _Row:
-    records = [
-        r for r in await ctx.store.read_stream(event.stream_id) if r.stream_version <= event.stream_version
-    ]
-    received = next((r for r in records if r.type == "ComplaintReceived"), None)
-    if not records or records[-1].stream_version != event.stream_version or received is None:
-        raise PoisonMessage(
-            f"complaint {event.stream_id} has no stored event at version {event.stream_version}"
-        )
-    assigned_at: datetime | None = None
-    for record in records:
-        assigned_at = _assigned_at(record, assigned_at)
-    return _Row(fold_recorded(records), str(received.payload["subject"]), assigned_at)
+    def follows(self, row: Assignment | None, event: RecordedEvent) -> bool:
+        if row is None:  # a first ComplaintReceived starts the row; events before it leave none
+            return event.type in PRE_RECEIPT_EVENTS or (
+                event.stream_version == 1 and event.type == "ComplaintReceived"
+            )
+        return super().follows(row, event)
+
+    def apply(self, row: Assignment | None, event: RecordedEvent) -> Assignment | None:
+        if row is None:
+            if event.type in PRE_RECEIPT_EVENTS:
+                return None  # returned for correction: no assignment until it is received
+            return Assignment(fold_recorded([event]), str(event.payload["subject"]), None)
+        state = evolve(row.state, COMPLAINT_EVENTS.decode(event), event.occurred_at)
+        return Assignment(state, row.subject, _assigned_at(event, row.assigned_at))
+
+    def rebuild(self, row: Assignment | None, history: Sequence[RecordedEvent]) -> Assignment | None:
+        received = next((r for r in history if r.type == "ComplaintReceived"), None)
+        if received is None:
+            last = history[-1]
+            raise PoisonMessage(
+                f"complaint {last.stream_id} has no ComplaintReceived up to version {last.stream_version}"
+            )
+        assigned_at: datetime | None = None
+        for record in history:
+            assigned_at = _assigned_at(record, assigned_at)
+        return Assignment(fold_recorded(history), str(received.payload["subject"]), assigned_at)
 
 
 def _assigned_at(event: RecordedEvent, before: datetime | None) -> datetime | None:
@@ -131,7 +130,8 @@ def _state_of(row: Any) -> ComplaintState:
     )
 
 
-def _row_of(state: ComplaintState, subject: str, assigned_at: datetime | None) -> dict[str, Any]:
+def _row_of(row: Assignment) -> dict[str, Any]:
+    state = row.state
     assert state.status is not None and state.category is not None and state.grade is not None
     assert state.channel is not None and state.complainant_kind is not None
     return {
@@ -142,11 +142,12 @@ def _row_of(state: ComplaintState, subject: str, assigned_at: datetime | None) -
         "grade": state.grade.value,
         "channel": state.channel.value,
         "complainant_kind": state.complainant_kind.value,
-        "subject": subject,
+        "subject": row.subject,
         "agent": state.agent,
         "received_at": state.received_at,
-        "assigned_at": assigned_at,
+        "assigned_at": row.assigned_at,
         "escalation_level": state.escalation_level,
         "reopen_count": state.reopen_count,
         "reopened": state.flagged_reopened,
+        "stream_version": state.version,
     }

@@ -12,6 +12,10 @@ batch's transaction committed; ``auto_offset_reset=earliest``) hands each poll t
 * other messages (``subscribe``: channels' submissions, service volume): one ``processed_events``
   insert for the whole poll returns the message ids not seen before, handled in order.
 
+The handlers of stored events follow one of two recipes: read models
+:mod:`shared.messaging.projection`, handlers answering events with commands
+:mod:`shared.complaints.consuming`.
+
 A poll whose transaction fails is handled again one message at a time (each in its own
 transaction, in order; bounded retries with backoff), so one poison message is dead-lettered
 alone and its neighbours go through. A lost race with another writer (ConcurrencyError) is tried

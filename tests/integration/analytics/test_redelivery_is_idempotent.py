@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.analytics.projection import apply_events
+from services.analytics.projection import AnalyticsProjection
 from shared.complaints import Status
 from tests.integration.analytics.conftest import Analytics, history_to, new_number, snapshot
 from tests.support.running import eventually
@@ -41,8 +41,8 @@ async def test_events_already_applied_are_skipped_by_their_version(analytics: An
 
     async with analytics.engine.begin() as conn:
         store = analytics.store.bound(conn)
-        again = await apply_events(conn, store, events)
-        older = await apply_events(conn, store, events[:3])
+        again = await AnalyticsProjection().project(conn, store, events)
+        older = await AnalyticsProjection().project(conn, store, events[:3])
 
     assert (again.applied, again.skipped) == (0, version)
     assert (older.applied, older.skipped) == (0, 3)

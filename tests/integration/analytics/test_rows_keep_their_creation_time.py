@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import text
 
-from services.analytics.projection import apply_events
+from services.analytics.projection import AnalyticsProjection
 from services.analytics.rows import COMPLAINT_COLUMNS
 from shared.complaints import Status
 from shared.db.engine import create_engine
@@ -34,7 +34,9 @@ async def test_the_row_keeps_the_time_of_its_first_insert(database_url: str) -> 
 
         async with engine.begin() as conn:
             before: datetime = (await conn.execute(NOW)).scalar_one()
-            await apply_events(conn, store.bound(conn), events[:1])  # ComplaintReceived: the INSERT
+            await AnalyticsProjection().project(
+                conn, store.bound(conn), events[:1]
+            )  # ComplaintReceived: the INSERT
             after: datetime = (await conn.execute(NOW)).scalar_one()
         async with engine.connect() as conn:
             first = (await conn.execute(ROW, {"n": no})).one()
@@ -43,7 +45,7 @@ async def test_the_row_keeps_the_time_of_its_first_insert(database_url: str) -> 
 
         for event in events[1:]:  # each later event an UPSERT of its own, in its own transaction
             async with engine.begin() as conn:
-                await apply_events(conn, store.bound(conn), [event])
+                await AnalyticsProjection().project(conn, store.bound(conn), [event])
         async with engine.connect() as conn:
             last = (await conn.execute(ROW, {"n": no})).one()
         assert last.version == version

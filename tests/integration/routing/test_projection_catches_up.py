@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.routing.projection import project_assignment
+from services.routing.projection import AssignmentsProjection
 from shared.complaints import ComplaintState
 from shared.complaints.values import Status
 from shared.db.engine import create_engine
@@ -33,7 +33,8 @@ async def engine(new_database) -> AsyncIterator[AsyncEngine]:  # type: ignore[no
 async def deliver(engine: AsyncEngine, event: RecordedEvent) -> None:
     async with engine.begin() as conn:
         origin = Origin("events", 0, 0, event.stream_id.encode(), ())
-        await project_assignment(event, HandlerContext(conn, PostgresEventStore(engine).bound(conn), origin))
+        ctx = HandlerContext(conn, PostgresEventStore(engine).bound(conn), origin)
+        await AssignmentsProjection().handle([event], ctx)
 
 
 async def row(engine: AsyncEngine, complaint_no: str) -> dict[str, Any] | None:
