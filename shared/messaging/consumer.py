@@ -283,7 +283,7 @@ class Consumer:
         subscription = self._event_subscription()
         tally = _Tally()
         self._tried_alone = None
-        unit = self._pass_over_known(unit, subscription, tally)
+        unit = self._pass_over_known(unit, subscription)
         work: list[RecordedEvent] = []
         if unit:
             async with self.engine.begin() as conn:
@@ -303,7 +303,7 @@ class Consumer:
         self.passed_over += tally.passed_over
 
     def _pass_over_known(
-        self, unit: Sequence[EventDelivery], subscription: EventSubscription, tally: _Tally
+        self, unit: Sequence[EventDelivery], subscription: EventSubscription
     ) -> list[EventDelivery]:
         """Settle in memory the streams of the unit that need nothing of the database: every
         delivery is a type the consumer does not handle, or one it saw already, and they follow
@@ -317,9 +317,10 @@ class Consumer:
             top = max(delivered)
             new = range(seen + 1, top + 1)
             if all(v in delivered and not subscription.wants(delivered[v].type) for v in new):
+                # settled here and now, whatever becomes of the rest of the unit: counted at once
                 copies = sum(1 for d in unit if d.stream_id == stream_id)
-                tally.duplicates += copies - len(new)
-                tally.passed_over += len(new)
+                self.duplicates += copies - len(new)
+                self.passed_over += len(new)
                 if top > seen:
                     self._seen[stream_id] = top
             else:
