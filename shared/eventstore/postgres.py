@@ -362,9 +362,20 @@ class PostgresEventStore:
         self, appends: Sequence[tuple[str, int | None, Sequence[NewEvent]]]
     ) -> list[AppendResult]:
         """Append to several streams at once, atomically: each stream as ``append`` would (its
-        expected version, idempotent re-append, hash chain), all in one statement."""
+        expected version, idempotent re-append, hash chain), all in one statement.
+
+        Streams are written in the order of their ids, whatever the caller's order: two writers of
+        overlapping streams then wait for each other (and one gets a ConcurrencyError) instead of
+        deadlocking. Results come back in the caller's order."""
         if not appends or any(not events for _, _, events in appends):
             raise EmptyAppend()
+        order = sorted(range(len(appends)), key=lambda i: appends[i][0])
+        if order != list(range(len(appends))):
+            ordered = await self.append_many([appends[i] for i in order])
+            by_caller: list[AppendResult | None] = [None] * len(appends)
+            for position, i in enumerate(order):
+                by_caller[i] = ordered[position]
+            return [r for r in by_caller if r is not None]
         streams = [stream for stream, _, _ in appends]
         if len(set(streams)) != len(streams):
             raise ValueError("append_many takes each stream once")

@@ -159,6 +159,12 @@ class MessageSubscription(Generic[T]):
     decode: Callable[[bytes], Decoded[T]]
 
 
+@dataclass(frozen=True)
+class _Failure:
+    error: Exception
+    attempts: int
+
+
 @dataclass
 class _Tally:
     duplicates: int = 0
@@ -200,6 +206,7 @@ class Consumer:
         self.passed_over = 0
         """Events of types this consumer does not handle (its position moved past them)."""
         self._tried_alone: tuple[str, int] | None = None
+        self._handling = asyncio.Lock()
         self._seen: dict[str, int] = {}
         """Per stream, the version up to which this process has handled or passed over every
         event (committed): events of types not handled move only this, not the durable position."""
@@ -233,12 +240,16 @@ class Consumer:
         await self.handle_events(deliveries)
 
     async def handle_events(self, deliveries: Sequence[EventDelivery]) -> None:
-        """Handle stored events, from Kafka or from the store, each exactly once in effect."""
+        """Handle stored events, from Kafka or from the store, each exactly once in effect.
+
+        One batch at a time per consumer in this process: the Kafka path and the catch-up would
+        otherwise wait on each other's row locks for the same streams, and do the work twice."""
         subscription = self._event_subscription()
         if not deliveries:
             return
-        for unit in self._units(deliveries, subscription):
-            await self._run_unit(unit)
+        async with self._handling:
+            for unit in self._units(deliveries, subscription):
+                await self._run_unit(unit)
 
     def _event_subscription(self) -> EventSubscription:
         if self.events is None:
@@ -262,22 +273,29 @@ class Consumer:
         return [*units, rest] if rest else units
 
     async def _run_unit(self, unit: list[EventDelivery]) -> None:
+        error = await self._together(lambda: self._event_transaction(unit))
+        if error is None:
+            return
+        alone = self._tried_alone
+        if alone is not None and len(unit) == 1 and alone == (unit[0].stream_id, unit[0].version):
+            await self._single(unit[0], first_failure=error)  # no neighbours: that was its first attempt
+        else:
+            await self._one_by_one(unit)
+
+    async def _together(self, transaction: Callable[[], Awaitable[None]]) -> Exception | None:
+        """A poll's transaction, again at once after a lost race; None when it committed, else
+        the error that sends the poll one message at a time (an outage is raised instead)."""
         for attempt in range(1, RACE_RETRIES + 1):
             try:
-                await self._event_transaction(unit)
-                return
-            except ConcurrencyError:
+                await transaction()
+                return None
+            except ConcurrencyError as race:
                 if attempt == RACE_RETRIES:
-                    break
+                    return race
             except Exception as error:
                 self._raise_if_unreachable(error)
-                alone = self._tried_alone
-                if alone is not None and len(unit) == 1 and alone == (unit[0].stream_id, unit[0].version):
-                    # the event had no neighbours: that was its first attempt, not a batch's
-                    await self._single(unit[0], first_failure=error)
-                    return
-                break
-        await self._one_by_one(unit)
+                return error
+        raise AssertionError("unreachable")
 
     async def _event_transaction(self, unit: Sequence[EventDelivery]) -> None:
         subscription = self._event_subscription()
@@ -424,26 +442,17 @@ class Consumer:
             except (ValueError, UnicodeDecodeError) as error:
                 await self._dead_letter_event(delivery, f"undecodable event: {type(error).__name__}", 1, [])
                 return
-        attempts = self.settings.consumer_max_attempts
-        for attempt in range(1, attempts + 1):
-            try:
-                if attempt == 1 and first_failure is not None:
-                    raise first_failure
-                await self._event_transaction([delivery])
-                return
-            except PoisonMessage as poison:
-                await self._dead_letter_event(delivery, poison.reason, attempt, poison.errors)
-                return
-            except Exception as error:
-                self._raise_if_unreachable(error)
-                if attempt == attempts:
-                    await self._dead_letter_event(
-                        delivery, failure_reason(error), attempt, error_details(error)
-                    )
-                    return
-                if isinstance(error, ConcurrencyError):
-                    continue  # another writer moved the stream: again at once, on fresh state
-                await self._back_off(attempt, error, delivery.event_id)
+        failure = await self._attempts(
+            lambda: self._event_transaction([delivery]), delivery.event_id, first_failure
+        )
+        if failure is not None:
+            poison = failure.error if isinstance(failure.error, PoisonMessage) else None
+            await self._dead_letter_event(
+                delivery,
+                poison.reason if poison else failure_reason(failure.error),
+                failure.attempts,
+                poison.errors if poison else error_details(failure.error),
+            )
 
     async def _dead_letter_event(
         self, delivery: EventDelivery, reason: str, attempts: int, errors: list[dict[str, Any]]
@@ -501,19 +510,16 @@ class Consumer:
     async def handle_messages(self, messages: Sequence[_Message[Any]]) -> None:
         if not messages:
             return
-        for attempt in range(1, RACE_RETRIES + 1):
-            try:
-                await self._message_transaction(messages)
-                return
-            except ConcurrencyError:
-                if attempt == RACE_RETRIES:
-                    break
-            except Exception as error:
-                self._raise_if_unreachable(error)
-                if len(messages) == 1:  # no neighbours: that was its first attempt
-                    await self._single_message(messages[0], first_failure=error)
-                    return
-                break
+        async with self._handling:
+            await self._handle_messages(messages)
+
+    async def _handle_messages(self, messages: Sequence[_Message[Any]]) -> None:
+        error = await self._together(lambda: self._message_transaction(messages))
+        if error is None:
+            return
+        if len(messages) == 1 and not isinstance(error, ConcurrencyError):
+            await self._single_message(messages[0], first_failure=error)  # no neighbours: its first attempt
+            return
         for message in messages:
             await self._single_message(message)
 
@@ -542,34 +548,27 @@ class Consumer:
         self.duplicates += len(messages) - len(new)
 
     async def _single_message(self, message: _Message[Any], first_failure: Exception | None = None) -> None:
-        attempts = self.settings.consumer_max_attempts
-        for attempt in range(1, attempts + 1):
-            try:
-                if attempt == 1 and first_failure is not None:
-                    raise first_failure
-                await self._message_transaction([message])
-                return
-            except PoisonMessage as poison:
-                parked = poison.parked if poison.parked is not None else message.value
-                await self._dead_letter_message(
-                    parked, message.origin, poison.reason, attempt, poison.errors, message.decoded.message_id
-                )
-                return
-            except Exception as error:
-                self._raise_if_unreachable(error)
-                if attempt == attempts:
-                    await self._dead_letter_message(
-                        message.value,
-                        message.origin,
-                        failure_reason(error),
-                        attempt,
-                        error_details(error),
-                        message.decoded.message_id,
-                    )
-                    return
-                if isinstance(error, ConcurrencyError):
-                    continue
-                await self._back_off(attempt, error, message.decoded.message_id)
+        message_id = message.decoded.message_id
+        failure = await self._attempts(
+            lambda: self._message_transaction([message]), message_id, first_failure
+        )
+        if failure is None:
+            return
+        if isinstance(failure.error, PoisonMessage):
+            poison = failure.error
+            parked = poison.parked if poison.parked is not None else message.value
+            await self._dead_letter_message(
+                parked, message.origin, poison.reason, failure.attempts, poison.errors, message_id
+            )
+        else:
+            await self._dead_letter_message(
+                message.value,
+                message.origin,
+                failure_reason(failure.error),
+                failure.attempts,
+                error_details(failure.error),
+                message_id,
+            )
 
     async def _dead_letter_message(
         self,
@@ -635,6 +634,29 @@ class Consumer:
                 "stream_version": draft.stream_version,
             },
         )
+
+    async def _attempts(
+        self, transaction: Callable[[], Awaitable[None]], message_id: str, first_failure: Exception | None
+    ) -> _Failure | None:
+        """Up to ``consumer_max_attempts`` tries of one message's transaction (the first already
+        made when ``first_failure`` is given), with backoff; a lost race is tried again at once.
+        None when it committed; else the error that gave up, at once for a poison message."""
+        attempts = self.settings.consumer_max_attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                if attempt == 1 and first_failure is not None:
+                    raise first_failure
+                await transaction()
+                return None
+            except PoisonMessage as poison:
+                return _Failure(poison, attempt)
+            except Exception as error:
+                self._raise_if_unreachable(error)
+                if attempt == attempts:
+                    return _Failure(error, attempt)
+                if not isinstance(error, ConcurrencyError):  # a lost race: again at once, fresh state
+                    await self._back_off(attempt, error, message_id)
+        raise AssertionError("unreachable")
 
     async def _back_off(self, attempt: int, error: Exception, message_id: str) -> None:
         log.warning(
