@@ -164,6 +164,10 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
     last_week = IsoWeek.of(last_week_at.astimezone(ZoneInfo("Asia/Shanghai")).date())
     handled = f"TS-UI-{stamp}-0"
     await append_history(stack.store, handled, history_at(Status.CLOSED, handled, last_week_at, "logistics"))
+    # the same complainant again this month: a repeat whichever day of the month the test runs
+    # (last week's complaint falls into the previous month during a month's first week)
+    again = f"TS-UI-{stamp}-2"
+    await append_history(stack.store, again, a_story(again, "quality", Channel.HOTLINE, "洗衣机又漏水"))
 
     async with playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(
