@@ -8,12 +8,14 @@
 #
 # Needs only make and Python 3.11+. The interpreter is python3.11 when present,
 # else python3; override with `make PYTHON=/path/to/python3.12 test`.
-# Extra pytest arguments: `make test PYTEST_ARGS='-m unit -x'`.
+# Extra pytest arguments: `make test PYTEST_ARGS='-m unit -x'`; one process: TEST_WORKERS=0.
 
 VENV        = .venv
 VPY         = $(VENV)/bin/python
 PYTHON      =
 PYTEST_ARGS =
+# The suite mostly waits (consumer groups joining, stacks starting): three workers on two cores.
+TEST_WORKERS = 3
 UP_ARGS     =
 BENCH_ARGS  =
 
@@ -22,12 +24,17 @@ STAMP_RUN  = $(VENV)/.installed
 STAMP_TEST = $(VENV)/.installed-test
 STAMP_BENCH = $(VENV)/.installed-bench
 
-.PHONY: all test lint run bench clean venv
+.PHONY: all test lint run bench clean venv system-packages
 
 all: test
 
-test: lint
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+test: system-packages lint
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# chromium, CJK fonts, poppler, docker-compose: installed when root (or sudo without a password)
+# can, else make stops at once with the one command to run.
+system-packages:
+	@deploy/dev/system-packages.sh
 
 lint: $(STAMP_TEST)
 	$(VENV)/bin/ruff check .

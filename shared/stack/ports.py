@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import random
 import socket
 import time
+from pathlib import Path
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -58,11 +60,35 @@ async def wait_for_tcp(host: str, port: int, within: float, interval: float = 0.
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port the kernel considers free right now (for tests and ad-hoc runs)."""
+    """A port free right now, for a server started a moment later (tests and ad-hoc runs).
+
+    Chosen at random below the kernel's ephemeral range: a port the kernel hands out (to a
+    ``bind(0)`` or to an outgoing connection) could be taken again by anyone between this check
+    and the server's bind, and two stacks started side by side (parallel test workers) would
+    collide on the kernel's next port. Falls back to the kernel's choice when there is no room.
+    """
+    low, high = _ports_outside_ephemeral_range()
+    if high - low >= 1000:
+        for _ in range(200):
+            port = _random.randint(low, high)
+            if port_problem(host, port) is None:
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+        chosen: int = sock.getsockname()[1]
+        return chosen
+
+
+_random = random.SystemRandom()
+
+
+def _ports_outside_ephemeral_range() -> tuple[int, int]:
+    """Unprivileged ports the kernel never assigns on its own (Linux; elsewhere a common choice)."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    return 10000, min(low, 65536) - 1
 
 
 def client_host(bind_host: str) -> str:

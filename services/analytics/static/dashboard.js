@@ -254,15 +254,26 @@ function isoWeek(day) {
 const ITEMS = ["attitude", "timeliness", "resolution", "accuracy"];
 
 function renderSample(sample) {
-  // A live refresh re-renders the sample: scores typed but not saved yet must survive it.
-  const unsaved = {};
-  document.querySelectorAll("#inspection tr[data-dirty]").forEach((row) => {
-    unsaved[row.dataset.sample] = Object.fromEntries(ITEMS.map((name) => [name, row.querySelector(`input[name=${name}]`).value]));
-  });
   $("#insp-info").textContent = sample.drawn
     ? t("drawn_info").replace("{seed}", sample.seed).replace("{population}", sample.population)
       .replace("{n}", sample.items.length).replace("{ratio}", Math.round(sample.ratio * 100))
     : t("not_drawn");
+  // A live refresh of the same sample updates the rows in place: an input being typed into is
+  // never replaced under the cursor, and scores typed but not saved yet stay as typed.
+  const rows = [...document.querySelectorAll("#inspection tr[data-sample]")];
+  if (rows.length === sample.items.length && rows.every((row, i) => row.dataset.sample === sample.items[i].complaint_no)) {
+    sample.items.forEach((item, i) => {
+      const s = item.score || {};
+      if ("dirty" in rows[i].dataset) return;
+      ITEMS.forEach((name) => { rows[i].querySelector(`input[name=${name}]`).value = s[name] ?? ""; });
+      rows[i].querySelector(".total").textContent = s.total ?? "—";
+    });
+    return;
+  }
+  const unsaved = {};
+  document.querySelectorAll("#inspection tr[data-dirty]").forEach((row) => {
+    unsaved[row.dataset.sample] = Object.fromEntries(ITEMS.map((name) => [name, row.querySelector(`input[name=${name}]`).value]));
+  });
   $("#inspection tbody").innerHTML = sample.items.map((item) => {
     const s = item.score || {};
     const typed = unsaved[item.complaint_no];

@@ -236,7 +236,7 @@ ROLES_REFUSED: dict[str, set[Role]] = {
     [
         pytest.param(name, role, id=f"{role}-{name}")
         for name, roles in ROLES_REFUSED.items()
-        for role in roles
+        for role in sorted(roles)
     ],
 )
 @pytest.mark.parametrize("start", [None, S.RECEIVED, S.IN_PROGRESS, S.CLOSED], ids=str)
