@@ -160,3 +160,21 @@ async def test_append_many_is_all_or_nothing(under_test: StoreUnderTest) -> None
     assert (raised.value.stream_id, raised.value.expected, raised.value.actual) == (moved, 1, 2)
     assert await under_test.store.stream_version(fine) == 0
     assert await under_test.store.stream_version(moved) == 2
+
+
+async def test_read_all_pages_are_read_alls_pages(under_test: StoreUnderTest) -> None:
+    """The replay reader (which reads the next page ahead) gives what read_all gives, page by page."""
+    for _ in range(3):
+        await under_test.store.append(new_stream_id(), NO_STREAM, some(3))
+    expected = []
+    position = START
+    while batch := await under_test.store.read_all(position, limit=4):
+        expected.append([e.event_id for e in batch])
+        position = batch[-1].position
+    pages = [[e.event_id for e in page] async for page in under_test.store.read_all_pages(START, 4)]
+    assert pages == expected
+    stopped = []
+    async for page in under_test.store.read_all_pages(START, 4):  # a caller that stops early
+        stopped.append(page)
+        break
+    assert [e.event_id for e in stopped[0]] == expected[0]
