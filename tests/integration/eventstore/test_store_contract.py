@@ -10,6 +10,7 @@ from shared.clock import FakeClock
 from shared.events import START
 from shared.eventstore import ANY_VERSION, NO_STREAM, ConcurrencyError, EmptyAppend, EventIdConflict
 from tests.integration.eventstore.conftest import StoreUnderTest
+from tests.support.horizon import settled
 from tests.support.store_events import new_stream_id, some, something
 
 pytestmark = pytest.mark.integration
@@ -86,6 +87,7 @@ async def test_read_all_in_batches_after_a_position(under_test: StoreUnderTest) 
     streams = [new_stream_id() for _ in range(3)]
     for stream in streams:
         await under_test.store.append(stream, NO_STREAM, some(3))
+    await settled(under_test.store)
     seen = []
     position = START
     while batch := await under_test.store.read_all(position, limit=4):
@@ -166,6 +168,7 @@ async def test_read_all_pages_are_read_alls_pages(under_test: StoreUnderTest) ->
     """The replay reader (which reads the next page ahead) gives what read_all gives, page by page."""
     for _ in range(3):
         await under_test.store.append(new_stream_id(), NO_STREAM, some(3))
+    await settled(under_test.store)
     expected = []
     position = START
     while batch := await under_test.store.read_all(position, limit=4):
