@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     feedback_port: int = 8103
     analytics_port: int = 8104
     host: str = Field("127.0.0.1", description="Interface the HTTP services bind to.")
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest request body every service accepts (larger: 413); intake has its own, "
+        "TOUSU_INTAKE_MAX_BODY_BYTES.",
+    )
 
     consumer_max_attempts: int = Field(
         5, description="Attempts before a message goes to the dead-letter topic."

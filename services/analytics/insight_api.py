@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 
 from services.analytics.api import ERRORS, Reader, _scope
+from services.analytics.bounds import Day, MonthQ
 from services.analytics.config import AnalyticsConfig
 from services.analytics.insight_models import (
     CalendarWarning,
@@ -41,11 +42,6 @@ from services.analytics.targets import KPI_LABELS, KPI_UNITS, Kpi, Target
 from services.analytics.views import both, department_label, labelled
 from shared.clock import Clock
 from shared.complaints import Category
-
-MonthQ = Annotated[
-    str | None,
-    Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Local month YYYY-MM (default: this month)."),
-]
 
 
 def _instant(value: Any, zone: ZoneInfo) -> Instant:
@@ -130,9 +126,11 @@ def build_insight_router(
         principal: Reader,
         kpi: Annotated[Kpi, Query(description="The KPI.")],
         granularity: Annotated[Literal["day", "week", "month"], Query(description="Period length.")] = "day",
-        date_from: Annotated[date | None, Query(alias="from", description="First local day.")] = None,
+        date_from: Annotated[
+            Day | None, Query(alias="from", description="First local day (2000-01-01 to 2099-12-31).")
+        ] = None,
         date_to: Annotated[
-            date | None, Query(alias="to", description="Last local day (default today).")
+            Day | None, Query(alias="to", description="Last local day (default today).")
         ] = None,
         department: DepartmentQ = None,
         channel: ChannelQ = None,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from services.analytics.bounds import FIRST_YEAR, LAST_YEAR
 from services.analytics.inspection_events import (
     SCORE_ITEMS,
     STREAM_PREFIX,
@@ -43,6 +44,8 @@ class IsoWeek:
         if match is None:
             raise InvalidWeek(f"{text!r} is not an ISO week like 2026-W47")
         year, week = int(match[1]), int(match[2])
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise InvalidWeek(f"{text!r} is not a week of the years {FIRST_YEAR} to {LAST_YEAR}")
         try:
             date.fromisocalendar(year, week, 1)
         except ValueError:

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Path
 
 from services.analytics.api import ERRORS, Reader
+from services.analytics.bounds import MonthQ
 from services.analytics.config import AnalyticsConfig
-from services.analytics.insight_api import MonthQ, _instant, month_of
+from services.analytics.insight_api import _instant, month_of
 from services.analytics.insight_models import (
     DepartmentInspection,
     DrawRequest,

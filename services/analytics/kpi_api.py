@@ -8,13 +8,14 @@ operators, supervisors and admins.
 """
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query
 
 from services.analytics.api import ERRORS, Reader, _scope
+from services.analytics.bounds import Day
 from services.analytics.config import AnalyticsConfig
 from services.analytics.kpi_models import (
     Backlog,
@@ -167,10 +168,14 @@ def build_kpi_router(
             Literal["day", "week", "month"], Query(description="Period length of the series.")
         ] = "day",
         date_from: Annotated[
-            date | None, Query(alias="from", description="First local day (default: 29 days before `to`).")
+            Day | None,
+            Query(
+                alias="from",
+                description="First local day, 2000-01-01 to 2099-12-31 (default: 29 days before `to`).",
+            ),
         ] = None,
         date_to: Annotated[
-            date | None, Query(alias="to", description="Last local day (default: today).")
+            Day | None, Query(alias="to", description="Last local day (default: today).")
         ] = None,
         by: Annotated[
             Literal["channel", "category", "department", "grade"] | None,

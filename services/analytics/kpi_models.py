@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from services.analytics.bounds import Day
 from services.analytics.models import ComplaintView, Label
 
 
@@ -95,7 +96,7 @@ class RiskList(BaseModel):
 class ServiceVolumeEntry(BaseModel):
     """How much service one channel gave on one local day."""
 
-    day: date = Field(description="Local calendar day.")
+    day: Day = Field(description="Local calendar day, 2000-01-01 to 2099-12-31.")
     channel: str = Field(description="Channel code.")
     volume: int = Field(ge=0, le=10**12, description="Contacts, orders or tickets served that day.")
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from services.analytics.api import ERRORS
+from services.analytics.bounds import MONTH_PATTERN
 from services.analytics.kpis import KpiReadModel
 from services.analytics.report import ScorecardSource, monthly_report, report_csv
 from services.analytics.report_pdf import FontUnavailable, report_pdf
@@ -18,7 +19,6 @@ from shared.events import Role
 from shared.service.auth import Principal, require
 
 ReportReader = Annotated[Principal, require(Role.OPERATOR, Role.SUPERVISOR)]
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def build_report_router(
@@ -42,7 +42,10 @@ def build_report_router(
     )
     async def get_monthly_report(
         principal: ReportReader,
-        month: Annotated[str, Query(pattern=MONTH, description="Local calendar month, YYYY-MM.")],
+        month: Annotated[
+            str,
+            Query(pattern=MONTH_PATTERN, description="Local calendar month, YYYY-MM (2000-01 to 2099-12)."),
+        ],
         format: Annotated[Literal["csv", "pdf"], Query(description="csv or pdf.")] = "csv",
     ) -> Response:
         report = await monthly_report(kpis, month, targets, scorecards)

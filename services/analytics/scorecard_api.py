@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter
 
 from services.analytics.api import ERRORS, Reader
-from services.analytics.insight_api import MonthQ, month_of
+from services.analytics.bounds import MonthQ
+from services.analytics.insight_api import month_of
 from services.analytics.insight_models import ChainLink, DepartmentScorecard, Scorecards
 from services.analytics.insights import InsightsReadModel
 from services.analytics.inspection import weeks_of_month

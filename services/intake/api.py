@@ -19,6 +19,7 @@ from services.intake.receive import SubmissionRefused, receive
 from services.intake.submission import ComplaintSubmission, SubmissionAccepted
 from services.intake.submitters import may_submit, refusal
 from services.intake.text import nul_free
+from services.intake.window import LIVE_WINDOW, ReceivedWindow
 from shared.complaints.commands import RegradeComplaint
 from shared.complaints.http import run_command
 from shared.complaints.values import Grade
@@ -95,9 +96,25 @@ def build_router(
     buckets: TokenBuckets,
     privacy: PrivacySettings | None = None,
     duplicates: DuplicateCheck | None = None,
+    *,
+    window: ReceivedWindow = LIVE_WINDOW,
 ) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["intake"])
     zone = ZoneInfo(runtime.settings.timezone)
+
+    def take_token(subject: str) -> None:
+        wait = buckets.take(subject)
+        if wait > 0:
+            raise HTTPException(
+                429,
+                detail={
+                    "error": "rate_limited",
+                    "message": "too many submissions from this token; retry later",
+                    "message_zh": "提交过于频繁，请稍后重试",
+                    "retry_after_seconds": int(retry_after(wait)),
+                },
+                headers={"Retry-After": retry_after(wait)},
+            )
 
     def accepted(
         complaint_no: str, version: int, follow_up_code: str | None = None, duplicate_of: str | None = None
@@ -120,9 +137,15 @@ def build_router(
             413: {"description": "The request body is too large (`max_bytes` says the limit)."},
             422: {
                 "description": "Invalid submission; `errors` lists each field and why (`missing_fields`: "
-                "required by the organisation's policy for this channel or category)."
+                "required by the organisation's policy for this channel or category; "
+                "`received_at_too_old` / `received_at_in_future`: received_at outside the window "
+                "TOUSU_INTAKE_RECEIVED_MAX_AGE_DAYS back and TOUSU_INTAKE_RECEIVED_MAX_SKEW_SECONDS ahead; "
+                "`invalid_text`: a NUL character or a lone surrogate)."
             },
-            429: {"description": "Too many submissions from this token; see Retry-After."},
+            429: {
+                "description": "Too many submissions from this token; see Retry-After. A replay (the same "
+                "Idempotency-Key and body as an earlier submission) is answered without spending the rate."
+            },
         },
     )
     async def submit(
@@ -139,21 +162,11 @@ def build_router(
     ) -> JSONResponse:
         if not may_submit(policy.submitters, submission.channel, principal.role, principal.subject):
             raise HTTPException(403, detail=refusal(submission.channel, principal.role, principal.subject))
-        wait = buckets.take(principal.subject)
-        if wait > 0:
-            raise HTTPException(
-                429,
-                detail={
-                    "error": "rate_limited",
-                    "message": "too many submissions from this token; retry later",
-                    "message_zh": "提交过于频繁，请稍后重试",
-                    "retry_after_seconds": int(retry_after(wait)),
-                },
-                headers={"Retry-After": retry_after(wait)},
-            )
         if submission.anonymous:
             # recording the key would tie the caller's token to the complaint: not for anonymous ones
             idempotency_key = None
+        if idempotency_key is None:
+            take_token(principal.subject)
         async with runtime.engine.begin() as conn:
             if idempotency_key is not None:
                 digest = idempotency.request_hash(submission.model_dump(mode="json"))
@@ -167,7 +180,9 @@ def build_router(
                                 "message": "this Idempotency-Key was used for a different submission",
                             },
                         )
+                    # a replay registers nothing: it spends none of the token's rate
                     return accepted(earlier.complaint_no, earlier.stream_version)
+                take_token(principal.subject)  # a 429 rolls the key's claim back with the transaction
             try:
                 outcome = await receive(
                     conn,
@@ -179,6 +194,7 @@ def build_router(
                     zone=zone,
                     privacy=privacy,
                     duplicates=duplicates,
+                    window=window,
                 )
             except SubmissionRefused as error:
                 raise refused(error) from None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.intake.window import DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW, ReceivedWindow
 
 
 class IntakeSettings(BaseSettings):
@@ -38,6 +41,26 @@ class IntakeSettings(BaseSettings):
     correction_hours: float = Field(
         24, gt=0, description="How long a channel has to correct a submission returned for missing fields."
     )
+    received_max_age_days: int = Field(
+        DEFAULT_MAX_AGE.days,
+        ge=1,
+        le=3650,
+        description="How long ago a channel may say a complaint was received (received_at); older "
+        "ones are refused (422 received_at_too_old) and come in as history through `tousu import`.",
+    )
+    received_max_skew_seconds: int = Field(
+        int(DEFAULT_MAX_SKEW.total_seconds()),
+        ge=0,
+        le=3600,
+        description="How far ahead of intake's clock a received_at may be (clock skew); later ones are "
+        "refused (422 received_at_in_future).",
+    )
     correction_tick_seconds: float = Field(
         5, gt=0, description="How often intake looks for returned submissions whose correction lapsed."
     )
+
+    def received_window(self) -> ReceivedWindow:
+        return ReceivedWindow(
+            max_age=timedelta(days=self.received_max_age_days),
+            max_skew=timedelta(seconds=self.received_max_skew_seconds),
+        )

@@ -30,9 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.intake.duplicates import DuplicateCheck
 from services.intake.numbers import next_number
 from services.intake.policy import GradingPolicy
-from services.intake.receive import SubmissionRefused, receive
+from services.intake.receive import SubmissionRefused, check_received_at, receive
 from services.intake.submission import IntakeMessage
 from services.intake.submitters import may_submit, refusal
+from services.intake.window import LIVE_WINDOW, ReceivedWindow
 from shared.clock import Clock
 from shared.complaints.commands import LapseCorrection, ReturnForCorrection
 from shared.complaints.handling import execute
@@ -69,6 +70,7 @@ async def take_submission(
     zone: ZoneInfo,
     correction_hours: float,
     duplicates: DuplicateCheck | None,
+    window: ReceivedWindow = LIVE_WINDOW,
 ) -> None:
     """Receive, return for correction, or ignore (already received) one Kafka submission.
 
@@ -88,6 +90,10 @@ async def take_submission(
         )
     actor = Actor(role=Role.CHANNEL, id=f"kafka:{message.channel_id}")
     submission = message.submission()
+    try:
+        check_received_at(submission, clock.now(), window)
+    except SubmissionRefused as refused:  # before a number is given out for it
+        raise PoisonMessage(f"{refused.code}: {refused.message}") from None
     missing = policy.missing_fields(submission)
     if missing:
         if row is not None:
@@ -121,6 +127,7 @@ async def take_submission(
             zone=zone,
             submission_id=message.submission_id,
             complaint_no=row.complaint_no if row is not None else None,
+            window=window,
             duplicates=duplicates,
         )
     except SubmissionRefused as refused:

@@ -12,6 +12,7 @@ from services.intake.duplicates import DuplicateCheck
 from services.intake.notifier import Notifier
 from services.intake.policy import GradingPolicy
 from services.intake.submission import IntakeMessage
+from services.intake.window import LIVE_WINDOW, ReceivedWindow
 from shared.clock import Clock
 from shared.complaints.commands import AcknowledgeComplaint, Command
 from shared.complaints.consuming import Reactor
@@ -62,8 +63,10 @@ class SubmissionHandler:
         *,
         correction_hours: float = 24,
         duplicates: DuplicateCheck | None = None,
+        window: ReceivedWindow = LIVE_WINDOW,
     ) -> None:
         self.clock = clock
+        self.window = window
         self.zone = zone
         self.policy = policy
         self.correction_hours = correction_hours
@@ -79,6 +82,7 @@ class SubmissionHandler:
             zone=self.zone,
             correction_hours=self.correction_hours,
             duplicates=self.duplicates,
+            window=self.window,
         )
 
 

@@ -1,4 +1,5 @@
-"""Limits on what channels send: request body size (413) and a submission rate per token (429).
+"""Limits on what channels send: a submission rate per token (429). (The request body size limit,
+413, is every service's: shared/service/guard.py; intake's is TOUSU_INTAKE_MAX_BODY_BYTES.)
 
 The rate limit is an in-process token bucket per authenticated subject (each channel token has
 its own): ``burst`` submissions at once, refilled at ``rate_per_minute``. With several intake
@@ -7,12 +8,9 @@ processes each keeps its own buckets, so the effective limit is per process.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.clock import Clock
 
@@ -48,64 +46,3 @@ class TokenBuckets:
 
 def retry_after(seconds: float) -> str:
     return str(max(1, math.ceil(seconds)))
-
-
-class BodyLimit:
-    """Refuses request bodies larger than ``max_bytes`` with 413 before the app reads them.
-
-    A declared Content-Length is checked up front; a chunked body is counted while it arrives.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
-            return
-        if declared is None and scope.get("method") in ("POST", "PUT", "PATCH"):
-            messages: list[Message] = []
-            size = 0
-            while True:
-                message = await receive()
-                messages.append(message)
-                size += len(message.get("body", b""))
-                if size > self.max_bytes:
-                    await self._refuse(send)
-                    return
-                if message["type"] != "http.request" or not message.get("more_body", False):
-                    break
-
-            async def replay() -> Message:
-                return messages.pop(0) if messages else await receive()
-
-            await self.app(scope, replay, send)
-            return
-        await self.app(scope, receive, send)
-
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "error": "too_large",
-                "message": f"the request body exceeds {self.max_bytes} bytes",
-                "message_zh": f"请求内容超过 {self.max_bytes} 字节上限",
-                "max_bytes": self.max_bytes,
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})

@@ -13,7 +13,7 @@ from services.intake.duplicates import DuplicateCheck
 from services.intake.email_channel import EmailIntake
 from services.intake.followup import build_followup_router
 from services.intake.handlers import AcknowledgementHandler, SubmissionHandler, decode_submission
-from services.intake.limits import BodyLimit, TokenBuckets
+from services.intake.limits import TokenBuckets
 from services.intake.merge import build_merge_router
 from services.intake.notifier import LoggingNotifier, Notifier
 from services.intake.policy import load_policy
@@ -49,7 +49,12 @@ def create_app(
         runtime.consumer("intake-submissions"),
         settings.topic_intake,
         SubmissionHandler(
-            runtime.clock, zone, policy, correction_hours=config.correction_hours, duplicates=duplicates
+            runtime.clock,
+            zone,
+            policy,
+            correction_hours=config.correction_hours,
+            duplicates=duplicates,
+            window=config.received_window(),
         ),
         decode_submission,
         title=f"{settings.topic_intake}:intake",
@@ -74,14 +79,17 @@ def create_app(
     lapser = CorrectionLapser(runtime.engine, runtime.store, runtime.clock)
     if lapse_in_background:
         runtime.background(lapse_loop(lapser, config.correction_tick_seconds))
-    app = create_service_app(runtime, tokens=tokens)
+    app = create_service_app(runtime, tokens=tokens, max_body_bytes=config.max_body_bytes)
     app.state.lapser = lapser
     buckets = TokenBuckets(runtime.clock, config.rate_per_minute, config.rate_burst)
     status_base_url = f"http://{settings.host}:{settings.analytics_port}"
     privacy = PrivacySettings()
-    app.include_router(build_router(runtime, status_base_url, policy, buckets, privacy, duplicates))
+    app.include_router(
+        build_router(
+            runtime, status_base_url, policy, buckets, privacy, duplicates, window=config.received_window()
+        )
+    )
     app.include_router(build_followup_router(runtime))
     app.include_router(build_privacy_router(runtime, privacy))
     app.include_router(build_merge_router(runtime))
-    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     return app

@@ -4,7 +4,7 @@ caller's transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from services.intake.duplicates import DuplicateCheck, forget_one, subject_key
 from services.intake.numbers import number_prefix
 from services.intake.policy import GradingPolicy
 from services.intake.submission import ComplaintSubmission
+from services.intake.window import LIVE_WINDOW, ReceivedWindow
 from shared.clock import Clock
 from shared.complaints.commands import ReceiveComplaint
 from shared.complaints.handling import Outcome, execute, left_by, new_stream
@@ -44,6 +45,15 @@ class SubmissionRefused(Exception):
     fields: list[str] = field(default_factory=list)
 
 
+def check_received_at(submission: ComplaintSubmission, now: datetime, window: ReceivedWindow) -> None:
+    """Raises SubmissionRefused (naming ``received_at``) when it lies outside ``window``."""
+    if submission.received_at is None:
+        return
+    refusal = window.refusal(submission.received_at, now)
+    if refusal is not None:
+        raise SubmissionRefused(*refusal, ["received_at"])
+
+
 async def receive(
     conn: AsyncConnection,
     store: PostgresEventStore,
@@ -56,9 +66,12 @@ async def receive(
     submission_id: str | None = None,
     privacy: PrivacySettings | None = None,
     complaint_no: str | None = None,
+    window: ReceivedWindow = LIVE_WINDOW,
     duplicates: DuplicateCheck | None = None,
 ) -> Outcome:
-    """Raises SubmissionRefused for missing required fields or a grade outside the scheme.
+    """Raises SubmissionRefused for missing required fields, a grade outside the scheme, or a
+    ``received_at`` outside ``window`` (the configured one for live channels; the import path
+    passes a wider one, services/intake/window.py).
 
     The complainant's personal data is sealed here, with their own key, before the command is
     built: the domain only ever sees the pseudonymous id and ciphertext. An anonymous submission
@@ -68,6 +81,8 @@ async def receive(
     stream goes on); default a new number. With ``duplicates``, a possible duplicate of an
     earlier complaint is linked right after the receipt (the outcome is then the link's).
     """
+    now = clock.now()
+    check_received_at(submission, now, window)
     missing = policy.missing_fields(submission)
     if missing:
         raise SubmissionRefused(
@@ -89,7 +104,6 @@ async def receive(
         if policy.grades.index(submission.grade) > policy.grades.index(grade):
             grade = submission.grade
             assessment = assessment.model_copy(update={"grade_rule": SUBMITTED_RULE})
-    now = clock.now()
     received_at = submission.received_at or now
     rule = policy.recurrence
     fresh = not complaint_no

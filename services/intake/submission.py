@@ -66,7 +66,10 @@ class ComplaintSubmission(BaseModel):
     )
     received_at: UtcDatetime | None = Field(
         None,
-        description="When the channel received it (ISO-8601 with zone), in 2000-2099; default: now.",
+        description="When the channel received it (ISO-8601 with zone); default: now. At most "
+        "TOUSU_INTAKE_RECEIVED_MAX_AGE_DAYS (30) days ago and TOUSU_INTAKE_RECEIVED_MAX_SKEW_SECONDS "
+        "(300) ahead, else 422 received_at_too_old / received_at_in_future; older complaints come in "
+        "through `tousu import`.",
     )
     industrial: IndustrialDetails | None = Field(
         None,

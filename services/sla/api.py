@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, HTTPException, Path, Query
@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from services.sla import repository
 from services.sla.clocks import STOP_REASON_LABELS, StopReason
 from services.sla.deadlines import DeadlinePlanner
-from services.sla.policy import Duration, PolicyError
+from services.sla.policy import Duration, PolicyError, SlaPolicy
 from services.sla.repository import Cursor, Deadline, DeadlineFilter, DeadlineState
+from shared.clock import ensure_utc
 from shared.complaints import (
     ApproveSlaExtension,
     Command,
@@ -39,6 +40,8 @@ from shared.service.runtime import Runtime
 
 Labels = dict[Lang, str]
 ONE_WORKING_DAY = timedelta(days=1)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 STATE_LABELS: dict[DeadlineState, Labels] = {
     DeadlineState.OPEN: {"zh-CN": "计时中", "en": "Running"},
@@ -278,7 +281,10 @@ class Consent(_Body):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("give the time zone, e.g. 2026-01-05T10:00:00+08:00")
-        return value
+        utc = ensure_utc(value)  # ValueError (a 422) when it has no UTC equivalent (year 0)
+        if not EARLIEST <= utc < LATEST:
+            raise ValueError("the consent must be given in the years 2000 to 2099")
+        return utc
 
 
 class ExtensionRequest(_Body):
@@ -299,7 +305,9 @@ class ExtensionRequest(_Body):
 
     stage: SlaStage = Field(description="Which time limit, e.g. resolution.")
     extension: Duration = Field(
-        description="Extra time, ISO-8601 (P2D, PT8H); days are working days on a working-time limit."
+        description="Extra time, ISO-8601 (P2D, PT8H); days are working days on a working-time limit. "
+        "With the extensions already approved on the clock, at most the policy's max_extension "
+        "for the stage (default P10D for resolution)."
     )
     reason: str = Field(min_length=1, max_length=2000, description="Why the deadline cannot be met.")
     consent: Consent = Field(description="The complainant's consent.")
@@ -324,6 +332,31 @@ class PolicyReloaded(BaseModel):
     changed: int | None = Field(
         description="Running deadlines whose warning or deadline moved; null when the policy is unchanged."
     )
+
+
+def _over_maximum(policy: SlaPolicy, clock: Deadline, extension: timedelta) -> dict[str, Any] | None:
+    """The refusal when ``extension`` would take the clock's approved extensions past the
+    policy's maximum for its stage; None when it fits."""
+    maximum = policy.max_extension.of(clock.stage)
+    if clock.extension + extension <= maximum:
+        return None
+    left = max(maximum - clock.extension, timedelta(0))
+    stage, stage_zh = label(clock.stage, "en").lower(), label(clock.stage, "zh-CN")
+    return {
+        "error": "extension_over_maximum",
+        "message": f"extensions of a {stage} clock add at most {_iso(maximum)} in all "
+        f"({_iso(clock.extension) if clock.extension else 'none'} approved so far); "
+        f"at most {_iso(left) if left else 'nothing'} more",
+        "message_zh": f"「{stage_zh}」时限的延期合计不得超过 {_iso(maximum)}"
+        f"（已批准 {_iso(clock.extension) if clock.extension else '0'}），"
+        f"最多还可延期 {_iso(left) if left else '0'}",
+        "max_extension": _iso(maximum),
+        "approved_extension": _iso(clock.extension) if clock.extension else None,
+    }
+
+
+def _field_error(field: str, refusal: dict[str, Any]) -> dict[str, Any]:
+    return {"field": field, "type": refusal["error"], "message": refusal["message"]}
 
 
 Workers = Annotated[Principal, require(Role.AGENT, Role.SUPERVISOR)]
@@ -351,6 +384,21 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
 
     async def run(principal: Principal, complaint_no: str, command: Command) -> JSONResponse:
         return await run_command(runtime.store, runtime.clock, principal, complaint_no, command)
+
+    async def _approvable(complaint_no: str, stage: SlaStage) -> None:
+        """409 when the pending extension would now take the clock past the policy's maximum
+        (lowered since it was requested); everything else is the complaint's rules' to refuse."""
+        state, _ = await load(runtime.store, complaint_no)
+        pending = next((p for p in state.pending_extensions if p.stage == stage), None)
+        if pending is None:
+            return
+        async with runtime.engine.connect() as conn:
+            clocks = await repository.running(conn, complaint_no, {stage}, state.version + 1)
+        over = _over_maximum(control.planner.policy, clocks[0], pending.extension) if clocks else None
+        if over is not None:  # shaped like CommandRefused, though nothing is recorded
+            raise HTTPException(
+                409, detail={**over, "complaint_no": complaint_no, "stream_version": state.version}
+            )
 
     @router.post(
         "/complaints/{complaint_no}/hold",
@@ -387,6 +435,11 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
                 "description": "Refused (e.g. extension_too_late: less than one working day before "
                 "the deadline; extension_pending; no_running_clock).",
             },
+            422: {
+                "description": "Invalid body, e.g. `extension_over_maximum`: with the extensions already "
+                "approved, the clock would get more than the policy's max_extension for the stage "
+                "(`max_extension` and `approved_extension` say how much); or `consent.at` outside 2000-2099."
+            },
         },
         summary="Request an extension (延期申请)",
         description="The responsible department's agent, with the complainant's consent, at least "
@@ -410,6 +463,9 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
                     "message_zh": f"投诉 {complaint_no} 没有正在计时的「{label(body.stage, 'zh-CN')}」时限",
                 },
             )
+        over = _over_maximum(control.planner.policy, clocks[0], body.extension)
+        if over is not None:
+            raise HTTPException(422, detail={**over, "errors": [_field_error("extension", over)]})
         now = runtime.clock.now()
         calendar = control.planner.calendar
         # One working day's notice, on the business calendar (24×7 when there is none).
@@ -431,7 +487,15 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
     @router.post(
         "/complaints/{complaint_no}/extensions/{stage}/approve",
         response_model=CommandResult,
-        responses=COMMAND_RESPONSES,
+        responses={
+            **COMMAND_RESPONSES,
+            409: {
+                "model": CommandRefused,
+                "description": "Refused by the complaint's rules and recorded (e.g. no_extension_pending), "
+                "or `extension_over_maximum`: the policy's maximum was lowered since the request "
+                "(not recorded).",
+            },
+        },
         summary="Approve an extension (批准延期)",
         description="Supervisors. The stage's deadline moves by the extension; its warning too.",
     )
@@ -441,6 +505,7 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
         principal: Supervisors,
         body: ApproveRequest | None = None,
     ) -> JSONResponse:
+        await _approvable(complaint_no, stage)
         command = ApproveSlaExtension(
             actor=principal.actor, at=runtime.clock.now(), stage=stage, note=body.note if body else None
         )

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from services.sla.calendar import BusinessCalendar
-from services.sla.policy import Counting, SlaPolicy
+from services.sla.policy import LONGEST, Counting, SlaPolicy
 from shared.clock import ensure_utc
 from shared.complaints import Category, Grade, SlaStage
 
@@ -129,6 +129,7 @@ class DeadlinePlanner:
         start = ensure_utc(started_at)
         calculator = self.calculator_for(target.counting)
         allowed = calculator.add(start, target.limit)
+        extension = min(extension, LONGEST)  # however it got there: a deadline must stay countable
         if extension > timedelta(0):
             allowed = calculator.add(allowed, extension)
         due_at = _push(calculator, allowed, paused)

@@ -34,6 +34,7 @@ from services.sla.clocks import (
 )
 from services.sla.deadlines import DeadlinePlanner, Schedule
 from services.sla.firing import SLA_ACTOR
+from services.sla.policy import LONGEST
 from shared.clock import Clock, SystemClock
 from shared.complaints import (
     COMPLAINT_EVENTS,
@@ -172,6 +173,19 @@ class ClockKeeper:
                     paused_at = None
                 case Extend():
                     extension = deadline.extension + change.extension
+                    if extension > LONGEST:
+                        # approved before extensions were bounded at request time: the clock
+                        # moves as far as any may, rather than the event failing for ever
+                        log.warning(
+                            "sla extension beyond the longest allowed; applied up to it",
+                            extra={
+                                "complaint_no": event.stream_id,
+                                "stage": deadline.stage.value,
+                                "extension_days": extension.days,
+                                "applied_days": LONGEST.days,
+                            },
+                        )
+                        extension = LONGEST
                     schedule = replanning.replanned(self.planner, deadline, extension=extension)
                 case Regrade():
                     schedule = replanning.replanned(self.planner, deadline, grade=change.grade)

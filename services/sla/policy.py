@@ -25,8 +25,15 @@ _DURATION = re.compile(
 )
 
 
+LONGEST = timedelta(days=3660)
+"""No time limit or extension is longer than about ten years: a deadline counted from any instant
+the services accept (up to 2099) stays far inside what a datetime can hold, and a working-time
+calendar never counts for ever."""
+
+
 def parse_duration(value: object) -> timedelta:
-    """An ISO-8601 duration such as PT4H, P3D or P1DT12H (no years or months), longer than zero."""
+    """An ISO-8601 duration such as PT4H, P3D or P1DT12H (no years or months), longer than zero
+    and at most :data:`LONGEST`."""
     if isinstance(value, timedelta):
         duration = value
     else:
@@ -39,10 +46,19 @@ def parse_duration(value: object) -> timedelta:
                 "(e.g. PT12H, P3D, P1DT12H)"
             )
         parts = {name: int(number) for name, number in match.groupdict().items() if number is not None}
-        duration = timedelta(**parts)
+        try:
+            duration = timedelta(**parts)
+        except OverflowError:  # more days than a timedelta holds (P99999999999D)
+            duration = timedelta.max
     if duration <= timedelta(0):
         raise ValueError("a time limit must be longer than zero")
+    if duration > LONGEST:
+        raise ValueError(f"{_format(value)} is longer than the longest allowed, P{LONGEST.days}D")
     return duration
+
+
+def _format(value: object) -> str:
+    return value.strip() if isinstance(value, str) else str(value)
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
@@ -170,6 +186,27 @@ class CategoryOverrides(BaseModel):
     urgent: GradeOverrides | None = Field(None, description="Changes for urgent complaints.")
 
 
+class ExtensionLimits(BaseModel):
+    """The most time approved extensions may add to one clock of each stage, counted like the
+    stage's limit (working days on a working-time limit). A request that would take a clock past
+    it is refused (422); so is approving one after the maximum was lowered (409)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    acknowledgement: Duration = Field(timedelta(hours=4), description="Acknowledgement clocks, e.g. PT4H.")
+    first_response: Duration = Field(timedelta(days=1), description="First-response clocks, e.g. P1D.")
+    initial_plan: Duration = Field(timedelta(days=5), description="Initial-plan clocks, e.g. P5D.")
+    progress_interval: Duration = Field(
+        timedelta(days=2), description="Each progress-update clock, e.g. P2D."
+    )
+    resolution: Duration = Field(timedelta(days=10), description="Resolution clocks, e.g. P10D.")
+    revisit: Duration = Field(timedelta(days=7), description="Revisit clocks, e.g. P7D.")
+
+    def of(self, stage: SlaStage) -> timedelta:
+        limit: timedelta = getattr(self, STAGE_FIELDS[stage])
+        return limit
+
+
 class SlaPolicy(BaseModel):
     """The whole SLA policy file."""
 
@@ -186,6 +223,10 @@ class SlaPolicy(BaseModel):
         default_factory=lambda: ["supervisor", "operations_manager", "general_manager"],
         min_length=1,
         description="Who a breach escalates to: level 1 is the first entry; higher levels stay at the last.",
+    )
+    max_extension: ExtensionLimits = Field(
+        default_factory=ExtensionLimits,
+        description="Per stage, the most time approved extensions may add to one clock.",
     )
 
     def limits(self, grade: Grade, category: Category | None = None) -> GradeLimits:

@@ -26,6 +26,9 @@ def create_engine(database_url: str, *, pool_size: int = 10, application_name: s
         # Not pool_pre_ping: on asyncpg it costs BEGIN, a ping and ROLLBACK (three round trips) on
         # every checkout, more than a one-event append itself (issue 7). The check below is free.
         pool_pre_ping=False,
+        # An error's message never holds the statement's parameters: they are request data
+        # (names, phone numbers, free text), and tracebacks and logs print the message.
+        hide_parameters=True,
         connect_args={"server_settings": {"application_name": application_name, **PLANNING}},
     )
     event.listen(engine.sync_engine, "checkout", _refuse_closed)

@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 
 import asyncpg
-from asyncpg.exceptions import CharacterNotInRepertoireError
+from aiokafka.errors import KafkaError, KafkaTimeoutError
+from asyncpg.exceptions import CharacterNotInRepertoireError, UntranslatableCharacterError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -20,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.service.auth import TokenRegistry
 from shared.service.dead_letters_api import build_dead_letters_router
+from shared.service.guard import DEFAULT_MAX_BODY_BYTES, ContainErrors, RequestGuard
 from shared.service.logging import setup_logging
 from shared.service.metrics import install_metrics
 from shared.service.runtime import Runtime
@@ -38,7 +40,7 @@ DESCRIPTIONS = {
 
 def install_error_handlers(app: FastAPI) -> None:
     """Every refusal is a 4xx with a machine-readable body: {"error": code, "message": ...}; a
-    database that cannot be reached is a 503 with Retry-After and the same kind of body."""
+    database or broker that cannot be reached is a 503 with Retry-After and the same kind of body."""
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -67,16 +69,19 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return JSONResponse(body, status_code=error.status_code, headers=getattr(error, "headers", None))
 
-    # A safety net behind each model's own checks: text PostgreSQL cannot store (a NUL character)
-    # fails the transaction, which rolls back; the caller gets a 422, never a 500.
+    # A safety net behind the request guard (shared/service/guard.py) and each model's own
+    # checks: text PostgreSQL cannot store (a NUL character in a text column, 22021, or in jsonb,
+    # 22P05) fails the transaction, which rolls back; the caller gets a 422, never a 500.
     @app.exception_handler(CharacterNotInRepertoireError)
     async def unstorable_text(request: Request, error: Exception) -> JSONResponse:
         return _unstorable()
 
+    app.add_exception_handler(UntranslatableCharacterError, unstorable_text)
+
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, error: DBAPIError) -> JSONResponse:
         # SQLAlchemy's asyncpg adapter wraps the driver's error and keeps its SQLSTATE
-        if getattr(error.orig, "sqlstate", None) == CharacterNotInRepertoireError.sqlstate:
+        if getattr(error.orig, "sqlstate", None) in UNSTORABLE_SQLSTATES:
             return _unstorable()
         if database_unavailable(error):
             return _unavailable(error)
@@ -90,6 +95,13 @@ def install_error_handlers(app: FastAPI) -> None:
             return _unavailable(error)
         raise error
 
+    # The broker unreachable (down, no leader, timed out) where a request needs it: 503 as well.
+    @app.exception_handler(KafkaError)
+    async def broker_error(request: Request, error: KafkaError) -> JSONResponse:
+        if broker_unavailable(error):
+            return _unavailable(error, what="broker")
+        raise error
+
     for kind in (
         sa_exc.TimeoutError,  # no pooled connection became free in time
         sa_exc.DisconnectionError,
@@ -101,7 +113,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 RETRY_AFTER_SECONDS = 5
-"""What a 503 asks the client to wait before retrying while the database is unavailable."""
+"""What a 503 asks the client to wait before retrying while the database (or broker) is unavailable."""
+
+UNSTORABLE_SQLSTATES = frozenset(
+    {
+        CharacterNotInRepertoireError.sqlstate,  # 22021: a NUL character in a text parameter
+        UntranslatableCharacterError.sqlstate,  # 22P05: \u0000 in jsonb ("cannot be converted to text")
+    }
+)
 
 UNAVAILABLE_SQLSTATES = frozenset(
     {
@@ -156,6 +175,11 @@ def _unavailable_itself(error: BaseException) -> bool:
     return False
 
 
+def broker_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the Kafka broker cannot be reached or cannot serve right now."""
+    return isinstance(error, KafkaError) and (bool(error.retriable) or isinstance(error, KafkaTimeoutError))
+
+
 def _raised_in_driver(tb: TracebackType | None) -> bool:
     """Whether the traceback passes through the database driver (asyncpg or SQLAlchemy)."""
     while tb is not None:
@@ -166,20 +190,23 @@ def _raised_in_driver(tb: TracebackType | None) -> bool:
     return False
 
 
-def _unavailable(error: BaseException) -> JSONResponse:
+_UNAVAILABLE_ZH = {"database": "数据库暂时不可用，请稍后重试", "broker": "消息服务暂时不可用，请稍后重试"}
+
+
+def _unavailable(error: BaseException, what: str = "database") -> JSONResponse:
     # Never the error's text: SQLAlchemy's carries the statement and its parameters (request data).
     sqlstate = next(
         (getattr(e, "sqlstate", None) for e in _chain(error) if getattr(e, "sqlstate", None)), None
     )
     log.warning(
-        "database unavailable; answered 503",
+        f"{what} unavailable; answered 503",
         extra={"error": type(error).__name__, "sqlstate": sqlstate},
     )
     return JSONResponse(
         {
-            "error": "database_unavailable",
-            "message": "the database is unavailable right now; retry after the Retry-After seconds",
-            "message_zh": "数据库暂时不可用，请稍后重试",
+            "error": f"{what}_unavailable",
+            "message": f"the {what} is unavailable right now; retry after the Retry-After seconds",
+            "message_zh": _UNAVAILABLE_ZH[what],
             "retry_after_seconds": RETRY_AFTER_SECONDS,
         },
         status_code=503,
@@ -256,8 +283,13 @@ def _url_path(scope: Scope) -> str:
 
 
 def create_service_app(
-    runtime: Runtime, *, tokens: TokenRegistry | None = None, configure_logging: bool = True
+    runtime: Runtime,
+    *,
+    tokens: TokenRegistry | None = None,
+    configure_logging: bool = True,
+    max_body_bytes: int | None = None,
 ) -> FastAPI:
+    """``max_body_bytes``: the request body limit (413 above it); default TOUSU_MAX_BODY_BYTES."""
     if configure_logging:
         setup_logging(runtime.name, runtime.settings.log_level)
     setup_tracing(runtime.name, runtime.settings)
@@ -284,6 +316,9 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.tokens = tokens or TokenRegistry.from_file(runtime.settings.resolved_tokens_file())
     install_error_handlers(app)
+    # innermost: what no handler answered is a 500 that the metrics and the span see, and that
+    # the server never logs with its message (request data)
+    app.add_middleware(ContainErrors)
     install_metrics(app, runtime)
     app.include_router(build_dead_letters_router(runtime))  # admin: this service's consumers' letters
 
@@ -300,5 +335,8 @@ def create_service_app(
         )
 
     app.add_middleware(TraceRequests, service=runtime.name)
+    # outermost: too large a body or unstorable text is refused before anything reads it
+    limit = max_body_bytes or runtime.settings.max_body_bytes or DEFAULT_MAX_BODY_BYTES
+    app.add_middleware(RequestGuard, max_bytes=limit)
 
     return app

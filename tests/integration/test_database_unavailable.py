@@ -4,8 +4,11 @@ without being restarted. Every service's HTTP API answers the same way."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
+import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,6 +18,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from services.intake.config import IntakeSettings
 from services.intake.main import create_app as create_intake
 from shared.db.engine import create_engine
 from shared.db.migrate import upgrade
@@ -100,6 +104,45 @@ async def test_intake_answers_503_while_postgresql_is_down_and_serves_again_afte
 
         await eventually(submitted, timeout=30, interval=0.5, what="a 202 once PostgreSQL is back")
         assert (await client.get("/readyz")).json()["database"] == "ok"
+
+
+async def test_submissions_in_flight_while_postgresql_shuts_down_get_202_or_503(
+    own_postgres: EmbeddedPostgres, kafka_backend: Backend
+) -> None:
+    """Fast shutdown under load: sessions end with 57P01 (admin_shutdown) mid-transaction, pooled
+    connections close under their statements ("connection is closed"), new ones are refused
+    with 57P03, then the port closes. Not one of those is a 500."""
+    await own_postgres.ensure_database("tousu")
+    settings = settings_for(own_postgres.sqlalchemy_url("tousu"), kafka_backend)
+    await upgrade(settings)
+    await ensure_topics(settings)
+    config = IntakeSettings(rate_per_minute=1_000_000, rate_burst=100_000)
+    app = create_intake(settings, tokens=tokens_for_tests(), config=config)
+    statuses: Counter[int] = Counter()
+    failures: list[str] = []
+    stopping = asyncio.Event()
+    async with running(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+
+            async def submit_until_stopped(n: int) -> None:
+                while not stopping.is_set():
+                    headers = bearer("channel")
+                    if n % 2:  # half of them through the Idempotency-Key path
+                        headers["Idempotency-Key"] = uuid.uuid4().hex
+                    response = await client.post("/v1/complaints", json=SUBMISSION, headers=headers)
+                    statuses[response.status_code] += 1
+                    if response.status_code not in (202, 503):
+                        failures.append(response.text)
+
+            clients = [asyncio.create_task(submit_until_stopped(n)) for n in range(8)]
+            await eventually(lambda: asyncio.sleep(0, statuses[202] >= 20), what="submissions flowing")
+            await asyncio.to_thread(own_postgres.stop, 10)
+            await asyncio.sleep(1.0)
+            stopping.set()
+            await asyncio.gather(*clients)
+    assert not failures, failures[:3]
+    assert statuses[202] >= 20 and statuses[503] >= 1, statuses
 
 
 def app_connecting_to(url: str) -> FastAPI:

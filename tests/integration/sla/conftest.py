@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.sla.config import SlaConfig
 from services.sla.firing import DeadlineFirer
-from services.sla.main import create_app
+from services.sla.main import SlaControl, create_app
 from shared.clock import FakeClock
 from shared.db.engine import create_engine
 from shared.eventstore import PostgresEventStore
@@ -38,6 +38,7 @@ class Sla:
     store: PostgresEventStore
     firer: DeadlineFirer
     complaints: Complaints
+    control: SlaControl
 
 
 @pytest_asyncio.fixture(scope="package", loop_scope="session")
@@ -57,6 +58,7 @@ async def sla(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncIte
             store=runtime.store,
             firer=app.state.firer,
             complaints=Complaints(runtime.store, clock),
+            control=app.state.control,
         )
 
 
