@@ -155,10 +155,9 @@ def decode_cursor(value: str) -> Cursor:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         due, no, stage, generation = json.loads(raw)
-        cursor = Cursor(datetime.fromisoformat(due), str(no), SlaStage(stage).value, int(generation))
-        if cursor.due_at.tzinfo is None:
-            raise ValueError("naive")
-        return cursor
+        # ensure_utc: naive, or with no UTC equivalent (year 1 at +14:00), is a ValueError
+        due_at = ensure_utc(datetime.fromisoformat(due))
+        return Cursor(due_at, str(no), SlaStage(stage).value, int(generation))
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise HTTPException(
             422,

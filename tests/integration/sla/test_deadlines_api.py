@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 
 import pytest
@@ -138,6 +140,11 @@ async def test_no_token_is_401(sla: Sla) -> None:
     assert response.json()["error"] == "unauthorized"
 
 
+def _cursor(due: str) -> str:
+    raw = json.dumps([due, "TS-1", "resolution", 1]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -146,6 +153,9 @@ async def test_no_token_is_401(sla: Sla) -> None:
         ({"limit": "0"}, "query.limit"),
         ({"limit": "501"}, "query.limit"),
         ({"cursor": "not-a-cursor"}, "cursor"),
+        # a cursor's instant with no UTC equivalent (was a 500)
+        ({"cursor": _cursor("0001-01-01T00:00:00+14:00")}, "cursor"),
+        ({"cursor": _cursor("9999-12-31T23:59:59-14:00")}, "cursor"),
     ],
 )
 async def test_bad_queries_are_422_naming_the_field(sla: Sla, params: dict[str, str], field: str) -> None:
