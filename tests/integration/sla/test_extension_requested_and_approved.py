@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from shared.complaints import Grade, RejectionCode, SlaStage
+from shared.durations import IsoDuration
 from tests.builders import DEPT, OTHER_DEPT, supervisor, transfer
 from tests.integration.sla.conftest import Sla
 from tests.integration.sla.support import deadlines, running_clock, settled
@@ -60,7 +61,7 @@ async def test_an_approved_extension_moves_the_deadline_and_the_warning(sla: Sla
     after = running_clock(await deadlines(sla.engine, no), SlaStage.RESOLUTION)
     assert after.due_at == before.due_at + timedelta(days=1)
     assert after.warn_at == before.started_at + (after.due_at - before.started_at) * 0.8
-    assert after.extension == timedelta(days=1)
+    assert after.extension == IsoDuration(days=1)
     view = await sla.client.get(f"/v1/complaints/{no}/deadlines", headers=bearer("supervisor"))
     [item] = [i for i in view.json()["items"] if i["stage"] == "resolution"]
     assert item["extension"] == "P1D"
