@@ -29,6 +29,7 @@ from services.sla.calendar_config import load_calendar
 from services.sla.config import SlaConfig
 from services.sla.deadlines import DeadlineCalculator, WallClockCalculator, warn_and_due
 from services.sla.policy import Counting, PolicyError, load_policy
+from shared.clock import ensure_utc
 from shared.durations import DurationError, IsoDuration
 from shared.settings import load_settings
 
@@ -64,7 +65,15 @@ def parse_start(text: str, zone: ZoneInfo) -> datetime:
             "2026-09-30T17:00+08:00",
             f"开始时间 {text!r} 不是 ISO-8601 日期时间（如 2026-09-30T17:00）",
         ) from None
-    return value.replace(tzinfo=zone) if value.tzinfo is None else value
+    value = value.replace(tzinfo=zone) if value.tzinfo is None else value
+    try:
+        ensure_utc(value)
+    except (ValueError, OverflowError):
+        raise CalendarCliError(
+            f"START {text!r} cannot be given in UTC (out of range)",
+            f"开始时间 {text!r} 超出可计算范围",
+        ) from None
+    return value
 
 
 def parse_limit(text: str) -> IsoDuration:
@@ -112,7 +121,7 @@ def count(
     calculator: DeadlineCalculator = calendar if counting is Counting.WORKING else WallClockCalculator()
     try:
         warn_at, due_at = warn_and_due(calculator, start, limit, fraction)
-    except (CalendarError, OverflowError) as error:
+    except (ValueError, OverflowError) as error:  # CalendarError, or a date past year 9999
         raise CalendarCliError(
             f"the calendar cannot count {limit} from {start.isoformat()}: {error}",
             f"无法按日历从 {start.isoformat()} 计算 {limit}",

@@ -96,6 +96,7 @@ def test_a_deadline_in_an_unknown_year_carries_a_note(capsys: pytest.CaptureFixt
     [
         (["due", "yesterday", "PT24H"], "START 'yesterday' is not an ISO-8601 date and time"),
         (["due", "2026-13-01T10:00", "PT24H"], "START '2026-13-01T10:00'"),
+        (["due", "0001-01-01T00:00", "PT1H"], "START '0001-01-01T00:00' cannot be given in UTC"),
         (["due", "2026-09-30T17:00", "24h"], "DURATION '24h' is not a positive ISO-8601 duration"),
         (["due", "2026-09-30T17:00", "PT0H"], "DURATION 'PT0H'"),
         (["due", "2026-09-30T17:00", "P1M"], "DURATION 'P1M'"),
@@ -118,6 +119,12 @@ def test_a_year_whose_holidays_are_unknown_is_one_line_and_exit_1(capsys: pytest
     assert code == 1 and out == []
     assert len(err) == 1
     assert "does not know the public holidays of 2031" in err[0] and "2031 年的法定节假日" in err[0]
+
+
+def test_a_count_past_the_last_date_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "due", "9999-12-31T17:00", "P5D")
+    assert code == 1 and out == []
+    assert len(err) == 1 and "the calendar cannot count P5D" in err[0]
 
 
 def test_a_bad_calendar_file_is_one_line_and_exit_1(
