@@ -67,6 +67,28 @@ async def test_an_approved_extension_moves_the_deadline_and_the_warning(sla: Sla
     assert item["extension"] == "P1D"
 
 
+async def test_an_extension_in_hours_keeps_its_hours_through_the_api(sla: Sla) -> None:
+    no = await _accepted(sla, Grade.GENERAL)
+    asked = await sla.client.post(
+        f"/v1/complaints/{no}/extensions", json=_request(extension="PT24H"), headers=bearer("agent", DEPT)
+    )
+    assert asked.status_code == 200, asked.text
+    approved = await sla.client.post(
+        f"/v1/complaints/{no}/extensions/resolution/approve", json={}, headers=bearer("supervisor")
+    )
+    assert approved.status_code == 200, approved.text
+    await settled(sla.engine, sla.store, no)
+    stored = {r.type: r.payload for r in await sla.complaints.records(no)}
+    assert stored["SlaExtensionRequested"]["extension"] == "PT24H"  # not folded into P1D
+    assert stored["SlaExtensionApproved"]["extension"] == "PT24H"
+    assert running_clock(await deadlines(sla.engine, no), SlaStage.RESOLUTION).extension == IsoDuration.hours(
+        24
+    )
+    view = await sla.client.get(f"/v1/complaints/{no}/deadlines", headers=bearer("supervisor"))
+    [item] = [i for i in view.json()["items"] if i["stage"] == "resolution"]
+    assert item["extension"] == "PT24H"
+
+
 async def test_a_request_less_than_one_working_day_ahead_is_refused(sla: Sla) -> None:
     no = await _accepted(sla, Grade.URGENT)
     # A transfer starts a first-response clock (4 h) for the new department.
