@@ -94,6 +94,8 @@ class AcknowledgementHandler(Reactor):
     async def react(self, event: RecordedEvent, state: ComplaintState) -> Command | None:
         received = COMPLAINT_EVENTS.decode(event)
         assert isinstance(received, ComplaintReceived)
+        if state.acknowledged:
+            return None
         template = await self.notifier.acknowledge(received.complaint_no, received.channel.value)
         return AcknowledgeComplaint(
             actor=SERVICE, at=self.clock.now(), via=self.notifier.name, message_key=template
