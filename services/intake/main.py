@@ -21,6 +21,7 @@ from services.intake.privacy_api import build_privacy_router
 from services.intake.submission import IntakeMessage
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
+from shared.events import streams
 from shared.messaging.consumer import subscribe, subscribe_events
 from shared.privacy.config import PrivacySettings
 from shared.service.app import create_service_app
@@ -63,6 +64,7 @@ def create_app(
         settings.topic_events,
         batch_handler=AcknowledgementHandler(notifier or LoggingNotifier(), runtime.clock).handle,
         types={"ComplaintReceived"},
+        categories={streams.COMPLAINT},
         description="Acknowledges every received complaint to its complainant.",
     )
     if config.smtp_port is not None:
