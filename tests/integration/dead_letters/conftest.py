@@ -195,6 +195,7 @@ async def harness(new_database: NewDatabase, kafka_backend: Backend) -> AsyncIte
         settings.topic_events,
         harness.handle_event,
         types={"SomethingHappened"},
+        categories=None,
         description="test",
     )
     subscribe(

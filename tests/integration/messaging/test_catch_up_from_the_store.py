@@ -49,7 +49,9 @@ async def following(settings: Settings) -> Following:
     runtime = Runtime(f"catch-up-{uuid.uuid4().hex[:8]}", settings, run_relay=False, run_catch_up=False)
     consumer = runtime.consumer()
     subject = Following(runtime, runtime.catch_ups[-1])
-    subscribe_events(runtime.broker, consumer, settings.topic_events, subject.handle, description="test")
+    subscribe_events(
+        runtime.broker, consumer, settings.topic_events, subject.handle, categories=None, description="test"
+    )
     return subject  # never started: no Kafka subscription runs, only the store is followed
 
 
