@@ -68,8 +68,7 @@ async def check_store(engine: AsyncEngine, settings: Settings) -> None:
     if not found.migrated:
         raise NotATousuStore(
             where,
-            "is not a tousu store: it has no migrations table (alembic_version), so tousu never "
-            "migrated it",
+            "is not a tousu store: it has no migrations table (alembic_version), so tousu never migrated it",
             "不是 tousu 数据库：没有迁移表（alembic_version），从未由 tousu 迁移",
         )
     if not (found.events and found.checkpoints):

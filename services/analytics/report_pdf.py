@@ -19,7 +19,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.analytics.report import MonthlyReport, ReportGroup, ReportKpi
 
-
 BUNDLED = "bundled"
 SYSTEM = "system"
 SYSTEM_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -50,7 +49,9 @@ class ReportFont(BaseSettings):
             try:
                 from pylopdf_fonts_zh_cn import sans_path
             except ImportError:
-                raise FontUnavailable("the bundled font (the pylopdf-fonts-zh-cn package is missing)") from None
+                raise FontUnavailable(
+                    "the bundled font (the pylopdf-fonts-zh-cn package is missing)"
+                ) from None
             path, face = sans_path(), 0
         elif self.font == SYSTEM:
             path, face = SYSTEM_FONT, SYSTEM_FACE

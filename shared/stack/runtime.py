@@ -325,8 +325,7 @@ def _message(
         return found
 
     line = (
-        f"tousu: database {database_label(database)} ({source(DATABASE)}), "
-        f"Kafka {broker} ({source(KAFKA)})"
+        f"tousu: database {database_label(database)} ({source(DATABASE)}), Kafka {broker} ({source(KAFKA)})"
     )
     if runtime is None and "default" in sources.values():
         line += f"; no `tousu up` is running with data in {directory}"

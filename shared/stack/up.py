@@ -267,8 +267,10 @@ class Stack:
             running = read_runtime(path)
         except RuntimeFileError:
             return  # not ours to judge: it is replaced once this stack is up
-        if running is not None and running.pid != os.getpid() and process_running(
-            running.pid, running.pid_started
+        if (
+            running is not None
+            and running.pid != os.getpid()
+            and process_running(running.pid, running.pid_started)
         ):
             raise StackError(
                 f"`tousu up` is already running with data in {self.plan.data_dir} (pid {running.pid}, "

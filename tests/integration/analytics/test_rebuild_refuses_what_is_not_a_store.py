@@ -26,7 +26,9 @@ from tests.support.backends import Backend
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
-SOMEONE_ELSES = "CREATE TABLE analytics_complaints (complaint_no text); INSERT INTO analytics_complaints VALUES ('kept')"
+SOMEONE_ELSES = (
+    "CREATE TABLE analytics_complaints (complaint_no text); INSERT INTO analytics_complaints VALUES ('kept')"
+)
 
 RawDatabase = Callable[[], Awaitable[str]]
 

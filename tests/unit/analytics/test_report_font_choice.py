@@ -50,7 +50,7 @@ def test_system_means_debians_noto_sans_cjk_sc(monkeypatch: pytest.MonkeyPatch, 
     assert ReportFont().file() == (installed, 3)
 
     monkeypatch.setattr(module, "SYSTEM_FONT", tmp_path / "absent.ttc")
-    with pytest.raises(FontUnavailable, match="absent.ttc"):
+    with pytest.raises(FontUnavailable, match=r"absent\.ttc"):
         ReportFont(font="system").file()
 
 
@@ -59,7 +59,7 @@ def test_a_font_file_can_be_given_and_a_missing_one_is_unavailable(tmp_path: Pat
     font.write_bytes(b"")
     assert ReportFont(font=str(font)).file() == (font, 0)
     assert ReportFont(font=str(font), font_index=1).file() == (font, 1)
-    with pytest.raises(FontUnavailable, match="nowhere.otf"):
+    with pytest.raises(FontUnavailable, match=r"nowhere\.otf"):
         report_pdf(tiny_report(), ReportFont(font=str(tmp_path / "nowhere.otf")))
 
 

@@ -13,10 +13,16 @@ pytestmark = pytest.mark.unit
 @pytest.mark.parametrize(
     ("given", "used"),
     [
-        ("postgresql://postgres@127.0.0.1:54329/tousu", "postgresql+asyncpg://postgres@127.0.0.1:54329/tousu"),
+        (
+            "postgresql://postgres@127.0.0.1:54329/tousu",
+            "postgresql+asyncpg://postgres@127.0.0.1:54329/tousu",
+        ),
         ("postgres://u:p@db.example/t", "postgresql+asyncpg://u:p@db.example/t"),
         (" postgresql://postgres@127.0.0.1/tousu\n", "postgresql+asyncpg://postgres@127.0.0.1/tousu"),
-        ("postgresql+asyncpg://postgres@127.0.0.1:5432/tousu", "postgresql+asyncpg://postgres@127.0.0.1:5432/tousu"),
+        (
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/tousu",
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/tousu",
+        ),
     ],
 )
 def test_a_plain_url_means_asyncpg(given: str, used: str, monkeypatch: pytest.MonkeyPatch) -> None:

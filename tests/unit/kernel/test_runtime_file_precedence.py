@@ -95,7 +95,10 @@ def test_data_dir_flag_then_environment_choose_where_to_look(tmp_path: Path) -> 
     assert by_env.runtime is not None and by_env.environment["TOUSU_INTAKE_PORT"] == "41100"
 
     by_flag = resolve(
-        {"TOUSU_DATA_DIR": str(tmp_path / "nothing")}, cwd=tmp_path, data_dir="elsewhere/.tousu", running=alive
+        {"TOUSU_DATA_DIR": str(tmp_path / "nothing")},
+        cwd=tmp_path,
+        data_dir="elsewhere/.tousu",
+        running=alive,
     )
     assert by_flag.runtime is not None
     assert by_flag.environment["TOUSU_DATA_DIR"] == str(elsewhere / ".tousu")
