@@ -9,8 +9,15 @@ import sys
 from collections.abc import Callable, Sequence
 
 from shared.settings import SERVICE_NAMES, load_settings
+from shared.stack.runtime import add_stack_options, stack_environment
 
 Command = Callable[[argparse.Namespace], int]
+
+NO_STACK = frozenset({"up", "serve", "asyncapi", "bench", "calendar"})
+"""Commands that do not run on the stack of a running `tousu up` (shared.stack.runtime): `up`
+writes its runtime file, `serve` is started by it, `bench` starts stacks of its own; the others
+need neither the database nor the broker. Every other command gets --data-dir, --database-url
+and --kafka-bootstrap and says on which database and broker it runs."""
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -133,8 +140,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=None, help="events per transaction (default 1000)")
     p.set_defaults(func=_lazy("services.analytics.cli", "cmd_rebuild"))
 
+    calendar = sub.add_parser("calendar", help="ask the SLA business calendar: a deadline, a year's days off")
+    calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)
+    calendar_cli = "services.sla.calendar_cli"
+    p = calendar_sub.add_parser("due", help="deadline and warning of a limit started at START, local time")
+    p.add_argument("start", metavar="START", help="ISO date and time, organisation time zone if naive")
+    p.add_argument("duration", metavar="DURATION", help="ISO-8601 limit as in the policy: PT24H, P3D, ...")
+    p.add_argument("--counting", choices=["working", "24x7"], default="working", help="default: working")
+    p.set_defaults(func=_lazy(calendar_cli, "cmd_due"))
+    p = calendar_sub.add_parser("show", help="the days of YEAR that differ from a plain week, with names")
+    p.add_argument("year", metavar="YEAR")
+    p.set_defaults(func=_lazy(calendar_cli, "cmd_show"))
+
     p = sub.add_parser("demo", help="submit realistic complaints to a running stack and walk the loop")
-    p.add_argument("--intake-url", default=None)
+    p.add_argument("--intake-url", default=None, help="intake's base URL (default: the stack's)")
     p.set_defaults(func=_lazy("shared.demo", "cmd_demo"))
 
     p = sub.add_parser("bench", help="benchmarks: throughput, latency and scale (writes bench-results/)")
@@ -160,12 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kafka-bootstrap", default=None, help="broker (default $TOUSU_KAFKA_BOOTSTRAP or tansu)")
     p.set_defaults(func=_lazy("shared.bench.cli", "cmd_bench"))
 
+    add_stack_options(parser, skip=NO_STACK)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    with stack_environment(args):
+        result: int = args.func(args)
     return result
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from services.sla import repository
 from services.sla.clocks import STOP_REASON_LABELS, StopReason
 from services.sla.deadlines import DeadlinePlanner
-from services.sla.policy import Duration, PolicyError, SlaPolicy
+from services.sla.policy import Duration, PolicyError
 from services.sla.repository import Cursor, Deadline, DeadlineFilter, DeadlineState
 from shared.clock import ensure_utc
 from shared.complaints import (
@@ -34,12 +34,13 @@ from shared.complaints import (
 )
 from shared.complaints.handling import load
 from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, not_found, run_command
+from shared.durations import IsoDuration
 from shared.events import Role
 from shared.service.auth import Principal, require
 from shared.service.runtime import Runtime
 
 Labels = dict[Lang, str]
-ONE_WORKING_DAY = timedelta(days=1)
+ONE_WORKING_DAY = IsoDuration(days=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
@@ -119,15 +120,8 @@ class DeadlineView(BaseModel):
             stop_detail=deadline.stop_detail,
             paused_at=deadline.paused_at,
             paused_seconds=deadline.paused.total_seconds(),
-            extension=_iso(deadline.extension) if deadline.extension else None,
+            extension=deadline.extension.isoformat() if deadline.extension else None,
         )
-
-
-def _iso(duration: timedelta) -> str:
-    """PT8H, P2D, P1DT4H30M."""
-    hours, minutes = divmod(duration.seconds // 60, 60)
-    time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M")) if n)
-    return "P" + (f"{duration.days}D" if duration.days else "") + (f"T{time}" if time else "")
 
 
 class DeadlinePage(BaseModel):
@@ -304,9 +298,10 @@ class ExtensionRequest(_Body):
 
     stage: SlaStage = Field(description="Which time limit, e.g. resolution.")
     extension: Duration = Field(
-        description="Extra time, ISO-8601 (P2D, PT8H); days are working days on a working-time limit. "
-        "With the extensions already approved on the clock, at most the policy's max_extension "
-        "for the stage (default P10D for resolution)."
+        description="Extra time, ISO-8601 (P2D, PT8H); on a working-time limit days are working days "
+        "and hours working hours (PT24H is 24 working hours, not one working day). With the "
+        "extensions already approved on the clock, at most the policy's max_extension for the stage "
+        "(default P10D for resolution), compared as the clock counts them."
     )
     reason: str = Field(min_length=1, max_length=2000, description="Why the deadline cannot be met.")
     consent: Consent = Field(description="The complainant's consent.")
@@ -333,25 +328,52 @@ class PolicyReloaded(BaseModel):
     )
 
 
-def _over_maximum(policy: SlaPolicy, clock: Deadline, extension: timedelta) -> dict[str, Any] | None:
+def _over_maximum(planner: DeadlinePlanner, clock: Deadline, extension: IsoDuration) -> dict[str, Any] | None:
     """The refusal when ``extension`` would take the clock's approved extensions past the
-    policy's maximum for its stage; None when it fits."""
-    maximum = policy.max_extension.of(clock.stage)
-    if clock.extension + extension <= maximum:
+    policy's maximum for its stage; None when it fits.
+
+    Days and hours are compared as the clock counts them (:func:`_fits`): on a working-time limit
+    ``PT24H`` is 24 working hours, so it does not fit under a maximum of ``P1D`` (one working day)."""
+    maximum = planner.policy.max_extension.of(clock.stage)
+    approved = clock.extension
+    if _fits(planner, clock, approved + extension, maximum):
         return None
-    left = max(maximum - clock.extension, timedelta(0))
+    left = _remaining(maximum, approved)
     stage, stage_zh = label(clock.stage, "en").lower(), label(clock.stage, "zh-CN")
+    more = "nothing" if left is not None and not left else (str(left) if left else "what is left of it")
+    more_zh = "0" if left is not None and not left else (str(left) if left else "剩余部分")
     return {
         "error": "extension_over_maximum",
-        "message": f"extensions of a {stage} clock add at most {_iso(maximum)} in all "
-        f"({_iso(clock.extension) if clock.extension else 'none'} approved so far); "
-        f"at most {_iso(left) if left else 'nothing'} more",
-        "message_zh": f"「{stage_zh}」时限的延期合计不得超过 {_iso(maximum)}"
-        f"（已批准 {_iso(clock.extension) if clock.extension else '0'}），"
-        f"最多还可延期 {_iso(left) if left else '0'}",
-        "max_extension": _iso(maximum),
-        "approved_extension": _iso(clock.extension) if clock.extension else None,
+        "message": f"extensions of a {stage} clock add at most {maximum} in all "
+        f"({approved if approved else 'none'} approved so far); at most {more} more",
+        "message_zh": f"「{stage_zh}」时限的延期合计不得超过 {maximum}"
+        f"（已批准 {approved if approved else '0'}），最多还可延期 {more_zh}",
+        "max_extension": maximum.isoformat(),
+        "approved_extension": approved.isoformat() if approved else None,
     }
+
+
+def _fits(planner: DeadlinePlanner, clock: Deadline, total: IsoDuration, maximum: IsoDuration) -> bool:
+    """Whether ``total`` is at most ``maximum``. In one unit (days with days, hours with hours)
+    they compare as written; mixed, each is counted from the clock's start the way the clock
+    counts (the business calendar on a working-time limit, else 24×7) and the instants compared."""
+    if not total.time and not maximum.time:
+        return total.days <= maximum.days
+    if not total.days and not maximum.days:
+        return total.time <= maximum.time
+    calculator = planner.calculator_for(clock.counting)
+    return calculator.add(clock.started_at, total) <= calculator.add(clock.started_at, maximum)
+
+
+def _remaining(maximum: IsoDuration, approved: IsoDuration) -> IsoDuration | None:
+    """How much more fits, when the maximum and what was approved are in one unit; else None."""
+    if not approved:
+        return maximum
+    if not approved.time and not maximum.time:
+        return IsoDuration(max(maximum.days - approved.days, 0))
+    if not approved.days and not maximum.days:
+        return IsoDuration(0, max(maximum.time - approved.time, timedelta(0)))
+    return None
 
 
 def _field_error(field: str, refusal: dict[str, Any]) -> dict[str, Any]:
@@ -393,7 +415,7 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
             return
         async with runtime.engine.connect() as conn:
             clocks = await repository.running(conn, complaint_no, {stage}, state.version + 1)
-        over = _over_maximum(control.planner.policy, clocks[0], pending.extension) if clocks else None
+        over = _over_maximum(control.planner, clocks[0], pending.extension) if clocks else None
         if over is not None:  # shaped like CommandRefused, though nothing is recorded
             raise HTTPException(
                 409, detail={**over, "complaint_no": complaint_no, "stream_version": state.version}
@@ -462,13 +484,13 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
                     "message_zh": f"投诉 {complaint_no} 没有正在计时的「{label(body.stage, 'zh-CN')}」时限",
                 },
             )
-        over = _over_maximum(control.planner.policy, clocks[0], body.extension)
+        over = _over_maximum(control.planner, clocks[0], body.extension)
         if over is not None:
             raise HTTPException(422, detail={**over, "errors": [_field_error("extension", over)]})
         now = runtime.clock.now()
         calendar = control.planner.calendar
         # One working day's notice, on the business calendar (24×7 when there is none).
-        notice_until = calendar.add(now, ONE_WORKING_DAY) if calendar else now + ONE_WORKING_DAY
+        notice_until = calendar.add(now, ONE_WORKING_DAY) if calendar else now + ONE_WORKING_DAY.total()
         command = RequestSlaExtension(
             actor=principal.actor,
             at=now,

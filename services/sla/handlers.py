@@ -34,7 +34,7 @@ from services.sla.clocks import (
 )
 from services.sla.deadlines import DeadlinePlanner, Schedule
 from services.sla.firing import SLA_ACTOR
-from services.sla.policy import LONGEST
+from services.sla.policy import LONGEST, longer_than_longest
 from shared.clock import Clock, SystemClock
 from shared.complaints import (
     COMPLAINT_EVENTS,
@@ -173,7 +173,7 @@ class ClockKeeper:
                     paused_at = None
                 case Extend():
                     extension = deadline.extension + change.extension
-                    if extension > LONGEST:
+                    if longer_than_longest(extension):
                         # approved before extensions were bounded at request time: the clock
                         # moves as far as any may, rather than the event failing for ever
                         log.warning(
@@ -181,8 +181,8 @@ class ClockKeeper:
                             extra={
                                 "complaint_no": event.stream_id,
                                 "stage": deadline.stage.value,
-                                "extension_days": extension.days,
-                                "applied_days": LONGEST.days,
+                                "extension": extension.isoformat(),
+                                "applied": LONGEST.isoformat(),
                             },
                         )
                         extension = LONGEST

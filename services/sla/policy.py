@@ -2,12 +2,13 @@
 
 The packaged ``policy.yaml`` is the default; ``TOUSU_SLA_POLICY_FILE`` replaces it. The file is
 validated when the service starts, and a bad one stops it with an error naming the bad key
-(``grades.urgent.resolution: ...``). Durations are ISO-8601 strings (``PT12H``, ``P3D``).
+(``grades.urgent.resolution: ...``). Durations are ISO-8601 strings (``PT12H``, ``P3D``); a
+limit keeps its days apart from its hours, so ``PT24H`` counted on the calendar is 24 working
+hours and ``P1D`` one working day.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from enum import StrEnum
 from importlib.resources import files
@@ -18,42 +19,50 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from shared.complaints import BASE_GRADE, Category, Grade, SlaStage
+from shared.durations import DAY, DurationError, IsoDuration
 
-_DURATION = re.compile(
-    r"P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?"
-)
-
-
-LONGEST = timedelta(days=3660)
+LONGEST = IsoDuration(days=3660)
 """No time limit or extension is longer than about ten years: a deadline counted from any instant
 the services accept (up to 2099) stays far inside what a datetime can hold, and a working-time
-calendar never counts for ever."""
+calendar never counts for ever.
+
+Days and hours are compared on a wall clock against it (a day is 24 hours, so ``P3660D`` and
+``PT87840H`` are both the longest, and ``P3000DT15840H`` too): :func:`longer_than_longest`. On a
+working-time limit those hours are working hours and count further than as many wall-clock
+hours, but even a calendar of one working hour a day counts ``PT87840H`` out within about 240
+years of 2099, still far inside a datetime; the bound is there to keep every deadline countable,
+not to say how long a complaint may take (the policy's ``max_extension`` does that)."""
 
 
-def parse_duration(value: object) -> timedelta:
+def longer_than_longest(duration: IsoDuration) -> bool:
+    """Whether ``duration`` on a wall clock (a day is 24 hours) is longer than :data:`LONGEST`;
+    never overflows, however many days or hours it has."""
+    if duration.days > LONGEST.days:
+        return True
+    return duration.time > LONGEST.total() - duration.days * DAY
+
+
+def at_most_longest(duration: IsoDuration) -> IsoDuration:
+    """``duration``, or :data:`LONGEST` when it is longer."""
+    return LONGEST if longer_than_longest(duration) else duration
+
+
+def parse_duration(value: object) -> IsoDuration:
     """An ISO-8601 duration such as PT4H, P3D or P1DT12H (no years or months), longer than zero
-    and at most :data:`LONGEST`."""
-    if isinstance(value, timedelta):
-        duration = value
-    else:
-        if not isinstance(value, str):
-            raise ValueError(f"expected an ISO-8601 duration such as PT12H or P3D, got {value!r}")
-        match = _DURATION.fullmatch(value.strip().upper())
-        if match is None or value.strip().upper() in ("P", "PT"):
-            raise ValueError(
-                f"{value!r} is not an ISO-8601 duration of weeks, days, hours, minutes or seconds "
-                "(e.g. PT12H, P3D, P1DT12H)"
-            )
-        parts = {name: int(number) for name, number in match.groupdict().items() if number is not None}
-        try:
-            duration = timedelta(**parts)
-        except OverflowError:  # more days than a timedelta holds (P99999999999D)
-            duration = timedelta.max
-    if duration <= timedelta(0):
+    and at most :data:`LONGEST`.
+
+    Its days stay days and its hours stay hours (``PT24H`` is not ``P1D``): see
+    :mod:`shared.durations`."""
+    try:
+        duration = IsoDuration.of(value)
+    except DurationError as error:
+        raise ValueError(str(error)) from None
+    except OverflowError:  # more hours than a timedelta holds (PT99999999999H)
+        raise ValueError(f"{_format(value)} is longer than the longest allowed, {LONGEST}") from None
+    if not duration:
         raise ValueError("a time limit must be longer than zero")
-    if duration > LONGEST:
-        raise ValueError(f"{_format(value)} is longer than the longest allowed, P{LONGEST.days}D")
+    if longer_than_longest(duration):
+        raise ValueError(f"{_format(value)} is longer than the longest allowed, {LONGEST}")
     return duration
 
 
@@ -61,8 +70,8 @@ def _format(value: object) -> str:
     return value.strip() if isinstance(value, str) else str(value)
 
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-"""A positive ISO-8601 duration (PT12H, P3D)."""
+Duration = Annotated[IsoDuration, BeforeValidator(parse_duration)]
+"""A positive ISO-8601 duration (PT12H, P3D), days and hours kept apart, at most :data:`LONGEST`."""
 
 WarnFraction = Annotated[float, Field(gt=0, lt=1)]
 
@@ -71,7 +80,8 @@ class Counting(StrEnum):
     """How a limit is counted."""
 
     WORKING = "working"
-    """On the business calendar: whole days as working days, hours as working hours."""
+    """On the business calendar: the days of the limit (``P3D``) are working days, its hours
+    (``PT24H``, also 24 or more) working hours counted across as many days as they take."""
     ALWAYS = "24x7"
     """Every second counts."""
 
@@ -90,7 +100,7 @@ class Target(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, value: Any) -> Any:
-        if isinstance(value, str | timedelta):
+        if isinstance(value, str | timedelta | IsoDuration):
             return {"limit": value}
         return value
 
@@ -145,7 +155,7 @@ class GradeLimits(BaseModel):
         target: Target | None = getattr(self, STAGE_FIELDS[stage])
         return target
 
-    def limit(self, stage: SlaStage) -> timedelta:
+    def limit(self, stage: SlaStage) -> IsoDuration:
         return self.target(stage).limit
 
 
@@ -193,17 +203,17 @@ class ExtensionLimits(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    acknowledgement: Duration = Field(timedelta(hours=4), description="Acknowledgement clocks, e.g. PT4H.")
-    first_response: Duration = Field(timedelta(days=1), description="First-response clocks, e.g. P1D.")
-    initial_plan: Duration = Field(timedelta(days=5), description="Initial-plan clocks, e.g. P5D.")
+    acknowledgement: Duration = Field(IsoDuration.hours(4), description="Acknowledgement clocks, e.g. PT4H.")
+    first_response: Duration = Field(IsoDuration(days=1), description="First-response clocks, e.g. P1D.")
+    initial_plan: Duration = Field(IsoDuration(days=5), description="Initial-plan clocks, e.g. P5D.")
     progress_interval: Duration = Field(
-        timedelta(days=2), description="Each progress-update clock, e.g. P2D."
+        IsoDuration(days=2), description="Each progress-update clock, e.g. P2D."
     )
-    resolution: Duration = Field(timedelta(days=10), description="Resolution clocks, e.g. P10D.")
-    revisit: Duration = Field(timedelta(days=7), description="Revisit clocks, e.g. P7D.")
+    resolution: Duration = Field(IsoDuration(days=10), description="Resolution clocks, e.g. P10D.")
+    revisit: Duration = Field(IsoDuration(days=7), description="Revisit clocks, e.g. P7D.")
 
-    def of(self, stage: SlaStage) -> timedelta:
-        limit: timedelta = getattr(self, STAGE_FIELDS[stage])
+    def of(self, stage: SlaStage) -> IsoDuration:
+        limit: IsoDuration = getattr(self, STAGE_FIELDS[stage])
         return limit
 
 
@@ -253,7 +263,7 @@ class SlaPolicy(BaseModel):
         """The limit of ``stage``, or None when the policy runs no such clock for the grade."""
         return self.limits(grade, category).target_or_none(stage)
 
-    def limit(self, grade: Grade, stage: SlaStage, category: Category | None = None) -> timedelta:
+    def limit(self, grade: Grade, stage: SlaStage, category: Category | None = None) -> IsoDuration:
         return self.target(grade, stage, category).limit
 
     def warn_fraction_for(self, grade: Grade, category: Category | None = None) -> float:

@@ -2,7 +2,7 @@
 window of now: back at most TOUSU_INTAKE_RECEIVED_MAX_AGE_DAYS, ahead at most
 TOUSU_INTAKE_RECEIVED_MAX_SKEW_SECONDS of clock skew. Outside it: 422 naming the field, in English
 and Chinese, and nothing recorded; on Kafka a dead letter with the reason. The import path widens
-the window through receive()'s ``window`` parameter (FakeClock at T0)."""
+the window through Submissions.submit's (and receive()'s) ``window`` parameter (FakeClock at T0)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from services.intake.main import create_app
 from services.intake.policy import load_policy
 from services.intake.receive import receive
 from services.intake.submission import ComplaintSubmission, IntakeMessage
+from services.intake.submit import Submissions, Submitter
 from services.intake.window import IMPORT_WINDOW
 from shared.clock import FakeClock
 from shared.events import Actor, Role
@@ -100,37 +101,68 @@ async def test_later_than_the_clock_skew_is_refused(intake: Intake, submission: 
     assert await intake.received_count() == before
 
 
+def kafka_submission(submission_id: str, **fields: Any) -> IntakeMessage:
+    values: dict[str, Any] = {
+        "submission_id": submission_id,
+        "channel_id": "wechat-bot",
+        "channel": "online",
+        "complainant_kind": "customer",
+        "complainant": {"name": "Li Na", "email": "li.na@example.com"},
+        "category": "delivery",
+        "subject": "Parcel late",
+        "content": "It did not arrive.",
+        "received_at": T0 - timedelta(days=11),
+    }
+    return IntakeMessage.model_validate({**values, **fields})
+
+
+def submissions_of(runtime: Runtime) -> Submissions:
+    """The one submission handler, on the window the app was built with."""
+    return Submissions(runtime.store, load_policy(), runtime.clock, ZONE, window=WINDOW.received_window())
+
+
+async def numbers_given_out(runtime: Runtime, submission_id: str) -> int:
+    async with runtime.engine.connect() as conn:
+        count = await conn.scalar(
+            text("SELECT count(*) FROM intake_submissions WHERE submission_id = :s"), {"s": submission_id}
+        )
+        return int(count or 0)
+
+
 async def test_a_kafka_submission_outside_the_window_is_a_dead_letter(intake: Intake) -> None:
-    message = IntakeMessage(
-        submission_id=f"late-{uuid.uuid4().hex[:8]}",
-        channel_id="wechat-bot",
-        channel="online",  # type: ignore[arg-type]
-        complainant_kind="customer",  # type: ignore[arg-type]
-        complainant={"name": "Li Na", "email": "li.na@example.com"},  # type: ignore[arg-type]
-        category="delivery",  # type: ignore[arg-type]
-        subject="Parcel late",
-        content="It did not arrive.",
-        received_at=T0 - timedelta(days=11),
-    )
+    message = kafka_submission(f"late-{uuid.uuid4().hex[:8]}")
     runtime = intake.runtime
     with pytest.raises(PoisonMessage, match="received_at_too_old"):
         async with runtime.engine.begin() as conn:
-            await take_submission(
-                conn,
-                runtime.store,
-                message,
-                policy=load_policy(),
-                clock=runtime.clock,
-                zone=ZONE,
-                correction_hours=24,
-                duplicates=None,
-                window=WINDOW.received_window(),
-            )
+            await take_submission(conn, message, submissions_of(runtime), correction_hours=24)
+
+
+async def test_the_window_is_checked_before_a_return_for_correction(intake: Intake) -> None:
+    """A hotline submission lacking the phone the policy requires would be returned for
+    correction with a number at once; outside the window it is a dead letter instead, and no
+    number is given out for it."""
+    submission_id = f"late-call-{uuid.uuid4().hex[:8]}"
+    message = kafka_submission(
+        submission_id, channel="hotline", channel_id="ivr-1", complainant={"name": "王女士"}
+    )
+    runtime = intake.runtime
+    assert submissions_of(runtime).policy.missing_fields(message.submission())  # would be returned
+    with pytest.raises(PoisonMessage, match="received_at_too_old"):
+        async with runtime.engine.begin() as conn:
+            await take_submission(conn, message, submissions_of(runtime), correction_hours=24)
+    assert await numbers_given_out(runtime, submission_id) == 0
 
 
 async def test_the_import_path_widens_the_window(intake: Intake, submission: dict[str, Any]) -> None:
     old = ComplaintSubmission.model_validate({**submission, "received_at": "2001-03-04T09:00:00+08:00"})
     runtime = intake.runtime
+    importer = Submitter(Actor(role=Role.SERVICE, id="import"), "import", scope="import:test")
+    async with runtime.engine.begin() as conn:
+        submitted = await submissions_of(runtime).submit(
+            conn, old, importer, f"row-{uuid.uuid4().hex[:8]}", window=IMPORT_WINDOW
+        )
+    assert not submitted.replayed
+    assert submitted.complaint_no.startswith("TS-20010304-")
     async with runtime.engine.begin() as conn:
         outcome = await receive(
             conn,
@@ -143,5 +175,4 @@ async def test_the_import_path_widens_the_window(intake: Intake, submission: dic
             window=IMPORT_WINDOW,
         )
     assert outcome.rejection is None
-    assert outcome.complaint_no.startswith("TS-20010304-")
     assert outcome.state.received_at == old.received_at

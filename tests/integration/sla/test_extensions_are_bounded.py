@@ -75,6 +75,15 @@ async def test_a_request_past_the_stage_maximum_is_422(sla: Sla) -> None:
     assert (await _ask(sla, no, _request("P4D"))).status_code == 200
 
 
+async def test_hours_are_compared_with_a_maximum_in_days_as_the_clock_counts_them(sla: Sla) -> None:
+    """On these 24×7 clocks PT240H is as long as the maximum P10D, PT241H longer; days and hours
+    are not folded into each other, but counted the way the clock counts."""
+    no = await _accepted(sla)
+    refused = _refused_field(await _ask(sla, no, _request("PT241H")), "extension")
+    assert refused["error"] == "extension_over_maximum" and refused["max_extension"] == "P10D"
+    assert (await _ask(sla, no, _request("PT240H"))).status_code == 200
+
+
 @pytest.mark.parametrize("extension", ["P99999999D", "P99999999999999D", "PT999999999999H"])
 async def test_an_unbounded_duration_is_422(sla: Sla, extension: str) -> None:
     no = await _accepted(sla)
@@ -129,7 +138,7 @@ async def test_an_over_long_extension_approved_earlier_moves_the_clock_as_far_as
 
     after = running_clock(await deadlines(sla.engine, no), SlaStage.RESOLUTION)
     assert after.extension == LONGEST
-    assert after.due_at == before.due_at + LONGEST
+    assert after.due_at == before.due_at + LONGEST.total()
     async with sla.engine.connect() as conn:
         letters = await conn.scalar(
             text("SELECT count(*) FROM dead_letters WHERE stream_id = :no"), {"no": no}
