@@ -83,7 +83,8 @@ class SubmissionHandler:
 
 
 class AcknowledgementHandler(Reactor):
-    """ComplaintReceived → the complainant is told (the notifier), then ComplaintAcknowledged."""
+    """ComplaintReceived → the complainant is told (the notifier), then ComplaintAcknowledged.
+    An imported complaint (history) is not acknowledged: nobody is written to about it."""
 
     name = "intake"
 
@@ -94,6 +95,8 @@ class AcknowledgementHandler(Reactor):
     async def react(self, event: RecordedEvent, state: ComplaintState) -> Command | None:
         received = COMPLAINT_EVENTS.decode(event)
         assert isinstance(received, ComplaintReceived)
+        if received.imported is not None:
+            return None  # history (tousu import): its complainant was answered back then, if ever
         template = await self.notifier.acknowledge(received.complaint_no, received.channel.value)
         return AcknowledgeComplaint(
             actor=SERVICE, at=self.clock.now(), via=self.notifier.name, message_key=template

@@ -17,6 +17,7 @@ from services.intake.policy import GradingPolicy
 from services.intake.submission import ComplaintSubmission
 from shared.clock import Clock
 from shared.complaints.commands import ReceiveComplaint
+from shared.complaints.events import ImportedHistory
 from shared.complaints.handling import Outcome, execute, left_by, new_stream
 from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
@@ -57,6 +58,7 @@ async def receive(
     privacy: PrivacySettings | None = None,
     complaint_no: str | None = None,
     duplicates: DuplicateCheck | None = None,
+    imported: ImportedHistory | None = None,
 ) -> Outcome:
     """Raises SubmissionRefused for missing required fields or a grade outside the scheme.
 
@@ -67,6 +69,7 @@ async def receive(
     ``complaint_no``: the number reserved when the submission was returned for correction (its
     stream goes on); default a new number. With ``duplicates``, a possible duplicate of an
     earlier complaint is linked right after the receipt (the outcome is then the link's).
+    ``imported``: a complaint from another system's records (``tousu import``), recorded as history.
     """
     missing = policy.missing_fields(submission)
     if missing:
@@ -147,6 +150,7 @@ async def receive(
         **submission.model_dump(exclude={"grade", "complainant"}),
         grade=grade,
         assessment=assessment,
+        imported=imported,
     )
     # a new number's stream cannot exist yet: no read of it
     outcome = await execute(

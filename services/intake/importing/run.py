@@ -1,0 +1,140 @@
+"""A whole history file: every row prepared, then (unless a dry run) received, in batches.
+
+Rows are received ``batch`` at a time in one transaction, each in a savepoint, so a refused row is
+rolled back alone. A batch commits whole or not at all: an interrupted run (Ctrl-C, a lost
+connection) leaves only whole rows behind, and running it again skips them (their row ids are
+known) and goes on with the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.intake.importing import source as files
+from services.intake.importing.mapping import ImportMapping
+from services.intake.importing.rows import Prepared, Refusal, prepare
+from services.intake.importing.submit import Received, known, row_id_reused, submit
+from services.intake.importing.tally import Tally
+from services.intake.policy import GradingPolicy
+from shared.clock import Clock
+from shared.eventstore import PostgresEventStore
+from shared.privacy.config import PrivacySettings
+
+Observer = Callable[[Tally], None]
+
+
+class _Refused(Exception):
+    """Rolls a refused row's savepoint back."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        self.refusal = refusal
+
+
+def duplicate_row(prepared: Prepared, first: int) -> Refusal:
+    return Refusal(
+        prepared.row,
+        prepared.row_id,
+        "row_id",
+        "duplicate_row_id",
+        f"the same row id as row {first} of this file",
+        f"与本文件第 {first} 行的行编号相同",
+    )
+
+
+@dataclass
+class Importer:
+    engine: AsyncEngine
+    mapping: ImportMapping
+    policy: GradingPolicy
+    """The intake policy as it applies to history (rows.history_policy)."""
+    zone: ZoneInfo
+    clock: Clock
+    privacy: PrivacySettings
+    dry_run: bool = False
+    batch: int = 100
+
+    async def run(self, path: Path, tally: Tally, observe: Observer = lambda tally: None) -> Tally:
+        """Import (or check) every row of ``path`` into ``tally``, calling ``observe`` after each."""
+        tally.dry_run = self.dry_run
+        now = self.clock.now()
+        store = PostgresEventStore(self.engine)
+        first_row: dict[str, int] = {}
+        for chunk in _chunks(files.records(path, self.mapping), self.batch):
+            ready: list[Prepared] = []
+            for record in chunk:
+                result = prepare(record, self.mapping, self.policy, self.zone, now)
+                if isinstance(result, list):
+                    tally.refuse(result)
+                    tally.read += 1
+                    observe(tally)
+                    continue
+                if result.row_id in first_row:
+                    tally.refuse([duplicate_row(result, first_row[result.row_id])])
+                    tally.read += 1
+                    observe(tally)
+                    continue
+                first_row[result.row_id] = result.row
+                ready.append(result)
+            if ready:
+                await self._receive(store, ready, tally, observe)
+        tally.refusals.sort(key=lambda refusal: refusal.row)
+        return tally
+
+    async def _receive(
+        self, store: PostgresEventStore, ready: list[Prepared], tally: Tally, observe: Observer
+    ) -> None:
+        async with self.engine.begin() as conn:
+            hashes = await known(conn, self.mapping.source, [p.row_id for p in ready])
+            done = Tally()
+            for prepared in ready:
+                digest = hashes.get(prepared.row_id)
+                if digest is not None:
+                    if digest == prepared.digest:
+                        done.already_there += 1
+                    else:
+                        done.refuse([row_id_reused(prepared)])
+                elif self.dry_run:
+                    done.imported += 1
+                else:
+                    try:
+                        async with conn.begin_nested():
+                            outcome = await submit(
+                                conn,
+                                store.bound(conn),
+                                prepared,
+                                source=self.mapping.source,
+                                policy=self.policy,
+                                clock=self.clock,
+                                zone=self.zone,
+                                privacy=self.privacy,
+                            )
+                            if isinstance(outcome, Refusal):
+                                raise _Refused(outcome)
+                    except _Refused as refused:
+                        done.refuse([refused.refusal])
+                    else:
+                        assert isinstance(outcome, Received)
+                        if outcome.already_there:
+                            done.already_there += 1
+                        else:
+                            done.imported += 1
+            # counted once the batch is committed: an interrupted batch counts nothing
+        tally.imported += done.imported
+        tally.already_there += done.already_there
+        tally.refused += done.refused
+        tally.refusals.extend(done.refusals)
+        tally.by_reason.update(done.by_reason)
+        for _ in ready:
+            tally.read += 1
+            observe(tally)
+
+
+def _chunks(records: Iterator[files.Record], size: int) -> Iterator[list[files.Record]]:
+    while chunk := list(islice(records, size)):
+        yield chunk
