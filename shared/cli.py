@@ -135,8 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import complaint history from a CSV or JSON-lines file")
     p.add_argument("file", help="the history file (.csv, .jsonl)")
-    p.add_argument("--mapping", required=True, help="the mapping file (see deploy/import/mapping.example.yaml)")
-    p.add_argument("--dry-run", action="store_true", help="report every row that would be refused; write nothing")
+    p.add_argument(
+        "--mapping", required=True, help="the mapping file (see deploy/import/mapping.example.yaml)"
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="report every row that would be refused; write nothing"
+    )
     p.add_argument("--json", action="store_true", help="print the summary and refusals as JSON")
     p.add_argument("--batch", type=int, default=100, help="rows per transaction (default 100)")
     p.set_defaults(func=_lazy("services.intake.importing.cli", "cmd_import"))

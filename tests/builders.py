@@ -14,8 +14,6 @@ from typing import Any
 
 from shared.clock import FakeClock
 from shared.complaints import (
-    HistoricalOutcome,
-    ImportedHistory,
     AcceptComplaint,
     AcknowledgeComplaint,
     ApproveSlaExtension,
@@ -33,6 +31,8 @@ from shared.complaints import (
     EscalateComplaint,
     GiveFeedback,
     Grade,
+    HistoricalOutcome,
+    ImportedHistory,
     LapseCorrection,
     LinkPossibleDuplicate,
     MergeComplaint,
@@ -488,7 +488,7 @@ def as_new(event: Event, *, by: Actor | None = None, when: datetime | None = Non
     return NewEvent.of(event, actor=by or channel(), clock=FakeClock(when or T0))
 
 
-def as_recorded(event: Event, *, stream_id: str = COMPLAINT_NO, version: int = 1) -> RecordedEvent:
+def as_recorded_event(event: Event, *, stream_id: str = COMPLAINT_NO, version: int = 1) -> RecordedEvent:
     """An event as the store would give it back (a channel's, at T0), for a reaction to react to."""
     new = as_new(event)
     return RecordedEvent(

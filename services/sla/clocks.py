@@ -58,11 +58,11 @@ from shared.complaints import (
 )
 from shared.complaints.events import (
     ComplaintAcknowledged,
-    HistoricalOutcome,
     ComplaintPutOnHold,
     ComplaintRegraded,
     ComplaintResumed,
     FeedbackReceived,
+    HistoricalOutcome,
     ProgressRecorded,
     SlaExtensionApproved,
 )

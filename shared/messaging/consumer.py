@@ -719,6 +719,8 @@ class _Offsets:
             await kafka.commit(offsets)
         except Exception as error:  # a rebalance took the partition: its new owner goes on
             log.info("offsets not committed", extra={"consumer": self.name, "error": type(error).__name__})
+
+
 """How long a subscriber waits after an outage before its poll is fetched again."""
 
 

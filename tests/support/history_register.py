@@ -72,7 +72,13 @@ CATEGORIES: dict[str, tuple[Category, str]] = {
     "收费": (Category.BILLING, "财务部"),
     "其他": (Category.OTHER, "客服部"),
 }
-DEPARTMENTS = {"质量部": "quality", "客服部": "customer_service", "售后服务部": "after_sales", "物流部": "logistics", "财务部": "finance"}
+DEPARTMENTS = {
+    "质量部": "quality",
+    "客服部": "customer_service",
+    "售后服务部": "after_sales",
+    "物流部": "logistics",
+    "财务部": "finance",
+}
 
 BRANDS = ["海澜", "美的尔", "格力特", "Haier-Plus", "小天鹅星", "Sunrise"]
 PRODUCTS = [
@@ -82,7 +88,15 @@ PRODUCTS = [
     "EV-2023 Pro 5G smartphone 12GB+256GB dual SIM, 6.7-inch AMOLED display",
     "JYL-C93T 多功能破壁料理机 家用加热 全自动豆浆机 1.75L 大容量 静音款",
 ]
-SUBJECTS_ZH = ["洗衣机漏水", "空调不制冷", "快递延误", "重复扣款", "客服态度差", "退货迟迟未处理", "冰箱噪音大"]
+SUBJECTS_ZH = [
+    "洗衣机漏水",
+    "空调不制冷",
+    "快递延误",
+    "重复扣款",
+    "客服态度差",
+    "退货迟迟未处理",
+    "冰箱噪音大",
+]
 SUBJECTS_EN = ["Leaking washing machine", "Parcel two weeks late", "Charged twice", "Rude store assistant"]
 CONTENT_ZH = "购买后不久出现问题，多次联系未果，要求尽快处理并给予答复。"
 CONTENT_EN = "The problem started soon after purchase; several calls got no answer. Please resolve it."
@@ -135,11 +149,16 @@ def register(rows: int, seed: int = 13, refused_every: int = 250) -> Register:
         category, department_name = CATEGORIES[category_name]
         chinese = rng.random() < 0.7
         product = f"{rng.choice(BRANDS)} {rng.choice(PRODUCTS)}"
-        products = [product] if rng.random() < 0.8 else [product, f"{rng.choice(BRANDS)} {rng.choice(PRODUCTS)}"]
+        products = (
+            [product] if rng.random() < 0.8 else [product, f"{rng.choice(BRANDS)} {rng.choice(PRODUCTS)}"]
+        )
         contact = rng.random()
         name = phone = email = ""
         if contact < 0.6:
-            name, phone = rng.choice(["王芳", "李强", "张伟", "Emma Li", "陈静"]), f"139{rng.randrange(10**8):08d}"
+            name, phone = (
+                rng.choice(["王芳", "李强", "张伟", "Emma Li", "陈静"]),
+                f"139{rng.randrange(10**8):08d}",
+            )
         elif contact < 0.8:
             name, email = "Li Na", f"user{number}@example.com"
         # else: nothing kept, not even on the hotline: the mapping's default name

@@ -55,7 +55,14 @@ CODES: dict[str, frozenset[str]] = {
 }
 """The codes a value map may translate into (department codes are the organisation's own)."""
 
-DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d"]
+DATE_FORMATS = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+]
 """Tried after ISO-8601 when a date column is read (a naive time is in the mapping's timezone)."""
 
 Column = Annotated[str, Field(min_length=1)]
@@ -150,23 +157,27 @@ def load_mapping(path: Path) -> ImportMapping:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise MappingFileError(str(path), [Problem(None, "", f"cannot read the file: {error.strerror}")]) from None
+        raise MappingFileError(
+            str(path), [Problem(None, "", f"cannot read the file: {error.strerror}")]
+        ) from None
     return parse_mapping(text, str(path))
 
 
 def parse_mapping(text: str, source: str = "<mapping>") -> ImportMapping:
     data, root = parse_yaml(text, source, MappingFileError)
     if not isinstance(data, dict):
-        raise MappingFileError(
-            source, [Problem(1, "", "expected a mapping with source, row_id and columns")]
-        )
+        raise MappingFileError(source, [Problem(1, "", "expected a mapping with source, row_id and columns")])
     try:
         mapping = ImportMapping.model_validate(data)
     except ValidationError as error:
         problems = [validation_problem(root, data, e) for e in error.errors()]
         raise MappingFileError(source, sorted(problems, key=lambda p: (p.line or 0, p.where))) from None
     problems = [
-        Problem(node_line(root, ("values", field, given)), f"values.{field}.{given}", f"{code!r} is not a {field} code")
+        Problem(
+            node_line(root, ("values", field, given)),
+            f"values.{field}.{given}",
+            f"{code!r} is not a {field} code",
+        )
         for field, table in mapping.values.items()
         if field in CODES
         for given, code in table.items()

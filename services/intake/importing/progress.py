@@ -29,6 +29,8 @@ class Progress:
         self.total = 0
         self.started = self.last = clock()
         self.next_tenth = 1
+        self.printed = -1
+        """The rows read when the last plain line was printed (none twice)."""
 
     def start(self, total: int) -> None:
         self.total = total
@@ -47,8 +49,9 @@ class Progress:
                 self.stream.flush()
             return
         tenths = tally.read * 10 // self.total if self.total else 10
-        if force or tenths >= self.next_tenth or now - self.last >= self.every_seconds:
-            self.last = now
+        due = tenths >= self.next_tenth or now - self.last >= self.every_seconds
+        if (force or due) and tally.read != self.printed:
+            self.last, self.printed = now, tally.read
             self.next_tenth = tenths + 1
             self.stream.write(f"import: {self.line(tally, share)}\n")
             self.stream.flush()

@@ -64,7 +64,10 @@ class Prepared:
     def digest(self) -> bytes:
         """The request hash kept with the row id: the same row again is recognised as such."""
         return idempotency.request_hash(
-            {"submission": self.submission.model_dump(mode="json"), "history": self.history.model_dump(mode="json")}
+            {
+                "submission": self.submission.model_dump(mode="json"),
+                "history": self.history.model_dump(mode="json"),
+            }
         )
 
 
@@ -125,7 +128,8 @@ class _Row:
             field,
             "unknown_value",
             f"{value!r} is not a {field} code and the mapping's values.{field} does not map it",
-            f"取值 {value!r} 不是有效的{_ZH_FIELD.get(field, field)}代码，映射文件的 values.{field} 中也没有它",
+            f"取值 {value!r} 不是有效的{_ZH_FIELD.get(field, field)}代码，"
+            f"映射文件的 values.{field} 中也没有它",
         )
         return None
 
@@ -158,6 +162,9 @@ _ZH_FIELD = {
     "complainant_kind": "投诉人类型",
     "grade": "级别",
     "department": "部门",
+    "subject": "标题",
+    "content": "投诉内容",
+    "received_at": "受理时间",
 }
 
 _TRUE = {"true", "yes", "y", "1", "是", "匿名"}
@@ -190,14 +197,29 @@ def prepare(
     policy as it applies to history (:func:`history_policy`); ``now``: the import's instant."""
     row = _Row(record, mapping, zone)
     if record.problem is not None:
-        row.refuse("-", "unreadable", f"the record cannot be read: {record.problem}", f"该行无法读取：{record.problem}")
+        row.refuse(
+            "-",
+            "unreadable",
+            f"the record cannot be read: {record.problem}",
+            f"该行无法读取：{record.problem}",
+        )
         return row.refusals
     raw = record.cells.get(mapping.row_id)
     row_id = raw.strip() if isinstance(raw, str) else None
     if not row_id:
-        row.refuse("row_id", "missing", f"the row id column {mapping.row_id!r} is empty", f"行编号列「{mapping.row_id}」为空")
+        row.refuse(
+            "row_id",
+            "missing",
+            f"the row id column {mapping.row_id!r} is empty",
+            f"行编号列「{mapping.row_id}」为空",
+        )
     elif len(row_id) > MAX_ROW_ID:
-        row.refuse("row_id", "too_long", f"the row id is longer than {MAX_ROW_ID} characters", f"行编号超过 {MAX_ROW_ID} 个字符")
+        row.refuse(
+            "row_id",
+            "too_long",
+            f"the row id is longer than {MAX_ROW_ID} characters",
+            f"行编号超过 {MAX_ROW_ID} 个字符",
+        )
     else:
         row.row_id = row_id
     data = _submission_data(row)
@@ -232,7 +254,9 @@ def _submission_data(row: _Row) -> dict[str, Any]:
     if anonymous is not None:
         flag = anonymous.casefold()
         if flag not in _TRUE | _FALSE:
-            row.refuse("anonymous", "invalid_flag", f"{anonymous!r} is not yes or no", f"{anonymous!r} 不是“是/否”")
+            row.refuse(
+                "anonymous", "invalid_flag", f"{anonymous!r} is not yes or no", f"{anonymous!r} 不是“是/否”"
+            )
         data["anonymous"] = flag in _TRUE
     complainant = {
         name.removeprefix("complainant."): value
@@ -259,7 +283,12 @@ def _submission(row: _Row, data: dict[str, Any]) -> ComplaintSubmission | None:
         if data.get(field) is None:
             gaps = True
             if not any(r.field == field for r in row.refusals):  # not said twice (unknown_value ...)
-                row.refuse(field, "missing", f"{field} is empty and the mapping gives no default", f"{field} 为空，映射文件也未给出默认值")
+                row.refuse(
+                    field,
+                    "missing",
+                    f"{field} is empty and the mapping gives no default",
+                    f"{_ZH_FIELD[field]}（{field}）为空，映射文件也未给出默认值",
+                )
     if data.get("complainant") is None and not data.get("anonymous"):
         gaps = True
         row.refuse(
@@ -309,13 +338,21 @@ def _history(row: _Row, received_at: datetime | None, now: datetime) -> Imported
         if when is None or received_at is None:
             continue
         if when < received_at:
-            row.refuse(field, "before_receipt", f"{field} is before received_at", f"{_ZH_DATES[field]}早于受理时间")
+            row.refuse(
+                field, "before_receipt", f"{field} is before received_at", f"{_ZH_DATES[field]}早于受理时间"
+            )
         elif when > now:
-            row.refuse(field, "in_future", f"{field} is after the import is run", f"{_ZH_DATES[field]}晚于导入时间")
+            row.refuse(
+                field, "in_future", f"{field} is after the import is run", f"{_ZH_DATES[field]}晚于导入时间"
+            )
     if resolved_at is not None and closed_at is not None and closed_at < resolved_at:
-        row.refuse("closed_at", "before_resolution", "closed_at is before resolved_at", "办结时间早于答复时间")
+        row.refuse(
+            "closed_at", "before_resolution", "closed_at is before resolved_at", "办结时间早于答复时间"
+        )
     if outcome == HistoricalOutcome.RESOLVED and resolved_at is None and "resolved_at" not in _fields(row):
-        row.refuse("resolved_at", "missing", "a resolved complaint needs resolved_at", "已答复的投诉需要答复时间")
+        row.refuse(
+            "resolved_at", "missing", "a resolved complaint needs resolved_at", "已答复的投诉需要答复时间"
+        )
     if outcome == HistoricalOutcome.CLOSED and closed_at is None and "closed_at" not in _fields(row):
         row.refuse("closed_at", "missing", "a closed complaint needs closed_at", "已办结的投诉需要办结时间")
     if row.refusals or row.row_id is None:

@@ -14,12 +14,12 @@ from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.intake.importing import source as files
 from services.intake.importing.mapping import ImportMapping
 from services.intake.importing.rows import Prepared, Refusal, prepare
-from services.intake.importing.submit import Received, known, row_id_reused, submit
+from services.intake.importing.submit import known, row_id_reused, submit
 from services.intake.importing.tally import Tally
 from services.intake.policy import GradingPolicy
 from shared.clock import Clock
@@ -89,50 +89,49 @@ class Importer:
     async def _receive(
         self, store: PostgresEventStore, ready: list[Prepared], tally: Tally, observe: Observer
     ) -> None:
+        results: list[Refusal | bool] = []  # per row: its refusal, or whether it was already there
         async with self.engine.begin() as conn:
             hashes = await known(conn, self.mapping.source, [p.row_id for p in ready])
-            done = Tally()
             for prepared in ready:
                 digest = hashes.get(prepared.row_id)
                 if digest is not None:
-                    if digest == prepared.digest:
-                        done.already_there += 1
-                    else:
-                        done.refuse([row_id_reused(prepared)])
+                    results.append(True if digest == prepared.digest else row_id_reused(prepared))
                 elif self.dry_run:
-                    done.imported += 1
+                    results.append(False)
                 else:
-                    try:
-                        async with conn.begin_nested():
-                            outcome = await submit(
-                                conn,
-                                store.bound(conn),
-                                prepared,
-                                source=self.mapping.source,
-                                policy=self.policy,
-                                clock=self.clock,
-                                zone=self.zone,
-                                privacy=self.privacy,
-                            )
-                            if isinstance(outcome, Refusal):
-                                raise _Refused(outcome)
-                    except _Refused as refused:
-                        done.refuse([refused.refusal])
-                    else:
-                        assert isinstance(outcome, Received)
-                        if outcome.already_there:
-                            done.already_there += 1
-                        else:
-                            done.imported += 1
-            # counted once the batch is committed: an interrupted batch counts nothing
-        tally.imported += done.imported
-        tally.already_there += done.already_there
-        tally.refused += done.refused
-        tally.refusals.extend(done.refusals)
-        tally.by_reason.update(done.by_reason)
-        for _ in ready:
+                    results.append(await self._submit(conn, store, prepared))
+        # counted once the batch is committed: an interrupted batch counts nothing
+        for result in results:
+            if isinstance(result, Refusal):
+                tally.refuse([result])
+            elif result:
+                tally.already_there += 1
+            else:
+                tally.imported += 1
             tally.read += 1
             observe(tally)
+
+    async def _submit(
+        self, conn: AsyncConnection, store: PostgresEventStore, prepared: Prepared
+    ) -> Refusal | bool:
+        """One row in a savepoint of the batch's transaction, rolled back alone when refused."""
+        try:
+            async with conn.begin_nested():
+                outcome = await submit(
+                    conn,
+                    store.bound(conn),
+                    prepared,
+                    source=self.mapping.source,
+                    policy=self.policy,
+                    clock=self.clock,
+                    zone=self.zone,
+                    privacy=self.privacy,
+                )
+                if isinstance(outcome, Refusal):
+                    raise _Refused(outcome)
+        except _Refused as refused:
+            return refused.refusal
+        return outcome.already_there
 
 
 def _chunks(records: Iterator[files.Record], size: int) -> Iterator[list[files.Record]]:

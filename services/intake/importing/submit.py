@@ -99,7 +99,9 @@ async def submit(
         )
     except SubmissionRefused as refused:
         field = ",".join(refused.fields) or "-"
-        return Refusal(prepared.row, prepared.row_id, field, refused.code, refused.message, refused.message_zh)
+        return Refusal(
+            prepared.row, prepared.row_id, field, refused.code, refused.message, refused.message_zh
+        )
     rejection = outcome.rejection
     if rejection is not None:
         return Refusal(

@@ -61,7 +61,9 @@ async def test_a_dry_run_reports_every_refusal_and_writes_nothing(
     assert f"refused 拒绝导入: {summary['refused']}\n" in plain.out
 
 
-async def test_after_the_import_a_dry_run_finds_every_row_there(new_database: DatabaseFactory, tmp_path: Path) -> None:
+async def test_after_the_import_a_dry_run_finds_every_row_there(
+    new_database: DatabaseFactory, tmp_path: Path
+) -> None:
     made = register(60, seed=3, refused_every=1000)
     url = await new_database()
     file = made.write_csv(tmp_path / "register.csv")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytest_asyncio
@@ -29,8 +29,8 @@ from shared.clock import FakeClock
 from shared.complaints import COMPLAINT_EVENTS, ComplaintAssigned, ComplaintReceived, HistoricalOutcome
 from shared.db.engine import create_engine
 from shared.events import RecordedEvent
-from shared.eventstore import PostgresEventStore
 from shared.events.envelope import Position
+from shared.eventstore import PostgresEventStore
 from shared.messaging.consumer import HandlerContext
 from tests.conftest import DatabaseFactory
 from tests.integration.sla.support import all_clocks
@@ -74,7 +74,9 @@ async def all_events(store: PostgresEventStore) -> list[RecordedEvent]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def imported(new_database: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Imported]:
+async def imported(
+    new_database: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Imported]:
     made = register(ROWS)
     url = await new_database()
     file = made.write_csv(tmp_path_factory.mktemp("register") / "register.csv")
@@ -109,7 +111,9 @@ async def test_analytics_counts_what_the_file_holds(imported: Imported) -> None:
     async with imported.engine.connect() as conn:
 
         async def counted(column: str) -> Counter[str]:
-            rows = await conn.execute(text(f"SELECT {column} AS key, count(*) FROM analytics_complaints GROUP BY 1"))
+            rows = await conn.execute(
+                text(f"SELECT {column} AS key, count(*) FROM analytics_complaints GROUP BY 1")
+            )
             return Counter({row.key: row.count for row in rows})
 
         assert await counted("channel") == made.by_channel
@@ -122,17 +126,20 @@ async def test_analytics_counts_what_the_file_holds(imported: Imported) -> None:
         dated = await conn.execute(
             text(
                 "SELECT count(*) FILTER (WHERE resolved_at IS NULL OR resolved_at < received_at), "
-                "count(*) FILTER (WHERE status = 'closed' AND (closed_at IS NULL OR closed_at < resolved_at)), "
+                "count(*) FILTER (WHERE status = 'closed' "
+                "AND (closed_at IS NULL OR closed_at < resolved_at)), "
                 "max(coalesce(closed_at, resolved_at)) FROM analytics_complaints "
                 "WHERE status IN ('resolved', 'closed')"
             )
         )
         undated, misdated, latest = dated.one()
     assert undated == misdated == 0
-    assert latest < datetime(2025, 2, 1).astimezone()  # the records' dates, not the import's
+    assert latest < datetime(2025, 2, 1, tzinfo=UTC)  # the records' dates, not the import's
 
 
-async def test_history_is_not_acknowledged_dispatched_as_recorded_and_fires_nothing(imported: Imported) -> None:
+async def test_history_is_not_acknowledged_dispatched_as_recorded_and_fires_nothing(
+    imported: Imported,
+) -> None:
     store, engine = imported.store, imported.engine
     received = [e for e in await all_events(store) if e.type == ComplaintReceived.event_type]
     import_end = max(e.occurred_at for e in received)
@@ -153,12 +160,18 @@ async def test_history_is_not_acknowledged_dispatched_as_recorded_and_fires_noth
     events = await all_events(store)
     for start in range(0, len(events), 500):
         async with engine.begin() as conn:
-            await sla.clocks.keeper.handle_batch(events[start : start + 500], HandlerContext(conn, store.bound(conn)))
+            await sla.clocks.keeper.handle_batch(
+                events[start : start + 500], HandlerContext(conn, store.bound(conn))
+            )
     await sla.firer.fire_due(import_end + timedelta(minutes=1))
     assert sla.notifier.sent == []
 
     history = {e.stream_id: COMPLAINT_EVENTS.decode(e) for e in received}
-    open_ones = {no for no, r in history.items() if isinstance(r, ComplaintReceived) and r.imported and r.imported.outcome is HistoricalOutcome.OPEN}
+    open_ones = {
+        no
+        for no, r in history.items()
+        if isinstance(r, ComplaintReceived) and r.imported and r.imported.outcome is HistoricalOutcome.OPEN
+    }
     async with engine.connect() as conn:
         clocks = (await conn.execute(text("SELECT complaint_no, stage, started_at FROM sla_deadlines"))).all()
     assert clocks, "open imported complaints have clocks"
@@ -168,7 +181,13 @@ async def test_history_is_not_acknowledged_dispatched_as_recorded_and_fires_noth
 
     after = await all_events(store)
     types = Counter(e.type for e in after)
-    for fired in ("SlaBreached", "SlaWarningRaised", "ComplaintEscalated", "ComplaintAcknowledged", "CommandRejected"):
+    for fired in (
+        "SlaBreached",
+        "SlaWarningRaised",
+        "ComplaintEscalated",
+        "ComplaintAcknowledged",
+        "CommandRejected",
+    ):
         assert types[fired] == 0, fired
     assigned = [COMPLAINT_EVENTS.decode(e) for e in after if e.type == ComplaintAssigned.event_type]
     assert len(assigned) == len(open_ones)  # history that is over is not dispatched

@@ -30,7 +30,9 @@ async def received(url: str) -> int:
         await engine.dispose()
 
 
-async def test_an_interrupted_import_goes_on_where_it_stopped(new_database: DatabaseFactory, tmp_path: Path) -> None:
+async def test_an_interrupted_import_goes_on_where_it_stopped(
+    new_database: DatabaseFactory, tmp_path: Path
+) -> None:
     made = register(1000, seed=5, refused_every=10**6)
     url = await new_database()
     file = made.write_csv(tmp_path / "register.csv")

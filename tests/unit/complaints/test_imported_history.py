@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
+from shared.clock import FakeClock
 from shared.complaints import COMPLAINT_EVENTS, ComplaintReceived, Status, decide, fold
 from shared.complaints.state import ComplaintState
 from shared.events import NewEvent
-from shared.clock import FakeClock
 from tests.builders import DEPT, T0, channel, history, receive, received
 
 pytestmark = pytest.mark.unit

@@ -32,8 +32,14 @@ def test_a_minimal_mapping() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (VALID + "values: {channel: {微博: weibo}}\n", "<mapping>:5: values.channel.微博: 'weibo' is not a channel code"),
-        (VALID.replace("defaults: {category: other}", "defaults: {category: quality}"), "<mapping>:4: defaults.category"),
+        (
+            VALID + "values: {channel: {微博: weibo}}\n",
+            "<mapping>:5: values.channel.微博: 'weibo' is not a channel code",
+        ),
+        (
+            VALID.replace("defaults: {category: other}", "defaults: {category: quality}"),
+            "<mapping>:4: defaults.category",
+        ),
         (VALID.replace("received_at: when, ", ""), "columns must name the column of received_at"),
         (VALID.replace("defaults: {category: other}\n", ""), "category needs a column"),
         (VALID + "colums: {}\n", "unknown key 'colums'"),

@@ -41,7 +41,7 @@ def test_plain_lines_when_not_on_a_terminal() -> None:
     assert lines[0] == "import: 100 rows to read"
     assert lines[1] == "import: 10 of 100 rows (10%): imported 10, already there 0, refused 0"
     assert lines[-1] == "import: 100 of 100 rows (100%): imported 100, already there 0, refused 0"
-    assert len(lines) == 1 + 10 + 1  # every tenth, and the end
+    assert len(lines) == 1 + 10  # every tenth (the end is the tenth tenth: not printed twice)
     assert "\r" not in out.getvalue()
 
 
@@ -56,7 +56,12 @@ def test_a_bar_redrawn_in_place_on_a_terminal() -> None:
 
 def test_the_summary_counts_refused_rows_by_reason() -> None:
     tally = Tally(total=3, read=3, imported=1)
-    tally.refuse([Refusal(2, "R-2", "channel", "unknown_value", "m", "中"), Refusal(2, "R-2", "category", "unknown_value", "m", "中")])
+    tally.refuse(
+        [
+            Refusal(2, "R-2", "channel", "unknown_value", "m", "中"),
+            Refusal(2, "R-2", "category", "unknown_value", "m", "中"),
+        ]
+    )
     tally.refuse([Refusal(3, "R-3", "closed_at", "missing", "m", "中")])
     assert tally.summary().splitlines() == [
         "rows read 已读取: 3 of 3",

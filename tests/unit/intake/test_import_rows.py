@@ -23,7 +23,9 @@ ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 POLICY = load_policy()
 MAP = parse_mapping(MAPPING.read_text(encoding="utf-8"))
-LONG_PRODUCT = "某某牌 XQG100-BD14376LU 10公斤滚筒洗衣机 变频 除菌 家用全自动 洗烘一体 银色 2023款 京东自营官方旗舰店"
+LONG_PRODUCT = (
+    "某某牌 XQG100-BD14376LU 10公斤滚筒洗衣机 变频 除菌 家用全自动 洗烘一体 银色 2023款 京东自营官方旗舰店"
+)
 
 
 def row(**cells: str) -> Record:

@@ -8,7 +8,7 @@ import pytest
 from services.intake.handlers import AcknowledgementHandler
 from shared.clock import FakeClock
 from shared.complaints import AcknowledgeComplaint, fold
-from tests.builders import T0, as_recorded, history, received
+from tests.builders import T0, as_recorded_event, history, received
 
 pytestmark = pytest.mark.unit
 
@@ -28,12 +28,16 @@ class Counting:
 async def test_history_is_not_acknowledged(outcome: str) -> None:
     notifier = Counting()
     event = received(imported=history(outcome))
-    command = await AcknowledgementHandler(notifier, FakeClock(T0)).react(as_recorded(event), fold([event]))
+    command = await AcknowledgementHandler(notifier, FakeClock(T0)).react(
+        as_recorded_event(event), fold([event])
+    )
     assert command is None and notifier.sent == []
 
 
 async def test_a_live_receipt_is() -> None:
     notifier = Counting()
     event = received()
-    command = await AcknowledgementHandler(notifier, FakeClock(T0)).react(as_recorded(event), fold([event]))
+    command = await AcknowledgementHandler(notifier, FakeClock(T0)).react(
+        as_recorded_event(event), fold([event])
+    )
     assert isinstance(command, AcknowledgeComplaint) and len(notifier.sent) == 1
