@@ -145,6 +145,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=100, help="rows per transaction (default 100)")
     p.set_defaults(func=_lazy("services.intake.importing.cli", "cmd_import"))
 
+    calendar = sub.add_parser("calendar", help="ask the SLA business calendar: a deadline, a year's days off")
+    calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)
+    calendar_cli = "services.sla.calendar_cli"
+    p = calendar_sub.add_parser("due", help="deadline and warning of a limit started at START, local time")
+    p.add_argument("start", metavar="START", help="ISO date and time, organisation time zone if naive")
+    p.add_argument("duration", metavar="DURATION", help="ISO-8601 limit as in the policy: PT24H, P3D, ...")
+    p.add_argument("--counting", choices=["working", "24x7"], default="working", help="default: working")
+    p.set_defaults(func=_lazy(calendar_cli, "cmd_due"))
+    p = calendar_sub.add_parser("show", help="the days of YEAR that differ from a plain week, with names")
+    p.add_argument("year", metavar="YEAR")
+    p.set_defaults(func=_lazy(calendar_cli, "cmd_show"))
+
     p = sub.add_parser("demo", help="submit realistic complaints to a running stack and walk the loop")
     p.add_argument("--intake-url", default=None)
     p.set_defaults(func=_lazy("shared.demo", "cmd_demo"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, HTTPException, Path, Query
@@ -33,12 +33,13 @@ from shared.complaints import (
 )
 from shared.complaints.handling import load
 from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, not_found, run_command
+from shared.durations import IsoDuration
 from shared.events import Role
 from shared.service.auth import Principal, require
 from shared.service.runtime import Runtime
 
 Labels = dict[Lang, str]
-ONE_WORKING_DAY = timedelta(days=1)
+ONE_WORKING_DAY = IsoDuration(days=1)
 
 STATE_LABELS: dict[DeadlineState, Labels] = {
     DeadlineState.OPEN: {"zh-CN": "计时中", "en": "Running"},
@@ -116,15 +117,8 @@ class DeadlineView(BaseModel):
             stop_detail=deadline.stop_detail,
             paused_at=deadline.paused_at,
             paused_seconds=deadline.paused.total_seconds(),
-            extension=_iso(deadline.extension) if deadline.extension else None,
+            extension=deadline.extension.isoformat() if deadline.extension else None,
         )
-
-
-def _iso(duration: timedelta) -> str:
-    """PT8H, P2D, P1DT4H30M."""
-    hours, minutes = divmod(duration.seconds // 60, 60)
-    time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M")) if n)
-    return "P" + (f"{duration.days}D" if duration.days else "") + (f"T{time}" if time else "")
 
 
 class DeadlinePage(BaseModel):
@@ -299,7 +293,8 @@ class ExtensionRequest(_Body):
 
     stage: SlaStage = Field(description="Which time limit, e.g. resolution.")
     extension: Duration = Field(
-        description="Extra time, ISO-8601 (P2D, PT8H); days are working days on a working-time limit."
+        description="Extra time, ISO-8601 (P2D, PT8H); on a working-time limit days are working days "
+        "and hours working hours (PT24H is 24 working hours, not one working day)."
     )
     reason: str = Field(min_length=1, max_length=2000, description="Why the deadline cannot be met.")
     consent: Consent = Field(description="The complainant's consent.")
@@ -413,7 +408,7 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
         now = runtime.clock.now()
         calendar = control.planner.calendar
         # One working day's notice, on the business calendar (24×7 when there is none).
-        notice_until = calendar.add(now, ONE_WORKING_DAY) if calendar else now + ONE_WORKING_DAY
+        notice_until = calendar.add(now, ONE_WORKING_DAY) if calendar else now + ONE_WORKING_DAY.total()
         command = RequestSlaExtension(
             actor=principal.actor,
             at=now,

@@ -9,11 +9,13 @@ Counting a duration on the calendar (:meth:`BusinessCalendar.add`):
 
 * a start outside working time counts from the next working instant (a complaint received on
   Friday night starts its clock on Monday at 09:00);
-* whole days of the duration (``P3D``) are *working days*: the deadline is at the same time of
+* the days of the duration (``P3D``) are *working days*: the deadline is at the same time of
   day on the n-th following working day — and a deadline that falls exactly at the opening of a
   working day is shown as the close of the working day before (the same working instant);
-* hours, minutes and seconds (``PT12H``) are *working hours*, counted through the intervals and
-  skipping breaks, nights and non-working days.
+* its hours, minutes and seconds (``PT12H``) are *working hours*, counted through the intervals
+  and skipping breaks, nights and non-working days — however many: ``PT24H`` is 24 working hours
+  (two days and six hours of a 09:00–18:00 calendar), not one working day. The duration is an
+  :class:`~shared.durations.IsoDuration`, which keeps the two apart as the limit was written.
 
 Chinese public holidays and 调休 come from the ``chinese-calendar`` package, for the years it
 knows. A count that reaches into a year it does not know is done on plain weekdays (plus the
@@ -23,12 +25,14 @@ can raise a visible warning.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from shared.clock import ensure_utc
+from shared.durations import IsoDuration
 
 MAX_DAYS_SEARCHED = 3660
 """A count that finds no working time in ten years stops with an error instead of looping."""
@@ -78,10 +82,23 @@ class PublicHolidays:
     years: frozenset[int] = frozenset()
     """The years these lists are complete for; an empty set means no public holidays are kept
     and every year counts as known (plain weekdays by design, no warning)."""
+    names: Mapping[date, DayName] = field(default_factory=dict, compare=False, hash=False)
+    """The festival each holiday and adjusted working day belongs to (for people, not counting)."""
 
     @property
     def enabled(self) -> bool:
         return bool(self.years)
+
+
+@dataclass(frozen=True)
+class DayName:
+    """What a special day is called, in Chinese and in English."""
+
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.zh if self.zh == self.en else f"{self.zh} / {self.en}"
 
 
 def china_public_holidays() -> PublicHolidays:
@@ -91,7 +108,37 @@ def china_public_holidays() -> PublicHolidays:
     holidays = frozenset(constants.holidays)
     workdays = frozenset(constants.workdays)
     years = frozenset(day.year for day in holidays | workdays)
-    return PublicHolidays(holidays, workdays, frozenset(range(min(years), max(years) + 1)))
+    names: dict[date, DayName] = {}
+    for day, english in constants.holidays.items():
+        festival = constants.Holiday(english)
+        names[day] = DayName(festival.chinese, festival.value)
+    for day, english in constants.workdays.items():
+        festival = constants.Holiday(english)
+        names[day] = DayName(f"{festival.chinese}调休上班", f"{festival.value}: adjusted working day")
+    return PublicHolidays(holidays, workdays, frozenset(range(min(years), max(years) + 1)), names)
+
+
+class DayKind(StrEnum):
+    """Why a day works or not, against a plain week."""
+
+    PUBLIC_HOLIDAY = "public_holiday"
+    """A statutory holiday on a weekday (法定节假日)."""
+    ADJUSTED_WORKDAY = "adjusted_workday"
+    """A weekend day worked in exchange for a holiday (调休上班)."""
+    CLOSED = "closed"
+    """The organisation's own holiday or closure on a weekday."""
+    OPEN = "open"
+    """The organisation's own extra working day on a weekend."""
+
+
+@dataclass(frozen=True)
+class SpecialDay:
+    """A date whose working status differs from a plain week's (weekdays work, weekends do not)."""
+
+    day: date
+    working: bool
+    kind: DayKind
+    name: DayName | None
 
 
 @dataclass(frozen=True)
@@ -107,6 +154,8 @@ class BusinessCalendar:
     """The organisation's own holidays and closures; they win over everything else."""
     open_days: frozenset[date] = frozenset()
     """The organisation's own extra working days (a Saturday it works)."""
+    names: Mapping[date, DayName] = field(default_factory=dict, compare=False, hash=False)
+    """Names of the organisation's own days, from the calendar file (for people, not counting)."""
 
     # --- days -----------------------------------------------------------------------------
 
@@ -120,6 +169,25 @@ class BusinessCalendar:
         if day in self.public.workdays:
             return True
         return day.weekday() not in self.weekend
+
+    def special_days(self, year: int) -> list[SpecialDay]:
+        """The days of ``year`` that work when a plain week would not, or the other way round:
+        weekday holidays and closures, weekend 调休 and organisation working days."""
+        days: list[SpecialDay] = []
+        for ordinal in range(date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal() + 1):
+            day = date.fromordinal(ordinal)
+            working, plain = self.is_working_day(day), day.weekday() not in self.weekend
+            if working != plain:
+                days.append(SpecialDay(day, working, *self._why(day, working)))
+        return days
+
+    def _why(self, day: date, working: bool) -> tuple[DayKind, DayName | None]:
+        if day in self.closed:
+            return DayKind.CLOSED, self.names.get(day)
+        if day in self.open_days:
+            return DayKind.OPEN, self.names.get(day)
+        kind = DayKind.ADJUSTED_WORKDAY if working else DayKind.PUBLIC_HOLIDAY
+        return kind, self.public.names.get(day)
 
     def year_known(self, year: int) -> bool:
         return not self.public.enabled or year in self.public.years
@@ -185,13 +253,12 @@ class BusinessCalendar:
         target = next(days_after)
         return self._at(target, local.time().replace(tzinfo=None))
 
-    def add(self, start: datetime, duration: timedelta) -> datetime:
-        """Whole days of ``duration`` as working days, the rest as working hours (see the module)."""
-        days, rest = duration.days, duration - timedelta(days=duration.days)
-        instant = self.add_working_days(start, days)
-        if rest > timedelta(0):
-            return self.add_working_time(instant, rest)
-        if days > 0:
+    def add(self, start: datetime, duration: IsoDuration) -> datetime:
+        """The duration's days as working days, then its hours as working hours (see the module)."""
+        instant = self.add_working_days(start, duration.days)
+        if duration.time > timedelta(0):
+            return self.add_working_time(instant, duration.time)
+        if duration.days > 0:
             return self._close_before_opening(instant)
         return instant
 

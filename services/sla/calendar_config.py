@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from services.sla.calendar import (
     BusinessCalendar,
     CalendarError,
+    DayName,
     PublicHolidays,
     china_public_holidays,
     working_intervals,
@@ -65,6 +66,12 @@ class Days(BaseModel):
     def dates(self) -> set[date]:
         last = self.end or self.start
         return {self.start + timedelta(days=n) for n in range((last - self.start).days + 1)}
+
+    def named(self) -> dict[date, DayName]:
+        """Its dates with its name, when it has one (the file's text, whatever its language)."""
+        if not self.name.strip():
+            return {}
+        return dict.fromkeys(self.dates(), DayName(self.name.strip(), self.name.strip()))
 
 
 class CalendarSettings(BaseModel):
@@ -132,17 +139,22 @@ def _span(first: date, last: date) -> set[date]:
 def build_calendar(settings: CalendarSettings, base: Path | None = None) -> BusinessCalendar:
     """The calendar the settings describe; iCal paths are relative to ``base``."""
     closed: set[date] = set()
+    names: dict[date, DayName] = {}
     for days in settings.holidays:
         closed |= days.dates()
+        names.update(days.named())
     for path in settings.ical_holidays:
         full = path if path.is_absolute() or base is None else base / path
         try:
-            closed |= ical_dates(full.read_bytes())
+            from_ical = ical_dates(full.read_bytes())
         except OSError as error:
             raise CalendarError(f"iCal file {full} cannot be read: {error.strerror}") from None
+        closed |= from_ical
+        names.update({day: DayName(path.name, path.name) for day in from_ical if day not in names})
     open_days: set[date] = set()
     for days in settings.workdays:
         open_days |= days.dates()
+        names.update(days.named())
     return BusinessCalendar(
         zone=ZoneInfo(settings.timezone),
         intervals=working_intervals(
@@ -154,6 +166,7 @@ def build_calendar(settings: CalendarSettings, base: Path | None = None) -> Busi
         public=china_public_holidays() if settings.public_holidays == "cn" else PublicHolidays(),
         closed=frozenset(closed),
         open_days=frozenset(open_days),
+        names=names,
     )
 
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -67,6 +67,7 @@ from shared.complaints.events import (
     SlaExtensionApproved,
 )
 from shared.complaints.values import Grade, ProgressKind
+from shared.durations import IsoDuration
 from shared.events import Event, RecordedEvent
 
 FIRST = SlaStage.FIRST_RESPONSE
@@ -187,7 +188,7 @@ class Extend:
     """The running clock of ``stage`` gets ``extension`` more time."""
 
     stage: SlaStage
-    extension: timedelta
+    extension: IsoDuration
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ extension) from what is stored with the clock::
     due  = push(add(add(started_at, limit), extension), paused)
     warn = min(push(part(started_at, add(add(started_at, limit), extension), warn_fraction), paused), due)
 
-``add`` counts whole days as working days on a working-time limit; ``push`` adds counted time
+``add`` counts the limit's days as working days and its hours as working hours on a working-time
+limit (the limit is an :class:`~shared.durations.IsoDuration`, so ``PT24H`` stays 24 hours and
+``P1D`` one day), the length of both on a 24×7 one; ``push`` adds counted time
 (working time on the calendar, wall time 24×7): ``paused`` is the counted time the complaint spent
 waiting on the complainant, so it is excluded from the deadline and survives a policy change.
 """
@@ -26,11 +28,12 @@ from services.sla.calendar import BusinessCalendar
 from services.sla.policy import Counting, SlaPolicy
 from shared.clock import ensure_utc
 from shared.complaints import Category, Grade, SlaStage
+from shared.durations import IsoDuration
 
 
 class DeadlineCalculator(Protocol):
-    def add(self, start: datetime, duration: timedelta) -> datetime:
-        """The instant at which ``duration`` of counted time has passed since ``start``."""
+    def add(self, start: datetime, duration: IsoDuration) -> datetime:
+        """The instant at which ``duration`` (a limit or an extension) has passed since ``start``."""
         ...
 
     def part(self, start: datetime, end: datetime, fraction: float) -> datetime:
@@ -49,8 +52,8 @@ class DeadlineCalculator(Protocol):
 class WallClockCalculator:
     """Every second counts: 24×7."""
 
-    def add(self, start: datetime, duration: timedelta) -> datetime:
-        return ensure_utc(start) + duration
+    def add(self, start: datetime, duration: IsoDuration) -> datetime:
+        return ensure_utc(start) + duration.total()
 
     def part(self, start: datetime, end: datetime, fraction: float) -> datetime:
         begin = ensure_utc(start)
@@ -70,7 +73,7 @@ class Schedule:
     grade: Grade
     stage: SlaStage
     started_at: datetime
-    limit: timedelta
+    limit: IsoDuration
     warn_fraction: float
     warn_at: datetime
     due_at: datetime
@@ -79,8 +82,8 @@ class Schedule:
     """Years the deadline reaches into whose public holidays the calendar does not know: the
     deadline was counted on plain weekdays there, and a warning event is due."""
     category: Category | None = None
-    extension: timedelta = timedelta(0)
-    """Approved extensions, summed, counted like the limit."""
+    extension: IsoDuration = field(default_factory=IsoDuration)
+    """Approved extensions, summed (days with days, hours with hours), counted like the limit."""
     paused: timedelta = timedelta(0)
     """Counted time spent waiting on the complainant (finished pauses)."""
 
@@ -102,7 +105,7 @@ class DeadlinePlanner:
         started_at: datetime,
         category: Category | None = None,
         *,
-        extension: timedelta = timedelta(0),
+        extension: IsoDuration = IsoDuration(),
         paused: timedelta = timedelta(0),
     ) -> Schedule:
         """The schedule of a clock of ``stage``; KeyError when the policy sets no such limit."""
@@ -118,7 +121,7 @@ class DeadlinePlanner:
         started_at: datetime,
         category: Category | None = None,
         *,
-        extension: timedelta = timedelta(0),
+        extension: IsoDuration = IsoDuration(),
         paused: timedelta = timedelta(0),
     ) -> Schedule | None:
         """The schedule, or None when the policy runs no clock of ``stage`` for the grade."""
@@ -128,11 +131,9 @@ class DeadlinePlanner:
         fraction = self.policy.warn_fraction_for(grade, category)
         start = ensure_utc(started_at)
         calculator = self.calculator_for(target.counting)
-        allowed = calculator.add(start, target.limit)
-        if extension > timedelta(0):
-            allowed = calculator.add(allowed, extension)
-        due_at = _push(calculator, allowed, paused)
-        warn_at = min(_push(calculator, calculator.part(start, allowed, fraction), paused), due_at)
+        warn_at, due_at = warn_and_due(
+            calculator, start, target.limit, fraction, extension=extension, paused=paused
+        )
         working = target.counting is Counting.WORKING and self.calendar is not None
         unknown = self.calendar.unknown_years(start, due_at) if working and self.calendar else frozenset()
         return Schedule(
@@ -155,6 +156,25 @@ class DeadlinePlanner:
         if counting is Counting.WORKING and self.calendar is not None:
             return self.calendar
         return self.calculator
+
+
+def warn_and_due(
+    calculator: DeadlineCalculator,
+    start: datetime,
+    limit: IsoDuration,
+    fraction: float,
+    *,
+    extension: IsoDuration = IsoDuration(),
+    paused: timedelta = timedelta(0),
+) -> tuple[datetime, datetime]:
+    """``(warn_at, due_at)`` of a limit counted by ``calculator`` from ``start``: the module's
+    formula, shared by the service and ``tousu calendar due``."""
+    allowed = calculator.add(start, limit)
+    if extension:
+        allowed = calculator.add(allowed, extension)
+    due_at = _push(calculator, allowed, paused)
+    warn_at = min(_push(calculator, calculator.part(start, allowed, fraction), paused), due_at)
+    return warn_at, due_at
 
 
 def _push(calculator: DeadlineCalculator, instant: datetime, paused: timedelta) -> datetime:

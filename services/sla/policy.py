@@ -2,12 +2,13 @@
 
 The packaged ``policy.yaml`` is the default; ``TOUSU_SLA_POLICY_FILE`` replaces it. The file is
 validated when the service starts, and a bad one stops it with an error naming the bad key
-(``grades.urgent.resolution: ...``). Durations are ISO-8601 strings (``PT12H``, ``P3D``).
+(``grades.urgent.resolution: ...``). Durations are ISO-8601 strings (``PT12H``, ``P3D``); a
+limit keeps its days apart from its hours, so ``PT24H`` counted on the calendar is 24 working
+hours and ``P1D`` one working day.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from enum import StrEnum
 from importlib.resources import files
@@ -18,35 +19,25 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from shared.complaints import BASE_GRADE, Category, Grade, SlaStage
-
-_DURATION = re.compile(
-    r"P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?"
-)
+from shared.durations import DurationError, IsoDuration
 
 
-def parse_duration(value: object) -> timedelta:
-    """An ISO-8601 duration such as PT4H, P3D or P1DT12H (no years or months), longer than zero."""
-    if isinstance(value, timedelta):
-        duration = value
-    else:
-        if not isinstance(value, str):
-            raise ValueError(f"expected an ISO-8601 duration such as PT12H or P3D, got {value!r}")
-        match = _DURATION.fullmatch(value.strip().upper())
-        if match is None or value.strip().upper() in ("P", "PT"):
-            raise ValueError(
-                f"{value!r} is not an ISO-8601 duration of weeks, days, hours, minutes or seconds "
-                "(e.g. PT12H, P3D, P1DT12H)"
-            )
-        parts = {name: int(number) for name, number in match.groupdict().items() if number is not None}
-        duration = timedelta(**parts)
-    if duration <= timedelta(0):
+def parse_duration(value: object) -> IsoDuration:
+    """An ISO-8601 duration such as PT4H, P3D or P1DT12H (no years or months), longer than zero.
+
+    Its days stay days and its hours stay hours (``PT24H`` is not ``P1D``): see
+    :mod:`shared.durations`."""
+    try:
+        duration = IsoDuration.of(value)
+    except DurationError as error:
+        raise ValueError(str(error)) from None
+    if not duration:
         raise ValueError("a time limit must be longer than zero")
     return duration
 
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-"""A positive ISO-8601 duration (PT12H, P3D)."""
+Duration = Annotated[IsoDuration, BeforeValidator(parse_duration)]
+"""A positive ISO-8601 duration (PT12H, P3D), days and hours kept apart."""
 
 WarnFraction = Annotated[float, Field(gt=0, lt=1)]
 
@@ -55,7 +46,8 @@ class Counting(StrEnum):
     """How a limit is counted."""
 
     WORKING = "working"
-    """On the business calendar: whole days as working days, hours as working hours."""
+    """On the business calendar: the days of the limit (``P3D``) are working days, its hours
+    (``PT24H``, also 24 or more) working hours counted across as many days as they take."""
     ALWAYS = "24x7"
     """Every second counts."""
 
@@ -74,7 +66,7 @@ class Target(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, value: Any) -> Any:
-        if isinstance(value, str | timedelta):
+        if isinstance(value, str | timedelta | IsoDuration):
             return {"limit": value}
         return value
 
@@ -129,7 +121,7 @@ class GradeLimits(BaseModel):
         target: Target | None = getattr(self, STAGE_FIELDS[stage])
         return target
 
-    def limit(self, stage: SlaStage) -> timedelta:
+    def limit(self, stage: SlaStage) -> IsoDuration:
         return self.target(stage).limit
 
 
@@ -212,7 +204,7 @@ class SlaPolicy(BaseModel):
         """The limit of ``stage``, or None when the policy runs no such clock for the grade."""
         return self.limits(grade, category).target_or_none(stage)
 
-    def limit(self, grade: Grade, stage: SlaStage, category: Category | None = None) -> timedelta:
+    def limit(self, grade: Grade, stage: SlaStage, category: Category | None = None) -> IsoDuration:
         return self.target(grade, stage, category).limit
 
     def warn_fraction_for(self, grade: Grade, category: Category | None = None) -> float:

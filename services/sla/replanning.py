@@ -26,6 +26,7 @@ from services.sla.policy import SlaPolicy
 from services.sla.repository import Deadline
 from shared.clock import Clock
 from shared.complaints import Grade
+from shared.durations import IsoDuration
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def replanned(
     deadline: Deadline,
     *,
     grade: Grade | None = None,
-    extension: timedelta | None = None,
+    extension: IsoDuration | None = None,
     paused: timedelta | None = None,
 ) -> Schedule | None:
     """The clock's schedule on ``planner``'s policy, with what changed; None: no such limit now."""

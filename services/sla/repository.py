@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -16,6 +16,7 @@ from services.sla.clocks import StopReason
 from services.sla.deadlines import Schedule
 from services.sla.policy import Counting
 from shared.complaints import Category, Grade, SlaStage
+from shared.durations import IsoDuration
 
 
 class DeadlineState(StrEnum):
@@ -62,8 +63,8 @@ class Deadline:
     stopped_by: UUID | None
     category: Category | None = None
     counting: Counting = Counting.ALWAYS
-    time_limit: timedelta | None = None
-    extension: timedelta = timedelta(0)
+    time_limit: IsoDuration | None = None
+    extension: IsoDuration = field(default_factory=IsoDuration)
     paused: timedelta = timedelta(0)
     """Counted time spent on hold (finished pauses)."""
     paused_at: datetime | None = None
@@ -91,10 +92,35 @@ class Deadline:
         return DeadlineState.OPEN
 
 
+# A PostgreSQL interval keeps its days apart from its hours ('1 day' and '24:00:00' are stored
+# differently), but asyncpg reads and writes it as a timedelta, which folds 24 hours into a day.
+# So a duration is written with make_interval (days to the days, hours to the time) and read back
+# as its two parts. Rows written before kept a timedelta's whole days as days, which is how they
+# were counted then: they read back with the same meaning.
+def _interval_parts(column: str) -> str:
+    days = f"extract(day from {column})::int"
+    return f"{days} AS {column}_days, {column} - make_interval(days => {days}) AS {column}_time"
+
+
+def _interval(name: str) -> str:
+    return f"make_interval(days => :{name}_days, secs => :{name}_secs)"
+
+
+def _interval_params(name: str, duration: IsoDuration) -> dict[str, Any]:
+    return {f"{name}_days": duration.days, f"{name}_secs": duration.time.total_seconds()}
+
+
+def _duration(days: int | None, time: timedelta | None) -> IsoDuration | None:
+    if days is None or time is None:
+        return None
+    return IsoDuration(days, time)
+
+
 COLUMNS = (
     "complaint_no, stage, generation, grade, department, started_at, warn_fraction, warn_at, due_at, "
     "warned_at, breached_at, escalation_level, escalated_to, stopped_at, stop_reason, stop_detail, "
-    "started_by, started_version, stopped_by, category, counting, time_limit, extension, paused, "
+    "started_by, started_version, stopped_by, category, counting, "
+    f"{_interval_parts('time_limit')}, {_interval_parts('extension')}, paused, "
     "paused_at, applied_version"
 )
 
@@ -122,8 +148,8 @@ def _row(row: Any) -> Deadline:
         stopped_by=row.stopped_by,
         category=Category(row.category) if row.category else None,
         counting=Counting(row.counting),
-        time_limit=row.time_limit,
-        extension=row.extension,
+        time_limit=_duration(row.time_limit_days, row.time_limit_time),
+        extension=_duration(row.extension_days, row.extension_time) or IsoDuration(),
         paused=row.paused,
         paused_at=row.paused_at,
         applied_version=row.applied_version,
@@ -137,8 +163,8 @@ START = text(
     "warn_fraction, warn_at, due_at, started_by, started_version, category, counting, time_limit, "
     "paused, paused_at) "
     "SELECT :no, :stage, coalesce(max(generation), 0) + 1, :grade, :department, :started_at, "
-    ":warn_fraction, :warn_at, :due_at, :started_by, :started_version, :category, :counting, :time_limit, "
-    ":paused, :paused_at "
+    f":warn_fraction, :warn_at, :due_at, :started_by, :started_version, :category, :counting, "
+    f"{_interval('time_limit')}, :paused, :paused_at "
     "FROM sla_deadlines WHERE complaint_no = :no AND stage = :stage "
     "ON CONFLICT DO NOTHING RETURNING generation"
 )
@@ -162,7 +188,8 @@ RUNNING = text(
 )
 RESCHEDULE = text(
     "UPDATE sla_deadlines SET grade = :grade, warn_fraction = :warn_fraction, warn_at = :warn_at, "
-    "due_at = :due_at, counting = :counting, time_limit = :time_limit, extension = :extension, "
+    f"due_at = :due_at, counting = :counting, time_limit = {_interval('time_limit')}, "
+    f"extension = {_interval('extension')}, "
     "paused = :paused, paused_at = :paused_at, applied_version = coalesce(:version, applied_version), "
     # a deadline moved out warns again before its new warning instant
     "warned_at = CASE WHEN warned_at IS NOT NULL AND :warn_at > warned_at THEN NULL ELSE warned_at END "
@@ -200,7 +227,7 @@ async def start(
                 "started_version": started_version,
                 "category": schedule.category.value if schedule.category else None,
                 "counting": schedule.counting.value,
-                "time_limit": schedule.limit,
+                **_interval_params("time_limit", schedule.limit),
                 "paused": schedule.paused,
                 "paused_at": paused_at,
             },
@@ -282,8 +309,8 @@ async def reschedule(
             "warn_at": schedule.warn_at,
             "due_at": schedule.due_at,
             "counting": schedule.counting.value,
-            "time_limit": schedule.limit,
-            "extension": schedule.extension,
+            **_interval_params("time_limit", schedule.limit),
+            **_interval_params("extension", schedule.extension),
             "paused": schedule.paused,
             "paused_at": paused_at,
             "version": version,

@@ -56,18 +56,15 @@ async def raw_select(conn: asyncpg.Connection) -> int:
 
 
 async def read_all(store: PostgresEventStore, fold: bool) -> int:
-    count, after = 0, START
+    count = 0
     states: dict[str, ComplaintState] = {}
-    while True:
-        events = await store.read_all(after, PAGE)
-        if not events:
-            return count
+    async for events in store.read_all_pages(START, PAGE):
         if fold:
             for record in events:
                 state = states.get(record.stream_id) or ComplaintState.initial()
                 states[record.stream_id] = evolve(state, COMPLAINT_EVENTS.decode(record), record.occurred_at)
         count += len(events)
-        after = events[-1].position
+    return count
 
 
 async def bench_replay(env: BenchEnvironment, sizes: Sizes) -> BenchResult:

@@ -7,7 +7,6 @@ domain never reads a clock. Pydantic validates shape only; whether a command is 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import ClassVar, Self
 from uuid import UUID
 
@@ -24,6 +23,7 @@ from shared.complaints.values import (
     Status,
     UtcDatetime,
 )
+from shared.durations import PositiveDuration
 from shared.events.envelope import Actor
 from shared.privacy.sealed import SealedPersonalData
 
@@ -286,7 +286,7 @@ class RequestSlaExtension(Command):
     verb_zh: ClassVar[str] = "申请延期"
 
     stage: SlaStage = Field(description="Which time limit.")
-    extension: timedelta = Field(description="Extra time asked for (ISO-8601, e.g. P2D).", gt=timedelta(0))
+    extension: PositiveDuration = Field(description="Extra time asked for (ISO-8601, e.g. P2D, PT8H).")
     reason: str = Field(description="Why the deadline cannot be met.", min_length=1)
     consent_via: str = Field(description="How the complainant agreed (phone, sms, email ...).", min_length=1)
     consent_at: UtcDatetime = Field(description="When the complainant agreed (UTC).")

@@ -8,7 +8,7 @@ and changes nothing but the stream's version.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 from uuid import UUID
@@ -26,6 +26,7 @@ from shared.complaints.values import (
     SlaStage,
     UtcDatetime,
 )
+from shared.durations import IsoDuration
 from shared.events.envelope import Event
 from shared.events.registry import EventRegistry
 from shared.privacy.sealed import SealedPersonalData
@@ -467,7 +468,7 @@ class SlaExtensionRequested(Event):
     stage: SlaStage = Field(description="Which time limit.")
     department: str = Field(description="Code of the department asking.", min_length=1)
     deadline: UtcDatetime = Field(description="The deadline when asked (UTC).")
-    extension: timedelta = Field(
+    extension: IsoDuration = Field(
         description="Extra time asked for, ISO-8601 (P2D; days are working days on a working-time limit)."
     )
     reason: str = Field(description="Why the deadline cannot be met.", min_length=1)
@@ -485,7 +486,7 @@ class SlaExtensionApproved(Event):
     event_type: ClassVar[str] = "SlaExtensionApproved"
 
     stage: SlaStage = Field(description="Which time limit.")
-    extension: timedelta = Field(description="Extra time granted, ISO-8601 (as requested).")
+    extension: IsoDuration = Field(description="Extra time granted, ISO-8601 (as requested).")
     note: str | None = Field(None, description="The supervisor's note, if any.")
 
 

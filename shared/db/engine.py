@@ -7,6 +7,16 @@ from typing import Any
 from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+# Always plan with the parameters' values. asyncpg prepares every statement, and after five runs
+# PostgreSQL may switch a prepared statement to a generic plan that it keeps for the connection's
+# life: made while a table was small (a new database, the first minutes after `tousu up`), that
+# plan is a sequential scan, and `WHERE complaint_no = ANY($1)` then reads the whole table on every
+# call as it grows (seen in the end-to-end benchmark: 30 ms per read-model batch, and the append
+# function's duplicate check joining all of `events`), and runs got slower one after the other.
+# Planning each run costs from tens of microseconds up to ~0.5 ms for a 100-key array, once per
+# batch; custom plans follow the table's actual size even before statistics catch up.
+PLANNING = {"plan_cache_mode": "force_custom_plan"}
+
 
 def create_engine(database_url: str, *, pool_size: int = 10, application_name: str = "tousu") -> AsyncEngine:
     engine = create_async_engine(
@@ -16,7 +26,7 @@ def create_engine(database_url: str, *, pool_size: int = 10, application_name: s
         # Not pool_pre_ping: on asyncpg it costs BEGIN, a ping and ROLLBACK (three round trips) on
         # every checkout, more than a one-event append itself (issue 7). The check below is free.
         pool_pre_ping=False,
-        connect_args={"server_settings": {"application_name": application_name}},
+        connect_args={"server_settings": {"application_name": application_name, **PLANNING}},
     )
     event.listen(engine.sync_engine, "checkout", _refuse_closed)
     return engine

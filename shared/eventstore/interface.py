@@ -85,6 +85,12 @@ class EventStore(Protocol):
         """Committed events after a position, in commit order; a follower never skips one."""
         ...
 
+    def read_all_pages(
+        self, after: Position = START, limit: int = 1000
+    ) -> AsyncIterator[list[RecordedEvent]]:
+        """``read_all``'s pages from ``after`` to the end, in order (replays; may read ahead)."""
+        ...
+
     def read_period(
         self, since: datetime | None = None, until: datetime | None = None, batch: int = 1000
     ) -> AsyncIterator[RecordedEvent]:

@@ -101,6 +101,13 @@ class InMemoryEventStore:
         start = after.global_position
         return self._events[start : start + limit]
 
+    async def read_all_pages(
+        self, after: Position = START, limit: int = 1000
+    ) -> AsyncIterator[list[RecordedEvent]]:
+        while page := await self.read_all(after, limit):
+            yield page
+            after = page[-1].position
+
     async def read_period(
         self, since: datetime | None = None, until: datetime | None = None, batch: int = 1000
     ) -> AsyncIterator[RecordedEvent]:

@@ -8,6 +8,7 @@ transaction, so an event committed late is never skipped.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -496,6 +497,36 @@ class PostgresEventStore:
     async def read_all(self, after: Position = START, limit: int = 1000) -> list[RecordedEvent]:
         rows = await self._fetch(FAST_READ_ALL, after.tx_id, after.global_position, limit)
         return events_from_rows(rows)
+
+    async def read_all_pages(
+        self, after: Position = START, limit: int = 1000
+    ) -> AsyncIterator[list[RecordedEvent]]:
+        """Every event after ``after`` in commit order, ``read_all``'s pages one after the other.
+
+        The next page is requested before this one is handed over, so PostgreSQL reads and sends
+        it while the caller works on this one (replay is otherwise PostgreSQL, then Python, then
+        PostgreSQL again, each idle while the other works). Each page is exactly what
+        ``read_all`` would return from the same position. Bound to a caller's connection, pages
+        are read one after the other (one connection runs one statement at a time).
+        """
+        rows = await self._fetch(FAST_READ_ALL, after.tx_id, after.global_position, limit)
+        while rows:
+            ahead: asyncio.Task[Sequence[Any]] | None = None
+            if len(rows) == limit and self._connection is None:
+                ahead = asyncio.create_task(self._fetch(FAST_READ_ALL, rows[-1][1], rows[-1][0], limit))
+                await asyncio.sleep(0)  # let it send the query before the caller's work begins
+            try:
+                yield events_from_rows(rows)
+            except BaseException:
+                if ahead is not None:
+                    ahead.cancel()
+                raise
+            if ahead is not None:
+                rows = await ahead
+            elif len(rows) == limit:
+                rows = await self._fetch(FAST_READ_ALL, rows[-1][1], rows[-1][0], limit)
+            else:
+                rows = []
 
     async def read_period(
         self, since: datetime | None = None, until: datetime | None = None, batch: int = 1000

@@ -20,6 +20,7 @@ from shared.events import NewEvent, RecordedEvent
 from shared.eventstore import PostgresEventStore, StaleTransaction
 from tests.builders import acknowledge, assign
 from tests.integration.analytics.conftest import Analytics, History, history_to, new_number, snapshot, then
+from tests.support.horizon import settled
 from tests.support.running import eventually
 
 pytestmark = pytest.mark.integration
@@ -49,6 +50,7 @@ async def test_an_older_transaction_cannot_put_an_event_before_its_predecessor(a
         await early.rollback()
     await analytics.store.append(no, 2, assigned)  # the retry, in a new transaction
 
+    await settled(analytics.store)
     stored = await analytics.store.read_all(limit=100_000)
     assert [e.stream_version for e in stored if e.stream_id == no] == [1, 2, 3]
 

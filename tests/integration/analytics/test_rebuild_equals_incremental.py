@@ -24,6 +24,7 @@ from tests.integration.analytics.conftest import (
     put_interleaved,
     snapshot,
 )
+from tests.support.horizon import settled
 
 pytestmark = pytest.mark.integration
 
@@ -47,6 +48,7 @@ async def versions(analytics: Analytics) -> dict[str, int]:
 
 
 async def stored_events(analytics: Analytics) -> int:
+    await settled(analytics.store)
     return len(await analytics.store.read_all(limit=1_000_000))
 
 

@@ -8,6 +8,7 @@ from shared.db.engine import create_engine
 from shared.events import START, Actor, RecordedEvent, Role
 from shared.events.canonical import canonical_json
 from shared.eventstore import NO_STREAM, PostgresEventStore
+from tests.support.horizon import settled
 from tests.support.store_events import new_stream_id, some, something
 
 pytestmark = pytest.mark.integration
@@ -26,6 +27,7 @@ async def test_reads_equal_validated_events_and_the_same_wire_bytes(new_database
         traced = something(1).model_copy(update={"actor": agent, "trace": {"traceparent": "00-ab-cd-01"}})
         appended = (await store.append(stream, NO_STREAM, [traced, *some(2)])).events
         by_stream = await store.read_stream(stream)
+        await settled(store)
         followed = await store.read_all(START, 10)
         period = [e async for e in store.read_period()]
         for events in (by_stream, followed, period):

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from shared.db.engine import create_engine
 from shared.events import START, Position, RecordedEvent
 from shared.eventstore import NO_STREAM, PostgresEventStore, StaleTransaction
+from tests.support.horizon import settled
 from tests.support.store_events import new_stream_id, some, something
 
 pytestmark = pytest.mark.integration
@@ -50,6 +51,7 @@ async def test_out_of_order_commit_is_not_skipped(new_database) -> None:  # type
                 )
             ).all()
         assert rows == []  # the naive reader has lost the early event for good
+        await settled(store)
         seen = [e.event_id for e in await store.read_all(START)]
         assert seen == [early.events[0].event_id, late.events[0].event_id]
     finally:
@@ -125,6 +127,7 @@ async def test_a_transaction_older_than_the_streams_last_writer_must_retry(new_d
                 await store.bound(older).append(stream, 2, [something(3)])
             await older.rollback()
         await store.append(stream, 2, [something(3)])  # the retry, in a new transaction
+        await settled(store)
         followed = await store.read_all(START)
         assert [e.stream_version for e in followed if e.stream_id == stream] == [1, 2, 3]
     finally:

@@ -10,6 +10,7 @@ from shared.clock import FakeClock
 from shared.events import START
 from shared.eventstore import ANY_VERSION, NO_STREAM, ConcurrencyError, EmptyAppend, EventIdConflict
 from tests.integration.eventstore.conftest import StoreUnderTest
+from tests.support.horizon import settled
 from tests.support.store_events import new_stream_id, some, something
 
 pytestmark = pytest.mark.integration
@@ -86,6 +87,7 @@ async def test_read_all_in_batches_after_a_position(under_test: StoreUnderTest) 
     streams = [new_stream_id() for _ in range(3)]
     for stream in streams:
         await under_test.store.append(stream, NO_STREAM, some(3))
+    await settled(under_test.store)
     seen = []
     position = START
     while batch := await under_test.store.read_all(position, limit=4):
@@ -160,3 +162,22 @@ async def test_append_many_is_all_or_nothing(under_test: StoreUnderTest) -> None
     assert (raised.value.stream_id, raised.value.expected, raised.value.actual) == (moved, 1, 2)
     assert await under_test.store.stream_version(fine) == 0
     assert await under_test.store.stream_version(moved) == 2
+
+
+async def test_read_all_pages_are_read_alls_pages(under_test: StoreUnderTest) -> None:
+    """The replay reader (which reads the next page ahead) gives what read_all gives, page by page."""
+    for _ in range(3):
+        await under_test.store.append(new_stream_id(), NO_STREAM, some(3))
+    await settled(under_test.store)
+    expected = []
+    position = START
+    while batch := await under_test.store.read_all(position, limit=4):
+        expected.append([e.event_id for e in batch])
+        position = batch[-1].position
+    pages = [[e.event_id for e in page] async for page in under_test.store.read_all_pages(START, 4)]
+    assert pages == expected
+    stopped = []
+    async for page in under_test.store.read_all_pages(START, 4):  # a caller that stops early
+        stopped.append(page)
+        break
+    assert [e.event_id for e in stopped[0]] == expected[0]

@@ -19,6 +19,7 @@ from shared.messaging.producer import make_producer
 from shared.messaging.relay import CHECKPOINT, OutboxRelay, load_checkpoint
 from shared.settings import Settings
 from tests.integration.messaging.conftest import OpenReader, headers_of, relay_until, visible, wait_until
+from tests.support.horizon import settled
 from tests.support.store_events import new_stream_id, some
 
 pytestmark = pytest.mark.integration
@@ -71,6 +72,7 @@ async def test_successor_republishes_only_the_unsaved_batch(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         assert successor.published == 5
+        await settled(store)
         everything = await store.read_all(START)
         assert await load_checkpoint(engine, CHECKPOINT) == everything[-1].position
 

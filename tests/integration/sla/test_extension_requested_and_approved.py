@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from shared.complaints import Grade, RejectionCode, SlaStage
+from shared.durations import IsoDuration
 from tests.builders import DEPT, OTHER_DEPT, supervisor, transfer
 from tests.integration.sla.conftest import Sla
 from tests.integration.sla.support import deadlines, running_clock, settled
@@ -60,10 +61,32 @@ async def test_an_approved_extension_moves_the_deadline_and_the_warning(sla: Sla
     after = running_clock(await deadlines(sla.engine, no), SlaStage.RESOLUTION)
     assert after.due_at == before.due_at + timedelta(days=1)
     assert after.warn_at == before.started_at + (after.due_at - before.started_at) * 0.8
-    assert after.extension == timedelta(days=1)
+    assert after.extension == IsoDuration(days=1)
     view = await sla.client.get(f"/v1/complaints/{no}/deadlines", headers=bearer("supervisor"))
     [item] = [i for i in view.json()["items"] if i["stage"] == "resolution"]
     assert item["extension"] == "P1D"
+
+
+async def test_an_extension_in_hours_keeps_its_hours_through_the_api(sla: Sla) -> None:
+    no = await _accepted(sla, Grade.GENERAL)
+    asked = await sla.client.post(
+        f"/v1/complaints/{no}/extensions", json=_request(extension="PT24H"), headers=bearer("agent", DEPT)
+    )
+    assert asked.status_code == 200, asked.text
+    approved = await sla.client.post(
+        f"/v1/complaints/{no}/extensions/resolution/approve", json={}, headers=bearer("supervisor")
+    )
+    assert approved.status_code == 200, approved.text
+    await settled(sla.engine, sla.store, no)
+    stored = {r.type: r.payload for r in await sla.complaints.records(no)}
+    assert stored["SlaExtensionRequested"]["extension"] == "PT24H"  # not folded into P1D
+    assert stored["SlaExtensionApproved"]["extension"] == "PT24H"
+    assert running_clock(await deadlines(sla.engine, no), SlaStage.RESOLUTION).extension == IsoDuration.hours(
+        24
+    )
+    view = await sla.client.get(f"/v1/complaints/{no}/deadlines", headers=bearer("supervisor"))
+    [item] = [i for i in view.json()["items"] if i["stage"] == "resolution"]
+    assert item["extension"] == "PT24H"
 
 
 async def test_a_request_less_than_one_working_day_ahead_is_refused(sla: Sla) -> None:

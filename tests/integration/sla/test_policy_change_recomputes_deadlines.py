@@ -12,6 +12,7 @@ from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
 from services.sla.policy import parse_policy
 from services.sla.replanning import apply_policy
 from shared.complaints import Grade, RegradeComplaint, SlaExtensionApproved, SlaStage
+from shared.durations import IsoDuration
 from shared.events import NewEvent
 from tests.builders import DEPT, agent, hold, resume, service, supervisor
 from tests.integration.sla.conftest import Bare, Sla
@@ -57,7 +58,7 @@ async def test_running_deadlines_follow_the_new_policy_keeping_pause_and_extensi
     resolution = running_clock(rows, S.RESOLUTION)
     assert resolution.due_at == received + timedelta(hours=120 + 10 + 3)
     assert resolution.warn_at == received + timedelta(hours=(120 + 10) * 0.8 + 3)
-    assert resolution.paused == timedelta(hours=3) and resolution.extension == timedelta(hours=10)
+    assert resolution.paused == timedelta(hours=3) and resolution.extension == IsoDuration.hours(10)
     # The new policy sets no initial plan for general complaints: that clock stops.
     [plan] = [row for row in rows if row.stage is S.INITIAL_PLAN]
     assert plan.stop_reason is StopReason.NOT_IN_POLICY

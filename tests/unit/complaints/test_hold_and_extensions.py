@@ -17,6 +17,7 @@ from shared.complaints import (
     SlaStage,
     Status,
 )
+from shared.durations import IsoDuration
 from tests.builders import (
     OTHER_DEPT,
     T0,
@@ -80,14 +81,14 @@ def test_an_extension_in_time_with_consent_waits_for_the_supervisor() -> None:
     assert isinstance(requested, SlaExtensionRequested)
     assert (requested.stage, requested.extension, requested.consent_via) == (
         SlaStage.RESOLUTION,
-        timedelta(days=2),
+        IsoDuration(days=2),
         "phone",
     )
     assert state.pending_extensions == (requested,)
     assert rejection(apply(state, request_extension())[1]).reason_code == RejectionCode.EXTENSION_PENDING
 
     approved_state, approved = apply(state, approve_extension())
-    assert approved == [SlaExtensionApproved(stage=SlaStage.RESOLUTION, extension=timedelta(days=2))]
+    assert approved == [SlaExtensionApproved(stage=SlaStage.RESOLUTION, extension=IsoDuration(days=2))]
     assert approved_state.pending_extensions == ()
     _, declined = apply(state, decline_extension())
     assert isinstance(declined[0], SlaExtensionDeclined)

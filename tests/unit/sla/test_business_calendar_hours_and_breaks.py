@@ -7,11 +7,12 @@ from datetime import time, timedelta
 import pytest
 
 from services.sla.calendar import BusinessCalendar, CalendarError, Interval, working_intervals
+from shared.durations import IsoDuration
 from tests.unit.sla.calendars import CN, CN_LUNCH, sh
 
 pytestmark = pytest.mark.unit
 
-HOUR = timedelta(hours=1)
+HOUR = IsoDuration.hours(1)
 
 
 def test_hours_run_over_into_the_next_working_day() -> None:
@@ -36,25 +37,25 @@ def test_a_start_at_or_after_closing_counts_from_the_next_morning() -> None:
 def test_whole_days_from_after_hours_end_at_a_closing_time() -> None:
     # Monday 20:00 counts from Tuesday 09:00; three working days end Thursday at closing time
     # (the same working instant as Friday 09:00, shown the way people say it).
-    assert CN.add(sh(2026, 3, 9, 20), 3 * timedelta(days=1)) == sh(2026, 3, 12, 18)
+    assert CN.add(sh(2026, 3, 9, 20), 3 * IsoDuration(days=1)) == sh(2026, 3, 12, 18)
 
 
 def test_days_and_hours_together() -> None:
-    assert CN.add(sh(2026, 3, 9, 10), timedelta(days=1, hours=12)) == sh(2026, 3, 11, 13)
+    assert CN.add(sh(2026, 3, 9, 10), IsoDuration(1, timedelta(hours=12))) == sh(2026, 3, 11, 13)
 
 
 def test_seconds_count_exactly() -> None:
-    assert CN.add(sh(2026, 3, 9, 17, 59), timedelta(seconds=90)) == sh(2026, 3, 10, 9, 0) + timedelta(
-        seconds=30
-    )
+    ninety_seconds = IsoDuration(0, timedelta(seconds=90))
+    assert CN.add(sh(2026, 3, 9, 17, 59), ninety_seconds) == sh(2026, 3, 10, 9, 0) + timedelta(seconds=30)
 
 
 def test_the_lunch_break_does_not_count() -> None:
     assert CN_LUNCH.add(sh(2026, 3, 9, 11), 2 * HOUR) == sh(2026, 3, 9, 14)
-    assert CN_LUNCH.add(sh(2026, 3, 9, 12, 30), timedelta(minutes=30)) == sh(2026, 3, 9, 13, 30)
+    half_an_hour = IsoDuration(0, timedelta(minutes=30))
+    assert CN_LUNCH.add(sh(2026, 3, 9, 12, 30), half_an_hour) == sh(2026, 3, 9, 13, 30)
     assert CN_LUNCH.add(sh(2026, 3, 9, 9), 8 * HOUR) == sh(2026, 3, 9, 18)  # a day is 8 h now
     assert CN_LUNCH.add(sh(2026, 3, 9, 9), 9 * HOUR) == sh(2026, 3, 10, 10)
-    assert CN_LUNCH.working_time_between(sh(2026, 3, 9, 0), sh(2026, 3, 10, 0)) == 8 * HOUR
+    assert CN_LUNCH.working_time_between(sh(2026, 3, 9, 0), sh(2026, 3, 10, 0)) == timedelta(hours=8)
 
 
 def test_a_limit_ending_at_the_break_ends_at_the_break() -> None:

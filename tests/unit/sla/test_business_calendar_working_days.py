@@ -8,11 +8,12 @@ from datetime import date, timedelta
 import pytest
 
 from services.sla.calendar import BusinessCalendar, PublicHolidays, china_public_holidays
+from shared.durations import IsoDuration
 from tests.unit.sla.calendars import CN, sh
 
 pytestmark = pytest.mark.unit
 
-DAY = timedelta(days=1)
+DAY = IsoDuration(days=1)
 
 
 @pytest.mark.parametrize(
@@ -44,7 +45,7 @@ def test_whole_days_skip_the_weekend() -> None:
 def test_a_weekend_start_counts_from_monday_morning() -> None:
     # Saturday noon: the clock starts on Monday at 09:00; one working day is all of Monday.
     assert CN.add(sh(2026, 3, 7, 12), DAY) == sh(2026, 3, 9, 18)
-    assert CN.add(sh(2026, 3, 7, 12), timedelta(hours=2)) == sh(2026, 3, 9, 11)
+    assert CN.add(sh(2026, 3, 7, 12), IsoDuration.hours(2)) == sh(2026, 3, 9, 11)
 
 
 def test_a_working_saturday_counts_before_the_spring_festival() -> None:
@@ -55,11 +56,11 @@ def test_the_2026_spring_festival_week_does_not_count() -> None:
     # Friday 13th, Saturday 14th (调休) is day 1, 15th–23rd are off, Tuesday 24th is day 2.
     assert CN.add(sh(2026, 2, 13, 10), 2 * DAY) == sh(2026, 2, 24, 10)
     # Hours: 8 h on Friday, 9 h on Saturday 14th, the rest on Tuesday 24th.
-    assert CN.add(sh(2026, 2, 13, 10), timedelta(hours=20)) == sh(2026, 2, 24, 12)
+    assert CN.add(sh(2026, 2, 13, 10), IsoDuration.hours(20)) == sh(2026, 2, 24, 12)
 
 
 def test_a_clock_started_during_the_spring_festival_waits_for_its_end() -> None:
-    assert CN.add(sh(2026, 2, 18, 10), timedelta(hours=1)) == sh(2026, 2, 24, 10)
+    assert CN.add(sh(2026, 2, 18, 10), IsoDuration.hours(1)) == sh(2026, 2, 24, 10)
     assert CN.add(sh(2026, 2, 18, 10), 5 * DAY) == sh(2026, 2, 28, 18)  # 24, 25, 26, 27, Sat 28 (调休)
 
 

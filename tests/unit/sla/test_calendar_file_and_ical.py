@@ -11,6 +11,7 @@ import pytest
 from services.sla.calendar import CalendarError, Interval
 from services.sla.calendar_config import ical_dates, load_calendar, parse_calendar
 from services.sla.config import SlaConfig
+from shared.durations import IsoDuration
 from tests.unit.sla.calendars import sh
 
 pytestmark = pytest.mark.unit
@@ -68,7 +69,7 @@ ical_holidays: [closures.ics]
     assert not calendar.is_working_day(date(2026, 6, 2))
     assert calendar.is_working_day(date(2026, 6, 3))  # an all-day DTEND is exclusive
     assert not calendar.is_working_day(date(2026, 6, 10))
-    assert calendar.add(sh(2026, 5, 8, 17), sh(2026, 5, 13, 9, 30) - sh(2026, 5, 13, 8, 30)) == sh(
+    assert calendar.add(sh(2026, 5, 8, 17), IsoDuration.hours(1)) == sh(
         2026, 5, 9, 9, 0
     )  # Friday 16:30→17:30 is 30 min, Saturday opens 08:30
 

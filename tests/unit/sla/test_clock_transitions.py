@@ -47,6 +47,7 @@ from shared.complaints import (
     SlaStage,
 )
 from shared.complaints.values import CloseReason
+from shared.durations import IsoDuration
 from shared.events import Actor, Event, RecordedEvent
 from tests.builders import DEPT, OTHER_DEPT, T0, at, received
 
@@ -148,7 +149,7 @@ def test_hold_pauses_and_resume_resumes_resolution_and_progress() -> None:
 
 def test_an_approved_extension_extends_its_stage_and_a_regrade_replans() -> None:
     approved = SlaExtensionApproved(stage=RESOLUTION, extension=timedelta(days=2))
-    assert transitions(approved, WHEN) == [Extend(RESOLUTION, timedelta(days=2))]
+    assert transitions(approved, WHEN) == [Extend(RESOLUTION, IsoDuration(days=2))]
     regraded = ComplaintRegraded(grade=Grade.URGENT, previous_grade=Grade.GENERAL, reason="safety")
     assert transitions(regraded, WHEN) == [Regrade(Grade.URGENT)]
 

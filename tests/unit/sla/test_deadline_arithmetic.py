@@ -10,6 +10,7 @@ import pytest
 from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
 from services.sla.policy import parse_policy
 from shared.complaints import Grade, SlaStage
+from shared.durations import IsoDuration
 from tests.builders import T0
 
 pytestmark = pytest.mark.unit
@@ -70,8 +71,8 @@ def test_a_naive_start_is_refused() -> None:
 class SkipsWeekends:
     """A stand-in working-time calendar: counts only Monday to Friday, whole days."""
 
-    def add(self, start: datetime, duration: timedelta) -> datetime:
-        instant, left = start, duration
+    def add(self, start: datetime, duration: IsoDuration) -> datetime:
+        instant, left = start, duration.total()
         while left > timedelta(0):
             step = min(left, timedelta(days=1) - (instant - instant.replace(hour=0, minute=0)))
             if instant.weekday() < 5:

@@ -12,6 +12,7 @@ from services.sla.calendar_config import load_calendar
 from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
 from services.sla.policy import load_policy, parse_policy
 from shared.complaints import Grade, SlaStage
+from shared.durations import IsoDuration
 
 pytestmark = pytest.mark.unit
 
@@ -55,12 +56,12 @@ def test_on_a_24x7_limit_the_wall_time_on_hold_is_added() -> None:
 
 
 def test_an_extension_in_working_days_moves_deadline_and_warning() -> None:
-    extended = PLANNER.plan(Grade.GENERAL, RESOLUTION, MONDAY_10, extension=timedelta(days=2))
+    extended = PLANNER.plan(Grade.GENERAL, RESOLUTION, MONDAY_10, extension=IsoDuration(days=2))
     # Thursday 10:00 + two working days = Monday 10:00 (the weekend does not count).
     assert extended.due_at == sh(12, 10)
     # 80 % of five working days (45 h) from Monday 10:00: Friday 10:00.
     assert extended.warn_at == sh(9, 10)
-    assert extended.extension == timedelta(days=2)
+    assert extended.extension == IsoDuration(days=2)
 
 
 def test_a_changed_policy_recomputes_from_the_start_keeping_extension_and_pause() -> None:
@@ -74,11 +75,11 @@ grades:
     )
     planner = DeadlinePlanner(longer, calendar=CALENDAR)
     schedule = planner.plan(
-        Grade.GENERAL, RESOLUTION, MONDAY_10, extension=timedelta(days=2), paused=timedelta(hours=6)
+        Grade.GENERAL, RESOLUTION, MONDAY_10, extension=IsoDuration(days=2), paused=timedelta(hours=6)
     )
     # Monday 5th + 5 working days = Monday 12th; + 2 = Wednesday 14th 10:00; + 6 working hours.
     assert schedule.due_at == sh(14, 16)
-    assert schedule.limit == timedelta(days=5)
+    assert schedule.limit == IsoDuration(days=5)
 
 
 def test_a_stage_the_policy_does_not_set_runs_no_clock() -> None:

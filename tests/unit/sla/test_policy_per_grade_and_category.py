@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from services.sla.deadlines import DeadlinePlanner
@@ -25,25 +23,25 @@ grades:
   urgent: {first_response: PT4H, resolution: {limit: P5D, counting: working}, progress_interval: PT24H}
 """
     )
-    assert policy.target(Grade.GENERAL, SlaStage.FIRST_RESPONSE) == Target(limit=timedelta(hours=12))
+    assert policy.target(Grade.GENERAL, SlaStage.FIRST_RESPONSE) == Target(limit="PT12H")
     assert policy.target(Grade.GENERAL, SlaStage.RESOLUTION).counting is Counting.WORKING
     assert policy.target(Grade.COMPLEX, SlaStage.FIRST_RESPONSE).counting is Counting.ALWAYS
-    assert policy.limits(Grade.URGENT).progress_interval == Target(limit=timedelta(hours=24))
+    assert policy.limits(Grade.URGENT).progress_interval == Target(limit="PT24H")
 
 
 def test_the_packaged_policy_has_every_target_of_the_brief() -> None:
     urgent = load_policy().limits(Grade.URGENT)
-    assert urgent.acknowledgement == Target(limit=timedelta(hours=1))
-    assert urgent.initial_plan == Target(limit=timedelta(hours=4))
-    assert urgent.progress_interval == Target(limit=timedelta(hours=24))
-    assert urgent.revisit == Target(limit=timedelta(days=3))
+    assert urgent.acknowledgement == Target(limit="PT1H")
+    assert urgent.initial_plan == Target(limit="PT4H")
+    assert urgent.progress_interval == Target(limit="PT24H")
+    assert urgent.revisit == Target(limit="P3D")
 
 
 def test_a_category_changes_only_the_limits_it_names() -> None:
     policy = load_policy()
     severe = policy.limits(Grade.URGENT, Category.PRODUCT_QUALITY)
-    assert severe.resolution == Target(limit=timedelta(weeks=1))
-    assert severe.initial_plan == Target(limit=timedelta(hours=24))
+    assert severe.resolution == Target(limit="P1W")
+    assert severe.initial_plan == Target(limit="PT24H")
     assert severe.first_response == policy.limits(Grade.URGENT).first_response
     assert policy.limits(Grade.URGENT, Category.BILLING) == policy.limits(Grade.URGENT)
     assert policy.limits(Grade.GENERAL, Category.PRODUCT_QUALITY) == policy.limits(Grade.GENERAL)

@@ -10,6 +10,7 @@ import pytest
 from services.sla.config import SlaConfig
 from services.sla.policy import Counting, PolicyError, load_policy, parse_duration, parse_policy
 from shared.complaints import Grade, SlaStage
+from shared.durations import IsoDuration
 
 pytestmark = pytest.mark.unit
 
@@ -28,12 +29,12 @@ def test_the_packaged_policy_loads_with_the_documented_defaults() -> None:
     working, always = Counting.WORKING, Counting.ALWAYS
     assert policy.warn_fraction == 0.8
     expected = {
-        (Grade.GENERAL, SlaStage.FIRST_RESPONSE): (timedelta(hours=12), always),
-        (Grade.GENERAL, SlaStage.RESOLUTION): (timedelta(days=3), working),
-        (Grade.COMPLEX, SlaStage.FIRST_RESPONSE): (timedelta(hours=12), always),
-        (Grade.COMPLEX, SlaStage.RESOLUTION): (timedelta(hours=72), always),
-        (Grade.URGENT, SlaStage.FIRST_RESPONSE): (timedelta(hours=4), always),
-        (Grade.URGENT, SlaStage.RESOLUTION): (timedelta(days=5), working),
+        (Grade.GENERAL, SlaStage.FIRST_RESPONSE): (IsoDuration.hours(12), always),
+        (Grade.GENERAL, SlaStage.RESOLUTION): (IsoDuration(days=3), working),
+        (Grade.COMPLEX, SlaStage.FIRST_RESPONSE): (IsoDuration.hours(12), always),
+        (Grade.COMPLEX, SlaStage.RESOLUTION): (IsoDuration.hours(72), always),
+        (Grade.URGENT, SlaStage.FIRST_RESPONSE): (IsoDuration.hours(4), always),
+        (Grade.URGENT, SlaStage.RESOLUTION): (IsoDuration(days=5), working),
     }
     for (grade, stage), (limit, counting) in expected.items():
         target = policy.target(grade, stage)
@@ -45,7 +46,7 @@ def test_a_policy_file_overrides_the_default(tmp_path: Path) -> None:
     path = tmp_path / "sla.yaml"
     path.write_text(GOOD, encoding="utf-8")
     policy = load_policy(path)
-    assert policy.limit(Grade.GENERAL, SlaStage.RESOLUTION) == timedelta(days=3)
+    assert policy.limit(Grade.GENERAL, SlaStage.RESOLUTION) == IsoDuration(days=3)
     assert policy.warn_fraction_for(Grade.GENERAL) == 0.75
     assert policy.warn_fraction_for(Grade.COMPLEX) == 0.5
 
@@ -74,16 +75,18 @@ def test_escalation_follows_the_chain_and_stays_at_its_top() -> None:
 @pytest.mark.parametrize(
     ("text", "duration"),
     [
-        ("PT12H", timedelta(hours=12)),
-        ("P3D", timedelta(days=3)),
-        ("P1DT12H", timedelta(days=1, hours=12)),
-        ("PT90M", timedelta(minutes=90)),
-        ("PT30S", timedelta(seconds=30)),
-        ("P1W", timedelta(weeks=1)),
-        ("pt4h", timedelta(hours=4)),
+        ("PT12H", IsoDuration.hours(12)),
+        ("P3D", IsoDuration(days=3)),
+        ("P1DT12H", IsoDuration(1, timedelta(hours=12))),
+        ("PT90M", IsoDuration(0, timedelta(minutes=90))),
+        ("PT30S", IsoDuration(0, timedelta(seconds=30))),
+        ("P1W", IsoDuration(days=7)),
+        ("pt4h", IsoDuration.hours(4)),
+        ("PT24H", IsoDuration.hours(24)),  # 24 hours, not one day
+        ("PT72H", IsoDuration.hours(72)),
     ],
 )
-def test_iso_8601_durations(text: str, duration: timedelta) -> None:
+def test_iso_8601_durations(text: str, duration: IsoDuration) -> None:
     assert parse_duration(text) == duration
 
 
