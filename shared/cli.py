@@ -9,8 +9,15 @@ import sys
 from collections.abc import Callable, Sequence
 
 from shared.settings import SERVICE_NAMES, load_settings
+from shared.stack.runtime import add_stack_options, stack_environment
 
 Command = Callable[[argparse.Namespace], int]
+
+NO_STACK = frozenset({"up", "serve", "asyncapi", "bench", "calendar"})
+"""Commands that do not run on the stack of a running `tousu up` (shared.stack.runtime): `up`
+writes its runtime file, `serve` is started by it, `bench` starts stacks of its own; the others
+need neither the database nor the broker. Every other command gets --data-dir, --database-url
+and --kafka-bootstrap and says on which database and broker it runs."""
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -158,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_lazy(calendar_cli, "cmd_show"))
 
     p = sub.add_parser("demo", help="submit realistic complaints to a running stack and walk the loop")
-    p.add_argument("--intake-url", default=None)
+    p.add_argument("--intake-url", default=None, help="intake's base URL (default: the stack's)")
     p.set_defaults(func=_lazy("shared.demo", "cmd_demo"))
 
     p = sub.add_parser("bench", help="benchmarks: throughput, latency and scale (writes bench-results/)")
@@ -184,12 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kafka-bootstrap", default=None, help="broker (default $TOUSU_KAFKA_BOOTSTRAP or tansu)")
     p.set_defaults(func=_lazy("shared.bench.cli", "cmd_bench"))
 
+    add_stack_options(parser, skip=NO_STACK)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    with stack_environment(args):
+        result: int = args.func(args)
     return result
 
 

@@ -10,18 +10,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import yaml
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaConnectionError
 
 from shared.settings import Settings, load_settings
+from shared.stack.ports import client_host
 
 T = TypeVar("T")
 
@@ -150,9 +153,14 @@ class Stack:
     tokens: dict[str, str]
     client: httpx.AsyncClient
     say: Callable[[str], None] = print
+    base_urls: Mapping[str, str] = field(default_factory=dict)
+    """A service's base URL when it is not on TOUSU_HOST at its TOUSU_<NAME>_PORT."""
 
     def url(self, service: str, path: str) -> str:
-        return f"http://127.0.0.1:{self.settings.port_of(service)}{path}"
+        base = self.base_urls.get(service)
+        if base is None:
+            base = f"http://{client_host(self.settings.host)}:{self.settings.port_of(service)}"
+        return base.rstrip("/") + path
 
     def auth(self, key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[key]}"}
@@ -267,10 +275,12 @@ class Stack:
         return str(result["status"])
 
 
-async def run_demo(settings: Settings, say: Callable[[str], None] = print) -> dict[str, str]:
+async def run_demo(
+    settings: Settings, say: Callable[[str], None] = print, base_urls: Mapping[str, str] | None = None
+) -> dict[str, str]:
     tokens = load_tokens(settings.resolved_tokens_file())
     async with httpx.AsyncClient(timeout=10) as client:
-        stack = Stack(settings, tokens, client, say)
+        stack = Stack(settings, tokens, client, say, dict(base_urls or {}))
         numbers = [await stack.submit_http(c) for c in COMPLAINTS]
         numbers += [await stack.submit_kafka(c) for c in KAFKA_COMPLAINTS]
         outcomes: dict[str, str] = {}
@@ -293,7 +303,31 @@ async def run_demo(settings: Settings, say: Callable[[str], None] = print) -> di
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    outcomes = asyncio.run(run_demo(load_settings()))
+    settings = load_settings()
+    tokens_file = settings.resolved_tokens_file()
+    if not tokens_file.is_file():
+        print(
+            f"tousu demo: no tokens file at {tokens_file}: start the stack first (`make run`, or "
+            "`tousu up`) and run the demo from the same folder (or pass its --data-dir)",
+            file=sys.stderr,
+        )
+        return 1
+    intake_url = getattr(args, "intake_url", None)
+    try:
+        outcomes = asyncio.run(run_demo(settings, base_urls={"intake": intake_url} if intake_url else None))
+    except httpx.ConnectError as exc:
+        try:
+            where = str(exc.request.url)
+        except RuntimeError:  # an error raised outside a request has none
+            where = "a service's URL"
+        print(f"tousu demo: nothing answers at {where}: is the stack running?", file=sys.stderr)
+        return 1
+    except KafkaConnectionError as exc:
+        print(f"tousu demo: no Kafka broker at {settings.kafka_bootstrap} ({exc})", file=sys.stderr)
+        return 1
     closed = sum(1 for status in outcomes.values() if status == "closed")
     print(f"\n{closed} of {len(outcomes)} complaints closed with the complainant satisfied.")
+    if outcomes:
+        program = sys.argv[0] if Path(sys.argv[0]).name == "tousu" else "tousu"
+        print(f"The first one's history (reopened once): {program} audit replay {next(iter(outcomes))}")
     return 0 if closed == len(outcomes) else 1

@@ -4,11 +4,39 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_NAMES: tuple[str, ...] = ("intake", "routing", "sla", "feedback", "analytics")
+
+PLAIN_SCHEMES = ("postgresql://", "postgres://")
+
+
+def asyncpg_url(url: str) -> str:
+    """The URL with the asyncpg driver when it names none (``postgresql://`` or ``postgres://``).
+
+    SQLAlchemy would pick psycopg2 for a plain ``postgresql://``, which tousu does not install; the
+    plain form is what `tousu up` prints and what psql and libpq take, so it has to work here too.
+    """
+    for scheme in PLAIN_SCHEMES:
+        if url.startswith(scheme):
+            return "postgresql+asyncpg://" + url[len(scheme) :]
+    return url
+
+
+def database_label(url: str) -> str:
+    """``host:port/database`` of a database URL, never its password (for messages)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 5432
+    except ValueError:
+        return "(an unreadable database URL)"
+    host = parts.hostname or "localhost"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port}/{unquote(parts.path.lstrip('/')) or '?'}"
 
 
 class TracingExporter(StrEnum):
@@ -24,7 +52,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         "postgresql+asyncpg://postgres@127.0.0.1:5432/tousu",
-        description="SQLAlchemy URL of the PostgreSQL database (asyncpg driver).",
+        description="URL of the PostgreSQL database: postgresql://… (the asyncpg driver is used) or a "
+        "SQLAlchemy URL with the asyncpg driver.",
     )
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, comma separated.")
     kafka_idempotence: bool = Field(
@@ -117,6 +146,11 @@ class Settings(BaseSettings):
     tracing_exporter: TracingExporter = Field(TracingExporter.NONE, description="none, console or otlp.")
     otlp_endpoint: str | None = Field(None, description="OTLP/HTTP endpoint when tracing_exporter=otlp.")
     log_level: str = Field("INFO", description="Python log level.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_driver(cls, value: str) -> str:
+        return asyncpg_url(value.strip())
 
     def port_of(self, service: str) -> int:
         port: int = getattr(self, f"{service}_port")

@@ -19,6 +19,8 @@ INSPECTION_EVENTS = EventRegistry()
 """Event types of the inspection streams (not complaint events: complaint consumers skip them)."""
 
 STREAM_PREFIX = "inspection-"
+"""Names the stream category ``inspection`` (shared/events/streams.py): complaint consumers pass
+over these streams."""
 
 SCORE_ITEMS = ("attitude", "timeliness", "resolution", "accuracy")
 """The four items of the scoring form, each 0–25 points (total 0–100)."""

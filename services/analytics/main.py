@@ -25,6 +25,7 @@ from services.analytics.service_volume import ServiceVolumeMessage, VolumeHandle
 from services.analytics.targets import effective_targets
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
+from shared.events import streams
 from shared.eventstore import PostgresEventStore
 from shared.messaging.consumer import subscribe, subscribe_events
 from shared.service.app import create_service_app
@@ -52,6 +53,7 @@ def create_app(
         settings.topic_events,
         batch_handler=AnalyticsProjection().handle,
         types=PROJECTED_TYPES,
+        categories={streams.COMPLAINT},
         description="Every complaint event, applied to the complaint read models and their timelines.",
     )
     subscribe(

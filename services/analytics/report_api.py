@@ -57,10 +57,11 @@ def build_report_router(
                 503,
                 detail={
                     "error": "report_font_missing",
-                    "message": f"no CJK font for the PDF report at {missing}; install fonts-noto-cjk "
-                    "or set TOUSU_ANALYTICS_REPORT_FONT",
-                    "message_zh": "缺少中文字体，无法生成 PDF 报告；请安装 fonts-noto-cjk 或设置 "
-                    "TOUSU_ANALYTICS_REPORT_FONT",
+                    "message": f"no CJK font for the PDF report at {missing}; set "
+                    "TOUSU_ANALYTICS_REPORT_FONT to bundled (reinstall tousu if it is missing), system "
+                    "(with fonts-noto-cjk installed) or a font file",
+                    "message_zh": "缺少中文字体，无法生成 PDF 报告；请将 TOUSU_ANALYTICS_REPORT_FONT 设为 "
+                    "bundled（缺失时请重新安装 tousu）、system（需安装 fonts-noto-cjk）或字体文件路径",
                 },
             ) from None
         return Response(body, media_type="application/pdf", headers=headers)

@@ -1,9 +1,12 @@
 """The monthly report as a PDF (A4, zh-CN with English subtitles): KPI table against targets,
 a bar chart of complaints received per day, the departments and the most frequent problems.
 
-Drawn with fpdf2 (no browser, no matplotlib); Chinese text needs a CJK font: Noto Sans CJK SC
-from Debian's fonts-noto-cjk by default, or ``TOUSU_ANALYTICS_REPORT_FONT`` (a .ttf/.otf/.ttc;
-``TOUSU_ANALYTICS_REPORT_FONT_INDEX`` picks the face of a collection).
+Drawn with fpdf2 (no browser, no matplotlib); Chinese text needs a CJK font. By default the one
+that comes with tousu's dependencies, so the report is made on any machine: Noto Sans SC (the
+Simplified Chinese subset of Noto Sans CJK, SIL Open Font License 1.1, 8.3 MB) from the
+``pylopdf-fonts-zh-cn`` wheel. ``TOUSU_ANALYTICS_REPORT_FONT=system`` takes Debian's fonts-noto-cjk
+instead, or the path of any .ttf/.otf/.ttc (``TOUSU_ANALYTICS_REPORT_FONT_INDEX`` picks the face of a
+collection). fpdf2 embeds only the glyphs a report uses.
 """
 
 from __future__ import annotations
@@ -16,19 +19,47 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.analytics.report import MonthlyReport, ReportGroup, ReportKpi
 
-
-class ReportFont(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TOUSU_ANALYTICS_REPORT_", extra="ignore")
-
-    font: Path = Field(
-        Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-        description="A font with CJK glyphs for the PDF report.",
-    )
-    font_index: int = Field(2, ge=0, description="Face of a font collection (2 = Noto Sans CJK SC).")
+BUNDLED = "bundled"
+SYSTEM = "system"
+SYSTEM_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+SYSTEM_FACE = 2
+"""Noto Sans CJK SC: the third face of Debian's collection (JP, KR, SC, TC, HK)."""
 
 
 class FontUnavailable(Exception):
     """The configured CJK font is missing: the PDF cannot show Chinese."""
+
+
+class ReportFont(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TOUSU_ANALYTICS_REPORT_", extra="ignore")
+
+    font: str = Field(
+        BUNDLED,
+        min_length=1,
+        description="The PDF report's CJK font: `bundled` (Noto Sans SC from the pylopdf-fonts-zh-cn "
+        "package), `system` (Noto Sans CJK SC from Debian's fonts-noto-cjk) or a .ttf/.otf/.ttc path.",
+    )
+    font_index: int | None = Field(
+        None, ge=0, description="Face of a font collection; default 2 (SC) for `system`, else 0."
+    )
+
+    def file(self) -> tuple[Path, int]:
+        """The font file and face to use; :class:`FontUnavailable` if it is not there."""
+        if self.font == BUNDLED:
+            try:
+                from pylopdf_fonts_zh_cn import sans_path
+            except ImportError:
+                raise FontUnavailable(
+                    "the bundled font (the pylopdf-fonts-zh-cn package is missing)"
+                ) from None
+            path, face = sans_path(), 0
+        elif self.font == SYSTEM:
+            path, face = SYSTEM_FONT, SYSTEM_FACE
+        else:
+            path, face = Path(self.font).expanduser(), 0
+        if not path.is_file():
+            raise FontUnavailable(str(path))
+        return path, face if self.font_index is None else self.font_index
 
 
 RAG_COLOURS = {"green": (46, 125, 50), "amber": (239, 108, 0), "red": (198, 40, 40)}
@@ -52,9 +83,8 @@ def _target(k: ReportKpi) -> str:
 class _Pdf(FPDF):
     def __init__(self, report: MonthlyReport, font: ReportFont) -> None:
         super().__init__(format="A4")
-        if not font.font.is_file():
-            raise FontUnavailable(str(font.font))
-        self.add_font("cjk", "", str(font.font), collection_font_number=font.font_index)
+        path, face = font.file()
+        self.add_font("cjk", "", str(path), collection_font_number=face)
         self.report = report
         self.set_auto_page_break(True, margin=15)
         self.set_title(f"投诉月报 Monthly complaint report {report.month}")

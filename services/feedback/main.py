@@ -12,6 +12,7 @@ from services.feedback.projection import REVISIT_EVENTS, RevisitsProjection
 from services.feedback.schedule import ScheduleRevisitOnResolution
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
+from shared.events import streams
 from shared.messaging.consumer import subscribe_events
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry
@@ -33,6 +34,7 @@ def create_app(
         settings.topic_events,
         batch_handler=ScheduleRevisitOnResolution(revisit_delay or own.revisit_delay, runtime.clock).handle,
         types={"ComplaintResolved"},
+        categories={streams.COMPLAINT},
         description="Schedules the revisit (RevisitScheduled) of every resolved complaint.",
     )
     subscribe_events(
@@ -41,6 +43,7 @@ def create_app(
         settings.topic_events,
         batch_handler=RevisitsProjection().handle,
         types=REVISIT_EVENTS,
+        categories={streams.COMPLAINT},
         description="Keeps the revisit list (table revisits) from RevisitScheduled, FeedbackReceived "
         "and ComplaintWithdrawn.",
     )

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import orjson
 from fastapi import APIRouter, Header, HTTPException, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
-from services.intake import idempotency
-from services.intake.duplicates import DuplicateCheck
 from services.intake.followup import issue_code
 from services.intake.limits import TokenBuckets, retry_after
 from services.intake.policy import GradingPolicy
-from services.intake.receive import SubmissionRefused, receive
+from services.intake.receive import SubmissionRefused
 from services.intake.submission import ComplaintSubmission, SubmissionAccepted
-from services.intake.submitters import may_submit, refusal
+from services.intake.submit import Submissions, Submitter
+from services.intake.submitters import CHANNEL_NOT_ALLOWED
 from services.intake.text import nul_free
 from shared.complaints.commands import RegradeComplaint
 from shared.complaints.http import run_command
 from shared.complaints.values import Grade
 from shared.events import Role
-from shared.privacy.config import PrivacySettings
 from shared.service.auth import Principal, require
 from shared.service.runtime import Runtime
 
@@ -75,6 +72,10 @@ class AcceptedResponse(JSONResponse):
 
 
 def refused(error: SubmissionRefused) -> HTTPException:
+    """A refused submission's answer: 403 for a submitter not allowed on the channel, else 422,
+    each with the refusal's stable code as ``error``."""
+    if error.code == CHANNEL_NOT_ALLOWED:
+        return HTTPException(403, detail=error.detail)
     return HTTPException(
         422,
         detail={
@@ -93,11 +94,9 @@ def build_router(
     status_base_url: str,
     policy: GradingPolicy,
     buckets: TokenBuckets,
-    privacy: PrivacySettings | None = None,
-    duplicates: DuplicateCheck | None = None,
+    submissions: Submissions,
 ) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["intake"])
-    zone = ZoneInfo(runtime.settings.timezone)
 
     def accepted(
         complaint_no: str, version: int, follow_up_code: str | None = None, duplicate_of: str | None = None
@@ -120,7 +119,9 @@ def build_router(
             413: {"description": "The request body is too large (`max_bytes` says the limit)."},
             422: {
                 "description": "Invalid submission; `errors` lists each field and why (`missing_fields`: "
-                "required by the organisation's policy for this channel or category)."
+                "required by the organisation's policy for this channel or category); "
+                "`grade_not_in_scheme`; `idempotency_key_reused` (the Idempotency-Key was used for a "
+                "different submission)."
             },
             429: {"description": "Too many submissions from this token; see Retry-After."},
         },
@@ -137,8 +138,6 @@ def build_router(
             ),
         ] = None,
     ) -> JSONResponse:
-        if not may_submit(policy.submitters, submission.channel, principal.role, principal.subject):
-            raise HTTPException(403, detail=refusal(submission.channel, principal.role, principal.subject))
         wait = buckets.take(principal.subject)
         if wait > 0:
             raise HTTPException(
@@ -154,49 +153,21 @@ def build_router(
         if submission.anonymous:
             # recording the key would tie the caller's token to the complaint: not for anonymous ones
             idempotency_key = None
+        submitter = Submitter(principal.actor, principal.subject, scope=principal.subject)
         async with runtime.engine.begin() as conn:
-            if idempotency_key is not None:
-                digest = idempotency.request_hash(submission.model_dump(mode="json"))
-                earlier = await idempotency.claim(conn, principal.subject, idempotency_key, digest)
-                if earlier is not None:
-                    if not earlier.same_request:
-                        raise HTTPException(
-                            422,
-                            detail={
-                                "error": "idempotency_key_reused",
-                                "message": "this Idempotency-Key was used for a different submission",
-                            },
-                        )
-                    return accepted(earlier.complaint_no, earlier.stream_version)
             try:
-                outcome = await receive(
-                    conn,
-                    runtime.store,
-                    submission,
-                    policy=policy,
-                    actor=principal.actor,
-                    clock=runtime.clock,
-                    zone=zone,
-                    privacy=privacy,
-                    duplicates=duplicates,
-                )
+                submitted = await submissions.submit(conn, submission, submitter, idempotency_key)
             except SubmissionRefused as error:
                 raise refused(error) from None
-            if outcome.rejection is not None:
-                raise HTTPException(
-                    422, detail={"error": outcome.rejection.reason_code, "message": outcome.rejection.reason}
-                )
-            if idempotency_key is not None:
-                await idempotency.record(
-                    conn, principal.subject, idempotency_key, outcome.complaint_no, outcome.stream_version
-                )
+            if submitted.replayed:
+                return accepted(submitted.complaint_no, submitted.stream_version)
             code = (
-                await issue_code(conn, outcome.complaint_no, runtime.clock.now())
+                await issue_code(conn, submitted.complaint_no, runtime.clock.now())
                 if submission.anonymous
                 else None
             )
         return accepted(
-            outcome.complaint_no, outcome.stream_version, code, outcome.state.possible_duplicate_of
+            submitted.complaint_no, submitted.stream_version, code, submitted.possible_duplicate_of
         )
 
     @router.post(

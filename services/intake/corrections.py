@@ -22,17 +22,14 @@ import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.intake.duplicates import DuplicateCheck
+from services.intake import idempotency
 from services.intake.numbers import next_number
-from services.intake.policy import GradingPolicy
-from services.intake.receive import SubmissionRefused, receive
 from services.intake.submission import IntakeMessage
-from services.intake.submitters import may_submit, refusal
+from services.intake.submit import SubmissionRefused, Submissions, Submitter
 from shared.clock import Clock
 from shared.complaints.commands import LapseCorrection, ReturnForCorrection
 from shared.complaints.handling import execute
@@ -61,76 +58,101 @@ DUE = text(
 
 async def take_submission(
     conn: AsyncConnection,
-    store: PostgresEventStore,
     message: IntakeMessage,
+    submissions: Submissions,
     *,
-    policy: GradingPolicy,
-    clock: Clock,
-    zone: ZoneInfo,
     correction_hours: float,
-    duplicates: DuplicateCheck | None,
 ) -> None:
-    """Receive, return for correction, or ignore (already received) one Kafka submission.
+    """Receive, return for correction, or ignore (received already) one Kafka submission.
 
-    Raises PoisonMessage (→ dead-letter topic with the reason) when the channel may not submit
-    on this channel, the correction already lapsed, or the policy refuses the submission.
+    The submission is received through the one submission handler (:mod:`services.intake.submit`),
+    its ``submission_id`` the idempotency key. Raises PoisonMessage (→ dead-letter topic, the
+    reason starting with the refusal's code) when the channel may not submit on this channel,
+    the correction already lapsed, the submission_id was used for a different submission
+    (``idempotency_key_reused``), or the policy refuses the submission.
     """
-    if not may_submit(policy.submitters, message.channel, Role.CHANNEL, message.channel_id):
-        raise PoisonMessage(refusal(message.channel, Role.CHANNEL, message.channel_id)["message"])
     keys = {"channel_id": message.channel_id, "submission_id": message.submission_id}
     row = (await conn.execute(FIND, keys)).first()
-    if row is not None and row.state == "received":
-        return  # a redelivery, or a re-send of a received submission: one complaint per submission
     if row is not None and row.state == "lapsed":
         raise PoisonMessage(
             f"correction_lapsed: submission {message.submission_id} ({row.complaint_no}) was not "
             "corrected in time; submit it again with a new submission_id"
         )
-    actor = Actor(role=Role.CHANNEL, id=f"kafka:{message.channel_id}")
-    submission = message.submission()
-    missing = policy.missing_fields(submission)
-    if missing:
-        if row is not None:
-            return  # still incomplete: it stays returned, with the first due time
-        now = clock.now()
-        number = await next_number(conn, submission.received_at or now, zone)
-        due_at = now + timedelta(hours=correction_hours)
-        command = ReturnForCorrection(
-            actor=actor,
-            at=now,
-            complaint_no=number,
-            channel=submission.channel,
-            channel_id=message.channel_id,
-            submission_id=message.submission_id,
-            missing_fields=missing,
-            due_at=due_at,
+    submitter = kafka_submitter(message.channel_id)
+    if (
+        row is not None
+        and row.state == "received"
+        and not await idempotency.held(conn, submitter.scope, message.submission_id)
+    ):
+        # received before its key was kept (what it held is unknown): as then, one complaint
+        log.info(
+            "a received Kafka submission sent again; kept as it was",
+            extra={"complaint_no": row.complaint_no, "channel_id": message.channel_id},
         )
-        outcome = await execute(store.bound(conn), number, command, clock=clock, attempts=1)
-        if outcome.rejection is not None:
-            raise PoisonMessage(outcome.rejection.reason)
-        await conn.execute(INSERT, {**keys, "no": number, "state": "awaiting_correction", "due_at": due_at})
         return
+    submission = message.submission()
+    missing = submissions.policy.missing_fields(submission)
     try:
-        outcome = await receive(
+        if missing and (row is None or row.state == "awaiting_correction"):
+            submissions.check_submitter(submission, submitter)
+            if row is None:
+                await _return_for_correction(conn, message, submissions, missing, correction_hours)
+            return  # else still incomplete: it stays returned, with the first due time
+        submitted = await submissions.submit(
             conn,
-            store,
             submission,
-            policy=policy,
-            actor=actor,
-            clock=clock,
-            zone=zone,
-            submission_id=message.submission_id,
-            complaint_no=row.complaint_no if row is not None else None,
-            duplicates=duplicates,
+            submitter,
+            message.submission_id,
+            complaint_no=row.complaint_no if row is not None and row.state != "received" else None,
         )
     except SubmissionRefused as refused:
         raise PoisonMessage(f"{refused.code}: {refused.message}") from None
-    if outcome.rejection is not None:
-        raise PoisonMessage(outcome.rejection.reason)
+    if submitted.replayed:
+        return
     if row is None:
-        await conn.execute(INSERT, {**keys, "no": outcome.complaint_no, "state": "received", "due_at": None})
+        await conn.execute(
+            INSERT, {**keys, "no": submitted.complaint_no, "state": "received", "due_at": None}
+        )
     else:
-        await conn.execute(MARK, {"no": outcome.complaint_no, "state": "received"})
+        await conn.execute(MARK, {"no": submitted.complaint_no, "state": "received"})
+
+
+def kafka_submitter(channel_id: str) -> Submitter:
+    """A channel system publishing on the intake topic: checked by its ``channel_id``, its
+    submission_ids kept apart from other submitters' keys."""
+    return Submitter(
+        Actor(role=Role.CHANNEL, id=f"kafka:{channel_id}"), channel_id, scope=f"kafka:{channel_id}"
+    )
+
+
+async def _return_for_correction(
+    conn: AsyncConnection,
+    message: IntakeMessage,
+    submissions: Submissions,
+    missing: list[str],
+    correction_hours: float,
+) -> None:
+    """A number at once, and ComplaintReturnedForCorrection on its new stream."""
+    clock = submissions.clock
+    submission = message.submission()
+    now = clock.now()
+    number = await next_number(conn, submission.received_at or now, submissions.zone)
+    due_at = now + timedelta(hours=correction_hours)
+    command = ReturnForCorrection(
+        actor=kafka_submitter(message.channel_id).actor,
+        at=now,
+        complaint_no=number,
+        channel=submission.channel,
+        channel_id=message.channel_id,
+        submission_id=message.submission_id,
+        missing_fields=missing,
+        due_at=due_at,
+    )
+    outcome = await execute(submissions.store.bound(conn), number, command, clock=clock, attempts=1)
+    if outcome.rejection is not None:
+        raise PoisonMessage(f"{outcome.rejection.reason_code}: {outcome.rejection.reason}")
+    keys = {"channel_id": message.channel_id, "submission_id": message.submission_id}
+    await conn.execute(INSERT, {**keys, "no": number, "state": "awaiting_correction", "due_at": due_at})
 
 
 class CorrectionLapser:

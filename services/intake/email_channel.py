@@ -3,7 +3,9 @@ submission, and answers the sender with the complaint number.
 
 The SMTP reply itself carries the number (``250 2.0.0 received as complaint TS-…``); when an
 outbound relay is configured, the sender also gets an acknowledgement email in Chinese and
-English. A message resent with the same Message-ID yields the same complaint (idempotent).
+English. A message resent with the same Message-ID yields the same complaint (idempotent); with
+a different content it is refused ``idempotency_key_reused``, like any refused message: ``554``
+with the refusal's code, and nothing recorded.
 """
 
 from __future__ import annotations
@@ -17,16 +19,12 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import make_msgid, parseaddr
-from zoneinfo import ZoneInfo
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from pydantic import ValidationError
 
-from services.intake import idempotency
-from services.intake.duplicates import DuplicateCheck
-from services.intake.policy import GradingPolicy
-from services.intake.receive import SubmissionRefused, receive
 from services.intake.submission import ComplaintSubmission
+from services.intake.submit import SubmissionRefused, Submissions, Submitted, Submitter
 from shared.events import Actor, Role
 from shared.service.runtime import Runtime
 
@@ -34,7 +32,9 @@ log = logging.getLogger(__name__)
 
 MAX_CONTENT = 20_000
 CHANNEL_ACTOR = Actor(role=Role.CHANNEL, id="email")
-IDEMPOTENCY_PRINCIPAL = "channel:email"
+EMAIL_SUBMITTER = Submitter(CHANNEL_ACTOR, "email", scope="channel:email")
+"""The listener submits as the channel system ``email``; its keys (Message-IDs) under
+``channel:email``."""
 
 
 @dataclass(frozen=True)
@@ -102,16 +102,14 @@ def submission_of(parsed: ParsedEmail) -> ComplaintSubmission:
 
 @dataclass
 class EmailIntake:
-    """aiosmtpd handler: one message to the complaints address → one complaint."""
+    """aiosmtpd handler: one message to the complaints address → one complaint, through the one
+    submission handler (:mod:`services.intake.submit`), the Message-ID its idempotency key."""
 
     runtime: Runtime
-    policy: GradingPolicy
-    zone: ZoneInfo
+    submissions: Submissions
     address: str
     relay: str | None = None
     """host:port of an outbound SMTP server for acknowledgement emails; None: the reply code only."""
-    duplicates: DuplicateCheck | None = None
-    """The possible-duplicate rule; None: no linking."""
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -125,40 +123,23 @@ class EmailIntake:
         raw = envelope.original_content or envelope.content or b""
         parsed = parse_email(raw if isinstance(raw, bytes) else raw.encode(), envelope.mail_from)
         try:
-            number = await self._receive(parsed)
-        except (ValidationError, SubmissionRefused) as refused:
-            log.info("email refused", extra={"reason": type(refused).__name__})
-            return "554 5.6.0 the message could not be registered as a complaint"
+            submitted = await self._receive(parsed)
+        except ValidationError:
+            log.info("email refused", extra={"reason": "invalid_submission"})
+            return "554 5.6.0 the message could not be registered as a complaint (invalid_submission)"
+        except SubmissionRefused as refused:
+            log.info("email refused", extra={"reason": refused.code})
+            return f"554 5.6.0 the message could not be registered as a complaint ({refused.code})"
+        number = submitted.complaint_no
         log.info("complaint received by email", extra={"complaint_no": number})
         if self.relay:
             await asyncio.to_thread(self._acknowledge, parsed, number)
         return f"250 2.0.0 received as complaint {number}"
 
-    async def _receive(self, parsed: ParsedEmail) -> str:
+    async def _receive(self, parsed: ParsedEmail) -> Submitted:
         submission = submission_of(parsed)
-        key = parsed.message_id
-        async with self.runtime.engine.begin() as conn:
-            if key is not None:  # a resent message (same Message-ID) gets the same number
-                digest = idempotency.request_hash(submission.model_dump(mode="json"))
-                earlier = await idempotency.claim(conn, IDEMPOTENCY_PRINCIPAL, key, digest)
-                if earlier is not None:
-                    return earlier.complaint_no
-            outcome = await receive(
-                conn,
-                self.runtime.store,
-                submission,
-                policy=self.policy,
-                actor=CHANNEL_ACTOR,
-                clock=self.runtime.clock,
-                zone=self.zone,
-                submission_id=f"email:{key}" if key else None,
-                duplicates=self.duplicates,
-            )
-            if key is not None:
-                await idempotency.record(
-                    conn, IDEMPOTENCY_PRINCIPAL, key, outcome.complaint_no, outcome.stream_version
-                )
-        return outcome.complaint_no
+        async with self.runtime.engine.begin() as conn:  # a refusal (raised) rolls it all back
+            return await self.submissions.submit(conn, submission, EMAIL_SUBMITTER, parsed.message_id)
 
     def _acknowledge(self, parsed: ParsedEmail, number: str) -> None:
         reply = EmailMessage()

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from services.intake.corrections import take_submission
-from services.intake.duplicates import DuplicateCheck
 from services.intake.notifier import Notifier
-from services.intake.policy import GradingPolicy
 from services.intake.submission import IntakeMessage
+from services.intake.submit import Submissions
 from shared.clock import Clock
 from shared.complaints.commands import AcknowledgeComplaint, Command
 from shared.complaints.consuming import Reactor
@@ -33,8 +31,9 @@ def decode_submission(value: bytes) -> Decoded[IntakeMessage]:
         raise PoisonMessage(
             "invalid anonymous submission", validation_reasons(error), parked=redacted
         ) from None
-    # The content is part of the message id: a redelivery is skipped, while a corrected re-send
-    # of the same submission_id is taken (intake_submissions keeps one complaint per submission).
+    # The content is part of the message id: a redelivery is skipped, while a re-send of the same
+    # submission_id with other content is taken: a correction of a returned submission, or else
+    # a dead letter idempotency_key_reused (services/intake/corrections.py).
     digest = sha256(value).hex()[:16]
     return Decoded(message, f"{message.channel_id}:{message.submission_id}:{digest}", {}, "IntakeMessage")
 
@@ -54,37 +53,30 @@ def anonymous_redacted(value: bytes) -> bytes | None:
 
 
 class SubmissionHandler:
-    def __init__(
-        self,
-        clock: Clock,
-        zone: ZoneInfo,
-        policy: GradingPolicy,
-        *,
-        correction_hours: float = 24,
-        duplicates: DuplicateCheck | None = None,
-    ) -> None:
-        self.clock = clock
-        self.zone = zone
-        self.policy = policy
+    """The intake topic's consumer handler: each submission through :func:`take_submission`."""
+
+    def __init__(self, submissions: Submissions, *, correction_hours: float = 24) -> None:
+        self.submissions = submissions
         self.correction_hours = correction_hours
-        self.duplicates = duplicates
 
     async def __call__(self, message: IntakeMessage, ctx: HandlerContext) -> None:
         await take_submission(  # PoisonMessage → the dead-letter topic, with the reason
-            ctx.connection,
-            ctx.store,
-            message,
-            policy=self.policy,
-            clock=self.clock,
-            zone=self.zone,
-            correction_hours=self.correction_hours,
-            duplicates=self.duplicates,
+            ctx.connection, message, self.submissions, correction_hours=self.correction_hours
         )
 
 
 class AcknowledgementHandler(Reactor):
     """ComplaintReceived → the complainant is told (the notifier), then ComplaintAcknowledged.
-    An imported complaint (history) is not acknowledged: nobody is written to about it."""
+
+    An imported complaint (history, ``tousu import``) is not acknowledged: nobody is written to
+    about it.
+
+    The SLA service acknowledges a complaint received out of hours itself, and may come first
+    (a backdated complaint's limit has run out on arrival): a complaint already acknowledged is
+    neither told again nor acknowledged again; and should the command meet an acknowledgement
+    all the same, it is already done and appends nothing (a service's idempotent no-op is no
+    CommandRejected: see :mod:`shared.complaints.decide`).
+    """
 
     name = "intake"
 
@@ -97,6 +89,8 @@ class AcknowledgementHandler(Reactor):
         assert isinstance(received, ComplaintReceived)
         if received.imported is not None:
             return None  # history (tousu import): its complainant was answered back then, if ever
+        if state.acknowledged:
+            return None
         template = await self.notifier.acknowledge(received.complaint_no, received.channel.value)
         return AcknowledgeComplaint(
             actor=SERVICE, at=self.clock.now(), via=self.notifier.name, message_key=template

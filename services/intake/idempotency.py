@@ -17,6 +17,7 @@ FIND = text(
     "SELECT request_hash, complaint_no, stream_version FROM intake_idempotency "
     "WHERE principal = :principal AND key = :key"
 )
+HELD = text("SELECT 1 FROM intake_idempotency WHERE principal = :principal AND key = :key")
 RECORD = text(
     "UPDATE intake_idempotency SET complaint_no = :no, stream_version = :version "
     "WHERE principal = :principal AND key = :key"
@@ -44,6 +45,11 @@ async def claim(conn: AsyncConnection, principal: str, key: str, digest: bytes) 
         return None
     row = (await conn.execute(FIND, params)).one()
     return Earlier(row.complaint_no, row.stream_version, bytes(row.request_hash) == digest)
+
+
+async def held(conn: AsyncConnection, principal: str, key: str) -> bool:
+    """Whether this key is known (claimed or recorded) for this principal."""
+    return (await conn.execute(HELD, {"principal": principal, "key": key})).first() is not None
 
 
 async def record(conn: AsyncConnection, principal: str, key: str, complaint_no: str, version: int) -> None:

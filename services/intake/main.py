@@ -19,8 +19,10 @@ from services.intake.notifier import LoggingNotifier, Notifier
 from services.intake.policy import load_policy
 from services.intake.privacy_api import build_privacy_router
 from services.intake.submission import IntakeMessage
+from services.intake.submit import Submissions
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
+from shared.events import streams
 from shared.messaging.consumer import subscribe, subscribe_events
 from shared.privacy.config import PrivacySettings
 from shared.service.app import create_service_app
@@ -44,13 +46,16 @@ def create_app(
     runtime = Runtime("intake", settings, clock or SystemClock(), extra_routes=complaint_routes)
     zone = ZoneInfo(settings.timezone)
     duplicates = DuplicateCheck(policy.duplicates) if policy.duplicates is not None else None
+    privacy = PrivacySettings()
+    # the one submission handler: HTTP, Kafka and email submissions all go through it
+    submissions = Submissions(
+        runtime.store, policy, runtime.clock, zone, privacy=privacy, duplicates=duplicates
+    )
     subscribe(
         runtime.broker,
         runtime.consumer("intake-submissions"),
         settings.topic_intake,
-        SubmissionHandler(
-            runtime.clock, zone, policy, correction_hours=config.correction_hours, duplicates=duplicates
-        ),
+        SubmissionHandler(submissions, correction_hours=config.correction_hours),
         decode_submission,
         title=f"{settings.topic_intake}:intake",
         description="Channels publish complaint submissions here (JSON, schema IntakeMessage); "
@@ -63,12 +68,11 @@ def create_app(
         settings.topic_events,
         batch_handler=AcknowledgementHandler(notifier or LoggingNotifier(), runtime.clock).handle,
         types={"ComplaintReceived"},
+        categories={streams.COMPLAINT},
         description="Acknowledges every received complaint to its complainant.",
     )
     if config.smtp_port is not None:
-        email = EmailIntake(
-            runtime, policy, zone, config.smtp_address, relay=config.smtp_relay, duplicates=duplicates
-        )
+        email = EmailIntake(runtime, submissions, config.smtp_address, relay=config.smtp_relay)
         port, limit = config.smtp_port, config.smtp_max_bytes
         runtime.background(lambda: email.serve(settings.host, port, limit))
     lapser = CorrectionLapser(runtime.engine, runtime.store, runtime.clock)
@@ -78,8 +82,7 @@ def create_app(
     app.state.lapser = lapser
     buckets = TokenBuckets(runtime.clock, config.rate_per_minute, config.rate_burst)
     status_base_url = f"http://{settings.host}:{settings.analytics_port}"
-    privacy = PrivacySettings()
-    app.include_router(build_router(runtime, status_base_url, policy, buckets, privacy, duplicates))
+    app.include_router(build_router(runtime, status_base_url, policy, buckets, submissions))
     app.include_router(build_followup_router(runtime))
     app.include_router(build_privacy_router(runtime, privacy))
     app.include_router(build_merge_router(runtime))

@@ -35,14 +35,17 @@ SUBMITTED_RULE = "submitted"
 """The ``grade_rule`` recorded when the grade the channel sent is more severe than the policy's."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class SubmissionRefused(Exception):
-    """The submission breaks the organisation's policy; nothing was recorded."""
+    """The submission is refused (the policy, its idempotency key, the complaint's rules): the
+    caller's transaction must end without it. ``code`` is stable and machine-readable."""
 
     code: str
     message: str
     message_zh: str
     fields: list[str] = field(default_factory=list)
+    detail: dict[str, str] = field(default_factory=dict)
+    """More about the refusal, for the answer (``channel_not_allowed``: channel, role, subject)."""
 
 
 async def receive(

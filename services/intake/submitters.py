@@ -21,6 +21,8 @@ from shared.events import Role
 ANY = "*"
 """In ``channel_ids``: any channel system."""
 
+CHANNEL_NOT_ALLOWED = "channel_not_allowed"
+
 ChannelId = Annotated[str, Field(pattern=r"^(\*|[A-Za-z0-9_.:-]{1,64}(:\*)?)$")]
 
 
@@ -63,7 +65,7 @@ def may_submit(
 def refusal(channel: Channel, role: Role, subject: str) -> dict[str, str]:
     """The machine-readable body of the 403, and the reason of a Kafka dead letter."""
     return {
-        "error": "channel_not_allowed",
+        "error": CHANNEL_NOT_ALLOWED,
         "message": f"the {role.value} {subject!r} may not submit on the channel {channel.value}",
         "message_zh": f"「{label(role, 'zh-CN')}」{subject} 无权通过「{label(channel, 'zh-CN')}」"
         "渠道提交投诉",

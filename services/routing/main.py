@@ -11,6 +11,7 @@ from services.routing.projection import AssignmentsProjection
 from services.routing.rules import RuleTable, load_rules
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
+from shared.events import streams
 from shared.messaging.consumer import subscribe_events
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry
@@ -33,6 +34,7 @@ def create_app(
         settings.topic_events,
         batch_handler=AssignOnReceipt(rules, runtime.clock).handle,
         types={"ComplaintReceived"},
+        categories={streams.COMPLAINT},
         description="Assigns every received complaint to a department by the rule table (ComplaintAssigned).",
     )
     subscribe_events(
@@ -40,6 +42,7 @@ def create_app(
         runtime.consumer("routing-assignments"),
         settings.topic_events,
         batch_handler=AssignmentsProjection().handle,
+        categories={streams.COMPLAINT},
         description="Keeps each department's assignments (routing_assignments) from every complaint event.",
     )
     app = create_service_app(runtime, tokens=tokens)

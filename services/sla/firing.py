@@ -54,7 +54,6 @@ from shared.complaints import (
     EscalateComplaint,
     RaiseSlaWarning,
     RecordSlaBreach,
-    RejectionCode,
     SlaStage,
     label,
 )
@@ -229,6 +228,9 @@ class DeadlineFirer:
             actor=self.actor, at=now, via=AUTO_ACK_VIA, message_key=AUTO_ACK_MESSAGE
         )
         outcome = await execute(store, deadline.complaint_no, command, clock=FakeClock(now), attempts=1)
+        if outcome.already_done:  # acknowledged before the clock started: nothing to do
+            await repository.mark_stopped(conn, deadline, now, StopReason.ACKNOWLEDGED)
+            return ("stopped",)
         if outcome.recorded[0].stream_version != checked_version + 1:
             raise StreamMovedOn(deadline.complaint_no)
         if outcome.rejection is not None:
@@ -271,9 +273,9 @@ class DeadlineFirer:
         )
         outcome = await self._execute(store, deadline, command, now, checked_version)
         rejection = outcome.rejection
-        if rejection is None or rejection.reason_code == RejectionCode.ALREADY_RECORDED:
+        if rejection is None:
             await repository.mark_warned(conn, deadline, now)
-            if rejection is None:
+            if not outcome.already_done:  # the same warning already recorded: nobody told twice
                 reminder = deadline.stage is SlaStage.PROGRESS_UPDATE
                 kind = NotificationKind.PROGRESS_REMINDER if reminder else NotificationKind.WARNING
                 self._notify(deadline, kind, "agent")
@@ -292,8 +294,8 @@ class DeadlineFirer:
         outcome = await self._execute(store, deadline, command, now, checked_version)
         rejection = outcome.rejection
         if rejection is not None:
-            if rejection.reason_code != RejectionCode.ALREADY_RECORDED:
-                return await self._refused(conn, deadline, now, rejection.reason_code)
+            return await self._refused(conn, deadline, now, rejection.reason_code)
+        if outcome.already_done:  # the same breach already recorded (and escalated then)
             await repository.mark_breached(conn, deadline, now, None, None)
             return ("breached",)
         level = outcome.state.escalation_level + 1
@@ -306,11 +308,12 @@ class DeadlineFirer:
             stage=deadline.stage,
         )
         escalated = await execute(store, deadline.complaint_no, escalate, clock=FakeClock(now), attempts=1)
-        if escalated.rejection is not None:
-            log.warning(
-                "the escalation after an SLA breach was refused",
-                extra={**_context(deadline), "reason_code": escalated.rejection.reason_code},
-            )
+        if escalated.rejection is not None or escalated.already_done:
+            if escalated.rejection is not None:
+                log.warning(
+                    "the escalation after an SLA breach was refused",
+                    extra={**_context(deadline), "reason_code": escalated.rejection.reason_code},
+                )
             await repository.mark_breached(conn, deadline, now, None, None)
             await self._next_interval(conn, deadline, now, outcome)
             return ("breached",)
@@ -347,7 +350,7 @@ class DeadlineFirer:
     ) -> Outcome:
         # The events occur at the firing instant, which is also the command's time.
         outcome = await execute(store, deadline.complaint_no, command, clock=FakeClock(now), attempts=1)
-        if outcome.recorded[0].stream_version != checked_version + 1:
+        if outcome.recorded and outcome.recorded[0].stream_version != checked_version + 1:
             raise StreamMovedOn(deadline.complaint_no)
         return outcome
 

@@ -23,6 +23,7 @@ from services.sla.policy import load_policy
 from services.sla.replanning import apply_policy, fingerprint
 from shared.clock import Clock, SystemClock
 from shared.complaints.topics import complaint_routes
+from shared.events import streams
 from shared.messaging.consumer import subscribe_events
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry
@@ -59,6 +60,7 @@ def create_app(
         settings.topic_events,
         batch_handler=keeper.handle_batch,
         types=SUBSCRIBED,
+        categories={streams.COMPLAINT},
         description="Starts, stops, pauses and moves the SLA clocks of every stage.",
     )
     firer = DeadlineFirer(

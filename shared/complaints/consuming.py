@@ -3,7 +3,8 @@
 For a whole batch of events, in the consumer's transaction: one read of every complaint the
 batch touches → for each event, in order, the reaction's command (or none) → ``decide`` on the
 complaint's state as of then → one append of everything decided, to every complaint at once,
-each with its expected version. A lost race (another writer moved a complaint meanwhile) aborts
+each with its expected version (a command already done, see :mod:`shared.complaints.decide`,
+decides no event and appends nothing). A lost race (another writer moved a complaint meanwhile) aborts
 the transaction and the consumer tries the batch again on fresh state; a complaint that does not
 exist can never succeed, so its event is poison.
 """
@@ -34,6 +35,11 @@ class Reacted:
     decided: list[Event]
     stream_version: int
     """The complaint's version after these events."""
+
+    @property
+    def already_done(self) -> bool:
+        """The command's effect was already there: nothing was appended for it."""
+        return not self.decided
 
 
 class Reactor:
@@ -87,6 +93,10 @@ class Reactor:
                     states[number] = state
                     continue
                 payloads = decide(state, command)
+                if not payloads:
+                    states[number] = state
+                    outcomes.append(Reacted(event, command, payloads, state.version))
+                    continue
                 new = [
                     NewEvent.of(payload, actor=command.actor, clock=self.clock, causation=event)
                     for payload in payloads

@@ -22,6 +22,13 @@ status, read by the handler, so that this stays pure.
 
 A refused command yields exactly ``[CommandRejected(...)]``; the caller appends it like any
 other event, and folding it changes nothing but the version.
+
+**Already done.** A service's command whose effect is already there (see :data:`ALREADY_DONE`:
+acknowledged, the SLA warning or breach recorded, escalated to that level) yields ``[]``: nothing
+to append, and the handler goes on as if it had succeeded. Services re-issue their commands
+after races and redeliveries (intake's acknowledgement and the SLA service's out-of-hours one),
+so such a refusal says nothing about the complaint; the audit trail keeps the real refusals, of
+people's and channels' commands, and of services' commands refused for any other reason.
 """
 
 from __future__ import annotations
@@ -148,6 +155,12 @@ act on any complaint). While nobody owns the complaint yet, any agent may escala
 it as not a complaint: that is the front line's initial assessment (e.g. the green channel for
 an urgent complaint)."""
 
+ALREADY_DONE: frozenset[RejectionCode] = frozenset(
+    {RejectionCode.ALREADY_ACKNOWLEDGED, RejectionCode.ALREADY_RECORDED, RejectionCode.ALREADY_ESCALATED}
+)
+"""Refusals that only say the command's effect is already there: for a service, no refusal
+(``decide`` returns ``[]``, see the module docstring)."""
+
 _NOT_ASSIGNED = {S.RECEIVED: RejectionCode.NOT_ASSIGNED}
 _NOT_ACCEPTED = {
     **_NOT_ASSIGNED,
@@ -157,12 +170,15 @@ _NOT_ACCEPTED = {
 
 
 def decide(state: ComplaintState, command: Command) -> list[Event]:
-    """The events that ``command`` causes, or exactly ``[CommandRejected]`` with the reason."""
+    """The events that ``command`` causes, or exactly ``[CommandRejected]`` with the reason, or
+    ``[]`` when a service's command is already done (:func:`already_done`)."""
     try:
         _check_role(command)
         _check_exists(state, command)
         return _decide(state, command)
     except Rejection as rejection:
+        if already_done(command, rejection.code):
+            return []
         return [
             CommandRejected(
                 command=command.name(),
@@ -171,6 +187,12 @@ def decide(state: ComplaintState, command: Command) -> list[Event]:
                 reason_zh=rejection.reason_zh,
             )
         ]
+
+
+def already_done(command: Command, code: RejectionCode) -> bool:
+    """Whether refusing ``command`` for ``code`` only says that its effect is already there, and
+    the command is a service's, which then is no refusal (see the module docstring)."""
+    return command.actor.role is Role.SERVICE and code in ALREADY_DONE
 
 
 def _context(state: ComplaintState, command: Command, **extra: Any) -> dict[str, Any]:

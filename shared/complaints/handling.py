@@ -1,8 +1,10 @@
 """The one handler recipe: load the stream → decide → append with the expected version.
 
 Rejections are events too: a refused command appends its CommandRejected, so the audit trail
-shows what was attempted. A lost race (another writer moved the stream) is retried on fresh
-state, unless the caller runs inside its own transaction, whose retry is the caller's.
+shows what was attempted. A service's command that is already done (``decide`` returns no event,
+see :mod:`shared.complaints.decide`) appends nothing: ``Outcome.already_done``. A lost race
+(another writer moved the stream) is retried on fresh state, unless the caller runs inside its
+own transaction, whose retry is the caller's.
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ class Outcome:
     def rejection(self) -> CommandRejected | None:
         first = self.decided[0] if self.decided else None
         return first if isinstance(first, CommandRejected) else None
+
+    @property
+    def already_done(self) -> bool:
+        """A service's command whose effect was already there: nothing was appended."""
+        return not self.decided
 
     @property
     def stream_version(self) -> int:
@@ -99,6 +106,9 @@ async def execute(
         ):
             raise ComplaintNotFound(complaint_no)
         decided = decide(state, command)
+        if not decided:
+            # already done: nothing to append, so no version to check (what is done stays done)
+            return Outcome(complaint_no, [], [], state)
         correlation: UUID | None = None
         if causation is None and records:
             correlation = records[0].correlation_id  # one complaint, one correlation id

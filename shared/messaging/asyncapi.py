@@ -27,7 +27,10 @@ DESCRIPTION = """tousu 投诉 — the Kafka interface.
   are answered with a dead letter naming each bad field.
 * Every complaint event is published on the **events** topic, key = complaint number (so one
   complaint's events stay in order), value = the event envelope; headers carry event_id,
-  event_type, schema_version and the W3C traceparent.
+  event_type, schema_version, stream_id, stream_version, stream_category and the W3C
+  traceparent. The topic also carries the weekly quality inspections' streams
+  (stream_category `inspection`, key inspection-<ISO week>): a consumer of complaints passes
+  over every stream_category but `complaint`.
 * Departments subscribe to the **assignments** topic: key = department code; the same envelope
   for ComplaintAssigned, ComplaintTransferred and ComplaintReopened.
 * Messages no consumer could process land on the **dead-letters** topic with the reason and

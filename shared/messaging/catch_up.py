@@ -5,7 +5,8 @@ recreated, retention that expired or consumer offsets that are gone all lose mes
 broker can tell which. The store can: each consumer's positions (``consumer_positions``) say which
 events of each stream it has handled. So every consumer also follows the store, a little behind
 the live path: it reads, in commit order from its own checkpoint (``consumer:<name>`` in
-``follower_checkpoints``), the events of the types it handles, and hands those it has not handled
+``follower_checkpoints``), the events of the types it handles (in streams of the categories it
+handles, :mod:`shared.events.streams`), and hands those it has not handled
 and that were recorded more than ``catch_up_grace_seconds`` ago to the same recipe as a Kafka
 poll. Younger events are left to Kafka: the checkpoint stops before them and looks again next
 time. Because it reads below the oldest running transaction (as the relay does), an event
@@ -21,6 +22,7 @@ import logging
 from dataclasses import dataclass
 
 from shared.events import Position
+from shared.events.streams import stream_category
 from shared.eventstore.postgres import FAST_COLUMNS, fast_row_to_event
 from shared.messaging.checkpoints import consumer_checkpoint, load_checkpoint, save_checkpoint
 from shared.messaging.consumer import Consumer
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 
 HORIZON = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 SCAN = (
-    "SELECT e.tx_id, e.global_position, "
+    "SELECT e.tx_id, e.global_position, e.stream_id, "
     "e.recorded_at < clock_timestamp() - make_interval(secs => $5) AS due, "
     "coalesce((SELECT p.version FROM consumer_positions p "
     "WHERE p.consumer = $1 AND p.stream_id = e.stream_id), 0) >= e.stream_version AS handled "
@@ -117,7 +119,9 @@ class StoreCatchUp:
                 report.scanned += len(rows)
                 due: list[int] = []
                 reached = after
-                for tx_id, global_position, is_due, handled in rows:
+                for tx_id, global_position, stream_id, is_due, handled in rows:
+                    # a stream of a category the consumer does not handle: passed over, like a type
+                    handled = handled or not subscription.takes(stream_category(stream_id))
                     if not handled and not is_due:
                         report.waiting = True
                         break

@@ -8,7 +8,9 @@ batch's transaction committed; ``auto_offset_reset=earliest``) hands each poll t
   ``consumer_positions`` (see :mod:`shared.messaging.positions`) and says where the consumer
   stood; what it had handled is skipped, what Kafka never delivered is read from the store, and
   the handler gets, per stream, every event it subscribes to in stream order, exactly once in
-  effect. Events of other types are passed over from their headers, never decoded.
+  effect. Events of other types, and every event of streams of other categories (a consumer of
+  complaints and an inspection's stream, see :mod:`shared.events.streams`), are passed over from
+  their headers, never decoded; a stream of another category is not even read from the store.
 * other messages (``subscribe``: channels' submissions, service volume): one ``processed_events``
   insert for the whole poll returns the message ids not seen before, handled in order.
 
@@ -45,9 +47,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.clock import Clock, SystemClock
 from shared.events import RecordedEvent, UnknownEventType
+from shared.events.streams import stream_category
 from shared.eventstore import ConcurrencyError, PostgresEventStore
 from shared.messaging.dead_letters import DeadLetterPublisher, LetterDraft, record_letter
-from shared.messaging.deliveries import EventDelivery, Origin, by_stream, origin_of, targets_of
+from shared.messaging.deliveries import EventDelivery, Origin, by_stream, category_of, origin_of, targets_of
 from shared.messaging.failures import (
     InfrastructureUnavailable,
     PoisonMessage,
@@ -148,9 +151,15 @@ class EventSubscription:
     per_stream: bool
     """One transaction per stream instead of one per poll: for handlers that append to the
     streams they handle, which then race only with writers of the same complaint, and briefly."""
+    categories: frozenset[str] | None = None
+    """The stream categories handled (:mod:`shared.events.streams`); None: every category."""
 
-    def wants(self, event_type: str) -> bool:
-        return self.types is None or event_type in self.types
+    def takes(self, category: str) -> bool:
+        """Whether the consumer handles streams of this category at all."""
+        return self.categories is None or category in self.categories
+
+    def wants(self, event_type: str, category: str) -> bool:
+        return self.takes(category) and (self.types is None or event_type in self.types)
 
 
 @dataclass(frozen=True)
@@ -265,7 +274,7 @@ class Consumer:
         handled = [
             s
             for s, versions in by_stream(deliveries).items()
-            if any(subscription.wants(d.type) for d in versions.values())
+            if any(subscription.wants(d.type, d.category) for d in versions.values())
         ]
         wanted = set(handled)
         units = [[d for d in deliveries if d.stream_id == stream] for stream in handled]
@@ -323,26 +332,35 @@ class Consumer:
     def _pass_over_known(
         self, unit: Sequence[EventDelivery], subscription: EventSubscription
     ) -> list[EventDelivery]:
-        """Settle in memory the streams of the unit that need nothing of the database: every
-        delivery is a type the consumer does not handle, or one it saw already, and they follow
-        on from what this process saw of the stream. A type not handled has no effect to keep
-        atomic, so its place in the stream is only remembered here (``_seen``); the durable
-        position moves with the next event handled. Returns the deliveries that need the database.
+        """Settle in memory the streams of the unit that need nothing of the database: a stream
+        of a category the consumer does not handle, or one whose every delivery is a type the
+        consumer does not handle, or one it saw already, following on from what this process saw
+        of the stream. What is not handled has no effect to keep atomic, so its place in the
+        stream is only remembered here (``_seen``); the durable position moves with the next
+        event handled (never, for a category not handled: the catch-up passes those over too).
+        Returns the deliveries that need the database.
         """
         rest: list[EventDelivery] = []
         for stream_id, delivered in by_stream(unit).items():
             seen = self._seen.get(stream_id, 0)
             top = max(delivered)
             new = range(seen + 1, top + 1)
-            if all(v in delivered and not subscription.wants(delivered[v].type) for v in new):
-                # settled here and now, whatever becomes of the rest of the unit: counted at once
-                copies = sum(1 for d in unit if d.stream_id == stream_id)
+            copies = sum(1 for d in unit if d.stream_id == stream_id)
+            if not subscription.takes(category_of(delivered)):
+                # nothing of the stream is handled: the versions not delivered need no reading
+                self.duplicates += copies - sum(1 for v in delivered if v > seen)
+            elif all(
+                v in delivered and not subscription.wants(delivered[v].type, delivered[v].category)
+                for v in new
+            ):
                 self.duplicates += copies - len(new)
-                self.passed_over += len(new)
-                if top > seen:
-                    self._seen[stream_id] = top
             else:
                 rest.extend(d for d in unit if d.stream_id == stream_id)
+                continue
+            # settled here and now, whatever becomes of the rest of the unit: counted at once
+            self.passed_over += len(new)
+            if top > seen:
+                self._seen[stream_id] = top
         return rest
 
     def _remember(self, targets: dict[str, int]) -> None:
@@ -381,6 +399,9 @@ class Consumer:
             # what this process passed over in memory after the durable position: types not handled
             start = max(previous.get(stream_id, 0), self._seen.get(stream_id, 0))
             top = max(delivered)
+            if not subscription.takes(category_of(delivered)):
+                tally.passed_over += max(0, top - start)  # a category not handled: not even read
+                continue
             # a delivery at or below the position, or a second copy in the same poll
             tally.duplicates += copies[stream_id] - sum(1 for version in delivered if version > start)
             if top <= start:
@@ -403,7 +424,7 @@ class Consumer:
             for version in range(start + 1, top + 1):
                 delivery = delivered.get(version)
                 event_type = delivery.type if delivery is not None else stored[version].type
-                if not subscription.wants(event_type):
+                if not subscription.wants(event_type, stream_category(stream_id)):
                     tally.passed_over += 1
                     continue
                 work.append(delivery.event if delivery is not None else stored[version])
@@ -412,7 +433,11 @@ class Consumer:
     async def _one_by_one(self, unit: Sequence[EventDelivery]) -> None:
         """Each event of the unit in its own transaction, in stream order (gaps filled from the
         store first), with bounded retries; one that keeps failing is dead-lettered alone."""
+        subscription = self._event_subscription()
         for stream_id, delivered in by_stream(unit).items():
+            if not subscription.takes(category_of(delivered)):
+                self._pass_over_known(list(delivered.values()), subscription)
+                continue
             async with self.engine.connect() as conn:
                 start = await position(conn, self.name, stream_id)
             top = max(delivered)
@@ -433,7 +458,7 @@ class Consumer:
         """One event in its own transaction, up to ``consumer_max_attempts`` times (the first
         already made when ``first_failure`` is given), then dead-lettered."""
         subscription = self._event_subscription()
-        if first_failure is None and subscription.wants(delivery.type):
+        if first_failure is None and subscription.wants(delivery.type, delivery.category):
             try:
                 delivery.event  # noqa: B018 (decode now: an undecodable event is poison, not retried)
             except ValidationError as error:
@@ -798,6 +823,7 @@ def subscribe_events(
     *,
     batch_handler: EventsHandler | None = None,
     types: Iterable[str] | None = None,
+    categories: Iterable[str] | None,
     per_stream: bool = False,
     description: str,
 ) -> None:
@@ -806,12 +832,20 @@ def subscribe_events(
     ``handler`` takes one event at a time (in a span continuing its trace), ``batch_handler`` a
     whole batch (per stream, consecutive and in order); either way inside the transaction that
     moves the consumer's positions. ``types``: the event types handled (others only move the
-    positions, undecoded). ``per_stream``: one transaction per stream (for handlers that append).
+    positions, undecoded). ``categories``: the stream categories handled, always said
+    (``{streams.COMPLAINT}`` for a consumer of complaints; None: every category): the topic
+    carries streams of every category, and those of others are passed over unread.
+    ``per_stream``: one transaction per stream (for handlers that append).
     """
     if (handler is None) == (batch_handler is None):
         raise TypeError("give exactly one of handler and batch_handler")
     handle = batch_handler if batch_handler is not None else each(handler, consumer.name)  # type: ignore[arg-type]
-    consumer.events = EventSubscription(handle, frozenset(types) if types is not None else None, per_stream)
+    consumer.events = EventSubscription(
+        handle,
+        frozenset(types) if types is not None else None,
+        per_stream,
+        frozenset(categories) if categories is not None else None,
+    )
     title = f"{topic}:{consumer.name}"
     SUBSCRIBER_SCHEMAS[title] = RecordedEvent
     _batch_subscriber(

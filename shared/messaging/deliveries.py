@@ -1,9 +1,10 @@
 """What a consumer knows of each message of a poll before (and instead of) decoding it.
 
-A stored event travels with headers naming its stream, version and type (``event_headers``), so
-a consumer can tell from them alone whether it handles the event, whether it has seen it, and
-whether an earlier event of the stream is missing; only the events it handles are decoded. An
-event without those headers (published by an older relay, or by hand) is decoded to learn them.
+A stored event travels with headers naming its stream, the stream's category, version and type
+(``event_headers``), so a consumer can tell from them alone whether it handles the event, whether
+it has seen it, and whether an earlier event of the stream is missing; only the events it handles
+are decoded. An event without those headers (published by an older relay, or by hand) is decoded
+to learn them; without the category header, the category is told from the stream id.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.events import RecordedEvent
+from shared.events.streams import HEADER as CATEGORY_HEADER
+from shared.events.streams import stream_category
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,12 @@ class EventDelivery:
     origin: Origin | None = None
     value: bytes | None = None
     _event: RecordedEvent | None = field(default=None, repr=False)
+    category: str = ""
+    """The stream's category (:mod:`shared.events.streams`): from the header, else the stream id."""
+
+    def __post_init__(self) -> None:
+        if not self.category:
+            self.category = stream_category(self.stream_id)
 
     @classmethod
     def from_record(cls, record: Any) -> EventDelivery:
@@ -72,6 +81,7 @@ class EventDelivery:
                 event_id=headers["event_id"].decode(),
                 origin=origin,
                 value=record.value,
+                category=headers[CATEGORY_HEADER].decode() if CATEGORY_HEADER in headers else "",
             )
         except (KeyError, ValueError, UnicodeDecodeError):
             pass  # not our relay's headers: the value says it all
@@ -108,6 +118,11 @@ def by_stream(deliveries: Iterable[EventDelivery]) -> dict[str, dict[int, EventD
     for delivery in deliveries:
         streams.setdefault(delivery.stream_id, {}).setdefault(delivery.version, delivery)
     return streams
+
+
+def category_of(delivered: dict[int, EventDelivery]) -> str:
+    """The category of a stream's deliveries (one stream: one category)."""
+    return next(iter(delivered.values())).category
 
 
 def targets_of(deliveries: Sequence[EventDelivery]) -> dict[str, int]:

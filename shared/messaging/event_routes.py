@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.events import RecordedEvent
+from shared.events.streams import HEADER as CATEGORY_HEADER
+from shared.events.streams import stream_category
 from shared.settings import Settings
 
 
@@ -32,12 +34,14 @@ def routes_for(event: RecordedEvent, settings: Settings, extra: ExtraRoutes = no
 
 def event_headers(event: RecordedEvent) -> dict[str, str]:
     """The headers of a stored event on Kafka: a consumer tells from them alone which event it is
-    (stream, version, type) and skips what it does not handle without decoding the value."""
+    (stream and its category, version, type) and skips what it does not handle without decoding
+    the value."""
     headers = {
         "event_id": str(event.event_id),
         "event_type": event.type,
         "schema_version": str(event.schema_version),
         "stream_id": event.stream_id,
+        CATEGORY_HEADER: stream_category(event.stream_id),
         "stream_version": str(event.stream_version),
         "correlation_id": str(event.correlation_id),
         "content-type": "application/json",

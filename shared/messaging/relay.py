@@ -42,6 +42,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.events import Position
 from shared.events.canonical import canonical_json_fast
+from shared.events.streams import HEADER as CATEGORY_HEADER
+from shared.events.streams import stream_category
 from shared.messaging.checkpoints import CONSUMER_PREFIX, load_checkpoint
 from shared.messaging.event_routes import ExtraRoutes, no_extra_routes
 from shared.messaging.failures import failure_reason
@@ -388,6 +390,7 @@ class OutboxRelay:
                 ("event_type", event_type.encode()),
                 ("schema_version", str(schema_version).encode()),
                 ("stream_id", stream_id.encode()),
+                (CATEGORY_HEADER, stream_category(stream_id).encode()),
                 ("stream_version", str(stream_version).encode()),
                 ("correlation_id", correlation_id.encode()),
                 _CONTENT_TYPE,

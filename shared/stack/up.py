@@ -9,6 +9,9 @@
    for the embedded PostgreSQL (same data) and tansu (which comes back empty: the topics are
    created again);
 6. on Ctrl-C / SIGTERM, or any failure, stop everything: services, broker, PostgreSQL.
+
+While the stack is up, ``<data dir>/runtime.json`` says where it runs, so that the other commands
+find it from another terminal (:mod:`shared.stack.runtime`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,15 @@ from shared.stack.embedded_postgres import EmbeddedPostgres, wait_for_database
 from shared.stack.errors import CrashLoopError, StackError, StartupError
 from shared.stack.ports import client_host, free_port, port_problem, wait_for_tcp
 from shared.stack.process import describe_exit
+from shared.stack.runtime import (
+    RuntimeFileError,
+    process_running,
+    read_runtime,
+    remove_runtime,
+    runtime_path,
+    stack_environment_of,
+    write_runtime,
+)
 from shared.stack.signals import run_until_signalled
 from shared.stack.supervisor import (
     Reporter,
@@ -147,6 +159,7 @@ class Stack:
         if plan.smtp_port is not None:  # intake's email channel listens by default
             self.child_env["TOUSU_INTAKE_SMTP_PORT"] = str(plan.smtp_port)
         self.settings: Settings = plan.base_settings
+        self.runtime_file: Path | None = None
         self._stopped = False
 
     # -- start ---------------------------------------------------------------------------------
@@ -181,6 +194,7 @@ class Stack:
         plan = self.plan
         plan.logs_dir.mkdir(parents=True, exist_ok=True)
         self.report(f"tousu up: data directory {plan.data_dir}")
+        self.refuse_a_second_stack()
         self.check_ports()
         overrides: dict[str, Any] = {"data_dir": plan.data_dir, "tokens_file": plan.tokens_file}
         env_overrides = {
@@ -244,6 +258,45 @@ class Stack:
             report=self.report,
         )
         await self.supervisor.start()
+        self.runtime_file = write_runtime(plan.data_dir, self.client_environment(), self.runtime_details())
+
+    def refuse_a_second_stack(self) -> None:
+        """One `tousu up` per data directory: a second would fight the first over its PostgreSQL."""
+        path = runtime_path(self.plan.data_dir)
+        try:
+            running = read_runtime(path)
+        except RuntimeFileError:
+            return  # not ours to judge: it is replaced once this stack is up
+        if (
+            running is not None
+            and running.pid != os.getpid()
+            and process_running(running.pid, running.pid_started)
+        ):
+            raise StackError(
+                f"`tousu up` is already running with data in {self.plan.data_dir} (pid {running.pid}, "
+                f"{path}); stop it first (Ctrl-C in its terminal), or give this one another --data-dir"
+            )
+
+    def client_environment(self) -> dict[str, str]:
+        """What the other commands need to reach this stack (the runtime file's environment)."""
+        environment = stack_environment_of(self.settings)
+        if self.postgres is not None:  # the plain form also works with psql
+            environment["TOUSU_DATABASE_URL"] = self.postgres.dsn(DATABASE_NAME)
+        return environment
+
+    def runtime_details(self) -> dict[str, Any]:
+        host = self.plan.service_host
+        details: dict[str, Any] = {
+            "data_dir": str(self.plan.data_dir),
+            "services": {
+                name: f"http://{host}:{self.plan.base_settings.port_of(name)}" for name in self.plan.services
+            },
+            "tokens_file": str(self.plan.tokens_file),
+            "logs_dir": str(self.plan.logs_dir),
+        }
+        if self.plan.smtp_port is not None:
+            details["smtp"] = f"smtp://{host}:{self.plan.smtp_port}"
+        return details
 
     async def _wait_for_external_kafka(self, within: float) -> None:
         bootstrap = self.plan.base_settings.kafka_bootstrap
@@ -292,13 +345,26 @@ class Stack:
             address = _env_get(self.plan.environ, "TOUSU_INTAKE_SMTP_ADDRESS") or "complaints@localhost"
             lines.append(f"  email      smtp://{host}:{self.plan.smtp_port} (mail to {address})")
         if self.postgres is not None:
-            lines.append(f"  postgres   {self.postgres.dsn(DATABASE_NAME)}")
+            lines.append(f"  postgres   {self.postgres.dsn(DATABASE_NAME)}  (TOUSU_DATABASE_URL, psql)")
         if self.broker is not None:
             lines.append(f"  kafka      {self.broker.bootstrap}")
         lines.append(f"  tokens     {self.plan.tokens_file}")
         lines.append(f"  logs       {self.plan.logs_dir}/")
-        lines.append("Try it: `tousu demo` walks a dozen complaints through the loop. Press Ctrl-C to stop.")
+        if self.runtime_file is not None:
+            lines.append(f"  runtime    {self.runtime_file} (the other tousu commands find this stack there)")
+        lines.append(
+            f"Try it from another terminal in this folder: `{self.command_hint('demo')}` walks a dozen "
+            "complaints through the loop. Press Ctrl-C to stop."
+        )
         return "\n".join(lines)
+
+    def command_hint(self, command: str) -> str:
+        """How to run another tousu command on this stack from the current directory."""
+        program = sys.argv[0] if Path(sys.argv[0]).name == "tousu" else "tousu"
+        hint = f"{program} {command}"
+        if self.plan.data_dir != (Path.cwd() / ".tousu").resolve():
+            hint += f" --data-dir {self.plan.data_dir}"
+        return hint
 
     # -- run -----------------------------------------------------------------------------------
 
@@ -382,6 +448,11 @@ class Stack:
         if self._stopped:
             return
         self._stopped = True
+        # first: a command started now must not find a stack that is going away
+        try:
+            remove_runtime(self.plan.data_dir)
+        except OSError as exc:
+            self.report(f"error while removing {runtime_path(self.plan.data_dir)}: {exc}")
         parts: list[str] = []
         if self.supervisor is not None:
             supervisor = self.supervisor

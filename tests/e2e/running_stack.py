@@ -90,9 +90,10 @@ def distinct_free_ports(count: int) -> list[int]:
 
 @contextlib.contextmanager
 def tousu_up(
-    tmp_path: Path, *extra_args: str, env_extra: dict[str, str] | None = None
+    tmp_path: Path, *extra_args: str, env_extra: dict[str, str] | None = None, data_dir: Path | None = None
 ) -> Iterator[RunningUp]:
-    """Run `tousu up` on free ports; afterwards make sure it and every process it started are gone."""
+    """Run `tousu up` on free ports (data in ``data_dir``, default tmp_path/data); afterwards make
+    sure it and every process it started are gone."""
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TOUSU_")}
     numbers = distinct_free_ports(len(SERVICE_NAMES) + 2)
     ports = dict(zip(SERVICE_NAMES, numbers, strict=False))
@@ -102,7 +103,7 @@ def tousu_up(
     env["TOUSU_EMBEDDED_KAFKA_PORT"] = str(kafka_port)
     env["TOUSU_UP_READY_TIMEOUT"] = str(READY_WITHIN)
     env.update(env_extra or {})
-    data_dir = tmp_path / "data"
+    data_dir = data_dir or tmp_path / "data"
     proc = subprocess.Popen(
         [sys.executable, "-m", "shared.cli", "up", "--data-dir", str(data_dir), *extra_args],
         env=env,

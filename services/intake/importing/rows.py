@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from services.intake import idempotency
 from services.intake.importing.mapping import CODES, ImportMapping
 from services.intake.importing.source import Cell, Record
 from services.intake.policy import GradingPolicy, RequiredFields
 from services.intake.submission import ComplaintSubmission
+from services.intake.submit import request_digest
 from shared.complaints.events import HistoricalOutcome, ImportedHistory
 
 MAX_ROW_ID = 128
@@ -63,12 +63,7 @@ class Prepared:
     @property
     def digest(self) -> bytes:
         """The request hash kept with the row id: the same row again is recognised as such."""
-        return idempotency.request_hash(
-            {
-                "submission": self.submission.model_dump(mode="json"),
-                "history": self.history.model_dump(mode="json"),
-            }
-        )
+        return request_digest(self.submission, self.history)
 
 
 def history_policy(policy: GradingPolicy) -> GradingPolicy:

@@ -19,21 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.intake.importing import source as files
 from services.intake.importing.mapping import ImportMapping
 from services.intake.importing.rows import Prepared, Refusal, prepare
-from services.intake.importing.submit import known, row_id_reused, submit
+from services.intake.importing.submit import Refused, known, row_id_reused, submit
 from services.intake.importing.tally import Tally
 from services.intake.policy import GradingPolicy
+from services.intake.submit import Submissions
 from shared.clock import Clock
 from shared.eventstore import PostgresEventStore
 from shared.privacy.config import PrivacySettings
 
 Observer = Callable[[Tally], None]
-
-
-class _Refused(Exception):
-    """Rolls a refused row's savepoint back."""
-
-    def __init__(self, refusal: Refusal) -> None:
-        self.refusal = refusal
 
 
 def duplicate_row(prepared: Prepared, first: int) -> Refusal:
@@ -63,7 +57,9 @@ class Importer:
         """Import (or check) every row of ``path`` into ``tally``, calling ``observe`` after each."""
         tally.dry_run = self.dry_run
         now = self.clock.now()
-        store = PostgresEventStore(self.engine)
+        submissions = Submissions(
+            PostgresEventStore(self.engine), self.policy, self.clock, self.zone, privacy=self.privacy
+        )  # no duplicate links for history
         first_row: dict[str, int] = {}
         for chunk in _chunks(files.records(path, self.mapping), self.batch):
             ready: list[Prepared] = []
@@ -82,12 +78,12 @@ class Importer:
                 first_row[result.row_id] = result.row
                 ready.append(result)
             if ready:
-                await self._receive(store, ready, tally, observe)
+                await self._receive(submissions, ready, tally, observe)
         tally.refusals.sort(key=lambda refusal: refusal.row)
         return tally
 
     async def _receive(
-        self, store: PostgresEventStore, ready: list[Prepared], tally: Tally, observe: Observer
+        self, submissions: Submissions, ready: list[Prepared], tally: Tally, observe: Observer
     ) -> None:
         results: list[Refusal | bool] = []  # per row: its refusal, or whether it was already there
         async with self.engine.begin() as conn:
@@ -99,7 +95,7 @@ class Importer:
                 elif self.dry_run:
                     results.append(False)
                 else:
-                    results.append(await self._submit(conn, store, prepared))
+                    results.append(await self._submit(conn, submissions, prepared))
         # counted once the batch is committed: an interrupted batch counts nothing
         for result in results:
             if isinstance(result, Refusal):
@@ -112,26 +108,15 @@ class Importer:
             observe(tally)
 
     async def _submit(
-        self, conn: AsyncConnection, store: PostgresEventStore, prepared: Prepared
+        self, conn: AsyncConnection, submissions: Submissions, prepared: Prepared
     ) -> Refusal | bool:
         """One row in a savepoint of the batch's transaction, rolled back alone when refused."""
         try:
             async with conn.begin_nested():
-                outcome = await submit(
-                    conn,
-                    store.bound(conn),
-                    prepared,
-                    source=self.mapping.source,
-                    policy=self.policy,
-                    clock=self.clock,
-                    zone=self.zone,
-                    privacy=self.privacy,
-                )
-                if isinstance(outcome, Refusal):
-                    raise _Refused(outcome)
-        except _Refused as refused:
+                received = await submit(conn, submissions, prepared, source=self.mapping.source)
+        except Refused as refused:
             return refused.refusal
-        return outcome.already_there
+        return received.already_there
 
 
 def _chunks(records: Iterator[files.Record], size: int) -> Iterator[list[files.Record]]:

@@ -32,7 +32,9 @@ async def test_an_explicit_catch_up_retries_requested_letters(harness: Harness) 
     )
     try:
         consumer = quiet.consumer()
-        subscribe_events(quiet.broker, consumer, harness.settings.topic_events, handle, description="test")
+        subscribe_events(
+            quiet.broker, consumer, harness.settings.topic_events, handle, categories=None, description="test"
+        )
         draft = LetterDraft(
             consumer=consumer.name,
             message_id=str(event.event_id),

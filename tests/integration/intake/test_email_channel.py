@@ -18,6 +18,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.intake.email_channel import EmailIntake
 from services.intake.policy import load_policy
+from services.intake.submit import Submissions
 from shared.service.runtime import Runtime
 from shared.settings import Settings
 from tests.support.backends import free_port
@@ -56,9 +57,8 @@ async def channel(settings: Settings) -> AsyncIterator[Channel]:
     relay_port = free_port()
     relay = await loop.create_server(lambda: SMTP(outbox), host="127.0.0.1", port=relay_port)
     runtime = Runtime("intake", settings)
-    intake = EmailIntake(
-        runtime, load_policy(), ZoneInfo(settings.timezone), ADDRESS, relay=f"127.0.0.1:{relay_port}"
-    )
+    submissions = Submissions(runtime.store, load_policy(), runtime.clock, ZoneInfo(settings.timezone))
+    intake = EmailIntake(runtime, submissions, ADDRESS, relay=f"127.0.0.1:{relay_port}")
     port = free_port()
     serving = asyncio.create_task(intake.serve("127.0.0.1", port, max_bytes=1_000_000))
     await asyncio.sleep(0.1)

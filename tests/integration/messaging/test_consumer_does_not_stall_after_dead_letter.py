@@ -34,7 +34,9 @@ async def test_the_partition_moves_on_after_a_dead_letter(
             raise RuntimeError("planned failure")
         handled.append(str(event.event_id))
 
-    subscribe_events(runtime.broker, consumer, settings.topic_events, handler, description="test")
+    subscribe_events(
+        runtime.broker, consumer, settings.topic_events, handler, categories=None, description="test"
+    )
     dead_letters = TopicReader(settings, settings.topic_dead_letters)
     group = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=consumer.group_id)
     await runtime.start()

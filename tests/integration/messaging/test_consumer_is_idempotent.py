@@ -38,7 +38,9 @@ async def test_duplicate_deliveries_run_the_handler_once(
         )
 
     consumer = runtime.consumer()
-    subscribe_events(runtime.broker, consumer, settings.topic_events, handler, description="test")
+    subscribe_events(
+        runtime.broker, consumer, settings.topic_events, handler, categories=None, description="test"
+    )
     async with runtime.engine.begin() as conn:
         await conn.execute(text("CREATE TABLE handler_effects (event_id text NOT NULL, n integer NOT NULL)"))
     await runtime.start()

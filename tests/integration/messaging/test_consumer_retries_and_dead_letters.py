@@ -136,7 +136,9 @@ async def harness(new_database: NewDatabase, kafka_backend: Backend) -> AsyncIte
     consumer = runtime.consumer()
     dead_letters = TopicReader(settings, settings.topic_dead_letters)
     harness = Harness(settings, runtime, consumer, dead_letters)
-    subscribe_events(runtime.broker, consumer, settings.topic_events, harness.handle, description="test")
+    subscribe_events(
+        runtime.broker, consumer, settings.topic_events, harness.handle, categories=None, description="test"
+    )
     async with runtime.engine.begin() as conn:
         await conn.execute(
             text("CREATE TABLE handler_effects (event_id text NOT NULL, attempt int NOT NULL)")

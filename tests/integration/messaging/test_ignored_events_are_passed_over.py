@@ -43,6 +43,7 @@ async def test_ignored_events_are_passed_over_and_deduplicated(
         settings.topic_events,
         handler,
         types={"SomethingHappened"},
+        categories=None,
         description="test",
     )
     await runtime.start()

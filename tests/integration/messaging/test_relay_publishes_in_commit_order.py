@@ -75,6 +75,7 @@ async def test_events_reach_the_topic_in_commit_order(
         assert headers["event_type"] == event.type == "SomethingHappened"
         assert headers["schema_version"] == "1"
         assert headers["stream_id"] == event.stream_id
+        assert headers["stream_category"] == "complaint"  # what consumers of complaints take
         assert headers["correlation_id"] == str(event.correlation_id)
         if event.event_id == traced.event_id:
             assert headers["traceparent"] == TRACEPARENT

@@ -76,7 +76,9 @@ async def test_one_trace_spans_the_request_and_the_consumer(
         seen.append(event)
 
     consumer = routing.consumer()
-    subscribe_events(routing.broker, consumer, settings.topic_events, observe, description="test")
+    subscribe_events(
+        routing.broker, consumer, settings.topic_events, observe, categories=None, description="test"
+    )
     routing_app = create_service_app(routing, configure_logging=False)
     assert trace.get_tracer_provider() is provider  # setup_tracing kept the installed provider
 

@@ -21,6 +21,7 @@ from shared.complaints import (
     ComplaintReceived,
     ComplaintReopened,
     ComplaintState,
+    ReceiveComplaint,
     RejectionCode,
     SlaStage,
     Status,
@@ -198,7 +199,10 @@ def test_folding_any_command_sequence_keeps_the_invariants(commands: list[Comman
         before = state
         events = decide(state, command)
 
-        assert events, "every command leaves a trace"
+        if not events:  # already done: only a service's command, and only for these reasons
+            assert command.actor.role is Role.SERVICE, "every person's command leaves a trace"
+            assert not isinstance(command, ReceiveComplaint)
+            continue
         refused = [e for e in events if isinstance(e, CommandRejected)]
         if refused:
             assert len(events) == 1, "a refusal is the only event"

@@ -27,6 +27,8 @@ from tests.builders import (
     a_new_complaint,
     accept,
     acknowledge,
+    admin,
+    agent,
     an_actor,
     apply,
     assign,
@@ -44,6 +46,7 @@ from tests.builders import (
     schedule_revisit,
     sla_breach,
     sla_warning,
+    supervisor,
     transfer,
     withdraw,
 )
@@ -170,28 +173,32 @@ def test_resolve_before_assignment_says_why() -> None:
     assert refused.reason_zh == "投诉尚未派单到责任部门，不能答复。"
 
 
+# A person's command whose effect is already there is refused and recorded; a service's is not
+# (tests/unit/complaints/test_already_done.py).
+
+
 def test_a_second_acknowledgement_is_refused() -> None:
     state, _ = apply(a_complaint_in(S.RECEIVED), acknowledge())
-    _assert_refused(state, acknowledge(), C.ALREADY_ACKNOWLEDGED)
+    _assert_refused(state, acknowledge(by=agent()), C.ALREADY_ACKNOWLEDGED)
 
 
 @pytest.mark.parametrize("level", [1, None])
 def test_escalating_to_a_level_not_higher_is_refused(level: int | None) -> None:
     state, _ = apply(a_complaint_in(S.IN_PROGRESS), escalate(level=2))
-    refused = _assert_refused(state, escalate(level=level or 2), C.ALREADY_ESCALATED)
+    refused = _assert_refused(state, escalate(level=level or 2, by=supervisor()), C.ALREADY_ESCALATED)
     assert "level 2" in refused.reason
 
 
 def test_the_same_sla_warning_is_recorded_once() -> None:
     state, _ = apply(a_complaint_in(S.IN_PROGRESS), sla_warning())
-    _assert_refused(state, sla_warning(), C.ALREADY_RECORDED)
+    _assert_refused(state, sla_warning(by=admin()), C.ALREADY_RECORDED)
     state, _ = apply(state, sla_warning(fraction=0.9))
     assert len(state.sla_warnings) == 2
 
 
 def test_the_same_sla_breach_is_recorded_once() -> None:
     state, _ = apply(a_complaint_in(S.IN_PROGRESS), sla_breach())
-    _assert_refused(state, sla_breach(), C.ALREADY_RECORDED)
+    _assert_refused(state, sla_breach(by=admin()), C.ALREADY_RECORDED)
 
 
 ROLES_REFUSED: dict[str, set[Role]] = {
