@@ -1,4 +1,4 @@
-"""The `tousu` command: run the stack, a service, migrations, audits, dead letters and the demo."""
+"""The `tousu` command: run the stack, a service, migrations, audits, dead letters, imports and the demo."""
 
 from __future__ import annotations
 
@@ -139,6 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = analytics_sub.add_parser("rebuild", help="rebuild the read models from zero by replaying the store")
     p.add_argument("--batch", type=int, default=None, help="events per transaction (default 1000)")
     p.set_defaults(func=_lazy("services.analytics.cli", "cmd_rebuild"))
+
+    p = sub.add_parser("import", help="import complaint history from a CSV or JSON-lines file")
+    p.add_argument("file", help="the history file (.csv, .jsonl)")
+    p.add_argument(
+        "--mapping", required=True, help="the mapping file (see deploy/import/mapping.example.yaml)"
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="report every row that would be refused; write nothing"
+    )
+    p.add_argument("--json", action="store_true", help="print the summary and refusals as JSON")
+    p.add_argument("--batch", type=int, default=100, help="rows per transaction (default 100)")
+    p.set_defaults(func=_lazy("services.intake.importing.cli", "cmd_import"))
 
     calendar = sub.add_parser("calendar", help="ask the SLA business calendar: a deadline, a year's days off")
     calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)

@@ -31,6 +31,8 @@ from shared.complaints import (
     EscalateComplaint,
     GiveFeedback,
     Grade,
+    HistoricalOutcome,
+    ImportedHistory,
     LapseCorrection,
     LinkPossibleDuplicate,
     MergeComplaint,
@@ -158,6 +160,24 @@ def received(**fields: Any) -> ComplaintReceived:
         "received_at": T0,
     }
     return ComplaintReceived(**{**defaults, **fields})
+
+
+def history(outcome: str = "closed", *, department: str | None = DEPT, **fields: Any) -> ImportedHistory:
+    """An imported complaint's history (``tousu import``): received at T0, closed (or resolved)
+    a few days later, as the old records say."""
+    dates: dict[str, Any] = {
+        "open": {},
+        "resolved": {"resolved_at": T0 + timedelta(days=2)},
+        "closed": {"resolved_at": T0 + timedelta(days=2), "closed_at": T0 + timedelta(days=5)},
+    }[outcome]
+    defaults: dict[str, Any] = {
+        "source": "legacy-crm",
+        "row_id": "R-0001",
+        "outcome": HistoricalOutcome(outcome),
+        "department": department,
+        **dates,
+    }
+    return ImportedHistory(**{**defaults, **fields})
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -466,6 +486,20 @@ def new_complaint_no() -> str:
 def as_new(event: Event, *, by: Actor | None = None, when: datetime | None = None) -> NewEvent:
     """An event ready to append to the store, as ``by`` did it at ``when`` (default: a channel at T0)."""
     return NewEvent.of(event, actor=by or channel(), clock=FakeClock(when or T0))
+
+
+def as_recorded_event(event: Event, *, stream_id: str = COMPLAINT_NO, version: int = 1) -> RecordedEvent:
+    """An event as the store would give it back (a channel's, at T0), for a reaction to react to."""
+    new = as_new(event)
+    return RecordedEvent(
+        **new.model_dump(),
+        stream_id=stream_id,
+        stream_version=version,
+        global_position=version,
+        tx_id=1,
+        recorded_at=T0,
+        hash="00",
+    )
 
 
 def history_to(

@@ -68,6 +68,9 @@ class SubmissionHandler:
 class AcknowledgementHandler(Reactor):
     """ComplaintReceived → the complainant is told (the notifier), then ComplaintAcknowledged.
 
+    An imported complaint (history, ``tousu import``) is not acknowledged: nobody is written to
+    about it.
+
     The SLA service acknowledges a complaint received out of hours itself, and may come first
     (a backdated complaint's limit has run out on arrival): a complaint already acknowledged is
     neither told again nor acknowledged again; and should the command meet an acknowledgement
@@ -84,6 +87,8 @@ class AcknowledgementHandler(Reactor):
     async def react(self, event: RecordedEvent, state: ComplaintState) -> Command | None:
         received = COMPLAINT_EVENTS.decode(event)
         assert isinstance(received, ComplaintReceived)
+        if received.imported is not None:
+            return None  # history (tousu import): its complainant was answered back then, if ever
         if state.acknowledged:
             return None
         template = await self.notifier.acknowledge(received.complaint_no, received.channel.value)

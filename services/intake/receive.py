@@ -18,6 +18,7 @@ from services.intake.submission import ComplaintSubmission
 from services.intake.window import LIVE_WINDOW, ReceivedWindow
 from shared.clock import Clock
 from shared.complaints.commands import ReceiveComplaint
+from shared.complaints.events import ImportedHistory
 from shared.complaints.handling import Outcome, execute, left_by, new_stream
 from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
@@ -71,6 +72,7 @@ async def receive(
     complaint_no: str | None = None,
     window: ReceivedWindow = LIVE_WINDOW,
     duplicates: DuplicateCheck | None = None,
+    imported: ImportedHistory | None = None,
 ) -> Outcome:
     """Raises SubmissionRefused for missing required fields, a grade outside the scheme, or a
     ``received_at`` outside ``window`` (the configured one for live channels; the import path
@@ -83,6 +85,7 @@ async def receive(
     ``complaint_no``: the number reserved when the submission was returned for correction (its
     stream goes on); default a new number. With ``duplicates``, a possible duplicate of an
     earlier complaint is linked right after the receipt (the outcome is then the link's).
+    ``imported``: a complaint from another system's records (``tousu import``), recorded as history.
     """
     now = clock.now()
     check_received_at(submission, now, window)
@@ -164,6 +167,7 @@ async def receive(
         **submission.model_dump(exclude={"grade", "complainant"}),
         grade=grade,
         assessment=assessment,
+        imported=imported,
     )
     # a new number's stream cannot exist yet: no read of it
     outcome = await execute(

@@ -17,7 +17,12 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 MAX_ATTACHMENTS = 10
 """The most attachments one submission may list."""
 
-Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+MAX_REFERENCE = 200
+"""The longest product, service or order reference. Registers name products in full, with model
+and specification: 77 characters were common in the first imported history (docs/intake.md,
+"Limits")."""
+
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=MAX_REFERENCE, strip_whitespace=True)]
 
 
 class ComplaintSubmission(BaseModel):

@@ -42,6 +42,7 @@ from services.intake.submission import ComplaintSubmission
 from services.intake.submitters import may_submit, refusal
 from services.intake.window import LIVE_WINDOW, ReceivedWindow
 from shared.clock import Clock
+from shared.complaints.events import ImportedHistory
 from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
 from shared.privacy.config import PrivacySettings
@@ -82,6 +83,15 @@ class Submitted:
     """The key was used before for the same submission: the earlier complaint, nothing written."""
     possible_duplicate_of: str | None = None
     """An earlier complaint of the same complainant about the same subject (None on a replay)."""
+
+
+def request_digest(submission: ComplaintSubmission, imported: ImportedHistory | None = None) -> bytes:
+    """What a key is kept with, to tell the same submission from a different one (an imported
+    row's history included: a row whose outcome changed since is not the same row)."""
+    body = submission.model_dump(mode="json")
+    if imported is None:
+        return idempotency.request_hash(body)
+    return idempotency.request_hash({"submission": body, "history": imported.model_dump(mode="json")})
 
 
 def key_reused(key: str) -> SubmissionRefused:
@@ -154,13 +164,14 @@ class Submissions:
         complaint_no: str | None = None,
         window: ReceivedWindow | None = None,
         admit: Callable[[], None] | None = None,
+        imported: ImportedHistory | None = None,
     ) -> Submitted:
         """Receive ``submission`` from ``submitter`` as one complaint, in ``conn``'s transaction.
 
         ``key``: the submitter's idempotency key for this submission (an Idempotency-Key header,
         a Kafka ``submission_id``, a Message-ID, an import's row id); None: no retry protection.
         ``complaint_no``: the number reserved when the submission was returned for correction
-        (Kafka); default a new number.
+        (Kafka); default a new number. ``imported``: the row's history (``tousu import``).
         ``window``: how far from now ``received_at`` may be; default the live one this handler was
         built with (``tousu import`` passes :data:`~services.intake.window.IMPORT_WINDOW`).
         ``admit``: called once the key is claimed and the submission is no replay, before anything
@@ -173,7 +184,7 @@ class Submissions:
         actor = submitter.actor
         self.check_submitter(submission, submitter)
         if key is not None:
-            digest = idempotency.request_hash(submission.model_dump(mode="json"))
+            digest = request_digest(submission, imported)
             earlier = await idempotency.claim(conn, submitter.scope, key, digest)
             if earlier is not None:
                 if not earlier.same_request:
@@ -194,6 +205,7 @@ class Submissions:
             complaint_no=complaint_no,
             window=window or self.window,
             duplicates=self.duplicates,
+            imported=imported,
         )
         rejection = outcome.rejection
         if rejection is not None:

@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 ROUTING = Actor.service("routing")
 
+IMPORTED_RULE = "imported"
+"""The ``rule`` of an assignment to the department an imported complaint's records name."""
+
 
 class AssignOnReceipt(Reactor):
     """ComplaintReceived → ComplaintAssigned to the department the first matching rule names.
@@ -42,6 +45,12 @@ class AssignOnReceipt(Reactor):
                 extra={"complaint_no": event.stream_id, "status": state.status and state.status.value},
             )
             return None
+        history = received.imported
+        if history is not None and history.department is not None:
+            # an open complaint imported with its department stays with it (the records' choice)
+            return AssignComplaint(
+                actor=ROUTING, at=self.clock.now(), department=history.department, rule=IMPORTED_RULE
+            )
         decision = self.rules.route(received)
         return AssignComplaint(
             actor=ROUTING,

@@ -9,6 +9,12 @@
 | resolution | ComplaintReceived (``received_at``); again at ComplaintReopened | ComplaintResolved |
 | revisit | ComplaintResolved | FeedbackReceived |
 
+An imported complaint (``ComplaintReceived.imported``, ``tousu import``) is history: one
+imported resolved or closed starts no clock at all; one imported still open starts initial_plan
+and resolution at the import (the envelope's ``occurred_at``), not at its old ``received_at``, and
+no acknowledgement clock (nobody is written to about history). Its deadlines are new, so nothing
+that ran out before the import is ever fired as a breach, a warning or an escalation.
+
 Anything that ends the work (resolved, closed, withdrawn, not a complaint, merged, reopened) stops every
 running clock of the work (a reopen then starts first_response and resolution again). Every start
 of a clock is preceded by a stop of the same stage, so at most one clock per stage runs. The
@@ -56,6 +62,7 @@ from shared.complaints.events import (
     ComplaintRegraded,
     ComplaintResumed,
     FeedbackReceived,
+    HistoricalOutcome,
     ProgressRecorded,
     SlaExtensionApproved,
 )
@@ -231,6 +238,11 @@ def _end_of_everything(reason: StopReason) -> list[Change]:
 def transitions(event: Event, occurred_at: datetime) -> list[Change]:
     """The clock changes ``event`` causes, in the order to apply them."""
     match event:
+        case ComplaintReceived() if event.imported is not None:
+            # history (tousu import): what ran out before the import is history, never fired
+            if event.imported.outcome is not HistoricalOutcome.OPEN:
+                return []
+            return [Start(PLAN, occurred_at, None), Start(RESOLUTION, occurred_at, None)]
         case ComplaintReceived():
             return [
                 Start(ACK, event.received_at, None),

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.complaints.events import Assessment, Attachment, IndustrialDetails
+from shared.complaints.events import Assessment, Attachment, ImportedHistory, IndustrialDetails
 from shared.complaints.values import (
     Category,
     Channel,
@@ -76,9 +76,17 @@ class ReceiveComplaint(Command):
     industrial: IndustrialDetails | None = Field(None, description="Shipment and defect details, if any.")
     attachments: list[Attachment] = Field(default_factory=list, description="Attachments' names and sizes.")
     assessment: Assessment | None = Field(None, description="Intake's automatic assessment, if made.")
+    imported: ImportedHistory | None = Field(
+        None, description="Set by `tousu import` for a complaint from another system's records."
+    )
 
     @model_validator(mode="after")
     def _anonymity(self) -> Self:
+        if self.imported is not None:
+            received = self.received_at or self.at
+            for when in (self.imported.resolved_at, self.imported.closed_at):
+                if when is not None and not received <= when <= self.at:
+                    raise ValueError("an imported outcome's dates lie between its receipt and the import")
         if self.anonymous and self.personal_data is not None:
             raise ValueError("an anonymous complaint must not carry the complainant's details")
         if not self.anonymous and self.personal_data is None:

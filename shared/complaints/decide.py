@@ -294,6 +294,7 @@ def _decide(state: ComplaintState, command: Command) -> list[Event]:
                     industrial=command.industrial,
                     attachments=list(command.attachments),
                     assessment=command.assessment,
+                    imported=command.imported,
                 )
             ]
 

@@ -9,6 +9,7 @@ and changes nothing but the stream's version.
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Any, ClassVar, Self
 from uuid import UUID
 
@@ -104,6 +105,53 @@ class Assessment(BaseModel):
     validity_rule: str | None = Field(None, description="The rule that found it is not a complaint.")
 
 
+class HistoricalOutcome(StrEnum):
+    """Where an imported complaint stood in the system it came from (导入历史投诉的办理结果)."""
+
+    OPEN = "open"
+    """Still being handled: it is dispatched and worked like a new one, its clocks from the import."""
+    RESOLVED = "resolved"
+    """Replied to (已答复) on ``resolved_at``; no revisit is scheduled for history."""
+    CLOSED = "closed"
+    """Closed (已办结) on ``closed_at``."""
+
+
+class ImportedHistory(BaseModel):
+    """Marks a complaint brought in from another system's records (``tousu import``), not
+    received live: its clocks are history, never fired as breaches, and nobody is notified of it.
+    What had become of it there (the outcome and its dates) comes with it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str = Field(
+        description="The name the import gave the system the records came from, e.g. legacy-crm.",
+        min_length=1,
+        max_length=64,
+    )
+    row_id: str = Field(description="The record's id in that system (unique per source).", min_length=1)
+    outcome: HistoricalOutcome = Field(
+        HistoricalOutcome.OPEN, description="open, resolved or closed, as the records say."
+    )
+    department: str | None = Field(
+        None, description="Code of the department that handled it, if the records say.", min_length=1
+    )
+    resolution: str | None = Field(None, description="The reply recorded there, if any.", min_length=1)
+    resolved_at: UtcDatetime | None = Field(None, description="When it was resolved (UTC).")
+    closed_at: UtcDatetime | None = Field(None, description="When it was closed (UTC).")
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        if self.outcome is HistoricalOutcome.RESOLVED and self.resolved_at is None:
+            raise ValueError("a resolved imported complaint needs resolved_at")
+        if self.outcome is HistoricalOutcome.CLOSED and self.closed_at is None:
+            raise ValueError("a closed imported complaint needs closed_at")
+        if self.outcome is HistoricalOutcome.OPEN and (self.resolved_at or self.closed_at):
+            raise ValueError("an open imported complaint has no resolved_at or closed_at")
+        if self.outcome is HistoricalOutcome.RESOLVED and self.closed_at is not None:
+            raise ValueError("a resolved (not closed) imported complaint has no closed_at")
+        return self
+
+
 @COMPLAINT_EVENTS.register
 class ComplaintReceived(Event):
     """A complaint was received and recorded (受理); the first event of every complaint."""
@@ -147,6 +195,11 @@ class ComplaintReceived(Event):
     attachments: list[Attachment] = Field(default_factory=list, description="Attachments' names and sizes.")
     assessment: Assessment | None = Field(
         None, description="Intake's automatic grading and validity assessment; null if none was made."
+    )
+    imported: ImportedHistory | None = Field(
+        None,
+        description="Set when the complaint was imported from another system's records (history, "
+        "not a live receipt), with the outcome recorded there; null for every live submission.",
     )
 
     @model_validator(mode="after")

@@ -23,6 +23,10 @@ Decisions recorded here:
 * **Returned for correction comes before receipt.** A stream may start with
   ComplaintReturnedForCorrection (status ``awaiting_correction``); ComplaintReceived follows on
   the same stream once the channel corrects it, or ComplaintCorrectionLapsed ends it.
+* **Imported history arrives with its outcome.** A ComplaintReceived carrying ``imported`` with
+  outcome resolved or closed (``tousu import``) folds straight to that status, with the department
+  and the dates the old records give (a closed one without a resolution date counts as resolved
+  when it closed); an open one is received like any other.
 * Time never comes from a clock: ``evolve`` takes the event's instant as an argument (from the
   envelope's ``occurred_at``, or the command's ``at`` right after ``decide``). When it is not
   given, the timestamps it would set (resolved_at, closed_at) are left as they were.
@@ -61,6 +65,7 @@ from shared.complaints.events import (
     ComplaintWithdrawn,
     DuplicateMergedInto,
     FeedbackReceived,
+    HistoricalOutcome,
     ProgressRecorded,
     RevisitScheduled,
     SlaBreached,
@@ -224,6 +229,14 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
             s.complainant_kind = event.complainant_kind
             s.anonymous = event.anonymous
             s.received_at = event.received_at
+            history = event.imported
+            if history is not None and history.outcome is not HistoricalOutcome.OPEN:
+                # history arrives with its outcome, dated as the records date it (not the import)
+                closed = history.outcome is HistoricalOutcome.CLOSED
+                s.status = Status.CLOSED if closed else Status.RESOLVED
+                s.department = history.department
+                s.resolved_at = history.resolved_at or history.closed_at
+                s.closed_at = history.closed_at
         case ComplaintRegraded():
             s.grade = event.grade
         case ComplaintAcknowledged():

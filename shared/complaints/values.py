@@ -39,6 +39,8 @@ class Channel(StrEnum):
     EMPLOYEE_PLATFORM = "employee_platform"
     FACE_TO_FACE = "face_to_face"
     EMPLOYEE_MAILBOX = "employee_mailbox"
+    REFERRAL = "referral"
+    """Referred by a regulator, a government hotline (12345, 12315) or another agency (上级/监管转办)."""
 
 
 class ComplainantKind(StrEnum):
@@ -196,6 +198,7 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
         Channel.EMPLOYEE_PLATFORM: _l("内部沟通平台", "Employee platform"),
         Channel.FACE_TO_FACE: _l("面对面沟通", "Face to face"),
         Channel.EMPLOYEE_MAILBOX: _l("员工信箱", "Employee mailbox"),
+        Channel.REFERRAL: _l("上级/监管转办", "Referral (regulator or agency)"),
     },
     ComplainantKind: {
         ComplainantKind.CUSTOMER: _l("客户", "Customer"),

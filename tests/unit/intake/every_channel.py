@@ -1,5 +1,5 @@
 """What the packaged intake policy (services/intake/grading.yaml, docs/intake.md) promises for
-each of the 13 channels: who may submit on it, who may not, and which fields it requires beyond
+each of the 14 channels: who may submit on it, who may not, and which fields it requires beyond
 the schema. Shared by the unit test on the policy and the HTTP test of every channel."""
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ PROMISES: tuple[ChannelPromise, ...] = (
         ("complainant.employee_id",),
         employee=True,
     ),
+    ChannelPromise(Channel.REFERRAL, (CHANNEL_SYSTEM, *STAFF), (), ()),
 )
 
 SCHEMA_REQUIRED = ("complainant_kind", "category", "subject", "content")
