@@ -7,8 +7,10 @@ Received in the future, a complaint's deadlines lie beyond anything that fires (
 registered. So a live channel may only say "received a while ago" (a letter opened days later, a
 hotline ticket typed in after the call) and allow for a few minutes of clock skew.
 
-Older complaints come in as history through the import path (``tousu import``), which passes a
-wider window (:data:`IMPORT_WINDOW`) to :func:`services.intake.receive.receive`.
+Older complaints come in as history through the import path (``tousu import``,
+services/intake/importing/submit.py), which passes a wider window (:data:`IMPORT_WINDOW`) to the one
+submission handler, :meth:`services.intake.submit.Submissions.submit`; HTTP, Kafka and email get
+the configured one (``TOUSU_INTAKE_RECEIVED_MAX_AGE_DAYS`` / ``_MAX_SKEW_SECONDS``).
 """
 
 from __future__ import annotations
