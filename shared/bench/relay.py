@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from shared.bench.environment import BenchEnvironment
-from shared.bench.replay import EVENTS_PER_COMPLAINT, behind_the_horizon, populate
+from shared.bench.replay import EVENTS_PER_COMPLAINT, populate
 from shared.bench.results import BenchResult, Figure, rate
 from shared.bench.sizes import Sizes
 from shared.complaints.topics import complaint_routes
@@ -49,9 +49,7 @@ async def bench_relay(env: BenchEnvironment, sizes: Sizes) -> BenchResult:
     try:
         for target in sizes.relay_events:
             await populate(store, (target - stored) // EVENTS_PER_COMPLAINT)
-            async with engine.connect() as conn:
-                raw = (await conn.get_raw_connection()).driver_connection
-                await behind_the_horizon(raw)
+            await store.wait_until_followable()
             backlog: list[RecordedEvent] = []
             while batch := await store.read_all(backlog[-1].position if backlog else START, 5000):
                 backlog.extend(batch)

@@ -45,21 +45,6 @@ async def populate(store: PostgresEventStore, complaints: int, writers: int = 8)
     await asyncio.gather(*(writer(numbers[w::writers]) for w in range(writers)))
 
 
-async def behind_the_horizon(conn: asyncpg.Connection, within: float = 60.0) -> None:
-    """Wait until followers can read everything written so far.
-
-    ``read_all`` reads below the oldest transaction still running anywhere on the server
-    (``pg_snapshot_xmin``); on a shared server another database's open transaction holds that back
-    for a moment, and the replay would time an empty read.
-    """
-    mark = await conn.fetchval("SELECT pg_current_xact_id()::text::bigint")
-    deadline = time.monotonic() + within
-    while await conn.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint") <= mark:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"transactions older than {mark} are still running after {within:.0f} s")
-        await asyncio.sleep(0.05)
-
-
 async def raw_select(conn: asyncpg.Connection) -> int:
     count, tx_id, position = 0, 0, 0
     while True:
@@ -96,7 +81,7 @@ async def bench_replay(env: BenchEnvironment, sizes: Sizes) -> BenchResult:
             await populate(store, (target - stored) // EVENTS_PER_COMPLAINT)
             stored = await conn.fetchval("SELECT count(*) FROM events")
             await conn.execute("VACUUM ANALYZE events")
-            await behind_the_horizon(conn)
+            await store.wait_until_followable()
             figures = {
                 case: Figure(case, "events/s", [], {"events": stored})
                 for case in ("raw_select", "read_all", "read_all_fold", "analytics_rebuild")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -85,6 +86,7 @@ FAST_READ_ALL = (
     "AND tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
     "ORDER BY tx_id, global_position LIMIT $3"
 )
+HORIZON = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 FAST_READ_PERIOD = (
     f"SELECT {FAST_COLUMNS} FROM events WHERE global_position > $1 "
     "AND recorded_at >= coalesce($2::timestamptz, '-infinity'::timestamptz) "
@@ -477,6 +479,24 @@ class PostgresEventStore:
             raw = await conn.get_raw_connection()
             rows: Sequence[Any] = await raw.driver_connection.fetch(sql, *args)  # type: ignore[union-attr]
             return rows
+
+    async def wait_until_followable(self, within: float = 60.0) -> None:
+        """Return once ``read_all`` can see every transaction committed before the call.
+
+        ``read_all`` reads below the oldest transaction still running anywhere on the server
+        (``pg_snapshot_xmin``), so another database's open transaction holds it back for a moment:
+        a replay timed, or a test asserting, right after writing waits here first.
+        """
+        async with (
+            self.engine.connect() as conn
+        ):  # never a bound caller's transaction: it would wait for itself
+            raw = (await conn.get_raw_connection()).driver_connection
+            mark = await raw.fetchval("SELECT pg_current_xact_id()::text::bigint")  # type: ignore[union-attr]
+            deadline = time.monotonic() + within
+            while await raw.fetchval(HORIZON) <= mark:  # type: ignore[union-attr]
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"transactions older than {mark} still run after {within:.0f} s")
+                await asyncio.sleep(0.05)
 
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         return events_from_rows(await self._fetch(FAST_READ_STREAM, stream_id, from_version))
