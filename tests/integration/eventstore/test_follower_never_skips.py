@@ -7,7 +7,6 @@ last; the store's commit-order cursor waits for it instead.
 from __future__ import annotations
 
 import asyncio
-import random
 from collections import defaultdict
 
 import pytest
@@ -17,7 +16,8 @@ from shared.db.engine import create_engine
 from shared.events import START, Position, RecordedEvent
 from shared.eventstore import NO_STREAM, PostgresEventStore, StaleTransaction
 from tests.support.horizon import settled
-from tests.support.store_events import new_stream_id, some, something
+from tests.support.late_commits import write_with_late_commits
+from tests.support.store_events import new_stream_id, something
 
 pytestmark = pytest.mark.integration
 
@@ -61,22 +61,7 @@ async def test_out_of_order_commit_is_not_skipped(new_database) -> None:  # type
 async def test_concurrent_appenders_with_delayed_commits(new_database) -> None:  # type: ignore[no-untyped-def]
     engine = create_engine(await new_database(), pool_size=30)
     store = PostgresEventStore(engine)
-    writers, appends_per_writer = 24, 15
-    committed: dict[str, RecordedEvent] = {}
     done = asyncio.Event()
-    rng = random.Random(7)
-
-    async def writer(index: int) -> None:
-        stream = new_stream_id()
-        for n in range(appends_per_writer):
-            events = some(rng.randint(1, 3))
-            if (index + n) % 3 == 0:
-                async with engine.begin() as conn:
-                    result = await store.bound(conn).append(stream, None, events)
-                    await conn.execute(text("SELECT pg_sleep(:s)"), {"s": rng.uniform(0.01, 0.15)})
-            else:
-                result = await store.append(stream, None, events)
-            committed.update({str(e.event_id): e for e in result.events})
 
     seen: list[RecordedEvent] = []
 
@@ -98,7 +83,9 @@ async def test_concurrent_appenders_with_delayed_commits(new_database) -> None: 
 
     follow = asyncio.create_task(follower())
     try:
-        await asyncio.gather(*(writer(i) for i in range(writers)))
+        committed = await write_with_late_commits(
+            engine, store, writers=24, appends_per_writer=15, seed=7, longest_hold=0.15
+        )
         done.set()
         await asyncio.wait_for(follow, 30)
     finally:

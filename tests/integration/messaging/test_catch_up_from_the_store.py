@@ -7,7 +7,6 @@ No relay runs here, so Kafka carries nothing: everything the handler sees came f
 from __future__ import annotations
 
 import asyncio
-import random
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
@@ -25,6 +24,7 @@ from shared.settings import Settings
 from tests.integration.messaging.conftest import NewDatabase, messaging_settings
 from tests.support.backends import Backend
 from tests.support.horizon import settled
+from tests.support.late_commits import write_with_late_commits
 from tests.support.store_events import new_stream_id, some
 
 pytestmark = pytest.mark.integration
@@ -111,22 +111,7 @@ async def test_the_catch_up_skips_nothing_committed_late(immediate: Following) -
     is handled exactly once, each stream's in order."""
     runtime = immediate.runtime
     engine, store = runtime.engine, runtime.store
-    writers, appends_per_writer = 16, 10
-    rng = random.Random(11)
-    committed: set[str] = set()
     done = asyncio.Event()
-
-    async def writer(index: int) -> None:
-        stream = new_stream_id()
-        for n in range(appends_per_writer):
-            events = some(rng.randint(1, 3))
-            if (index + n) % 3 == 0:
-                async with engine.begin() as conn:
-                    result = await store.bound(conn).append(stream, None, events)
-                    await conn.execute(text("SELECT pg_sleep(:s)"), {"s": rng.uniform(0.01, 0.12)})
-            else:
-                result = await store.append(stream, None, events)
-            committed.update(str(e.event_id) for e in result.events)
 
     async def catching_up() -> None:
         while not done.is_set():
@@ -137,7 +122,11 @@ async def test_the_catch_up_skips_nothing_committed_late(immediate: Following) -
             await immediate.catch_up.catch_up()
 
     follower = asyncio.create_task(catching_up())
-    await asyncio.gather(*(writer(i) for i in range(writers)))
+    committed = set(
+        await write_with_late_commits(
+            engine, store, writers=16, appends_per_writer=10, seed=11, longest_hold=0.12
+        )
+    )
     done.set()
     await asyncio.wait_for(follower, 60)
 
