@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -38,6 +39,14 @@ class PolicyFileError(ValueError):
         count = len(self.problems)
         lines = "\n".join(f"  {problem.render(source)}" for problem in self.problems)
         super().__init__(f"invalid {self.what} in {source} ({count} problem{'s' * (count != 1)}):\n{lines}")
+
+
+def read_policy_text(path: Path, error: type[PolicyFileError]) -> str:
+    """The file's text; a file that cannot be read raises ``error`` saying why."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as problem:
+        raise error(str(path), [Problem(None, "", f"cannot read the file: {problem.strerror}")]) from None
 
 
 def parse_yaml(text: str, source: str, error: type[PolicyFileError]) -> tuple[Any, yaml.Node | None]:

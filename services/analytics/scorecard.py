@@ -21,7 +21,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from shared.policyfile import PolicyFileError, Problem, parse_yaml, validation_problem
+from shared.policyfile import PolicyFileError, Problem, parse_yaml, read_policy_text, validation_problem
 
 
 class Incident(StrEnum):
@@ -120,12 +120,7 @@ def default_scorecard_file() -> Path:
 def load_scorecard(path: Path | None = None) -> ScorecardRules:
     """Read and validate the scorecard file (default: the packaged scorecard.yaml)."""
     path = path or default_scorecard_file()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScorecardError(
-            str(path), [Problem(None, "", f"cannot read the file: {error.strerror}")]
-        ) from None
+    text = read_policy_text(path, ScorecardError)
     return parse_scorecard(text, str(path))
 
 

@@ -20,7 +20,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from services.intake.submitters import Submitters
 from shared.complaints.events import Assessment
 from shared.complaints.values import GRADING_SCHEMES, Category, Channel, ComplainantKind, Grade
-from shared.policyfile import PolicyFileError, Problem, node_line, parse_yaml, validation_problem
+from shared.policyfile import (
+    PolicyFileError,
+    Problem,
+    node_line,
+    parse_yaml,
+    read_policy_text,
+    validation_problem,
+)
 
 DEFAULT_RULE = "default"
 """The ``grade_rule`` recorded when no rule raised the grade above ``default_grade``."""
@@ -259,12 +266,7 @@ def default_policy_file() -> Path:
 def load_policy(path: Path | None = None) -> GradingPolicy:
     """Read and validate a policy file (default: the packaged grading.yaml)."""
     path = path or default_policy_file()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise GradingPolicyError(
-            str(path), [Problem(None, "", f"cannot read the file: {error.strerror}")]
-        ) from None
+    text = read_policy_text(path, GradingPolicyError)
     return parse_policy(text, str(path))
 
 

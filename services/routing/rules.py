@@ -29,7 +29,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from shared.complaints.events import ComplaintReceived
 from shared.complaints.values import DEPARTMENTS, Category, Channel, ComplainantKind, Grade, Lang
-from shared.policyfile import PolicyFileError, Problem, dotted, node_line, parse_yaml, validation_problem
+from shared.policyfile import (
+    PolicyFileError,
+    Problem,
+    dotted,
+    node_line,
+    parse_yaml,
+    read_policy_text,
+    validation_problem,
+)
 
 DEFAULT_RULE = "default"
 """The ``rule`` recorded when no rule matched and the default department got the complaint."""
@@ -163,12 +171,7 @@ def default_rules_file() -> Path:
 def load_rules(path: Path | None = None) -> RuleTable:
     """Read and validate a rule file (default: the packaged rules.yaml)."""
     path = path or default_rules_file()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise RuleTableError(
-            str(path), [Problem(None, "", f"cannot read the file: {error.strerror}")]
-        ) from None
+    text = read_policy_text(path, RuleTableError)
     return parse_rules(text, str(path))
 
 

@@ -14,7 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from shared.complaints.events import HistoricalOutcome
 from shared.complaints.values import Category, Channel, ComplainantKind, Grade
-from shared.policyfile import PolicyFileError, Problem, node_line, parse_yaml, validation_problem
+from shared.policyfile import (
+    PolicyFileError,
+    Problem,
+    node_line,
+    parse_yaml,
+    read_policy_text,
+    validation_problem,
+)
 
 FieldName = Literal[
     "received_at",
@@ -154,12 +161,7 @@ class MappingFileError(PolicyFileError):
 
 def load_mapping(path: Path) -> ImportMapping:
     """Read and validate a mapping file; MappingFileError lists every problem with its line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise MappingFileError(
-            str(path), [Problem(None, "", f"cannot read the file: {error.strerror}")]
-        ) from None
+    text = read_policy_text(path, MappingFileError)
     return parse_mapping(text, str(path))
 
 
