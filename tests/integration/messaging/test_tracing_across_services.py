@@ -8,9 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
@@ -22,6 +20,7 @@ from shared.service.app import create_service_app
 from shared.service.runtime import Runtime
 from shared.settings import Settings
 from tests.integration.messaging.conftest import NewDatabase, wait_until
+from tests.support.spans import recording_spans
 from tests.support.store_events import SomethingHappened, new_stream_id
 
 pytestmark = pytest.mark.integration
@@ -37,18 +36,8 @@ def spans() -> Iterator[InMemorySpanExporter]:
     The global provider can be set once per process; the guard is reset, and restored afterwards,
     so this test neither depends on nor disturbs what other tests installed.
     """
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider(resource=Resource.create({"service.name": "tousu-tests"}))
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    previous = trace._TRACER_PROVIDER
-    trace._TRACER_PROVIDER_SET_ONCE._done = False
-    trace.set_tracer_provider(provider)
-    try:
+    with recording_spans() as exporter:
         yield exporter
-    finally:
-        trace._TRACER_PROVIDER = previous
-        trace._TRACER_PROVIDER_SET_ONCE._done = previous is not None
-        provider.shutdown()
 
 
 async def test_one_trace_spans_the_request_and_the_consumer(

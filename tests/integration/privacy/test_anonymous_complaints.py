@@ -12,10 +12,6 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from services.analytics.main import create_app as create_analytics
@@ -34,6 +30,7 @@ from tests.integration.messaging.conftest import TopicReader
 from tests.integration.privacy.test_erasure import every_row_as_text
 from tests.support.auth import test_tokens as standard_tokens
 from tests.support.running import eventually, running
+from tests.support.spans import recording_spans
 
 pytestmark = pytest.mark.integration
 
@@ -66,18 +63,8 @@ class Captured(logging.Handler):
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
     """An in-memory exporter on a fresh global provider (as in the tracing test)."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider(resource=Resource.create({"service.name": "tousu-tests"}))
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    previous = trace._TRACER_PROVIDER
-    trace._TRACER_PROVIDER_SET_ONCE._done = False
-    trace.set_tracer_provider(provider)
-    try:
+    with recording_spans() as exporter:
         yield exporter
-    finally:
-        trace._TRACER_PROVIDER = previous
-        trace._TRACER_PROVIDER_SET_ONCE._done = previous is not None
-        provider.shutdown()
 
 
 def tokens() -> TokenRegistry:

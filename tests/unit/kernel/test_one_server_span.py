@@ -7,10 +7,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
@@ -18,6 +14,7 @@ from shared.service.app import create_service_app
 from shared.service.runtime import Runtime
 from shared.settings import Settings
 from tests.support.auth import test_tokens as known_tokens
+from tests.support.spans import recording_spans
 
 pytestmark = [pytest.mark.unit, pytest.mark.asyncio(loop_scope="session")]
 
@@ -25,18 +22,8 @@ pytestmark = [pytest.mark.unit, pytest.mark.asyncio(loop_scope="session")]
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
     """An in-memory exporter on a fresh global provider (as in the tracing test)."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider(resource=Resource.create({"service.name": "tousu-tests"}))
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    previous = trace._TRACER_PROVIDER
-    trace._TRACER_PROVIDER_SET_ONCE._done = False
-    trace.set_tracer_provider(provider)
-    try:
+    with recording_spans() as exporter:
         yield exporter
-    finally:
-        trace._TRACER_PROVIDER = previous
-        trace._TRACER_PROVIDER_SET_ONCE._done = previous is not None
-        provider.shutdown()
 
 
 async def test_a_request_has_one_span(spans: InMemorySpanExporter) -> None:
