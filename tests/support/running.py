@@ -15,12 +15,16 @@ T = TypeVar("T")
 
 
 @asynccontextmanager
-async def running(app: FastAPI, *, ready_timeout: float = 30) -> AsyncIterator[httpx.AsyncClient]:
-    """Start the app's lifespan (runtime, broker, relay), wait until /readyz, yield a client."""
+async def running(
+    app: FastAPI, *, ready_timeout: float = 30, wait_ready: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Start the app's lifespan (runtime, broker, relay), wait until /readyz (unless told not
+    to: a service whose broker is down serves without being ready), yield a client."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
-            await eventually(lambda: _ready(client), timeout=ready_timeout, what="service ready")
+            if wait_ready:
+                await eventually(lambda: _ready(client), timeout=ready_timeout, what="service ready")
             yield client
 
 
