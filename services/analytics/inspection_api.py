@@ -117,7 +117,10 @@ def build_inspection_router(
             **ERRORS,
             403: {"description": "Only operators, supervisors and admins draw samples."},
             409: {"description": "The week's sample was drawn already (`already_drawn`)."},
-            422: {"description": "Not an ISO week, or the week is not over (`week_not_over`)."},
+            422: {
+                "description": "Not an ISO week, the week is not over (`week_not_over`), or no complaint "
+                "was closed in it (`nothing_closed`: nothing is recorded, so it can be drawn later)."
+            },
         },
     )
     async def post_draw(principal: Reporter, week: WeekP, body: DrawRequest | None = None) -> WeekSample:

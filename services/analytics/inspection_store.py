@@ -81,7 +81,17 @@ class Inspections:
                 f"{week} 尚未结束，抽查样本须在该周结束后抽取",
                 status=422,
             )
-        drawn = draw(week, await self.insights.closed_between(start, end), seed, ratio)
+        population = await self.insights.closed_between(start, end)
+        if not population:
+            # An empty sample would be recorded for good (a week is drawn once) and could never
+            # be redrawn once late closures show up; nothing is recorded instead.
+            raise InspectionRefused(
+                "nothing_closed",
+                f"no complaint was closed in {week}: there is nothing to draw",
+                f"{week} 没有已结案的投诉，无可抽取的样本",
+                status=422,
+            )
+        drawn = draw(week, population, seed, ratio)
         try:
             await self.store.append(week.stream_id, 0, [NewEvent.of(drawn, actor=actor, clock=self.clock)])
         except ConcurrencyError:

@@ -226,8 +226,17 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             await page.click("#draw-form button[type=submit]")
             row = page.locator(f'#inspection tr[data-sample="{handled}"]')
             await expect(row).to_be_visible(timeout=10_000)
-            for name, points in (("attitude", 15), ("timeliness", 10), ("resolution", 10), ("accuracy", 10)):
+            # a blank item is not a zero, and 30 is out of range: neither is saved, and the reason
+            # shows beside the row's button
+            for name, points in (("attitude", 15), ("timeliness", 10), ("resolution", 10)):
                 await row.locator(f"input[name={name}]").fill(str(points))
+            await row.locator(".save-score").click()
+            await expect(row.locator(".row-message")).to_have_text("请填写全部四项得分（0–25）后再保存。")
+            await row.locator("input[name=accuracy]").fill("30")
+            await row.locator(".save-score").click()
+            await expect(row.locator(".row-message")).to_have_text("每项得分须为 0 到 25 之间的整数。")
+            assert len(await stack.store.read_stream(last_week.stream_id)) == 1  # the draw only
+            await row.locator("input[name=accuracy]").fill("10")
             await row.locator(".save-score").click()
             await expect(row.locator(".total")).to_have_text("45")
             await expect(page.locator('#inspection-scores tr[data-department="logistics"]')).to_contain_text(

@@ -21,6 +21,7 @@ const TEXT = {
     inspection_scores: "质检得分（按部门，本月）", scored: "已评", failed: "不合格", average: "平均分",
     not_drawn: "该周尚未抽样。", drawn_info: "种子 {seed}，总体 {population} 件，抽取 {n} 件（{ratio}%）", saved: "已保存",
     breach: "超时", reopen: "重开", dissatisfied: "不满意", failed_inspection: "质检不合格", no_calendar_gaps: "无", chain: "责任链扣分",
+    score_blank: "请填写全部四项得分（0–25）后再保存。", score_range: "每项得分须为 0 到 25 之间的整数。", score_of: "{item}：{no}",
   },
   en: {
     title: "Complaints dashboard", offline: "offline", online: "live", token: "Access token", sign_in: "Sign in",
@@ -43,6 +44,8 @@ const TEXT = {
     drawn_info: "seed {seed}, population {population}, drawn {n} ({ratio}%)", saved: "saved",
     breach: "breaches", reopen: "reopened", dissatisfied: "dissatisfied", failed_inspection: "failed inspections",
     no_calendar_gaps: "none", chain: "Deductions along the chain",
+    score_blank: "Fill in all four scores (0–25) before saving.", score_range: "Each score must be a whole number from 0 to 25.",
+    score_of: "{item}: {no}",
   },
 };
 
@@ -252,6 +255,21 @@ function isoWeek(day) {
 }
 
 const ITEMS = ["attitude", "timeliness", "resolution", "accuracy"];
+const ITEM_LABELS = { attitude: "attitude", timeliness: "timeliness_item", resolution: "resolution_item", accuracy: "accuracy" };
+
+// A blank field is not a zero: a score is saved only when all four items are whole numbers
+// in 0–25, and the reason it is not is shown beside the row's button, in the page's language.
+function scoresOf(row) {
+  const body = { complaint_no: row.dataset.sample };
+  for (const name of ITEMS) {
+    const text = row.querySelector(`input[name=${name}]`).value.trim();
+    if (text === "") return { problem: t("score_blank") };
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 0 || value > 25) return { problem: t("score_range") };
+    body[name] = value;
+  }
+  return { body };
+}
 
 function renderSample(sample) {
   $("#insp-info").textContent = sample.drawn
@@ -277,9 +295,13 @@ function renderSample(sample) {
   $("#inspection tbody").innerHTML = sample.items.map((item) => {
     const s = item.score || {};
     const typed = unsaved[item.complaint_no];
-    const inputs = ITEMS.map((name) => `<td><input type="number" min="0" max="25" name="${name}" value="${esc(typed ? typed[name] : s[name] ?? "")}"></td>`).join("");
+    const inputs = ITEMS.map((name) => {
+      const label = t("score_of").replace("{item}", t(ITEM_LABELS[name])).replace("{no}", item.complaint_no);
+      return `<td><input type="number" min="0" max="25" step="1" required name="${name}" aria-label="${esc(label)}" value="${esc(typed ? typed[name] : s[name] ?? "")}"></td>`;
+    }).join("");
     return `<tr data-sample="${esc(item.complaint_no)}"${typed ? " data-dirty" : ""}><td>${esc(item.complaint_no)}</td><td>${esc(L(item.department_label))}</td>${inputs}
-      <td class="total">${s.total ?? "—"}</td><td><button type="button" class="save-score">${esc(t("save"))}</button></td></tr>`;
+      <td class="total">${s.total ?? "—"}</td><td><button type="button" class="save-score">${esc(t("save"))}</button>
+      <span class="row-message" role="status" aria-live="polite"></span></td></tr>`;
   }).join("");
 }
 
@@ -298,16 +320,19 @@ async function loadInspectionScores(month) {
 }
 
 async function saveScore(row) {
-  const body = { complaint_no: row.dataset.sample };
-  for (const name of ITEMS) body[name] = Number(row.querySelector(`input[name=${name}]`).value || 0);
+  const message = row.querySelector(".row-message");
+  const { body, problem } = scoresOf(row);
+  message.textContent = problem || "";
+  if (problem) return;
   try {
     const saved = await apiPost(`/v1/inspections/${encodeURIComponent($("#insp-week").value.trim())}/scores`, body);
     const current = [...document.querySelectorAll("#inspection tr[data-sample]")].find((r) => r.dataset.sample === body.complaint_no) || row;
     delete current.dataset.dirty;
     current.querySelector(".total").textContent = saved.total;
-    say(t("saved"));
+    const shown = current.querySelector(".row-message");
+    if (shown) shown.textContent = t("saved");
     refresh();
-  } catch (error) { say(String(error.message || error)); }
+  } catch (error) { message.textContent = String(error.message || error); }
 }
 
 function renderBacklog(backlog) {
