@@ -11,7 +11,7 @@ number): it is kept on the audit trail, so it must not contain personal data.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query
@@ -23,16 +23,12 @@ from shared.privacy.config import PrivacySettings
 from shared.privacy.erasure import NothingToErase, complaints_of, erase_complainant
 from shared.privacy.keys import find_complainant
 from shared.service.auth import Principal, require
+from shared.service.error_responses import error_responses
 from shared.service.runtime import Runtime
 
 ADMINS = require(Role.ADMIN)
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The body could not be parsed (e.g. not JSON)."},
-    401: {"description": "Missing or unknown bearer token."},
-    403: {"description": "Only admins may look up or erase complainants."},
-    422: {"description": "Invalid request; `errors` lists each field."},
-}
+ERRORS = error_responses(described={403: "Only admins may look up or erase complainants."})
 
 
 class ComplainantLookup(BaseModel):
