@@ -83,7 +83,8 @@ def build_privacy_router(runtime: Runtime, privacy: PrivacySettings) -> APIRoute
             return ComplainantFound(complainant_id=found, complaints=await complaints_of(conn, found))
 
     @router.delete(
-        "/{complainant_id}",
+        # the uuid convertor: "lookup" is not an id, so DELETE /lookup is a 405, not a 422 or 403
+        "/{complainant_id:uuid}",
         response_model=ErasureDone,
         summary="Erase a complainant's personal data (删除个人信息, PIPL / GDPR) (admin)",
         description="Deletes the complainant's key and lookup rows and appends ComplainantDataErased "
