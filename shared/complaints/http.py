@@ -12,9 +12,6 @@ from shared.complaints.handling import ComplaintNotFound, Outcome, execute
 from shared.complaints.values import Status
 from shared.eventstore import EventStore
 from shared.service.auth import Principal
-from shared.service.error_responses import ErrorBody
-
-__all__ = ["CommandRefused", "CommandResult", "ErrorBody", "not_found", "outcome_response", "run_command"]
 
 
 class CommandResult(BaseModel):
