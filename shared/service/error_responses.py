@@ -63,6 +63,12 @@ DESCRIPTIONS: dict[int, str] = {
 }
 
 
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "string"}}
+}
+"""Sent with every 429 and every 503 of the shared handlers."""
+
+
 def error_responses(
     *statuses: int,
     described: Mapping[int, str] | None = None,
@@ -76,6 +82,7 @@ def error_responses(
         status: {
             "model": models.get(status, ErrorBody),
             "description": described.get(status, DESCRIPTIONS.get(status, "Refused.")),
+            **({"headers": RETRY_AFTER} if status == 429 else {}),
         }
         for status in dict.fromkeys([*statuses, *described])
     }
@@ -113,7 +120,10 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
                 continue
             responses: dict[str, Any] = operation.setdefault("responses", {})
             for status in shared_statuses(operation):
-                responses.setdefault(str(status), {"description": DESCRIPTIONS[status]})
+                shared = {"description": DESCRIPTIONS[status]}
+                responses.setdefault(
+                    str(status), {**shared, "headers": RETRY_AFTER} if status == 503 else shared
+                )
             if "422" in responses:  # the validation handler's body, never FastAPI's {"detail": ...}
                 responses["422"]["content"] = error_content
             for code, response in responses.items():

@@ -190,5 +190,6 @@ async def test_every_service_keeps_its_documented_contract(services: dict[str, s
     print(f"{sum(calls.values())} requests over {len(calls)} runs in {time.monotonic() - started:.1f}s")
     failures = [failure for result in results for failure in result]
     assert not failures, f"{len(failures)} failures:\n\n" + "\n\n".join(failures)
+    assert all(len(counts[name]) > 10 for name in SERVICES), {name: len(c) for name, c in counts.items()}
     for label in ("POST /v1/complaints", "POST /v1/complaints/{complaint_no}/grade"):
         assert {f"{label} (positive)", f"{label} (negative)"} <= set(calls)
