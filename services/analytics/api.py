@@ -21,6 +21,7 @@ from services.analytics.views import complaint_view, stats_view, timeline_entry
 from shared.complaints import Category, Channel, Grade, Status
 from shared.events import Role
 from shared.service.auth import Principal, require
+from shared.service.error_responses import error_responses
 
 Reader = Annotated[Principal, require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR)]
 
@@ -35,11 +36,7 @@ ERROR_BODY: dict[str, Any] = {
         }
     }
 }
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or an unknown bearer token."},
-    403: {"description": "The caller's role may not read complaints (channels)."},
-    422: {"description": "A query parameter is invalid; `errors` names it."},
-}
+ERRORS = error_responses(described={403: "The caller's role may not read complaints (channels)."})
 
 
 def not_found(complaint_no: str) -> HTTPException:

@@ -27,19 +27,17 @@ from services.feedback.schemas import (
 )
 from shared.complaints.commands import GiveFeedback
 from shared.complaints.handling import ComplaintNotFound, execute
-from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, not_found, outcome_response
+from shared.complaints.http import CommandRefused, CommandResult, not_found, outcome_response
 from shared.complaints.values import Lang, UtcDatetime, label
 from shared.events import Role
 from shared.privacy.reveal import PersonalDataView
 from shared.service.auth import Principal, require
+from shared.service.error_responses import error_responses
 from shared.service.runtime import Runtime
 
 ComplaintNo = Annotated[str, Path(min_length=1, max_length=64, description="The complaint's number.")]
 
-AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "Missing or unknown bearer token."},
-    403: {"model": ErrorBody, "description": "Not customer service, a supervisor or an admin."},
-}
+AUTH_RESPONSES = error_responses(described={403: "Not customer service, a supervisor or an admin."})
 
 
 def revisit_staff(department: str, *roles: Role) -> Any:
@@ -72,7 +70,7 @@ def build_router(runtime: Runtime, revisit_department: str) -> APIRouter:
         "/revisits",
         response_model=RevisitPage,
         summary="The revisit list (回访清单), earliest due first",
-        responses={**AUTH_RESPONSES, 422: {"description": "Invalid query; `errors` lists each parameter."}},
+        responses=AUTH_RESPONSES,
     )
     async def list_revisits(
         principal: Principal = readers,
@@ -120,9 +118,14 @@ def build_router(runtime: Runtime, revisit_department: str) -> APIRouter:
         "Dissatisfied: it is reopened and goes back to its department.",
         responses={
             **AUTH_RESPONSES,
-            404: {"model": ErrorBody, "description": "No such complaint."},
-            409: {"model": CommandRefused, "description": "Not resolved yet, or already closed."},
-            422: {"description": "Invalid body (e.g. score not 1–5); `errors` lists each field."},
+            **error_responses(
+                described={
+                    404: "No such complaint.",
+                    409: "Not resolved yet, or already closed.",
+                    422: "Invalid body (e.g. score not 1–5); `errors` lists each field.",
+                },
+                models={409: CommandRefused},
+            ),
         },
     )
     async def give_feedback(

@@ -20,7 +20,7 @@ import hmac
 import os
 import secrets
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
@@ -37,6 +37,7 @@ from shared.complaints.events import COMPLAINT_EVENTS, ComplaintResolved
 from shared.complaints.handling import ComplaintNotFound, execute, load
 from shared.complaints.http import CommandRefused, CommandResult, outcome_response
 from shared.complaints.values import Status, label
+from shared.service.error_responses import error_responses
 from shared.service.runtime import Runtime
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by people
@@ -151,12 +152,12 @@ class GuessLimit:
             )
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The body could not be parsed (e.g. not JSON)."},
-    404: {"description": "Unknown number or wrong code (the answer does not say which)."},
-    422: {"description": "Invalid body; `errors` lists each field."},
-    429: {"description": "Too many attempts for this number, or overall; see Retry-After."},
-}
+ERRORS = error_responses(
+    described={
+        404: "Unknown number or wrong code (the answer does not say which).",
+        429: "Too many attempts for this number, or overall; see Retry-After.",
+    }
+)
 
 
 def build_followup_router(runtime: Runtime, limit: GuessLimit | None = None) -> APIRouter:
@@ -202,7 +203,10 @@ def build_followup_router(runtime: Runtime, limit: GuessLimit | None = None) -> 
         "/feedback",
         response_model=CommandResult,
         summary="Answer the revisit of an anonymous complaint (匿名回访)",
-        responses={**ERRORS, 409: {"model": CommandRefused, "description": "Not resolved yet, or closed."}},
+        responses={
+            **ERRORS,
+            **error_responses(described={409: "Not resolved yet, or closed."}, models={409: CommandRefused}),
+        },
     )
     async def follow_up_feedback(body: FollowUpFeedback) -> JSONResponse:
         await verified(body)

@@ -12,10 +12,11 @@ from services.intake.api import ComplaintNo
 from services.intake.text import nul_free
 from shared.complaints.commands import MergeComplaint, RecordMergedDuplicate
 from shared.complaints.handling import ComplaintNotFound, Outcome, execute, load
-from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, not_found, outcome_response
+from shared.complaints.http import CommandRefused, CommandResult, not_found, outcome_response
 from shared.events import Role
 from shared.eventstore import ConcurrencyError, EventStore
 from shared.service.auth import Principal, require
+from shared.service.error_responses import ErrorBody
 from shared.service.runtime import Runtime
 
 MERGERS = require(Role.SUPERVISOR)
@@ -43,7 +44,6 @@ def build_merge_router(runtime: Runtime) -> APIRouter:
         summary="Merge a duplicate into the surviving complaint (合并重复投诉)",
         response_model=CommandResult,
         responses={
-            400: {"description": "The body could not be parsed (e.g. not JSON)."},
             404: {"model": ErrorBody, "description": "No such complaint."},
             409: {
                 "model": CommandRefused,

@@ -11,7 +11,7 @@ number): it is kept on the audit trail, so it must not contain personal data.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query
@@ -23,16 +23,12 @@ from shared.privacy.config import PrivacySettings
 from shared.privacy.erasure import NothingToErase, complaints_of, erase_complainant
 from shared.privacy.keys import find_complainant
 from shared.service.auth import Principal, require
+from shared.service.error_responses import error_responses
 from shared.service.runtime import Runtime
 
 ADMINS = require(Role.ADMIN)
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The body could not be parsed (e.g. not JSON)."},
-    401: {"description": "Missing or unknown bearer token."},
-    403: {"description": "Only admins may look up or erase complainants."},
-    422: {"description": "Invalid request; `errors` lists each field."},
-}
+ERRORS = error_responses(described={403: "Only admins may look up or erase complainants."})
 
 
 class ComplainantLookup(BaseModel):
@@ -87,7 +83,8 @@ def build_privacy_router(runtime: Runtime, privacy: PrivacySettings) -> APIRoute
             return ComplainantFound(complainant_id=found, complaints=await complaints_of(conn, found))
 
     @router.delete(
-        "/{complainant_id}",
+        # the uuid convertor: "lookup" is not an id, so DELETE /lookup is a 405, not a 422 or 403
+        "/{complainant_id:uuid}",
         response_model=ErasureDone,
         summary="Erase a complainant's personal data (删除个人信息, PIPL / GDPR) (admin)",
         description="Deletes the complainant's key and lookup rows and appends ComplainantDataErased "

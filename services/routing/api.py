@@ -32,10 +32,11 @@ from shared.complaints.commands import (
     ResolveComplaint,
     TransferComplaint,
 )
-from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, run_command
+from shared.complaints.http import CommandRefused, CommandResult, run_command
 from shared.complaints.values import OPEN_STATUSES, Category, Channel, Grade, Lang, Status, label
 from shared.events import Role
 from shared.service.auth import Principal, require
+from shared.service.error_responses import error_responses
 from shared.service.runtime import Runtime
 
 READERS = require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR)
@@ -46,13 +47,14 @@ ComplaintNo = Annotated[str, Path(min_length=1, max_length=64, description="The 
 DEFAULT_STATUSES = sorted(OPEN_STATUSES - {Status.RECEIVED})
 """A department's work list by default: everything it owns that is not final."""
 
-COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "Missing or unknown bearer token."},
-    403: {"model": ErrorBody, "description": "The caller's role may not work on complaints."},
-    404: {"model": ErrorBody, "description": "No such complaint, or another department's (for agents)."},
-    409: {"model": CommandRefused, "description": "Not allowed in the complaint's current state."},
-    422: {"description": "Invalid body; `errors` lists each field and why."},
-}
+COMMAND_RESPONSES = error_responses(
+    described={
+        403: "The caller's role may not work on complaints.",
+        404: "No such complaint, or another department's (for agents).",
+        409: "Not allowed in the complaint's current state.",
+    },
+    models={409: CommandRefused},
+)
 
 
 def _not_found_department(department: str) -> HTTPException:
@@ -69,12 +71,12 @@ def build_router(runtime: Runtime, rules: RuleTable) -> APIRouter:
         "/departments/{department}/assignments",
         response_model=AssignmentPage,
         summary="A department's assignments (派单列表), newest first",
-        responses={
-            401: {"model": ErrorBody, "description": "Missing or unknown bearer token."},
-            403: {"model": ErrorBody, "description": "The caller's role may not read assignments."},
-            404: {"model": ErrorBody, "description": "Unknown department, or another department's (agents)."},
-            422: {"description": "Invalid query; `errors` lists each parameter and why."},
-        },
+        responses=error_responses(
+            described={
+                403: "The caller's role may not read assignments.",
+                404: "Unknown department, or another department's (agents).",
+            }
+        ),
     )
     async def list_assignments(
         principal: Annotated[Principal, READERS],

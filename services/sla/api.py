@@ -33,10 +33,11 @@ from shared.complaints import (
     label,
 )
 from shared.complaints.handling import load
-from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, not_found, run_command
+from shared.complaints.http import CommandRefused, CommandResult, not_found, run_command
 from shared.durations import IsoDuration
 from shared.events import Role
 from shared.service.auth import Principal, require
+from shared.service.error_responses import error_responses
 from shared.service.runtime import Runtime
 
 Labels = dict[Lang, str]
@@ -222,6 +223,7 @@ def deadlines_router(runtime: Runtime) -> APIRouter:
         summary="SLA clocks of one complaint",
         response_model=ComplaintDeadlines,
         description="404 for a complaint that does not exist, and for agents of other departments.",
+        responses=error_responses(described={404: "No such complaint (or not your department's)."}),
     )
     async def complaint_deadlines(
         principal: Reader,
@@ -385,10 +387,13 @@ Supervisors = Annotated[Principal, require(Role.SUPERVISOR)]
 Admins = Annotated[Principal, require()]
 ComplaintNo = Annotated[str, Path(min_length=1, max_length=200, description="The complaint number.")]
 
-COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "No such complaint (or not your department's)."},
-    409: {"model": CommandRefused, "description": "Refused by the complaint's rules; recorded."},
-}
+COMMAND_RESPONSES = error_responses(
+    described={
+        404: "No such complaint (or not your department's).",
+        409: "Refused by the complaint's rules; recorded.",
+    },
+    models={409: CommandRefused},
+)
 
 
 class PolicyControl(Protocol):
@@ -482,6 +487,9 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
                     "error": "no_running_clock",
                     "message": f"no {body.stage.value} clock is running for {complaint_no}",
                     "message_zh": f"投诉 {complaint_no} 没有正在计时的「{label(body.stage, 'zh-CN')}」时限",
+                    # shaped like CommandRefused, as the 409 is documented, though nothing is recorded
+                    "complaint_no": complaint_no,
+                    "stream_version": state.version,
                 },
             )
         over = _over_maximum(control.planner, clocks[0], body.extension)
@@ -549,7 +557,7 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
     @router.post(
         "/admin/sla/policy/reload",
         response_model=PolicyReloaded,
-        responses={422: {"model": ErrorBody, "description": "The policy file is invalid; nothing changed."}},
+        responses=error_responses(described={422: "The policy file is invalid; nothing changed."}),
         summary="Reload the SLA policy file",
         description="Admins. Reads TOUSU_SLA_POLICY_FILE (or the packaged policy) again; when it "
         "changed, every running deadline is re-computed from its start, the new limit, its "

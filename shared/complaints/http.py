@@ -31,16 +31,10 @@ class CommandRefused(BaseModel):
     message: str = Field(description="Why, in English.")
     message_zh: str = Field(description="Why, in Simplified Chinese.")
     complaint_no: str = Field(description="The complaint's number.")
-    stream_version: int = Field(description="The complaint's stream version after recording the refusal.")
-
-
-class ErrorBody(BaseModel):
-    """Any other refusal."""
-
-    error: str = Field(
-        description="Machine-readable code: unauthorized, forbidden, not_found, invalid_request."
+    stream_version: int = Field(
+        description="The complaint's stream version: after recording the refusal, or as it stands when "
+        "the refusal is not one of the complaint's rules and nothing was recorded."
     )
-    message: str = Field(description="What is wrong, in English.")
 
 
 def not_found(complaint_no: str) -> HTTPException:

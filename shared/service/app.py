@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.service.auth import TokenRegistry
 from shared.service.dead_letters_api import build_dead_letters_router
+from shared.service.error_responses import document_errors
 from shared.service.guard import DEFAULT_MAX_BODY_BYTES, ContainErrors, RequestGuard
 from shared.service.logging import setup_logging
 from shared.service.metrics import install_metrics
@@ -227,6 +228,7 @@ def _unstorable() -> JSONResponse:
 
 def _code(status_code: int) -> str:
     return {
+        400: "invalid_body",
         401: "unauthorized",
         403: "forbidden",
         404: "not_found",
@@ -326,7 +328,17 @@ def create_service_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": runtime.name}
 
-    @app.get("/readyz", tags=["health"], summary="The database and Kafka are reachable")
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="The database and Kafka are reachable",
+        responses={
+            503: {
+                "description": "Not ready: the body names the check that failed.",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    )
     async def readyz() -> JSONResponse:
         checks = await runtime.readiness()
         ready = all(value == "ok" for value in checks.values())
@@ -334,6 +346,7 @@ def create_service_app(
             {"ready": ready, "service": runtime.name, **checks}, status_code=200 if ready else 503
         )
 
+    document_errors(app)  # the guard's, the handlers' and auth's answers, on routes added later too
     app.add_middleware(TraceRequests, service=runtime.name)
     # outermost: too large a body or unstorable text is refused before anything reads it
     limit = max_body_bytes or runtime.settings.max_body_bytes or DEFAULT_MAX_BODY_BYTES

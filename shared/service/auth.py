@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shared.events import Actor, Role
@@ -119,26 +121,37 @@ async def authenticate(request: Request) -> Principal:
     return principal
 
 
-CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+class BearerAuth(SecurityBase):
+    """:func:`authenticate` as a dependency that the OpenAPI shows: the routes it guards declare
+    bearer security, so their 401 (and, with roles as scopes, 403) are documented for them
+    (shared.service.error_responses)."""
 
+    def __init__(self, allowed: frozenset[Role] | None = None) -> None:
+        self.model = HTTPBearerModel(description="A token from the tokens file (TOUSU_TOKENS_FILE).")
+        self.scheme_name = "bearer"
+        self.allowed = allowed
 
-def require(*roles: Role) -> object:
-    """Dependency: the caller must hold one of these roles (admin always may)."""
-    allowed = set(roles) | {Role.ADMIN}
-
-    # one dependency that authenticates itself, rather than one depending on CurrentPrincipal:
-    # FastAPI solves each level of dependencies per request (issue 11 profile)
-    async def check(request: Request) -> Principal:
+    async def __call__(self, request: Request) -> Principal:
+        # async although it never awaits: FastAPI runs a plain def dependency in a worker thread
         principal = await authenticate(request)
-        if principal.role not in allowed:
+        if self.allowed is not None and principal.role not in self.allowed:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
                 detail={
                     "error": "forbidden",
                     "message": f"role {principal.role} may not do this; allowed: "
-                    + ", ".join(sorted(r.value for r in allowed)),
+                    + ", ".join(sorted(r.value for r in self.allowed)),
                 },
             )
         return principal
 
-    return Depends(check)
+
+CurrentPrincipal = Annotated[Principal, Depends(BearerAuth())]
+
+
+def require(*roles: Role) -> object:
+    """Dependency: the caller must hold one of these roles (admin always may)."""
+    allowed = frozenset(roles) | {Role.ADMIN}
+    # one dependency that authenticates itself, rather than one depending on CurrentPrincipal:
+    # FastAPI solves each level of dependencies per request (issue 11 profile)
+    return Security(BearerAuth(allowed), scopes=sorted(role.value for role in allowed))

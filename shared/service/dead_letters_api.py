@@ -12,7 +12,7 @@ and why it never holds a message's value: :mod:`shared.messaging.dead_letter_adm
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -33,26 +33,18 @@ from shared.messaging.dead_letter_admin import (
     valid_discard_reason,
 )
 from shared.service.auth import Principal, require
+from shared.service.error_responses import error_responses
 from shared.service.runtime import Runtime
 
 ADMINS = require()  # admins only
 
 
-class AuthError(BaseModel):
-    error: str = Field(description="unauthorized or forbidden.")
-    message: str = Field(description="What is wrong, in English.")
-
-
-class AdminError(BaseModel):
-    error: str = Field(description="Machine-readable code: not_found.")
-    message: str = Field(description="What is wrong, in English.")
-    message_zh: str = Field(description="What is wrong, in Simplified Chinese.")
-
-
-class LetterRefusedBody(AdminError):
+class LetterRefusedBody(BaseModel):
     """The letter's status does not allow this."""
 
     error: str = Field(description="already_resolved or already_discarded.")
+    message: str = Field(description="What is wrong, in English.")
+    message_zh: str = Field(description="What is wrong, in Simplified Chinese.")
     letter_id: int = Field(description="The letter.")
     status: LetterStatus = Field(description="Its status now.")
 
@@ -73,23 +65,13 @@ class DiscardRequest(BaseModel):
         return valid_discard_reason(value)
 
 
-AUTH: dict[int | str, dict[str, Any]] = {
-    401: {"model": AuthError, "description": "Missing or unknown bearer token."},
-    403: {"model": AuthError, "description": "Only admins may see or act on dead letters."},
-}
-ONE: dict[int | str, dict[str, Any]] = {
-    **AUTH,
-    404: {"model": AdminError, "description": "No such letter among this service's consumers'."},
-    422: {"description": "Invalid id; `errors` says why."},
-}
-ACTION: dict[int | str, dict[str, Any]] = {
+AUTH = error_responses(403, described={403: "Only admins may see or act on dead letters."})
+ONE = {**AUTH, **error_responses(described={404: "No such letter among this service's consumers'."})}
+ACTION = {
     **ONE,
-    409: {"model": LetterRefusedBody, "description": "The letter is resolved or discarded already."},
-    422: {"description": "Invalid id or body; `errors` lists each field."},
-}
-WITH_BODY: dict[int | str, dict[str, Any]] = {
-    **ACTION,
-    400: {"description": "The body could not be parsed (e.g. not JSON)."},
+    **error_responses(
+        described={409: "The letter is resolved or discarded already."}, models={409: LetterRefusedBody}
+    ),
 }
 
 LetterId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The letter's id.")]
@@ -135,7 +117,7 @@ def build_dead_letters_router(runtime: Runtime) -> APIRouter:
         summary="This service's dead letters, newest failure first (admin)",
         description="Messages this service's consumers gave up on: reason, field-level errors, "
         "origin, attempts, and what was done about them. Never the message's value.",
-        responses={**AUTH, 422: {"description": "Invalid query; `errors` lists each parameter."}},
+        responses=AUTH,
     )
     async def list_dead_letters(
         principal: Annotated[Principal, ADMINS],
@@ -200,7 +182,7 @@ def build_dead_letters_router(runtime: Runtime) -> APIRouter:
         summary="Give up on the letter for good (admin)",
         description="An open or retrying letter becomes `discarded` with the caller, the time and the "
         "reason; its key is deleted, so a sealed value is unreadable from then on. Irreversible.",
-        responses=WITH_BODY,
+        responses=ACTION,
     )
     async def discard_dead_letter(
         letter_id: LetterId, body: DiscardRequest, principal: Annotated[Principal, ADMINS]

@@ -75,6 +75,6 @@ async def test_another_services_letter_is_404_and_never_listed(harness: Harness)
 async def test_the_admin_api_is_in_the_openapi_document(harness: Harness) -> None:
     paths = (await harness.client.get("/openapi.json")).json()["paths"]
     discard = paths["/v1/admin/dead-letters/{letter_id}/discard"]["post"]
-    assert set(discard["responses"]) == {"200", "400", "401", "403", "404", "409", "422"}
-    assert set(paths["/v1/admin/dead-letters"]["get"]["responses"]) == {"200", "401", "403", "422"}
+    assert set(discard["responses"]) == {"200", "400", "401", "403", "404", "409", "413", "422", "503"}
+    assert set(paths["/v1/admin/dead-letters"]["get"]["responses"]) == {"200", "401", "403", "422", "503"}
     assert "202" in paths["/v1/admin/dead-letters/{letter_id}/retry"]["post"]["responses"]
