@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shared.messaging.asyncapi import render
 from shared.settings import Settings
+from tooling.asyncapi import render
 
 
 def documented_settings() -> Settings:

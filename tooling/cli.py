@@ -9,19 +9,19 @@ import sys
 from collections.abc import Callable, Sequence
 
 from shared.settings import SERVICE_NAMES, load_settings
-from shared.stack.runtime import add_stack_options, stack_environment
+from tooling.stack.runtime import add_stack_options, stack_environment
 
 Command = Callable[[argparse.Namespace], int]
 
 NO_STACK = frozenset({"up", "serve", "asyncapi", "bench", "calendar"})
-"""Commands that do not run on the stack of a running `tousu up` (shared.stack.runtime): `up`
+"""Commands that do not run on the stack of a running `tousu up` (tooling.stack.runtime): `up`
 writes its runtime file, `serve` is started by it, `bench` starts stacks of its own; the others
 need neither the database nor the broker. Every other command gets --data-dir, --database-url
 and --kafka-bootstrap and says on which database and broker it runs."""
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from shared.service.runner import serve
+    from tooling.serve import serve
 
     return serve(args.service)
 
@@ -41,7 +41,7 @@ def _cmd_topics(args: argparse.Namespace) -> int:
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
-    from shared.stack.up import run_up
+    from tooling.stack.up import run_up
 
     return run_up(args)
 
@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     letters = sub.add_parser("dead-letters", help="messages consumers gave up on: list, show, retry, discard")
     letters_sub = letters.add_subparsers(dest="dead_letters_command", required=True)
-    dead_letters = "shared.messaging.dead_letters_cli"
+    dead_letters = "tooling.dead_letters_cli"
     p = letters_sub.add_parser("list", help="letters, newest failure first (default: open and retrying)")
     p.add_argument(
         "--status",
@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("asyncapi", help="write the AsyncAPI document of every topic")
     p.add_argument("--output", default="docs/asyncapi.json")
-    p.set_defaults(func=_lazy("shared.messaging.asyncapi_cli", "cmd_asyncapi"))
+    p.set_defaults(func=_lazy("tooling.asyncapi_cli", "cmd_asyncapi"))
 
     analytics = sub.add_parser("analytics", help="analytics read models")
     analytics_sub = analytics.add_subparsers(dest="analytics_command", required=True)
@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="submit realistic complaints to a running stack and walk the loop")
     p.add_argument("--intake-url", default=None, help="intake's base URL (default: the stack's)")
-    p.set_defaults(func=_lazy("shared.demo", "cmd_demo"))
+    p.set_defaults(func=_lazy("tooling.demo", "cmd_demo"))
 
     p = sub.add_parser("bench", help="benchmarks: throughput, latency and scale (writes bench-results/)")
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test (CI), not figures")
@@ -189,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="bench-results", help="report directory")
     p.add_argument("--database-url", default=None, help="PostgreSQL server (default $TOUSU_DATABASE_URL)")
     p.add_argument("--kafka-bootstrap", default=None, help="broker (default $TOUSU_KAFKA_BOOTSTRAP or tansu)")
-    p.set_defaults(func=_lazy("shared.bench.cli", "cmd_bench"))
+    p.set_defaults(func=_lazy("tooling.bench.cli", "cmd_bench"))
 
     add_stack_options(parser, skip=NO_STACK)
     return parser

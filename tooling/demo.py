@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError
 
 from shared.settings import Settings, load_settings
-from shared.stack.ports import client_host
+from tooling.stack.ports import client_host
 
 T = TypeVar("T")
 

@@ -22,13 +22,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.bench.environment import BenchEnvironment, dsn
-from shared.bench.results import BenchResult, Figure, rate
-from shared.bench.sizes import Sizes
-from shared.bench.workload import complaint_no, new_events, run_id
 from shared.db.engine import create_engine
 from shared.events import NewEvent
 from shared.eventstore import PostgresEventStore
+from tooling.bench.environment import BenchEnvironment, dsn
+from tooling.bench.results import BenchResult, Figure, rate
+from tooling.bench.sizes import Sizes
+from tooling.bench.workload import complaint_no, new_events, run_id
 
 TOUSU = "tousu"
 EVENTSOURCING = "eventsourcing"

@@ -3,12 +3,12 @@ into the five running services, and how long the pipeline then takes to catch up
 
 The five services run as in benchmark 5 (``tousu serve NAME`` under the stack's supervisor, on a
 scratch database and topics of their own; in the quick preset, the very stack benchmark 5 used).
-The generator (:mod:`shared.bench.loadgen`, its own process) runs a *closed loop*: each of its
+The generator (:mod:`tooling.bench.loadgen`, its own process) runs a *closed loop*: each of its
 connections sends the next submission as soon as the previous one was answered, until all were
 sent. That measures how fast intake accepts when pushed (accepted/s; HTTP latency from sending,
 p50/p99) while the rest of the pipeline works through the backlog the burst leaves: the time
 from the end of the burst (the last answer) until the last complaint is assigned, has its SLA
-clock and is visible in analytics. The milestones are those of :mod:`shared.bench.pipeline`,
+clock and is visible in analytics. The milestones are those of :mod:`tooling.bench.pipeline`,
 from the store.
 """
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import time
 
-from shared.bench.environment import BenchEnvironment
-from shared.bench.loadgen import offer_load, percentile
-from shared.bench.pipeline import (
+from tooling.bench.environment import BenchEnvironment
+from tooling.bench.loadgen import offer_load, percentile
+from tooling.bench.pipeline import (
     CPU_NOTE,
     MILESTONES,
     cpu_figures,
@@ -28,9 +28,9 @@ from shared.bench.pipeline import (
     wait_until_done,
     wait_until_quiet,
 )
-from shared.bench.results import BenchResult, Figure
-from shared.bench.services import CpuMeter
-from shared.bench.sizes import Sizes
+from tooling.bench.results import BenchResult, Figure
+from tooling.bench.services import CpuMeter
+from tooling.bench.sizes import Sizes
 
 VISIBLE_TARGET_SECONDS = 20.0
 """The burst's last complaint visible in analytics within this long after the burst's end."""

@@ -1,7 +1,7 @@
 """Benchmark 4's ceiling: a bare FastAPI endpoint that validates a submission exactly as intake does
 (the same ``ComplaintSubmission`` body model, bearer token and role check, Idempotency-Key header)
 and answers 202 without touching a store. Served by uvicorn with the same options as
-`tousu serve`: ``python -m shared.bench.ceiling PORT TOKENS_FILE``.
+`tousu serve`: ``python -m tooling.bench.ceiling PORT TOKENS_FILE``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from services.intake.api import SUBMITTERS
 from services.intake.submission import ComplaintSubmission, SubmissionAccepted
 from shared.service.auth import Principal, TokenRegistry
-from shared.service.runner import server_options
+from tooling.serve import server_options
 
 
 def create_ceiling_app(tokens: TokenRegistry) -> FastAPI:

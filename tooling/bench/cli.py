@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from shared.bench.runner import BenchOptions, run_bench
+from tooling.bench.runner import BenchOptions, run_bench
 
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:

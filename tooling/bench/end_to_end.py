@@ -2,8 +2,8 @@
 
 The five services run as `tousu up` runs them (``tousu serve NAME`` under the stack's supervisor,
 each its own process) against one scratch database and the run's topics. The open-loop generator
-(:mod:`shared.bench.loadgen`, its own process) submits complaints to intake; each one then goes
-received → assigned → SLA set → visible in analytics (:mod:`shared.bench.pipeline`): the
+(:mod:`tooling.bench.loadgen`, its own process) submits complaints to intake; each one then goes
+received → assigned → SLA set → visible in analytics (:mod:`tooling.bench.pipeline`): the
 automatic part of "the whole lifecycle", with no person involved. Feedback consumes the same
 events at the same time and shares the machine.
 
@@ -22,9 +22,9 @@ import time
 
 import psutil
 
-from shared.bench.environment import BenchEnvironment
-from shared.bench.loadgen import offer_load, percentile
-from shared.bench.pipeline import (
+from tooling.bench.environment import BenchEnvironment
+from tooling.bench.loadgen import offer_load, percentile
+from tooling.bench.pipeline import (
     CPU_NOTE,
     MILESTONES,
     cpu_figures,
@@ -35,9 +35,9 @@ from shared.bench.pipeline import (
     wait_until_done,
     wait_until_quiet,
 )
-from shared.bench.results import BenchResult, Figure, Ratio
-from shared.bench.services import CpuMeter
-from shared.bench.sizes import Sizes
+from tooling.bench.results import BenchResult, Figure, Ratio
+from tooling.bench.services import CpuMeter
+from tooling.bench.sizes import Sizes
 
 SUSTAINED_TARGET = 150.0
 """Complaints/s through all four milestones (the best offered load's)."""

@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 from shared.db.migrate import upgrade
 from shared.messaging.topics import ensure_topics
 from shared.settings import Settings
-from shared.stack.broker import TansuBroker
-from shared.stack.ports import free_port
+from tooling.stack.broker import TansuBroker
+from tooling.stack.ports import free_port
 
 DEFAULT_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 

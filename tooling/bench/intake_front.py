@@ -4,7 +4,7 @@ process's CPU per accepted submission and, optionally, a py-spy profile of it.
 Not one of ``tousu bench``'s benchmarks (the moderate preset stays as it is): a tool for comparing
 two versions of intake in interleaved runs. Run from a checkout of either version, e.g.::
 
-    .venv/bin/python -m shared.bench.intake_front --loads 250,500,1000 --seconds 5
+    .venv/bin/python -m tooling.bench.intake_front --loads 250,500,1000 --seconds 5
     # an older checkout, with this file from a newer one:
     PYTHONPATH=$OLD $OLD/.venv/bin/python path/to/intake_front.py --loads 250,500,1000
 
@@ -42,9 +42,9 @@ from typing import Any
 
 import psutil
 
-from shared.bench.environment import bench_environment
-from shared.bench.loadgen import LoadSpec, offer_load, percentile
-from shared.bench.services import CEILING, SUBMISSION, running_services
+from tooling.bench.environment import bench_environment
+from tooling.bench.loadgen import LoadSpec, offer_load, percentile
+from tooling.bench.services import CEILING, SUBMISSION, running_services
 
 
 def _cpu(proc: psutil.Process) -> float:

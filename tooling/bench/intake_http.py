@@ -2,9 +2,9 @@
 
 The real intake service runs as `tousu serve intake` does (uvicorn, its own process, the real
 PostgreSQL store, its outbox relay publishing to the broker); the ceiling is a bare FastAPI
-endpoint doing the same request validation with no store (:mod:`shared.bench.ceiling`), also in
+endpoint doing the same request validation with no store (:mod:`tooling.bench.ceiling`), also in
 its own process. Both are driven by the same open-loop generator in a third process
-(:mod:`shared.bench.loadgen`): latency counts from each request's scheduled instant. Within each
+(:mod:`tooling.bench.loadgen`): latency counts from each request's scheduled instant. Within each
 repeat the two take turns at every load, so a ratio compares figures taken moments apart.
 """
 
@@ -14,11 +14,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from shared.bench.environment import BenchEnvironment
-from shared.bench.loadgen import LoadResult, LoadSpec, offer_load, percentile
-from shared.bench.results import BenchResult, Figure
-from shared.bench.services import CEILING, SUBMISSION, running_services
-from shared.bench.sizes import Sizes
+from tooling.bench.environment import BenchEnvironment
+from tooling.bench.loadgen import LoadResult, LoadSpec, offer_load, percentile
+from tooling.bench.results import BenchResult, Figure
+from tooling.bench.services import CEILING, SUBMISSION, running_services
+from tooling.bench.sizes import Sizes
 
 P99_TARGET_MS = 50.0
 P99_TARGET_LOAD = 500

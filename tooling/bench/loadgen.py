@@ -1,4 +1,4 @@
-"""An HTTP load generator, run in a process of its own (``python -m shared.bench.loadgen``).
+"""An HTTP load generator, run in a process of its own (``python -m tooling.bench.loadgen``).
 
 Open loop (the default): requests are scheduled at fixed instants (``rate`` per second) and each
 one's latency is measured from its *scheduled* instant, not from when it was actually sent: when
@@ -253,7 +253,7 @@ async def offer_load(spec: LoadSpec) -> LoadResult:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "shared.bench.loadgen",
+        "tooling.bench.loadgen",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

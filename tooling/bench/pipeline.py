@@ -31,11 +31,11 @@ from typing import Any
 import asyncpg
 import httpx
 
-from shared.bench.environment import BenchEnvironment, dsn
-from shared.bench.loadgen import LoadResult, LoadSpec
-from shared.bench.results import BenchResult
-from shared.bench.services import SUBMISSION, CpuMeter, RunningServices, running_services
 from shared.settings import SERVICE_NAMES, Settings
+from tooling.bench.environment import BenchEnvironment, dsn
+from tooling.bench.loadgen import LoadResult, LoadSpec
+from tooling.bench.results import BenchResult
+from tooling.bench.services import SUBMISSION, CpuMeter, RunningServices, running_services
 
 POLL_SECONDS = 0.25
 QUIET_SECONDS = 3.0

@@ -12,10 +12,6 @@ import asyncio
 import time
 from typing import Any
 
-from shared.bench.environment import BenchEnvironment
-from shared.bench.replay import EVENTS_PER_COMPLAINT, populate
-from shared.bench.results import BenchResult, Figure, rate
-from shared.bench.sizes import Sizes
 from shared.complaints.topics import complaint_routes
 from shared.db.engine import create_engine
 from shared.events import START, RecordedEvent
@@ -24,6 +20,10 @@ from shared.messaging.event_routes import event_headers, routes_for
 from shared.messaging.producer import headers_of, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.settings import Settings
+from tooling.bench.environment import BenchEnvironment
+from tooling.bench.replay import EVENTS_PER_COMPLAINT, populate
+from tooling.bench.results import BenchResult, Figure, rate
+from tooling.bench.sizes import Sizes
 
 
 def messages(events: list[RecordedEvent], settings: Settings) -> list[tuple[str, bytes, bytes, Any]]:

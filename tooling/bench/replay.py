@@ -15,14 +15,14 @@ import time
 
 import asyncpg
 
-from shared.bench.environment import BenchEnvironment, dsn
-from shared.bench.results import BenchResult, Figure, rate
-from shared.bench.sizes import Sizes
-from shared.bench.workload import complaint_no, new_events, run_id
 from shared.complaints import COMPLAINT_EVENTS, ComplaintState, evolve
 from shared.db.engine import create_engine
 from shared.events import START
 from shared.eventstore import PostgresEventStore
+from tooling.bench.environment import BenchEnvironment, dsn
+from tooling.bench.results import BenchResult, Figure, rate
+from tooling.bench.sizes import Sizes
+from tooling.bench.workload import complaint_no, new_events, run_id
 
 PAGE = 1000
 EVENTS_PER_COMPLAINT = 5

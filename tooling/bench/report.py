@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from shared.bench.results import BenchResult
+from tooling.bench.results import BenchResult
 
 
 def _number(value: float) -> str:

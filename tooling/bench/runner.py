@@ -10,17 +10,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.bench.append import bench_append
-from shared.bench.burst import bench_burst
-from shared.bench.end_to_end import bench_end_to_end
-from shared.bench.environment import BenchEnvironment, bench_environment
-from shared.bench.intake_http import bench_intake_http
-from shared.bench.relay import bench_relay
-from shared.bench.replay import bench_replay
-from shared.bench.report import write_reports
-from shared.bench.results import BenchResult
-from shared.bench.sizes import PRESETS, Sizes
-from shared.bench.timers import bench_timers
+from tooling.bench.append import bench_append
+from tooling.bench.burst import bench_burst
+from tooling.bench.end_to_end import bench_end_to_end
+from tooling.bench.environment import BenchEnvironment, bench_environment
+from tooling.bench.intake_http import bench_intake_http
+from tooling.bench.relay import bench_relay
+from tooling.bench.replay import bench_replay
+from tooling.bench.report import write_reports
+from tooling.bench.results import BenchResult
+from tooling.bench.sizes import PRESETS, Sizes
+from tooling.bench.timers import bench_timers
 
 log = logging.getLogger(__name__)
 

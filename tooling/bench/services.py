@@ -1,5 +1,5 @@
 """Real tousu services (and the bench's ceiling app) in processes of their own, as `tousu up` runs
-them: ``python -m shared.cli serve NAME`` under the stack's :class:`Supervisor`, pointed at a
+them: ``python -m tooling.cli serve NAME`` under the stack's :class:`Supervisor`, pointed at a
 scratch database and the run's topics by environment variables."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import asyncpg
 import psutil
 import yaml
 
-from shared.bench.loadgen import REPO
 from shared.settings import Settings
-from shared.stack.dev_tokens import ensure_dev_tokens
-from shared.stack.ports import free_port
-from shared.stack.supervisor import ServiceSpec, Supervisor, http_ready
+from tooling.bench.loadgen import REPO
+from tooling.stack.dev_tokens import ensure_dev_tokens
+from tooling.stack.ports import free_port
+from tooling.stack.supervisor import ServiceSpec, Supervisor, http_ready
 
 CEILING = "ceiling"
 """The name of the bare FastAPI endpoint among the started processes."""
@@ -96,9 +96,9 @@ async def running_services(
     specs = []
     for name in names:
         argv = (
-            [sys.executable, "-m", "shared.bench.ceiling", str(ports[name]), str(tokens_file)]
+            [sys.executable, "-m", "tooling.bench.ceiling", str(ports[name]), str(tokens_file)]
             if name == CEILING
-            else [sys.executable, "-m", "shared.cli", "serve", name]
+            else [sys.executable, "-m", "tooling.cli", "serve", name]
         )
         specs.append(
             ServiceSpec(

@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 import asyncpg
 import psutil
 
-from shared.bench.environment import BenchEnvironment, dsn
-from shared.bench.results import BenchResult, Figure, rate
-from shared.bench.sizes import Sizes
-from shared.bench.workload import complaint_no, new_events, run_id
 from shared.clock import SystemClock
 from shared.db.engine import create_engine
 from shared.eventstore import PostgresEventStore
+from tooling.bench.environment import BenchEnvironment, dsn
+from tooling.bench.results import BenchResult, Figure, rate
+from tooling.bench.sizes import Sizes
+from tooling.bench.workload import complaint_no, new_events, run_id
 
 OPEN = """
 INSERT INTO sla_deadlines (complaint_no, stage, generation, grade, department, started_at,

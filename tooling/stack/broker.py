@@ -6,9 +6,9 @@ import os
 import time
 from pathlib import Path
 
-from shared.stack.errors import StartupError
-from shared.stack.ports import port_problem, wait_for_tcp
-from shared.stack.process import ChildProcess, describe_exit
+from tooling.stack.errors import StartupError
+from tooling.stack.ports import port_problem, wait_for_tcp
+from tooling.stack.process import ChildProcess, describe_exit
 
 NAME = "tansu"
 

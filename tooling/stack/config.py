@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.stack.supervisor import RestartPolicy
+from tooling.stack.supervisor import RestartPolicy
 
 
 class UpSettings(BaseSettings):

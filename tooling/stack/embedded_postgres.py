@@ -23,9 +23,9 @@ from pathlib import Path
 
 import asyncpg
 
-from shared.stack.errors import StartupError
-from shared.stack.ports import port_problem
-from shared.stack.process import ChildProcess, describe_exit
+from tooling.stack.errors import StartupError
+from tooling.stack.ports import port_problem
+from tooling.stack.process import ChildProcess, describe_exit
 
 NAME = "postgres"
 SYSTEM_USER = "embedded_postgres"

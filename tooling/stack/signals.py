@@ -7,7 +7,7 @@ import signal
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
-from shared.stack.supervisor import Reporter, print_report
+from tooling.stack.supervisor import Reporter, print_report
 
 STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import httpx
 
-from shared.stack.errors import CrashLoopError, StartupError
-from shared.stack.ports import port_problem
-from shared.stack.process import ChildProcess, describe_exit, stop_all
+from tooling.stack.errors import CrashLoopError, StartupError
+from tooling.stack.ports import port_problem
+from tooling.stack.process import ChildProcess, describe_exit, stop_all
 
 Reporter = Callable[[str], None]
 ReadinessCheck = Callable[[], Awaitable[bool]]

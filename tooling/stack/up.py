@@ -11,7 +11,7 @@
 6. on Ctrl-C / SIGTERM, or any failure, stop everything: services, broker, PostgreSQL.
 
 While the stack is up, ``<data dir>/runtime.json`` says where it runs, so that the other commands
-find it from another terminal (:mod:`shared.stack.runtime`).
+find it from another terminal (:mod:`tooling.stack.runtime`).
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from shared.settings import SERVICE_NAMES, Settings, load_settings
-from shared.stack.broker import TansuBroker
-from shared.stack.config import UpSettings, load_up_settings
-from shared.stack.dev_tokens import ensure_dev_tokens
-from shared.stack.embedded_postgres import EmbeddedPostgres, wait_for_database
-from shared.stack.errors import CrashLoopError, StackError, StartupError
-from shared.stack.ports import client_host, free_port, port_problem, wait_for_tcp
-from shared.stack.process import describe_exit
-from shared.stack.runtime import (
+from tooling.stack.broker import TansuBroker
+from tooling.stack.config import UpSettings, load_up_settings
+from tooling.stack.dev_tokens import ensure_dev_tokens
+from tooling.stack.embedded_postgres import EmbeddedPostgres, wait_for_database
+from tooling.stack.errors import CrashLoopError, StackError, StartupError
+from tooling.stack.ports import client_host, free_port, port_problem, wait_for_tcp
+from tooling.stack.process import describe_exit
+from tooling.stack.runtime import (
     RuntimeFileError,
     process_running,
     read_runtime,
@@ -47,8 +47,8 @@ from shared.stack.runtime import (
     stack_environment_of,
     write_runtime,
 )
-from shared.stack.signals import run_until_signalled
-from shared.stack.supervisor import (
+from tooling.stack.signals import run_until_signalled
+from tooling.stack.supervisor import (
     Reporter,
     RestartHistory,
     ServiceSpec,
@@ -326,7 +326,7 @@ class Stack:
         host = self.plan.service_host
         return ServiceSpec(
             name=name,
-            argv=[sys.executable, "-m", "shared.cli", "serve", name],
+            argv=[sys.executable, "-m", "tooling.cli", "serve", name],
             log_path=self.plan.logs_dir / f"{name}.log",
             env=self.child_env,
             host=self.plan.base_settings.host,
@@ -497,7 +497,7 @@ async def bring_up(plan: StackPlan, report: Reporter = print_report) -> int:
 
 
 def run_up(args: argparse.Namespace) -> int:
-    """Entry point of `tousu up` (see :mod:`shared.cli`)."""
+    """Entry point of `tousu up` (see :mod:`tooling.cli`)."""
     report = print_report
     try:
         plan = plan_stack(getattr(args, "data_dir", None), getattr(args, "only", None))
