@@ -26,12 +26,18 @@ from services.feedback.schemas import (
     RevisitStatus,
 )
 from shared.complaints.commands import GiveFeedback
-from shared.complaints.handling import ComplaintNotFound, execute
-from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, not_found, outcome_response
 from shared.complaints.values import Lang, UtcDatetime, label
 from shared.events import Role
+from shared.eventstore.complaint_handling import ComplaintNotFound, execute
 from shared.privacy.reveal import PersonalDataView
 from shared.service.auth import Principal, require
+from shared.service.complaint_commands import (
+    CommandRefused,
+    CommandResult,
+    ErrorBody,
+    not_found,
+    outcome_response,
+)
 from shared.service.runtime import Runtime
 
 ComplaintNo = Annotated[str, Path(min_length=1, max_length=64, description="The complaint's number.")]

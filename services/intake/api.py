@@ -18,10 +18,10 @@ from services.intake.submit import Submissions, Submitter
 from services.intake.submitters import CHANNEL_NOT_ALLOWED
 from services.intake.text import nul_free
 from shared.complaints.commands import RegradeComplaint
-from shared.complaints.http import run_command
 from shared.complaints.values import Grade
 from shared.events import Role
 from shared.service.auth import Principal, require
+from shared.service.complaint_commands import run_command
 from shared.service.runtime import Runtime
 
 ComplaintNo = Annotated[

@@ -34,9 +34,9 @@ from services.intake.text import nul_free
 from shared.clock import Clock
 from shared.complaints.commands import GiveFeedback
 from shared.complaints.events import COMPLAINT_EVENTS, ComplaintResolved
-from shared.complaints.handling import ComplaintNotFound, execute, load
-from shared.complaints.http import CommandRefused, CommandResult, outcome_response
 from shared.complaints.values import Status, label
+from shared.eventstore.complaint_handling import ComplaintNotFound, execute, load
+from shared.service.complaint_commands import CommandRefused, CommandResult, outcome_response
 from shared.service.runtime import Runtime
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by people

@@ -11,11 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from services.intake.api import ComplaintNo
 from services.intake.text import nul_free
 from shared.complaints.commands import MergeComplaint, RecordMergedDuplicate
-from shared.complaints.handling import ComplaintNotFound, Outcome, execute, load
-from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, not_found, outcome_response
 from shared.events import Role
 from shared.eventstore import ConcurrencyError, EventStore
+from shared.eventstore.complaint_handling import ComplaintNotFound, Outcome, execute, load
 from shared.service.auth import Principal, require
+from shared.service.complaint_commands import (
+    CommandRefused,
+    CommandResult,
+    ErrorBody,
+    not_found,
+    outcome_response,
+)
 from shared.service.runtime import Runtime
 
 MERGERS = require(Role.SUPERVISOR)

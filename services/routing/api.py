@@ -32,10 +32,10 @@ from shared.complaints.commands import (
     ResolveComplaint,
     TransferComplaint,
 )
-from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, run_command
 from shared.complaints.values import OPEN_STATUSES, Category, Channel, Grade, Lang, Status, label
 from shared.events import Role
 from shared.service.auth import Principal, require
+from shared.service.complaint_commands import CommandRefused, CommandResult, ErrorBody, run_command
 from shared.service.runtime import Runtime
 
 READERS = require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR)

@@ -32,11 +32,11 @@ from shared.complaints import (
     SlaStage,
     label,
 )
-from shared.complaints.handling import load
-from shared.complaints.http import CommandRefused, CommandResult, ErrorBody, not_found, run_command
 from shared.durations import IsoDuration
 from shared.events import Role
+from shared.eventstore.complaint_handling import load
 from shared.service.auth import Principal, require
+from shared.service.complaint_commands import CommandRefused, CommandResult, ErrorBody, not_found, run_command
 from shared.service.runtime import Runtime
 
 Labels = dict[Lang, str]

@@ -19,9 +19,9 @@ from opentelemetry.trace import SpanKind
 from shared.clock import Clock
 from shared.complaints.commands import Command
 from shared.complaints.decide import decide
-from shared.complaints.handling import ComplaintNotFound
 from shared.complaints.state import ComplaintState, fold, fold_recorded
 from shared.events import Event, NewEvent, RecordedEvent
+from shared.eventstore.complaint_handling import ComplaintNotFound
 from shared.messaging.consumer import HandlerContext, PoisonMessage
 from shared.service.tracing import context_from, tracer
 

@@ -8,9 +8,9 @@ from pydantic import BaseModel, Field
 
 from shared.clock import Clock
 from shared.complaints.commands import Command
-from shared.complaints.handling import ComplaintNotFound, Outcome, execute
 from shared.complaints.values import Status
 from shared.eventstore import EventStore
+from shared.eventstore.complaint_handling import ComplaintNotFound, Outcome, execute
 from shared.service.auth import Principal
 
 

@@ -12,10 +12,10 @@ import asyncio
 import time
 from typing import Any
 
-from shared.complaints.topics import complaint_routes
 from shared.db.engine import create_engine
 from shared.events import START, RecordedEvent
 from shared.eventstore import PostgresEventStore
+from shared.messaging.assignment_routes import complaint_routes
 from shared.messaging.event_routes import event_headers, routes_for
 from shared.messaging.producer import headers_of, make_producer
 from shared.messaging.relay import OutboxRelay
