@@ -11,7 +11,7 @@ routes, and the page-size limit comes from the configuration in the enclosing fu
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from services.analytics.config import AnalyticsConfig
 from services.analytics.filters import Reader, ReaderFilters, department_scope
@@ -20,6 +20,7 @@ from services.analytics.privacy import personal_data
 from services.analytics.repository import Filters, ReadModel
 from services.analytics.views import complaint_view, stats_view, timeline_entry
 from shared.complaints import Status
+from shared.service.complaint_commands import ComplaintNoPath
 
 ERROR_BODY: dict[str, Any] = {
     "content": {
@@ -64,7 +65,7 @@ def build_router(read_model: ReadModel, zone: ZoneInfo, config: AnalyticsConfig)
     )
     async def get_complaint(
         principal: Reader,
-        complaint_no: Annotated[str, Path(description="The complaint number.", max_length=200)],
+        complaint_no: ComplaintNoPath,
     ) -> ComplaintDetail:
         found = await read_model.complaint(complaint_no)
         if found is None or not principal.sees_department(found[0]["department"]):

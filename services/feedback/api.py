@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from services.feedback.contacts import contacts
@@ -34,13 +34,12 @@ from shared.service.auth import Principal, require
 from shared.service.complaint_commands import (
     CommandRefused,
     CommandResult,
+    ComplaintNoPath,
     ErrorBody,
     not_found,
     outcome_response,
 )
 from shared.service.runtime import Runtime
-
-ComplaintNo = Annotated[str, Path(min_length=1, max_length=64, description="The complaint's number.")]
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or unknown bearer token."},
@@ -132,7 +131,7 @@ def build_router(runtime: Runtime, revisit_department: str) -> APIRouter:
         },
     )
     async def give_feedback(
-        complaint_no: ComplaintNo, body: FeedbackRequest, principal: Principal = recorders
+        complaint_no: ComplaintNoPath, body: FeedbackRequest, principal: Principal = recorders
     ) -> JSONResponse:
         command = GiveFeedback(
             actor=principal.actor,

@@ -8,9 +8,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.intake.api import ComplaintNo
 from services.intake.text import nul_free
 from shared.complaints.commands import MergeComplaint, RecordMergedDuplicate
+from shared.complaints.values import ComplaintNo
 from shared.events import Role
 from shared.eventstore import ConcurrencyError, EventStore
 from shared.eventstore.complaint_handling import ComplaintNotFound, Outcome, execute, load
@@ -18,6 +18,7 @@ from shared.service.auth import Principal, require
 from shared.service.complaint_commands import (
     CommandRefused,
     CommandResult,
+    ComplaintNoPath,
     ErrorBody,
     not_found,
     outcome_response,
@@ -26,7 +27,6 @@ from shared.service.runtime import Runtime
 
 MERGERS = require(Role.SUPERVISOR)
 
-NUMBER = r"^[A-Za-z0-9_.:-]{1,64}$"
 ATTEMPTS = 3
 
 
@@ -35,7 +35,7 @@ class MergeRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    into: str = Field(pattern=NUMBER, description="Number of the surviving complaint (e.g. the earlier one).")
+    into: ComplaintNo = Field(description="Number of the surviving complaint (e.g. the earlier one).")
     reason: str = Field(min_length=1, max_length=2000, description="Why they are the same complaint.")
 
     _no_nul = model_validator(mode="before")(nul_free)
@@ -59,7 +59,7 @@ def build_merge_router(runtime: Runtime) -> APIRouter:
         },
     )
     async def merge(
-        complaint_no: ComplaintNo, body: MergeRequest, principal: Annotated[Principal, MERGERS]
+        complaint_no: ComplaintNoPath, body: MergeRequest, principal: Annotated[Principal, MERGERS]
     ) -> JSONResponse:
         for attempt in range(1, ATTEMPTS + 1):
             try:

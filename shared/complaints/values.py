@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, StringConstraints
 
 from shared.clock import ensure_utc
 from shared.events.envelope import Role
@@ -21,6 +21,17 @@ Lang = Literal["zh-CN", "en"]
 
 UtcDatetime = Annotated[datetime, AfterValidator(ensure_utc)]
 """A timezone-aware instant, normalised to UTC; a naive datetime is rejected."""
+
+COMPLAINT_NO_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+"""What a complaint number can be. Intake gives every complaint, imported history included, a
+number ``TS-<local date>-<sequence>`` (services/intake/numbers.py: 18 characters, the sequence
+zero-padded to six digits and never cut, so at most 31); the source system's own id of an
+imported record is kept beside it (``ImportedHistory.row_id``), never used as the number. The
+rule leaves room beyond that and keeps out what no number contains (spaces, slashes, non-ASCII),
+so a request naming such a complaint is refused as invalid instead of looked up."""
+
+ComplaintNo = Annotated[str, StringConstraints(pattern=COMPLAINT_NO_PATTERN)]
+"""A complaint number in a request body (:data:`COMPLAINT_NO_PATTERN`)."""
 
 
 class Channel(StrEnum):
@@ -85,7 +96,7 @@ GRADING_SCHEMES: dict[str, tuple[Grade, ...]] = {
     "levels": (Grade.LEVEL_1, Grade.LEVEL_2, Grade.LEVEL_3),
     "manufacturing": (Grade.GENERAL, Grade.BATCH, Grade.SEVERE),
 }
-"""The grading schemes of the brief, each from the least to the most severe grade."""
+"""The grading schemes an organisation can choose, each from the least to the most severe grade."""
 
 BASE_GRADE: dict[Grade, Grade] = {
     Grade.GENERAL: Grade.GENERAL,

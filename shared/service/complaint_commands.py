@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import HTTPException
+from typing import Annotated
+
+from fastapi import HTTPException, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from shared.clock import Clock
 from shared.complaints.commands import Command
-from shared.complaints.values import Status
+from shared.complaints.values import COMPLAINT_NO_PATTERN, Status
 from shared.eventstore import EventStore
 from shared.eventstore.complaint_handling import ComplaintNotFound, Outcome, execute
 from shared.service.auth import Principal
+
+ComplaintNoPath = Annotated[
+    str,
+    Path(pattern=COMPLAINT_NO_PATTERN, description="The complaint number, e.g. TS-20261123-000001."),
+]
+"""A complaint number in a URL path, as every service's complaint endpoints take it."""
 
 
 class CommandResult(BaseModel):
