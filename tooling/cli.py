@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="benchmarks: throughput, latency and scale (writes bench-results/)")
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test (CI), not figures")
-    p.add_argument("--full", action="store_true", help="the issue's full sizes (1,000,000-event replay)")
+    p.add_argument("--full", action="store_true", help="the full sizes (1,000,000-event replay)")
     p.add_argument(
         "--only", nargs="*", default=[], help="run only these: append replay relay intake e2e timers burst"
     )

@@ -127,7 +127,7 @@ def require(*roles: Role) -> object:
     allowed = set(roles) | {Role.ADMIN}
 
     # one dependency that authenticates itself, rather than one depending on CurrentPrincipal:
-    # FastAPI solves each level of dependencies per request (issue 11 profile)
+    # FastAPI solves each level of dependencies per request, a cost the profile of intake showed
     async def check(request: Request) -> Principal:
         principal = await authenticate(request)
         if principal.role not in allowed:

@@ -1,4 +1,4 @@
-"""Measuring intake's HTTP front (issue 11): benchmark 4's set-up with chosen loads, plus the intake
+"""Measuring intake's HTTP front: benchmark 4's set-up with chosen loads, plus the intake
 process's CPU per accepted submission and, optionally, a py-spy profile of it.
 
 Not one of ``tousu bench``'s benchmarks (the moderate preset stays as it is): a tool for comparing

@@ -34,7 +34,7 @@ class Figure:
 
 @dataclass
 class Ratio:
-    """``numerator / denominator`` of two figures of the same run, against the issue's target."""
+    """``numerator / denominator`` of two figures of the same run, against the target it must meet."""
 
     name: str
     value: float

@@ -35,7 +35,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "burst": bench_burst,
     "timers": bench_timers,
 }
-"""Numbered in the issues' order (1 append, 2 replay, 3 relay, 4 intake HTTP, 5 end to end, 6 SLA
+"""Numbered as in docs/benchmarks.md (1 append, 2 replay, 3 relay, 4 intake HTTP, 5 end to end, 6 SLA
 timers, 7 burst); the burst runs right after the end-to-end loads, whose running services it
 shares in the quick preset (:attr:`Sizes.share_services`)."""
 

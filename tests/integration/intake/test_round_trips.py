@@ -1,4 +1,4 @@
-"""How many round trips to PostgreSQL receiving a complaint takes (issue 11), counted on the wire
+"""How many round trips to PostgreSQL receiving a complaint takes, counted on the wire
 by a proxy, with the packaged policy (recurrence rule and duplicate check on):
 
 * a submission with a new complaint number: BEGIN, one statement for the number, the recurrence
