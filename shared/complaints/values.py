@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.clock import ensure_utc
 from shared.events.envelope import Role
@@ -190,8 +190,34 @@ OPEN_STATUSES: frozenset[Status] = frozenset(Status) - FINAL_STATUSES
 """Every status a complaint is still being worked in (awaiting_correction: waiting on the channel)."""
 
 
-def _l(zh: str, en: str) -> dict[Lang, str]:
+def bilingual(zh: str, en: str) -> dict[Lang, str]:
+    """A text in both languages, as the label tables keep it."""
     return {"zh-CN": zh, "en": en}
+
+
+_l = bilingual  # the tables below are long enough without the full name
+
+
+class Label(BaseModel):
+    """A text for people, in Simplified Chinese and English: ``{"zh-CN": ..., "en": ...}``."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    zh_cn: str = Field(alias="zh-CN", description="Simplified Chinese.")
+    en: str = Field(description="English.")
+
+    def texts(self) -> dict[Lang, str]:
+        return bilingual(self.zh_cn, self.en)
+
+
+class Name(Label):
+    """A label an organisation writes in a policy file (a department's, a rating's): both
+    languages filled in, nothing else beside them unless the file's model adds it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    zh_cn: str = Field(alias="zh-CN", min_length=1, description="Simplified Chinese, e.g. 质量部.")
+    en: str = Field(min_length=1, description="English, e.g. Quality.")
 
 
 LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
