@@ -20,7 +20,11 @@ def test_a_label_reads_and_shows_zh_cn() -> None:
 
 @pytest.mark.parametrize(
     "written",
-    [{"zh-CN": "", "en": "Quality"}, {"zh-CN": "质量部", "en": ""}, {"zh-CN": "质量部", "en": "Q", "fr": "Q"}],
+    [
+        {"zh-CN": "", "en": "Quality"},
+        {"zh-CN": "质量部", "en": ""},
+        {"zh-CN": "质量部", "en": "Quality", "fr": "Qualité"},
+    ],
 )
 def test_a_name_needs_both_languages_and_nothing_else(written: dict[str, str]) -> None:
     with pytest.raises(ValidationError):
