@@ -2,7 +2,7 @@
 #
 #   make test    lint, then the whole pytest suite (unit + integration + e2e)
 #   make run     the whole stack locally (`tousu up`)
-#   make lint    ruff + mypy
+#   make lint    ruff + mypy + the import contracts (lint-imports, pyproject.toml [tool.importlinter])
 #   make bench   `tousu bench`
 #   make clean   remove .venv and caches (never data such as .tousu/)
 #
@@ -39,6 +39,7 @@ system-packages:
 lint: $(STAMP_TEST)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 run: $(STAMP_RUN)
 	$(VENV)/bin/tousu up $(UP_ARGS)
@@ -81,5 +82,5 @@ $(STAMP_BENCH): pyproject.toml $(VPY)
 	touch $(STAMP_BENCH)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -17,6 +17,18 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class FixedClock:
+    """A clock that always answers one instant: for recording what happened at a moment already
+    decided. The SLA firer records a warning or breach as of the instant it fires for, so the
+    events of one firing run carry that instant, however long the run takes."""
+
+    def __init__(self, instant: datetime) -> None:
+        self._instant = ensure_utc(instant)
+
+    def now(self) -> datetime:
+        return self._instant
+
+
 class FakeClock:
     """A clock tests move by hand."""
 

@@ -11,19 +11,17 @@ routes, and the page-size limit comes from the configuration in the enclosing fu
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from services.analytics.config import AnalyticsConfig
+from services.analytics.filters import Reader, ReaderFilters, department_scope
 from services.analytics.models import ComplaintDetail, ComplaintPage, Stats
 from services.analytics.privacy import personal_data
 from services.analytics.repository import Filters, ReadModel
 from services.analytics.views import complaint_view, stats_view, timeline_entry
-from shared.complaints import Category, Channel, Grade, Status
-from shared.events import Role
-from shared.service.auth import Principal, require
+from shared.complaints import Status
+from shared.service.complaint_commands import ComplaintNoPath
 from shared.service.error_responses import error_responses
-
-Reader = Annotated[Principal, require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR)]
 
 ERROR_BODY: dict[str, Any] = {
     "content": {
@@ -50,13 +48,6 @@ def not_found(complaint_no: str) -> HTTPException:
     )
 
 
-def _scope(principal: Principal) -> str | None:
-    """The one department an agent may see; None for roles that see all."""
-    if principal.role is not Role.AGENT:
-        return None
-    return principal.department or ""  # an agent without a department (never issued) sees nothing
-
-
 def build_router(read_model: ReadModel, zone: ZoneInfo, config: AnalyticsConfig) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["read models"])
 
@@ -71,7 +62,7 @@ def build_router(read_model: ReadModel, zone: ZoneInfo, config: AnalyticsConfig)
     )
     async def get_complaint(
         principal: Reader,
-        complaint_no: Annotated[str, Path(description="The complaint number.", max_length=200)],
+        complaint_no: ComplaintNoPath,
     ) -> ComplaintDetail:
         found = await read_model.complaint(complaint_no)
         if found is None or not principal.sees_department(found[0]["department"]):
@@ -91,33 +82,18 @@ def build_router(read_model: ReadModel, zone: ZoneInfo, config: AnalyticsConfig)
     )
     async def list_complaints(
         principal: Reader,
+        filters: ReaderFilters,
         status: Annotated[list[Status] | None, Query(description="Only these statuses (repeatable).")] = None,
-        department: Annotated[
-            list[str] | None, Query(description="Only these department codes (repeatable).")
-        ] = None,
-        channel: Annotated[
-            list[Channel] | None, Query(description="Only these channels (repeatable).")
-        ] = None,
-        category: Annotated[
-            list[Category] | None, Query(description="Only these categories (repeatable).")
-        ] = None,
-        grade: Annotated[list[Grade] | None, Query(description="Only these grades (repeatable).")] = None,
         page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number.")] = 1,
         page_size: Annotated[
             int, Query(ge=1, le=config.max_page_size, description="Complaints per page.")
         ] = 20,
     ) -> ComplaintPage:
-        filters = Filters(
-            values={
-                "status": [s.value for s in status or ()],
-                "department": list(department or ()),
-                "channel": [c.value for c in channel or ()],
-                "category": [c.value for c in category or ()],
-                "grade": [g.value for g in grade or ()],
-            },
-            scope_department=_scope(principal),
+        wanted = Filters(
+            values={"status": [s.value for s in status or ()], **filters.values},
+            scope_department=filters.scope_department,
         )
-        rows, total = await read_model.page(filters, page, page_size)
+        rows, total = await read_model.page(wanted, page, page_size)
         personal = await personal_data(read_model.engine, rows, principal.role)
         return ComplaintPage(
             items=[complaint_view(row, zone, personal[row["complaint_no"]]) for row in rows],
@@ -133,7 +109,7 @@ def build_router(read_model: ReadModel, zone: ZoneInfo, config: AnalyticsConfig)
         responses=ERRORS,
     )
     async def get_stats(principal: Reader) -> Stats:
-        scope = _scope(principal)
+        scope = department_scope(principal)
         return stats_view(await read_model.counts(scope), scope)
 
     return router

@@ -8,14 +8,15 @@ Same rules as api.py: a bearer token is needed, agents see their own department 
 
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
-from services.analytics.api import ERRORS, Reader, _scope
+from services.analytics.api import ERRORS
 from services.analytics.bounds import Day, MonthQ
 from services.analytics.config import AnalyticsConfig
+from services.analytics.filters import Reader, ReaderFilters, invalid_range, reader_filters
 from services.analytics.insight_models import (
     CalendarWarning,
     CalendarWarnings,
@@ -28,24 +29,12 @@ from services.analytics.insight_models import (
     TrendPoint,
 )
 from services.analytics.insights import InsightsReadModel, Problem, next_month
-from services.analytics.kpi_api import (
-    CategoryQ,
-    ChannelQ,
-    DepartmentQ,
-    GradeQ,
-    _bad_range,
-    _filters,
-)
 from services.analytics.kpis import KpiQuery, KpiReadModel, target_verdict
-from services.analytics.models import Instant, Label
+from services.analytics.models import Label
 from services.analytics.targets import KPI_LABELS, KPI_UNITS, Kpi, Target
-from services.analytics.views import both, department_label, labelled
+from services.analytics.views import both, department_label, instant, labelled
 from shared.clock import Clock
 from shared.complaints import Category
-
-
-def _instant(value: Any, zone: ZoneInfo) -> Instant:
-    return Instant(utc=value, local=value.astimezone(zone).isoformat())
 
 
 def month_of(text: str | None, clock: Clock, zone: ZoneInfo) -> date:
@@ -123,7 +112,7 @@ def build_insight_router(
         responses={**ERRORS, 422: {"description": "A parameter is invalid, or the range is."}},
     )
     async def get_trend(
-        principal: Reader,
+        filters: ReaderFilters,
         kpi: Annotated[Kpi, Query(description="The KPI.")],
         granularity: Annotated[Literal["day", "week", "month"], Query(description="Period length.")] = "day",
         date_from: Annotated[
@@ -132,22 +121,17 @@ def build_insight_router(
         date_to: Annotated[
             Day | None, Query(alias="to", description="Last local day (default today).")
         ] = None,
-        department: DepartmentQ = None,
-        channel: ChannelQ = None,
-        category: CategoryQ = None,
-        grade: GradeQ = None,
     ) -> Trend:
         last = date_to or clock.now().astimezone(zone).date()
         default_days = {"day": 29, "week": 7 * 12 - 1, "month": 365}[granularity]
         first = date_from or last - timedelta(days=default_days)
         if first > last:
-            raise _bad_range("`from` is after `to`", "开始日期晚于结束日期")
+            raise invalid_range("`from` is after `to`", "开始日期晚于结束日期")
         if (last - first).days + 1 > config.kpi_max_days:
-            raise _bad_range(
+            raise invalid_range(
                 f"the range is longer than {config.kpi_max_days} days",
                 f"日期范围超过 {config.kpi_max_days} 天",
             )
-        filters = _filters(principal, department, channel, category, grade)
         _totals, series = await kpis.slices(KpiQuery(granularity, first, last, None, filters))
         by_period = {row.period: row for row in series}
         target = targets[kpi]
@@ -173,7 +157,7 @@ def build_insight_router(
             granularity=granularity,
             date_from=first,
             date_to=last,
-            department_scope=_scope(principal),
+            department_scope=filters.scope_department,
             points=points,
         )
 
@@ -184,20 +168,15 @@ def build_insight_router(
         responses=ERRORS,
     )
     async def get_problems(
-        principal: Reader,
+        filters: ReaderFilters,
         month: MonthQ = None,
         limit: Annotated[int, Query(ge=1, le=200, description="Most problems listed.")] = 10,
-        department: DepartmentQ = None,
-        channel: ChannelQ = None,
-        category: CategoryQ = None,
-        grade: GradeQ = None,
     ) -> Problems:
         first = month_of(month, clock, zone)
-        filters = _filters(principal, department, channel, category, grade)
         problems = await insights.problems(first, filters, limit)
         return Problems(
             month=first.strftime("%Y-%m"),
-            department_scope=_scope(principal),
+            department_scope=filters.scope_department,
             items=[_problem_item(p) for p in problems],
         )
 
@@ -208,21 +187,16 @@ def build_insight_router(
         responses=ERRORS,
     )
     async def get_repeats(
-        principal: Reader,
+        filters: ReaderFilters,
         month: MonthQ = None,
-        department: DepartmentQ = None,
-        channel: ChannelQ = None,
-        category: CategoryQ = None,
-        grade: GradeQ = None,
     ) -> Repeats:
         first = month_of(month, clock, zone)
-        filters = _filters(principal, department, channel, category, grade)
         problems = await insights.problems(first, filters, None)
         reopened = await insights.reopened(first, filters)
         by_complainant = await insights.complainant_repeats(first, filters)
         return Repeats(
             month=first.strftime("%Y-%m"),
-            department_scope=_scope(principal),
+            department_scope=filters.scope_department,
             product_repeats=[_problem_item(p) for p in problems if p.count >= 2],
             reopened=[
                 ReopenedItem(
@@ -233,7 +207,7 @@ def build_insight_router(
                     status=row["status"],
                     reopen_count=row["reopen_count"],
                     reopened_in_month=int(row["reopened_in_month"]),
-                    last_reopened_at=_instant(row["last_reopened_at"], zone),
+                    last_reopened_at=instant(row["last_reopened_at"], zone),
                 )
                 for row in reopened
             ],
@@ -255,7 +229,7 @@ def build_insight_router(
         responses=ERRORS,
     )
     async def get_calendar_warnings(principal: Reader) -> CalendarWarnings:
-        rows = await insights.calendar_warnings(_filters(principal, None, None, None, None))
+        rows = await insights.calendar_warnings(reader_filters(principal))
         items = []
         for row in rows:
             summary = row["summary"] or {}
@@ -266,7 +240,7 @@ def build_insight_router(
                     stage=str(summary.get("stage", "")),
                     deadline=summary.get("deadline"),
                     years=[int(y) for y in summary.get("years", [])],
-                    raised_at=_instant(row["occurred_at"], zone),
+                    raised_at=instant(row["occurred_at"], zone),
                 )
             )
         years = sorted({year for item in items for year in item.years})

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Path
 
-from services.analytics.api import ERRORS, Reader
+from services.analytics.api import ERRORS
 from services.analytics.bounds import MonthQ
 from services.analytics.config import AnalyticsConfig
-from services.analytics.insight_api import _instant, month_of
+from services.analytics.filters import Reader
+from services.analytics.insight_api import month_of
 from services.analytics.insight_models import (
     DepartmentInspection,
     DrawRequest,
@@ -32,7 +33,7 @@ from services.analytics.inspection_events import SCORE_ITEMS
 from services.analytics.inspection_store import InspectionRefused, Inspections, WeekInspection
 from services.analytics.kpi_api import Reporter
 from services.analytics.scorecard import ScorecardRules
-from services.analytics.views import department_label
+from services.analytics.views import department_label, instant
 from shared.clock import Clock
 from shared.events import Role
 from shared.service.auth import Principal, require
@@ -78,7 +79,7 @@ def _sample(state: WeekInspection, holders: Mapping[str, Mapping[str, Any]], zon
                     total=score.total,
                     passed=score.passed,
                     pass_mark=score.pass_mark,
-                    scored_at=_instant(state.scored_at[no], zone),
+                    scored_at=instant(state.scored_at[no], zone),
                 )
                 if score
                 else None,
@@ -92,7 +93,7 @@ def _sample(state: WeekInspection, holders: Mapping[str, Mapping[str, Any]], zon
         ratio=drawn.ratio if drawn else None,
         population=drawn.population if drawn else None,
         population_digest=drawn.population_digest if drawn else None,
-        drawn_at=_instant(event.occurred_at, zone) if event else None,
+        drawn_at=instant(event.occurred_at, zone) if event else None,
         drawn_by=event.actor.id if event else None,
         items=items,
     )
@@ -168,7 +169,7 @@ def build_inspection_router(
             raise _refused(refusal) from None
         return InspectionScore(
             **scored.model_dump(include={*SCORE_ITEMS, "total", "passed", "pass_mark"}),
-            scored_at=_instant(clock.now(), zone),
+            scored_at=instant(clock.now(), zone),
         )
 
     @router.get(

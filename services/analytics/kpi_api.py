@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query
 
-from services.analytics.api import ERRORS, Reader, _scope
+from services.analytics.api import ERRORS
 from services.analytics.bounds import Day
 from services.analytics.config import AnalyticsConfig
+from services.analytics.filters import Reader, ReaderFilters, invalid_range
 from services.analytics.kpi_models import (
     Backlog,
     BacklogBucket,
@@ -36,7 +37,6 @@ from services.analytics.labels import EVENT_TITLES
 from services.analytics.models import Label
 from services.analytics.report import ScorecardSource
 from services.analytics.report_api import build_report_router
-from services.analytics.repository import Filters
 from services.analytics.targets import KPI_LABELS, KPI_UNITS, Kpi, Target
 from services.analytics.views import both, complaint_view, department_label, labelled
 from shared.clock import Clock
@@ -117,34 +117,6 @@ def _slice(row: SliceRow, by: str | None, targets: Mapping[Kpi, Target]) -> KpiS
     )
 
 
-def _filters(
-    principal: Principal,
-    department: list[str] | None,
-    channel: list[Channel] | None,
-    category: list[Category] | None,
-    grade: list[Grade] | None,
-) -> Filters:
-    return Filters(
-        values={
-            "department": list(department or ()),
-            "channel": [c.value for c in channel or ()],
-            "category": [c.value for c in category or ()],
-            "grade": [g.value for g in grade or ()],
-        },
-        scope_department=_scope(principal),
-    )
-
-
-def _bad_range(message: str, message_zh: str) -> HTTPException:
-    return HTTPException(422, detail={"error": "invalid_range", "message": message, "message_zh": message_zh})
-
-
-DepartmentQ = Annotated[list[str] | None, Query(description="Only these department codes (repeatable).")]
-ChannelQ = Annotated[list[Channel] | None, Query(description="Only these channels (repeatable).")]
-CategoryQ = Annotated[list[Category] | None, Query(description="Only these categories (repeatable).")]
-GradeQ = Annotated[list[Grade] | None, Query(description="Only these grades (repeatable).")]
-
-
 def build_kpi_router(
     kpis: KpiReadModel,
     zone: ZoneInfo,
@@ -163,7 +135,7 @@ def build_kpi_router(
         responses={**ERRORS, 422: {"description": "A parameter is invalid, or the range is."}},
     )
     async def get_kpis(
-        principal: Reader,
+        filters: ReaderFilters,
         granularity: Annotated[
             Literal["day", "week", "month"], Query(description="Period length of the series.")
         ] = "day",
@@ -181,23 +153,17 @@ def build_kpi_router(
             Literal["channel", "category", "department", "grade"] | None,
             Query(description="Slice every period by this dimension too."),
         ] = None,
-        department: DepartmentQ = None,
-        channel: ChannelQ = None,
-        category: CategoryQ = None,
-        grade: GradeQ = None,
     ) -> KpiReport:
         last = date_to or clock.now().astimezone(zone).date()
         first = date_from or last - timedelta(days=29)
         if first > last:
-            raise _bad_range("`from` is after `to`", "开始日期晚于结束日期")
+            raise invalid_range("`from` is after `to`", "开始日期晚于结束日期")
         if (last - first).days + 1 > config.kpi_max_days:
-            raise _bad_range(
+            raise invalid_range(
                 f"the range is longer than {config.kpi_max_days} days",
                 f"日期范围超过 {config.kpi_max_days} 天",
             )
-        query = KpiQuery(
-            granularity, first, last, by, _filters(principal, department, channel, category, grade)
-        )
+        query = KpiQuery(granularity, first, last, by, filters)
         totals, series = await kpis.slices(query)
         if not totals and by is None:
             totals = [SliceRow(None, None, 0, 0, measure_nothing())]
@@ -206,7 +172,7 @@ def build_kpi_router(
             date_from=first,
             date_to=last,
             by=by,
-            department_scope=_scope(principal),
+            department_scope=filters.scope_department,
             totals=[_slice(row, by, targets) for row in totals],
             series=[_slice(row, by, targets) for row in series],
         )
@@ -217,19 +183,9 @@ def build_kpi_router(
         response_model=Backlog,
         responses=ERRORS,
     )
-    async def get_backlog(
-        principal: Reader,
-        department: DepartmentQ = None,
-        channel: ChannelQ = None,
-        category: CategoryQ = None,
-        grade: GradeQ = None,
-    ) -> Backlog:
+    async def get_backlog(filters: ReaderFilters) -> Backlog:
         now = clock.now()
-        rows = await kpis.backlog(
-            _filters(principal, department, channel, category, grade),
-            now,
-            sorted(config.backlog_age_edges_hours),
-        )
+        rows = await kpis.backlog(filters, now, sorted(config.backlog_age_edges_hours))
         per_department: dict[str | None, dict[str, Any]] = {}
         overall = [0] * len(buckets)
         for row in rows:
@@ -258,7 +214,7 @@ def build_kpi_router(
         ]
         return Backlog(
             as_of=now,
-            department_scope=_scope(principal),
+            department_scope=filters.scope_department,
             total=sum(overall),
             buckets=[
                 BacklogBucket(code=b_code, label=b_label, count=count)
@@ -274,14 +230,10 @@ def build_kpi_router(
         responses=ERRORS,
     )
     async def get_at_risk(
-        principal: Reader,
-        department: DepartmentQ = None,
-        channel: ChannelQ = None,
-        category: CategoryQ = None,
-        grade: GradeQ = None,
+        filters: ReaderFilters,
         limit: Annotated[int, Query(ge=1, le=500, description="Most complaints returned.")] = 50,
     ) -> RiskList:
-        rows, total = await kpis.at_risk(_filters(principal, department, channel, category, grade), limit)
+        rows, total = await kpis.at_risk(filters, limit)
         items = []
         for row in rows:
             risk = "breached" if row["sla_breaches"] > 0 else "at_risk"

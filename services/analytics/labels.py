@@ -8,10 +8,9 @@ module adds what only the read models show: event titles for the timeline, "unas
 from __future__ import annotations
 
 from shared.complaints import Lang
+from shared.complaints.values import bilingual
 
-
-def _l(zh: str, en: str) -> dict[Lang, str]:
-    return {"zh-CN": zh, "en": en}
+_l = bilingual  # the table below is long enough without the full name
 
 
 EVENT_TITLES: dict[str, dict[Lang, str]] = {

@@ -25,7 +25,8 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.analytics.api import ERRORS, Reader
+from services.analytics.api import ERRORS
+from services.analytics.filters import Reader
 from shared.service.auth import Principal
 
 log = logging.getLogger(__name__)

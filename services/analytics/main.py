@@ -24,9 +24,9 @@ from services.analytics.scorecard_api import build_scorecard_router, report_scor
 from services.analytics.service_volume import ServiceVolumeMessage, VolumeHandler, decode_volume
 from services.analytics.targets import effective_targets
 from shared.clock import Clock, SystemClock
-from shared.complaints.topics import complaint_routes
 from shared.events import streams
 from shared.eventstore import PostgresEventStore
+from shared.messaging.assignment_routes import complaint_routes
 from shared.messaging.consumer import subscribe, subscribe_events
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry

@@ -8,16 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.complaints.values import Label
 from shared.privacy.reveal import PersonalDataView
-
-
-class Label(BaseModel):
-    """A text for people, in Simplified Chinese and English."""
-
-    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
-
-    zh_cn: str = Field(alias="zh-CN", description="Simplified Chinese.")
-    en: str = Field(description="English.")
 
 
 class Instant(BaseModel):

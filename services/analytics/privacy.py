@@ -5,7 +5,7 @@ read time, see shared/privacy/reveal.py), an anonymous one not at all.
 An event's timeline summary keeps only the fields listed in :data:`SUMMARY_FIELDS` for its type:
 codes, departments, numbers and instants; never notes, resolutions, reasons or comments typed by
 people (they may name or describe the complainant). The subject line is kept (it is what lists
-show), as the brief allows.
+show): a subject names the problem, not the person, and the intake form asks for it so.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ SUMMARY_FIELDS: dict[str, frozenset[str]] = {
     "SlaBreached": frozenset({"stage", "deadline", "department"}),
     "SlaCalendarYearUnknown": frozenset({"stage", "deadline", "years"}),  # messages are system text
     "CommandRejected": frozenset({"command", "reason_code"}),
-    # sla clock rules (issue 5): codes and instants only; reasons and notes are typed by people
+    # the SLA clock's holds and extensions: codes and instants only; reasons and notes are typed by people
     "ComplaintPutOnHold": frozenset({"department"}),
     "ComplaintResumed": frozenset({"department", "on_hold_since"}),
     "SlaExtensionRequested": frozenset(

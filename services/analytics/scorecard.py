@@ -21,6 +21,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from shared.complaints.values import Name
 from shared.policyfile import PolicyFileError, Problem, parse_yaml, read_policy_text, validation_problem
 
 
@@ -46,13 +47,11 @@ class ScorecardError(PolicyFileError):
     what = "scorecard rules"
 
 
-class Rating(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+class Rating(Name):
+    """A rating and the lowest score that earns it; its name in both languages beside them."""
 
     code: str = Field(min_length=1, description="Rating code, e.g. excellent.")
     min: float = Field(ge=0, description="Lowest score that earns this rating.")
-    zh_cn: str = Field(alias="zh-CN", min_length=1, description="Name in Simplified Chinese.")
-    en: str = Field(min_length=1, description="Name in English.")
 
 
 class Disqualifier(BaseModel):

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 
-from services.analytics.api import ERRORS, Reader
+from services.analytics.api import ERRORS
 from services.analytics.bounds import MonthQ
+from services.analytics.filters import Reader
 from services.analytics.insight_api import month_of
 from services.analytics.insight_models import ChainLink, DepartmentScorecard, Scorecards
 from services.analytics.insights import InsightsReadModel

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from shared.complaints import Lang
+from shared.complaints.values import bilingual
 
 
 class Direction(StrEnum):
@@ -60,8 +61,7 @@ class Kpi(StrEnum):
     HANDLING_TIME_P90 = "handling_time_p90"
 
 
-def _l(zh: str, en: str) -> dict[Lang, str]:
-    return {"zh-CN": zh, "en": en}
+_l = bilingual  # the table below is long enough without the full name
 
 
 KPI_LABELS: dict[Kpi, dict[Lang, str]] = {

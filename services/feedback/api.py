@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from services.feedback.contacts import contacts
@@ -26,16 +26,20 @@ from services.feedback.schemas import (
     RevisitStatus,
 )
 from shared.complaints.commands import GiveFeedback
-from shared.complaints.handling import ComplaintNotFound, execute
-from shared.complaints.http import CommandRefused, CommandResult, not_found, outcome_response
 from shared.complaints.values import Lang, UtcDatetime, label
 from shared.events import Role
+from shared.eventstore.complaint_handling import ComplaintNotFound, execute
 from shared.privacy.reveal import PersonalDataView
 from shared.service.auth import Principal, require
+from shared.service.complaint_commands import (
+    CommandRefused,
+    CommandResult,
+    ComplaintNoPath,
+    not_found,
+    outcome_response,
+)
 from shared.service.error_responses import error_responses
 from shared.service.runtime import Runtime
-
-ComplaintNo = Annotated[str, Path(min_length=1, max_length=64, description="The complaint's number.")]
 
 AUTH_RESPONSES = error_responses(described={403: "Not customer service, a supervisor or an admin."})
 
@@ -129,7 +133,7 @@ def build_router(runtime: Runtime, revisit_department: str) -> APIRouter:
         },
     )
     async def give_feedback(
-        complaint_no: ComplaintNo, body: FeedbackRequest, principal: Principal = recorders
+        complaint_no: ComplaintNoPath, body: FeedbackRequest, principal: Principal = recorders
     ) -> JSONResponse:
         command = GiveFeedback(
             actor=principal.actor,

@@ -11,8 +11,8 @@ from services.feedback.config import FeedbackSettings
 from services.feedback.projection import REVISIT_EVENTS, RevisitsProjection
 from services.feedback.schedule import ScheduleRevisitOnResolution
 from shared.clock import Clock, SystemClock
-from shared.complaints.topics import complaint_routes
 from shared.events import streams
+from shared.messaging.assignment_routes import complaint_routes
 from shared.messaging.consumer import subscribe_events
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry

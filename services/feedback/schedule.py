@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from shared.clock import Clock
 from shared.complaints.commands import Command, ScheduleRevisit
-from shared.complaints.consuming import Reacted, Reactor
 from shared.complaints.state import ComplaintState
 from shared.complaints.values import Status
 from shared.events import Actor, RecordedEvent
+from shared.messaging.complaint_reactions import Reacted, Reactor
 
 log = logging.getLogger(__name__)
 

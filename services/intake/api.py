@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, HTTPException, Path
+from fastapi import APIRouter, Header, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
@@ -18,16 +18,11 @@ from services.intake.submit import Submissions, Submitter
 from services.intake.submitters import CHANNEL_NOT_ALLOWED
 from services.intake.text import nul_free
 from shared.complaints.commands import RegradeComplaint
-from shared.complaints.http import run_command
 from shared.complaints.values import Grade
 from shared.events import Role
 from shared.service.auth import Principal, require
+from shared.service.complaint_commands import ComplaintNoPath, run_command
 from shared.service.runtime import Runtime
-
-ComplaintNo = Annotated[
-    str,
-    Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="The complaint number, e.g. TS-20261123-000001."),
-]
 
 SUBMITTERS = require(Role.CHANNEL, Role.AGENT, Role.SUPERVISOR)
 REGRADERS = require(Role.AGENT, Role.SUPERVISOR)
@@ -198,7 +193,7 @@ def build_router(
         },
     )
     async def regrade(
-        complaint_no: ComplaintNo, body: RegradeRequest, principal: Annotated[Principal, REGRADERS]
+        complaint_no: ComplaintNoPath, body: RegradeRequest, principal: Annotated[Principal, REGRADERS]
     ) -> JSONResponse:
         if body.grade not in policy.grades:
             raise refused(

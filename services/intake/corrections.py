@@ -32,9 +32,9 @@ from services.intake.submission import IntakeMessage
 from services.intake.submit import SubmissionRefused, Submissions, Submitter
 from shared.clock import Clock
 from shared.complaints.commands import LapseCorrection, ReturnForCorrection
-from shared.complaints.handling import execute
 from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
+from shared.eventstore.complaint_handling import execute
 from shared.messaging.consumer import PoisonMessage
 
 log = logging.getLogger(__name__)

@@ -30,9 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.intake.policy import DuplicateRule
 from shared.clock import Clock
 from shared.complaints.commands import LinkPossibleDuplicate
-from shared.complaints.handling import Loaded, Outcome, execute
 from shared.events import Actor
 from shared.eventstore import PostgresEventStore
+from shared.eventstore.complaint_handling import Loaded, Outcome, execute
 
 INTAKE = Actor.service("intake")
 

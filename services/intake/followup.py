@@ -34,9 +34,9 @@ from services.intake.text import nul_free
 from shared.clock import Clock
 from shared.complaints.commands import GiveFeedback
 from shared.complaints.events import COMPLAINT_EVENTS, ComplaintResolved
-from shared.complaints.handling import ComplaintNotFound, execute, load
-from shared.complaints.http import CommandRefused, CommandResult, outcome_response
-from shared.complaints.values import Status, label
+from shared.complaints.values import ComplaintNo, Status, label
+from shared.eventstore.complaint_handling import ComplaintNotFound, execute, load
+from shared.service.complaint_commands import CommandRefused, CommandResult, outcome_response
 from shared.service.error_responses import error_responses
 from shared.service.runtime import Runtime
 
@@ -81,7 +81,6 @@ async def code_matches(conn: AsyncConnection, complaint_no: str, code: str) -> b
 
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Number = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class FollowUpRequest(BaseModel):
@@ -89,7 +88,7 @@ class FollowUpRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    complaint_no: Number = Field(description="The complaint number (投诉编号).")
+    complaint_no: ComplaintNo = Field(description="The complaint number (投诉编号).")
     code: Code = Field(description="The follow-up code (跟进码), with or without dashes.")
 
     _no_nul = model_validator(mode="before")(nul_free)

@@ -12,10 +12,10 @@ from services.intake.submission import IntakeMessage
 from services.intake.submit import Submissions
 from shared.clock import Clock
 from shared.complaints.commands import AcknowledgeComplaint, Command
-from shared.complaints.consuming import Reactor
 from shared.complaints.events import COMPLAINT_EVENTS, ComplaintReceived
 from shared.complaints.state import ComplaintState
 from shared.events import Actor, RecordedEvent, sha256
+from shared.messaging.complaint_reactions import Reactor
 from shared.messaging.consumer import Decoded, HandlerContext, PoisonMessage, validation_reasons
 
 SERVICE = Actor.service("intake")

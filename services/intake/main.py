@@ -21,8 +21,8 @@ from services.intake.privacy_api import build_privacy_router
 from services.intake.submission import IntakeMessage
 from services.intake.submit import Submissions
 from shared.clock import Clock, SystemClock
-from shared.complaints.topics import complaint_routes
 from shared.events import streams
+from shared.messaging.assignment_routes import complaint_routes
 from shared.messaging.consumer import subscribe, subscribe_events
 from shared.privacy.config import PrivacySettings
 from shared.service.app import create_service_app

@@ -8,20 +8,25 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.intake.api import ComplaintNo
 from services.intake.text import nul_free
 from shared.complaints.commands import MergeComplaint, RecordMergedDuplicate
-from shared.complaints.handling import ComplaintNotFound, Outcome, execute, load
-from shared.complaints.http import CommandRefused, CommandResult, not_found, outcome_response
+from shared.complaints.values import ComplaintNo
 from shared.events import Role
 from shared.eventstore import ConcurrencyError, EventStore
+from shared.eventstore.complaint_handling import ComplaintNotFound, Outcome, execute, load
 from shared.service.auth import Principal, require
+from shared.service.complaint_commands import (
+    CommandRefused,
+    CommandResult,
+    ComplaintNoPath,
+    not_found,
+    outcome_response,
+)
 from shared.service.error_responses import ErrorBody
 from shared.service.runtime import Runtime
 
 MERGERS = require(Role.SUPERVISOR)
 
-NUMBER = r"^[A-Za-z0-9_.:-]{1,64}$"
 ATTEMPTS = 3
 
 
@@ -30,7 +35,7 @@ class MergeRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    into: str = Field(pattern=NUMBER, description="Number of the surviving complaint (e.g. the earlier one).")
+    into: ComplaintNo = Field(description="Number of the surviving complaint (e.g. the earlier one).")
     reason: str = Field(min_length=1, max_length=2000, description="Why they are the same complaint.")
 
     _no_nul = model_validator(mode="before")(nul_free)
@@ -53,7 +58,7 @@ def build_merge_router(runtime: Runtime) -> APIRouter:
         },
     )
     async def merge(
-        complaint_no: ComplaintNo, body: MergeRequest, principal: Annotated[Principal, MERGERS]
+        complaint_no: ComplaintNoPath, body: MergeRequest, principal: Annotated[Principal, MERGERS]
     ) -> JSONResponse:
         for attempt in range(1, ATTEMPTS + 1):
             try:

@@ -19,9 +19,9 @@ from services.intake.window import LIVE_WINDOW, ReceivedWindow
 from shared.clock import Clock
 from shared.complaints.commands import ReceiveComplaint
 from shared.complaints.events import ImportedHistory
-from shared.complaints.handling import Outcome, execute, left_by, new_stream
 from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
+from shared.eventstore.complaint_handling import Outcome, execute, left_by, new_stream
 from shared.privacy.config import PrivacySettings
 from shared.privacy.crypto import seal
 from shared.privacy.keys import Identifiers, identified, identify_params

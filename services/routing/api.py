@@ -32,17 +32,20 @@ from shared.complaints.commands import (
     ResolveComplaint,
     TransferComplaint,
 )
-from shared.complaints.http import CommandRefused, CommandResult, run_command
 from shared.complaints.values import OPEN_STATUSES, Category, Channel, Grade, Lang, Status, label
 from shared.events import Role
 from shared.service.auth import Principal, require
+from shared.service.complaint_commands import (
+    CommandRefused,
+    CommandResult,
+    ComplaintNoPath,
+    run_command,
+)
 from shared.service.error_responses import error_responses
 from shared.service.runtime import Runtime
 
 READERS = require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR)
 WORKERS = require(Role.AGENT, Role.SUPERVISOR)
-
-ComplaintNo = Annotated[str, Path(min_length=1, max_length=64, description="The complaint's number.")]
 
 DEFAULT_STATUSES = sorted(OPEN_STATUSES - {Status.RECEIVED})
 """A department's work list by default: everything it owns that is not final."""
@@ -111,7 +114,9 @@ def build_router(runtime: Runtime, rules: RuleTable) -> APIRouter:
         summary="Sign for a complaint (签收)",
     )
     async def accept(
-        complaint_no: ComplaintNo, principal: Annotated[Principal, WORKERS], body: AcceptRequest | None = None
+        complaint_no: ComplaintNoPath,
+        principal: Annotated[Principal, WORKERS],
+        body: AcceptRequest | None = None,
     ) -> JSONResponse:
         return await run(
             principal, complaint_no, AcceptComplaint(actor=principal.actor, at=runtime.clock.now())
@@ -124,7 +129,7 @@ def build_router(runtime: Runtime, rules: RuleTable) -> APIRouter:
         summary="Record progress (登记进展)",
     )
     async def progress(
-        complaint_no: ComplaintNo, body: ProgressRequest, principal: Annotated[Principal, WORKERS]
+        complaint_no: ComplaintNoPath, body: ProgressRequest, principal: Annotated[Principal, WORKERS]
     ) -> JSONResponse:
         command = RecordProgress(
             actor=principal.actor, at=runtime.clock.now(), note=body.note, kind=body.kind
@@ -138,7 +143,7 @@ def build_router(runtime: Runtime, rules: RuleTable) -> APIRouter:
         summary="Reply with the result (答复)",
     )
     async def resolve(
-        complaint_no: ComplaintNo, body: ResolveRequest, principal: Annotated[Principal, WORKERS]
+        complaint_no: ComplaintNoPath, body: ResolveRequest, principal: Annotated[Principal, WORKERS]
     ) -> JSONResponse:
         command = ResolveComplaint(
             actor=principal.actor,
@@ -155,7 +160,7 @@ def build_router(runtime: Runtime, rules: RuleTable) -> APIRouter:
         summary="Hand over to another department (转派)",
     )
     async def transfer(
-        complaint_no: ComplaintNo, body: TransferRequest, principal: Annotated[Principal, WORKERS]
+        complaint_no: ComplaintNoPath, body: TransferRequest, principal: Annotated[Principal, WORKERS]
     ) -> JSONResponse:
         if not rules.knows(body.to_department):
             raise RequestValidationError(

@@ -7,11 +7,11 @@ import logging
 from services.routing.rules import RuleTable
 from shared.clock import Clock
 from shared.complaints.commands import AssignComplaint, Command
-from shared.complaints.consuming import Reacted, Reactor
 from shared.complaints.events import COMPLAINT_EVENTS, CommandRejected, ComplaintReceived
 from shared.complaints.state import ComplaintState
 from shared.complaints.values import Status
 from shared.events import Actor, RecordedEvent
+from shared.messaging.complaint_reactions import Reacted, Reactor
 from shared.messaging.consumer import PoisonMessage
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from services.routing.config import RoutingSettings
 from services.routing.projection import AssignmentsProjection
 from services.routing.rules import RuleTable, load_rules
 from shared.clock import Clock, SystemClock
-from shared.complaints.topics import complaint_routes
 from shared.events import streams
+from shared.messaging.assignment_routes import complaint_routes
 from shared.messaging.consumer import subscribe_events
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.complaints.events import COMPLAINT_EVENTS, PRE_RECEIPT_EVENTS
 from shared.complaints.state import ComplaintState, evolve, fold_recorded
-from shared.complaints.topics import ASSIGNMENT_EVENTS
 from shared.complaints.values import Category, Channel, ComplainantKind, Grade, Status
 from shared.events import RecordedEvent
+from shared.messaging.assignment_routes import ASSIGNMENT_EVENTS
 from shared.messaging.consumer import PoisonMessage
 from shared.messaging.projection import Projection
 

@@ -28,7 +28,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from shared.complaints.events import ComplaintReceived
-from shared.complaints.values import DEPARTMENTS, Category, Channel, ComplainantKind, Grade, Lang
+from shared.complaints.values import DEPARTMENTS, Category, Channel, ComplainantKind, Grade, Lang, Name
 from shared.policyfile import (
     PolicyFileError,
     Problem,
@@ -101,21 +101,12 @@ class Rule(BaseModel):
     )
 
 
-class DepartmentLabels(BaseModel):
-    """A department's name in both languages."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    zh_cn: str = Field(alias="zh-CN", description="Chinese name, e.g. 质量部.", min_length=1)
-    en: str = Field(description="English name, e.g. Quality.", min_length=1)
-
-
 class RuleFile(BaseModel):
     """The YAML file as written."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    departments: dict[Annotated[str, Field(pattern=DEPARTMENT_CODE)], DepartmentLabels | None] | None = Field(
+    departments: dict[Annotated[str, Field(pattern=DEPARTMENT_CODE)], Name | None] | None = Field(
         None,
         description="The organisation's department codes, each with labels or empty for a usual code; "
         "omitted: the usual departments.",
@@ -202,7 +193,7 @@ def _departments(parsed: RuleFile) -> dict[str, dict[Lang, str]]:
     known: dict[str, dict[Lang, str]] = {}
     for code, labels in parsed.departments.items():
         if labels is not None:
-            known[code] = {"zh-CN": labels.zh_cn, "en": labels.en}
+            known[code] = labels.texts()
         else:
             known[code] = DEPARTMENTS.get(code, {"zh-CN": code, "en": code})
     return known

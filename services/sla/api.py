@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -32,11 +32,17 @@ from shared.complaints import (
     SlaStage,
     label,
 )
-from shared.complaints.handling import load
-from shared.complaints.http import CommandRefused, CommandResult, not_found, run_command
 from shared.durations import IsoDuration
 from shared.events import Role
+from shared.eventstore.complaint_handling import load
 from shared.service.auth import Principal, require
+from shared.service.complaint_commands import (
+    CommandRefused,
+    CommandResult,
+    ComplaintNoPath,
+    not_found,
+    run_command,
+)
 from shared.service.error_responses import error_responses
 from shared.service.runtime import Runtime
 
@@ -227,7 +233,7 @@ def deadlines_router(runtime: Runtime) -> APIRouter:
     )
     async def complaint_deadlines(
         principal: Reader,
-        complaint_no: Annotated[str, Path(min_length=1, max_length=200, description="The complaint number.")],
+        complaint_no: ComplaintNoPath,
     ) -> ComplaintDeadlines:
         state, _ = await load(runtime.store, complaint_no)
         if not state.exists or not principal.sees_department(state.department):
@@ -385,7 +391,6 @@ def _field_error(field: str, refusal: dict[str, Any]) -> dict[str, Any]:
 Workers = Annotated[Principal, require(Role.AGENT, Role.SUPERVISOR)]
 Supervisors = Annotated[Principal, require(Role.SUPERVISOR)]
 Admins = Annotated[Principal, require()]
-ComplaintNo = Annotated[str, Path(min_length=1, max_length=200, description="The complaint number.")]
 
 COMMAND_RESPONSES = error_responses(
     described={
@@ -434,7 +439,7 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
         description="The responsible department's agent (or a supervisor). The resolution and "
         "progress clocks pause; the time on hold does not count against the department.",
     )
-    async def hold(complaint_no: ComplaintNo, body: HoldRequest, principal: Workers) -> JSONResponse:
+    async def hold(complaint_no: ComplaintNoPath, body: HoldRequest, principal: Workers) -> JSONResponse:
         command = PutComplaintOnHold(actor=principal.actor, at=runtime.clock.now(), reason=body.reason)
         return await run(principal, complaint_no, command)
 
@@ -445,7 +450,7 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
         summary="Resume after waiting on the complainant (恢复处理)",
     )
     async def resume(
-        complaint_no: ComplaintNo, principal: Workers, body: ResumeRequest | None = None
+        complaint_no: ComplaintNoPath, principal: Workers, body: ResumeRequest | None = None
     ) -> JSONResponse:
         note = body.note if body else None
         command = ResumeComplaint(actor=principal.actor, at=runtime.clock.now(), note=note)
@@ -473,7 +478,7 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
         "approves or declines it.",
     )
     async def request_extension(
-        complaint_no: ComplaintNo, body: ExtensionRequest, principal: Workers
+        complaint_no: ComplaintNoPath, body: ExtensionRequest, principal: Workers
     ) -> JSONResponse:
         state, _ = await load(runtime.store, complaint_no)
         if not state.exists or not principal.sees_department(state.department):
@@ -529,7 +534,7 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
         description="Supervisors. The stage's deadline moves by the extension; its warning too.",
     )
     async def approve_extension(
-        complaint_no: ComplaintNo,
+        complaint_no: ComplaintNoPath,
         stage: SlaStage,
         principal: Supervisors,
         body: ApproveRequest | None = None,
@@ -547,7 +552,7 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
         summary="Decline an extension (驳回延期)",
     )
     async def decline_extension(
-        complaint_no: ComplaintNo, stage: SlaStage, body: DeclineRequest, principal: Supervisors
+        complaint_no: ComplaintNoPath, stage: SlaStage, body: DeclineRequest, principal: Supervisors
     ) -> JSONResponse:
         command = DeclineSlaExtension(
             actor=principal.actor, at=runtime.clock.now(), stage=stage, reason=body.reason

@@ -32,6 +32,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from shared.clock import ensure_utc
+from shared.complaints.values import Label
 from shared.durations import IsoDuration
 
 MAX_DAYS_SEARCHED = 3660
@@ -90,15 +91,11 @@ class PublicHolidays:
         return bool(self.years)
 
 
-@dataclass(frozen=True)
-class DayName:
+class DayName(Label):
     """What a special day is called, in Chinese and in English."""
 
-    zh: str
-    en: str
-
     def __str__(self) -> str:
-        return self.zh if self.zh == self.en else f"{self.zh} / {self.en}"
+        return self.zh_cn if self.zh_cn == self.en else f"{self.zh_cn} / {self.en}"
 
 
 def china_public_holidays() -> PublicHolidays:
@@ -111,10 +108,12 @@ def china_public_holidays() -> PublicHolidays:
     names: dict[date, DayName] = {}
     for day, english in constants.holidays.items():
         festival = constants.Holiday(english)
-        names[day] = DayName(festival.chinese, festival.value)
+        names[day] = DayName(zh_cn=festival.chinese, en=festival.value)
     for day, english in constants.workdays.items():
         festival = constants.Holiday(english)
-        names[day] = DayName(f"{festival.chinese}调休上班", f"{festival.value}: adjusted working day")
+        names[day] = DayName(
+            zh_cn=f"{festival.chinese}调休上班", en=f"{festival.value}: adjusted working day"
+        )
     return PublicHolidays(holidays, workdays, frozenset(range(min(years), max(years) + 1)), names)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import sys
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
@@ -334,13 +333,3 @@ def cmd_show(args: argparse.Namespace) -> int:
     except CalendarCliError as error:
         return _refused("show", error)
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``tousu calendar ...`` without the rest of the CLI (tests, ``python -m``)."""
-    from shared.cli import main as tousu
-
-    return tousu(["calendar", *(argv if argv is not None else sys.argv[1:])])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -71,7 +71,7 @@ class Days(BaseModel):
         """Its dates with its name, when it has one (the file's text, whatever its language)."""
         if not self.name.strip():
             return {}
-        return dict.fromkeys(self.dates(), DayName(self.name.strip(), self.name.strip()))
+        return dict.fromkeys(self.dates(), DayName(zh_cn=self.name.strip(), en=self.name.strip()))
 
 
 class CalendarSettings(BaseModel):
@@ -150,7 +150,7 @@ def build_calendar(settings: CalendarSettings, base: Path | None = None) -> Busi
         except OSError as error:
             raise CalendarError(f"iCal file {full} cannot be read: {error.strerror}") from None
         closed |= from_ical
-        names.update({day: DayName(path.name, path.name) for day in from_ical if day not in names})
+        names.update({day: DayName(zh_cn=path.name, en=path.name) for day in from_ical if day not in names})
     open_days: set[date] = set()
     for days in settings.workdays:
         open_days |= days.dates()

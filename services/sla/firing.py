@@ -48,7 +48,7 @@ from services.sla.deadlines import DeadlinePlanner
 from services.sla.notifier import LoggingNotifier, Notification, NotificationKind, Notifier
 from services.sla.policy import SlaPolicy
 from services.sla.repository import Deadline
-from shared.clock import Clock, FakeClock
+from shared.clock import Clock, FixedClock
 from shared.complaints import (
     AcknowledgeComplaint,
     EscalateComplaint,
@@ -57,9 +57,9 @@ from shared.complaints import (
     SlaStage,
     label,
 )
-from shared.complaints.handling import Outcome, execute
 from shared.events import Actor
 from shared.eventstore import ConcurrencyError, PostgresEventStore
+from shared.eventstore.complaint_handling import Outcome, execute
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ class DeadlineFirer:
         command = AcknowledgeComplaint(
             actor=self.actor, at=now, via=AUTO_ACK_VIA, message_key=AUTO_ACK_MESSAGE
         )
-        outcome = await execute(store, deadline.complaint_no, command, clock=FakeClock(now), attempts=1)
+        outcome = await execute(store, deadline.complaint_no, command, clock=FixedClock(now), attempts=1)
         if outcome.already_done:  # acknowledged before the clock started: nothing to do
             await repository.mark_stopped(conn, deadline, now, StopReason.ACKNOWLEDGED)
             return ("stopped",)
@@ -307,7 +307,7 @@ class DeadlineFirer:
             reason=breach_reason(deadline.stage, deadline.due_at),
             stage=deadline.stage,
         )
-        escalated = await execute(store, deadline.complaint_no, escalate, clock=FakeClock(now), attempts=1)
+        escalated = await execute(store, deadline.complaint_no, escalate, clock=FixedClock(now), attempts=1)
         if escalated.rejection is not None or escalated.already_done:
             if escalated.rejection is not None:
                 log.warning(
@@ -349,7 +349,7 @@ class DeadlineFirer:
         checked_version: int,
     ) -> Outcome:
         # The events occur at the firing instant, which is also the command's time.
-        outcome = await execute(store, deadline.complaint_no, command, clock=FakeClock(now), attempts=1)
+        outcome = await execute(store, deadline.complaint_no, command, clock=FixedClock(now), attempts=1)
         if outcome.recorded and outcome.recorded[0].stream_version != checked_version + 1:
             raise StreamMovedOn(deadline.complaint_no)
         return outcome

@@ -22,8 +22,8 @@ from services.sla.notifier import Notifier
 from services.sla.policy import load_policy
 from services.sla.replanning import apply_policy, fingerprint
 from shared.clock import Clock, SystemClock
-from shared.complaints.topics import complaint_routes
 from shared.events import streams
+from shared.messaging.assignment_routes import complaint_routes
 from shared.messaging.consumer import subscribe_events
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry

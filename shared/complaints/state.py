@@ -214,8 +214,8 @@ def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> C
     """The state after ``event``, which happened at ``at`` (the envelope's occurred_at).
 
     ``s`` starts as a copy of ``state`` one version on, a draft nobody else sees; the event's case
-    sets what changes, and the draft becomes the new state (issue 11: replay folds every stored
-    event through here; copying a frozen dataclass per field was most of its cost). A case reads
+    sets what changes, and the draft becomes the new state (replay folds every stored event
+    through here; copying a frozen dataclass per field was most of its cost). A case reads
     ``s``'s fields before it sets them, so it sees the state before the event.
     """
     s = _next_draft(state)

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.clock import ensure_utc
 from shared.events.envelope import Role
@@ -21,6 +21,17 @@ Lang = Literal["zh-CN", "en"]
 
 UtcDatetime = Annotated[datetime, AfterValidator(ensure_utc)]
 """A timezone-aware instant, normalised to UTC; a naive datetime is rejected."""
+
+COMPLAINT_NO_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+"""What a complaint number can be. Intake gives every complaint, imported history included, a
+number ``TS-<local date>-<sequence>`` (services/intake/numbers.py: 18 characters, the sequence
+zero-padded to six digits and never cut, so at most 31); the source system's own id of an
+imported record is kept beside it (``ImportedHistory.row_id``), never used as the number. The
+rule leaves room beyond that and keeps out what no number contains (spaces, slashes, non-ASCII),
+so a request naming such a complaint is refused as invalid instead of looked up."""
+
+ComplaintNo = Annotated[str, StringConstraints(pattern=COMPLAINT_NO_PATTERN)]
+"""A complaint number in a request body (:data:`COMPLAINT_NO_PATTERN`)."""
 
 
 class Channel(StrEnum):
@@ -85,7 +96,7 @@ GRADING_SCHEMES: dict[str, tuple[Grade, ...]] = {
     "levels": (Grade.LEVEL_1, Grade.LEVEL_2, Grade.LEVEL_3),
     "manufacturing": (Grade.GENERAL, Grade.BATCH, Grade.SEVERE),
 }
-"""The grading schemes of the brief, each from the least to the most severe grade."""
+"""The grading schemes an organisation can choose, each from the least to the most severe grade."""
 
 BASE_GRADE: dict[Grade, Grade] = {
     Grade.GENERAL: Grade.GENERAL,
@@ -179,8 +190,34 @@ OPEN_STATUSES: frozenset[Status] = frozenset(Status) - FINAL_STATUSES
 """Every status a complaint is still being worked in (awaiting_correction: waiting on the channel)."""
 
 
-def _l(zh: str, en: str) -> dict[Lang, str]:
+def bilingual(zh: str, en: str) -> dict[Lang, str]:
+    """A text in both languages, as the label tables keep it."""
     return {"zh-CN": zh, "en": en}
+
+
+_l = bilingual  # the tables below are long enough without the full name
+
+
+class Label(BaseModel):
+    """A text for people, in Simplified Chinese and English: ``{"zh-CN": ..., "en": ...}``."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    zh_cn: str = Field(alias="zh-CN", description="Simplified Chinese.")
+    en: str = Field(description="English.")
+
+    def texts(self) -> dict[Lang, str]:
+        return bilingual(self.zh_cn, self.en)
+
+
+class Name(Label):
+    """A label an organisation writes in a policy file (a department's, a rating's): both
+    languages filled in, nothing else beside them unless the file's model adds it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    zh_cn: str = Field(alias="zh-CN", min_length=1, description="Simplified Chinese, e.g. 质量部.")
+    en: str = Field(min_length=1, description="English, e.g. Quality.")
 
 
 LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {

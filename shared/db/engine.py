@@ -24,7 +24,7 @@ def create_engine(database_url: str, *, pool_size: int = 10, application_name: s
         pool_size=pool_size,
         max_overflow=pool_size,
         # Not pool_pre_ping: on asyncpg it costs BEGIN, a ping and ROLLBACK (three round trips) on
-        # every checkout, more than a one-event append itself (issue 7). The check below is free.
+        # every checkout, more than a one-event append itself. The check below is free.
         pool_pre_ping=False,
         # An error's message never holds the statement's parameters: they are request data
         # (names, phone numbers, free text), and tracebacks and logs print the message.

@@ -215,7 +215,7 @@ class RecordedEvent(BaseModel):
         field, already of the right type, and becomes the instance's ``__dict__`` (replay speed).
         Every such event shares one fields-set (all fields): pydantic only ever changes the set of
         a copy (``model_copy``), and a frozen model has no assignment that would add to it; a
-        set of its own cost an allocation and a garbage-collected object per event (issue 11).
+        set of its own cost an allocation and a garbage-collected object per event.
         """
         event = _new(cls)
         _setattr(event, "__dict__", values)

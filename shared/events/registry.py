@@ -73,7 +73,7 @@ class EventRegistry:
         model = self._models.get(event.type)
         if model is not None and event.schema_version == model.schema_version:
             # Nothing to upcast: straight to the model's validator, which is all ``model_validate``
-            # calls (replay validates every stored payload; issue 11).
+            # calls (replay validates every stored payload).
             decoded: Event = model.__pydantic_validator__.validate_python(event.payload)
             return decoded
         model = self.model_for(event.type, event.schema_version)

@@ -46,12 +46,12 @@ APPEND = text(
     ":correlation_ids, :causation_ids, :traces, :payloads, :content_hashes)"
 )
 # Reads go through the asyncpg connection itself ($n parameters), skipping SQLAlchemy's row
-# objects; the JSON columns come back as text and are decoded once each (replay speed, issue 7).
+# objects; the JSON columns come back as text and are decoded once each (replay speed).
 # The hashes come as hex text, which is what RecordedEvent holds (encode(NULL) is NULL). The UUIDs
 # come as their 16 bytes (uuid_send) and become the driver's own UUID type (asyncpg's, as a uuid
 # column gives) only while the page is built with the collector paused: decoded by the driver, they
 # were two or three more GC-tracked objects per row, made while the fetch runs, which kept young
-# collections going and promoted whole pages (issue 11; see events_from_rows).
+# collections going and promoted whole pages (see events_from_rows).
 FAST_COLUMNS = (
     "global_position, tx_id, stream_id, stream_version, uuid_send(event_id), type, schema_version, "
     "occurred_at, recorded_at, actor::text, uuid_send(correlation_id), uuid_send(causation_id), "
@@ -148,8 +148,8 @@ def loads_stored_json(text_: str) -> Any:
     """``json.loads(text_)``, faster: a payload as PostgreSQL prints a jsonb column.
 
     pydantic-core's parser (jiter) gives the same values as ``json.loads`` (big integers stay
-    integers, floats are correctly rounded; property-tested) at ~1/3 of the cost (replay speed,
-    issue 11). What it refuses and ``json.loads`` might still read (nesting deeper than 200, e.g.)
+    integers, floats are correctly rounded; property-tested) at ~1/3 of the cost (replay
+    speed). What it refuses and ``json.loads`` might still read (nesting deeper than 200, e.g.)
     goes to ``json.loads``, which then decides, so the result or the error is always json.loads'.
     """
     try:
@@ -180,7 +180,7 @@ def fast_row_to_event(row: Sequence[Any]) -> RecordedEvent:
     """An event from a row of FAST_COLUMNS (positional; JSON columns as text, hashes as hex).
 
     The usual cases are inlined (a cached actor, an empty trace, a payload jiter reads): replay
-    builds every stored event through here (issue 11)."""
+    builds every stored event through here."""
     (
         global_position,
         tx_id,
@@ -227,7 +227,7 @@ def fast_row_to_event(row: Sequence[Any]) -> RecordedEvent:
 
 def events_from_rows(rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
     """The events of FAST_COLUMNS rows, with the cyclic garbage collector paused while a large
-    page is built (issue 11).
+    page is built.
 
     Each event is a few GC-tracked objects (the envelope, its dict, its UUIDs, the payload's
     containers), all alive until the page is returned. Built with the collector running, a page of
@@ -268,7 +268,7 @@ def encode_for_append(stream_id: str, event: NewEvent) -> tuple[str, str, str, b
 
     Each part is encoded once, canonically, and the hashed document is assembled from the parts:
     the same bytes as ``canonical_json(event.hashed_fields(stream_id))`` (its keys in sorted
-    order), without encoding the payload a second time (append speed, issue 7).
+    order), without encoding the payload a second time (append speed).
     """
     actor, trace, payload = (
         _canonical(event.actor.as_dict()),

@@ -16,7 +16,7 @@ batch's transaction committed; ``auto_offset_reset=earliest``) hands each poll t
 
 The handlers of stored events follow one of two recipes: read models
 :mod:`shared.messaging.projection`, handlers answering events with commands
-:mod:`shared.complaints.consuming`.
+:mod:`shared.messaging.complaint_reactions`.
 
 A poll whose transaction fails is handled again one message at a time (each in its own
 transaction, in order; bounded retries with backoff), so one poison message is dead-lettered

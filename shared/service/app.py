@@ -244,7 +244,7 @@ class TraceRequests:
 
     Pure ASGI rather than ``@app.middleware("http")``: Starlette's BaseHTTPMiddleware runs the
     app in a task group and re-streams the response through a memory channel, which cost about
-    as much CPU per request as intake's own endpoint (issue 7 profile).
+    as much CPU per request as intake's own endpoint (profiled under load).
     """
 
     def __init__(self, app: ASGIApp, service: str) -> None:

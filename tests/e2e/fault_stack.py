@@ -26,7 +26,6 @@ import psutil
 import yaml
 
 from shared.settings import SERVICE_NAMES
-from shared.stack.ports import tcp_answers
 from tests.e2e.running_stack import (
     READY_WITHIN,
     REPO,
@@ -36,6 +35,7 @@ from tests.e2e.running_stack import (
     distinct_free_ports,
     wait_all_ready,
 )
+from tooling.stack.ports import tcp_answers
 
 Say = Callable[[str], None]
 
@@ -122,7 +122,7 @@ class FaultStack:
 
     def _spawn(self) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "up", "--data-dir", str(self.data_dir)],
+            [sys.executable, "-m", "tooling.cli", "up", "--data-dir", str(self.data_dir)],
             env=self.env,
             cwd=REPO,
             stdout=subprocess.PIPE,
@@ -376,7 +376,7 @@ async def audit_verify(stack: FaultStack) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "shared.cli",
+        "tooling.cli",
         "audit",
         "verify",
         cwd=REPO,

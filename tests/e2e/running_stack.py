@@ -18,7 +18,7 @@ import httpx
 import psutil
 
 from shared.settings import SERVICE_NAMES
-from shared.stack.ports import free_port, tcp_answers
+from tooling.stack.ports import free_port, tcp_answers
 
 REPO = Path(__file__).resolve().parents[2]
 READY_WITHIN = 240.0  # five Python services starting at once on a small machine
@@ -105,7 +105,7 @@ def tousu_up(
     env.update(env_extra or {})
     data_dir = data_dir or tmp_path / "data"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "up", "--data-dir", str(data_dir), *extra_args],
+        [sys.executable, "-m", "tooling.cli", "up", "--data-dir", str(data_dir), *extra_args],
         env=env,
         cwd=REPO,
         stdout=subprocess.PIPE,

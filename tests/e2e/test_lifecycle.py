@@ -19,10 +19,10 @@ import httpx
 import pytest
 
 from shared.db.engine import create_engine
-from shared.demo import Stack, eventually, load_tokens
 from shared.eventstore import PostgresEventStore
 from shared.settings import Settings
 from tests.e2e.running_stack import RunningUp, tousu_up, wait_all_ready
+from tooling.demo import Stack, eventually, load_tokens
 
 pytestmark = pytest.mark.e2e
 

@@ -25,7 +25,7 @@ NUMBER = re.compile(r"受理 received\s+(\S+)")
 def tousu_command() -> list[str]:
     """`.venv/bin/tousu` as the README runs it (the console script beside this interpreter)."""
     script = Path(sys.executable).parent / "tousu"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "shared.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "tooling.cli"]
 
 
 async def second_terminal(
@@ -96,7 +96,7 @@ async def test_the_readme_commands_find_the_running_stack(tmp_path: Path) -> Non
         clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("TOUSU_")}
         second = await asyncio.to_thread(
             subprocess.run,
-            [sys.executable, "-m", "shared.cli", "up", "--data-dir", str(up.data_dir)],
+            [sys.executable, "-m", "tooling.cli", "up", "--data-dir", str(up.data_dir)],
             cwd=REPO,
             env=clean,
             capture_output=True,

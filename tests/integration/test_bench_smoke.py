@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from shared.bench.cli import options_from
-from shared.bench.pipeline import PROCESSES
-from shared.bench.runner import BENCHMARKS, BenchOptions, run_bench
-from shared.bench.sizes import MODERATE, QUICK
-from shared.cli import build_parser
 from tests.support.backends import Backend, kafka_is_real_kafka
+from tooling.bench.cli import options_from
+from tooling.bench.pipeline import PROCESSES
+from tooling.bench.runner import BENCHMARKS, BenchOptions, run_bench
+from tooling.bench.sizes import MODERATE, QUICK
+from tooling.cli import build_parser
 
 pytestmark = pytest.mark.integration
 
@@ -94,7 +94,7 @@ async def test_the_scratch_databases_are_dropped(
 ) -> None:
     import asyncpg
 
-    from shared.bench.environment import dsn
+    from tooling.bench.environment import dsn
 
     options = BenchOptions(
         preset="quick",

@@ -18,7 +18,7 @@ def tousu(*argv: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOUSU_SLA_")}
     env["TOUSU_TIMEZONE"] = "Asia/Shanghai"
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", *argv],
+        [sys.executable, "-m", "tooling.cli", *argv],
         cwd=ROOT,
         env=env,
         capture_output=True,

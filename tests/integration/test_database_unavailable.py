@@ -25,13 +25,13 @@ from shared.db.migrate import upgrade
 from shared.messaging.topics import ensure_topics
 from shared.service.app import RETRY_AFTER_SECONDS, install_error_handlers
 from shared.settings import Settings
-from shared.stack.embedded_postgres import EmbeddedPostgres
-from shared.stack.ports import free_port
 from tests.support.auth import bearer
 from tests.support.auth import test_tokens as tokens_for_tests
 from tests.support.backends import Backend
 from tests.support.running import eventually, running
 from tests.support.settings import settings_for
+from tooling.stack.embedded_postgres import EmbeddedPostgres
+from tooling.stack.ports import free_port
 
 pytestmark = pytest.mark.integration
 

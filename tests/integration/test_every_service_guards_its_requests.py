@@ -16,9 +16,9 @@ from fastapi import FastAPI
 
 from services.intake.config import IntakeSettings
 from shared.settings import Settings
-from shared.stack.ports import free_port
 from tests.support.auth import bearer
 from tests.support.auth import test_tokens as tokens_for_tests
+from tooling.stack.ports import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 

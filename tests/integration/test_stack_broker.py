@@ -8,9 +8,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from shared.stack.broker import TansuBroker
-from shared.stack.errors import StartupError
-from shared.stack.ports import free_port, tcp_answers
+from tooling.stack.broker import TansuBroker
+from tooling.stack.errors import StartupError
+from tooling.stack.ports import free_port, tcp_answers
 
 pytestmark = pytest.mark.integration
 

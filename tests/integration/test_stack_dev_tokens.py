@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shared.stack.dev_tokens import DEPARTMENTS, ensure_dev_tokens
+from tooling.stack.dev_tokens import DEPARTMENTS, ensure_dev_tokens
 
 pytestmark = pytest.mark.integration
 

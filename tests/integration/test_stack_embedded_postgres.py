@@ -9,9 +9,9 @@ import asyncpg
 import psutil
 import pytest
 
-from shared.stack.embedded_postgres import EmbeddedPostgres
-from shared.stack.errors import StartupError
-from shared.stack.ports import free_port, tcp_answers
+from tooling.stack.embedded_postgres import EmbeddedPostgres
+from tooling.stack.errors import StartupError
+from tooling.stack.ports import free_port, tcp_answers
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from shared.stack.errors import CrashLoopError, StartupError
-from shared.stack.ports import free_port
-from shared.stack.supervisor import (
+from tooling.stack.errors import CrashLoopError, StartupError
+from tooling.stack.ports import free_port
+from tooling.stack.supervisor import (
     RestartHistory,
     RestartPolicy,
     ServiceSpec,
@@ -252,8 +252,8 @@ RUNNER = textwrap.dedent(
     """
     import asyncio, json, sys
     from pathlib import Path
-    from shared.stack.signals import run_until_signalled
-    from shared.stack.supervisor import RestartPolicy, ServiceSpec, Supervisor, http_ready, run_supervised
+    from tooling.stack.signals import run_until_signalled
+    from tooling.stack.supervisor import RestartPolicy, ServiceSpec, Supervisor, http_ready, run_supervised
 
     config = json.loads(sys.argv[1])
     specs = [

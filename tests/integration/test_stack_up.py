@@ -12,8 +12,8 @@ import psutil
 import pytest
 
 from shared.settings import SERVICE_NAMES
-from shared.stack.ports import free_port
-from shared.stack.up import Stack, plan_stack
+from tooling.stack.ports import free_port
+from tooling.stack.up import Stack, plan_stack
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +66,7 @@ def test_taken_service_port_is_reported_by_name_before_anything_starts(tmp_path:
         squatter.bind(("127.0.0.1", ports["routing"]))
         squatter.listen()
         result = subprocess.run(
-            [sys.executable, "-m", "shared.cli", "up", "--data-dir", str(data_dir)],
+            [sys.executable, "-m", "tooling.cli", "up", "--data-dir", str(data_dir)],
             env=env,
             cwd=REPO,
             capture_output=True,
@@ -93,7 +93,7 @@ def test_taken_embedded_postgres_port_is_reported(tmp_path: Path) -> None:
         pg_port = squatter.getsockname()[1]
         env["TOUSU_EMBEDDED_PG_PORT"] = str(pg_port)
         result = subprocess.run(
-            [sys.executable, "-m", "shared.cli", "up", "--data-dir", str(tmp_path / "data")],
+            [sys.executable, "-m", "tooling.cli", "up", "--data-dir", str(tmp_path / "data")],
             env=env,
             cwd=REPO,
             capture_output=True,

@@ -92,7 +92,7 @@ def start_postgres(workdir: Path) -> Backend:
         )
     import asyncio
 
-    from shared.stack.embedded_postgres import EmbeddedPostgres
+    from tooling.stack.embedded_postgres import EmbeddedPostgres
 
     server = EmbeddedPostgres(workdir / "pg", port=free_port(), log_path=workdir / "postgres.log")
     asyncio.run(server.start())

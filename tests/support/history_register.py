@@ -228,7 +228,7 @@ async def run_import(database_url: str, *args: str | Path) -> Ran:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "shared.cli",
+        "tooling.cli",
         "import",
         *map(str, args),
         cwd=ROOT,

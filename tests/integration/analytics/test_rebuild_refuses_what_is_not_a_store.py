@@ -71,7 +71,7 @@ async def tousu(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TOUSU_")}
     return await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "shared.cli", *args],
+        [sys.executable, "-m", "tooling.cli", *args],
         cwd=tmp_path,
         env={**env, "PYTHONPATH": str(ROOT)},
         capture_output=True,

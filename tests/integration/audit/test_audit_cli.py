@@ -74,7 +74,7 @@ async def test_verify_exits_non_zero_naming_the_altered_event(audited) -> None: 
 
     cli = await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "shared.cli", "audit", "verify"],
+        [sys.executable, "-m", "tooling.cli", "audit", "verify"],
         env={**os.environ, "TOUSU_DATABASE_URL": settings.database_url},
         capture_output=True,
         text=True,

@@ -216,9 +216,9 @@ async def harness(new_database: NewDatabase, kafka_backend: Backend) -> AsyncIte
 
 def tousu(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     """The real command line, on the harness's database; ``stderr`` without the leading lines
-    saying which database it used (shared.stack.runtime), so tests compare the command's own."""
+    saying which database it used (tooling.stack.runtime), so tests compare the command's own."""
     result = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "dead-letters", *args],
+        [sys.executable, "-m", "tooling.cli", "dead-letters", *args],
         env={**os.environ, "TOUSU_DATABASE_URL": settings.database_url, "TOUSU_TIMEZONE": "Asia/Shanghai"},
         capture_output=True,
         text=True,

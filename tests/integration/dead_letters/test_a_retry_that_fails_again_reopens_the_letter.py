@@ -9,10 +9,10 @@ import pytest
 
 from shared.clock import FakeClock
 from shared.messaging.dead_letter_admin import request_retry
-from shared.messaging.dead_letters_cli import FAILED, STILL_RETRYING, retry_command
 from tests.integration.dead_letters.conftest import MAX_ATTEMPTS, Harness, run_tousu
 from tests.integration.messaging.conftest import PHONE, assert_not_logged, capture_all_logs, wait_until
 from tests.support.auth import bearer
+from tooling.dead_letters_cli import FAILED, STILL_RETRYING, retry_command
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""Reads skip validation and SQLAlchemy rows (issue 7): the events must be exactly the validated ones."""
+"""Reads skip validation and SQLAlchemy rows (replay speed): the events must be exactly the validated ones."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def test_wire_bytes_are_canonical_for_any_time_zone_and_missing_causation() -> N
 
 
 async def test_payloads_read_back_as_json_loads_reads_the_stored_text(new_database) -> None:  # type: ignore[no-untyped-def]
-    """Payloads are parsed by pydantic-core (issue 11): the same values and types as json.loads
+    """Payloads are parsed by pydantic-core (replay speed): the same values and types as json.loads
     gives for the text PostgreSQL prints (big integers, floats jsonb prints without an exponent,
     escapes, deep nesting), hashes in hex and UUIDs of the driver's type as before, in all three reads."""
     import asyncio

@@ -1,4 +1,5 @@
-"""The engine has no per-checkout ping (issue 7), yet a connection the server closed is replaced."""
+"""The engine has no per-checkout ping (it cost more than an append), yet a connection the server
+closed is replaced."""
 
 from __future__ import annotations
 

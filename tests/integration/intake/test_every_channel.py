@@ -1,4 +1,4 @@
-"""Every channel over HTTP (issue 4, "tests for each channel"): a valid submission by a principal
+"""Every channel over HTTP: a valid submission by a principal
 the packaged policy allows on it is received (202); a principal it does not allow is refused with
 403 and a machine-readable body; leaving out a field the channel requires is a 422 naming it.
 One intake app for the module; the promises per channel: tests/unit/intake/every_channel.py."""

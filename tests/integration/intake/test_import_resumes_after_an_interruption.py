@@ -39,7 +39,7 @@ async def test_an_interrupted_import_goes_on_where_it_stopped(
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "shared.cli",
+        "tooling.cli",
         "import",
         str(file),
         "--mapping",

@@ -1,4 +1,4 @@
-"""How many round trips to PostgreSQL receiving a complaint takes (issue 11), counted on the wire
+"""How many round trips to PostgreSQL receiving a complaint takes, counted on the wire
 by a proxy, with the packaged policy (recurrence rule and duplicate check on):
 
 * a submission with a new complaint number: BEGIN, one statement for the number, the recurrence
@@ -28,10 +28,10 @@ from services.intake.policy import GradingPolicy, load_policy
 from services.intake.receive import receive
 from services.intake.submission import ComplaintSubmission
 from shared.clock import SystemClock
-from shared.complaints.handling import Outcome
 from shared.db.engine import create_engine
 from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
+from shared.eventstore.complaint_handling import Outcome
 from shared.privacy.config import PrivacySettings
 from tests.support.round_trips import RoundTrips, counting_round_trips
 

@@ -18,10 +18,10 @@ from services.intake.policy import load_policy
 from services.intake.receive import receive
 from services.intake.submission import ComplaintSubmission
 from shared.clock import SystemClock
-from shared.complaints.handling import Outcome
 from shared.db.engine import create_engine
 from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
+from shared.eventstore.complaint_handling import Outcome
 from shared.privacy.config import PrivacySettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]

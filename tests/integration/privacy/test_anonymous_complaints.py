@@ -17,10 +17,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from services.analytics.main import create_app as create_analytics
 from services.intake.main import create_app as create_intake
 from shared.clock import SystemClock
-from shared.complaints.handling import execute
 from shared.db.engine import create_engine
 from shared.events import Role
 from shared.eventstore import PostgresEventStore
+from shared.eventstore.complaint_handling import execute
 from shared.messaging.topics import ensure_topics
 from shared.service.auth import TokenEntry, TokenRegistry
 from shared.service.logging import JsonFormatter

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from shared.clock import SystemClock
-from shared.complaints.handling import execute
 from shared.complaints.values import Category
+from shared.eventstore.complaint_handling import execute
 from tests.builders import escalate, feedback, reopen
 from tests.integration.routing.conftest import Routing
 

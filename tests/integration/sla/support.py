@@ -21,9 +21,9 @@ from services.sla.policy import load_policy
 from services.sla.repository import Deadline
 from shared.clock import FakeClock
 from shared.complaints import COMPLAINT_EVENTS, Command, Grade, SlaStage
-from shared.complaints.handling import Outcome, execute
 from shared.events import Event, NewEvent, RecordedEvent
 from shared.eventstore import NO_STREAM, PostgresEventStore
+from shared.eventstore.complaint_handling import Outcome, execute
 from shared.messaging.consumer import HandlerContext
 from shared.messaging.dead_letters import Origin
 from shared.settings import Settings

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from shared.complaints import Grade
-from shared.complaints.http import CommandRefused
+from shared.service.complaint_commands import CommandRefused
 from tests.builders import DEPT
 from tests.integration.sla.conftest import Sla
 from tests.integration.sla.support import settled

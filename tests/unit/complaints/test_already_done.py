@@ -86,7 +86,7 @@ def test_a_persons_command_already_done_is_still_refused(
 
 
 def test_intake_acknowledging_after_the_sla_service_decides_nothing() -> None:
-    """The race of issue 13: the SLA service acknowledged out of hours, then intake's consumer."""
+    """The race of two acknowledgers: the SLA service acknowledged out of hours, then intake's consumer."""
     state = _acknowledged()
     after, events = apply(state, acknowledge(by=service("intake")))
     assert events == [] and after == state  # not even the version moves

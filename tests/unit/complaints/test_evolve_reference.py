@@ -1,4 +1,4 @@
-"""evolve fills a draft and freezes it (issue 11): for every event type, from every state random
+"""evolve fills a draft and freezes it (replay speed): for every event type, from every state random
 command sequences reach (and states only a random mix of events reaches), exactly the state the
 earlier evolve gave, which changed every field through ``dataclasses.replace``."""
 
@@ -70,7 +70,7 @@ def _without(state: ComplaintState, stage: object) -> tuple[SlaExtensionRequeste
 
 
 def reference_evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> ComplaintState:
-    """evolve as it was before issue 11, every change through dataclasses.replace."""
+    """evolve as it was before drafts, every change through dataclasses.replace."""
     s = replace(state, version=state.version + 1)
 
     match event:

@@ -122,7 +122,7 @@ def test_a_gap_in_stored_versions_is_an_error() -> None:
 
 
 def test_the_next_draft_copies_every_field_and_freezes_into_a_state() -> None:
-    """``_next_draft`` is generated from the fields (issue 11): a state with no field at its
+    """``_next_draft`` is generated from the fields: a state with no field at its
     default comes back field for field (the very same objects), one version on, and the draft
     becomes a real, frozen, slotted ComplaintState."""
     from dataclasses import FrozenInstanceError, fields

@@ -248,7 +248,7 @@ def _values(state: ComplaintState) -> list[object]:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(command_sequences(), guided_sequences()))
 def test_evolve_never_changes_the_state_it_is_given(commands: list[Command]) -> None:
-    """evolve fills in a fresh copy (issue 11): the state passed in, possibly shared, stays as it was."""
+    """evolve fills in a fresh copy: the state passed in, possibly shared, stays as it was."""
     state = ComplaintState.initial()
     for command in commands:
         for event in decide(state, command):

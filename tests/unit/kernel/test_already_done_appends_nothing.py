@@ -8,11 +8,11 @@ import pytest
 
 from shared.clock import FakeClock
 from shared.complaints.commands import AcknowledgeComplaint, Command
-from shared.complaints.consuming import Reacted, Reactor
-from shared.complaints.handling import execute
 from shared.complaints.state import ComplaintState
 from shared.events import RecordedEvent
 from shared.eventstore import NO_STREAM, InMemoryEventStore
+from shared.eventstore.complaint_handling import execute
+from shared.messaging.complaint_reactions import Reacted, Reactor
 from shared.messaging.consumer import HandlerContext
 from shared.messaging.dead_letters import Origin
 from tests.builders import T0, acknowledge, as_new, received, service

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.messaging.asyncapi import render
-from shared.messaging.asyncapi_cli import documented_settings
+from tooling.asyncapi import render
+from tooling.asyncapi_cli import documented_settings
 
 pytestmark = pytest.mark.unit
 

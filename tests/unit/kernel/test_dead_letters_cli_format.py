@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.cli import build_parser
 from shared.messaging.dead_letter_admin import DeadLetterView, LetterStatus
-from shared.messaging.dead_letters_cli import (
+from shared.service.metrics import ServiceMetrics
+from tooling.cli import build_parser
+from tooling.dead_letters_cli import (
     USAGE,
     cmd_discard,
     cmd_list,
@@ -22,7 +23,6 @@ from shared.messaging.dead_letters_cli import (
     letters_table,
     statuses_of,
 )
-from shared.service.metrics import ServiceMetrics
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""Building events from the store's rows (issue 11): the same events as validation builds, and the
+"""Building events from the store's rows without validation: the same events as validation builds, and the
 garbage collector, paused for a large page, always comes back as it was."""
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.cli import build_parser
-from shared.stack.runtime import resolve, stack_environment, write_runtime
+from tooling.cli import build_parser
+from tooling.stack.runtime import resolve, stack_environment, write_runtime
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.stack.runtime import (
+from tooling.stack.runtime import (
     process_running,
     process_started,
     read_runtime,

@@ -8,7 +8,7 @@ import sys
 import pytest
 import uvicorn
 
-from shared.service import runner
+from tooling import serve as runner
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""Stored payloads are parsed by pydantic-core (issue 11): exactly what ``json.loads`` gives.
+"""Stored payloads are parsed by pydantic-core (faster): exactly what ``json.loads`` gives.
 
 Same values *and* types (an integer stays an int however big, ``1.50`` is the float 1.5, -0.0
 keeps its sign), for JSON as ``json.dumps`` writes it and as PostgreSQL prints jsonb (numbers in

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.cli import main
+from tooling.cli import main
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""A set-based `tousu_append`: the hash chain in one pass, all rows in one INSERT (issue 7).
+"""A set-based `tousu_append`: the hash chain in one pass, all rows in one INSERT (append speed).
 
 Migration 0001 inserted a batch row by row (one INSERT … RETURNING per event). This version
 keeps every guarantee of 0001 — idempotent re-append of the same ids, EventIdConflict (TS002),

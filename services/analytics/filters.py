@@ -1,0 +1,70 @@
+"""Who may read the analytics API and what a reader may narrow a query to.
+
+Every list and figure takes the same four filters (department, channel, category, grade, each
+repeatable) and counts an agent's own department only, whatever the agent asks for; a date range
+that runs backwards or is too long is refused with one body.
+
+(No ``from __future__ import annotations``: FastAPI evaluates the dependency's annotations.)
+"""
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query
+
+from services.analytics.repository import Filters
+from shared.complaints import Category, Channel, Grade
+from shared.events import Role
+from shared.service.auth import Principal, require
+
+Reader = Annotated[Principal, require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR)]
+
+DepartmentQ = Annotated[list[str] | None, Query(description="Only these department codes (repeatable).")]
+ChannelQ = Annotated[list[Channel] | None, Query(description="Only these channels (repeatable).")]
+CategoryQ = Annotated[list[Category] | None, Query(description="Only these categories (repeatable).")]
+GradeQ = Annotated[list[Grade] | None, Query(description="Only these grades (repeatable).")]
+
+
+def department_scope(principal: Principal) -> str | None:
+    """The one department an agent may see; None for roles that see all."""
+    if principal.role is not Role.AGENT:
+        return None
+    return principal.department or ""  # an agent without a department (never issued) sees nothing
+
+
+def filter_values(
+    department: list[str] | None,
+    channel: list[Channel] | None,
+    category: list[Category] | None,
+    grade: list[Grade] | None,
+) -> dict[str, Sequence[str]]:
+    """The four filters as the read model's columns and values (an empty list: no filter)."""
+    return {
+        "department": list(department or ()),
+        "channel": [c.value for c in channel or ()],
+        "category": [c.value for c in category or ()],
+        "grade": [g.value for g in grade or ()],
+    }
+
+
+def reader_filters(
+    principal: Reader,
+    department: DepartmentQ = None,
+    channel: ChannelQ = None,
+    category: CategoryQ = None,
+    grade: GradeQ = None,
+) -> Filters:
+    """The four filters of a request, scoped to what its reader may see."""
+    return Filters(
+        values=filter_values(department, channel, category, grade),
+        scope_department=department_scope(principal),
+    )
+
+
+ReaderFilters = Annotated[Filters, Depends(reader_filters)]
+"""An endpoint's four filter parameters and its reader's scope, as one parameter."""
+
+
+def invalid_range(message: str, message_zh: str) -> HTTPException:
+    """A date range that cannot be answered: `from` after `to`, or longer than allowed."""
+    return HTTPException(422, detail={"error": "invalid_range", "message": message, "message_zh": message_zh})

@@ -1,0 +1,92 @@
+"""HTTP glue for complaint commands: the caller's principal in, a JSON outcome out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import HTTPException, Path
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from shared.clock import Clock
+from shared.complaints.commands import Command
+from shared.complaints.values import COMPLAINT_NO_PATTERN, Status
+from shared.eventstore import EventStore
+from shared.eventstore.complaint_handling import ComplaintNotFound, Outcome, execute
+from shared.service.auth import Principal
+
+ComplaintNoPath = Annotated[
+    str,
+    Path(pattern=COMPLAINT_NO_PATTERN, description="The complaint number, e.g. TS-20261123-000001."),
+]
+"""A complaint number in a URL path, as every service's complaint endpoints take it."""
+
+
+class CommandResult(BaseModel):
+    """A command was carried out."""
+
+    complaint_no: str = Field(description="The complaint's number.")
+    stream_version: int = Field(description="The complaint's stream version after this write.")
+    status: Status = Field(description="The complaint's status now.")
+    department: str | None = Field(description="The department responsible now.")
+    events: list[str] = Field(description="Types of the events recorded, e.g. ComplaintAccepted.")
+
+
+class CommandRefused(BaseModel):
+    """The complaint's rules refused the command; the refusal is on the complaint's audit trail."""
+
+    error: str = Field(description="Stable reason code, e.g. not_accepted, wrong_state, already_closed.")
+    message: str = Field(description="Why, in English.")
+    message_zh: str = Field(description="Why, in Simplified Chinese.")
+    complaint_no: str = Field(description="The complaint's number.")
+    stream_version: int = Field(
+        description="The complaint's stream version: after recording the refusal, or as it stands when "
+        "the refusal is not one of the complaint's rules and nothing was recorded."
+    )
+
+
+def not_found(complaint_no: str) -> HTTPException:
+    return HTTPException(404, detail={"error": "not_found", "message": f"no complaint {complaint_no}"})
+
+
+def outcome_body(outcome: Outcome) -> dict[str, object]:
+    return {
+        "complaint_no": outcome.complaint_no,
+        "stream_version": outcome.stream_version,
+        "status": outcome.state.status.value if outcome.state.status else None,
+        "department": outcome.state.department,
+        "events": [event.event_type for event in outcome.decided],
+    }
+
+
+def outcome_response(outcome: Outcome) -> JSONResponse:
+    rejection = outcome.rejection
+    if rejection is not None:
+        return JSONResponse(
+            {
+                "error": rejection.reason_code,
+                "message": rejection.reason,
+                "message_zh": rejection.reason_zh,
+                "complaint_no": outcome.complaint_no,
+                "stream_version": outcome.stream_version,
+            },
+            status_code=409,
+        )
+    return JSONResponse(outcome_body(outcome), status_code=200)
+
+
+async def run_command(
+    store: EventStore, clock: Clock, principal: Principal, complaint_no: str, command: Command
+) -> JSONResponse:
+    """A department's complaint is invisible to other departments' agents: 404, not 403."""
+    try:
+        outcome = await execute(
+            store,
+            complaint_no,
+            command,
+            clock=clock,
+            visible=lambda state: principal.sees_department(state.department),
+        )
+    except ComplaintNotFound:
+        raise not_found(complaint_no) from None
+    return outcome_response(outcome)
