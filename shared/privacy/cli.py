@@ -3,6 +3,8 @@
 * ``wrap-keys``: wrap every complainant key still stored in plain (rows written before
   migration 0018), then rewrite the key table (VACUUM FULL) and checkpoint, so the plain keys
   leave the table's files. Run once after upgrading; again is harmless.
+* ``backup-keys --to DIR``: copy the key ring file to DIR (after every erasure, apart from
+  the database's backups).
 * ``settle-keys``: drop from the key ring every KEK that no live key needs any more (an erasure
   that crashed after its commit, or rolled back). Every erasure does it too.
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -64,6 +68,23 @@ async def _settle_keys() -> int:
     finally:
         await engine.dispose()
     return 0
+
+
+async def _backup_keys(directory: Path) -> int:
+    settings, privacy = load_settings(), PrivacySettings()
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            ring = await key_ring(conn, privacy.key_ring_dir)
+    finally:
+        await engine.dispose()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    print(f"key ring {ring.path} copied to {ring.back_up(directory, stamp)}")
+    return 0
+
+
+def cmd_backup_keys(args: argparse.Namespace) -> int:
+    return asyncio.run(_backup_keys(Path(args.to)))
 
 
 def cmd_wrap_keys(args: argparse.Namespace) -> int:

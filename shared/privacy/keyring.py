@@ -259,6 +259,21 @@ class KeyRing:
         self.edit(keep)
         return bool(dropped)
 
+    def back_up(self, directory: Path, stamp: str) -> Path:
+        """Copy the file, as writers leave it, to ``directory`` (made 0700 if missing)."""
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target = directory / f"{self.path.name}.{stamp}"
+        with _locked(self.path):
+            content = self.path.read_bytes()
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, content)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _fsync_dir(directory)
+        return target
+
     @classmethod
     def create(cls, path: Path, ring_id: UUID) -> KeyRing:
         """A new ring with one fresh KEK per bucket, unless another process made it first."""
