@@ -73,10 +73,11 @@ def _database_of(conn: AsyncConnection) -> str:
     return f"{url.host}:{url.port}/{url.database}"
 
 
-async def key_ring(conn: AsyncConnection, directory: Path | None = None) -> KeyRing:
+async def key_ring(conn: AsyncConnection, directory: Path | None = None, *, create: bool = True) -> KeyRing:
     """This database's key ring, read once per process and re-read when the file changes.
 
-    The first writer creates the file (and the buckets' rows) when the database has none yet.
+    The first writer creates the file (and the buckets' rows) when the database has none yet;
+    readers (``create=False``) only read it, so they need no write access to the database.
     Raises :class:`KeyRingMissing` when the database has buckets but the file is gone: new KEKs
     would leave every existing key unopenable, so that is for an operator (restore the backup).
     """
@@ -92,6 +93,8 @@ async def key_ring(conn: AsyncConnection, directory: Path | None = None) -> KeyR
         return ring
     if path.exists():
         ring = KeyRing.load(path)
+    elif not create:
+        raise KeyRingMissing(f"no key ring at {path}: is TOUSU_PRIVACY_KEY_RING_DIR the one intake uses?")
     else:
         await conn.execute(_BOOTSTRAP_LOCK)
         if (await conn.execute(_BUCKET_COUNT)).scalar_one() and not path.exists():
@@ -100,7 +103,7 @@ async def key_ring(conn: AsyncConnection, directory: Path | None = None) -> KeyR
                 "missing: restore it from its backup (docs/privacy.md); without it no personal data opens"
             )
         ring = KeyRing.create(path, ring_id)
-    if (await conn.execute(_BUCKET_COUNT)).scalar_one() < BUCKETS:
+    if create and (await conn.execute(_BUCKET_COUNT)).scalar_one() < BUCKETS:
         # a new ring, or one whose creator's transaction rolled back: the file is the truth
         await conn.execute(_BOOTSTRAP_LOCK)
         buckets = list(range(BUCKETS))
@@ -110,9 +113,13 @@ async def key_ring(conn: AsyncConnection, directory: Path | None = None) -> KeyR
     return ring
 
 
-def open_key(ring: KeyRing, complainant_id: UUID, plain: Any, kek_id: UUID | None, wrapped: Any) -> bytes:
+def open_key(
+    ring: KeyRing | None, complainant_id: UUID, plain: Any, kek_id: UUID | None, wrapped: Any
+) -> bytes:
     """A key row's key: wrapped (the normal case) or, before ``tousu privacy wrap-keys``, plain."""
     if wrapped is not None and kek_id is not None:
+        if ring is None:
+            raise UnknownKek(f"the key of {complainant_id} is wrapped and no key ring was given")
         return ring.unwrap(complainant_id, kek_id, bytes(wrapped))
     if plain is None:
         raise UnknownKek(f"the key row of {complainant_id} holds no key")

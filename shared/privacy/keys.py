@@ -174,12 +174,13 @@ async def keys_for(
     ids = list({i for i in complainant_ids})
     if not ids:
         return {}
-    ring = ring or await key_ring(conn)
     found: dict[UUID, bytes] = {}
     for last in (False, True):
         rows = (await conn.execute(_KEYS, {"ids": ids})).all()
         ids = []
         for row in rows:
+            if ring is None and row.wrapped_key is not None:
+                ring = await key_ring(conn, create=False)
             try:
                 found[row.complainant_id] = open_key(
                     ring, row.complainant_id, row.key, row.kek_id, row.wrapped_key
