@@ -129,12 +129,18 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _write_all(fd: int, content: bytes) -> None:
+    view = memoryview(content)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _replace(path: Path, content: bytes) -> None:
     """Write ``content`` to a new file, fsync it, rename it over ``path``, fsync the directory."""
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, content)
+        _write_all(fd, content)
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -267,7 +273,7 @@ class KeyRing:
             content = self.path.read_bytes()
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.write(fd, content)
+            _write_all(fd, content)
             os.fsync(fd)
         finally:
             os.close(fd)
