@@ -150,7 +150,11 @@ async def identified(
     except UnknownKek:
         # re-wrapped by an erasure since this statement's snapshot: the committed row opens
         theirs = await keys_for(conn, [complainant_id], ring)
-        return complainant_id, theirs[complainant_id]
+        if complainant_id in theirs:
+            return complainant_id, theirs[complainant_id]
+        # erased meanwhile: to this submission they are somebody new
+        row = (await conn.execute(_IDENTIFY, identity.params(ring.current(identity.bucket)))).first()
+        return await identified(conn, ring, identity, row)
 
 
 async def complainant_key(
