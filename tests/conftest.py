@@ -23,6 +23,9 @@ from tests.support.backends import (
 from tests.support.settings import settings_for
 
 ARTIFACTS = Path(os.environ.get("TOUSU_TEST_ARTIFACTS", "test-artifacts"))
+# every test database's key ring file (named by its ring id) in one place of the test run, also
+# for the services tests start as processes (they inherit the environment)
+os.environ.setdefault("TOUSU_PRIVACY_KEY_RING_DIR", str((ARTIFACTS / "keyring").resolve()))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

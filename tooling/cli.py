@@ -130,6 +130,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", required=True, help="why (kept with the letter; no personal data)")
     p.set_defaults(func=_lazy(dead_letters, "cmd_discard"))
 
+    privacy = sub.add_parser("privacy", help="personal data: the key ring of the complainant keys")
+    privacy_sub = privacy.add_subparsers(dest="privacy_command", required=True)
+    p = privacy_sub.add_parser(
+        "wrap-keys", help="wrap the complainant keys still stored in plain (once, after upgrading)"
+    )
+    p.set_defaults(func=_lazy("shared.privacy.cli", "cmd_wrap_keys"))
+    p = privacy_sub.add_parser("backup-keys", help="copy the key ring file (after every erasure)")
+    p.add_argument("--to", required=True, help="directory of the copies (kept apart from database backups)")
+    p.set_defaults(func=_lazy("shared.privacy.cli", "cmd_backup_keys"))
+    p = privacy_sub.add_parser("settle-keys", help="drop the KEKs no live key needs (after a crash)")
+    p.set_defaults(func=_lazy("shared.privacy.cli", "cmd_settle_keys"))
+
     p = sub.add_parser("asyncapi", help="write the AsyncAPI document of every topic")
     p.add_argument("--output", default="docs/asyncapi.json")
     p.set_defaults(func=_lazy("tooling.asyncapi_cli", "cmd_asyncapi"))

@@ -1,7 +1,8 @@
 """Admin endpoints for complainants' personal data: find a complainant, erase their data.
 
 POST   /v1/complainants/lookup           {kind, value} → the pseudonymous complainant_id and complaints
-DELETE /v1/complainants/{complainant_id}?reason=…  erasure (PIPL / GDPR): the key is deleted
+DELETE /v1/complainants/{complainant_id}?reason=…  erasure (PIPL / GDPR): the key is deleted and
+                                                   its bucket's KEK destroyed (docs/privacy.md)
 
 Admins only. The lookup takes the phone number or email in the body (never the URL, which
 access logs and trace spans keep) and goes through the blind index: the value itself is not
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.intake.duplicates import forget
 from shared.events import Role
 from shared.privacy.config import PrivacySettings
+from shared.privacy.envelope import key_ring, settle
 from shared.privacy.erasure import NothingToErase, complaints_of, erase_complainant
 from shared.privacy.keys import find_complainant
 from shared.service.auth import Principal, require
@@ -87,7 +89,9 @@ def build_privacy_router(runtime: Runtime, privacy: PrivacySettings) -> APIRoute
         "/{complainant_id:uuid}",
         response_model=ErasureDone,
         summary="Erase a complainant's personal data (删除个人信息, PIPL / GDPR) (admin)",
-        description="Deletes the complainant's key and lookup rows and appends ComplainantDataErased "
+        description="Deletes the complainant's key and lookup rows, replaces the key-encryption key of "
+        "its bucket (the old one is destroyed, so copies of the deleted key in database files no "
+        "longer open), and appends ComplainantDataErased "
         "to each of their complaints. Afterwards their personal data is unreadable everywhere; every "
         "hash chain still verifies. Irreversible.",
         responses={**ERRORS, 404: {"description": "No key for this id (unknown, or erased already)."}},
@@ -106,6 +110,7 @@ def build_privacy_router(runtime: Runtime, privacy: PrivacySettings) -> APIRoute
     ) -> ErasureDone:
         try:
             async with runtime.engine.begin() as conn:
+                ring = await key_ring(conn, privacy.key_ring_dir)
                 done = await erase_complainant(
                     conn,
                     runtime.store,
@@ -113,10 +118,13 @@ def build_privacy_router(runtime: Runtime, privacy: PrivacySettings) -> APIRoute
                     actor=principal.actor,
                     clock=runtime.clock,
                     reason=reason,
+                    ring=ring,
                 )
                 await forget(conn, complainant_id)
         except NothingToErase:
             raise not_found("id") from None
+        # the bucket's old KEK leaves the key ring (also one a rolled-back or crashed erasure left)
+        await settle(runtime.engine, ring)
         return ErasureDone(complainant_id=done.complainant_id, complaints=done.complaint_nos)
 
     return router

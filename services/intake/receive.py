@@ -24,7 +24,8 @@ from shared.eventstore import PostgresEventStore
 from shared.eventstore.complaint_handling import Outcome, execute, left_by, new_stream
 from shared.privacy.config import PrivacySettings
 from shared.privacy.crypto import seal
-from shared.privacy.keys import Identifiers, identified, identify_params
+from shared.privacy.envelope import key_ring
+from shared.privacy.keys import Identity, identified, identify_params
 
 ANONYMOUS_SUBMISSION = Actor(role=Role.CHANNEL, id="anonymous")
 """The actor of an anonymous submission, whoever's token sent it: the identity is stored nowhere."""
@@ -133,9 +134,12 @@ async def receive(
     if plan.count:
         assert rule is not None
         params["since"] = received_at - timedelta(days=rule.days)
-    pairs: Identifiers = []
+    identity: Identity | None = None
+    ring = None
     if person is not None:
-        pairs, who = identify_params((privacy or PrivacySettings()).secret, person, now)
+        settings = privacy or PrivacySettings()
+        ring = await key_ring(conn, settings.key_ring_dir)
+        identity, who = identify_params(settings.secret, person, now, ring)
         params.update(who)
     key = subject_key(submission.subject) if history else ""
     if history:
@@ -150,7 +154,8 @@ async def receive(
         grade, assessment = policy.raise_grade(grade, assessment, rule.grade, rule.name)
     complainant_id, personal_data = None, None
     if person is not None:
-        complainant_id, key_bytes = await identified(conn, pairs, admitted)
+        assert ring is not None and identity is not None
+        complainant_id, key_bytes = await identified(conn, ring, identity, admitted)
         personal_data = seal(key_bytes, complainant_id, complaint_no, person)
     # a concurrent submission registered the same person first: what was remembered under our
     # (dropped) id is taken back, and the duplicate check runs for theirs after the receipt

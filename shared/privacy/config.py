@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,6 +18,14 @@ class PrivacySettings(BaseSettings):
         min_length=16,
         description="Server secret of the blind indexes (HMAC-SHA256 of phone, email, customer and "
         "employee numbers). Set your own in production and keep it outside the database.",
+    )
+
+    key_ring_dir: Path = Field(
+        Path(".tousu/keyring"),
+        description="Directory of the key ring files (the key-encryption keys that wrap every "
+        "complainant key; never in the database). Every service that reads or writes personal data "
+        "needs it, read-write: on one shared volume in docker-compose. Back it up apart from the "
+        "database (docs/privacy.md).",
     )
 
     @property

@@ -1,9 +1,12 @@
 """Erasure (PIPL art. 47 / GDPR art. 17): delete the complainant's key, record it on every stream.
 
-In one transaction: the key row goes (and with it, by cascade, the blind-index lookup rows), and
-each of the complainant's complaint streams gets a ``ComplainantDataErased`` event carrying only
-the pseudonymous id. The sealed ciphertext stays in the append-only store, so every hash chain
-still verifies; without the key nobody can open it, and every reader shows "erased" (已删除).
+In one transaction: the key row goes (and with it, by cascade, the blind-index lookup rows), the
+key's bucket gets a new KEK that re-wraps the bucket's other keys (shared/privacy/envelope.py),
+and each of the complainant's complaint streams gets a ``ComplainantDataErased`` event carrying
+only the pseudonymous id. After the commit the caller runs ``envelope.settle`` for the bucket: the old
+KEK leaves the key ring file, and with it the last means to unwrap the deleted key's bytes that
+heap pages and WAL segments still hold. The sealed ciphertext stays in the append-only store, so
+every hash chain still verifies; without the key nobody can open it, and every reader shows "erased" (已删除).
 
 The event is appended directly (load → append with the expected version), not through
 ``decide``: erasure is a legal obligation that applies to closed and withdrawn complaints too,
@@ -22,6 +25,8 @@ from shared.clock import Clock
 from shared.complaints.events import ComplainantDataErased
 from shared.events import Actor, NewEvent
 from shared.eventstore import PostgresEventStore
+from shared.privacy.envelope import rotate_bucket
+from shared.privacy.keyring import KeyRing
 from shared.privacy.keys import delete_key
 
 _STREAMS = text(
@@ -34,6 +39,8 @@ _STREAMS = text(
 class Erasure:
     complainant_id: UUID
     complaint_nos: list[str]
+    bucket: int
+    """The key bucket rotated: :func:`shared.privacy.envelope.settle` it after the commit."""
 
 
 class NothingToErase(LookupError):
@@ -53,10 +60,12 @@ async def erase_complainant(
     actor: Actor,
     clock: Clock,
     reason: str,
+    ring: KeyRing,
 ) -> Erasure:
     """Raises NothingToErase when there is no key; the caller's transaction commits the rest."""
     if not await delete_key(conn, complainant_id):
         raise NothingToErase(str(complainant_id))
+    bucket = await rotate_bucket(conn, ring, complainant_id)
     bound = store.bound(conn)
     numbers = await complaints_of(conn, complainant_id)
     for complaint_no in numbers:
@@ -70,4 +79,4 @@ async def erase_complainant(
             correlation_id=correlation,
         )
         await bound.append(complaint_no, version, [event])
-    return Erasure(complainant_id, numbers)
+    return Erasure(complainant_id, numbers, bucket)

@@ -58,6 +58,7 @@ from tooling.stack.supervisor import (
 )
 
 DATABASE_NAME = "tousu"
+KEY_RING_DIR = "TOUSU_PRIVACY_KEY_RING_DIR"
 
 NAME_POSTGRES = "postgres"
 NAME_TANSU = "tansu"
@@ -202,6 +203,8 @@ class Stack:
             "TOUSU_TOKENS_FILE": str(plan.tokens_file),
             "PYTHONUNBUFFERED": "1",
         }
+        # the key ring (complainant keys' KEKs) beside the database, unless one was configured
+        env_overrides[KEY_RING_DIR] = _env_get(plan.environ, KEY_RING_DIR) or str(plan.data_dir / "keyring")
 
         timeout = plan.up.up_infra_timeout
         if plan.embedded_postgres:
@@ -282,6 +285,9 @@ class Stack:
         environment = stack_environment_of(self.settings)
         if self.postgres is not None:  # the plain form also works with psql
             environment["TOUSU_DATABASE_URL"] = self.postgres.dsn(DATABASE_NAME)
+        environment[KEY_RING_DIR] = _env_get(self.plan.environ, KEY_RING_DIR) or str(
+            self.plan.data_dir / "keyring"
+        )
         return environment
 
     def runtime_details(self) -> dict[str, Any]:
