@@ -135,12 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = privacy_sub.add_parser(
         "wrap-keys", help="wrap the complainant keys still stored in plain (once, after upgrading)"
     )
-    p.set_defaults(func=_lazy("shared.privacy.cli", "cmd_wrap_keys"))
+    p.set_defaults(func=_lazy("tooling.privacy_cli", "cmd_wrap_keys"))
     p = privacy_sub.add_parser("backup-keys", help="copy the key ring file (after every erasure)")
     p.add_argument("--to", required=True, help="directory of the copies (kept apart from database backups)")
-    p.set_defaults(func=_lazy("shared.privacy.cli", "cmd_backup_keys"))
+    p.set_defaults(func=_lazy("tooling.privacy_cli", "cmd_backup_keys"))
     p = privacy_sub.add_parser("settle-keys", help="drop the KEKs no live key needs (after a crash)")
-    p.set_defaults(func=_lazy("shared.privacy.cli", "cmd_settle_keys"))
+    p.set_defaults(func=_lazy("tooling.privacy_cli", "cmd_settle_keys"))
 
     p = sub.add_parser("asyncapi", help="write the AsyncAPI document of every topic")
     p.add_argument("--output", default="docs/asyncapi.json")

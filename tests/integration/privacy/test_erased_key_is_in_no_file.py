@@ -35,8 +35,8 @@ from shared.privacy.erasure import erase_complainant
 from shared.privacy.keyring import NONCE_BYTES, WRAPPED_BYTES, Kek, KeyRing, bucket_of
 from shared.privacy.keys import complainant_key, keys_for
 from shared.settings import Settings
-from shared.stack.embedded_postgres import EmbeddedPostgres
-from shared.stack.ports import free_port
+from tooling.stack.embedded_postgres import EmbeddedPostgres
+from tooling.stack.ports import free_port
 
 pytestmark = pytest.mark.integration
 
