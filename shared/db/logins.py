@@ -168,5 +168,6 @@ def cmd_roles(args: object) -> int:
     if unset:
         print("not configured yet (each process connects as the owner until its variable is set):")
         for login in unset:
-            print(f"  TOUSU_{login.role.key.upper()}_DATABASE_URL={role_url(settings.database_url, login)}")
+            url = role_url(settings.database_url, login).replace("postgresql+asyncpg://", "postgresql://", 1)
+            print(f"  TOUSU_{login.role.key.upper()}_DATABASE_URL={url}")
     return 0
