@@ -8,9 +8,9 @@ LOGIN without any power over the server (no superuser, CREATEDB, CREATEROLE, rep
 BYPASSRLS), its password set when the URL has one, and made a member of its group role and of
 no other tousu group. Logins belong to the whole server: one login serves every database of it.
 
-It refuses a login that is the owner itself, a superuser, or any other role with powers (it
-would have to take them away from a role somebody else relies on), one of the group roles, or
-the login of two processes.
+It refuses a login that is the owner itself, a superuser, or any other role with powers or
+other memberships (it would have to take them away from a role somebody else may rely on), one
+of the group roles, or the login of two processes.
 """
 
 from __future__ import annotations
@@ -131,6 +131,11 @@ async def _provision_one(conn: asyncpg.Connection, login: Login) -> str:
             login.user,
         )
         current = {row[0] for row in member_of}
+        if current - groups:
+            raise LoginError(
+                f"{login.user} is also a member of {', '.join(sorted(current - groups))}, whose "
+                f"privileges it would have; give {login.role.key} a login of its own"
+            )
         for other in sorted((current & groups) - {login.role.name}):
             await conn.execute(await _format(conn, "REVOKE %I FROM %I", other, login.user))
         if login.role.name not in current:
