@@ -48,7 +48,9 @@ SUMMARY_FIELDS = {
 
 
 async def replay_complaint(settings: Settings, complaint: str, out: TextIO) -> int:
-    engine = create_engine(settings.database_url, pool_size=2, application_name="tousu-audit")
+    engine = create_engine(
+        settings.as_role("audit").database_url, pool_size=2, application_name="tousu-audit"
+    )
     try:
         events = await PostgresEventStore(engine).read_stream(complaint)
     finally:
@@ -66,7 +68,9 @@ async def replay_complaint(settings: Settings, complaint: str, out: TextIO) -> i
 async def replay_period(
     settings: Settings, since: datetime | None, until: datetime | None, out: TextIO
 ) -> int:
-    engine = create_engine(settings.database_url, pool_size=2, application_name="tousu-audit")
+    engine = create_engine(
+        settings.as_role("audit").database_url, pool_size=2, application_name="tousu-audit"
+    )
     try:
         async for event in PostgresEventStore(engine).read_period(since, until):
             out.write(event.to_wire().decode() + "\n")
@@ -76,7 +80,9 @@ async def replay_period(
 
 
 async def verify(settings: Settings, stream: str | None, out: TextIO) -> int:
-    engine = create_engine(settings.database_url, pool_size=2, application_name="tousu-audit")
+    engine = create_engine(
+        settings.as_role("audit").database_url, pool_size=2, application_name="tousu-audit"
+    )
     try:
         report = await PostgresEventStore(engine).verify(stream)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -12,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SERVICE_NAMES: tuple[str, ...] = ("intake", "routing", "sla", "feedback", "analytics")
 
 PLAIN_SCHEMES = ("postgresql://", "postgres://")
+
+warnings_log = logging.getLogger("tousu.database_roles")
 
 
 def asyncpg_url(url: str) -> str:
@@ -39,6 +42,15 @@ def database_label(url: str) -> str:
     return f"{host}:{port}/{unquote(parts.path.lstrip('/')) or '?'}"
 
 
+_ROLE_URL = (
+    "The same database as {}, as its own login role (a member of its group role, "
+    "docs/database-roles.md); unset: the owner's TOUSU_DATABASE_URL, with a warning."
+)
+
+DATABASE_ROLE_KEYS: tuple[str, ...] = (*SERVICE_NAMES, "audit", "import", "dead_letters")
+"""Every process that connects with a role of its own: TOUSU_<KEY>_DATABASE_URL."""
+
+
 class TracingExporter(StrEnum):
     NONE = "none"
     CONSOLE = "console"
@@ -55,6 +67,16 @@ class Settings(BaseSettings):
         description="URL of the PostgreSQL database: postgresql://… (the asyncpg driver is used) or a "
         "SQLAlchemy URL with the asyncpg driver.",
     )
+    intake_database_url: str | None = Field(None, description=_ROLE_URL.format("the intake service"))
+    routing_database_url: str | None = Field(None, description=_ROLE_URL.format("the routing service"))
+    sla_database_url: str | None = Field(None, description=_ROLE_URL.format("the SLA service"))
+    feedback_database_url: str | None = Field(None, description=_ROLE_URL.format("the feedback service"))
+    analytics_database_url: str | None = Field(
+        None, description=_ROLE_URL.format("the analytics service and `tousu analytics rebuild`")
+    )
+    audit_database_url: str | None = Field(None, description=_ROLE_URL.format("`tousu audit`"))
+    import_database_url: str | None = Field(None, description=_ROLE_URL.format("`tousu import`"))
+    dead_letters_database_url: str | None = Field(None, description=_ROLE_URL.format("`tousu dead-letters`"))
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, comma separated.")
     kafka_idempotence: bool = Field(
         True,
@@ -157,6 +179,35 @@ class Settings(BaseSettings):
     @classmethod
     def _asyncpg_driver(cls, value: str) -> str:
         return asyncpg_url(value.strip())
+
+    @field_validator(*(f"{key}_database_url" for key in DATABASE_ROLE_KEYS))
+    @classmethod
+    def _role_url(cls, value: str | None) -> str | None:
+        """An empty value means unset (so a command can clear one inherited from elsewhere)."""
+        return asyncpg_url(value.strip()) if value and value.strip() else None
+
+    def role_database_url(self, key: str) -> str | None:
+        """The URL the process ``key`` connects with as its own role; None: none configured."""
+        url: str | None = getattr(self, f"{key}_database_url")
+        return url
+
+    def as_role(self, key: str) -> Settings:
+        """These settings with ``database_url`` the login role of process ``key`` (intake, audit,
+        …). Without one configured, the owner's URL is kept and a warning says so: a process
+        connecting as the owner can change the schema and rewrite the event store."""
+        url = self.role_database_url(key)
+        if url is None:
+            variable = f"TOUSU_{key.upper()}_DATABASE_URL"
+            warnings_log.warning(
+                "%s is not set: tousu %s connects as the database owner (%s), who may change the "
+                "schema and rewrite history; give it its own role (`tousu db roles`, docs/database-roles.md)",
+                variable,
+                key.replace("_", "-"),
+                database_label(self.database_url),
+                extra={"variable": variable},
+            )
+            return self
+        return self.model_copy(update={"database_url": url})
 
     def port_of(self, service: str) -> int:
         port: int = getattr(self, f"{service}_port")

@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from shared.db.logins import provision
 from shared.db.migrate import upgrade
 from shared.settings import Settings
 from tests.support.backends import (
@@ -20,7 +21,7 @@ from tests.support.backends import (
     start_kafka,
     start_postgres,
 )
-from tests.support.settings import settings_for
+from tests.support.settings import TEST_LOGINS, settings_for
 
 ARTIFACTS = Path(os.environ.get("TOUSU_TEST_ARTIFACTS", "test-artifacts"))
 # every test database's key ring file (named by its ring id) in one place of the test run, also
@@ -59,12 +60,16 @@ DatabaseFactory = Callable[[], Awaitable[str]]
 async def new_database(postgres_backend: Backend) -> AsyncIterator[DatabaseFactory]:
     """Creates a fresh, migrated database and returns its URL; all are dropped at the end."""
     created: list[str] = []
+    provisioned: list[bool] = []
 
     async def create() -> str:
         name = f"tousu_test_{uuid.uuid4().hex[:10]}"
         url = f"{postgres_backend.url}/{name}"
         created.append(name)
         await upgrade(Settings(database_url=url))
+        if not provisioned:  # logins belong to the server: once, after the group roles exist
+            await provision(url, TEST_LOGINS)
+            provisioned.append(True)
         return url
 
     yield create

@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="apply database migrations")
     p.set_defaults(func=_cmd_migrate)
 
+    database = sub.add_parser("db", help="the database's roles")
+    database_sub = database.add_subparsers(dest="db_command", required=True)
+    p = database_sub.add_parser(
+        "roles", help="create or update each process's login role (after `tousu migrate`, as the owner)"
+    )
+    p.set_defaults(func=_lazy("shared.db.logins", "cmd_roles"))
+
     p = sub.add_parser("topics", help="create the Kafka topics")
     p.set_defaults(func=_cmd_topics)
 

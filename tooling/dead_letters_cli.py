@@ -191,7 +191,9 @@ def statuses_of(chosen: Sequence[str] | None) -> list[LetterStatus]:
 
 
 def _engine(settings: Settings) -> AsyncEngine:
-    return create_engine(settings.database_url, pool_size=1, application_name="tousu-dead-letters")
+    return create_engine(
+        settings.as_role("dead_letters").database_url, pool_size=1, application_name="tousu-dead-letters"
+    )
 
 
 async def list_command(

@@ -92,7 +92,9 @@ async def run_rebuild(
     settings: Settings, batch: int, say: Callable[[str], None] | None = None
 ) -> RebuildReport:
     """Check the database is a tousu store, say which one, rebuild it."""
-    engine = create_engine(settings.database_url, pool_size=2, application_name="tousu-analytics-rebuild")
+    engine = create_engine(
+        settings.as_role("analytics").database_url, pool_size=2, application_name="tousu-analytics-rebuild"
+    )
 
     async def progress(report: RebuildReport) -> None:
         print(f"  {report.events} events replayed (position {report.position})", file=sys.stderr)

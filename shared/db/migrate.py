@@ -9,7 +9,9 @@ import asyncpg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from shared.db.grants import apply_grants
 from shared.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -46,3 +48,16 @@ async def upgrade(settings: Settings, revision: str = "head") -> None:
     config = alembic_config(settings.database_url)
     # Alembic's env.py runs its own event loop; keep it off ours.
     await asyncio.to_thread(command.upgrade, config, revision)
+    if revision == "head":
+        await reconcile_grants(settings.database_url)
+
+
+async def reconcile_grants(database_url: str) -> None:
+    """Apply the grants table (shared/db/grants.py) again after the migrations: a table a later
+    migration added gets its roles' privileges even if that migration granted nothing."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(apply_grants)
+    finally:
+        await engine.dispose()

@@ -28,7 +28,7 @@ from shared.messaging.dead_letters import DeadLetter, DeadLetterPublisher
 from shared.messaging.event_routes import ExtraRoutes, no_extra_routes
 from shared.messaging.producer import make_producer
 from shared.messaging.relay import OutboxRelay
-from shared.settings import Settings
+from shared.settings import SERVICE_NAMES, Settings
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ class Runtime:
     Kafka deliveries)."""
 
     def __post_init__(self) -> None:
+        if self.name in SERVICE_NAMES:  # a service connects as its own login role
+            self.settings = self.settings.as_role(self.name)
         self.engine: AsyncEngine = create_engine(
             self.settings.database_url, application_name=f"tousu-{self.name}"
         )

@@ -13,8 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import pytest
 
+from shared.settings import SERVICE_NAMES
 from tests.e2e.running_stack import REPO, RunningUp, tousu_up, wait_all_ready
 
 pytestmark = pytest.mark.e2e
@@ -44,6 +46,25 @@ async def second_terminal(
     )
 
 
+async def logins_connected(pg_port: int) -> dict[str, set[str]]:
+    """application name → the users its connections to the stack's database log in as; the
+    relay's leadership connection, which sets no name, is counted under ``""``."""
+    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/tousu")
+    try:
+        rows = await conn.fetch(
+            "SELECT application_name, usename FROM pg_stat_activity WHERE datname = 'tousu' "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        found.setdefault(row["application_name"], set()).add(row["usename"])
+    relays = found.pop("", set())
+    assert relays <= {f"tousu_{name}_login" for name in SERVICE_NAMES}, relays
+    return found
+
+
 def printed(up: RunningUp, label: str) -> str:
     line = next(line for line in up.lines if line.strip().startswith(f"{label} "))
     return line.split()[1]
@@ -55,12 +76,19 @@ async def test_the_readme_commands_find_the_running_stack(tmp_path: Path) -> Non
     with tousu_up(tmp_path, data_dir=folder / ".tousu") as up:
         await wait_all_ready(up)
         up.wait_for_line("tousu is up", within=60)
+        # every service connects as its own login, none as the owner
+        assert await logins_connected(up.pg_port) == {
+            f"tousu-{name}": {f"tousu_{name}_login"} for name in SERVICE_NAMES
+        }
         runtime_file = up.data_dir / "runtime.json"
         assert f"runtime    {runtime_file}" in up.output
         assert runtime_file.stat().st_mode & 0o777 == 0o600
         document = json.loads(runtime_file.read_text())
         assert document["pid"] == up.proc.pid
         assert document["services"]["intake"] == f"http://127.0.0.1:{up.ports['intake']}"
+        assert document["environment"]["TOUSU_AUDIT_DATABASE_URL"].startswith(
+            "postgresql+asyncpg://tousu_audit_login@"
+        )
         using = (
             f"tousu: using the stack of `tousu up` (pid {up.proc.pid}, {runtime_file}): "
             f"database 127.0.0.1:{up.pg_port}/tousu, Kafka 127.0.0.1:{up.kafka_port}"

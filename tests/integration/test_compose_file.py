@@ -24,7 +24,7 @@ import yaml
 
 from shared.events.envelope import Role
 from shared.privacy.config import PrivacySettings
-from shared.settings import SERVICE_NAMES, Settings
+from shared.settings import DATABASE_ROLE_KEYS, SERVICE_NAMES, Settings
 
 pytestmark = pytest.mark.integration
 
@@ -140,13 +140,18 @@ def test_environment_names_are_settings_fields(compose: dict[str, Any]) -> None:
         assert not unknown, f"{name}: {unknown} do not match any field of Settings or PrivacySettings"
 
 
+def _database_variables(env: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in env.items() if key.endswith("DATABASE_URL")}
+
+
 def test_environment_parses_and_points_at_the_compose_services(
     compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services = compose["services"]
     envs = [_env(services[name]) for name in TOUSU_IMAGE_SERVICES]
-    assert all(env == envs[0] for env in envs), "every tousu container gets the same environment"
-    env = envs[0]
+    shared = [{k: v for k, v in env.items() if k not in _database_variables(env)} for env in envs]
+    assert all(env == shared[0] for env in shared), "every tousu container shares all but its database login"
+    env = _env(services["migrate"])
     for key in [key for key in os.environ if key.startswith("TOUSU_")]:
         monkeypatch.delenv(key)
     for key, value in env.items():
@@ -167,6 +172,22 @@ def test_environment_parses_and_points_at_the_compose_services(
     assert settings.timezone == "Asia/Shanghai"
     assert settings.host == "0.0.0.0"
     assert settings.tokens_file is not None
+
+
+def test_each_process_has_its_own_login_and_only_migrate_the_owner(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    migrate = _database_variables(_env(services["migrate"]))
+    owner = urlsplit(migrate["TOUSU_DATABASE_URL"])
+    logins = {key: urlsplit(migrate[f"TOUSU_{key.upper()}_DATABASE_URL"]) for key in DATABASE_ROLE_KEYS}
+    users = [url.username for url in logins.values()]
+    assert len(set(users)) == len(users) and owner.username not in users
+    for url in logins.values():
+        assert (url.hostname, url.port, url.path) == (owner.hostname, owner.port, owner.path)
+        assert url.password and url.password != owner.password
+    for name in SERVICE_NAMES:
+        variable = f"TOUSU_{name.upper()}_DATABASE_URL"
+        assert _database_variables(_env(services[name])) == {variable: migrate[variable]}, name
+    assert "tousu db roles" in " ".join(_argv(services["migrate"].get("command")))
 
 
 def test_tokens_secret_is_mounted_where_settings_look(compose: dict[str, Any]) -> None:

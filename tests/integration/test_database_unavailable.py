@@ -21,6 +21,7 @@ from sqlalchemy import text
 from services.intake.config import IntakeSettings
 from services.intake.main import create_app as create_intake
 from shared.db.engine import create_engine
+from shared.db.logins import provision
 from shared.db.migrate import upgrade
 from shared.messaging.topics import ensure_topics
 from shared.service.app import RETRY_AFTER_SECONDS, install_error_handlers
@@ -29,7 +30,7 @@ from tests.support.auth import bearer
 from tests.support.auth import test_tokens as tokens_for_tests
 from tests.support.backends import Backend
 from tests.support.running import eventually, running
-from tests.support.settings import settings_for
+from tests.support.settings import TEST_LOGINS, settings_for
 from tooling.stack.embedded_postgres import EmbeddedPostgres
 from tooling.stack.ports import free_port
 
@@ -80,6 +81,7 @@ async def test_intake_answers_503_while_postgresql_is_down_and_serves_again_afte
     await own_postgres.ensure_database("tousu")
     settings = settings_for(own_postgres.sqlalchemy_url("tousu"), kafka_backend)
     await upgrade(settings)
+    await provision(settings.database_url, TEST_LOGINS)  # a server of its own: its own logins
     await ensure_topics(settings)
     app = create_intake(settings, tokens=tokens_for_tests())
     async with running(app) as client:
@@ -115,6 +117,7 @@ async def test_submissions_in_flight_while_postgresql_shuts_down_get_202_or_503(
     await own_postgres.ensure_database("tousu")
     settings = settings_for(own_postgres.sqlalchemy_url("tousu"), kafka_backend)
     await upgrade(settings)
+    await provision(settings.database_url, TEST_LOGINS)  # a server of its own: its own logins
     await ensure_topics(settings)
     config = IntakeSettings(rate_per_minute=1_000_000, rate_burst=100_000)
     app = create_intake(settings, tokens=tokens_for_tests(), config=config)

@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.complaints.values import Category, Channel
+from tests.support.settings import role_urls
 
 ZONE = ZoneInfo("Asia/Shanghai")
 MAPPING = Path(__file__).resolve().parents[2] / "deploy" / "import" / "mapping.example.yaml"
@@ -223,8 +224,18 @@ class Ran:
         return parsed
 
 
+def import_environment(database_url: str) -> dict[str, str]:
+    """The environment of `tousu import` on ``database_url``: its own login, as deployed."""
+    return {
+        **os.environ,
+        "TOUSU_DATABASE_URL": database_url,
+        "TOUSU_IMPORT_DATABASE_URL": role_urls(database_url)["import_database_url"],
+        "PYTHONPATH": str(ROOT),
+    }
+
+
 async def run_import(database_url: str, *args: str | Path) -> Ran:
-    """`tousu import ARGS` in a process of its own, on ``database_url``."""
+    """`tousu import ARGS` in a process of its own, on ``database_url``, as the import's login."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -232,7 +243,7 @@ async def run_import(database_url: str, *args: str | Path) -> Ran:
         "import",
         *map(str, args),
         cwd=ROOT,
-        env={**os.environ, "TOUSU_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)},
+        env=import_environment(database_url),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import uuid
 
+from shared.db.grants import ROLES
+from shared.db.logins import Login, default_login, role_url
 from shared.settings import Settings
 from tests.support.backends import Backend, kafka_is_real_kafka
 
 TEST_SESSION_TIMEOUT_MS = 4000
+
+TEST_LOGIN_PASSWORD = "tousu-test-login"
+"""Where the test server asks for passwords (a testcontainer); the local one trusts."""
+
+TEST_LOGINS = [Login(role, default_login(role), TEST_LOGIN_PASSWORD) for role in ROLES]
+"""Every process's login, as `tousu db roles` makes them; tests/conftest.py provisions them."""
+
+
+def role_urls(database_url: str) -> dict[str, str]:
+    """Settings naming each process's own login to ``database_url``."""
+    return {f"{login.role.key}_database_url": role_url(database_url, login) for login in TEST_LOGINS}
 
 
 def settings_for(database_url: str, kafka_backend: Backend) -> Settings:
@@ -15,6 +28,8 @@ def settings_for(database_url: str, kafka_backend: Backend) -> Settings:
     suffix = uuid.uuid4().hex[:8]
     return Settings(
         database_url=database_url,
+        # the services under test connect as their own roles, as they do when deployed
+        **role_urls(database_url),  # type: ignore[arg-type]
         kafka_bootstrap=kafka_backend.url,
         kafka_idempotence=kafka_is_real_kafka(kafka_backend),
         topic_intake=f"t.{suffix}.intake",

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from shared.settings import SERVICE_NAMES, Settings, database_label
+from shared.settings import DATABASE_ROLE_KEYS, SERVICE_NAMES, Settings, database_label
 
 RUNTIME_FILE = "runtime.json"
 FORMAT = 1
@@ -44,9 +44,12 @@ DATABASE = "TOUSU_DATABASE_URL"
 KAFKA = "TOUSU_KAFKA_BOOTSTRAP"
 IDEMPOTENCE = "TOUSU_KAFKA_IDEMPOTENCE"
 DATA_DIR = "TOUSU_DATA_DIR"
+ROLE_URLS = frozenset(f"TOUSU_{key.upper()}_DATABASE_URL" for key in DATABASE_ROLE_KEYS)
+"""Each process's own login to the database: they belong to the database they came with."""
 
 STACK_FIELDS: tuple[str, ...] = (
     "database_url",
+    *(f"{key}_database_url" for key in DATABASE_ROLE_KEYS),
     "kafka_bootstrap",
     "kafka_idempotence",
     "timezone",
@@ -293,11 +296,17 @@ def resolve(
                 # tansu lacks the idempotent producer: the flag belongs to the broker it came with
                 if sources[KAFKA] == "runtime" and _lookup(environ, name) is None:
                     environment[name] = value
+            elif name in ROLE_URLS:
+                if sources[DATABASE] == "runtime" and _lookup(environ, name) is None:
+                    environment[name] = value
             elif name == DATA_DIR:
                 continue  # the directory is where the file was found
             elif name not in environment and _lookup(environ, name) is None:
                 environment[name] = value
 
+    if sources[DATABASE] == "--database-url":
+        # the logins of the environment or a stack are for their own database, not the flag's
+        environment.update(dict.fromkeys(ROLE_URLS, ""))
     merged = {**{k.upper(): v for k, v in environ.items()}, **environment}
     defaults = Settings.model_fields
     database = merged.get(DATABASE) or str(defaults["database_url"].default)

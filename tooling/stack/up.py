@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
+from shared.db.logins import LoginError, logins_of, provision, role_url
 from shared.settings import SERVICE_NAMES, Settings, load_settings
 from tooling.stack.broker import TansuBroker
 from tooling.stack.config import UpSettings, load_up_settings
@@ -242,6 +243,7 @@ class Stack:
         self.child_env.update(env_overrides)
 
         await self._step("migrations", "shared.db.migrate", "upgrade", "database schema is up to date")
+        await self._provision_logins()
         await self._step("topics", "shared.messaging.topics", "ensure_topics", "Kafka topics exist")
 
         if ensure_dev_tokens(plan.tokens_file):
@@ -303,6 +305,30 @@ class Stack:
         if self.plan.smtp_port is not None:
             details["smtp"] = f"smtp://{host}:{self.plan.smtp_port}"
         return details
+
+    async def _provision_logins(self) -> None:
+        """Each service (and each command run on this stack) connects as its own login role: the
+        one of its TOUSU_<NAME>_DATABASE_URL, else ``tousu_<name>_login`` without a password,
+        which the embedded PostgreSQL (trust authentication) lets in."""
+        timeout = self.plan.up.up_step_timeout
+        try:
+            logins = logins_of(self.settings)
+            await asyncio.wait_for(provision(self.settings.database_url, logins), timeout)
+        except LoginError as exc:
+            raise StackError(f"database roles: {exc}") from exc
+        except TimeoutError:
+            raise StackError(f"database roles: not done after {timeout:g}s") from None
+        except Exception as exc:
+            raise StackError(f"database roles failed: {type(exc).__name__}: {exc}") from exc
+        derived: dict[str, Any] = {}
+        for login in logins:
+            if self.settings.role_database_url(login.role.key) is None:
+                url = role_url(self.settings.database_url, login)
+                derived[f"{login.role.key}_database_url"] = url
+                self.child_env[f"TOUSU_{login.role.key.upper()}_DATABASE_URL"] = url
+        self.settings = self.settings.model_copy(update=derived)
+        names = ", ".join(login.user for login in logins if login.role.key in SERVICE_NAMES)
+        self.report(f"roles: the services connect as {names}, each with only its own privileges")
 
     async def _wait_for_external_kafka(self, within: float) -> None:
         bootstrap = self.plan.base_settings.kafka_bootstrap

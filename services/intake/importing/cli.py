@@ -56,7 +56,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("--batch must be at least 1", file=sys.stderr)
         return 2
     settings = load_settings()
-    engine = create_engine(settings.database_url, pool_size=2, application_name="tousu-import")
+    engine = create_engine(
+        settings.as_role("import").database_url, pool_size=2, application_name="tousu-import"
+    )
     importer = Importer(
         engine,
         mapping,

@@ -219,7 +219,13 @@ def tousu(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     saying which database it used (tooling.stack.runtime), so tests compare the command's own."""
     result = subprocess.run(
         [sys.executable, "-m", "tooling.cli", "dead-letters", *args],
-        env={**os.environ, "TOUSU_DATABASE_URL": settings.database_url, "TOUSU_TIMEZONE": "Asia/Shanghai"},
+        env={
+            **os.environ,
+            "TOUSU_DATABASE_URL": settings.database_url,
+            # as its own login, as deployed (the harness's settings have one)
+            "TOUSU_DEAD_LETTERS_DATABASE_URL": settings.dead_letters_database_url or "",
+            "TOUSU_TIMEZONE": "Asia/Shanghai",
+        },
         capture_output=True,
         text=True,
         timeout=120,

@@ -42,11 +42,11 @@ async def test_the_trigger_refuses_even_a_superuser(stored: str, statement: str)
 
 
 @pytest.mark.parametrize("statement", REWRITES)
-async def test_the_application_role_has_no_privilege_to_rewrite(stored: str, statement: str) -> None:
+async def test_a_service_role_has_no_privilege_to_rewrite(stored: str, statement: str) -> None:
     conn = await asyncpg.connect(dsn(stored))
     login = f"tousu_test_{uuid.uuid4().hex[:8]}"
     try:
-        await conn.execute(f"CREATE ROLE {login} LOGIN IN ROLE tousu_app")
+        await conn.execute(f"CREATE ROLE {login} LOGIN IN ROLE tousu_intake")
         async with conn.transaction():
             await conn.execute(f"SET LOCAL ROLE {login}")
             assert await conn.fetchval("SELECT count(*) FROM events") >= 2  # may read
@@ -57,11 +57,11 @@ async def test_the_application_role_has_no_privilege_to_rewrite(stored: str, sta
         await conn.close()
 
 
-async def test_the_application_role_may_append(stored: str) -> None:
+async def test_a_service_role_may_append(stored: str) -> None:
     conn = await asyncpg.connect(dsn(stored))
     login = f"tousu_test_{uuid.uuid4().hex[:8]}"
     try:
-        await conn.execute(f"CREATE ROLE {login} LOGIN IN ROLE tousu_app")
+        await conn.execute(f"CREATE ROLE {login} LOGIN IN ROLE tousu_intake")
     finally:
         await conn.close()
     base, _, database = stored.rpartition("/")

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from shared.complaints.events import ComplaintResolved
 from shared.complaints.values import Status
+from shared.db.engine import create_engine
 from shared.eventstore import NO_STREAM
 from tests.builders import (
     T0,
@@ -116,7 +117,9 @@ async def test_the_list_says_whom_to_call_masked_for_operators(
     feedback: Feedback, three_revisits: list[str]
 ) -> None:
     person = a_complainant()
-    async with feedback.store.engine.begin() as conn:
+    # intake's part (the feedback service may only read keys): as the owner
+    owner = create_engine(feedback.settings.database_url, pool_size=1)
+    async with owner.begin() as conn:
         await conn.execute(
             text("INSERT INTO privacy_complainant_keys VALUES (:id, :key, now()) ON CONFLICT DO NOTHING"),
             {"id": complainant_id_of(person), "key": TEST_KEY},
@@ -126,10 +129,11 @@ async def test_the_list_says_whom_to_call_masked_for_operators(
     response = await feedback.client.get("/v1/revisits", headers=bearer("operator"))
     masked = response.json()["items"][0]["complainant"]
     assert masked["name"] == "王**" and masked["phone"] == "138****0000" and masked["masked"]
-    async with feedback.store.engine.begin() as conn:
+    async with owner.begin() as conn:
         await conn.execute(
             text("DELETE FROM privacy_complainant_keys WHERE complainant_id = :id"),
             {"id": complainant_id_of(person)},
         )
+    await owner.dispose()
     erased = (await feedback.revisits())["items"][0]["complainant"]
     assert erased["status"] == "erased" and erased["phone"] is None

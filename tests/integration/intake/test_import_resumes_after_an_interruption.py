@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from sqlalchemy import text
 
 from shared.db.engine import create_engine
 from tests.conftest import DatabaseFactory
-from tests.support.history_register import MAPPING, ROOT, register, run_import
+from tests.support.history_register import MAPPING, ROOT, import_environment, register, run_import
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +47,7 @@ async def test_an_interrupted_import_goes_on_where_it_stopped(
         "--batch",
         "5",
         cwd=ROOT,
-        env={**os.environ, "TOUSU_DATABASE_URL": url, "PYTHONPATH": str(ROOT)},
+        env=import_environment(url),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -27,7 +27,7 @@ from shared.messaging.topics import ensure_topics
 from shared.service.logging import JsonFormatter
 from shared.settings import Settings
 from tests.support.backends import Backend, kafka_is_real_kafka
-from tests.support.settings import TEST_SESSION_TIMEOUT_MS
+from tests.support.settings import TEST_SESSION_TIMEOUT_MS, role_urls
 
 NewDatabase = Callable[[], Awaitable[str]]
 """The root conftest's `new_database` fixture: a fresh migrated database's URL."""
@@ -41,6 +41,7 @@ def messaging_settings(database_url: str, kafka: Backend, **overrides: Any) -> S
     suffix = uuid.uuid4().hex[:8]
     values: dict[str, Any] = {
         "database_url": database_url,
+        **role_urls(database_url),
         "kafka_bootstrap": kafka.url,
         "kafka_idempotence": kafka_is_real_kafka(kafka),
         "topic_intake": f"t.{suffix}.intake",
@@ -59,7 +60,8 @@ def messaging_settings(database_url: str, kafka: Backend, **overrides: Any) -> S
 @pytest.fixture
 async def relay_settings(settings: Settings, new_database: NewDatabase) -> Settings:
     """Settings on a database of its own (the relay follows the whole store) with topics created."""
-    fresh = settings.model_copy(update={"database_url": await new_database()})
+    url = await new_database()
+    fresh = settings.model_copy(update={"database_url": url, **role_urls(url)})
     await ensure_topics(fresh)
     return fresh
 

@@ -19,6 +19,7 @@ from services.routing.main import create_app as routing_app
 from services.sla.config import SlaConfig
 from services.sla.main import create_app as sla_app
 from shared.clock import SystemClock
+from shared.db.engine import create_engine
 from shared.events import Actor, NewEvent
 from shared.events.streams import HEADER, INSPECTION
 from shared.eventstore import NO_STREAM
@@ -31,6 +32,7 @@ from tests.integration.messaging.conftest import NewDatabase, OpenReader, wait_u
 from tests.integration.sla.support import WALL_CLOCK_POLICY
 from tests.support import auth
 from tests.support.running import running
+from tests.support.settings import role_urls
 
 pytestmark = pytest.mark.integration
 
@@ -70,8 +72,9 @@ async def test_an_inspection_stream_is_passed_over_by_every_complaint_consumer(
     settings: Settings, new_database: NewDatabase, topic_reader: OpenReader
 ) -> None:
     # the catch-up hands every event to the recipe at once, not after the usual grace: both paths
+    url = await new_database()
     settings = settings.model_copy(
-        update={"database_url": await new_database(), "catch_up_grace_seconds": 0.0}
+        update={"database_url": url, **role_urls(url), "catch_up_grace_seconds": 0.0}
     )
     await ensure_topics(settings)
     apps = [
@@ -123,7 +126,8 @@ async def test_an_inspection_stream_is_passed_over_by_every_complaint_consumer(
         assert len(published) == 2
         assert all((HEADER, INSPECTION.encode()) in r.headers for r in published)
 
-        async with runtimes[0].engine.connect() as conn:
+        owner = create_engine(settings.database_url, pool_size=1)  # sees every service's tables
+        async with owner.connect() as conn:
             letters = (await conn.execute(text("SELECT consumer, reason FROM dead_letters"))).all()
             positions = (
                 await conn.execute(
@@ -139,6 +143,7 @@ async def test_an_inspection_stream_is_passed_over_by_every_complaint_consumer(
                 ).scalar_one()
                 for table in ("routing_assignments", "sla_deadlines", "revisits")
             }
+        await owner.dispose()
         assert letters == [], letters
         assert positions == []  # never even claimed: nothing of it was handled
         assert effects == {"routing_assignments": 0, "sla_deadlines": 0, "revisits": 0}

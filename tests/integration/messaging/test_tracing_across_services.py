@@ -20,6 +20,7 @@ from shared.service.app import create_service_app
 from shared.service.runtime import Runtime
 from shared.settings import Settings
 from tests.integration.messaging.conftest import NewDatabase, wait_until
+from tests.support.settings import role_urls
 from tests.support.spans import recording_spans
 from tests.support.store_events import SomethingHappened, new_stream_id
 
@@ -45,7 +46,8 @@ async def test_one_trace_spans_the_request_and_the_consumer(
 ) -> None:
     tokens = tmp_path / "tokens.yaml"
     tokens.write_text("tokens: []\n", encoding="utf-8")  # no caller here needs a token
-    settings = settings.model_copy(update={"database_url": await new_database(), "tokens_file": tokens})
+    url = await new_database()
+    settings = settings.model_copy(update={"database_url": url, **role_urls(url), "tokens_file": tokens})
     await ensure_topics(settings)
     provider = trace.get_tracer_provider()
 

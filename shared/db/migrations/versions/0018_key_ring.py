@@ -16,7 +16,7 @@ Revises: 0015
 from shared.db.sql_script import execute_script
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
@@ -42,9 +42,7 @@ ALTER TABLE privacy_complainant_keys
         CHECK ((key IS NULL) = (wrapped_key IS NOT NULL) AND (kek_id IS NULL) = (wrapped_key IS NULL));
 CREATE INDEX privacy_complainant_keys_bucket ON privacy_complainant_keys (bucket);
 
-GRANT SELECT ON privacy_key_ring TO tousu_app;
-GRANT SELECT, INSERT, UPDATE ON privacy_key_buckets TO tousu_app;
-GRANT UPDATE ON privacy_complainant_keys TO tousu_app;
+-- Privileges: shared/db/grants.py (applied after every migration run).
 """
 
 DOWNGRADE = r"""
