@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -57,10 +58,11 @@ async def verify_against_checkpoints(
         findings += [Finding(Kind.ALTERED, str(link)) for link in report.broken]
         comparison = None
         if reference is not None:
-            latest = reference.latest.checkpoint
+            latest, zone = reference.latest.checkpoint, ZoneInfo(settings.timezone)
+            signed = latest.signed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
             print(
                 f"checkpoint: {reference.latest.name}, number {latest.sequence}, signed "
-                f"{latest.signed_at.strftime('%Y-%m-%d %H:%M:%S UTC')} with key {latest.key_id}, covers "
+                f"{signed} with key {latest.key_id}, covers "
                 f"{latest.event_count} events up to position {latest.position.global_position} "
                 f"(transaction {latest.position.tx_id})",
                 file=out,
