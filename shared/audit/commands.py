@@ -161,3 +161,18 @@ def cmd_public_key(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(pem.decode())
     return 0
+
+
+def cmd_create_key(args: argparse.Namespace) -> int:
+    from shared.audit.keys import default_key_file, ensure_key_file, public_path
+
+    settings = load_settings()
+    if settings.audit_signing_key is not None:
+        print("TOUSU_AUDIT_SIGNING_KEY is set: that key signs; no file is created", file=sys.stderr)
+        return 0
+    path = settings.audit_signing_key_file or default_key_file(settings.data_dir)
+    if ensure_key_file(path):
+        print(f"created the checkpoint signing key {path}; give auditors {public_path(path)}")
+    else:
+        print(f"kept the existing checkpoint signing key {path}")
+    return 0

@@ -67,8 +67,8 @@ def test_edited_leaves_do_not_count() -> None:
     findings, reference = check_checkpoints(files, KEYS)
     assert [f.kind for f in findings] == [Kind.FORGED]
     assert "do not give its signed digest" in findings[0].message
-    # the newest file's leaves are not believed: the store is still compared with every digest,
-    # but no event after the newest checkpoint's predecessors can be named
+    # the newest file's leaves are not believed: the store is still compared with every signed
+    # digest, but events are named only from a run of listed leaves that reaches the newest
     assert reference is not None and reference.base_position == files[1].checkpoint.position
     assert reference.leaves == []
 
