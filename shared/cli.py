@@ -201,7 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test (CI), not figures")
     p.add_argument("--full", action="store_true", help="the issue's full sizes (1,000,000-event replay)")
     p.add_argument(
-        "--only", nargs="*", default=[], help="run only these: append replay relay intake e2e timers burst"
+        "--only",
+        nargs="*",
+        default=[],
+        help="run only these: append replay relay intake e2e timers burst audit",
     )
     p.add_argument("--repeats", type=int, default=None, help="runs per figure (median); default by preset")
     p.add_argument(

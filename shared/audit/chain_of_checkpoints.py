@@ -26,6 +26,8 @@ class Reference:
     """Events after this and up to ``latest``'s position are listed in ``leaves``."""
     base_event_count: int
     base_digest: str
+    base_sequence: int
+    """The checkpoint that ends where the listed leaves begin (0: the empty store)."""
     leaves: list[Leaf] = field(default_factory=list)
     checkpoints: list[AuditCheckpoint] = field(default_factory=list)
     """Every trusted checkpoint, oldest first (the store's digest is checked at each)."""
@@ -161,6 +163,7 @@ def check_checkpoints(
         base_position=base.previous_position if named else latest.checkpoint.position,
         base_event_count=base.previous_event_count if named else latest.checkpoint.event_count,
         base_digest=base.previous_digest if named else latest.checkpoint.digest,
+        base_sequence=base.sequence - 1 if named else latest.checkpoint.sequence,
         leaves=[leaf for file in named for leaf in (file.leaves or ())],
         checkpoints=[file.checkpoint for file in run],
     )

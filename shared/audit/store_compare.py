@@ -202,7 +202,7 @@ async def compare_store(
                 reference.base_position,
                 reference.base_event_count,
                 reference.base_digest,
-                f"the checkpoint before {reference.latest.name}",
+                f"checkpoint {reference.base_sequence}",
             )
         },
         key=lambda m: (m.position.as_tuple(), m.event_count),
