@@ -49,10 +49,9 @@ async def make_checkpoints(settings: Settings, out: TextIO, *, wait: float = 60.
                 print(f"cannot add a checkpoint: {error}", file=out)
                 return 1
         latest = maker.latest()
-        if not made and latest is None:
-            print("the store holds no committed event yet; nothing to sign", file=out)
-        elif not made:
-            print(f"no event committed since checkpoint {latest.sequence}; nothing new to sign", file=out)
+        if not made:
+            since = f"since checkpoint {latest.sequence}" if latest else "yet (the store is empty)"
+            print(f"no event committed {since}; nothing new to sign", file=out)
         for path in made:
             print(f"signed {path}", file=out)
         if latest is not None:
