@@ -117,6 +117,11 @@ class CheckpointMaker:
             )
         if int(path.stem) != head.sequence:
             raise CheckpointChainError(f"{path} holds checkpoint {head.sequence}, not {int(path.stem)}")
+        if head.key_id != self.key_id:  # a rotated key; auditors check its signature with the old one
+            log.warning(
+                "continuing the audit checkpoints from one signed with another key",
+                extra={"file": str(path), "key_id": head.key_id, "signing_key_id": self.key_id},
+            )
         return head
 
     async def make(self) -> list[Path]:
@@ -125,7 +130,7 @@ class CheckpointMaker:
         made: list[Path] = []
         limit = self.settings.audit_checkpoint_max_events
         while True:
-            previous = self.latest()
+            previous = await asyncio.to_thread(self.latest)  # the newest file may be large
             if not self._started:
                 self._started = True
                 if previous is not None:
