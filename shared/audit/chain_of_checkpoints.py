@@ -165,6 +165,6 @@ def check_checkpoints(
         base_digest=base.previous_digest if named else latest.checkpoint.digest,
         base_sequence=base.sequence - 1 if named else latest.checkpoint.sequence,
         leaves=[leaf for file in named for leaf in (file.leaves or ())],
-        checkpoints=[file.checkpoint for file in run],
+        checkpoints=[file.checkpoint for file in usable],
     )
     return findings, reference
