@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_NAMES: tuple[str, ...] = ("intake", "routing", "sla", "feedback", "analytics")
@@ -107,6 +107,10 @@ class Settings(BaseSettings):
         description="Channels publish their service volume per local day here (the complaint rate's "
         "denominator), key = channel code.",
     )
+    topic_audit_checkpoints: str = Field(
+        "tousu.audit.checkpoints",
+        description="Signed checkpoints of the whole event store (docs/audit.md); auditors keep it.",
+    )
     topic_partitions: int = Field(6, description="Partitions created for each topic by `tousu up`.")
 
     intake_port: int = 8100
@@ -171,6 +175,29 @@ class Settings(BaseSettings):
         "this many hours back (and whatever a consumer still needs), as a broker keeping them would hold.",
     )
 
+    audit_signing_key_file: Path | None = Field(
+        None,
+        description="Ed25519 private key (PEM) that signs audit checkpoints; default "
+        "<data_dir>/audit/signing-key.pem when it exists (`tousu up` creates it). Never in the database.",
+    )
+    audit_signing_key: SecretStr | None = Field(
+        None,
+        description="The signing key's PEM itself, for secret stores that hand out environment "
+        "variables; wins over the file.",
+    )
+    audit_checkpoint_dir: Path | None = Field(
+        None, description="Where signed checkpoints are written; default <data_dir>/audit/checkpoints."
+    )
+    audit_checkpoint_interval_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="How often a service makes a signed checkpoint of the store when a signing key "
+        "is configured (one service at a time); 0: only `tousu audit checkpoint`.",
+    )
+    audit_checkpoint_max_events: int = Field(
+        100_000, ge=1, description="Most events one checkpoint adds (a long backlog gives several)."
+    )
+
     tracing_exporter: TracingExporter = Field(TracingExporter.NONE, description="none, console or otlp.")
     otlp_endpoint: str | None = Field(None, description="OTLP/HTTP endpoint when tracing_exporter=otlp.")
     log_level: str = Field("INFO", description="Python log level.")
@@ -215,6 +242,9 @@ class Settings(BaseSettings):
 
     def resolved_tokens_file(self) -> Path:
         return self.tokens_file or self.data_dir / "tokens.yaml"
+
+    def resolved_checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.data_dir / "audit" / "checkpoints"
 
     @property
     def sync_database_url(self) -> str:

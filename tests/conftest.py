@@ -28,6 +28,10 @@ ARTIFACTS = Path(os.environ.get("TOUSU_TEST_ARTIFACTS", "test-artifacts"))
 # for the services tests start as processes (they inherit the environment)
 os.environ.setdefault("TOUSU_PRIVACY_KEY_RING_DIR", str((ARTIFACTS / "keyring").resolve()))
 
+# Services under test sign no audit checkpoints unless a test asks for them: a signing key that a
+# developer's `tousu up` left in ./.tousu would otherwise have them sign test databases there.
+os.environ.setdefault("TOUSU_AUDIT_CHECKPOINT_INTERVAL_SECONDS", "0")
+
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"tousu backends: postgres={postgres_choice()}, kafka={kafka_choice()}"]

@@ -35,6 +35,10 @@ DESCRIPTION = """tousu 投诉 — the Kafka interface.
   for ComplaintAssigned, ComplaintTransferred and ComplaintReopened.
 * Messages no consumer could process land on the **dead-letters** topic with the reason and
   the original topic/partition/offset.
+* Signed checkpoints of the whole event store go to the **audit checkpoints** topic (schema
+  AuditCheckpoint, key `tousu-audit`): auditors keep every message and verify the store
+  against them with `tousu audit verify --checkpoint` (docs/audit.md). Deduplicate on
+  `sequence`.
 Delivery is at-least-once: deduplicate on event_id.
 """
 

@@ -20,6 +20,7 @@ def topic_names(settings: Settings) -> list[str]:
         settings.topic_assignments,
         settings.topic_dead_letters,
         settings.topic_service_volume,
+        settings.topic_audit_checkpoints,
     ]
 
 

@@ -18,6 +18,9 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared.audit.checkpoint import AuditCheckpoint
+from shared.audit.keys import load_signing_key
+from shared.audit.maker import CheckpointMaker, kafka_publisher
 from shared.clock import Clock, SystemClock
 from shared.db.engine import create_engine
 from shared.events import RecordedEvent
@@ -77,6 +80,7 @@ class Runtime:
         self.producer: AIOKafkaProducer = _LateProducer(self)  # type: ignore[assignment,unused-ignore]
         self.dead_letters = DeadLetterPublisher(self.producer, self.settings.topic_dead_letters, self.clock)
         self.relay: OutboxRelay | None = None
+        self.checkpoint_maker: CheckpointMaker | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.consumers: list[Consumer] = []
         self.catch_ups: list[StoreCatchUp] = []
@@ -100,6 +104,14 @@ class Runtime:
             description="ComplaintAssigned, ComplaintTransferred and ComplaintReopened; key = the "
             "department code that now owns the complaint. Departments filter on their key.",
             schema=RecordedEvent,
+        )
+        self.broker.publisher(
+            topics.topic_audit_checkpoints,
+            title=f"{topics.topic_audit_checkpoints}:publish",
+            description="Signed checkpoints of the whole event store, one per sequence number, key "
+            "`tousu-audit` (one partition, in order). Auditors keep every one (retention: forever) and "
+            "verify the store against them: `tousu audit verify --checkpoint`. See docs/audit.md.",
+            schema=AuditCheckpoint,
         )
         self.broker.publisher(
             topics.topic_dead_letters,
@@ -136,6 +148,7 @@ class Runtime:
             self._connected(producer)
         self._broker_start = asyncio.create_task(self._connect(), name=f"{self.name}-broker")
         self._tasks.append(self._broker_start)
+        self._start_checkpoints()
         for task in self._background:
             self._tasks.append(asyncio.create_task(task(), name=f"{self.name}-{task.__name__}"))
         if self.run_catch_up:
@@ -187,6 +200,27 @@ class Runtime:
                 await _bounded("broker", self.broker.stop())
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, BROKER_RETRY_MAX_SECONDS)
+
+    def _start_checkpoints(self) -> None:
+        """Signed checkpoints of the store, every audit_checkpoint_interval_seconds, when this
+        process holds a signing key (one process at a time makes them: see CheckpointMaker)."""
+        if self.settings.audit_checkpoint_interval_seconds <= 0:
+            return
+        key = load_signing_key(self.settings)  # a key configured but unreadable stops the start
+        if key is None:
+            return
+        self.checkpoint_maker = CheckpointMaker(
+            self.settings,
+            self.engine,
+            key,
+            # through the late-bound producer: with the broker down, publishing fails and is retried
+            # on the next round, while the files are written regardless
+            publish=kafka_publisher(self.producer, self.settings.topic_audit_checkpoints),
+            clock=self.clock,
+        )
+        self._tasks.append(
+            asyncio.create_task(self.checkpoint_maker.run(), name=f"{self.name}-audit-checkpoints")
+        )
 
     async def stop(self) -> None:
         """Stop everything, each step bounded: a SIGTERM must end the process even when a broker

@@ -106,6 +106,17 @@ async def test_the_readme_commands_find_the_running_stack(tmp_path: Path) -> Non
         assert replay.stderr.splitlines() == [using]
         assert f"complaint {number}:" in replay.stdout and "ComplaintClosed" in replay.stdout
 
+        checkpoint = await second_terminal(folder, "audit", "checkpoint")  # tousu up made the key
+        assert checkpoint.returncode == 0, checkpoint.stdout + checkpoint.stderr
+        assert "signed " in checkpoint.stdout and "published on tousu.audit.checkpoints" in checkpoint.stdout
+        against = await second_terminal(
+            folder,
+            *("audit", "verify", "--checkpoint", ".tousu/audit/checkpoints"),
+            *("--public-key", ".tousu/audit/signing-key.pub.pem"),
+        )
+        assert against.returncode == 0, against.stdout + against.stderr
+        assert "ok: the store matches checkpoint" in against.stdout
+
         for command in (["audit", "verify"], ["analytics", "rebuild"], ["dead-letters", "list"]):
             done = await second_terminal(folder, *command)
             assert done.returncode == 0, f"{command}: {done.stdout}{done.stderr}"

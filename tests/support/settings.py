@@ -40,6 +40,10 @@ def settings_for(database_url: str, kafka_backend: Backend) -> Settings:
         # members waits for them at every rebalance
         consumer_group_prefix=f"t.{suffix}",
         topic_service_volume=f"t.{suffix}.volume",
+        topic_audit_checkpoints=f"t.{suffix}.audit",
+        # no periodic checkpoints unless a test asks: a signing key left in ./.tousu by a
+        # developer's `tousu up` would otherwise have every service under test sign there
+        audit_checkpoint_interval_seconds=0,
         topic_partitions=3,
         consumer_backoff_seconds=0.01,
         relay_idle_seconds=0.2,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tooling.bench.append import bench_append
+from tooling.bench.audit import bench_audit
 from tooling.bench.burst import bench_burst
 from tooling.bench.end_to_end import bench_end_to_end
 from tooling.bench.environment import BenchEnvironment, bench_environment
@@ -34,10 +35,11 @@ BENCHMARKS: dict[str, Benchmark] = {
     "e2e": bench_end_to_end,
     "burst": bench_burst,
     "timers": bench_timers,
+    "audit": bench_audit,
 }
 """Numbered as in docs/benchmarks.md (1 append, 2 replay, 3 relay, 4 intake HTTP, 5 end to end, 6 SLA
-timers, 7 burst); the burst runs right after the end-to-end loads, whose running services it
-shares in the quick preset (:attr:`Sizes.share_services`)."""
+timers, 7 burst, 8 audit checkpoints); the burst runs right after the end-to-end loads, whose
+running services it shares in the quick preset (:attr:`Sizes.share_services`)."""
 
 
 @dataclass

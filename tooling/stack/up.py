@@ -251,6 +251,8 @@ class Stack:
         else:
             self.report(f"tokens: using {plan.tokens_file}")
 
+        self.ensure_audit_key()
+
         if not plan.services:
             self.report("no services to start (--only without names): PostgreSQL and the broker only")
         else:
@@ -264,6 +266,21 @@ class Stack:
         )
         await self.supervisor.start()
         self.runtime_file = write_runtime(plan.data_dir, self.client_environment(), self.runtime_details())
+
+    def ensure_audit_key(self) -> None:
+        """A signing key for the audit checkpoints, made on the first start unless one is given
+        (docs/audit.md); it stays in the data directory, never in the database."""
+        from shared.audit.keys import default_key_file, ensure_key_file, public_path
+
+        environ = self.plan.environ
+        if _env_get(environ, "TOUSU_AUDIT_SIGNING_KEY") or _env_get(environ, "TOUSU_AUDIT_SIGNING_KEY_FILE"):
+            self.report("audit: signing checkpoints with the configured key")
+            return
+        path = default_key_file(self.plan.data_dir)
+        if ensure_key_file(path):
+            self.report(f"audit: created a checkpoint signing key {path} (public key {public_path(path)})")
+        else:
+            self.report(f"audit: signing checkpoints with {path}")
 
     def refuse_a_second_stack(self) -> None:
         """One `tousu up` per data directory: a second would fight the first over its PostgreSQL."""
