@@ -1,19 +1,33 @@
-"""The operators' dashboard: one HTML page and one script, served from package data, no build step.
+"""The web pages: the sign-in page and the operators' dashboard, served from package data, no build step.
 
-The page itself is public (it holds no data); it asks for a bearer token, keeps it in the
-browser's localStorage, and calls the authenticated API with it (see live.py for the stream).
+The pages hold no data. The dashboard is shown only with a valid session cookie (else the
+browser is sent to the sign-in page); its script then calls the API with that cookie, which the
+browser sends by itself, and the CSRF token it got from ``GET /v1/session`` kept in memory. No
+token is ever kept in browser storage (shared/service/session.py).
 """
 
 from __future__ import annotations
 
 from importlib.resources import files
 
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from shared.service.session_api import signed_in
 
 ASSETS = {
     "dashboard.js": "text/javascript; charset=utf-8",
+    "signin.js": "text/javascript; charset=utf-8",
+    "texts.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
+}
+
+PAGE_HEADERS = {
+    "Cache-Control": "no-cache",
+    # scripts only from this origin (no inline script); the pages are never framed
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
 }
 
 
@@ -24,16 +38,29 @@ def _read(name: str) -> str:
 def build_dashboard_router() -> APIRouter:
     router = APIRouter(tags=["dashboard"])
     page = _read("index.html")
+    sign_in_page = _read("signin.html")
     assets = {name: _read(name) for name in ASSETS}
 
-    @router.get("/", response_class=HTMLResponse, summary="The operators' dashboard (HTML)")
-    async def index() -> HTMLResponse:
-        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+    @router.get("/", response_class=HTMLResponse, summary="The operators' dashboard (HTML); signed-in only")
+    async def index(request: Request) -> Response:
+        if not signed_in(request):
+            return RedirectResponse("/sign-in", status_code=303, headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(page, headers=PAGE_HEADERS)
 
-    @router.get("/static/{name}", summary="The dashboard's script and style sheet", include_in_schema=False)
+    @router.get("/sign-in", response_class=HTMLResponse, summary="The sign-in page (HTML)")
+    async def sign_in(request: Request) -> Response:
+        if signed_in(request):
+            return RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(sign_in_page, headers=PAGE_HEADERS)
+
+    @router.get("/static/{name}", summary="The pages' scripts and style sheet", include_in_schema=False)
     async def asset(name: str) -> Response:
         if name not in assets:
             raise HTTPException(404, detail={"error": "not_found", "message": f"no asset {name}"})
-        return Response(assets[name], media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
+        return Response(
+            assets[name],
+            media_type=ASSETS[name],
+            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+        )
 
     return router

@@ -31,6 +31,7 @@ from shared.messaging.consumer import subscribe, subscribe_events
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry
 from shared.service.runtime import Runtime
+from shared.service.session_api import build_session_router
 from shared.settings import Settings
 
 
@@ -91,5 +92,6 @@ def create_app(
     app.include_router(build_inspection_router(insights, inspections, scorecard, zone, config, clock))
     app.include_router(build_scorecard_router(insights, inspections, scorecard, zone, clock))
     app.include_router(build_live_router(hub, config.live_keepalive_seconds))
+    app.include_router(build_session_router())
     app.include_router(build_dashboard_router())
     return app

@@ -183,11 +183,24 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             page = await browser.new_page(viewport={"width": 1400, "height": 1000})
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-            await page.goto(stack.url + "/")
             expect = playwright_api.expect
+            # not signed in: the dashboard sends the browser to the sign-in page
+            await page.goto(stack.url + "/")
+            await expect(page).to_have_url(stack.url + "/sign-in")
+            await page.fill("#subject", "test-operator")
+            await page.fill("#token", "not-the-right-token-0123456789")
+            await page.click("#sign-in-form button[type=submit]")
+            await expect(page.locator("#sign-in-error")).to_have_text("登录名或访问令牌不正确。")
+            assert await page.evaluate("Object.keys(localStorage).length") == 0
+            await page.fill("#token", token_for("operator"))
+            await page.click("#sign-in-form button[type=submit]")
+            await expect(page).to_have_url(stack.url + "/")
             await expect(page.locator("h1")).to_have_text("投诉运营看板")
-            await page.fill("#token", token_for("supervisor"))
-            await page.click("#token-form button")
+            await expect(page.locator("#who-role")).to_have_text("运维人员")
+            await expect(page.locator("#who-name")).to_have_text("test-operator")
+            # the browser keeps no token anywhere a script can read; the cookie is HttpOnly
+            assert token_for("operator") not in await page.evaluate("JSON.stringify(localStorage)")
+            assert await page.evaluate("document.cookie") == ""
             await expect(page.locator(f'#recent tr[data-no="{first}"]')).to_be_visible(timeout=15_000)
             await expect(page.locator("#live-status")).to_have_attribute("data-state", "on", timeout=10_000)
             await expect(page.locator("#kpis .tile")).to_have_count(10)
@@ -262,5 +275,10 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             ARTIFACTS.mkdir(exist_ok=True)
             await page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
             assert not errors, errors
+
+            await page.click("#sign-out")
+            await expect(page).to_have_url(stack.url + "/sign-in")
+            await page.goto(stack.url + "/")
+            await expect(page).to_have_url(stack.url + "/sign-in")
         finally:
             await browser.close()

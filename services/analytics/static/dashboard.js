@@ -1,17 +1,17 @@
-// The operators' dashboard: plain JS, no build step. Data comes from the analytics API with the
-// bearer token the user enters (kept in localStorage); live updates come from GET /v1/live read
-// with fetch() streaming (EventSource cannot send the Authorization header).
+// The operators' dashboard: plain JS, no build step. The page is served only to a signed-in
+// browser; the API is called with the HttpOnly session cookie (sent by the browser itself) and,
+// for anything that changes state, the session's CSRF token, kept in memory only. Live updates
+// come from GET /v1/live read with fetch() streaming.
 "use strict";
 
 const TEXT = {
   "zh-CN": {
-    title: "投诉运营看板", offline: "未连接", online: "实时", token: "访问令牌", sign_in: "登录",
+    title: "投诉运营看板", offline: "未连接", online: "实时", sign_out: "退出登录", login_name: "登录名：",
     department: "部门", channel: "渠道", category: "分类", grade: "等级", granularity: "周期",
     day: "日", week: "周", month: "月", all: "全部", kpis: "关键指标（近 30 天受理）", trend: "受理量趋势",
     backlog: "积压（按部门与时长）", at_risk: "临近超时与已超时", recent: "最新投诉", timeline: "投诉时间线",
     pick: "点击列表中的投诉查看时间线。", no: "编号", risk: "风险", status: "状态", received: "受理时间",
-    subject: "主题", total: "合计", target: "目标", none: "暂无数据", need_token: "请输入访问令牌。",
-    bad_token: "令牌无效或无权限。", scope: "仅本部门：", switch: "English",
+    subject: "主题", total: "合计", target: "目标", none: "暂无数据", bad_token: "当前角色无权查看此内容。", scope: "仅本部门：", switch: "English",
     month_filter: "月份", kpi_trend: "指标趋势", actual: "实际值", target_line: "目标线", calendar_gaps: "时限日历缺口",
     problems: "本月高频问题", problem: "产品/问题", count: "件数", previous: "上月", change: "环比", repeats: "本月重复投诉",
     kind: "类型", what: "对象", product_repeat: "同一产品同类问题", reopened: "重新处理", complainant_repeat: "同一投诉人",
@@ -24,14 +24,13 @@ const TEXT = {
     score_blank: "请填写全部四项得分（0–25）后再保存。", score_range: "每项得分须为 0 到 25 之间的整数。", score_of: "{item}：{no}",
   },
   en: {
-    title: "Complaints dashboard", offline: "offline", online: "live", token: "Access token", sign_in: "Sign in",
+    title: "Complaints dashboard", offline: "offline", online: "live", sign_out: "Sign out", login_name: "Login name: ",
     department: "Department", channel: "Channel", category: "Category", grade: "Grade", granularity: "Period",
     day: "Day", week: "Week", month: "Month", all: "All", kpis: "KPIs (received in the last 30 days)",
     trend: "Complaints received", backlog: "Backlog by department and age", at_risk: "At risk and breached",
     recent: "Latest complaints", timeline: "Complaint timeline", pick: "Click a complaint to see its timeline.",
     no: "No.", risk: "Risk", status: "Status", received: "Received", subject: "Subject", total: "Total",
-    target: "target", none: "no data", need_token: "Enter an access token.",
-    bad_token: "The token is unknown or may not read this.", scope: "Own department only: ", switch: "中文",
+    target: "target", none: "no data", bad_token: "Your role may not read this.", scope: "Own department only: ", switch: "中文",
     month_filter: "Month", kpi_trend: "KPI trend", actual: "actual", target_line: "target", calendar_gaps: "SLA calendar gaps",
     problems: "High-frequency problems this month", problem: "Product / problem", count: "Count", previous: "Prev. month",
     change: "Change", repeats: "Repeat complaints this month", kind: "Kind", what: "What",
@@ -51,7 +50,7 @@ const TEXT = {
 
 const state = {
   lang: localStorage.getItem("tousu.lang") || "zh-CN",
-  token: localStorage.getItem("tousu.token") || "",
+  session: null,
   dictionary: null,
   selected: null,
   refreshTimer: null,
@@ -66,16 +65,20 @@ const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "
 
 function say(message) { $("#message").textContent = message || ""; }
 
+function toSignIn() { location.replace("/sign-in" + location.hash); }
+
 async function api(path) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
-  if (response.status === 401 || response.status === 403) { say(t("bad_token")); throw new Error("auth"); }
+  const response = await fetch(path);
+  if (response.status === 401) { toSignIn(); throw new Error("auth"); }
+  if (response.status === 403) { say(t("bad_token")); throw new Error("auth"); }
   if (!response.ok) { throw new Error(`${path}: ${response.status}`); }
   return response.json();
 }
 
 // Panels that some roles may not read (agents: the inspection samples) answer null instead.
 async function apiOptional(path) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
+  const response = await fetch(path);
+  if (response.status === 401) { toSignIn(); throw new Error("auth"); }
   if (response.status === 403) return null;
   if (!response.ok) { throw new Error(`${path}: ${response.status}`); }
   return response.json();
@@ -84,8 +87,9 @@ async function apiOptional(path) {
 async function apiPost(path, body) {
   const response = await fetch(path, {
     method: "POST", body: JSON.stringify(body || {}),
-    headers: { Authorization: `Bearer ${state.token}`, "Content-Type": "application/json" },
+    headers: { "X-CSRF-Token": state.session.csrf_token, "Content-Type": "application/json" },
   });
+  if (response.status === 401) { toSignIn(); throw new Error("auth"); }
   const data = await response.json().catch(() => ({}));
   if (!response.ok) { throw new Error((state.lang === "en" ? data.message : data.message_zh) || `${path}: ${response.status}`); }
   return data;
@@ -372,7 +376,6 @@ async function showTimeline(no) {
 }
 
 async function refresh() {
-  if (!state.token) { say(t("need_token")); return; }
   try {
     if (!state.dictionary) { state.dictionary = await api("/v1/dictionary"); fillFilters(); fillTrendKpis(); }
     const filters = filterQuery();
@@ -409,9 +412,10 @@ async function live() {
   if (state.liveAbort) state.liveAbort.abort();
   const abort = new AbortController();
   state.liveAbort = abort;
-  while (!abort.signal.aborted && state.token) {
+  while (!abort.signal.aborted) {
     try {
-      const response = await fetch("/v1/live", { headers: { Authorization: `Bearer ${state.token}` }, signal: abort.signal });
+      const response = await fetch("/v1/live", { signal: abort.signal });
+      if (response.status === 401) { toSignIn(); return; }
       if (!response.ok) { setLive(false); await new Promise((r) => setTimeout(r, 5000)); continue; }
       setLive(true);
       const reader = response.body.getReader();
@@ -439,8 +443,24 @@ async function live() {
   }
 }
 
-function start() {
-  $("#token").value = state.token;
+function showSession() {
+  const s = state.session;
+  $("#who-name").textContent = s.name || s.subject;
+  $("#who-name").title = s.name ? `${t("login_name")}${s.subject}` : "";
+  $("#who-role").textContent = L(s.role_label) + (s.department_label ? ` · ${L(s.department_label)}` : "");
+}
+
+async function signOut() {
+  if (state.liveAbort) state.liveAbort.abort();
+  await fetch("/v1/session", { method: "DELETE", headers: { "X-CSRF-Token": state.session.csrf_token } }).catch(() => {});
+  location.replace("/sign-in");
+}
+
+async function start() {
+  localStorage.removeItem("tousu.token");  // an earlier version kept a token there
+  const response = await fetch("/v1/session");
+  if (!response.ok) { toSignIn(); return; }
+  state.session = await response.json();
   const now = new Date();
   $("#f-month").value = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
   $("#insp-week").value = isoWeek(new Date(now.getTime() - 7 * 86400000));
@@ -448,15 +468,9 @@ function start() {
   $("#lang").addEventListener("click", () => {
     state.lang = state.lang === "zh-CN" ? "en" : "zh-CN";
     localStorage.setItem("tousu.lang", state.lang);
-    applyTexts(); refresh();
+    applyTexts(); showSession(); refresh();
   });
-  $("#token-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    state.token = $("#token").value.trim();
-    localStorage.setItem("tousu.token", state.token);
-    state.dictionary = null;
-    refresh(); live();
-  });
+  $("#sign-out").addEventListener("click", signOut);
   document.querySelectorAll("#filters select, #f-month").forEach((s) => s.addEventListener("change", refresh));
   $("#trend-kpi").addEventListener("change", () => loadTrend().catch((e) => say(String(e))));
   $("#kpis").addEventListener("click", (event) => {
@@ -483,7 +497,8 @@ function start() {
     const row = event.target.closest("tr[data-no]");
     if (row) showTimeline(row.dataset.no);
   });
-  if (state.token) { refresh(); live(); } else { say(t("need_token")); }
+  showSession();
+  refresh(); live();
 }
 
 start();
