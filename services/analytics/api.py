@@ -105,6 +105,14 @@ def build_router(read_model: ReadModel, zone: ZoneInfo, config: AnalyticsConfig)
             list[Category] | None, Query(description="Only these categories (repeatable).")
         ] = None,
         grade: Annotated[list[Grade] | None, Query(description="Only these grades (repeatable).")] = None,
+        q: Annotated[
+            str | None,
+            Query(
+                max_length=200,
+                description="Only complaints whose number, subject line or a named product contains "
+                "this text (any case).",
+            ),
+        ] = None,
         page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number.")] = 1,
         page_size: Annotated[
             int, Query(ge=1, le=config.max_page_size, description="Complaints per page.")
@@ -119,6 +127,7 @@ def build_router(read_model: ReadModel, zone: ZoneInfo, config: AnalyticsConfig)
                 "grade": [g.value for g in grade or ()],
             },
             scope_department=_scope(principal),
+            search=q.strip() if q else None,
         )
         rows, total = await read_model.page(filters, page, page_size)
         personal = await personal_data(read_model.engine, rows, principal.role)
