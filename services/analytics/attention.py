@@ -24,6 +24,7 @@ from services.analytics.repository import FINAL, Filters
 from services.analytics.rows import COMPLAINT_COLUMNS, complaint_from_row
 from services.analytics.views import department_label, instant, labelled
 from shared.complaints import Status
+from shared.events import Role
 
 RISK_LABELS = {
     "breached": Label(zh_cn="已超时", en="Breached"),
@@ -52,6 +53,16 @@ def overdue(deadline: datetime, now: datetime) -> Overdue:
     return Overdue(seconds=seconds, label=Label(zh_cn=f"剩余 {zh}", en=f"{en} left"))
 
 
+def _target(escalated_to: str | None) -> Label | None:
+    """Who it was escalated to: a role (the SLA policy escalates to roles), else shown as given."""
+    if not escalated_to:
+        return None
+    try:
+        return labelled(Role(escalated_to))
+    except ValueError:
+        return labelled(escalated_to)
+
+
 def attention_item(row: Mapping[str, Any], zone: ZoneInfo, now: datetime) -> AttentionItem:
     projected = complaint_from_row(row)
     s = projected.state
@@ -60,7 +71,7 @@ def attention_item(row: Mapping[str, Any], zone: ZoneInfo, now: datetime) -> Att
     latest = s.sla_breaches[-1] if breached else s.sla_warnings[-1]
     escalation = None
     if s.escalation_level:
-        target = labelled(s.escalated_to) if s.escalated_to else None
+        target = _target(s.escalated_to)
         escalation = Label(
             zh_cn=f"第 {s.escalation_level} 级" + (f" → {target.zh_cn}" if target else ""),
             en=f"level {s.escalation_level}" + (f" → {target.en}" if target else ""),

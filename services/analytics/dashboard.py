@@ -17,6 +17,11 @@ from shared.service.session_api import signed_in
 
 ASSETS = {
     "dashboard.js": "text/javascript; charset=utf-8",
+    "common.js": "text/javascript; charset=utf-8",
+    "i18n.js": "text/javascript; charset=utf-8",
+    "detail.js": "text/javascript; charset=utf-8",
+    "charts.js": "text/javascript; charset=utf-8",
+    "inspection.js": "text/javascript; charset=utf-8",
     "signin.js": "text/javascript; charset=utf-8",
     "texts.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",

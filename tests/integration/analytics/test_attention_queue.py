@@ -121,7 +121,7 @@ async def test_the_queue_counts_and_tells_what_is_late(fixed: Analytics) -> None
     assert first["deadline"]["local"].startswith("2026-01-08T09:00")
     assert first["overdue"]["seconds"] == 7 * 86400
     assert first["overdue"]["label"] == {"zh-CN": "超时 7 天 0 小时", "en": "overdue by 7 d 0 h"}
-    assert first["escalation_level"] == 1 and first["escalation_label"]["zh-CN"].startswith("第 1 级 → ")
+    assert first["escalation_level"] == 1 and first["escalation_label"]["zh-CN"] == "第 1 级 → 主管"
     assert first["department_label"]["en"] == "Quality"
     assert second["complaint_no"] == "TS-ATT-2" and second["risk"] == "at_risk"
     assert second["overdue"]["label"]["en"] == "5 h 0 min left"
