@@ -75,6 +75,10 @@ FIELD_NAMES: dict[str, Label] = {
 }
 """The name of each summary field shown on the timeline; fields not named here are not shown."""
 
+NOT_SHOWN = frozenset({"complainant_id", "via", "consent_via", "message_key", "missing_fields"})
+"""Summary fields the timeline leaves out: a pseudonym, and free-form codes of the channels and
+forms (how a message went out, which intake fields were missing) that have no labels."""
+
 COMMANDS: dict[str, Label] = {
     "ReceiveComplaint": _l("受理投诉", "receive the complaint"),
     "RegradeComplaint": _l("调整级别", "regrade"),
