@@ -9,11 +9,22 @@ token is ever kept in browser storage (shared/service/session.py).
 from __future__ import annotations
 
 from importlib.resources import files
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 
+from shared.service.auth import Principal, authenticate
 from shared.service.session_api import signed_in
+
+
+class WebServices(BaseModel):
+    """Where the web pages reach the other services (shared/service/web_origins.py)."""
+
+    routing: str = Field(description="Base URL of the routing service (department inbox).")
+    sla: str = Field(description="Base URL of the sla service (holds, extensions).")
+    feedback: str = Field(description="Base URL of the feedback service (revisit desk).")
 
 ASSETS = {
     "dashboard.js": "text/javascript; charset=utf-8",
@@ -57,6 +68,23 @@ def build_dashboard_router() -> APIRouter:
         if signed_in(request):
             return RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-cache"})
         return HTMLResponse(sign_in_page, headers=PAGE_HEADERS)
+
+    @router.get(
+        "/v1/web/services",
+        response_model=WebServices,
+        summary="Base URLs of the services the web pages call: this host, each service's port",
+        responses={401: {"description": "Not signed in and no bearer token."}},
+    )
+    async def services(
+        request: Request, principal: Annotated[Principal, Depends(authenticate)]
+    ) -> WebServices:
+        settings = request.app.state.runtime.settings
+        base = f"{request.url.scheme}://{request.url.hostname}"
+        return WebServices(
+            routing=f"{base}:{settings.routing_port}",
+            sla=f"{base}:{settings.sla_port}",
+            feedback=f"{base}:{settings.feedback_port}",
+        )
 
     @router.get("/static/{name}", summary="The pages' scripts and style sheet", include_in_schema=False)
     async def asset(name: str) -> Response:

@@ -57,6 +57,9 @@ async def test_sign_in_gives_an_http_only_strict_cookie_the_api_accepts(analytic
     page = await client.get("/", follow_redirects=False)
     assert page.status_code == 200 and "dashboard.js" in page.text
     assert (await client.get("/sign-in", follow_redirects=False)).headers["location"] == "/"
+    # where the pages reach the other services: this host, each service's port
+    services = (await client.get("/v1/web/services")).json()
+    assert services["routing"] == f"http://service:{analytics.settings.routing_port}"
     # the machines' bearer API is unchanged
     async with httpx.AsyncClient(transport=client._transport, base_url="http://service") as machine:
         assert (await machine.get("/v1/complaints", headers=bearer("operator"))).status_code == 200

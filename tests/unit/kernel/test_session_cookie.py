@@ -131,3 +131,36 @@ async def test_a_forged_or_expired_cookie_or_a_removed_token_is_401() -> None:
     async with client(app_with(without)) as http:
         http.cookies.set(SESSION_COOKIE, value)
         assert (await http.get("/read")).status_code == 401
+
+
+async def test_only_the_web_pages_origins_may_call_with_the_cookie() -> None:
+    from shared.service.web_origins import install_web_origins
+    from shared.settings import Settings
+
+    tokens = registry(TOKEN)
+    value, claims = tokens.sessions.issue(token_fingerprint(TOKEN), NOW)
+    app = app_with(tokens)
+    install_web_origins(app, Settings(analytics_port=8104))
+    page = "http://127.0.0.1:8104"
+    async with client(app) as http:
+        preflight = await http.options(
+            "/write",
+            headers={
+                "Origin": page,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": f"content-type,{CSRF_HEADER.lower()}",
+            },
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == page
+        assert preflight.headers["access-control-allow-credentials"] == "true"
+        foreign = await http.options(
+            "/write", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+        )
+        assert foreign.status_code == 400 and "access-control-allow-origin" not in foreign.headers
+        http.cookies.set(SESSION_COOKIE, value)
+        written = await http.post("/write", headers={"Origin": page, CSRF_HEADER: claims.csrf})
+        assert written.json() == {"subject": "op-0"}
+        assert written.headers["access-control-allow-origin"] == page
+        read = await http.get("/read", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in read.headers  # the browser hides the answer
