@@ -26,6 +26,7 @@ class WebServices(BaseModel):
     sla: str = Field(description="Base URL of the sla service (holds, extensions).")
     feedback: str = Field(description="Base URL of the feedback service (revisit desk).")
 
+
 ASSETS = {
     "dashboard.js": "text/javascript; charset=utf-8",
     "common.js": "text/javascript; charset=utf-8",
@@ -33,6 +34,7 @@ ASSETS = {
     "detail.js": "text/javascript; charset=utf-8",
     "charts.js": "text/javascript; charset=utf-8",
     "inspection.js": "text/javascript; charset=utf-8",
+    "inbox.js": "text/javascript; charset=utf-8",
     "signin.js": "text/javascript; charset=utf-8",
     "texts.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
@@ -45,6 +47,17 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+
+
+def _service_urls(request: Request) -> WebServices:
+    """This host (as the browser named it), each service's port."""
+    settings = request.app.state.runtime.settings
+    base = f"{request.url.scheme}://{request.url.hostname}"
+    return WebServices(
+        routing=f"{base}:{settings.routing_port}",
+        sla=f"{base}:{settings.sla_port}",
+        feedback=f"{base}:{settings.feedback_port}",
+    )
 
 
 def _read(name: str) -> str:
@@ -61,7 +74,12 @@ def build_dashboard_router() -> APIRouter:
     async def index(request: Request) -> Response:
         if not signed_in(request):
             return RedirectResponse("/sign-in", status_code=303, headers={"Cache-Control": "no-cache"})
-        return HTMLResponse(page, headers=PAGE_HEADERS)
+        # the page may also call the other services of this host (the department inbox)
+        others = " ".join(_service_urls(request).model_dump().values())
+        policy = PAGE_HEADERS["Content-Security-Policy"].replace(
+            "default-src 'self';", f"default-src 'self'; connect-src 'self' {others};"
+        )
+        return HTMLResponse(page, headers={**PAGE_HEADERS, "Content-Security-Policy": policy})
 
     @router.get("/sign-in", response_class=HTMLResponse, summary="The sign-in page (HTML)")
     async def sign_in(request: Request) -> Response:
@@ -78,13 +96,7 @@ def build_dashboard_router() -> APIRouter:
     async def services(
         request: Request, principal: Annotated[Principal, Depends(authenticate)]
     ) -> WebServices:
-        settings = request.app.state.runtime.settings
-        base = f"{request.url.scheme}://{request.url.hostname}"
-        return WebServices(
-            routing=f"{base}:{settings.routing_port}",
-            sla=f"{base}:{settings.sla_port}",
-            feedback=f"{base}:{settings.feedback_port}",
-        )
+        return _service_urls(request)
 
     @router.get("/static/{name}", summary="The pages' scripts and style sheet", include_in_schema=False)
     async def asset(name: str) -> Response:

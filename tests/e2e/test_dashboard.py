@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.analytics.inspection import IsoWeek
 from services.analytics.main import create_app as create_analytics
 from services.intake.main import create_app as create_intake
+from services.routing.main import create_app as create_routing
 from shared.clock import FakeClock, SystemClock
 from shared.complaints import Channel, ComplaintState, SlaCalendarYearUnknown, SlaStage, Status
 from shared.events import Actor, NewEvent
@@ -128,11 +129,15 @@ class Stack:
             return int(value.scalar() or 0)
 
 
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """Serve the app with uvicorn on a free port until the block ends; yields its base URL."""
+def a_free_socket() -> socket.socket:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextlib.asynccontextmanager
+async def serving(app: FastAPI, sock: socket.socket) -> AsyncIterator[str]:
+    """Serve the app with uvicorn on the bound socket until the block ends; yields its base URL."""
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -155,11 +160,19 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncIterator[Stack]:
-    settings = analytics_settings(await new_database(), kafka_backend)
+    sockets = {name: a_free_socket() for name in ("analytics", "intake", "routing")}
+    ports = {f"{name}_port": sock.getsockname()[1] for name, sock in sockets.items()}
+    # the analytics page tells the browser where routing is, and routing lets that page call it
+    settings = analytics_settings(await new_database(), kafka_backend).model_copy(update=ports)
     await ensure_topics(settings)
     analytics = create_analytics(settings, tokens=tokens_for_tests())
     intake = create_intake(settings, tokens=tokens_for_tests())  # same database, same broker
-    async with serving(analytics) as analytics_url, serving(intake) as intake_url:
+    routing = create_routing(settings, tokens=tokens_for_tests())
+    async with (
+        serving(analytics, sockets["analytics"]) as analytics_url,
+        serving(intake, sockets["intake"]) as intake_url,
+        serving(routing, sockets["routing"]),
+    ):
         yield Stack(analytics_url, intake_url, analytics.state.runtime.engine)
 
 
@@ -402,9 +415,29 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             await page.keyboard.press("Escape")
             assert not errors, errors
 
+            await page.set_viewport_size({"width": 1440, "height": 900})
             await page.click("#sign-out")
             await expect(page).to_have_url(stack.url + "/sign-in")
             await page.goto(stack.url + "/")
             await expect(page).to_have_url(stack.url + "/sign-in")
+
+            # an agent: the department's inbox, worked through the routing service's API; a
+            # refusal shows beside the action, in the page's language
+            await page.fill("#subject", "agent-quality")
+            await page.fill("#token", token_for("agent", "quality"))
+            await page.click("#sign-in-form button[type=submit]")
+            await expect(page.locator("#who-role")).to_have_text("坐席 · 质量部")
+            row = page.locator(f'#inbox tr[data-no="{again}"]')
+            await expect(row).to_be_visible(timeout=20_000)
+            await row.locator("summary").first.click()
+            await row.locator("input[name=note]").fill("已联系客户")
+            await row.locator("button[data-action=progress]").click()
+            await expect(row.locator(".row-message")).to_contain_text("尚未签收")
+            await row.locator("button[data-action=accept]").click()
+            await expect(page.locator(f'#inbox tr[data-no="{again}"][data-status="accepted"]')).to_be_visible(
+                timeout=20_000
+            )
+            assert not await accessibility_problems(page)
+            assert not errors, errors
         finally:
             await browser.close()

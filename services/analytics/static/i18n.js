@@ -37,6 +37,10 @@ export const TEXT = {
     failed_load: "加载失败：{what}", retry: "重试",
     stage_first_response: "首次响应", stage_resolution: "处理完成", stage_acknowledgement: "确认收到",
     stage_initial_plan: "初步方案", stage_progress_update: "进展反馈", stage_revisit: "回访",
+    inbox: "本部门待办", inbox_empty: "本部门暂无待办投诉。", actions: "处理", accept: "签收", progress: "登记进展",
+    progress_note: "进展说明", progress_save: "保存进展", resolve: "答复", resolution: "处理结果", root_cause: "原因（选填）",
+    resolve_save: "提交答复", fill_in: "请先填写内容。", done: "已完成。", invalid_input: "填写的内容不符合要求，请检查后再试。",
+    failed_action: "操作未完成。",
   },
   en: {
     title: "Complaints dashboard", skip: "Skip to the main content", nav: "Page sections", offline: "offline", online: "live",
@@ -76,6 +80,11 @@ export const TEXT = {
     failed_load: "Could not load {what}", retry: "Retry",
     stage_first_response: "First response", stage_resolution: "Resolution", stage_acknowledgement: "Acknowledgement",
     stage_initial_plan: "Initial plan", stage_progress_update: "Progress update", stage_revisit: "Revisit",
+    inbox: "My department's inbox", inbox_empty: "Nothing is waiting for your department.", actions: "Actions",
+    accept: "Accept", progress: "Record progress", progress_note: "What was done", progress_save: "Save progress",
+    resolve: "Resolve", resolution: "Result", root_cause: "Cause (optional)", resolve_save: "Send the reply",
+    fill_in: "Fill this in first.", done: "Done.", invalid_input: "What was entered is not accepted; check it and try again.",
+    failed_action: "The action did not go through.",
   },
 };
 
