@@ -25,6 +25,7 @@ class WebServices(BaseModel):
     routing: str = Field(description="Base URL of the routing service (department inbox).")
     sla: str = Field(description="Base URL of the sla service (holds, extensions).")
     feedback: str = Field(description="Base URL of the feedback service (revisit desk).")
+    timezone: str = Field(description="The organisation's time zone (IANA name): the pages show times in it.")
 
 
 ASSETS = {
@@ -35,6 +36,8 @@ ASSETS = {
     "charts.js": "text/javascript; charset=utf-8",
     "inspection.js": "text/javascript; charset=utf-8",
     "inbox.js": "text/javascript; charset=utf-8",
+    "revisits.js": "text/javascript; charset=utf-8",
+    "services.js": "text/javascript; charset=utf-8",
     "signin.js": "text/javascript; charset=utf-8",
     "texts.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
@@ -57,6 +60,7 @@ def _service_urls(request: Request) -> WebServices:
         routing=f"{base}:{settings.routing_port}",
         sla=f"{base}:{settings.sla_port}",
         feedback=f"{base}:{settings.feedback_port}",
+        timezone=settings.timezone,
     )
 
 
@@ -75,7 +79,8 @@ def build_dashboard_router() -> APIRouter:
         if not signed_in(request):
             return RedirectResponse("/sign-in", status_code=303, headers={"Cache-Control": "no-cache"})
         # the page may also call the other services of this host (the department inbox)
-        others = " ".join(_service_urls(request).model_dump().values())
+        urls = _service_urls(request)
+        others = f"{urls.routing} {urls.sla} {urls.feedback}"
         policy = PAGE_HEADERS["Content-Security-Policy"].replace(
             "default-src 'self';", f"default-src 'self'; connect-src 'self' {others};"
         )

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.analytics.inspection import IsoWeek
 from services.analytics.main import create_app as create_analytics
+from services.feedback.main import create_app as create_feedback
 from services.intake.main import create_app as create_intake
 from services.routing.main import create_app as create_routing
 from shared.clock import FakeClock, SystemClock
@@ -42,7 +43,13 @@ from shared.events import Actor, NewEvent
 from shared.eventstore import PostgresEventStore
 from shared.messaging.topics import ensure_topics
 from tests.builders import accept, agent, apply, assign, escalate, receive, sla_breach
-from tests.integration.analytics.conftest import DatabaseFactory, History, analytics_settings, append_history
+from tests.integration.analytics.conftest import (
+    DatabaseFactory,
+    History,
+    analytics_settings,
+    append_history,
+    history_to,
+)
 from tests.integration.analytics.insight_histories import history_at
 from tests.support.auth import bearer, token_for
 from tests.support.auth import test_tokens as tokens_for_tests
@@ -160,7 +167,7 @@ async def serving(app: FastAPI, sock: socket.socket) -> AsyncIterator[str]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncIterator[Stack]:
-    sockets = {name: a_free_socket() for name in ("analytics", "intake", "routing")}
+    sockets = {name: a_free_socket() for name in ("analytics", "intake", "routing", "feedback")}
     ports = {f"{name}_port": sock.getsockname()[1] for name, sock in sockets.items()}
     # the analytics page tells the browser where routing is, and routing lets that page call it
     settings = analytics_settings(await new_database(), kafka_backend).model_copy(update=ports)
@@ -168,10 +175,12 @@ async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncI
     analytics = create_analytics(settings, tokens=tokens_for_tests())
     intake = create_intake(settings, tokens=tokens_for_tests())  # same database, same broker
     routing = create_routing(settings, tokens=tokens_for_tests())
+    feedback = create_feedback(settings, tokens=tokens_for_tests())
     async with (
         serving(analytics, sockets["analytics"]) as analytics_url,
         serving(intake, sockets["intake"]) as intake_url,
         serving(routing, sockets["routing"]),
+        serving(feedback, sockets["feedback"]),
     ):
         yield Stack(analytics_url, intake_url, analytics.state.runtime.engine)
 
@@ -234,6 +243,8 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
     await append_history(stack.store, again, a_story(again, "quality", Channel.HOTLINE, "洗衣机又漏水"))
     late = f"TS-UI-{stamp}-3"
     await append_history(stack.store, late, a_breach(late, "after_sales"))
+    revisit = f"TS-UI-{stamp}-4"
+    await append_history(stack.store, revisit, history_to(Status.REVISIT_PENDING, revisit, "quality"))
 
     async with playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(
@@ -437,6 +448,24 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             await expect(page.locator(f'#inbox tr[data-no="{again}"][data-status="accepted"]')).to_be_visible(
                 timeout=20_000
             )
+            assert not await accessibility_problems(page)
+
+            # customer service: the revisit desk, answered through the feedback service's API
+            await page.click("#sign-out")
+            await page.fill("#subject", "agent-customer_service")
+            await page.fill("#token", token_for("agent", "customer_service"))
+            await page.click("#sign-in-form button[type=submit]")
+            desk = page.locator(f'#revisit-desk tr[data-no="{revisit}"]')
+            await expect(desk).to_be_visible(timeout=20_000)
+            await expect(desk).to_contain_text("已逾期")
+            await desk.locator("button[data-action=feedback]").click()
+            await expect(desk.locator(".row-message")).to_have_text("请选择回访结果和评分（1–5 分）。")
+            await desk.locator("input[value=satisfied]").check()
+            await desk.locator("select[name=score]").select_option("5")
+            await desk.locator("button[data-action=feedback]").click()
+            await expect(desk.locator(".row-message")).to_have_text("已完成。")
+            await desk.locator("button[data-action=feedback]").click()  # once more: the domain refuses
+            await expect(desk.locator(".row-message.refused")).not_to_be_empty()
             assert not await accessibility_problems(page)
             assert not errors, errors
         finally:

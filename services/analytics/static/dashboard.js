@@ -6,6 +6,7 @@ import { barChart, lineChart, periods } from "/static/charts.js";
 import { $, L, api, apiPost, complaintLink, esc, localTime, say, state, t, toSignIn } from "/static/common.js";
 import { closeDetail, installDetail, openDetail, refreshDetail, routeNumber } from "/static/detail.js";
 import { installInbox, loadInbox } from "/static/inbox.js";
+import { installRevisits, loadRevisits } from "/static/revisits.js";
 import { isoWeek, loadInspection, loadInspectionScores, renderSample, saveScore } from "/static/inspection.js";
 
 const page = { number: 1, size: 20, q: "", total: 0 };
@@ -234,7 +235,7 @@ async function refresh() {
       api(`/v1/repeats?month=${month}&${filters}`).then(renderRepeats),
       api(`/v1/scorecards?month=${month}`).then(renderScorecards),
       loadInspection(), loadInspectionScores(month),
-      ...(state.session.role === "agent" ? [loadInbox()] : []),
+      ...(state.session.role === "agent" ? [loadInbox(), loadRevisits()] : []),
     ]);
     const failed = panels.find((p) => p.status === "rejected" && p.reason.status !== 401);
     say(failed ? t("failed_load", { what: failed.reason.message }) : "");
@@ -322,7 +323,7 @@ async function start() {
     applyTexts(); refresh();
   });
   $("#sign-out").addEventListener("click", signOut);
-  if (state.session.role === "agent") installInbox(scheduleRefresh);
+  if (state.session.role === "agent") { installInbox(scheduleRefresh); installRevisits(scheduleRefresh); }
   document.querySelectorAll("#filters select, #f-month").forEach((s) => s.addEventListener("change", () => { page.number = 1; refresh(); }));
   $("#search-form").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -41,6 +41,9 @@ export const TEXT = {
     progress_note: "进展说明", progress_save: "保存进展", resolve: "答复", resolution: "处理结果", root_cause: "原因（选填）",
     resolve_save: "提交答复", fill_in: "请先填写内容。", done: "已完成。", invalid_input: "填写的内容不符合要求，请检查后再试。",
     failed_action: "操作未完成。",
+    revisit_desk: "回访台", no_revisits_due: "暂无待回访投诉。", overdue_short: "已逾期", answer: "回访结果",
+    satisfied: "满意", acknowledged: "不满意但认可处理方案", dissatisfied_answer: "不满意（退回责任部门）",
+    record_answer: "记录回访结果", answer_needed: "请选择回访结果和评分（1–5 分）。", complainant_contact: "联系人",
   },
   en: {
     title: "Complaints dashboard", skip: "Skip to the main content", nav: "Page sections", offline: "offline", online: "live",
@@ -85,6 +88,9 @@ export const TEXT = {
     resolve: "Resolve", resolution: "Result", root_cause: "Cause (optional)", resolve_save: "Send the reply",
     fill_in: "Fill this in first.", done: "Done.", invalid_input: "What was entered is not accepted; check it and try again.",
     failed_action: "The action did not go through.",
+    revisit_desk: "Revisit desk", no_revisits_due: "No revisits are due.", overdue_short: "overdue", answer: "The complainant's answer",
+    satisfied: "Satisfied", acknowledged: "Not satisfied, accepts the solution", dissatisfied_answer: "Dissatisfied (back to the department)",
+    record_answer: "Record the answer", answer_needed: "Choose the answer and a score (1–5).", complainant_contact: "Whom to call",
   },
 };
 

@@ -5,25 +5,9 @@
 // beside the action, in the page's language.
 import { $, L, api, complaintLink, esc, localTime, state, t } from "/static/common.js";
 
-let services = null;
+import { refusal, service } from "/static/services.js";
 
-async function routing(path, options = {}) {
-  if (!services) services = await api("/v1/web/services");
-  const headers = { ...(options.headers || {}) };
-  if (options.method && options.method !== "GET") {
-    headers["X-CSRF-Token"] = state.session.csrf_token;
-    headers["Content-Type"] = "application/json";
-  }
-  const response = await fetch(services.routing + path, { ...options, headers, credentials: "include" });
-  const body = await response.json().catch(() => ({}));
-  return { ok: response.ok, status: response.status, body };
-}
-
-function refusal(answer) {
-  if (answer.status === 422) return t("invalid_input");
-  const b = answer.body;
-  return (state.lang === "en" ? b.message : b.message_zh || b.message) || t("failed_action");
-}
+const routing = (path, options) => service("routing", path, options);
 
 function row(item, deadlines) {
   const late = deadlines[item.complaint_no];
