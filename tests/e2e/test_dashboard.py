@@ -359,6 +359,23 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             await expect(page.locator(f'#complaint-list tr[data-no="{late}"]')).to_be_visible()
             await page.fill("#q", "")
             await page.press("#q", "Enter")
+            # the list as filtered, as CSV in the page's language; the month's report is linked
+            async with page.expect_download() as downloading:
+                await page.click("#export-csv")
+            saved = await (await downloading.value).path()
+            exported = await asyncio.to_thread(Path(saved).read_text, encoding="utf-8-sig")
+            assert exported.splitlines()[0] == '"编号","主题","渠道","分类","部门","状态","受理时间"'
+            assert late in exported and second in exported
+            assert "/v1/reports/monthly?month=" in str(await page.get_attribute("#report-pdf", "href"))
+            # the KPIs over a chosen date range
+            today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+            week_ago = today - timedelta(days=6)
+            await page.fill("#f-from", week_ago.isoformat())
+            await page.dispatch_event("#f-from", "change")
+            await page.fill("#f-to", today.isoformat())
+            await page.dispatch_event("#f-to", "change")
+            await expect(page.locator("#kpis-title")).to_have_text(f"关键指标（{week_ago} 至 {today} 受理）")
+            await expect(page.locator("#trend rect")).to_have_count(7)  # every day, empty ones too
 
             # the weekly quality inspection: draw last week's sample and score it on the form
             await page.fill("#f-month", last_week.thursday.strftime("%Y-%m"))

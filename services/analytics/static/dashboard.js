@@ -120,7 +120,15 @@ function formatValue(kpi) {
   return kpi.value.toFixed(1);
 }
 
+function kpiRange(params) {
+  if ($("#f-from").value) params.set("from", $("#f-from").value);
+  if ($("#f-to").value) params.set("to", $("#f-to").value);
+  return params;
+}
+
 function renderKpis(report) {
+  $("#kpis-title").textContent = $("#f-from").value || $("#f-to").value
+    ? t("kpis_range", { from: report.date_from, to: report.date_to }) : t("kpis");
   const total = report.totals[0];
   $("#kpis").innerHTML = (total ? total.kpis : []).map((k) => {
     const sign = k.direction === "at_least" ? "≥" : "≤";
@@ -154,7 +162,7 @@ async function loadTrend() {
   const params = filterQuery();
   params.set("kpi", $("#trend-kpi").value || "response_timeliness");
   params.set("granularity", $("#f-granularity").value);
-  renderTrend(await api(`/v1/kpis/trend?${params}`));
+  renderTrend(await api(`/v1/kpis/trend?${kpiRange(params)}`));
 }
 
 function renderBacklog(backlog) {
@@ -216,6 +224,40 @@ function renderScorecards(cards) {
   }).join("") || none(5);
 }
 
+// --- monthly report, CSV export ---------------------------------------------------------------
+
+function showReports(month) {
+  $("#reports").hidden = !["operator", "supervisor", "admin"].includes(state.session.role);
+  $("#report-pdf").href = `/v1/reports/monthly?month=${encodeURIComponent(month)}&format=pdf`;
+  $("#report-csv").href = `/v1/reports/monthly?month=${encodeURIComponent(month)}&format=csv`;
+}
+
+const csvCell = (v) => `"${String(v ?? "").replaceAll('"', '""')}"`;
+
+// The complaint list as filtered and searched (every page, up to 1,000 rows), labels in the
+// page's language; UTF-8 with a byte-order mark so spreadsheet programs read the Chinese.
+async function exportCsv() {
+  const rows = [[t("no"), t("subject"), t("channel"), t("category"), t("department"), t("status"), t("received_at_col")]];
+  for (let number = 1; number <= 10; number += 1) {
+    const params = filterQuery();
+    params.set("page", number);
+    params.set("page_size", 100);
+    if (page.q) params.set("q", page.q);
+    const list = await api(`/v1/complaints?${params}`);
+    list.items.forEach((c) => rows.push([c.complaint_no, c.subject, L(c.labels.channel), L(c.labels.category),
+      L(c.labels.department), L(c.labels.status), localTime(c.received_at)]));
+    if (number * 100 >= list.total) break;
+  }
+  const blob = new Blob(["\ufeff" + rows.map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = `complaints-${new Date().toISOString().slice(0, 10)}.csv`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
 // --- refresh, live updates ------------------------------------------------------------------------
 
 async function refresh() {
@@ -225,10 +267,11 @@ async function refresh() {
     const kpiParams = new URLSearchParams(filters);
     kpiParams.set("granularity", $("#f-granularity").value);
     const month = $("#f-month").value;
+    showReports(month);
     const panels = await Promise.allSettled([
       api(`/v1/attention?${filters}`).then(renderAttention),
       loadList(),
-      api(`/v1/kpis?${kpiParams}`).then(renderKpis),
+      api(`/v1/kpis?${kpiRange(kpiParams)}`).then(renderKpis),
       api(`/v1/backlog?${filters}`).then(renderBacklog),
       loadTrend(), api("/v1/calendar-warnings").then(renderCalendar),
       api(`/v1/problems?month=${month}&${filters}`).then(renderProblems),
@@ -324,7 +367,8 @@ async function start() {
   });
   $("#sign-out").addEventListener("click", signOut);
   if (state.session.role === "agent") { installInbox(scheduleRefresh); installRevisits(scheduleRefresh); }
-  document.querySelectorAll("#filters select, #f-month").forEach((s) => s.addEventListener("change", () => { page.number = 1; refresh(); }));
+  $("#export-csv").addEventListener("click", () => exportCsv().catch((e) => say(e.message)));
+  document.querySelectorAll("#filters select, #f-month, #f-from, #f-to").forEach((s) => s.addEventListener("change", () => { page.number = 1; refresh(); }));
   $("#search-form").addEventListener("submit", (event) => {
     event.preventDefault();
     page.q = $("#q").value.trim();

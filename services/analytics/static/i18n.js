@@ -43,6 +43,8 @@ export const TEXT = {
     failed_action: "操作未完成。",
     revisit_desk: "回访台", no_revisits_due: "暂无待回访投诉。", overdue_short: "已逾期", answer: "回访结果",
     satisfied: "满意", acknowledged: "不满意但认可处理方案", dissatisfied_answer: "不满意（退回责任部门）",
+    date_from: "指标起始日", date_to: "指标截止日", kpis_range: "关键指标（{from} 至 {to} 受理）",
+    export_csv: "导出 CSV", report_pdf: "月度报告（PDF）", report_csv: "月度报告（CSV）", received_at_col: "受理时间",
     record_answer: "记录回访结果", answer_needed: "请选择回访结果和评分（1–5 分）。", complainant_contact: "联系人",
   },
   en: {
@@ -90,6 +92,8 @@ export const TEXT = {
     failed_action: "The action did not go through.",
     revisit_desk: "Revisit desk", no_revisits_due: "No revisits are due.", overdue_short: "overdue", answer: "The complainant's answer",
     satisfied: "Satisfied", acknowledged: "Not satisfied, accepts the solution", dissatisfied_answer: "Dissatisfied (back to the department)",
+    date_from: "KPIs from", date_to: "KPIs to", kpis_range: "KPIs (received {from} to {to})",
+    export_csv: "Export CSV", report_pdf: "Monthly report (PDF)", report_csv: "Monthly report (CSV)", received_at_col: "Received",
     record_answer: "Record the answer", answer_needed: "Choose the answer and a score (1–5).", complainant_contact: "Whom to call",
   },
 };
