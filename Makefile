@@ -4,7 +4,7 @@
 #   make run     the whole stack locally (`tousu up`)
 #   make lint    ruff + mypy + the import contracts (lint-imports, pyproject.toml [tool.importlinter])
 #   make bench   `tousu bench`
-#   make clean   remove .venv and caches (never data such as .tousu/)
+#   make clean   remove .venv, the tests' node_modules and caches (never data such as .tousu/)
 #
 # Needs only make and Python 3.11+. The interpreter is python3.11 when present,
 # else python3; override with `make PYTHON=/path/to/python3.12 test`.
@@ -23,18 +23,25 @@ BENCH_ARGS  =
 STAMP_RUN  = $(VENV)/.installed
 STAMP_TEST = $(VENV)/.installed-test
 STAMP_BENCH = $(VENV)/.installed-bench
+# axe-core for the browser tests' accessibility checks, from the npm registry at install time
+# (npm ci against the lock file), never fetched while the tests run.
+AXE = tests/e2e/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: all test lint run bench clean venv system-packages
 
 all: test
 
-test: system-packages lint
+test: system-packages lint $(AXE)
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # chromium, CJK fonts, poppler, docker-compose: installed when root (or sudo without a password)
 # can, else make stops at once with the one command to run.
 system-packages:
 	@deploy/dev/system-packages.sh
+
+$(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
+	cd tests/e2e/axe && npm ci --no-audit --no-fund
+	touch $(AXE)
 
 lint: $(STAMP_TEST)
 	$(VENV)/bin/ruff check .
@@ -82,5 +89,5 @@ $(STAMP_BENCH): pyproject.toml $(VPY)
 	touch $(STAMP_BENCH)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis build dist *.egg-info tests/e2e/axe/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -119,6 +119,12 @@ class Settings(BaseSettings):
     feedback_port: int = 8103
     analytics_port: int = 8104
     host: str = Field("127.0.0.1", description="Interface the HTTP services bind to.")
+    web_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins of the web pages (scheme://host:port) whose scripts may call every "
+        "service with the session cookie (CORS with credentials); default: the analytics service on "
+        "127.0.0.1 and localhost. A JSON list, e.g. TOUSU_WEB_ORIGINS='[\"https://tousu.example.com\"]'.",
+    )
     max_body_bytes: int = Field(
         1024 * 1024,
         ge=1024,

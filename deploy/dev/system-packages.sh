@@ -7,6 +7,7 @@
 #
 # docker-compose: tests/integration/test_compose_file.py validates docker-compose.yml.
 # chromium + CJK fonts: browser tests of the web pages (Chinese text renders as boxes without).
+# npm: installs axe-core, the browser tests' accessibility checker (make test: npm ci).
 # poppler-utils: the monthly PDF report's test renders it (pdftoppm) and reads its Chinese text.
 # make / python3-venv: `make test` creates .venv; a bare Debian 12 has neither.
 set -euo pipefail
@@ -14,6 +15,7 @@ set -euo pipefail
 missing=()
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v make >/dev/null 2>&1 || missing+=(make)

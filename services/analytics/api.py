@@ -84,6 +84,14 @@ def build_router(read_model: ReadModel, zone: ZoneInfo, config: AnalyticsConfig)
         principal: Reader,
         filters: ReaderFilters,
         status: Annotated[list[Status] | None, Query(description="Only these statuses (repeatable).")] = None,
+        q: Annotated[
+            str | None,
+            Query(
+                max_length=200,
+                description="Only complaints whose number, subject line or a named product contains "
+                "this text (any case).",
+            ),
+        ] = None,
         page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number.")] = 1,
         page_size: Annotated[
             int, Query(ge=1, le=config.max_page_size, description="Complaints per page.")
@@ -92,6 +100,7 @@ def build_router(read_model: ReadModel, zone: ZoneInfo, config: AnalyticsConfig)
         wanted = Filters(
             values={"status": [s.value for s in status or ()], **filters.values},
             scope_department=filters.scope_department,
+            search=q.strip() if q else None,
         )
         rows, total = await read_model.page(wanted, page, page_size)
         personal = await personal_data(read_model.engine, rows, principal.role)

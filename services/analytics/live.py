@@ -6,9 +6,9 @@ a rolled-back one). One background task per process LISTENs on a dedicated conne
 each notification out to the open event streams; every stream drops what its caller may not see
 (an agent gets only their department's complaints).
 
-The stream is ``GET /v1/live`` with the usual ``Authorization: Bearer`` header: the page reads
-it with ``fetch`` and a stream reader rather than ``EventSource``, because EventSource cannot
-send headers and a token in the query string ends up in access logs and browser history.
+The stream is ``GET /v1/live`` with the web pages' session cookie or an ``Authorization: Bearer``
+header (machines): never a token in the query string, which ends up in access logs and browser
+history. The page reads it with ``fetch`` and a stream reader.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 
 from services.analytics.api import build_router
+from services.analytics.attention import AttentionReadModel
+from services.analytics.attention_api import build_attention_router
 from services.analytics.config import AnalyticsConfig
 from services.analytics.dashboard import build_dashboard_router
 from services.analytics.insight_api import build_insight_router
@@ -31,6 +33,7 @@ from shared.messaging.consumer import subscribe, subscribe_events
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry
 from shared.service.runtime import Runtime
+from shared.service.session_api import build_session_router
 from shared.settings import Settings
 
 
@@ -90,6 +93,8 @@ def create_app(
     )
     app.include_router(build_inspection_router(insights, inspections, scorecard, zone, config, clock))
     app.include_router(build_scorecard_router(insights, inspections, scorecard, zone, clock))
+    app.include_router(build_attention_router(AttentionReadModel(runtime.engine, zone), clock))
     app.include_router(build_live_router(hub, config.live_keepalive_seconds))
+    app.include_router(build_session_router())
     app.include_router(build_dashboard_router())
     return app

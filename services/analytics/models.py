@@ -97,6 +97,14 @@ class TimelineActor(BaseModel):
     department: str | None = Field(description="The department an agent acted for.")
 
 
+class TimelineDetail(BaseModel):
+    """One field of an event's summary, named and labelled for people."""
+
+    key: str = Field(description="The summary field it shows, e.g. stage, deadline, score.")
+    name: Label = Field(description="What the field is.")
+    value: Label = Field(description="Its value for people: labels, local times, scores out of 5.")
+
+
 class TimelineEntry(BaseModel):
     """One event of the complaint's history."""
 
@@ -109,6 +117,14 @@ class TimelineEntry(BaseModel):
     actor: TimelineActor = Field(description="Who caused it.")
     summary: dict[str, Any] = Field(
         description="The event's codes, departments, numbers and instants; never contact data or free text."
+    )
+    details: list[TimelineDetail] = Field(
+        description="The summary for people: who, which stage and deadline, escalation level and "
+        "target, a refusal's reason, the feedback score…, each labelled; no codes."
+    )
+    happened_at: Instant = Field(
+        description="When it happened: for ComplaintReceived the receipt time the channel gave (a "
+        "backdated complaint is recorded later), else occurred_at."
     )
 
 

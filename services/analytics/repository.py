@@ -38,6 +38,8 @@ class Filters:
     values: dict[str, Sequence[str]] = field(default_factory=dict)
     scope_department: str | None = None
     """Only this department's complaints (an agent's view), whatever else is asked."""
+    search: str | None = None
+    """Text the complaint number, subject line or one of the named products contains (any case)."""
 
     def where(self) -> tuple[str, dict[str, Any]]:
         clauses: list[str] = []
@@ -50,6 +52,15 @@ class Filters:
         if self.scope_department is not None:
             clauses.append("department = :scope_department")
             params["scope_department"] = self.scope_department
+        if self.search:
+            # LIKE's own wildcards in the text are matched literally
+            escaped = self.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append(
+                "(complaint_no ILIKE :search OR subject ILIKE :search OR EXISTS (SELECT 1 FROM "
+                "analytics_timeline t WHERE t.complaint_no = analytics_complaints.complaint_no "
+                "AND t.type = 'ComplaintReceived' AND (t.summary ->> 'product_refs') ILIKE :search))"
+            )
+            params["search"] = f"%{escaped}%"
         return (" AND ".join(clauses) or "TRUE"), params
 
 

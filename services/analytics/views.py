@@ -27,6 +27,7 @@ from services.analytics.models import (
 )
 from services.analytics.repository import Counts
 from services.analytics.rows import complaint_from_row
+from services.analytics.timeline_details import details
 from shared.complaints import Category, Channel, Grade, Lang, Status, label
 from shared.events import Role
 from shared.privacy.masking import mask_name
@@ -124,7 +125,11 @@ def _complainant_label(display: str | None, personal: PersonalDataView) -> Label
 
 def timeline_entry(row: Mapping[str, Any], zone: ZoneInfo) -> TimelineEntry:
     summary = row["summary"]
+    summary = json.loads(summary) if isinstance(summary, str | bytes) else summary
     role = Role(row["actor_role"])
+    happened = row["occurred_at"]
+    if row["type"] == "ComplaintReceived" and summary.get("received_at"):
+        happened = datetime.fromisoformat(str(summary["received_at"]).replace("Z", "+00:00"))
     return TimelineEntry(
         stream_version=row["stream_version"],
         event_id=row["event_id"],
@@ -135,7 +140,9 @@ def timeline_entry(row: Mapping[str, Any], zone: ZoneInfo) -> TimelineEntry:
         actor=TimelineActor(
             role=role.value, role_label=labelled(role), id=row["actor_id"], department=row["actor_department"]
         ),
-        summary=json.loads(summary) if isinstance(summary, str | bytes) else summary,
+        summary=summary,
+        details=details(summary, zone),
+        happened_at=instant(happened, zone),
     )
 
 

@@ -27,6 +27,7 @@ from shared.service.logging import setup_logging
 from shared.service.metrics import install_metrics
 from shared.service.runtime import Runtime
 from shared.service.tracing import context_from, setup_tracing, tracer
+from shared.service.web_origins import install_web_origins
 
 log = logging.getLogger(__name__)
 
@@ -351,5 +352,7 @@ def create_service_app(
     # outermost: too large a body or unstorable text is refused before anything reads it
     limit = max_body_bytes or runtime.settings.max_body_bytes or DEFAULT_MAX_BODY_BYTES
     app.add_middleware(RequestGuard, max_bytes=limit)
+    # outermost of all: a preflight from the web pages is answered before anything else runs
+    install_web_origins(app, runtime.settings)
 
     return app

@@ -4,15 +4,20 @@ Tokens live in a YAML file (`tousu up` writes development tokens into its data d
 
     tokens:
       - {token: "...", subject: web-form, role: channel}
-      - {token: "...", subject: agent-wang, role: agent, department: quality}
+      - {token: "...", subject: agent-wang, role: agent, department: quality, name: 王芳}
 
 A missing or unknown token is 401. The actor of every event is the principal resolved here,
 never a value from the request body.
+
+People using the web pages sign in once with their subject and token and then send a session
+cookie instead of the token (shared/service/session.py); every service accepts either. A
+request that carries an Authorization header is judged by it alone.
 """
 
 from __future__ import annotations
 
 import hmac
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +28,15 @@ from fastapi.security.base import SecurityBase
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shared.events import Actor, Role
+from shared.service.session import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    SessionClaims,
+    SessionSigner,
+    csrf_ok,
+    session_key,
+    token_fingerprint,
+)
 
 HUMAN_ROLES = {Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN}
 
@@ -34,6 +48,9 @@ class TokenEntry(BaseModel):
     subject: str = Field(min_length=1, description="Who holds it: a channel name or a person.")
     role: Role
     department: str | None = None
+    name: str | None = Field(
+        default=None, description="The person's display name, shown in the web pages instead of the subject."
+    )
 
     @model_validator(mode="after")
     def _agents_have_a_department(self) -> TokenEntry:
@@ -56,6 +73,7 @@ class Principal(BaseModel):
     subject: str
     role: Role
     department: str | None = None
+    name: str | None = None
 
     @property
     def actor(self) -> Actor:
@@ -75,9 +93,17 @@ class TokenRegistry:
         self._entries = entries
         # encoded once, and one (frozen) Principal per entry instead of one per request
         self._secrets = [
-            (e.token.encode(), Principal(subject=e.subject, role=e.role, department=e.department))
+            (
+                e.token.encode(),
+                Principal(subject=e.subject, role=e.role, department=e.department, name=e.name),
+            )
             for e in entries
         ]
+        self._by_token_id = {
+            token_fingerprint(entry.token): principal
+            for entry, (_, principal) in zip(entries, self._secrets, strict=True)
+        }
+        self.sessions = SessionSigner(session_key([e.token for e in entries]))
 
     @classmethod
     def from_file(cls, path: Path) -> TokenRegistry:
@@ -98,13 +124,62 @@ class TokenRegistry:
                 found = principal
         return found
 
+    def sign_in(self, subject: str, token: str) -> tuple[Principal, str] | None:
+        """The principal and token fingerprint when ``token`` is ``subject``'s; None otherwise."""
+        principal = self.resolve(token)
+        if principal is None or not hmac.compare_digest(principal.subject.encode(), subject.encode()):
+            return None
+        return principal, token_fingerprint(token)
 
-def _unauthorized(detail: str) -> HTTPException:
+    def by_token_id(self, token_id: str) -> Principal | None:
+        """The principal of a session's token entry; None once the token left the file."""
+        return self._by_token_id.get(token_id)
+
+
+def _unauthorized(detail: str, detail_zh: str, scheme: str = "Bearer") -> HTTPException:
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED,
-        detail={"error": "unauthorized", "message": detail},
-        headers={"WWW-Authenticate": "Bearer"},
+        detail={"error": "unauthorized", "message": detail, "message_zh": detail_zh},
+        headers={"WWW-Authenticate": scheme},
     )
+
+
+def request_time(request: Request) -> float:
+    """Now, in Unix seconds, from the service's injected clock (a session's expiry is judged by it)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is not None:
+        return float(runtime.clock.now().timestamp())
+    return time.time()
+
+
+def session_claims(request: Request) -> SessionClaims | None:
+    """The claims of the request's valid session cookie, if it has one."""
+    value = request.cookies.get(SESSION_COOKIE)
+    if not value:
+        return None
+    registry: TokenRegistry = request.app.state.tokens
+    return registry.sessions.open(value, request_time(request))
+
+
+def _from_session(request: Request, registry: TokenRegistry) -> Principal:
+    claims = session_claims(request)
+    principal = registry.by_token_id(claims.token_id) if claims else None
+    if claims is None or principal is None:
+        raise _unauthorized(
+            "the session has expired or is no longer valid; sign in again",
+            "登录已过期或已失效，请重新登录。",
+            scheme="Session",
+        )
+    if not csrf_ok(request.method, request.headers.get(CSRF_HEADER), claims):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail={
+                "error": "csrf_token_missing",
+                "message": f"a request that changes something needs the session's {CSRF_HEADER} header",
+                "message_zh": f"修改类请求须携带本次登录的 {CSRF_HEADER} 请求头。",
+            },
+        )
+    return principal
 
 
 async def authenticate(request: Request) -> Principal:
@@ -112,12 +187,14 @@ async def authenticate(request: Request) -> Principal:
     # two thread hand-overs per request (this and ``require``'s check) for a few microseconds of work
     registry: TokenRegistry = request.app.state.tokens
     header = request.headers.get("authorization", "")
+    if not header and SESSION_COOKIE in request.cookies:
+        return _from_session(request, registry)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorized("a bearer token is required")
+        raise _unauthorized("a bearer token is required", "需要访问令牌（Bearer）。")
     principal = registry.resolve(token.strip())
     if principal is None:
-        raise _unauthorized("unknown token")
+        raise _unauthorized("unknown token", "访问令牌无效。")
     return principal
 
 
@@ -141,6 +218,7 @@ class BearerAuth(SecurityBase):
                     "error": "forbidden",
                     "message": f"role {principal.role} may not do this; allowed: "
                     + ", ".join(sorted(r.value for r in self.allowed)),
+                    "message_zh": "当前角色无权执行此操作。",
                 },
             )
         return principal

@@ -4,9 +4,12 @@ The analytics and intake apps serve HTTP on real ports (uvicorn in this process)
 real database and broker, as in production: a complaint is submitted THROUGH INTAKE (HTTP POST),
 its events go through the outbox relay and Kafka to the analytics consumer, and the open page
 shows it without a reload within 2 s of being relayed (relay → Kafka → consumer → NOTIFY → SSE →
-refresh). The page also filters by channel, shows a timeline, the KPI trend chart with its target
-line, the SLA calendar banner, the weekly inspection panel, switches to English, and a
-screenshot is saved under test-artifacts/.
+refresh). One signs in first (the page keeps no token), sees the attention queue on top, opens a
+complaint in place by keyboard (its own URL, focus moved, Esc closes), searches the list; the
+page also filters by channel, shows the KPI trend chart with its target line, the SLA calendar
+banner, the weekly inspection panel, switches to English, fits a 390 px phone, and axe-core
+finds no critical or serious violation on any page in either language. Screenshots at 390 and
+1440 px are saved under test-artifacts/.
 """
 
 from __future__ import annotations
@@ -31,14 +34,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.analytics.inspection import IsoWeek
 from services.analytics.main import create_app as create_analytics
+from services.feedback.main import create_app as create_feedback
 from services.intake.main import create_app as create_intake
+from services.routing.main import create_app as create_routing
 from shared.clock import FakeClock, SystemClock
 from shared.complaints import Channel, ComplaintState, SlaCalendarYearUnknown, SlaStage, Status
 from shared.events import Actor, NewEvent
 from shared.eventstore import PostgresEventStore
 from shared.messaging.topics import ensure_topics
-from tests.builders import apply, assign, receive
-from tests.integration.analytics.conftest import DatabaseFactory, History, analytics_settings, append_history
+from tests.builders import accept, agent, apply, assign, escalate, receive, sla_breach
+from tests.integration.analytics.conftest import (
+    DatabaseFactory,
+    History,
+    analytics_settings,
+    append_history,
+    history_to,
+)
 from tests.integration.analytics.insight_histories import history_at
 from tests.support.auth import bearer, token_for
 from tests.support.auth import test_tokens as tokens_for_tests
@@ -51,7 +62,50 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SHOWS_WITHIN_MS = 2000
+NOT_ALLOWED = {"critical", "serious"}
+WIDER_THAN_SCREEN = """[...document.querySelectorAll('body *')]
+  .filter((e) => getComputedStyle(e).position !== 'static' || !e.parentElement.closest('.scroll'))
+  .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
+  .map((e) => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)
+  .slice(0, 10)"""
+ALSO_REPORTED = {"region", "landmark-one-main"}  # moderate, but each page must pass them too
+
+
+async def accessibility_problems(page: object) -> list[str]:
+    """axe-core's critical and serious violations on the page as it is now (plus the landmark
+    rules), one line each."""
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):  # type: ignore[attr-defined]
+        await page.add_script_tag(path=str(AXE))  # type: ignore[attr-defined]
+    result = await page.evaluate(  # type: ignore[attr-defined]
+        "axe.run(document, {resultTypes: ['violations']})"
+    )
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
+        for v in result["violations"]
+        if v["impact"] in NOT_ALLOWED or v["id"] in ALSO_REPORTED
+    ]
+
+
+def a_breach(number: str, department: str) -> History:
+    """An accepted complaint whose resolution deadline ran out a day ago, escalated once."""
+    clock = SystemClock()
+    now = clock.now()
+    state = ComplaintState.initial()
+    history: History = []
+    for command in (
+        receive(
+            complaint_no=number, channel=Channel.HOTLINE, subject="空调不制冷", when=now - timedelta(days=4)
+        ),
+        assign(department, when=now - timedelta(days=4)),
+        accept(by=agent(department), when=now - timedelta(days=4)),
+        sla_breach(SlaStage.RESOLUTION, deadline=now - timedelta(days=1), when=now - timedelta(days=1)),
+        escalate(level=1, stage=SlaStage.RESOLUTION, when=now - timedelta(hours=23)),
+    ):
+        state, events = apply(state, command)
+        history.append((command, events))
+    return history
 
 
 def a_story(number: str, department: str, channel: Channel, subject: str) -> History:
@@ -82,11 +136,15 @@ class Stack:
             return int(value.scalar() or 0)
 
 
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """Serve the app with uvicorn on a free port until the block ends; yields its base URL."""
+def a_free_socket() -> socket.socket:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextlib.asynccontextmanager
+async def serving(app: FastAPI, sock: socket.socket) -> AsyncIterator[str]:
+    """Serve the app with uvicorn on the bound socket until the block ends; yields its base URL."""
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -109,11 +167,21 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncIterator[Stack]:
-    settings = analytics_settings(await new_database(), kafka_backend)
+    sockets = {name: a_free_socket() for name in ("analytics", "intake", "routing", "feedback")}
+    ports = {f"{name}_port": sock.getsockname()[1] for name, sock in sockets.items()}
+    # the analytics page tells the browser where routing is, and routing lets that page call it
+    settings = analytics_settings(await new_database(), kafka_backend).model_copy(update=ports)
     await ensure_topics(settings)
     analytics = create_analytics(settings, tokens=tokens_for_tests())
     intake = create_intake(settings, tokens=tokens_for_tests())  # same database, same broker
-    async with serving(analytics) as analytics_url, serving(intake) as intake_url:
+    routing = create_routing(settings, tokens=tokens_for_tests())
+    feedback = create_feedback(settings, tokens=tokens_for_tests())
+    async with (
+        serving(analytics, sockets["analytics"]) as analytics_url,
+        serving(intake, sockets["intake"]) as intake_url,
+        serving(routing, sockets["routing"]),
+        serving(feedback, sockets["feedback"]),
+    ):
         yield Stack(analytics_url, intake_url, analytics.state.runtime.engine)
 
 
@@ -146,8 +214,8 @@ async def when_relayed(stack: Stack, complaint_no: str) -> float:
 
 # Outside CI a missing browser skips; in CI (which installs it) it fails: no test skips there.
 @pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason="needs the Debian chromium package: deploy/dev/system-packages.sh installs it",
+    not (CHROMIUM.exists() and AXE.exists()) and not os.environ.get("CI"),
+    reason="needs the Debian chromium package and axe-core: `make test` installs both",
 )
 async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> None:
     stamp = str(int(time.time() * 1000))[-8:]
@@ -173,6 +241,10 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
     # (last week's complaint falls into the previous month during a month's first week)
     again = f"TS-UI-{stamp}-2"
     await append_history(stack.store, again, a_story(again, "quality", Channel.HOTLINE, "洗衣机又漏水"))
+    late = f"TS-UI-{stamp}-3"
+    await append_history(stack.store, late, a_breach(late, "after_sales"))
+    revisit = f"TS-UI-{stamp}-4"
+    await append_history(stack.store, revisit, history_to(Status.REVISIT_PENDING, revisit, "quality"))
 
     async with playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(
@@ -180,16 +252,48 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+            # the pages' Content-Security-Policy allows no inline script; the test's injected
+            # accessibility checker is one, so this page ignores the policy
+            page = await browser.new_page(viewport={"width": 1440, "height": 900}, bypass_csp=True)
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-            await page.goto(stack.url + "/")
             expect = playwright_api.expect
+            # not signed in: the dashboard sends the browser to the sign-in page
+            await page.goto(stack.url + "/")
+            await expect(page).to_have_url(stack.url + "/sign-in")
+            problems = await accessibility_problems(page)
+            await page.click("#lang")
+            await expect(page.locator("h1")).to_have_text("Sign in")
+            problems += await accessibility_problems(page)
+            assert not problems, problems
+            await page.click("#lang")
+            await page.fill("#subject", "test-operator")
+            await page.fill("#token", "not-the-right-token-0123456789")
+            await page.click("#sign-in-form button[type=submit]")
+            await expect(page.locator("#sign-in-error")).to_have_text("登录名或访问令牌不正确。")
+            assert await page.evaluate("Object.keys(localStorage)") == ["tousu.lang"]  # the language only
+            await page.fill("#token", token_for("operator"))
+            await page.click("#sign-in-form button[type=submit]")
+            await expect(page).to_have_url(stack.url + "/")
             await expect(page.locator("h1")).to_have_text("投诉运营看板")
-            await page.fill("#token", token_for("supervisor"))
-            await page.click("#token-form button")
-            await expect(page.locator(f'#recent tr[data-no="{first}"]')).to_be_visible(timeout=15_000)
+            await expect(page.locator("#who-role")).to_have_text("运维人员")
+            # no display name in the tokens file: the login name, labelled as such
+            await expect(page.locator("#who-name")).to_have_text("登录名：test-operator")
+            # the browser keeps no token anywhere a script can read; the cookie is HttpOnly
+            assert token_for("operator") not in await page.evaluate("JSON.stringify(localStorage)")
+            assert await page.evaluate("document.cookie") == ""
+            await expect(page.locator(f'#complaint-list tr[data-no="{first}"]')).to_be_visible(timeout=15_000)
             await expect(page.locator("#live-status")).to_have_attribute("data-state", "on", timeout=10_000)
+            # what needs attention comes first: counts, then the breached complaint with its stage,
+            # how long overdue and its escalation
+            await expect(page.locator('#counts [data-count="breached"] .n')).to_have_text("1")
+            breached = page.locator(f'#queue tr[data-no="{late}"]')
+            await expect(breached).to_contain_text("处理完成")
+            await expect(breached).to_contain_text("超时 1 天")
+            await expect(breached).to_contain_text("第 1 级")
+            await expect(breached).to_contain_text("售后服务部")
+            top = await page.locator("#attention").bounding_box()
+            assert top is not None and top["y"] < 900, top  # on the first screen
             await expect(page.locator("#kpis .tile")).to_have_count(10)
             await expect(page.locator("#calendar-warning")).to_be_visible()
             await expect(page.locator("#calendar-warning")).to_contain_text("2027")
@@ -200,7 +304,8 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             submitted_at = time.monotonic()
             second = await submit_through_intake(stack, "app", "配送延迟")
             relayed = asyncio.create_task(when_relayed(stack, second))
-            await expect(page.locator(f'#recent tr[data-no="{second}"]')).to_be_visible(timeout=15_000)
+            shown = page.locator(f'#complaint-list tr[data-no="{second}"]')
+            await expect(shown).to_be_visible(timeout=15_000)
             shown_at = time.monotonic()
             relayed_at = await asyncio.wait_for(relayed, timeout=5)
             assert shown_at - relayed_at <= SHOWS_WITHIN_MS / 1000, (
@@ -209,15 +314,68 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             )
 
             await page.select_option("#f-channel", "app")
-            await expect(page.locator(f'#recent tr[data-no="{first}"]')).to_have_count(0)
-            await expect(page.locator(f'#recent tr[data-no="{second}"]')).to_be_visible()
+            await expect(page.locator(f'#complaint-list tr[data-no="{first}"]')).to_have_count(0)
+            await expect(page.locator(f'#complaint-list tr[data-no="{second}"]')).to_be_visible()
             await expect(page.locator('#backlog tr[data-department="quality"]')).to_have_count(0)
             await expect(page.locator('#problems tr[data-problem="EXP-7"]')).to_be_visible()
 
-            await page.click(f'#recent tr[data-no="{second}"]')
-            await expect(page.locator('#timeline li[data-type="ComplaintReceived"]')).to_contain_text(
-                "受理投诉"
+            # a complaint opens in place, by keyboard: its own URL, in view, focus on its heading
+            link = page.locator(f'#complaint-list a[data-no="{second}"]')
+            await link.focus()
+            await page.keyboard.press("Enter")
+            dialog = page.locator("#detail")
+            await expect(dialog).to_be_visible()
+            await expect(page).to_have_url(f"{stack.url}/#/complaints/{second}")
+            await expect(page.locator("#detail-title")).to_be_focused()
+            receipt = page.locator('#timeline li[data-type="ComplaintReceived"]')
+            await expect(receipt).to_contain_text("受理投诉")
+            await expect(receipt).to_contain_text("受理渠道")  # who acted, by role
+            in_view = "d => d.getBoundingClientRect().top >= 0 && d.getBoundingClientRect().top < 900"
+            assert await dialog.evaluate(in_view)
+            assert not await accessibility_problems(page)
+            await page.keyboard.press("Escape")
+            await expect(dialog).to_be_hidden()
+            await expect(page).to_have_url(f"{stack.url}/")
+            await expect(link).to_be_focused()
+            # the breached one: who acted, the stage and deadline, the escalation, in local time
+            await page.goto(f"{stack.url}/#/complaints/{late}")
+            entry = page.locator('#timeline li[data-type="SlaBreached"]')
+            await expect(entry).to_contain_text("处理完成")
+            await expect(entry).to_contain_text("截止时间")
+            escalated = page.locator('#timeline li[data-type="ComplaintEscalated"]')
+            await expect(escalated).to_contain_text("第 1 级")
+            await expect(page.locator('#timeline li[data-type="ComplaintAccepted"]')).to_contain_text(
+                "登录名：agent-1"
             )
+            await page.click("#detail-close")
+            await expect(page.locator("#detail")).to_be_hidden()
+            await expect(page).to_have_url(f"{stack.url}/")
+
+            # search by subject
+            await page.select_option("#f-channel", "")
+            await page.fill("#q", "空调")
+            await page.press("#q", "Enter")
+            await expect(page.locator("#complaint-list tbody tr")).to_have_count(1)
+            await expect(page.locator(f'#complaint-list tr[data-no="{late}"]')).to_be_visible()
+            await page.fill("#q", "")
+            await page.press("#q", "Enter")
+            # the list as filtered, as CSV in the page's language; the month's report is linked
+            async with page.expect_download() as downloading:
+                await page.click("#export-csv")
+            saved = await (await downloading.value).path()
+            exported = await asyncio.to_thread(Path(saved).read_text, encoding="utf-8-sig")
+            assert exported.splitlines()[0] == '"编号","主题","渠道","分类","部门","状态","受理时间"'
+            assert late in exported and second in exported
+            assert "/v1/reports/monthly?month=" in str(await page.get_attribute("#report-pdf", "href"))
+            # the KPIs over a chosen date range
+            today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+            week_ago = today - timedelta(days=6)
+            await page.fill("#f-from", week_ago.isoformat())
+            await page.dispatch_event("#f-from", "change")
+            await page.fill("#f-to", today.isoformat())
+            await page.dispatch_event("#f-to", "change")
+            await expect(page.locator("#kpis-title")).to_have_text(f"关键指标（{week_ago} 至 {today} 受理）")
+            await expect(page.locator("#trend rect")).to_have_count(7)  # every day, empty ones too
 
             # the weekly quality inspection: draw last week's sample and score it on the form
             await page.fill("#f-month", last_week.thursday.strftime("%Y-%m"))
@@ -244,7 +402,7 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             )
             # below the pass mark: a failed inspection, charged along the responsibility chain
             await expect(page.locator('#scorecards tr[data-chain="logistics"]')).to_contain_text(
-                "log-head −2.5"
+                "登录名：log-head −2.5"
             )
             drawn = await stack.store.read_stream(last_week.stream_id)
             assert [e.type for e in drawn] == ["QualityInspectionSampleDrawn", "QualityInspectionScored"]
@@ -253,14 +411,79 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             await expect(page.locator("#kpi-trend")).to_have_attribute("data-kpi", "satisfaction")
             await expect(page.locator("#insp-info")).not_to_be_empty()
 
+            problems = await accessibility_problems(page)
             await page.click("#lang")
             await expect(page.locator("h1")).to_have_text("Complaints dashboard")
+            await expect(page.locator("#calendar-warning")).to_contain_text("plain weekdays")
+            await expect(page.locator(f'#queue tr[data-no="{late}"]')).to_contain_text("overdue by 1 d")
+            problems += await accessibility_problems(page)
+            await page.goto(f"{stack.url}/#/complaints/{second}")
             await expect(page.locator('#timeline li[data-type="ComplaintReceived"]')).to_contain_text(
                 "Complaint received"
             )
-            await expect(page.locator("#calendar-warning")).to_contain_text("plain weekdays")
+            problems += await accessibility_problems(page)
+            assert not problems, problems
+            await page.keyboard.press("Escape")
+
             ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+            await page.set_viewport_size({"width": 1440, "height": 900})
+            await page.screenshot(path=str(ARTIFACTS / "dashboard-1440.png"))
+            # a phone: nothing wider than the screen; tables scroll inside their panel
+            await page.set_viewport_size({"width": 390, "height": 844})
+            await page.click("#lang")
+            await expect(page.locator("h1")).to_have_text("投诉运营看板")
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, await page.evaluate(WIDER_THAN_SCREEN)
+            await page.screenshot(path=str(ARTIFACTS / "dashboard-390.png"))
+            assert not await accessibility_problems(page)
+            await page.goto(f"{stack.url}/#/complaints/{late}")
+            await expect(page.locator('#timeline li[data-type="SlaBreached"]')).to_be_visible()
+            assert await page.evaluate("document.querySelector('#detail').scrollWidth") <= 390
+            await page.screenshot(path=str(ARTIFACTS / "dashboard-390-detail.png"))
+            await page.keyboard.press("Escape")
+            assert not errors, errors
+
+            await page.set_viewport_size({"width": 1440, "height": 900})
+            await page.click("#sign-out")
+            await expect(page).to_have_url(stack.url + "/sign-in")
+            await page.goto(stack.url + "/")
+            await expect(page).to_have_url(stack.url + "/sign-in")
+
+            # an agent: the department's inbox, worked through the routing service's API; a
+            # refusal shows beside the action, in the page's language
+            await page.fill("#subject", "agent-quality")
+            await page.fill("#token", token_for("agent", "quality"))
+            await page.click("#sign-in-form button[type=submit]")
+            await expect(page.locator("#who-role")).to_have_text("坐席 · 质量部")
+            row = page.locator(f'#inbox tr[data-no="{again}"]')
+            await expect(row).to_be_visible(timeout=20_000)
+            await row.locator("summary").first.click()
+            await row.locator("input[name=note]").fill("已联系客户")
+            await row.locator("button[data-action=progress]").click()
+            await expect(row.locator(".row-message")).to_contain_text("尚未签收")
+            await row.locator("button[data-action=accept]").click()
+            await expect(page.locator(f'#inbox tr[data-no="{again}"][data-status="accepted"]')).to_be_visible(
+                timeout=20_000
+            )
+            assert not await accessibility_problems(page)
+
+            # customer service: the revisit desk, answered through the feedback service's API
+            await page.click("#sign-out")
+            await page.fill("#subject", "agent-customer_service")
+            await page.fill("#token", token_for("agent", "customer_service"))
+            await page.click("#sign-in-form button[type=submit]")
+            desk = page.locator(f'#revisit-desk tr[data-no="{revisit}"]')
+            await expect(desk).to_be_visible(timeout=20_000)
+            await expect(desk).to_contain_text("已逾期")
+            await desk.locator("button[data-action=feedback]").click()
+            await expect(desk.locator(".row-message")).to_have_text("请选择回访结果和评分（1–5 分）。")
+            await desk.locator("input[value=satisfied]").check()
+            await desk.locator("select[name=score]").select_option("5")
+            await desk.locator("button[data-action=feedback]").click()
+            await expect(desk.locator(".row-message")).to_have_text("已完成。")
+            await desk.locator("button[data-action=feedback]").click()  # once more: the domain refuses
+            await expect(desk.locator(".row-message.refused")).not_to_be_empty()
+            assert not await accessibility_problems(page)
             assert not errors, errors
         finally:
             await browser.close()

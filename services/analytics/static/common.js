@@ -1,0 +1,52 @@
+// What every part of the dashboard shares: the page state, texts, and the API calls. The API is
+// called with the HttpOnly session cookie (the browser sends it); writes carry the session's
+// CSRF token, which lives only in this module's memory.
+import { TEXT, fill } from "/static/i18n.js";
+
+export const state = {
+  lang: localStorage.getItem("tousu.lang") || "zh-CN",
+  session: null,
+  dictionary: null,
+};
+
+export const $ = (sel) => document.querySelector(sel);
+export const t = (key, values) => (values ? fill(TEXT[state.lang][key] || key, values) : TEXT[state.lang][key] || key);
+export const L = (label) => (label ? label[state.lang] || label.en : "");
+export const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+export const localTime = (instant) => (instant ? instant.local.replace("T", " ").slice(0, 16) : "");
+export const complaintLink = (no) => `<a href="#/complaints/${encodeURIComponent(no)}" data-no="${esc(no)}">${esc(no)}</a>`;
+
+export function say(message) { $("#message").textContent = message || ""; }
+
+export function toSignIn() { location.replace("/sign-in" + location.hash); }
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((state.lang === "en" ? body.message : body.message_zh || body.message) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function answer(response) {
+  if (response.status === 401) { toSignIn(); throw new ApiError(401, {}); }
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+export async function api(path) { return answer(await fetch(path)); }
+
+// Panels some roles may not read (agents: the inspection samples) answer null instead.
+export async function apiOptional(path) {
+  const response = await fetch(path);
+  if (response.status === 403) return null;
+  return answer(response);
+}
+
+export async function apiPost(path, body) {
+  return answer(await fetch(path, {
+    method: "POST", body: JSON.stringify(body || {}),
+    headers: { "X-CSRF-Token": state.session.csrf_token, "Content-Type": "application/json" },
+  }));
+}

@@ -1,0 +1,110 @@
+// A complaint opened in place: a modal <dialog> with its own URL (#/complaints/NO), focus moved
+// to its heading, Esc or the browser's back button closes it and focus returns to the link.
+import { $, L, api, esc, localTime, state, t } from "/static/common.js";
+
+let opener = null;       // the link that opened the dialog, focused again on close
+let openerAt = null;     // where that link was (a live refresh may have redrawn it meanwhile)
+let pushed = false;      // the dialog's URL was reached from the page (back closes it)
+
+export function routeNumber() {
+  const match = /^#\/complaints\/(.+)$/.exec(location.hash);
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+function fact(name, value) {
+  return value ? `<div><dt>${esc(name)}</dt><dd>${esc(value)}</dd></div>` : "";
+}
+
+function actor(entry) {
+  const a = entry.actor;
+  const parts = [L(a.role_label)];
+  if (a.id) parts.push(`${t("login_name")}${a.id}`);
+  if (a.department) {
+    const dep = (state.dictionary?.departments || []).find((d) => d.code === a.department);
+    parts.push(dep ? L(dep.label) : a.department);
+  }
+  return parts.join(" · ");
+}
+
+function timelineItem(entry) {
+  const recorded = entry.recorded_at.local.slice(0, 16) !== entry.happened_at.local.slice(0, 16)
+    ? ` <span class="recorded">(${esc(t("recorded_at", { at: localTime(entry.recorded_at) }))})</span>` : "";
+  const details = entry.details.map((d) => `<div><dt>${esc(L(d.name))}${esc(t("colon"))}</dt><dd>${esc(L(d.value))}</dd></div>`).join("");
+  return `<li data-type="${esc(entry.type)}"><div class="when"><time datetime="${esc(entry.happened_at.utc)}">${esc(localTime(entry.happened_at))}</time>${recorded}</div>
+    <div class="what">${esc(L(entry.title))}</div>
+    <div class="who">${esc(t("by"))}${esc(t("colon"))}${esc(actor(entry))}</div>
+    ${details ? `<dl>${details}</dl>` : ""}</li>`;
+}
+
+export function renderDetail(detail) {
+  const c = detail.complaint;
+  const person = c.complainant || {};
+  $("#detail-title").textContent = `${t("detail")} ${c.complaint_no}`;
+  $("#detail-body").innerHTML = `<p class="subject">${esc(c.subject)}</p>
+    <dl class="facts">
+      ${fact(t("status"), L(c.labels.status) + (c.labels.flags.length ? ` · ${c.labels.flags.map(L).join(t("sep"))}` : ""))}
+      ${fact(t("department"), L(c.labels.department))}
+      ${fact(t("grade"), L(c.labels.grade))}
+      ${fact(t("channel"), L(c.labels.channel))}
+      ${fact(t("category"), L(c.labels.category))}
+      ${fact(t("received"), localTime(c.received_at))}
+      ${fact(t("complainant"), L(c.labels.complainant))}
+      ${fact(t("phone"), person.phone)}
+      ${fact(t("escalation"), c.escalation_level ? t("escalation_level", { n: c.escalation_level }) : "")}
+      ${fact(t("feedback"), c.feedback ? t("score_of_5", { score: c.feedback.score }) : "")}
+    </dl>
+    <h3>${esc(t("timeline"))}</h3>
+    <ol class="timeline" id="timeline">${detail.timeline.map(timelineItem).join("")}</ol>`;
+}
+
+export async function openDetail(no, fromPage) {
+  const dialog = $("#detail");
+  if (!dialog.open) {
+    opener = document.activeElement && document.activeElement !== document.body ? document.activeElement : null;
+    const holder = opener && opener.closest("[id]");
+    openerAt = opener && opener.dataset.no && holder ? `#${CSS.escape(holder.id)} a[data-no="${CSS.escape(opener.dataset.no)}"]` : null;
+    pushed = fromPage;
+    dialog.showModal();
+  }
+  dialog.dataset.no = no;
+  $("#detail-title").textContent = `${t("detail")} ${no}`;
+  $("#detail-body").innerHTML = `<p>${esc(t("loading"))}</p>`;
+  $("#detail-title").focus();
+  try {
+    const detail = await api(`/v1/complaints/${encodeURIComponent(no)}`);
+    if (dialog.dataset.no === no) renderDetail(detail);
+  } catch (error) {
+    $("#detail-body").innerHTML = `<p class="message" role="alert">${esc(error.status === 404 ? t("not_found") : error.message)}</p>`;
+  }
+}
+
+export function refreshDetail() {
+  const dialog = $("#detail");
+  if (dialog.open && dialog.dataset.no) {
+    api(`/v1/complaints/${encodeURIComponent(dialog.dataset.no)}`).then(renderDetail).catch(() => {});
+  }
+}
+
+// Closing by the page (Esc, the close button) leaves the complaint's URL: back in history when
+// the page pushed it, else replaced, so the back button never reopens what was just closed.
+export function leaveDetail() {
+  if (pushed) history.back();
+  else history.replaceState(null, "", location.pathname + location.search);
+  closeDetail();
+}
+
+export function closeDetail() {
+  const dialog = $("#detail");
+  if (dialog.open) dialog.close();
+  delete dialog.dataset.no;
+  const target = opener && document.contains(opener) ? opener : openerAt && document.querySelector(openerAt);
+  if (target) target.focus();
+  opener = openerAt = null;
+}
+
+export function installDetail() {
+  const dialog = $("#detail");
+  dialog.addEventListener("cancel", (event) => { event.preventDefault(); leaveDetail(); });
+  $("#detail-close").addEventListener("click", leaveDetail);
+  dialog.addEventListener("click", (event) => { if (event.target === dialog) leaveDetail(); });
+}

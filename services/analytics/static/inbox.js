@@ -1,0 +1,92 @@
+// The department inbox for agents: their department's open complaints (from the routing service)
+// with the deadline the SLA set (from the attention queue), and the actions routing allows —
+// accept, record progress, resolve. The page calls routing directly with the session cookie and
+// the CSRF header (CORS for the pages' origin, shared/service/web_origins.py); a refusal is shown
+// beside the action, in the page's language.
+import { $, L, api, complaintLink, esc, localTime, state, t } from "/static/common.js";
+
+import { refusal, service } from "/static/services.js";
+
+const routing = (path, options) => service("routing", path, options);
+
+function row(item, deadlines) {
+  const late = deadlines[item.complaint_no];
+  const no = esc(item.complaint_no);
+  return `<tr data-no="${no}" data-status="${esc(item.status)}"><td>${complaintLink(item.complaint_no)}</td>
+    <td class="wrap">${esc(item.subject)}</td><td>${esc(item.status_label)}</td><td>${esc(item.grade_label)}</td>
+    <td>${late ? `${esc(localTime(late.deadline))} <span class="${late.overdue.seconds >= 0 ? "late" : ""}">${esc(L(late.overdue.label))}</span>` : "—"}</td>
+    <td class="actions">
+      <button type="button" data-action="accept">${esc(t("accept"))}</button>
+      <details><summary>${esc(t("progress"))}</summary>
+        <label>${esc(t("progress_note"))} <input name="note" maxlength="2000"></label>
+        <button type="button" data-action="progress">${esc(t("progress_save"))}</button></details>
+      <details><summary>${esc(t("resolve"))}</summary>
+        <label>${esc(t("resolution"))} <input name="resolution" maxlength="2000"></label>
+        <label>${esc(t("root_cause"))} <input name="root_cause" maxlength="2000"></label>
+        <button type="button" data-action="resolve">${esc(t("resolve_save"))}</button></details>
+      <p class="row-message" role="status" aria-live="polite"></p></td></tr>`;
+}
+
+export async function loadInbox() {
+  const department = state.session.department;
+  const [list, attention] = await Promise.all([
+    routing(`/v1/departments/${encodeURIComponent(department)}/assignments?lang=${encodeURIComponent(state.lang)}`),
+    api("/v1/attention"),
+  ]);
+  if (!list.ok) throw new Error(refusal(list));
+  const deadlines = Object.fromEntries(attention.items.map((i) => [i.complaint_no, i]));
+  $("#inbox-title").textContent = `${t("inbox")} · ${list.body.department_label}`;
+  // a live refresh redraws the rows: what was typed, which forms were open, the last message
+  // and the focused field stay as they were
+  const kept = {};
+  document.querySelectorAll("#inbox tr[data-no]").forEach((tr) => {
+    kept[tr.dataset.no] = {
+      inputs: [...tr.querySelectorAll("input")].map((i) => i.value),
+      open: [...tr.querySelectorAll("details")].map((d) => d.open),
+      message: tr.querySelector(".row-message").outerHTML,
+    };
+  });
+  const focused = document.activeElement && document.activeElement.closest("#inbox tr[data-no]")
+    ? [document.activeElement.closest("tr").dataset.no, document.activeElement.name || document.activeElement.dataset.action] : null;
+  $("#inbox tbody").innerHTML = list.body.items.map((item) => row(item, deadlines)).join("")
+    || `<tr><td colspan="6">${esc(t("inbox_empty"))}</td></tr>`;
+  document.querySelectorAll("#inbox tr[data-no]").forEach((tr) => {
+    const was = kept[tr.dataset.no];
+    if (!was) return;
+    tr.querySelectorAll("input").forEach((input, i) => { input.value = was.inputs[i] ?? ""; });
+    tr.querySelectorAll("details").forEach((d, i) => { d.open = was.open[i] ?? false; });
+    tr.querySelector(".row-message").outerHTML = was.message;
+    if (focused && focused[0] === tr.dataset.no) {
+      const again = tr.querySelector(`[name="${focused[1]}"], [data-action="${focused[1]}"]`);
+      if (again) again.focus();
+    }
+  });
+}
+
+async function act(button) {
+  const tr = button.closest("tr[data-no]");
+  const message = tr.querySelector(".row-message");
+  const value = (name) => (tr.querySelector(`input[name=${name}]`)?.value || "").trim();
+  const action = button.dataset.action;
+  const body = action === "progress" ? { note: value("note") }
+    : action === "resolve" ? { resolution: value("resolution"), root_cause: value("root_cause") || null } : {};
+  if ((action === "progress" && !body.note) || (action === "resolve" && !body.resolution)) {
+    message.textContent = t("fill_in");
+    return;
+  }
+  message.textContent = "";
+  const answer = await routing(`/v1/complaints/${encodeURIComponent(tr.dataset.no)}/${action}`, {
+    method: "POST", body: JSON.stringify(body),
+  });
+  if (!answer.ok) { message.textContent = refusal(answer); message.classList.add("refused"); return; }
+  message.classList.remove("refused");
+  message.textContent = t("done");
+}
+
+export function installInbox(onChange) {
+  $("#inbox-section").hidden = false;
+  $("#inbox").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (button) act(button).then(onChange).catch((e) => { button.closest("tr").querySelector(".row-message").textContent = e.message; });
+  });
+}

@@ -1,0 +1,56 @@
+// The revisit desk for customer-service agents: the revisits due (from the feedback service),
+// whom to call, and the complainant's answer recorded there. A refusal shows beside the form,
+// in the page's language. Agents of other departments may not work revisits: the desk stays hidden.
+import { $, complaintLink, esc, state, t } from "/static/common.js";
+import { orgTime, refusal, service } from "/static/services.js";
+
+const feedback = (path, options) => service("feedback", path, options);
+
+function row(item) {
+  const person = item.complainant || {};
+  const who = [person.name, person.phone].filter(Boolean).join(" · ") || (person.status_label ? person.status_label[state.lang] : "");
+  return `<tr data-no="${esc(item.complaint_no)}"><td>${complaintLink(item.complaint_no)}</td>
+    <td>${esc(item.department_label)}</td>
+    <td class="${item.overdue ? "late" : ""}">${esc(orgTime(item.due_at))}${item.overdue ? ` · ${esc(t("overdue_short"))}` : ""}</td>
+    <td class="wrap">${esc(who)}</td>
+    <td class="actions"><fieldset><legend>${esc(t("answer"))}</legend>
+      <label><input type="radio" name="outcome-${esc(item.complaint_no)}" value="satisfied"> ${esc(t("satisfied"))}</label>
+      <label><input type="radio" name="outcome-${esc(item.complaint_no)}" value="acknowledged"> ${esc(t("acknowledged"))}</label>
+      <label><input type="radio" name="outcome-${esc(item.complaint_no)}" value="dissatisfied"> ${esc(t("dissatisfied_answer"))}</label>
+      <label>${esc(t("score"))} <select name="score"><option value="">—</option>${[5, 4, 3, 2, 1].map((n) => `<option value="${n}">${n}</option>`).join("")}</select></label>
+      </fieldset>
+      <button type="button" data-action="feedback">${esc(t("record_answer"))}</button>
+      <p class="row-message" role="status" aria-live="polite"></p></td></tr>`;
+}
+
+export async function loadRevisits() {
+  const list = await feedback(`/v1/revisits?lang=${encodeURIComponent(state.lang)}`);
+  if (list.status === 403) { $("#revisit-section").hidden = true; return; }
+  if (!list.ok) throw new Error(refusal(list));
+  $("#revisit-section").hidden = false;
+  if ($("#revisit-desk").contains(document.activeElement)) return;  // never redraw under the user
+  $("#revisit-desk tbody").innerHTML = list.body.items.map(row).join("")
+    || `<tr><td colspan="5">${esc(t("no_revisits_due"))}</td></tr>`;
+}
+
+async function record(tr) {
+  const message = tr.querySelector(".row-message");
+  const outcome = tr.querySelector("input[type=radio]:checked");
+  const score = tr.querySelector("select[name=score]").value;
+  if (!outcome || !score) { message.textContent = t("answer_needed"); return; }
+  const answer = await feedback(`/v1/complaints/${encodeURIComponent(tr.dataset.no)}/feedback`, {
+    method: "POST",
+    body: JSON.stringify({
+      satisfied: outcome.value === "satisfied", acknowledged: outcome.value === "acknowledged", score: Number(score),
+    }),
+  });
+  message.classList.toggle("refused", !answer.ok);
+  message.textContent = answer.ok ? t("done") : refusal(answer);
+}
+
+export function installRevisits(onChange) {
+  $("#revisit-desk").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action=feedback]");
+    if (button) record(button.closest("tr")).then(onChange).catch((e) => { button.closest("tr").querySelector(".row-message").textContent = e.message; });
+  });
+}

@@ -1,0 +1,50 @@
+// The sign-in page: posts the subject and token once; the service answers with an HttpOnly
+// session cookie. The token never goes into browser storage and is cleared from the form.
+import { TEXT_SIGN_IN } from "/static/texts.js";
+
+const $ = (sel) => document.querySelector(sel);
+let lang = localStorage.getItem("tousu.lang") || "zh-CN";
+const t = (key) => TEXT_SIGN_IN[lang][key] || key;
+
+function applyTexts() {
+  document.documentElement.lang = lang;
+  document.title = `${t("sign_in_title")} · ${t("title")}`;
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  const button = $("#lang");
+  button.textContent = t("switch");
+  button.lang = lang === "en" ? "zh-CN" : "en";
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const error = $("#sign-in-error");
+  const subject = $("#subject").value.trim();
+  const token = $("#token").value.trim();
+  if (!subject || !token) { error.textContent = t("both_needed"); return; }
+  error.textContent = "";
+  try {
+    const response = await fetch("/v1/session", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ subject, token }),
+    });
+    $("#token").value = "";
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      error.textContent = (lang === "en" ? body.message : body.message_zh) || t("refused");
+      $("#token").focus();
+      return;
+    }
+    location.replace("/" + location.hash);
+  } catch (_) { error.textContent = t("unreachable"); }
+}
+
+// A token an earlier version of the page kept in localStorage is removed for good.
+localStorage.removeItem("tousu.token");
+applyTexts();
+$("#lang").addEventListener("click", () => {
+  lang = lang === "zh-CN" ? "en" : "zh-CN";
+  localStorage.setItem("tousu.lang", lang);
+  applyTexts();
+});
+$("#sign-in-form").addEventListener("submit", signIn);
+$("#subject").focus();
