@@ -78,15 +78,24 @@ async function act(button) {
   const answer = await routing(`/v1/complaints/${encodeURIComponent(tr.dataset.no)}/${action}`, {
     method: "POST", body: JSON.stringify(body),
   });
-  if (!answer.ok) { message.textContent = refusal(answer); message.classList.add("refused"); return; }
-  message.classList.remove("refused");
-  message.textContent = t("done");
+  // a live refresh may have redrawn the rows while the request was out (a refusal is recorded
+  // as an event too, and that event refreshes the page): answer in the row as it is now
+  const shown = messageOf(tr.dataset.no) || message;
+  shown.classList.toggle("refused", !answer.ok);
+  shown.textContent = answer.ok ? t("done") : refusal(answer);
+}
+
+function messageOf(complaintNo) {
+  return [...document.querySelectorAll("#inbox tr[data-no]")]
+    .find((tr) => tr.dataset.no === complaintNo)?.querySelector(".row-message");
 }
 
 export function installInbox(onChange) {
   $("#inbox-section").hidden = false;
   $("#inbox").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");
-    if (button) act(button).then(onChange).catch((e) => { button.closest("tr").querySelector(".row-message").textContent = e.message; });
+    if (!button) return;
+    const no = button.closest("tr").dataset.no;
+    act(button).then(onChange).catch((e) => { (messageOf(no) || button.closest("tr").querySelector(".row-message")).textContent = e.message; });
   });
 }

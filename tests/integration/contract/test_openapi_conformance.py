@@ -18,7 +18,9 @@ test's event loop.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
+import pkgutil
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -47,6 +49,23 @@ from tests.support.serving import served
 from tests.support.settings import settings_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+
+def _import_schemathesis_now() -> None:
+    """Every schemathesis module, on the main thread while the test module loads.
+
+    schemathesis imports most of itself lazily, and pytest rewrites the asserts of a plugin's
+    modules as they are imported; parsed in the worker thread below, CPython 3.11 now and then
+    fails with "SystemError: AST constructor recursion depth mismatch". Imported here, nothing
+    is left to import (or parse) in that thread.
+    """
+    for info in pkgutil.walk_packages(schemathesis.__path__, "schemathesis."):
+        if info.name.startswith("schemathesis.reporting.allure"):
+            continue  # needs the optional allure package
+        importlib.import_module(info.name)
+
+
+_import_schemathesis_now()
 
 EXAMPLES = int(os.environ.get("TOUSU_SCHEMATHESIS_EXAMPLES", "3"))
 """Per operation and run (valid data, invalid data); the run without a token takes one per four."""
