@@ -14,8 +14,8 @@ VENV        = .venv
 VPY         = $(VENV)/bin/python
 PYTHON      =
 PYTEST_ARGS =
-# The suite mostly waits (consumer groups joining, stacks starting): three workers on two cores.
-TEST_WORKERS = 3
+# The suite mostly waits (consumer groups joining, stacks starting): four workers on two cores.
+TEST_WORKERS = 4
 UP_ARGS     =
 BENCH_ARGS  =
 
