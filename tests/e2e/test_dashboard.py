@@ -37,6 +37,7 @@ from services.analytics.main import create_app as create_analytics
 from services.feedback.main import create_app as create_feedback
 from services.intake.main import create_app as create_intake
 from services.routing.main import create_app as create_routing
+from services.sla.main import create_app as create_sla
 from shared.clock import FakeClock, SystemClock
 from shared.complaints import Channel, ComplaintState, SlaCalendarYearUnknown, SlaStage, Status
 from shared.events import Actor, NewEvent
@@ -167,7 +168,7 @@ async def serving(app: FastAPI, sock: socket.socket) -> AsyncIterator[str]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncIterator[Stack]:
-    sockets = {name: a_free_socket() for name in ("analytics", "intake", "routing", "feedback")}
+    sockets = {name: a_free_socket() for name in ("analytics", "intake", "routing", "sla", "feedback")}
     ports = {f"{name}_port": sock.getsockname()[1] for name, sock in sockets.items()}
     # the analytics page tells the browser where routing is, and routing lets that page call it
     settings = analytics_settings(await new_database(), kafka_backend).model_copy(update=ports)
@@ -175,11 +176,13 @@ async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncI
     analytics = create_analytics(settings, tokens=tokens_for_tests())
     intake = create_intake(settings, tokens=tokens_for_tests())  # same database, same broker
     routing = create_routing(settings, tokens=tokens_for_tests())
+    sla = create_sla(settings, tokens=tokens_for_tests())
     feedback = create_feedback(settings, tokens=tokens_for_tests())
     async with (
         serving(analytics, sockets["analytics"]) as analytics_url,
         serving(intake, sockets["intake"]) as intake_url,
         serving(routing, sockets["routing"]),
+        serving(sla, sockets["sla"]),
         serving(feedback, sockets["feedback"]),
     ):
         yield Stack(analytics_url, intake_url, analytics.state.runtime.engine)
@@ -465,6 +468,22 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             await expect(page.locator(f'#inbox tr[data-no="{again}"][data-status="accepted"]')).to_be_visible(
                 timeout=20_000
             )
+            # waiting on the complainant, through the SLA service's API: a reason is required;
+            # then the clocks pause (the SLA service may still be starting the complaint's clocks:
+            # its refusal is shown and the agent tries again)
+            await row.locator("summary", has_text="等待投诉人").click()
+            await row.locator("button[data-action=hold]").click()
+            await expect(row.locator(".row-message")).to_have_text("请先填写内容。")
+            await row.locator("input[name=hold_reason]").fill("等待客户提供故障照片")
+
+            async def held() -> bool:
+                await row.locator("button[data-action=hold]").click()
+                await expect(row.locator(".row-message")).not_to_be_empty()
+                return await row.locator(".row-message").text_content() == "已完成。"
+
+            await eventually(held, timeout=30, interval=1, what="the hold recorded by the SLA service")
+            await row.locator("button[data-action=resume]").click()
+            await expect(row.locator(".row-message")).to_have_text("已完成。")
             assert not await accessibility_problems(page)
 
             # customer service: the revisit desk, answered through the feedback service's API

@@ -1,13 +1,16 @@
 // The department inbox for agents: their department's open complaints (from the routing service)
 // with the deadline the SLA set (from the attention queue), and the actions routing allows —
-// accept, record progress, resolve. The page calls routing directly with the session cookie and
-// the CSRF header (CORS for the pages' origin, shared/service/web_origins.py); a refusal is shown
-// beside the action, in the page's language.
+// accept, record progress, resolve — and the SLA service's wait on the complainant (hold, which
+// pauses the resolution and progress clocks, and resume). The page calls those services directly
+// with the session cookie and the CSRF header (CORS for the pages' origin,
+// shared/service/web_origins.py); a refusal is shown beside the action, in the page's language.
 import { $, L, api, complaintLink, esc, localTime, state, t } from "/static/common.js";
 
 import { refusal, service } from "/static/services.js";
 
 const routing = (path, options) => service("routing", path, options);
+const sla = (path, options) => service("sla", path, options);
+const SLA_ACTIONS = new Set(["hold", "resume"]);
 
 function row(item, deadlines) {
   const late = deadlines[item.complaint_no];
@@ -24,6 +27,10 @@ function row(item, deadlines) {
         <label>${esc(t("resolution"))} <input name="resolution" maxlength="2000"></label>
         <label>${esc(t("root_cause"))} <input name="root_cause" maxlength="2000"></label>
         <button type="button" data-action="resolve">${esc(t("resolve_save"))}</button></details>
+      <details><summary>${esc(t("hold"))}</summary>
+        <label>${esc(t("hold_reason"))} <input name="hold_reason" maxlength="1000"></label>
+        <button type="button" data-action="hold">${esc(t("hold_save"))}</button></details>
+      <button type="button" data-action="resume">${esc(t("resume"))}</button>
       <p class="row-message" role="status" aria-live="polite"></p></td></tr>`;
 }
 
@@ -69,13 +76,16 @@ async function act(button) {
   const value = (name) => (tr.querySelector(`input[name=${name}]`)?.value || "").trim();
   const action = button.dataset.action;
   const body = action === "progress" ? { note: value("note") }
-    : action === "resolve" ? { resolution: value("resolution"), root_cause: value("root_cause") || null } : {};
-  if ((action === "progress" && !body.note) || (action === "resolve" && !body.resolution)) {
+    : action === "resolve" ? { resolution: value("resolution"), root_cause: value("root_cause") || null }
+    : action === "hold" ? { reason: value("hold_reason") } : {};
+  if ((action === "progress" && !body.note) || (action === "resolve" && !body.resolution)
+      || (action === "hold" && !body.reason)) {
     message.textContent = t("fill_in");
     return;
   }
   message.textContent = "";
-  const answer = await routing(`/v1/complaints/${encodeURIComponent(tr.dataset.no)}/${action}`, {
+  const call = SLA_ACTIONS.has(action) ? sla : routing;
+  const answer = await call(`/v1/complaints/${encodeURIComponent(tr.dataset.no)}/${action}`, {
     method: "POST", body: JSON.stringify(body),
   });
   // a live refresh may have redrawn the rows while the request was out (a refusal is recorded
