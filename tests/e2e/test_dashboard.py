@@ -485,6 +485,14 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             await row.locator("button[data-action=resume]").click()
             await expect(row.locator(".row-message")).to_have_text("已完成。")
             assert not await accessibility_problems(page)
+            # transfer (转派) to another department: it leaves this inbox
+            await row.locator("summary", has_text="转派").click()
+            await row.locator("button[data-action=transfer]").click()
+            await expect(row.locator(".row-message")).to_have_text("请先填写内容。")
+            await row.locator("select[name=to_department]").select_option("logistics")
+            await row.locator("input[name=transfer_reason]").fill("属物流配送问题")
+            await row.locator("button[data-action=transfer]").click()
+            await expect(row).to_be_hidden(timeout=20_000)
 
             # customer service: the revisit desk, answered through the feedback service's API
             await page.click("#sign-out")

@@ -1,6 +1,6 @@
 // The department inbox for agents: their department's open complaints (from the routing service)
 // with the deadline the SLA set (from the attention queue), and the actions routing allows —
-// accept, record progress, resolve — and the SLA service's wait on the complainant (hold, which
+// accept, record progress, resolve, transfer to another department — and the SLA service's wait on the complainant (hold, which
 // pauses the resolution and progress clocks, and resume). The page calls those services directly
 // with the session cookie and the CSRF header (CORS for the pages' origin,
 // shared/service/web_origins.py); a refusal is shown beside the action, in the page's language.
@@ -11,6 +11,20 @@ import { refusal, service } from "/static/services.js";
 const routing = (path, options) => service("routing", path, options);
 const sla = (path, options) => service("sla", path, options);
 const SLA_ACTIONS = new Set(["hold", "resume"]);
+
+// Complaints this page transferred away, with the stream version of the transfer: the routing
+// service's list may still show them (its read model follows the store a moment later), and a
+// row older than the transfer is not this department's any more. A row at or past that version
+// (transferred back) shows again.
+const transferred = new Map();
+
+// every department but the agent's own, labelled in the page's language
+function departmentOptions() {
+  const own = state.session.department;
+  const others = (state.dictionary?.departments || []).filter((d) => d.code !== own);
+  return `<option value="">${esc(t("choose_department"))}</option>`
+    + others.map((d) => `<option value="${esc(d.code)}">${esc(L(d.label))}</option>`).join("");
+}
 
 function row(item, deadlines) {
   const late = deadlines[item.complaint_no];
@@ -31,6 +45,10 @@ function row(item, deadlines) {
         <label>${esc(t("hold_reason"))} <input name="hold_reason" maxlength="1000"></label>
         <button type="button" data-action="hold">${esc(t("hold_save"))}</button></details>
       <button type="button" data-action="resume">${esc(t("resume"))}</button>
+      <details><summary>${esc(t("transfer"))}</summary>
+        <label>${esc(t("transfer_to"))} <select name="to_department">${departmentOptions()}</select></label>
+        <label>${esc(t("transfer_reason"))} <input name="transfer_reason" maxlength="1000"></label>
+        <button type="button" data-action="transfer">${esc(t("transfer_save"))}</button></details>
       <p class="row-message" role="status" aria-live="polite"></p></td></tr>`;
 }
 
@@ -48,19 +66,25 @@ export async function loadInbox() {
   const kept = {};
   document.querySelectorAll("#inbox tr[data-no]").forEach((tr) => {
     kept[tr.dataset.no] = {
-      inputs: [...tr.querySelectorAll("input")].map((i) => i.value),
+      inputs: [...tr.querySelectorAll("input, select")].map((i) => i.value),
       open: [...tr.querySelectorAll("details")].map((d) => d.open),
       message: tr.querySelector(".row-message").outerHTML,
     };
   });
   const focused = document.activeElement && document.activeElement.closest("#inbox tr[data-no]")
     ? [document.activeElement.closest("tr").dataset.no, document.activeElement.name || document.activeElement.dataset.action] : null;
-  $("#inbox tbody").innerHTML = list.body.items.map((item) => row(item, deadlines)).join("")
+  const items = list.body.items.filter((item) => {
+    const at = transferred.get(item.complaint_no);
+    if (at === undefined) return true;
+    if (item.stream_version >= at) { transferred.delete(item.complaint_no); return true; }
+    return false;
+  });
+  $("#inbox tbody").innerHTML = items.map((item) => row(item, deadlines)).join("")
     || `<tr><td colspan="6">${esc(t("inbox_empty"))}</td></tr>`;
   document.querySelectorAll("#inbox tr[data-no]").forEach((tr) => {
     const was = kept[tr.dataset.no];
     if (!was) return;
-    tr.querySelectorAll("input").forEach((input, i) => { input.value = was.inputs[i] ?? ""; });
+    tr.querySelectorAll("input, select").forEach((input, i) => { input.value = was.inputs[i] ?? ""; });
     tr.querySelectorAll("details").forEach((d, i) => { d.open = was.open[i] ?? false; });
     tr.querySelector(".row-message").outerHTML = was.message;
     if (focused && focused[0] === tr.dataset.no) {
@@ -77,9 +101,11 @@ async function act(button) {
   const action = button.dataset.action;
   const body = action === "progress" ? { note: value("note") }
     : action === "resolve" ? { resolution: value("resolution"), root_cause: value("root_cause") || null }
-    : action === "hold" ? { reason: value("hold_reason") } : {};
+    : action === "hold" ? { reason: value("hold_reason") }
+    : action === "transfer" ? { to_department: tr.querySelector("select[name=to_department]").value, reason: value("transfer_reason") }
+    : {};
   if ((action === "progress" && !body.note) || (action === "resolve" && !body.resolution)
-      || (action === "hold" && !body.reason)) {
+      || (action === "hold" && !body.reason) || (action === "transfer" && !(body.to_department && body.reason))) {
     message.textContent = t("fill_in");
     return;
   }
@@ -93,6 +119,7 @@ async function act(button) {
   const shown = messageOf(tr.dataset.no) || message;
   shown.classList.toggle("refused", !answer.ok);
   shown.textContent = answer.ok ? t("done") : refusal(answer);
+  if (answer.ok && action === "transfer") transferred.set(tr.dataset.no, answer.body.stream_version);
 }
 
 function messageOf(complaintNo) {
