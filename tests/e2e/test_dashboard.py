@@ -468,6 +468,13 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             await expect(page.locator(f'#inbox tr[data-no="{again}"][data-status="accepted"]')).to_be_visible(
                 timeout=20_000
             )
+            # the initial plan (初步方案) is progress of its own kind: it stops the plan's clock
+            await row.locator("input[name=note]").fill("先上门检测，再定维修方案")
+            await row.locator("input[name=plan]").check()
+            await row.locator("button[data-action=progress]").click()
+            await expect(row.locator(".row-message")).to_have_text("已完成。")
+            plan = [e for e in await stack.store.read_stream(again) if e.type == "ProgressRecorded"]
+            assert [e.payload["kind"] for e in plan] == ["plan"]
             # waiting on the complainant, through the SLA service's API: a reason is required;
             # then the clocks pause (the SLA service may still be starting the complaint's clocks:
             # its refusal is shown and the agent tries again)

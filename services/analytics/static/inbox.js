@@ -1,6 +1,6 @@
 // The department inbox for agents: their department's open complaints (from the routing service)
 // with the deadline the SLA set (from the attention queue), and the actions routing allows —
-// accept, record progress, resolve, transfer to another department — and the SLA service's wait on the complainant (hold, which
+// accept, record progress (or the initial plan), resolve, transfer to another department — and the SLA service's wait on the complainant (hold, which
 // pauses the resolution and progress clocks, and resume). The page calls those services directly
 // with the session cookie and the CSRF header (CORS for the pages' origin,
 // shared/service/web_origins.py); a refusal is shown beside the action, in the page's language.
@@ -36,6 +36,7 @@ function row(item, deadlines) {
       <button type="button" data-action="accept">${esc(t("accept"))}</button>
       <details><summary>${esc(t("progress"))}</summary>
         <label>${esc(t("progress_note"))} <input name="note" maxlength="2000"></label>
+        <label><input type="checkbox" name="plan"> ${esc(t("is_plan"))}</label>
         <button type="button" data-action="progress">${esc(t("progress_save"))}</button></details>
       <details><summary>${esc(t("resolve"))}</summary>
         <label>${esc(t("resolution"))} <input name="resolution" maxlength="2000"></label>
@@ -66,7 +67,7 @@ export async function loadInbox() {
   const kept = {};
   document.querySelectorAll("#inbox tr[data-no]").forEach((tr) => {
     kept[tr.dataset.no] = {
-      inputs: [...tr.querySelectorAll("input, select")].map((i) => i.value),
+      inputs: [...tr.querySelectorAll("input, select")].map((i) => (i.type === "checkbox" ? i.checked : i.value)),
       open: [...tr.querySelectorAll("details")].map((d) => d.open),
       message: tr.querySelector(".row-message").outerHTML,
     };
@@ -84,7 +85,10 @@ export async function loadInbox() {
   document.querySelectorAll("#inbox tr[data-no]").forEach((tr) => {
     const was = kept[tr.dataset.no];
     if (!was) return;
-    tr.querySelectorAll("input, select").forEach((input, i) => { input.value = was.inputs[i] ?? ""; });
+    tr.querySelectorAll("input, select").forEach((input, i) => {
+      if (input.type === "checkbox") input.checked = Boolean(was.inputs[i]);
+      else input.value = was.inputs[i] ?? "";
+    });
     tr.querySelectorAll("details").forEach((d, i) => { d.open = was.open[i] ?? false; });
     tr.querySelector(".row-message").outerHTML = was.message;
     if (focused && focused[0] === tr.dataset.no) {
@@ -99,7 +103,8 @@ async function act(button) {
   const message = tr.querySelector(".row-message");
   const value = (name) => (tr.querySelector(`input[name=${name}]`)?.value || "").trim();
   const action = button.dataset.action;
-  const body = action === "progress" ? { note: value("note") }
+  const body = action === "progress"
+    ? { note: value("note"), kind: tr.querySelector("input[name=plan]").checked ? "plan" : "update" }
     : action === "resolve" ? { resolution: value("resolution"), root_cause: value("root_cause") || null }
     : action === "hold" ? { reason: value("hold_reason") }
     : action === "transfer" ? { to_department: tr.querySelector("select[name=to_department]").value, reason: value("transfer_reason") }
