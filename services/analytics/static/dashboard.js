@@ -103,12 +103,18 @@ function renderList(list) {
   $("#next").disabled = page.number >= pages;
 }
 
+// Only the latest request's answer is drawn: an earlier one (other filters, another page) that
+// answers later must not overwrite it.
+let listRequests = 0;
+
 async function loadList() {
   const params = filterQuery();
   params.set("page", page.number);
   params.set("page_size", page.size);
   if (page.q) params.set("q", page.q);
-  renderList(await api(`/v1/complaints?${params}`));
+  const mine = ++listRequests;
+  const list = await api(`/v1/complaints?${params}`);
+  if (mine === listRequests) renderList(list);
 }
 
 // --- KPIs, charts, backlog -------------------------------------------------------------------
@@ -260,7 +266,20 @@ async function exportCsv() {
 
 // --- refresh, live updates ------------------------------------------------------------------------
 
+// One refresh at a time: a refresh asked for while one runs (a live event, a filter changed)
+// runs once more after it, so what is drawn last was read last, with the filters as they are now.
+let refreshing = null;
+let refreshAgain = false;
+
 async function refresh() {
+  if (refreshing) { refreshAgain = true; return refreshing; }
+  refreshing = (async () => {
+    do { refreshAgain = false; await refreshOnce(); } while (refreshAgain);
+  })();
+  try { await refreshing; } finally { refreshing = null; }
+}
+
+async function refreshOnce() {
   try {
     if (!state.dictionary) { state.dictionary = await api("/v1/dictionary"); fillFilters(); fillTrendKpis(); }
     const filters = filterQuery();
