@@ -27,7 +27,7 @@ from shared.audit.verify_store import verify_against_checkpoints
 from shared.db.engine import create_engine
 from shared.eventstore import PostgresEventStore
 from tooling.bench.environment import BenchEnvironment, dsn
-from tooling.bench.replay import EVENTS_PER_COMPLAINT, populate
+from tooling.bench.replay import grown
 from tooling.bench.results import BenchResult, Figure
 from tooling.bench.sizes import Sizes
 
@@ -56,13 +56,8 @@ async def bench_audit(env: BenchEnvironment, sizes: Sizes) -> BenchResult:
     engine = create_engine(base.database_url, pool_size=4, application_name="tousu-bench")
     store = PostgresEventStore(engine)
     conn = await asyncpg.connect(dsn(base.database_url))
-    stored = 0
     try:
-        for target in sizes.replay_events:
-            await populate(store, (target - stored) // EVENTS_PER_COMPLAINT)
-            stored = await conn.fetchval("SELECT count(*) FROM events")
-            await conn.execute("VACUUM ANALYZE events")
-            await store.wait_until_followable()
+        async for stored in grown(store, conn, sizes.replay_events):
             figures = {case: Figure(case, "µs/event", [], {"events": stored}) for case in CASES}
             for run in range(sizes.repeats):
                 directory = workdir / f"checkpoints-{stored}-{run}"

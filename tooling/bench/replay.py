@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator, Iterable
 
 import asyncpg
 
@@ -45,6 +46,20 @@ async def populate(store: PostgresEventStore, complaints: int, writers: int = 8)
     await asyncio.gather(*(writer(numbers[w::writers]) for w in range(writers)))
 
 
+async def grown(
+    store: PostgresEventStore, conn: asyncpg.Connection, targets: Iterable[int]
+) -> AsyncIterator[int]:
+    """The store grown to each target size in turn (five-event lifecycles), analysed and
+    followable: yields how many events it holds then."""
+    stored = 0
+    for target in targets:
+        await populate(store, (target - stored) // EVENTS_PER_COMPLAINT)
+        stored = await conn.fetchval("SELECT count(*) FROM events")
+        await conn.execute("VACUUM ANALYZE events")
+        await store.wait_until_followable()
+        yield stored
+
+
 async def raw_select(conn: asyncpg.Connection) -> int:
     count, tx_id, position = 0, 0, 0
     while True:
@@ -75,13 +90,8 @@ async def bench_replay(env: BenchEnvironment, sizes: Sizes) -> BenchResult:
     engine = create_engine(settings.database_url, pool_size=8, application_name="tousu-bench")
     store = PostgresEventStore(engine)
     conn = await asyncpg.connect(dsn(settings.database_url))
-    stored = 0
     try:
-        for target in sizes.replay_events:
-            await populate(store, (target - stored) // EVENTS_PER_COMPLAINT)
-            stored = await conn.fetchval("SELECT count(*) FROM events")
-            await conn.execute("VACUUM ANALYZE events")
-            await store.wait_until_followable()
+        async for stored in grown(store, conn, sizes.replay_events):
             figures = {
                 case: Figure(case, "events/s", [], {"events": stored})
                 for case in ("raw_select", "read_all", "read_all_fold", "analytics_rebuild")
