@@ -15,9 +15,7 @@ finds no critical or serious violation on any page in either language. Screensho
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import socket
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -27,8 +25,6 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -56,6 +52,7 @@ from tests.support.auth import bearer, token_for
 from tests.support.auth import test_tokens as tokens_for_tests
 from tests.support.backends import Backend
 from tests.support.running import eventually
+from tests.support.serving import a_free_socket, served
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -137,35 +134,6 @@ class Stack:
             return int(value.scalar() or 0)
 
 
-def a_free_socket() -> socket.socket:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI, sock: socket.socket) -> AsyncIterator[str]:
-    """Serve the app with uvicorn on the bound socket until the block ends; yields its base URL."""
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        async with httpx.AsyncClient(base_url=url) as client:
-
-            async def ready() -> bool:
-                try:
-                    return (await client.get("/readyz")).status_code == 200
-                except httpx.HTTPError:
-                    return False
-
-            await eventually(ready, timeout=60, what=f"{url} ready")
-        yield url
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=15)
-        sock.close()
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncIterator[Stack]:
     sockets = {name: a_free_socket() for name in ("analytics", "intake", "routing", "sla", "feedback")}
@@ -179,11 +147,11 @@ async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncI
     sla = create_sla(settings, tokens=tokens_for_tests())
     feedback = create_feedback(settings, tokens=tokens_for_tests())
     async with (
-        serving(analytics, sockets["analytics"]) as analytics_url,
-        serving(intake, sockets["intake"]) as intake_url,
-        serving(routing, sockets["routing"]),
-        serving(sla, sockets["sla"]),
-        serving(feedback, sockets["feedback"]),
+        served(analytics, sock=sockets["analytics"], ready_timeout=60) as analytics_url,
+        served(intake, sock=sockets["intake"], ready_timeout=60) as intake_url,
+        served(routing, sock=sockets["routing"], ready_timeout=60),
+        served(sla, sock=sockets["sla"], ready_timeout=60),
+        served(feedback, sock=sockets["feedback"], ready_timeout=60),
     ):
         yield Stack(analytics_url, intake_url, analytics.state.runtime.engine)
 

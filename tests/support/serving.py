@@ -15,11 +15,20 @@ from fastapi import FastAPI
 from tests.support.running import eventually
 
 
-@asynccontextmanager
-async def served(app: FastAPI, *, ready_timeout: float = 30) -> AsyncIterator[str]:
-    """Start the app (lifespan included) on a free port, wait until /readyz, yield its base URL."""
+def a_free_socket() -> socket.socket:
+    """A socket bound to a free port: its number can be handed out before the app serves on it."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@asynccontextmanager
+async def served(
+    app: FastAPI, *, sock: socket.socket | None = None, ready_timeout: float = 30
+) -> AsyncIterator[str]:
+    """Start the app (lifespan included) on ``sock`` (else a free port), wait until /readyz,
+    yield its base URL; stop it when the block ends."""
+    sock = sock or a_free_socket()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
