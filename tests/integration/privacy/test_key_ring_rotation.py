@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.clock import FakeClock
 from shared.complaints.events import Complainant
@@ -21,7 +21,7 @@ from shared.events import Actor
 from shared.eventstore import PostgresEventStore
 from shared.privacy import keys as keys_module
 from shared.privacy.envelope import key_ring, settle, wrap_plain_keys
-from shared.privacy.erasure import erase_complainant
+from shared.privacy.erasure import Erasure, erase_complainant
 from shared.privacy.keyring import KeyRing, KeyRingMissing, bucket_of
 from shared.privacy.keys import complainant_key, keys_for
 from tests.conftest import DatabaseFactory
@@ -49,17 +49,24 @@ async def register(engine: AsyncEngine, ring: KeyRing, n: int) -> tuple[UUID, by
         return await complainant_key(conn, SECRET, person, AT, ring)
 
 
+async def erase_in(
+    conn: AsyncConnection, engine: AsyncEngine, ring: KeyRing, complainant_id: UUID
+) -> Erasure:
+    """An erasure in the caller's transaction (to roll it back, or to hold its locks)."""
+    return await erase_complainant(
+        conn,
+        PostgresEventStore(engine),
+        complainant_id,
+        actor=Actor.service("intake"),
+        clock=FakeClock(AT),
+        reason="REQ-1",
+        ring=ring,
+    )
+
+
 async def erase(engine: AsyncEngine, ring: KeyRing, complainant_id: UUID) -> int:
     async with engine.begin() as conn:
-        done = await erase_complainant(
-            conn,
-            PostgresEventStore(engine),
-            complainant_id,
-            actor=Actor.service("intake"),
-            clock=FakeClock(AT),
-            reason="REQ-1",
-            ring=ring,
-        )
+        done = await erase_in(conn, engine, ring, complainant_id)
     return done.bucket
 
 
@@ -88,15 +95,7 @@ async def test_a_rolled_back_erasure_and_a_crash_before_settling_keep_every_key(
 
     with pytest.raises(Rollback):
         async with engine.begin() as conn:
-            await erase_complainant(
-                conn,
-                PostgresEventStore(engine),
-                victim,
-                actor=Actor.service("intake"),
-                clock=FakeClock(AT),
-                reason="REQ-1",
-                ring=ring,
-            )
+            await erase_in(conn, engine, ring, victim)
             raise Rollback
     assert len(KeyRing.load(ring.path).of_bucket(bucket)) == 2  # the unused new KEK is in the file
     await all_open(engine, ring.path, people)
@@ -129,15 +128,7 @@ async def test_intake_with_a_key_ring_read_before_an_erasure_wraps_under_the_new
     # the erasure holds the bucket's lock; the newcomer's insert waits for it, then finds its
     # KEK outdated and wraps under the new one
     async with engine.begin() as conn:
-        await erase_complainant(
-            conn,
-            PostgresEventStore(engine),
-            victim,
-            actor=Actor.service("intake"),
-            clock=FakeClock(AT),
-            reason="REQ-1",
-            ring=ring,
-        )
+        await erase_in(conn, engine, ring, victim)
         waiting = asyncio.create_task(register(engine, stale, 2))
         await asyncio.sleep(0.5)
         assert not waiting.done()
