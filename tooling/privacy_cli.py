@@ -14,24 +14,37 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db.engine import create_engine
 from shared.privacy.config import PrivacySettings
 from shared.privacy.envelope import key_ring, settle, wrap_plain_keys
+from shared.privacy.keyring import KeyRing
 from shared.settings import load_settings
 
 
-async def _wrap_keys() -> int:
+@asynccontextmanager
+async def _database_and_ring() -> AsyncIterator[tuple[AsyncEngine, KeyRing]]:
+    """The store's database (as the owner, whose rights these commands need) and its key ring."""
     settings, privacy = load_settings(), PrivacySettings()
     engine = create_engine(settings.database_url, pool_size=1)
     try:
         async with engine.begin() as conn:
             ring = await key_ring(conn, privacy.key_ring_dir)
+        yield engine, ring
+    finally:
+        await engine.dispose()
+
+
+async def _wrap_keys() -> int:
+    async with _database_and_ring() as (engine, ring):
         print(f"key ring: {ring.path}")
         wrapped = await wrap_plain_keys(engine, ring)
         print(f"wrapped {wrapped} key(s) stored in plain")
@@ -50,36 +63,22 @@ async def _wrap_keys() -> int:
                     file=sys.stderr,
                 )
                 return 1
-    finally:
-        await engine.dispose()
     print("see docs/privacy.md for the WAL segments and backups that still hold plain keys")
     return 0
 
 
 async def _settle_keys() -> int:
-    settings, privacy = load_settings(), PrivacySettings()
-    engine = create_engine(settings.database_url, pool_size=1)
-    try:
-        async with engine.begin() as conn:
-            ring = await key_ring(conn, privacy.key_ring_dir)
+    async with _database_and_ring() as (engine, ring):
         print(f"key ring: {ring.path}")
         dropped = await settle(engine, ring)
         print(f"dropped the old KEK of {dropped} bucket(s)")
-    finally:
-        await engine.dispose()
     return 0
 
 
 async def _backup_keys(directory: Path) -> int:
-    settings, privacy = load_settings(), PrivacySettings()
-    engine = create_engine(settings.database_url, pool_size=1)
-    try:
-        async with engine.begin() as conn:
-            ring = await key_ring(conn, privacy.key_ring_dir)
-    finally:
-        await engine.dispose()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    print(f"key ring {ring.path} copied to {ring.back_up(directory, stamp)}")
+    async with _database_and_ring() as (_, ring):
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        print(f"key ring {ring.path} copied to {ring.back_up(directory, stamp)}")
     return 0
 
 
