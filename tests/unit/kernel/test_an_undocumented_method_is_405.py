@@ -6,29 +6,16 @@ Answered before any route runs: the apps are not started."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from services.analytics.main import create_app as analytics_app
-from services.feedback.main import create_app as feedback_app
-from services.intake.main import create_app as intake_app
-from services.routing.main import create_app as routing_app
-from services.sla.main import create_app as sla_app
 from shared.settings import Settings
 from tests.support import auth
+from tests.support.apps import SERVICE_APPS
 
 pytestmark = [pytest.mark.unit, pytest.mark.asyncio]
 
-APPS: dict[str, Callable[..., FastAPI]] = {
-    "intake": intake_app,
-    "routing": routing_app,
-    "sla": sla_app,
-    "feedback": feedback_app,
-    "analytics": analytics_app,
-}
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -45,9 +32,9 @@ def concrete(path: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: VALUES.get(m.group(1), "quality"), path)
 
 
-@pytest.mark.parametrize("service", list(APPS))
+@pytest.mark.parametrize("service", list(SERVICE_APPS))
 async def test_every_undocumented_method_is_405(service: str) -> None:
-    app = APPS[service](Settings(), tokens=auth.test_tokens())
+    app = SERVICE_APPS[service](Settings(), tokens=auth.test_tokens())
     wrong: list[str] = []
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:

@@ -5,29 +5,17 @@ declared another), never FastAPI's unused ``{"detail": ...}`` validation schema.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
-from services.analytics.main import create_app as analytics_app
-from services.feedback.main import create_app as feedback_app
-from services.intake.main import create_app as intake_app
-from services.routing.main import create_app as routing_app
-from services.sla.main import create_app as sla_app
 from shared.settings import Settings
 from tests.support import auth
+from tests.support.apps import SERVICE_APPS
 
 pytestmark = pytest.mark.unit
 
-APPS: dict[str, Callable[..., FastAPI]] = {
-    "intake": intake_app,
-    "routing": routing_app,
-    "sla": sla_app,
-    "feedback": feedback_app,
-    "analytics": analytics_app,
-}
 
 
 def operations(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -36,9 +24,9 @@ def operations(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             yield f"{method.upper()} {path}", operation
 
 
-@pytest.fixture(scope="module", params=list(APPS))
+@pytest.fixture(scope="module", params=list(SERVICE_APPS))
 def openapi(request: pytest.FixtureRequest) -> dict[str, Any]:
-    app = APPS[request.param](Settings(), tokens=auth.test_tokens())
+    app = SERVICE_APPS[request.param](Settings(), tokens=auth.test_tokens())
     schema: dict[str, Any] = app.openapi()
     return schema
 
