@@ -11,31 +11,25 @@ commands meet a complaint and its rules rather than only 404s.
 Bounded: few examples per operation, derandomised, no shrinking; under a minute for all five
 services, start-up included. TOUSU_SCHEMATHESIS_EXAMPLES raises the count for a longer hunt.
 
-The generated requests are blocking calls, made in a worker thread while the apps serve on the
-test's event loop.
+The apps serve on the test's event loop; the generated requests come from a process of its own
+(tests/integration/contract/fuzzing.py says why not a thread).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
+import json
 import os
-import pkgutil
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from typing import Any
+from pathlib import Path
 
 import httpx
 import pytest
 import pytest_asyncio
-import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-from hypothesis.errors import Unsatisfiable
-from schemathesis import GenerationMode
-from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection, positive_data_acceptance
 
 from services.analytics.main import create_app as analytics_app
 from services.feedback.main import create_app as feedback_app
@@ -51,32 +45,14 @@ from tests.support.settings import settings_for
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
-def _import_schemathesis_now() -> None:
-    """Every schemathesis module, on the main thread while the test module loads.
-
-    schemathesis imports most of itself lazily, and pytest rewrites the asserts of a plugin's
-    modules as they are imported; parsed in the worker thread below, CPython 3.11 now and then
-    fails with "SystemError: AST constructor recursion depth mismatch". Imported here, nothing
-    is left to import (or parse) in that thread.
-    """
-    for info in pkgutil.walk_packages(schemathesis.__path__, "schemathesis."):
-        if info.name.startswith("schemathesis.reporting.allure"):
-            continue  # needs the optional allure package
-        importlib.import_module(info.name)
-
-
-_import_schemathesis_now()
-
 EXAMPLES = int(os.environ.get("TOUSU_SCHEMATHESIS_EXAMPLES", "3"))
 """Per operation and run (valid data, invalid data); the run without a token takes one per four."""
+
+ROOT = Path(__file__).resolve().parents[3]
 
 SERVICES = ("intake", "routing", "sla", "feedback", "analytics")
 
 ADMIN = auth.bearer("admin")
-
-ENDLESS = frozenset({"/v1/live"})
-"""Event streams: they answer a caller with a token forever (tests/integration/analytics cover
-them); only their refusal without a token is run here."""
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -126,88 +102,30 @@ async def submitted_complaint(intake_url: str) -> str:
     return number
 
 
-def fuzz(url: str, complaint_no: str, calls: Counter[str]) -> list[str]:
-    """Every operation of the service at ``url``: with a token (valid data, then invalid data),
-    then without one; returns the failures, counts the requests in ``calls``."""
-    schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
-    failures: list[str] = []
-    runs = [
-        (GenerationMode.POSITIVE, ADMIN, EXAMPLES),
-        (GenerationMode.NEGATIVE, ADMIN, EXAMPLES),
-        (GenerationMode.POSITIVE, {}, max(1, EXAMPLES // 4)),
-    ]
-    for result in schema.get_all_operations():
-        operation = result.ok()  # type: ignore[union-attr]
-        for mode, headers, examples in runs:
-            if operation.path in ENDLESS and headers:
-                continue
-            label = f"{operation.label} ({mode.value}{', no token' if not headers else ''})"
-            try:
-                run(operation, mode, (url, headers), examples, complaint_no, (calls, label))
-            except Unsatisfiable:
-                assert mode is GenerationMode.NEGATIVE  # nothing to get wrong (no parameters, no body)
-            # schemathesis raises its failures as a BaseExceptionGroup; collect them all: one run
-            # shows every broken operation
-            except (Exception, BaseExceptionGroup) as failure:
-                failures.append(f"{label}: {failure} {getattr(failure, 'exceptions', '')!r}")
-    return failures
-
-
-def run(
-    operation: Any,
-    mode: GenerationMode,
-    target: tuple[str, dict[str, str]],
-    examples: int,
-    complaint_no: str,
-    counter: tuple[Counter[str], str],
-) -> None:
-    url, headers = target
-    calls, label = counter
-
-    @settings(
-        max_examples=examples,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
+async def fuzzed(services: dict[str, str], complaint_no: str) -> tuple[list[str], dict[str, Counter[str]]]:
+    """The failures and the requests per run label, from the fuzzing process."""
+    job = {"services": services, "complaint_no": complaint_no, "headers": ADMIN, "examples": EXAMPLES}
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.integration.contract.fuzzing",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,
     )
-    @given(case=operation.as_strategy(generation_mode=mode), known=st.booleans())
-    def check(case: Any, known: bool) -> None:
-        if known and mode is GenerationMode.POSITIVE and "complaint_no" in (case.path_parameters or {}):
-            case.path_parameters["complaint_no"] = complaint_no
-        response = case.call(base_url=url, headers=headers, timeout=10)
-        calls[label] += 1
-        assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.status_code}"
-        # Rules the schema cannot express (anonymity, fields required per channel, a range's
-        # order) answer a documented 422: schema-valid data may be refused, so that check is off.
-        # Invalid query values often are valid once sent: a query string carries only text (an
-        # array of numbers arrives as an array of strings), so the acceptance of "invalid" data
-        # is not checked either; the "invalid" requests still must answer as documented.
-        # Whether a token is enforced is the run without one (ignored_auth would resend every
-        # request without it: a third more requests).
-        case.validate_response(
-            response,
-            headers=headers,
-            excluded_checks=[positive_data_acceptance, negative_data_rejection, ignored_auth],
-        )
-
-    check()
+    out, _ = await child.communicate(json.dumps(job).encode())
+    assert child.returncode == 0, f"the fuzzing process failed ({child.returncode}); its stderr is above"
+    result = json.loads(out)
+    return result["failures"], {name: Counter(calls) for name, calls in result["calls"].items()}
 
 
 @pytest.mark.timeout(120 + 30 * EXAMPLES)  # a longer hunt gets the time it needs
 async def test_every_service_keeps_its_documented_contract(services: dict[str, str]) -> None:
     complaint_no = await submitted_complaint(services["intake"])
-    counts: dict[str, Counter[str]] = {name: Counter() for name in SERVICES}
     started = time.monotonic()
-    # one service after the other in one thread: hypothesis and schemathesis are not safe to
-    # run in several threads at once (lazy imports, source inspection)
-    results = await asyncio.to_thread(
-        lambda: [fuzz(services[name], complaint_no, counts[name]) for name in SERVICES]
-    )
+    failures, counts = await fuzzed({name: services[name] for name in SERVICES}, complaint_no)
     calls = sum(counts.values(), Counter[str]())
     print(f"{sum(calls.values())} requests over {len(calls)} runs in {time.monotonic() - started:.1f}s")
-    failures = [failure for result in results for failure in result]
     assert not failures, f"{len(failures)} failures:\n\n" + "\n\n".join(failures)
     assert all(len(counts[name]) > 10 for name in SERVICES), {name: len(c) for name, c in counts.items()}
     for label in ("POST /v1/complaints", "POST /v1/complaints/{complaint_no}/grade"):
