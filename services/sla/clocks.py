@@ -1,32 +1,17 @@
 """Which complaint events start, stop or move the SLA clocks: pure, one event at a time.
 
-| clock | starts | stops |
-|---|---|---|
-| acknowledgement | ComplaintReceived (``received_at``) | ComplaintAcknowledged |
-| first_response | ComplaintAssigned; again at ComplaintTransferred / ComplaintReopened | ComplaintAccepted |
-| initial_plan | ComplaintReceived (``received_at``) | ProgressRecorded(kind=plan) |
-| progress_update | ComplaintAccepted; again at every ProgressRecorded | the next ProgressRecorded |
-| resolution | ComplaintReceived (``received_at``); again at ComplaintReopened | ComplaintResolved |
-| revisit | ComplaintResolved | FeedbackReceived |
+`transitions` is the one statement of these rules: the table in services/sla/README.md is
+rendered from it (tests/unit/sla/test_clock_rules_are_documented.py fails when they differ).
 
-An imported complaint (``ComplaintReceived.imported``, ``tousu import``) is history: one
-imported resolved or closed starts no clock at all; one imported still open starts initial_plan
-and resolution at the import (the envelope's ``occurred_at``), not at its old ``received_at``, and
-no acknowledgement clock (nobody is written to about history). Its deadlines are new, so nothing
-that ran out before the import is ever fired as a breach, a warning or an escalation.
-
-Anything that ends the work (resolved, closed, withdrawn, not a complaint, merged, reopened) stops every
-running clock of the work (a reopen then starts first_response and resolution again). Every start
-of a clock is preceded by a stop of the same stage, so at most one clock per stage runs. The
-running clocks follow the owner department (all but acknowledgement and first_response, which
-belong to the front desk and the department being asked to accept), so a breach is charged to
-the department responsible at the time.
-
-ComplaintPutOnHold pauses resolution and progress_update, ComplaintResumed (or a transfer)
-resumes them; SlaExtensionApproved extends one stage; ComplaintRegraded re-plans every running
-clock for the new grade and starts the ones only the new grade has (``would_run``). Whether a
-stage runs at all for a grade is the policy's business (a Start for a stage the policy sets no
-limit for starts nothing).
+Why they are as they are: every start of a clock is preceded by a stop of the same stage, so
+at most one clock per stage runs; the clocks of the work follow the owner department (all but
+acknowledgement and first_response, which belong to the front desk and to the department being
+asked to accept), so a breach is charged to the department responsible at the time. An imported
+complaint (``ComplaintReceived.imported``, ``tousu import``) is history: its still-open clocks
+start at the import (the envelope's ``occurred_at``), not at its old ``received_at``, and nobody
+is written to about it (no acknowledgement clock), so nothing that ran out before the import is
+ever fired as a breach, a warning or an escalation. Whether a stage runs at all for a grade is
+the policy's business (a Start for a stage the policy sets no limit for starts nothing).
 
 The consumer applies these changes to the ``sla_deadlines`` table; the fire loop replays them
 over the stream to check that a timer it is about to fire has not been stopped or moved by an
