@@ -17,7 +17,7 @@ from tooling.stack.up import Stack, plan_stack
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def clean_env() -> dict[str, str]:

@@ -28,7 +28,7 @@ from shared.settings import DATABASE_ROLE_KEYS, SERVICE_NAMES, Settings
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 TOUSU_IMAGE_SERVICES = (*SERVICE_NAMES, "migrate")
