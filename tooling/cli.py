@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from shared.settings import SERVICE_NAMES, load_settings
 from tooling.stack.runtime import add_stack_options, stack_environment
 
+Subcommands = argparse._SubParsersAction  # argparse names no public type for it
+
 Command = Callable[[argparse.Namespace], int]
 
 NO_STACK = frozenset({"up", "serve", "asyncapi", "bench", "calendar"})
@@ -71,6 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
+    _add_stack_commands(sub)
+    _add_audit_commands(sub)
+    _add_dead_letter_commands(sub)
+    _add_privacy_commands(sub)
+    _add_data_commands(sub)
+    _add_demo_and_bench_commands(sub)
+
+    add_stack_options(parser, skip=NO_STACK)
+    return parser
+
+
+def _add_stack_commands(sub: Subcommands) -> None:
+    """The local stack: up, serve, migrate, db roles, topics."""
     p = sub.add_parser("up", help="start PostgreSQL, the broker and all five services locally")
     p.add_argument("--data-dir", default=None, help="data directory (default: $TOUSU_DATA_DIR or ./.tousu)")
     p.add_argument("--only", nargs="*", choices=SERVICE_NAMES, help="start only these services")
@@ -93,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("topics", help="create the Kafka topics")
     p.set_defaults(func=_cmd_topics)
 
+
+def _add_audit_commands(sub: Subcommands) -> None:
+    """Auditors: replay, verify, checkpoint, public-key."""
     audit = sub.add_parser("audit", help="auditors: replay history, verify hash chains, sign checkpoints")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     p = audit_sub.add_parser("replay", help="print a complaint's history, or all events of a period")
@@ -133,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="write it to this file instead")
     p.set_defaults(func=_lazy("shared.audit.commands", "cmd_public_key"))
 
+
+def _add_dead_letter_commands(sub: Subcommands) -> None:
+    """Operators: the messages consumers gave up on."""
     letters = sub.add_parser("dead-letters", help="messages consumers gave up on: list, show, retry, discard")
     letters_sub = letters.add_subparsers(dest="dead_letters_command", required=True)
     dead_letters = "tooling.dead_letters_cli"
@@ -166,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", required=True, help="why (kept with the letter; no personal data)")
     p.set_defaults(func=_lazy(dead_letters, "cmd_discard"))
 
+
+def _add_privacy_commands(sub: Subcommands) -> None:
+    """The key ring of the complainant keys."""
     privacy = sub.add_parser("privacy", help="personal data: the key ring of the complainant keys")
     privacy_sub = privacy.add_subparsers(dest="privacy_command", required=True)
     p = privacy_sub.add_parser(
@@ -178,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = privacy_sub.add_parser("settle-keys", help="drop the KEKs no live key needs (after a crash)")
     p.set_defaults(func=_lazy("tooling.privacy_cli", "cmd_settle_keys"))
 
+
+def _add_data_commands(sub: Subcommands) -> None:
+    """Documents, read models, history import, the business calendar."""
     p = sub.add_parser("asyncapi", help="write the AsyncAPI document of every topic")
     p.add_argument("--output", default="docs/asyncapi.json")
     p.set_defaults(func=_lazy("tooling.asyncapi_cli", "cmd_asyncapi"))
@@ -212,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("year", metavar="YEAR")
     p.set_defaults(func=_lazy(calendar_cli, "cmd_show"))
 
+
+def _add_demo_and_bench_commands(sub: Subcommands) -> None:
+    """Trying and measuring a running stack."""
     p = sub.add_parser("demo", help="submit realistic complaints to a running stack and walk the loop")
     p.add_argument("--intake-url", default=None, help="intake's base URL (default: the stack's)")
     p.set_defaults(func=_lazy("tooling.demo", "cmd_demo"))
@@ -241,9 +271,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", default=None, help="PostgreSQL server (default $TOUSU_DATABASE_URL)")
     p.add_argument("--kafka-bootstrap", default=None, help="broker (default $TOUSU_KAFKA_BOOTSTRAP or tansu)")
     p.set_defaults(func=_lazy("tooling.bench.cli", "cmd_bench"))
-
-    add_stack_options(parser, skip=NO_STACK)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
