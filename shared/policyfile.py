@@ -7,12 +7,15 @@ and map each problem's location back to the line of the YAML node it is about.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, ValidationError
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,52 @@ def parse_yaml(text: str, source: str, error: type[PolicyFileError]) -> tuple[An
         reason = getattr(problem, "problem", None) or str(problem)
         raise error(source, [Problem(line, "", f"not valid YAML: {reason}")]) from None
     return data, root
+
+
+def _as_list(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+ONE_OR_MANY = BeforeValidator(_as_list)
+"""For a list field in `Annotated[list[X] | None, ONE_OR_MANY]`: a condition may name one value
+(``category: product_quality``) or a list of them."""
+
+
+@dataclass(frozen=True)
+class PolicyDocument(Generic[Model]):
+    """A validated policy file: the model, and the data and node tree further checks point into."""
+
+    value: Model
+    data: dict[str, Any]
+    root: yaml.Node | None
+
+
+def validated(
+    model: type[Model],
+    text: str,
+    source: str,
+    error: type[PolicyFileError],
+    *,
+    expected: str,
+    extra: dict[str, Any] | None = None,
+) -> PolicyDocument[Model]:
+    """The YAML text validated as ``model`` (with ``extra`` keys added to the data); ``error``
+    lists every problem with its line, in line order. ``expected`` says what the top level must
+    hold ("a mapping with <expected>") when it is not a mapping at all."""
+    data, root = parse_yaml(text, source, error)
+    if not isinstance(data, dict):
+        raise error(source, [Problem(1, "", f"expected a mapping with {expected}")])
+    try:
+        value = model.model_validate({**data, **(extra or {})})
+    except ValidationError as failure:
+        raise error(
+            source, in_line_order(validation_problem(root, data, e) for e in failure.errors())
+        ) from None
+    return PolicyDocument(value, data, root)
+
+
+def in_line_order(problems: Iterable[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda problem: (problem.line or 0, problem.where))
 
 
 def validation_problem(

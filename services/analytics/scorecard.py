@@ -19,10 +19,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.complaints.values import Name
-from shared.policyfile import PolicyFileError, Problem, parse_yaml, read_policy_text, validation_problem
+from shared.policyfile import PolicyFileError, read_policy_text, validated
 
 
 class Incident(StrEnum):
@@ -124,14 +124,8 @@ def load_scorecard(path: Path | None = None) -> ScorecardRules:
 
 
 def parse_scorecard(text: str, source: str = "<scorecard>") -> ScorecardRules:
-    data, root = parse_yaml(text, source, ScorecardError)
-    if not isinstance(data, dict):
-        raise ScorecardError(source, [Problem(1, "", "expected a mapping with deductions, ratings, ...")])
-    try:
-        return ScorecardRules.model_validate(data)
-    except ValidationError as error:
-        problems = [validation_problem(root, data, e) for e in error.errors()]
-        raise ScorecardError(source, sorted(problems, key=lambda p: (p.line or 0, p.where))) from None
+    expected = "deductions, ratings, ..."
+    return validated(ScorecardRules, text, source, ScorecardError, expected=expected).value
 
 
 @dataclass(frozen=True)

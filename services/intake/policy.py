@@ -15,18 +15,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.intake.submitters import Submitters
 from shared.complaints.events import Assessment
 from shared.complaints.values import GRADING_SCHEMES, Category, Channel, ComplainantKind, Grade
 from shared.policyfile import (
+    ONE_OR_MANY,
     PolicyFileError,
     Problem,
     node_line,
-    parse_yaml,
     read_policy_text,
-    validation_problem,
+    validated,
 )
 
 DEFAULT_RULE = "default"
@@ -55,26 +55,21 @@ FieldName = Literal[
 """The submission fields a policy may require."""
 
 
-def _as_list(value: object) -> object:
-    """A condition may name one value or a list of values."""
-    return [value] if isinstance(value, str) else value
-
-
 class GradingMatch(BaseModel):
     """When a grading rule fires: every given condition holds (any listed value of each)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    category: Annotated[list[Category] | None, BeforeValidator(_as_list)] = Field(
+    category: Annotated[list[Category] | None, ONE_OR_MANY] = Field(
         None, description="Categories, e.g. product_quality.", min_length=1
     )
-    channel: Annotated[list[Channel] | None, BeforeValidator(_as_list)] = Field(
+    channel: Annotated[list[Channel] | None, ONE_OR_MANY] = Field(
         None, description="Channels, e.g. hotline.", min_length=1
     )
-    complainant_kind: Annotated[list[ComplainantKind] | None, BeforeValidator(_as_list)] = Field(
+    complainant_kind: Annotated[list[ComplainantKind] | None, ONE_OR_MANY] = Field(
         None, description="customer or employee.", min_length=1
     )
-    keywords: Annotated[list[Annotated[str, Field(min_length=1)]] | None, BeforeValidator(_as_list)] = Field(
+    keywords: Annotated[list[Annotated[str, Field(min_length=1)]] | None, ONE_OR_MANY] = Field(
         None, description="Any of these words in the subject or content (case-insensitive).", min_length=1
     )
     min_defect_rate: float | None = Field(
@@ -272,15 +267,11 @@ def load_policy(path: Path | None = None) -> GradingPolicy:
 
 def parse_policy(text: str, source: str = "<policy>") -> GradingPolicy:
     """Validate the YAML text of a policy; GradingPolicyError lists every problem with its line."""
-    data, root = parse_yaml(text, source, GradingPolicyError)
-    if not isinstance(data, dict):
-        raise GradingPolicyError(source, [Problem(1, "", "expected a mapping with scheme and rules")])
-    try:
-        policy = GradingPolicy.model_validate({**data, "source": source})
-    except ValidationError as error:
-        problems = [validation_problem(root, data, e) for e in error.errors()]
-        raise GradingPolicyError(source, sorted(problems, key=lambda p: (p.line or 0, p.where))) from None
-    problems = _semantic_problems(root, data, policy)
+    document = validated(
+        GradingPolicy, text, source, GradingPolicyError, expected="scheme and rules", extra={"source": source}
+    )
+    policy = document.value
+    problems = _semantic_problems(document.root, document.data, policy)
     if problems:
         raise GradingPolicyError(source, problems)
     return policy

@@ -25,14 +25,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shared.complaints.events import ComplaintReceived
 from shared.complaints.values import DEPARTMENTS, Category, Channel, ComplainantKind, Grade, Lang, Name
 from shared.policyfile import (
+    ONE_OR_MANY,
     PolicyFileError,
     Problem,
     dotted,
+    in_line_order,
     node_line,
     parse_yaml,
     read_policy_text,
@@ -46,26 +48,21 @@ DEPARTMENT_CODE = r"^[a-z][a-z0-9_]{0,63}$"
 RULE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$"
 
 
-def _as_list(value: object) -> object:
-    """A condition may name one value or a list of values."""
-    return [value] if isinstance(value, str) else value
-
-
 class Match(BaseModel):
     """What a complaint must have for the rule to fire: every given condition, any listed value."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    category: Annotated[list[Category] | None, BeforeValidator(_as_list)] = Field(
+    category: Annotated[list[Category] | None, ONE_OR_MANY] = Field(
         None, description="Categories (分类), e.g. product_quality.", min_length=1
     )
-    complainant_kind: Annotated[list[ComplainantKind] | None, BeforeValidator(_as_list)] = Field(
+    complainant_kind: Annotated[list[ComplainantKind] | None, ONE_OR_MANY] = Field(
         None, description="customer or employee.", min_length=1
     )
-    channel: Annotated[list[Channel] | None, BeforeValidator(_as_list)] = Field(
+    channel: Annotated[list[Channel] | None, ONE_OR_MANY] = Field(
         None, description="Channels (受理渠道), e.g. hotline.", min_length=1
     )
-    grade: Annotated[list[Grade] | None, BeforeValidator(_as_list)] = Field(
+    grade: Annotated[list[Grade] | None, ONE_OR_MANY] = Field(
         None, description="Grades (分级), e.g. urgent or severe.", min_length=1
     )
 
@@ -178,7 +175,7 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleTable:
     except ValidationError as error:
         problems += [validation_problem(root, data, e, _where) for e in error.errors()]
     if problems or parsed is None:
-        raise RuleTableError(source, sorted(problems, key=lambda p: (p.line or 0, p.where)))
+        raise RuleTableError(source, in_line_order(problems))
     return RuleTable(
         rules=tuple(parsed.rules),
         default_department=parsed.default_department,

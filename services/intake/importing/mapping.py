@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal, Self, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.complaints.events import HistoricalOutcome
 from shared.complaints.values import Category, Channel, ComplainantKind, Grade
@@ -18,9 +18,8 @@ from shared.policyfile import (
     PolicyFileError,
     Problem,
     node_line,
-    parse_yaml,
     read_policy_text,
-    validation_problem,
+    validated,
 )
 
 FieldName = Literal[
@@ -166,14 +165,8 @@ def load_mapping(path: Path) -> ImportMapping:
 
 
 def parse_mapping(text: str, source: str = "<mapping>") -> ImportMapping:
-    data, root = parse_yaml(text, source, MappingFileError)
-    if not isinstance(data, dict):
-        raise MappingFileError(source, [Problem(1, "", "expected a mapping with source, row_id and columns")])
-    try:
-        mapping = ImportMapping.model_validate(data)
-    except ValidationError as error:
-        problems = [validation_problem(root, data, e) for e in error.errors()]
-        raise MappingFileError(source, sorted(problems, key=lambda p: (p.line or 0, p.where))) from None
+    document = validated(ImportMapping, text, source, MappingFileError, expected="source, row_id and columns")
+    mapping, root = document.value, document.root
     problems = [
         Problem(
             node_line(root, ("values", field, given)),
