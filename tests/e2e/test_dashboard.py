@@ -391,6 +391,7 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
 
             # customer service: the revisit desk, answered through the feedback service's API
             await page.click("#sign-out")
+            await expect(page).to_have_url(stack.url + "/sign-in")
             await page.fill("#subject", "agent-customer_service")
             await page.fill("#token", token_for("agent", "customer_service"))
             await page.click("#sign-in-form button[type=submit]")

@@ -67,25 +67,35 @@ class People:
         return page
 
 
+REDRAWN_IN = """([before, name]) => document.body.dataset.loaded !== before
+  && document.querySelector('#month-compare tbody th')?.textContent === name"""
+
+
+async def switch_language(page: Any, title: str, first_kpi: str) -> None:
+    """Switch, and wait until the panels are drawn again in the other language."""
+    before = await page.evaluate("document.body.dataset.loaded")
+    await page.click("#lang")
+    await playwright_api.expect(page.locator("h1")).to_have_text(title)
+    await page.wait_for_function(REDRAWN_IN, arg=[before, first_kpi])
+
+
 async def in_both_languages(page: Any) -> list[str]:
     """axe-core's findings in Chinese, then in English; the page is left in Chinese."""
     problems = await accessibility_problems(page)
-    await page.click("#lang")
-    await playwright_api.expect(page.locator("h1")).to_have_text("Complaints dashboard")
+    await switch_language(page, "Complaints dashboard", "Response timeliness")
     problems += await accessibility_problems(page)
-    await page.click("#lang")
-    await playwright_api.expect(page.locator("h1")).to_have_text("投诉运营看板")
+    await switch_language(page, "投诉运营看板", "响应及时率")
     return problems
 
 
 async def screenshots(page: Any, name: str) -> None:
     """At 1440 and 390 px; on the phone nothing is wider than the screen."""
     ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / f"{name}-1440.png"), full_page=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}-1440.png"))
     await page.set_viewport_size({"width": 390, "height": 844})
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, await page.evaluate(WIDER_THAN_SCREEN)
-    await page.screenshot(path=str(ARTIFACTS / f"{name}-390.png"), full_page=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}-390.png"))
     await page.set_viewport_size({"width": 1440, "height": 900})
 
 
@@ -165,6 +175,7 @@ async def the_operator_sees_it(people: People, number: str) -> None:
     await expect(drilled).to_be_visible()
     await expect(page.locator("#month-compare tbody tr")).to_have_count(10)
     assert not await in_both_languages(page)
+    await page.locator("#drill").scroll_into_view_if_needed()
     await screenshots(page, "workbench-operator")
     await page.context.close()
 

@@ -3,7 +3,7 @@
 // from GET /v1/live read with fetch() streaming. What needs attention comes first; a complaint
 // opens in place with its own URL (detail.js).
 import { barChart, lineChart, periods } from "/static/charts.js";
-import { $, L, api, apiPost, complaintLink, esc, localTime, say, state, t, toSignIn } from "/static/common.js";
+import { $, L, api, apiPost, complaintLink, esc, leaveFor, localTime, say, state, t, toSignIn } from "/static/common.js";
 import { closeDetail, installDetail, openDetail, refreshDetail, routeNumber } from "/static/detail.js";
 import { loadComparison } from "/static/compare.js";
 import { installDrill, openDrill, refreshDrill } from "/static/drill.js";
@@ -365,7 +365,7 @@ function showSession() {
 async function signOut() {
   if (liveAbort) liveAbort.abort();
   await fetch("/v1/session", { method: "DELETE", headers: { "X-CSRF-Token": state.session.csrf_token } }).catch(() => {});
-  location.replace("/sign-in");
+  leaveFor("/sign-in");
 }
 
 function route() {
