@@ -3,6 +3,9 @@
 // rest, each with what it counts as, paged.
 import { $, L, api, complaintLink, esc, localTime, t } from "/static/common.js";
 
+// KPIs whose numerator is what should not happen (a breach, a reopen): there the rest is good
+const BAD_NUMERATOR = new Set(["sla_breach_rate", "reopen_rate"]);
+
 const drill = { kpi: null, label: null, part: "all", page: 1, size: 20, total: 0, query: null };
 
 function outcome(item) {
@@ -23,7 +26,8 @@ function render(body) {
   });
   $("#drill-list tbody").innerHTML = body.items.map((item) => {
     const c = item.complaint;
-    const cls = item.in_numerator === null ? "" : item.in_numerator ? "in" : "out";
+    const good = item.in_numerator !== null && item.in_numerator !== BAD_NUMERATOR.has(drill.kpi);
+    const cls = item.in_numerator === null ? "" : good ? "in" : "out";
     return `<tr data-no="${esc(c.complaint_no)}" data-in="${esc(String(item.in_numerator))}"><td>${complaintLink(c.complaint_no)}</td>
       <td class="wrap">${esc(c.subject)}</td><td>${esc(L(c.labels.department))}</td><td>${esc(L(c.labels.status))}</td>
       <td>${esc(localTime(c.received_at))}</td><td class="${cls}">${esc(outcome(item))}</td></tr>`;

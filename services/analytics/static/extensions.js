@@ -16,12 +16,14 @@ const key = (no, stage) => `${no} ${stage}`;
 function row(item) {
   const consent = `${L(item.consent_via_label)} · ${localTime(item.consent_at)}`
     + (item.consent_note ? ` · ${item.consent_note}` : "");
-  return `<tr data-no="${esc(item.complaint_no)}" data-stage="${esc(item.stage)}"><td>${complaintLink(item.complaint_no)}</td>
-    <td class="wrap">${esc(item.subject)}</td><td>${esc(L(item.department_label))}</td>
-    <td>${esc(L(item.stage_label))}</td><td>${esc(L(item.extension_label))}</td><td>${esc(localTime(item.deadline))}</td>
-    <td class="wrap">${esc(consent)}</td>
-    <td class="wrap">${esc(item.reason || "—")}<br><span class="hint">${esc(t("requested_by", { who: item.requested_by || "—", at: localTime(item.requested_at) }))}</span></td>
-    <td class="actions">
+  // data-label: on a phone each row is a card, every cell named (dashboard.css)
+  const cell = (key, html, cls = "") => `<td class="${cls}" data-label="${esc(t(key))}">${html}</td>`;
+  return `<tr data-no="${esc(item.complaint_no)}" data-stage="${esc(item.stage)}">${cell("no", complaintLink(item.complaint_no))}
+    ${cell("subject", esc(item.subject), "wrap")}${cell("department", esc(L(item.department_label)))}
+    ${cell("stage", esc(L(item.stage_label)))}${cell("ext_asked", esc(L(item.extension_label)))}${cell("deadline", esc(localTime(item.deadline)))}
+    ${cell("consent", esc(consent), "wrap")}
+    ${cell("ext_reason", `${esc(item.reason || "—")}<br><span class="hint">${esc(t("requested_by", { who: item.requested_by || "—", at: localTime(item.requested_at) }))}</span>`, "wrap")}
+    <td class="actions" data-label="${esc(t("actions"))}">
       <label>${esc(t("approve_note"))} <input name="approve_note" maxlength="1000"></label>
       <button type="button" data-action="approve">${esc(t("approve"))}</button>
       <details><summary>${esc(t("decline"))}</summary>
