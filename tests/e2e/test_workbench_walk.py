@@ -119,6 +119,7 @@ async def until_done(row: Any, action: str) -> None:
 async def test_one_complaint_from_the_inbox_to_closure(stack: Stack) -> None:
     expect = playwright_api.expect
     number = await submit_through_intake(stack, "app", "快递一周未到，外包装破损")
+    misrouted = await submit_through_intake(stack, "app", "洗衣机送达后无法开机")
     async with playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -129,7 +130,7 @@ async def test_one_complaint_from_the_inbox_to_closure(stack: Stack) -> None:
             await the_operator_sees_it(people, number)
             agent = await people.signed_in("agent-logistics", token_for("agent", "logistics"))
             await the_agent_works_it(agent, number)
-            await the_supervisor_approves(people, number)
+            await the_supervisor_approves(people, number, misrouted)
             row = agent.locator(f'#inbox tr[data-no="{number}"]')
             await row.locator("summary", has_text="答复").click()
             await row.locator("input[name=resolution]").fill("已协调快递公司重新派送，并补偿运费")
@@ -156,6 +157,8 @@ async def test_one_complaint_from_the_inbox_to_closure(stack: Stack) -> None:
     ):
         assert happened in types, types
     assert types[-1] == "ComplaintClosed", types
+    handed = [e for e in await stack.store.read_stream(misrouted) if e.type == "ComplaintTransferred"]
+    assert [(e.payload["to_department"], e.actor.role.value) for e in handed] == [("quality", "supervisor")]
 
 
 async def the_operator_sees_it(people: People, number: str) -> None:
@@ -210,9 +213,20 @@ async def the_agent_works_it(page: Any, number: str) -> None:
     await screenshots(page, "workbench-inbox")
 
 
-async def the_supervisor_approves(people: People, number: str) -> None:
+async def the_supervisor_approves(people: People, number: str, misrouted: str) -> None:
+    """Approves the extension; on the way, hands a misrouted complaint to the right department."""
     expect = playwright_api.expect
     page = await people.signed_in("test-supervisor", token_for("supervisor"))
+    await page.goto(f"{people.url}/#/complaints/{misrouted}")
+    await expect(page.locator("#detail-actions")).to_be_visible(timeout=15_000)
+    await page.click("#reassign")
+    await expect(page.locator("#reassign-message")).to_have_text("请先填写内容。")
+    await page.select_option("#reassign-to", "quality")
+    await page.fill("#reassign-reason", "属产品质量问题，非配送问题")
+    assert not await accessibility_problems(page)
+    await page.click("#reassign")
+    await expect(page.locator("#reassign-message")).to_have_text(DONE)
+    await page.keyboard.press("Escape")
     request = page.locator(f'#extension-requests tr[data-no="{number}"]')
     await expect(request).to_be_visible(timeout=20_000)
     await expect(request).to_contain_text("2 天")

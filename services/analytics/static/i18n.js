@@ -59,6 +59,7 @@ export const TEXT = {
     part_all: "全部 {n} 件", part_numerator: "计入分子 {n} 件", part_rest: "其余 {n} 件", outcome: "计入情况",
     hours_value: "{v} 小时", score_value: "{v} 分", counted: "计入",
     compare: "本月与上月对比", kpi: "指标", points: "{v} 个百分点",
+    reassign: "改派部门（主管）", reassign_save: "改派",
   },
   en: {
     title: "Complaints dashboard", skip: "Skip to the main content", nav: "Page sections", offline: "offline", online: "live",
@@ -126,6 +127,7 @@ export const TEXT = {
     part_all: "All {n}", part_numerator: "In the numerator: {n}", part_rest: "The rest: {n}", outcome: "Counted as",
     hours_value: "{v} h", score_value: "score {v}", counted: "counted",
     compare: "This month against the previous month", kpi: "KPI", points: "{v} pts",
+    reassign: "Hand to another department (supervisor)", reassign_save: "Hand over",
   },
 };
 
