@@ -3,7 +3,8 @@
 A channel submits it through intake; the operator sees it on the dashboard and behind a KPI
 tile; the department's agent accepts it, records the initial plan and progress, and asks for an
 extension with the complainant's consent (refused beside the action until the consent is
-confirmed); the supervisor approves the extension; the agent resolves; customer service records
+confirmed); the supervisor hands a second, misrouted complaint to another department from its
+dialog and approves the extension; the agent resolves; customer service records
 the complainant's satisfied answer at the revisit desk, and the complaint is closed. Each person
 signs in with their own browser context (cookie and CSRF token). axe-core finds no critical or
 serious violation on any of the pages in either language; screenshots at 390 and 1440 px are
