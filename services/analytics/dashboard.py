@@ -40,6 +40,9 @@ ASSETS = {
     "services.js": "text/javascript; charset=utf-8",
     "signin.js": "text/javascript; charset=utf-8",
     "texts.js": "text/javascript; charset=utf-8",
+    "extensions.js": "text/javascript; charset=utf-8",
+    "drill.js": "text/javascript; charset=utf-8",
+    "compare.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
 }
 

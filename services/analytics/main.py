@@ -11,11 +11,13 @@ from services.analytics.attention import AttentionReadModel
 from services.analytics.attention_api import build_attention_router
 from services.analytics.config import AnalyticsConfig
 from services.analytics.dashboard import build_dashboard_router
+from services.analytics.extension_requests import build_extension_requests_router
 from services.analytics.insight_api import build_insight_router
 from services.analytics.insights import InsightsReadModel
 from services.analytics.inspection_api import build_inspection_router
 from services.analytics.inspection_store import Inspections
 from services.analytics.kpi_api import build_kpi_router
+from services.analytics.kpi_drilldown import build_kpi_drilldown_router
 from services.analytics.kpis import KpiReadModel
 from services.analytics.live import LiveHub, build_live_router
 from services.analytics.projection import PROJECTED_TYPES, AnalyticsProjection
@@ -94,6 +96,8 @@ def create_app(
     app.include_router(build_inspection_router(insights, inspections, scorecard, zone, config, clock))
     app.include_router(build_scorecard_router(insights, inspections, scorecard, zone, clock))
     app.include_router(build_attention_router(AttentionReadModel(runtime.engine, zone), clock))
+    app.include_router(build_kpi_drilldown_router(runtime.engine, zone, config, clock))
+    app.include_router(build_extension_requests_router(runtime.engine, zone))
     app.include_router(build_live_router(hub, config.live_keepalive_seconds))
     app.include_router(build_session_router())
     app.include_router(build_dashboard_router())

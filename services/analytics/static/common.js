@@ -18,7 +18,18 @@ export const complaintLink = (no) => `<a href="#/complaints/${encodeURIComponent
 
 export function say(message) { $("#message").textContent = message || ""; }
 
-export function toSignIn() { location.replace("/sign-in" + location.hash); }
+// Once leaving for the sign-in page, stay on that course: a signed-out page's requests still in
+// flight answer 401 too, and a second navigation would land on a sign-in page already being
+// filled in.
+let leaving = false;
+
+export function leaveFor(url) {
+  if (leaving) return;
+  leaving = true;
+  location.replace(url);
+}
+
+export function toSignIn() { leaveFor("/sign-in" + location.hash); }
 
 export class ApiError extends Error {
   constructor(status, body) {

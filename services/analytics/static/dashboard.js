@@ -3,8 +3,11 @@
 // from GET /v1/live read with fetch() streaming. What needs attention comes first; a complaint
 // opens in place with its own URL (detail.js).
 import { barChart, lineChart, periods } from "/static/charts.js";
-import { $, L, api, apiPost, complaintLink, esc, localTime, say, state, t, toSignIn } from "/static/common.js";
+import { $, L, api, apiPost, complaintLink, esc, leaveFor, localTime, say, state, t, toSignIn } from "/static/common.js";
 import { closeDetail, installDetail, openDetail, refreshDetail, routeNumber } from "/static/detail.js";
+import { loadComparison } from "/static/compare.js";
+import { installDrill, openDrill, refreshDrill } from "/static/drill.js";
+import { forSupervisor, installExtensions, loadExtensions } from "/static/extensions.js";
 import { installInbox, loadInbox } from "/static/inbox.js";
 import { installRevisits, loadRevisits } from "/static/revisits.js";
 import { isoWeek, loadInspection, loadInspectionScores, renderSample, saveScore } from "/static/inspection.js";
@@ -297,7 +300,9 @@ async function refreshOnce() {
       api(`/v1/repeats?month=${month}&${filters}`).then(renderRepeats),
       api(`/v1/scorecards?month=${month}`).then(renderScorecards),
       loadInspection(), loadInspectionScores(month),
+      refreshDrill(), loadComparison(month, filters),
       ...(state.session.role === "agent" ? [loadInbox(), loadRevisits()] : []),
+      ...(forSupervisor() ? [loadExtensions()] : []),
     ]);
     const failed = panels.find((p) => p.status === "rejected" && p.reason.status !== 401);
     say(failed ? t("failed_load", { what: failed.reason.message }) : "");
@@ -360,7 +365,7 @@ function showSession() {
 async function signOut() {
   if (liveAbort) liveAbort.abort();
   await fetch("/v1/session", { method: "DELETE", headers: { "X-CSRF-Token": state.session.csrf_token } }).catch(() => {});
-  location.replace("/sign-in");
+  leaveFor("/sign-in");
 }
 
 function route() {
@@ -386,6 +391,8 @@ async function start() {
   });
   $("#sign-out").addEventListener("click", signOut);
   if (state.session.role === "agent") { installInbox(scheduleRefresh); installRevisits(scheduleRefresh); }
+  if (forSupervisor()) installExtensions(scheduleRefresh);
+  installDrill(() => kpiRange(filterQuery()), (e) => say(e.message));
   $("#export-csv").addEventListener("click", () => exportCsv().catch((e) => say(e.message)));
   document.querySelectorAll("#filters select, #f-month, #f-from, #f-to").forEach((s) => s.addEventListener("change", () => { page.number = 1; refresh(); }));
   $("#search-form").addEventListener("submit", (event) => {
@@ -399,7 +406,10 @@ async function start() {
   $("#trend-kpi").addEventListener("change", () => loadTrend().catch((e) => say(e.message)));
   $("#kpis").addEventListener("click", (event) => {
     const tile = event.target.closest(".tile[data-kpi]");
-    if (tile) { $("#trend-kpi").value = tile.dataset.kpi; loadTrend().catch((e) => say(e.message)); }
+    if (!tile) return;
+    $("#trend-kpi").value = tile.dataset.kpi;
+    loadTrend().catch((e) => say(e.message));
+    openDrill(tile.dataset.kpi).catch((e) => say(e.message));
   });
   $("#insp-load").addEventListener("click", () => loadInspection().catch((e) => say(e.message)));
   $("#draw-form").addEventListener("submit", async (event) => {

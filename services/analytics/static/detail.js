@@ -1,6 +1,7 @@
 // A complaint opened in place: a modal <dialog> with its own URL (#/complaints/NO), focus moved
 // to its heading, Esc or the browser's back button closes it and focus returns to the link.
 import { $, L, api, esc, localTime, state, t } from "/static/common.js";
+import { refusal, service } from "/static/services.js";
 
 let opener = null;       // the link that opened the dialog, focused again on close
 let openerAt = null;     // where that link was (a live refresh may have redrawn it meanwhile)
@@ -55,6 +56,7 @@ export function renderDetail(detail) {
     </dl>
     <h3>${esc(t("timeline"))}</h3>
     <ol class="timeline" id="timeline">${detail.timeline.map(timelineItem).join("")}</ol>`;
+  showReassign(c);
 }
 
 export async function openDetail(no, fromPage) {
@@ -66,6 +68,7 @@ export async function openDetail(no, fromPage) {
     pushed = fromPage;
     dialog.showModal();
   }
+  if (dialog.dataset.no !== no) resetReassign();
   dialog.dataset.no = no;
   $("#detail-title").textContent = `${t("detail")} ${no}`;
   $("#detail-body").innerHTML = `<p>${esc(t("loading"))}</p>`;
@@ -102,7 +105,43 @@ export function closeDetail() {
   opener = openerAt = null;
 }
 
+// Supervisors may hand an open complaint to another department (转派 on routing, which lets
+// supervisors transfer any complaint). The form sits outside the body the live refresh redraws,
+// so what is typed stays.
+function showReassign(c) {
+  const form = $("#detail-actions");
+  form.hidden = !(state.session.role === "supervisor" && c.open && c.department);
+  if (form.hidden || form.dataset.department === c.department) return;
+  form.dataset.department = c.department;
+  const others = (state.dictionary?.departments || []).filter((d) => d.code !== c.department);
+  $("#reassign-to").innerHTML = `<option value="">${esc(t("choose_department"))}</option>`
+    + others.map((d) => `<option value="${esc(d.code)}">${esc(L(d.label))}</option>`).join("");
+}
+
+function resetReassign() {
+  const form = $("#detail-actions");
+  form.hidden = true;
+  delete form.dataset.department;
+  $("#reassign-reason").value = "";
+  $("#reassign-message").textContent = "";
+}
+
+async function reassign() {
+  const no = $("#detail").dataset.no;
+  const message = $("#reassign-message");
+  const body = { to_department: $("#reassign-to").value, reason: $("#reassign-reason").value.trim() };
+  message.classList.remove("refused");
+  if (!no || !body.to_department || !body.reason) { message.textContent = t("fill_in"); return; }
+  message.textContent = "";
+  const answer = await service("routing", `/v1/complaints/${encodeURIComponent(no)}/transfer`, {
+    method: "POST", body: JSON.stringify(body),
+  });
+  message.classList.toggle("refused", !answer.ok);
+  message.textContent = answer.ok ? t("done") : refusal(answer);
+}
+
 export function installDetail() {
+  $("#reassign").addEventListener("click", () => reassign().catch((e) => { $("#reassign-message").textContent = e.message; }));
   const dialog = $("#detail");
   dialog.addEventListener("cancel", (event) => { event.preventDefault(); leaveDetail(); });
   $("#detail-close").addEventListener("click", leaveDetail);

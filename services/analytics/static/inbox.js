@@ -1,7 +1,9 @@
 // The department inbox for agents: their department's open complaints (from the routing service)
 // with the deadline the SLA set (from the attention queue), and the actions routing allows —
-// accept, record progress (or the initial plan), resolve, transfer to another department — and the SLA service's wait on the complainant (hold, which
-// pauses the resolution and progress clocks, and resume). The page calls those services directly
+// accept, record progress (or the initial plan), resolve, transfer to another department — and the
+// SLA service's: wait on the complainant (hold, which pauses the resolution and progress clocks,
+// and resume) and request an extension with the complainant's consent (a supervisor decides,
+// extensions.js). The page calls those services directly
 // with the session cookie and the CSRF header (CORS for the pages' origin,
 // shared/service/web_origins.py); a refusal is shown beside the action, in the page's language.
 import { $, L, api, complaintLink, esc, localTime, state, t } from "/static/common.js";
@@ -10,7 +12,15 @@ import { refusal, service } from "/static/services.js";
 
 const routing = (path, options) => service("routing", path, options);
 const sla = (path, options) => service("sla", path, options);
-const SLA_ACTIONS = new Set(["hold", "resume"]);
+const SLA_ACTIONS = new Set(["hold", "resume", "extensions"]);
+const EXTENDABLE = ["resolution", "initial_plan", "progress_update"];
+export const CONSENT_VIA = ["phone", "sms", "email", "in_person", "letter", "online"];
+
+// now, as a datetime-local value in the browser's time zone (minutes)
+function localNow() {
+  const now = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
+  return now.toISOString().slice(0, 16);
+}
 
 // Complaints this page transferred away, with the stream version of the transfer: the routing
 // service's list may still show them (its read model follows the store a moment later), and a
@@ -46,6 +56,15 @@ function row(item, deadlines) {
         <label>${esc(t("hold_reason"))} <input name="hold_reason" maxlength="1000"></label>
         <button type="button" data-action="hold">${esc(t("hold_save"))}</button></details>
       <button type="button" data-action="resume">${esc(t("resume"))}</button>
+      <details class="extension"><summary>${esc(t("extension"))}</summary>
+        <label>${esc(t("stage"))} <select name="ext_stage">${EXTENDABLE.map((s) => `<option value="${s}">${esc(t(`stage_${s}`))}</option>`).join("")}</select></label>
+        <label>${esc(t("ext_days"))} <input name="ext_days" type="number" min="1" max="10" step="1" inputmode="numeric"></label>
+        <label>${esc(t("ext_reason"))} <input name="ext_reason" maxlength="2000"></label>
+        <label>${esc(t("consent_via"))} <select name="consent_via">${CONSENT_VIA.map((v) => `<option value="${v}">${esc(t(`via_${v}`))}</option>`).join("")}</select></label>
+        <label>${esc(t("consent_at"))} <input name="consent_at" type="datetime-local" value="${localNow()}"></label>
+        <label>${esc(t("consent_note"))} <input name="consent_note" maxlength="1000"></label>
+        <label><input type="checkbox" name="consent_given"> ${esc(t("consent_given"))}</label>
+        <button type="button" data-action="extensions">${esc(t("extension_save"))}</button></details>
       <details><summary>${esc(t("transfer"))}</summary>
         <label>${esc(t("transfer_to"))} <select name="to_department">${departmentOptions()}</select></label>
         <label>${esc(t("transfer_reason"))} <input name="transfer_reason" maxlength="1000"></label>
@@ -108,7 +127,9 @@ async function act(button) {
     : action === "resolve" ? { resolution: value("resolution"), root_cause: value("root_cause") || null }
     : action === "hold" ? { reason: value("hold_reason") }
     : action === "transfer" ? { to_department: tr.querySelector("select[name=to_department]").value, reason: value("transfer_reason") }
+    : action === "extensions" ? extensionBody(tr, value)
     : {};
+  if (action === "extensions" && typeof body === "string") { message.textContent = body; return; }
   if ((action === "progress" && !body.note) || (action === "resolve" && !body.resolution)
       || (action === "hold" && !body.reason) || (action === "transfer" && !(body.to_department && body.reason))) {
     message.textContent = t("fill_in");
@@ -125,6 +146,26 @@ async function act(button) {
   shown.classList.toggle("refused", !answer.ok);
   shown.textContent = answer.ok ? t("done") : refusal(answer);
   if (answer.ok && action === "transfer") transferred.set(tr.dataset.no, answer.body.stream_version);
+}
+
+// The extension request's body, or what is missing, in the page's language: the complainant's
+// consent is confirmed explicitly, the days are whole working days (the policy caps the total).
+function extensionBody(tr, value) {
+  const days = Number(value("ext_days"));
+  const consentAt = value("consent_at");
+  if (!tr.querySelector("input[name=consent_given]").checked) return t("consent_needed");
+  if (!Number.isInteger(days) || days < 1 || days > 10) return t("ext_days_range");
+  if (!value("ext_reason") || !consentAt) return t("fill_in");
+  return {
+    stage: tr.querySelector("select[name=ext_stage]").value,
+    extension: `P${days}D`,
+    reason: value("ext_reason"),
+    consent: {
+      via: tr.querySelector("select[name=consent_via]").value,
+      at: new Date(consentAt).toISOString(),
+      note: value("consent_note") || null,
+    },
+  };
 }
 
 function messageOf(complaintNo) {

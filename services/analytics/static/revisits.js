@@ -28,7 +28,10 @@ export async function loadRevisits() {
   if (list.status === 403) { $("#revisit-section").hidden = true; return; }
   if (!list.ok) throw new Error(refusal(list));
   $("#revisit-section").hidden = false;
-  if ($("#revisit-desk").contains(document.activeElement)) return;  // never redraw under the user
+  // never redraw under the user: while a field has focus, or an answer is half given
+  const started = [...document.querySelectorAll("#revisit-desk tr:not([data-answered]) :is(input:checked, select)")]
+    .some((f) => f.checked || f.value);
+  if ($("#revisit-desk").contains(document.activeElement) || started) return;
   $("#revisit-desk tbody").innerHTML = list.body.items.map(row).join("")
     || `<tr><td colspan="5">${esc(t("no_revisits_due"))}</td></tr>`;
 }
@@ -46,9 +49,18 @@ async function record(tr) {
   });
   message.classList.toggle("refused", !answer.ok);
   message.textContent = answer.ok ? t("done") : refusal(answer);
+  if (answer.ok) tr.dataset.answered = "";
 }
 
+// The desk lists complaints of every department, and an agent's live stream carries only their
+// own department's events: a revisit scheduled elsewhere would never show without a reload. So
+// the desk is read again every few seconds while it is shown.
+const POLL_MS = 5000;
+
 export function installRevisits(onChange) {
+  setInterval(() => {
+    if (!document.hidden && !$("#revisit-section").hidden) loadRevisits().catch(() => {});
+  }, POLL_MS);
   $("#revisit-desk").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action=feedback]");
     if (button) record(button.closest("tr")).then(onChange).catch((e) => { button.closest("tr").querySelector(".row-message").textContent = e.message; });

@@ -24,7 +24,9 @@ export async function service(name, path, options = {}) {
 // A refusal in the page's language: the service's own message, or for an invalid form a
 // sentence of ours (the schema's messages are English only).
 export function refusal(answer) {
-  if (answer.status === 422) return t("invalid_input");
+  // a 422 of the service's own (e.g. an extension over the policy's maximum) says why in both
+  // languages; the schema's are English only
+  if (answer.status === 422 && !answer.body.message_zh) return t("invalid_input");
   const b = answer.body;
   return (state.lang === "en" ? b.message : b.message_zh || b.message) || t("failed_action");
 }
