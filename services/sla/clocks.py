@@ -220,6 +220,7 @@ def _end_of_everything(reason: StopReason) -> list[Change]:
     return [*_end_of_work(reason), Stop(REVISIT, reason)]
 
 
+# long: the rules table, one case per event; split up, no single place would say what moves a clock
 def transitions(event: Event, occurred_at: datetime) -> list[Change]:
     """The clock changes ``event`` causes, in the order to apply them."""
     match event:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import TextIO
 
 from shared.audit.keys import AuditKeyError, load_signing_key
@@ -50,32 +51,36 @@ async def make_checkpoints(settings: Settings, out: TextIO, *, wait: float = 60.
             except CheckpointChainError as error:
                 print(f"cannot add a checkpoint: {error}", file=out)
                 return 1
-        latest = maker.latest()
-        if not made:
-            since = f"since checkpoint {latest.sequence}" if latest else "yet (the store is empty)"
-            print(f"no event committed {since}; nothing new to sign", file=out)
-        for path in made:
-            print(f"signed {path}", file=out)
-        if latest is not None:
-            print(
-                f"latest: checkpoint {latest.sequence}, {latest.event_count} events, digest {latest.digest}, "
-                f"key {latest.key_id}",
-                file=out,
-            )
-        if made and not started:
-            print(
-                f"not published on {settings.topic_audit_checkpoints}: the broker is not reachable", file=out
-            )
-        elif made and maker.unpublished:
-            print(
-                f"not published on {settings.topic_audit_checkpoints}: the broker did not acknowledge",
-                file=out,
-            )
-        elif made:
-            print(f"published on {settings.topic_audit_checkpoints}", file=out)
+        _report_signed(maker, made, out)
+        if made:
+            _report_published(settings.topic_audit_checkpoints, maker, started, out)
         return 0
     finally:
         if started:
             with contextlib.suppress(Exception):
                 await producer.stop()
         await engine.dispose()
+
+
+def _report_signed(maker: CheckpointMaker, made: list[Path], out: TextIO) -> None:
+    latest = maker.latest()
+    if not made:
+        since = f"since checkpoint {latest.sequence}" if latest else "yet (the store is empty)"
+        print(f"no event committed {since}; nothing new to sign", file=out)
+    for path in made:
+        print(f"signed {path}", file=out)
+    if latest is not None:
+        print(
+            f"latest: checkpoint {latest.sequence}, {latest.event_count} events, digest {latest.digest}, "
+            f"key {latest.key_id}",
+            file=out,
+        )
+
+
+def _report_published(topic: str, maker: CheckpointMaker, started: bool, out: TextIO) -> None:
+    if not started:
+        print(f"not published on {topic}: the broker is not reachable", file=out)
+    elif maker.unpublished:
+        print(f"not published on {topic}: the broker did not acknowledge", file=out)
+    else:
+        print(f"published on {topic}", file=out)

@@ -285,6 +285,73 @@ def encode_for_append(stream_id: str, event: NewEvent) -> tuple[str, str, str, b
     return actor, trace, payload, sha256(document.encode())
 
 
+# The two helpers below run once per append_many (each event is still handled inline, in one
+# comprehension per column), so the split costs no call per event on the write path.
+def _append_many_args(appends: Sequence[tuple[str, int | None, Sequence[NewEvent]]]) -> tuple[list[Any], ...]:
+    """APPEND_MANY's parameters: one array per column, the events of all streams end to end, and
+    each stream's first and last index (1-based) into them."""
+    streams = [stream for stream, _, _ in appends]
+    flat: list[tuple[str, NewEvent]] = [(stream, e) for stream, _, events in appends for e in events]
+    bounds, lo = [], 1
+    for _, _, events in appends:
+        bounds.append((lo, lo + len(events) - 1))
+        lo += len(events)
+    encoded = [encode_for_append(stream, e) for stream, e in flat]
+    return (
+        streams,
+        [expected for _, expected, _ in appends],
+        [b[0] for b in bounds],
+        [b[1] for b in bounds],
+        [e.event_id for _, e in flat],
+        [e.type for _, e in flat],
+        [e.schema_version for _, e in flat],
+        [e.occurred_at for _, e in flat],
+        [actor for actor, _, _, _ in encoded],
+        [e.correlation_id for _, e in flat],
+        [e.causation_id for _, e in flat],
+        [trace for _, trace, _, _ in encoded],
+        [payload for _, _, payload, _ in encoded],
+        [content_hash for _, _, _, content_hash in encoded],
+    )
+
+
+def _recorded_many(
+    appends: Sequence[tuple[str, int | None, Sequence[NewEvent]]], rows: Sequence[Any]
+) -> list[AppendResult]:
+    """APPEND_MANY's rows (in the order of ``appends``' events) as one result per stream."""
+    results: list[AppendResult] = []
+    offset = 0
+    for stream, _, events in appends:
+        mine = rows[offset : offset + len(events)]
+        offset += len(events)
+        results.append(
+            AppendResult(
+                events=[
+                    RecordedEvent.model_construct(
+                        event_id=e.event_id,
+                        stream_id=stream,
+                        stream_version=row[2],
+                        global_position=row[3],
+                        tx_id=row[4],
+                        type=e.type,
+                        schema_version=e.schema_version,
+                        occurred_at=e.occurred_at,
+                        recorded_at=row[5],
+                        actor=e.actor,
+                        correlation_id=e.correlation_id,
+                        causation_id=e.causation_id,
+                        trace=e.trace,
+                        payload=e.payload,
+                        prev_hash=row[6].hex() if row[6] is not None else None,
+                        hash=row[7].hex(),
+                    )
+                    for e, row in zip(events, mine, strict=True)
+                ]
+            )
+        )
+    return results
+
+
 class PostgresEventStore:
     def __init__(self, engine: AsyncEngine, connection: AsyncConnection | None = None) -> None:
         self.engine = engine
@@ -374,72 +441,28 @@ class PostgresEventStore:
             raise EmptyAppend()
         order = sorted(range(len(appends)), key=lambda i: appends[i][0])
         if order != list(range(len(appends))):
-            ordered = await self.append_many([appends[i] for i in order])
-            by_caller: list[AppendResult | None] = [None] * len(appends)
-            for position, i in enumerate(order):
-                by_caller[i] = ordered[position]
-            return [r for r in by_caller if r is not None]
+            return await self._append_many_in_callers_order(appends, order)
         streams = [stream for stream, _, _ in appends]
         if len(set(streams)) != len(streams):
             raise ValueError("append_many takes each stream once")
-        flat: list[tuple[str, NewEvent]] = [(stream, e) for stream, _, events in appends for e in events]
-        bounds, lo = [], 1
-        for _, _, events in appends:
-            bounds.append((lo, lo + len(events) - 1))
-            lo += len(events)
-        encoded = [encode_for_append(stream, e) for stream, e in flat]
-        args = (
-            streams,
-            [expected for _, expected, _ in appends],
-            [b[0] for b in bounds],
-            [b[1] for b in bounds],
-            [e.event_id for _, e in flat],
-            [e.type for _, e in flat],
-            [e.schema_version for _, e in flat],
-            [e.occurred_at for _, e in flat],
-            [actor for actor, _, _, _ in encoded],
-            [e.correlation_id for _, e in flat],
-            [e.causation_id for _, e in flat],
-            [trace for _, trace, _, _ in encoded],
-            [payload for _, _, payload, _ in encoded],
-            [content_hash for _, _, _, content_hash in encoded],
-        )
+        args = _append_many_args(appends)
         try:
             async with self._append_conn() as conn:
                 rows: Sequence[Any] = (await conn.exec_driver_sql(APPEND_MANY, args)).all()
         except DBAPIError as error:
             raise await self._translate_many(error, appends) from error
-        results: list[AppendResult] = []
-        offset = 0
-        for stream, _, events in appends:
-            mine = rows[offset : offset + len(events)]
-            offset += len(events)
-            results.append(
-                AppendResult(
-                    events=[
-                        RecordedEvent.model_construct(
-                            event_id=e.event_id,
-                            stream_id=stream,
-                            stream_version=row[2],
-                            global_position=row[3],
-                            tx_id=row[4],
-                            type=e.type,
-                            schema_version=e.schema_version,
-                            occurred_at=e.occurred_at,
-                            recorded_at=row[5],
-                            actor=e.actor,
-                            correlation_id=e.correlation_id,
-                            causation_id=e.causation_id,
-                            trace=e.trace,
-                            payload=e.payload,
-                            prev_hash=row[6].hex() if row[6] is not None else None,
-                            hash=row[7].hex(),
-                        )
-                        for e, row in zip(events, mine, strict=True)
-                    ]
-                )
-            )
-        return results
+        return _recorded_many(appends, rows)
+
+    async def _append_many_in_callers_order(
+        self, appends: Sequence[tuple[str, int | None, Sequence[NewEvent]]], order: list[int]
+    ) -> list[AppendResult]:
+        """``append_many`` of the streams sorted by id (``order``), results put back in the
+        caller's order."""
+        ordered = await self.append_many([appends[i] for i in order])
+        by_caller: list[AppendResult | None] = [None] * len(appends)
+        for position, i in enumerate(order):
+            by_caller[i] = ordered[position]
+        return [r for r in by_caller if r is not None]
 
     async def _translate_many(
         self, error: DBAPIError, appends: Sequence[tuple[str, int | None, Sequence[NewEvent]]]

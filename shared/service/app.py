@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from types import TracebackType
 
 import asyncpg
@@ -19,8 +19,8 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.service import dead_letters_api
 from shared.service.auth import TokenRegistry
-from shared.service.dead_letters_api import build_dead_letters_router
 from shared.service.error_responses import document_errors
 from shared.service.guard import DEFAULT_MAX_BODY_BYTES, ContainErrors, RequestGuard
 from shared.service.logging import setup_logging
@@ -43,7 +43,12 @@ DESCRIPTIONS = {
 def install_error_handlers(app: FastAPI) -> None:
     """Every refusal is a 4xx with a machine-readable body: {"error": code, "message": ...}; a
     database or broker that cannot be reached is a 503 with Retry-After and the same kind of body."""
+    _answer_refused_requests(app)
+    _answer_unstorable_text(app)
+    _answer_unavailable_backends(app)
 
+
+def _answer_refused_requests(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse(
@@ -71,6 +76,8 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return JSONResponse(body, status_code=error.status_code, headers=getattr(error, "headers", None))
 
+
+def _answer_unstorable_text(app: FastAPI) -> None:
     # A safety net behind the request guard (shared/service/guard.py) and each model's own
     # checks: text PostgreSQL cannot store (a NUL character in a text column, 22021, or in jsonb,
     # 22P05) fails the transaction, which rolls back; the caller gets a 422, never a 500.
@@ -80,6 +87,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(UntranslatableCharacterError, unstorable_text)
 
+
+def _answer_unavailable_backends(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, error: DBAPIError) -> JSONResponse:
         # SQLAlchemy's asyncpg adapter wraps the driver's error and keeps its SQLSTATE
@@ -296,20 +305,11 @@ def create_service_app(
     if configure_logging:
         setup_logging(runtime.name, runtime.settings.log_level)
     setup_tracing(runtime.name, runtime.settings)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
-        try:
-            yield
-        finally:
-            await runtime.stop()
-
     app = FastAPI(
         title=f"tousu {runtime.name}",
         description=DESCRIPTIONS.get(runtime.name, ""),
         version="0.1.0",
-        lifespan=lifespan,
+        lifespan=_lifespan(runtime),
         # TraceRequests (below) is the request's span. FastAPI ≥ 0.16x would add its own native
         # telemetry once a tracer provider is set: a second SERVER span per request plus spans
         # around dependencies, the endpoint and serialisation, and logs of validation failures
@@ -323,8 +323,36 @@ def create_service_app(
     # the server never logs with its message (request data)
     app.add_middleware(ContainErrors)
     install_metrics(app, runtime)
-    app.include_router(build_dead_letters_router(runtime))  # admin: this service's consumers' letters
+    app.include_router(dead_letters_api.router)  # admin: this service's consumers' letters
 
+    _add_health_routes(app, runtime)
+
+    document_errors(app)  # the guard's, the handlers' and auth's answers, on routes added later too
+    app.add_middleware(TraceRequests, service=runtime.name)
+    # outermost: too large a body or unstorable text is refused before anything reads it
+    limit = max_body_bytes or runtime.settings.max_body_bytes or DEFAULT_MAX_BODY_BYTES
+    app.add_middleware(RequestGuard, max_bytes=limit)
+    # outermost of all: a preflight from the web pages is answered before anything else runs
+    install_web_origins(app, runtime.settings)
+
+    return app
+
+
+def _lifespan(runtime: Runtime) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The runtime (its connections, consumers, relay) starts with the app and stops with it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    return lifespan
+
+
+def _add_health_routes(app: FastAPI, runtime: Runtime) -> None:
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": runtime.name}
@@ -346,13 +374,3 @@ def create_service_app(
         return JSONResponse(
             {"ready": ready, "service": runtime.name, **checks}, status_code=200 if ready else 503
         )
-
-    document_errors(app)  # the guard's, the handlers' and auth's answers, on routes added later too
-    app.add_middleware(TraceRequests, service=runtime.name)
-    # outermost: too large a body or unstorable text is refused before anything reads it
-    limit = max_body_bytes or runtime.settings.max_body_bytes or DEFAULT_MAX_BODY_BYTES
-    app.add_middleware(RequestGuard, max_bytes=limit)
-    # outermost of all: a preflight from the web pages is answered before anything else runs
-    install_web_origins(app, runtime.settings)
-
-    return app

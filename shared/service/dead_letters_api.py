@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.messaging.dead_letter_admin import (
@@ -33,8 +33,8 @@ from shared.messaging.dead_letter_admin import (
     valid_discard_reason,
 )
 from shared.service.auth import Principal, require
+from shared.service.dependencies import CurrentRuntime
 from shared.service.error_responses import error_responses
-from shared.service.runtime import Runtime
 
 ADMINS = require()  # admins only
 
@@ -105,101 +105,112 @@ def _conflict(refused: LetterRefused) -> HTTPException:
     )
 
 
-def build_dead_letters_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/v1/admin/dead-letters", tags=["dead letters (admin)"])
+def _own_consumers(runtime: CurrentRuntime) -> list[str]:
+    """The consumers whose letters this service answers for: its own."""
+    return [consumer.name for consumer in runtime.consumers]
 
-    def own() -> list[str]:
-        return [consumer.name for consumer in runtime.consumers]
 
-    @router.get(
-        "",
-        response_model=DeadLetterPage,
-        summary="This service's dead letters, newest failure first (admin)",
-        description="Messages this service's consumers gave up on: reason, field-level errors, "
-        "origin, attempts, and what was done about them. Never the message's value.",
-        responses=AUTH,
-    )
-    async def list_dead_letters(
-        principal: Annotated[Principal, ADMINS],
-        status: Annotated[
-            list[LetterStatus] | None,
-            Query(description="Repeatable; default open and retrying."),
-        ] = None,
-        consumer: Annotated[
-            list[str] | None,
-            Query(max_length=200, description="Only these consumers' letters (repeatable)."),
-        ] = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most letters returned.")] = 50,
-    ) -> DeadLetterPage:
+OwnConsumers = Annotated[list[str], Depends(_own_consumers)]
+
+router = APIRouter(prefix="/v1/admin/dead-letters", tags=["dead letters (admin)"])
+
+
+@router.get(
+    "",
+    response_model=DeadLetterPage,
+    summary="This service's dead letters, newest failure first (admin)",
+    description="Messages this service's consumers gave up on: reason, field-level errors, "
+    "origin, attempts, and what was done about them. Never the message's value.",
+    responses=AUTH,
+)
+async def list_dead_letters(
+    principal: Annotated[Principal, ADMINS],
+    runtime: CurrentRuntime,
+    own: OwnConsumers,
+    status: Annotated[
+        list[LetterStatus] | None,
+        Query(description="Repeatable; default open and retrying."),
+    ] = None,
+    consumer: Annotated[
+        list[str] | None,
+        Query(max_length=200, description="Only these consumers' letters (repeatable)."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most letters returned.")] = 50,
+) -> DeadLetterPage:
+    async with runtime.engine.connect() as conn:
+        return await list_letters(
+            conn, statuses=status or ACTIVE, consumers=consumer, within=own, limit=limit
+        )
+
+
+@router.get(
+    "/{letter_id}",
+    response_model=DeadLetterView,
+    summary="One dead letter of this service (admin)",
+    responses=ONE,
+)
+async def show_dead_letter(
+    letter_id: LetterId, principal: Annotated[Principal, ADMINS], runtime: CurrentRuntime, own: OwnConsumers
+) -> DeadLetterView:
+    try:
         async with runtime.engine.connect() as conn:
-            return await list_letters(
-                conn, statuses=status or ACTIVE, consumers=consumer, within=own(), limit=limit
+            return await get_letter(conn, letter_id, within=own)
+    except LetterNotFound:
+        raise _not_found(letter_id, runtime.name) from None
+
+
+@router.post(
+    "/{letter_id}/retry",
+    response_model=DeadLetterView,
+    status_code=202,
+    summary="Have its consumer handle the letter again (admin)",
+    description="An open letter becomes `retrying`; its consumer handles it again within "
+    "`TOUSU_CATCH_UP_INTERVAL_SECONDS`, like a new delivery: then `resolved`, or `open` again "
+    "with the new reason and attempts (poll GET). Asking again while it is `retrying` changes "
+    "nothing.",
+    responses=ACTION,
+)
+async def retry_dead_letter(
+    letter_id: LetterId, principal: Annotated[Principal, ADMINS], runtime: CurrentRuntime, own: OwnConsumers
+) -> DeadLetterView:
+    try:
+        async with runtime.engine.begin() as conn:
+            request = await request_retry(
+                conn, letter_id, actor=_actor(principal), clock=runtime.clock, within=own
             )
+    except LetterNotFound:
+        raise _not_found(letter_id, runtime.name) from None
+    except LetterRefused as refused:
+        raise _conflict(refused) from None
+    return request.letter
 
-    @router.get(
-        "/{letter_id}",
-        response_model=DeadLetterView,
-        summary="One dead letter of this service (admin)",
-        responses=ONE,
-    )
-    async def show_dead_letter(
-        letter_id: LetterId, principal: Annotated[Principal, ADMINS]
-    ) -> DeadLetterView:
-        try:
-            async with runtime.engine.connect() as conn:
-                return await get_letter(conn, letter_id, within=own())
-        except LetterNotFound:
-            raise _not_found(letter_id, runtime.name) from None
 
-    @router.post(
-        "/{letter_id}/retry",
-        response_model=DeadLetterView,
-        status_code=202,
-        summary="Have its consumer handle the letter again (admin)",
-        description="An open letter becomes `retrying`; its consumer handles it again within "
-        "`TOUSU_CATCH_UP_INTERVAL_SECONDS`, like a new delivery: then `resolved`, or `open` again "
-        "with the new reason and attempts (poll GET). Asking again while it is `retrying` changes "
-        "nothing.",
-        responses=ACTION,
-    )
-    async def retry_dead_letter(
-        letter_id: LetterId, principal: Annotated[Principal, ADMINS]
-    ) -> DeadLetterView:
-        try:
-            async with runtime.engine.begin() as conn:
-                request = await request_retry(
-                    conn, letter_id, actor=_actor(principal), clock=runtime.clock, within=own()
-                )
-        except LetterNotFound:
-            raise _not_found(letter_id, runtime.name) from None
-        except LetterRefused as refused:
-            raise _conflict(refused) from None
-        return request.letter
-
-    @router.post(
-        "/{letter_id}/discard",
-        response_model=DeadLetterView,
-        summary="Give up on the letter for good (admin)",
-        description="An open or retrying letter becomes `discarded` with the caller, the time and the "
-        "reason; its key is deleted, so a sealed value is unreadable from then on. Irreversible.",
-        responses=ACTION,
-    )
-    async def discard_dead_letter(
-        letter_id: LetterId, body: DiscardRequest, principal: Annotated[Principal, ADMINS]
-    ) -> DeadLetterView:
-        try:
-            async with runtime.engine.begin() as conn:
-                return await discard_letter(
-                    conn,
-                    letter_id,
-                    actor=_actor(principal),
-                    reason=body.reason,
-                    clock=runtime.clock,
-                    within=own(),
-                )
-        except LetterNotFound:
-            raise _not_found(letter_id, runtime.name) from None
-        except LetterRefused as refused:
-            raise _conflict(refused) from None
-
-    return router
+@router.post(
+    "/{letter_id}/discard",
+    response_model=DeadLetterView,
+    summary="Give up on the letter for good (admin)",
+    description="An open or retrying letter becomes `discarded` with the caller, the time and the "
+    "reason; its key is deleted, so a sealed value is unreadable from then on. Irreversible.",
+    responses=ACTION,
+)
+async def discard_dead_letter(
+    letter_id: LetterId,
+    body: DiscardRequest,
+    principal: Annotated[Principal, ADMINS],
+    runtime: CurrentRuntime,
+    own: OwnConsumers,
+) -> DeadLetterView:
+    try:
+        async with runtime.engine.begin() as conn:
+            return await discard_letter(
+                conn,
+                letter_id,
+                actor=_actor(principal),
+                reason=body.reason,
+                clock=runtime.clock,
+                within=own,
+            )
+    except LetterNotFound:
+        raise _not_found(letter_id, runtime.name) from None
+    except LetterRefused as refused:
+        raise _conflict(refused) from None

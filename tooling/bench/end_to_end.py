@@ -23,10 +23,12 @@ import time
 import psutil
 
 from tooling.bench.environment import BenchEnvironment
-from tooling.bench.loadgen import offer_load, percentile
+from tooling.bench.loadgen import LoadResult, offer_load, percentile
 from tooling.bench.pipeline import (
     CPU_NOTE,
     MILESTONES,
+    Milestones,
+    Pipeline,
     cpu_figures,
     five_services,
     milestones,
@@ -48,68 +50,96 @@ CPU_TARGET_MS = 12.0
 """CPU of every process together per sustained complaint (at the best offered load)."""
 
 
+class _Figures(dict[tuple[str, int], Figure]):
+    """The benchmark's figures by case and offered load, each made on first use."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def of(self, case: str, load: int, unit: str) -> Figure:
+        if (case, load) not in self:
+            self[(case, load)] = Figure(case, unit, [], {"offered_per_s": load, "seconds": self.seconds})
+        return self[(case, load)]
+
+
 async def bench_end_to_end(env: BenchEnvironment, sizes: Sizes) -> BenchResult:
     result = BenchResult(
         "e2e", "5. End to end, five services (received → assigned → SLA set → visible in analytics)"
     )
-    figures: dict[tuple[str, int], Figure] = {}
-
-    def figure(case: str, load: int, unit: str) -> Figure:
-        if (case, load) not in figures:
-            figures[(case, load)] = Figure(
-                case, unit, [], {"offered_per_s": load, "seconds": sizes.e2e_seconds}
-            )
-        return figures[(case, load)]
-
+    figures = _Figures(sizes.e2e_seconds)
     incomplete: dict[int, int] = {}
     not_quiet: dict[int, int] = {}
     runs = [load for _ in range(sizes.e2e_repeats) for load in sizes.e2e_loads]
     async with five_services(env, "e2e", share=sizes.share_services) as pipeline:
-        conn = pipeline.conn
         if pipeline.loads:  # a stack shared with an earlier benchmark: its backlog first
             await settle(pipeline, sizes.e2e_drain_seconds, result)
         for run, load in enumerate(runs):
-            cpu_before = await pipeline.meter.sample()
-            psutil.cpu_percent()
-            began = time.monotonic()
-            measured = await offer_load(pipeline.load(rate=load, seconds=sizes.e2e_seconds, warmup=5))
-            numbers = pipeline.offered(measured)
-            await wait_until_done(conn, numbers, time.monotonic() + sizes.e2e_drain_seconds)
-            window = time.monotonic() - began
-            busy = psutil.cpu_percent()
-            cpu_after = await pipeline.meter.sample()
-            gave_up_at = time.time()
-            reached = await milestones(conn, numbers)
-            completed = reached.completed()
-            incomplete[load] = incomplete.get(load, 0) + len(numbers) - len(completed)
-
-            figure("http_accepted", load, "complaints/s").runs.append(measured.accepted_per_second)
-            figure("http_p50", load, "ms").runs.append(percentile(measured.latencies_ms, 0.5))
-            figure("http_p99", load, "ms").runs.append(percentile(measured.latencies_ms, 0.99))
-            first = min((s for _, s in measured.numbers), default=0.0)
-            last = max((at.timestamp() for at in completed.values()), default=first)
-            figure("sustained_lifecycle", load, "complaints/s").runs.append(
-                len(completed) / (last - first) if last > first else 0.0
-            )
-            for milestone in (*MILESTONES, "all_four"):
-                at = completed if milestone == "all_four" else reached.of(milestone)
-                latencies = [
-                    ms_since(at[no], scheduled) if no in at else (gave_up_at - scheduled) * 1000
-                    for no, scheduled in measured.numbers
-                ]
-                for name, fraction in (("p50", 0.5), ("p99", 0.99)):
-                    figure(f"intake_to_{milestone}_{name}", load, "ms").runs.append(
-                        percentile(latencies, fraction)
-                    )
-            figure("machine_cpu_busy", load, "% of all cores").runs.append(busy)
-            used = {**CpuMeter.used(cpu_before, cpu_after), "loadgen": measured.cpu_seconds}
-            for case, unit, value in cpu_figures(used, window, len(completed)):
-                figure(case, load, unit).runs.append(value)
+            numbers, missed = await _run(pipeline, load, sizes, figures)
+            incomplete[load] = incomplete.get(load, 0) + missed
             if run < len(runs) - 1 and not await wait_until_quiet(
-                conn, numbers, time.monotonic() + sizes.e2e_drain_seconds
+                pipeline.conn, numbers, time.monotonic() + sizes.e2e_drain_seconds
             ):
                 not_quiet[load] = not_quiet.get(load, 0) + 1
     result.figures.extend(figures.values())
+    _judge(result, figures, sizes)
+    _explain(result, sizes, incomplete, not_quiet)
+    return result
+
+
+async def _run(pipeline: Pipeline, load: int, sizes: Sizes, figures: _Figures) -> tuple[list[str], int]:
+    """One offered load, then its drain, recorded in ``figures``: the complaints offered, and how
+    many of them did not get through all four milestones."""
+    cpu_before = await pipeline.meter.sample()
+    psutil.cpu_percent()
+    began = time.monotonic()
+    measured = await offer_load(pipeline.load(rate=load, seconds=sizes.e2e_seconds, warmup=5))
+    numbers = pipeline.offered(measured)
+    await wait_until_done(pipeline.conn, numbers, time.monotonic() + sizes.e2e_drain_seconds)
+    window = time.monotonic() - began
+    busy = psutil.cpu_percent()
+    cpu_after = await pipeline.meter.sample()
+    gave_up_at = time.time()
+    reached = await milestones(pipeline.conn, numbers)
+    completed = reached.completed()
+
+    figures.of("http_accepted", load, "complaints/s").runs.append(measured.accepted_per_second)
+    figures.of("http_p50", load, "ms").runs.append(percentile(measured.latencies_ms, 0.5))
+    figures.of("http_p99", load, "ms").runs.append(percentile(measured.latencies_ms, 0.99))
+    first = min((s for _, s in measured.numbers), default=0.0)
+    last = max((at.timestamp() for at in completed.values()), default=first)
+    figures.of("sustained_lifecycle", load, "complaints/s").runs.append(
+        len(completed) / (last - first) if last > first else 0.0
+    )
+    _record_milestone_latencies(figures, load, measured, reached, gave_up_at)
+    figures.of("machine_cpu_busy", load, "% of all cores").runs.append(busy)
+    used = {**CpuMeter.used(cpu_before, cpu_after), "loadgen": measured.cpu_seconds}
+    for case, unit, value in cpu_figures(used, window, len(completed)):
+        figures.of(case, load, unit).runs.append(value)
+    return numbers, len(numbers) - len(completed)
+
+
+def _record_milestone_latencies(
+    figures: _Figures, load: int, measured: LoadResult, reached: Milestones, gave_up_at: float
+) -> None:
+    """p50 and p99 from scheduling to each milestone (to ``gave_up_at`` for a complaint that
+    never got there: a lower bound)."""
+    completed = reached.completed()
+    for milestone in (*MILESTONES, "all_four"):
+        at = completed if milestone == "all_four" else reached.of(milestone)
+        latencies = [
+            ms_since(at[no], scheduled) if no in at else (gave_up_at - scheduled) * 1000
+            for no, scheduled in measured.numbers
+        ]
+        for name, fraction in (("p50", 0.5), ("p99", 0.99)):
+            figures.of(f"intake_to_{milestone}_{name}", load, "ms").runs.append(
+                percentile(latencies, fraction)
+            )
+
+
+def _judge(result: BenchResult, figures: _Figures, sizes: Sizes) -> None:
+    """The targets: sustained rate and CPU at the best offered load, p99 latencies at
+    P99_TARGET_LOAD; the other loads' figures listed unjudged."""
     best = max(sizes.e2e_loads, key=lambda load: figures[("sustained_lifecycle", load)].median)
     result.ratios.append(
         Ratio(
@@ -141,6 +171,11 @@ async def bench_end_to_end(env: BenchEnvironment, sizes: Sizes) -> BenchResult:
             figures[("intake_to_visible_p99", load)],
             P99_VISIBLE_TARGET_MS if target else None,
         )
+
+
+def _explain(
+    result: BenchResult, sizes: Sizes, incomplete: dict[int, int], not_quiet: dict[int, int]
+) -> None:
     result.notes.append(
         "Milestones: received (intake's 2xx) → assigned (ComplaintAssigned's recorded_at) → SLA set (the "
         "first-response clock row's created_at) → visible in analytics (the analytics_complaints row's "
@@ -164,4 +199,3 @@ async def bench_end_to_end(env: BenchEnvironment, sizes: Sizes) -> BenchResult:
             "load started with a backlog: "
             + ", ".join(f"{load}/s: {count}×" for load, count in not_quiet.items())
         )
-    return result

@@ -70,9 +70,7 @@ async def measure(
                 procs = services.processes()
                 for load in loads:
                     for name in names:
-                        spy = None
-                        if profile is not None and name == "intake" and load == (profile_load or load):
-                            spy = _py_spy(procs[name].pid, profile / f"intake-{load}.txt")
+                        during, after = _profiles(profile, name, load, profile_load, drain_profile)
                         spec = LoadSpec(
                             url=f"{services.urls[name]}/v1/complaints",
                             token=services.channel_token,
@@ -80,41 +78,68 @@ async def measure(
                             rate=load,
                             seconds=seconds,
                         )
-                        before = _cpu(procs[name])
-                        wall = time.perf_counter()
-                        result = await offer_load(spec)
-                        used = _cpu(procs[name]) - before
-                        wall = time.perf_counter() - wall
-                        if spy is not None:  # the profile covers the load only
-                            spy.send_signal(2)  # SIGINT: py-spy writes its output and exits
-                            with contextlib.suppress(subprocess.TimeoutExpired):
-                                spy.wait(30)
-                        if profile is not None and name == "intake" and drain_profile:
-                            spy = _py_spy(procs[name].pid, profile / f"intake-{load}-drain.txt")
-                        drained = used + await _until_quiet(procs[name])
-                        if spy is not None and drain_profile:
-                            spy.send_signal(2)
-                            with contextlib.suppress(subprocess.TimeoutExpired):
-                                spy.wait(30)
-                        row = {
-                            "case": "intake" if name == "intake" else "bare_fastapi",
-                            "offered_per_s": load,
-                            "accepted_per_s": round(result.accepted_per_second, 1),
-                            "accepted": result.accepted,
-                            "p50_ms": round(percentile(result.latencies_ms, 0.5), 1),
-                            "p99_ms": round(percentile(result.latencies_ms, 0.99), 1),
-                            "cpu_ms_per_accepted": round(1000 * used / max(result.accepted, 1), 2),
-                            "cpu_percent_of_core": round(100 * used / wall, 1),
-                            "cpu_ms_per_accepted_with_drain": round(
-                                1000 * drained / max(result.accepted, 1), 2
-                            ),
-                            "generator_cpu_percent": round(100 * result.cpu_seconds / result.seconds, 1),
-                            "failed": result.failed,
-                        }
+                        case = "intake" if name == "intake" else "bare_fastapi"
+                        row = await _measure_one(
+                            spec, procs[name], case, load_profile=during, drain_profile=after
+                        )
                         rows.append(row)
                         print(json.dumps(row, ensure_ascii=False), flush=True)
         await env.drop_all()
     return rows
+
+
+def _profiles(
+    profile: Path | None, name: str, load: int, profile_load: int | None, drain_profile: bool
+) -> tuple[Path | None, Path | None]:
+    """Where py-spy writes intake's profile of ``load`` and of the drain after it (None: none)."""
+    if profile is None or name != "intake":
+        return None, None
+    during = profile / f"intake-{load}.txt" if load == (profile_load or load) else None
+    after = profile / f"intake-{load}-drain.txt" if drain_profile else None
+    return during, after
+
+
+async def _measure_one(
+    spec: LoadSpec,
+    proc: psutil.Process,
+    case: str,
+    *,
+    load_profile: Path | None,
+    drain_profile: Path | None,
+) -> dict[str, Any]:
+    """One load offered to one service process: the row printed for it. ``load_profile`` and
+    ``drain_profile``: where py-spy writes a profile of the load, and of the drain after it."""
+    spy = _py_spy(proc.pid, load_profile) if load_profile is not None else None
+    before = _cpu(proc)
+    wall = time.perf_counter()
+    result = await offer_load(spec)
+    used = _cpu(proc) - before
+    wall = time.perf_counter() - wall
+    if spy is not None:  # the profile covers the load only
+        _stop(spy)
+    spy = _py_spy(proc.pid, drain_profile) if drain_profile is not None else None
+    drained = used + await _until_quiet(proc)
+    if spy is not None:
+        _stop(spy)
+    return {
+        "case": case,
+        "offered_per_s": int(spec.rate),
+        "accepted_per_s": round(result.accepted_per_second, 1),
+        "accepted": result.accepted,
+        "p50_ms": round(percentile(result.latencies_ms, 0.5), 1),
+        "p99_ms": round(percentile(result.latencies_ms, 0.99), 1),
+        "cpu_ms_per_accepted": round(1000 * used / max(result.accepted, 1), 2),
+        "cpu_percent_of_core": round(100 * used / wall, 1),
+        "cpu_ms_per_accepted_with_drain": round(1000 * drained / max(result.accepted, 1), 2),
+        "generator_cpu_percent": round(100 * result.cpu_seconds / result.seconds, 1),
+        "failed": result.failed,
+    }
+
+
+def _stop(spy: subprocess.Popen[bytes]) -> None:
+    spy.send_signal(2)  # SIGINT: py-spy writes its output and exits
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        spy.wait(30)
 
 
 async def _until_quiet(proc: psutil.Process, idle: float = 0.05, longest: float = 120.0) -> float:

@@ -157,40 +157,81 @@ class _Connection:
 async def generate(spec: LoadSpec) -> LoadResult:
     url = urlsplit(spec.url)
     host, port = url.hostname or "127.0.0.1", url.port or 80
-    if spec.closed_loop:
-        if not spec.requests or spec.requests < 1:
-            raise ValueError("a closed loop needs requests >= 1")
-        count = spec.requests
-    else:
-        count = max(1, round(spec.rate * spec.seconds))
-
-    def request(index: int) -> bytes:
-        body = json.dumps(_fill(spec.body, index), ensure_ascii=False).encode()
-        head = (
-            f"POST {url.path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {spec.token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        )
-        return head.encode() + body
-
-    requests = [request(spec.first_index + i) for i in range(count)]
+    count = _request_count(spec)
+    requests = [_request(spec, url.path, host, port, spec.first_index + i) for i in range(count)]
     connections = [_Connection(host, port) for _ in range(min(spec.connections, count))]
     await asyncio.gather(*(c.open() for c in connections))
-    warm = request(-1)
+    warm = _request(spec, url.path, host, port, -1)
     for n in range(spec.warmup):
         await connections[n % len(connections)].exchange(warm)
 
-    loop = asyncio.get_running_loop()
-    latencies: list[float] = []
-    failed: dict[str, int] = {}
-    numbers: list[tuple[str, float]] = []
-    last_answer = 0.0
-    queue: asyncio.Queue[tuple[int, float | None] | None] = asyncio.Queue()
-    start = loop.time() + 0.05
-    wall_start = time.time() + (start - loop.time())
+    run = _Run(spec, requests)
     cpu_before = time.process_time()
+    workers = [asyncio.create_task(run.worker(c)) for c in connections]
+    await run.offer(count, workers=len(workers))
+    await asyncio.gather(*workers)
+    cpu = time.process_time() - cpu_before
+    for connection in connections:
+        connection.close()
+    return run.result(count, cpu)
 
-    async def worker(connection: _Connection) -> None:
-        nonlocal last_answer
+
+def _request_count(spec: LoadSpec) -> int:
+    if spec.closed_loop:
+        if not spec.requests or spec.requests < 1:
+            raise ValueError("a closed loop needs requests >= 1")
+        return spec.requests
+    return max(1, round(spec.rate * spec.seconds))
+
+
+def _request(spec: LoadSpec, path: str, host: str, port: int, index: int) -> bytes:
+    """The bytes of request ``index``: its body is ``spec.body`` with ``{i}`` filled in."""
+    body = json.dumps(_fill(spec.body, index), ensure_ascii=False).encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {spec.token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class _Run:
+    """The timed load: the queue the connections' workers take requests from, and what they saw.
+    Made once the connections are open and warm: the first request is scheduled 50 ms later."""
+
+    def __init__(self, spec: LoadSpec, requests: list[bytes]) -> None:
+        self.spec = spec
+        self.requests = requests
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[tuple[int, float | None] | None] = asyncio.Queue()
+        self.latencies: list[float] = []
+        self.failed: dict[str, int] = {}
+        self.numbers: list[tuple[str, float]] = []
+        self.last_answer = 0.0
+        self.start = self.loop.time() + 0.05
+        self.wall_start = time.time() + (self.start - self.loop.time())
+
+    async def offer(self, count: int, *, workers: int) -> None:
+        """Queue every request (open loop: each at its scheduled instant), then one stop per worker."""
+        loop, queue, start = self.loop, self.queue, self.start
+        if self.spec.closed_loop:
+            delay = start - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            for index in range(count):
+                queue.put_nowait((index, None))
+        else:
+            for index in range(count):
+                due = start + index / self.spec.rate
+                delay = due - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                queue.put_nowait((index, due))  # a request waiting here for a free connection is late
+        for _ in range(workers):
+            queue.put_nowait(None)
+
+    async def worker(self, connection: _Connection) -> None:
+        loop, queue, spec, requests = self.loop, self.queue, self.spec, self.requests
+        latencies, failed, numbers = self.latencies, self.failed, self.numbers
         while (job := await queue.get()) is not None:
             index, scheduled = job
             due = loop.time() if scheduled is None else scheduled  # closed loop: due when sent
@@ -200,48 +241,30 @@ async def generate(spec: LoadSpec) -> LoadResult:
                 connection.close()
                 kind = type(error).__name__
                 failed[kind] = failed.get(kind, 0) + 1
-                last_answer = max(last_answer, loop.time())
+                self.last_answer = max(self.last_answer, loop.time())
                 continue
             answered = loop.time()
-            last_answer = max(last_answer, answered)
+            self.last_answer = max(self.last_answer, answered)
             if 200 <= status < 300:
                 latencies.append((answered - due) * 1000)
                 if spec.return_numbers:
-                    numbers.append((json.loads(body)["complaint_no"], wall_start + (due - start)))
+                    numbers.append((json.loads(body)["complaint_no"], self.wall_start + (due - self.start)))
             else:
                 failed[str(status)] = failed.get(str(status), 0) + 1
 
-    workers = [asyncio.create_task(worker(c)) for c in connections]
-    if spec.closed_loop:
-        delay = start - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        for index in range(count):
-            queue.put_nowait((index, None))
-    else:
-        for index in range(count):
-            due = start + index / spec.rate
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            queue.put_nowait((index, due))  # a request waiting here for a free connection is late
-    for _ in workers:
-        queue.put_nowait(None)
-    await asyncio.gather(*workers)
-    cpu = time.process_time() - cpu_before
-    for connection in connections:
-        connection.close()
-    return LoadResult(
-        offered=count,
-        accepted=len(latencies),
-        failed=failed,
-        seconds=max(last_answer - start, 1e-9),
-        latencies_ms=latencies,
-        cpu_seconds=cpu,
-        numbers=numbers,
-        started_at=wall_start,
-        ended_at=wall_start + (max(last_answer, start) - start),
-    )
+    def result(self, count: int, cpu: float) -> LoadResult:
+        start, last_answer = self.start, self.last_answer
+        return LoadResult(
+            offered=count,
+            accepted=len(self.latencies),
+            failed=self.failed,
+            seconds=max(last_answer - start, 1e-9),
+            latencies_ms=self.latencies,
+            cpu_seconds=cpu,
+            numbers=self.numbers,
+            started_at=self.wall_start,
+            ended_at=self.wall_start + (max(last_answer, start) - start),
+        )
 
 
 async def offer_load(spec: LoadSpec) -> LoadResult:

@@ -257,20 +257,7 @@ def resolve(
 ) -> Resolution:
     """Decide, without side effects, where a command's database and broker come from."""
     directory = data_dir_of(environ, data_dir, cwd)
-    path = runtime_path(directory)
-    notes: list[str] = []
-    runtime: StackRuntime | None = None
-    try:
-        runtime = read_runtime(path)
-    except RuntimeFileError as exc:
-        notes.append(f"tousu: ignoring {path}: {exc}")
-    if runtime is not None and not running(runtime.pid, runtime.pid_started):
-        notes.append(
-            f"tousu: ignoring {path}: the `tousu up` that wrote it (pid {runtime.pid}) is no longer "
-            "running (it was stopped without cleaning up)"
-        )
-        runtime = None
-
+    runtime, notes = _live_runtime(runtime_path(directory), running)
     environment: dict[str, str] = {}
     if data_dir is not None:
         environment[DATA_DIR] = str(directory)
@@ -286,24 +273,8 @@ def resolve(
             sources[name] = "runtime"
         else:
             sources[name] = "default"
-
     if runtime is not None:
-        for name, value in runtime.environment.items():
-            if name in flags:
-                if sources[name] == "runtime":
-                    environment[name] = value
-            elif name == IDEMPOTENCE:
-                # tansu lacks the idempotent producer: the flag belongs to the broker it came with
-                if sources[KAFKA] == "runtime" and _lookup(environ, name) is None:
-                    environment[name] = value
-            elif name in ROLE_URLS:
-                if sources[DATABASE] == "runtime" and _lookup(environ, name) is None:
-                    environment[name] = value
-            elif name == DATA_DIR:
-                continue  # the directory is where the file was found
-            elif name not in environment and _lookup(environ, name) is None:
-                environment[name] = value
-
+        _take_from_runtime(environment, runtime, sources, environ)
     if sources[DATABASE] == "--database-url":
         # the logins of the environment or a stack are for their own database, not the flag's
         environment.update(dict.fromkeys(ROLE_URLS, ""))
@@ -317,6 +288,48 @@ def resolve(
         notes=tuple(notes),
         runtime=runtime,
     )
+
+
+def _live_runtime(
+    path: Path, running: Callable[[int, int | None], bool]
+) -> tuple[StackRuntime | None, list[str]]:
+    """The runtime file at ``path`` if the `tousu up` that wrote it still runs; notes on why a
+    file there is ignored."""
+    notes: list[str] = []
+    runtime: StackRuntime | None = None
+    try:
+        runtime = read_runtime(path)
+    except RuntimeFileError as exc:
+        notes.append(f"tousu: ignoring {path}: {exc}")
+    if runtime is not None and not running(runtime.pid, runtime.pid_started):
+        notes.append(
+            f"tousu: ignoring {path}: the `tousu up` that wrote it (pid {runtime.pid}) is no longer "
+            "running (it was stopped without cleaning up)"
+        )
+        runtime = None
+    return runtime, notes
+
+
+def _take_from_runtime(
+    environment: dict[str, str], runtime: StackRuntime, sources: Mapping[str, str], environ: Mapping[str, str]
+) -> None:
+    """Add the stack's variables to ``environment``: the database's and broker's where the stack
+    is their source (with what belongs to them), any other unless the command has its own."""
+    for name, value in runtime.environment.items():
+        if name in (DATABASE, KAFKA):
+            if sources[name] == "runtime":
+                environment[name] = value
+        elif name == IDEMPOTENCE:
+            # tansu lacks the idempotent producer: the flag belongs to the broker it came with
+            if sources[KAFKA] == "runtime" and _lookup(environ, name) is None:
+                environment[name] = value
+        elif name in ROLE_URLS:
+            if sources[DATABASE] == "runtime" and _lookup(environ, name) is None:
+                environment[name] = value
+        elif name == DATA_DIR:
+            continue  # the directory is where the file was found
+        elif name not in environment and _lookup(environ, name) is None:
+            environment[name] = value
 
 
 def _message(

@@ -207,38 +207,16 @@ class Stack:
         # the key ring (complainant keys' KEKs) beside the database, unless one was configured
         env_overrides[KEY_RING_DIR] = _env_get(plan.environ, KEY_RING_DIR) or str(plan.data_dir / "keyring")
 
-        timeout = plan.up.up_infra_timeout
-        if plan.embedded_postgres:
-            self.postgres = EmbeddedPostgres(
-                plan.data_dir / "pg", port=plan.pg_port, log_path=plan.logs_dir / "postgres.log"
-            )
-            what = "starting with data in" if self.postgres.initialized else "creating a new cluster in"
-            self.report(f"postgres: {what} {self.postgres.pgdata}")
-            await self.postgres.start(within=timeout)
-            if await self.postgres.ensure_database(DATABASE_NAME):
-                self.report(f"postgres: created database {DATABASE_NAME}")
-            url = self.postgres.sqlalchemy_url(DATABASE_NAME)
+        url = await self._start_database(within=plan.up.up_infra_timeout)
+        if url is not None:
             overrides["database_url"] = url
             env_overrides["TOUSU_DATABASE_URL"] = url
-            self.report(f"postgres: ready on 127.0.0.1:{plan.pg_port} (log {self.postgres.log_path})")
-        else:
-            self.report("postgres: using TOUSU_DATABASE_URL")
-            dsn = make_url(plan.base_settings.database_url).set(drivername="postgresql")
-            await wait_for_database(dsn.render_as_string(hide_password=False), timeout)
-
-        if plan.embedded_broker:
-            self.broker = TansuBroker(port=plan.kafka_port, log_path=plan.logs_dir / "tansu.log")
-            await self.broker.start(within=timeout)
-            overrides["kafka_bootstrap"] = self.broker.bootstrap
+        bootstrap = await self._start_broker(within=plan.up.up_infra_timeout)
+        if bootstrap is not None:
+            overrides["kafka_bootstrap"] = bootstrap
             overrides["kafka_idempotence"] = False
-            env_overrides["TOUSU_KAFKA_BOOTSTRAP"] = self.broker.bootstrap
+            env_overrides["TOUSU_KAFKA_BOOTSTRAP"] = bootstrap
             env_overrides["TOUSU_KAFKA_IDEMPOTENCE"] = "false"
-            self.report(
-                f"tansu: Kafka-protocol broker ready on {self.broker.bootstrap} (log {self.broker.log_path})"
-            )
-        else:
-            await self._wait_for_external_kafka(timeout)
-
         self.settings = self.plan.base_settings.model_copy(update=overrides)
         self.child_env.update(env_overrides)
 
@@ -252,7 +230,47 @@ class Stack:
             self.report(f"tokens: using {plan.tokens_file}")
 
         self.ensure_audit_key()
+        await self._start_services()
+        self.runtime_file = write_runtime(plan.data_dir, self.client_environment(), self.runtime_details())
 
+    async def _start_database(self, within: float) -> str | None:
+        """The embedded PostgreSQL started (its database created on the first run): its URL. With
+        TOUSU_DATABASE_URL instead, None once that database answers."""
+        plan = self.plan
+        if not plan.embedded_postgres:
+            self.report("postgres: using TOUSU_DATABASE_URL")
+            dsn = make_url(plan.base_settings.database_url).set(drivername="postgresql")
+            await wait_for_database(dsn.render_as_string(hide_password=False), within)
+            return None
+        self.postgres = EmbeddedPostgres(
+            plan.data_dir / "pg", port=plan.pg_port, log_path=plan.logs_dir / "postgres.log"
+        )
+        what = "starting with data in" if self.postgres.initialized else "creating a new cluster in"
+        self.report(f"postgres: {what} {self.postgres.pgdata}")
+        await self.postgres.start(within=within)
+        if await self.postgres.ensure_database(DATABASE_NAME):
+            self.report(f"postgres: created database {DATABASE_NAME}")
+        url = self.postgres.sqlalchemy_url(DATABASE_NAME)
+        self.report(f"postgres: ready on 127.0.0.1:{plan.pg_port} (log {self.postgres.log_path})")
+        return url
+
+    async def _start_broker(self, within: float) -> str | None:
+        """The embedded tansu broker started: its bootstrap address. With an external Kafka
+        instead, None once it answers."""
+        plan = self.plan
+        if not plan.embedded_broker:
+            await self._wait_for_external_kafka(within)
+            return None
+        self.broker = TansuBroker(port=plan.kafka_port, log_path=plan.logs_dir / "tansu.log")
+        await self.broker.start(within=within)
+        self.report(
+            f"tansu: Kafka-protocol broker ready on {self.broker.bootstrap} (log {self.broker.log_path})"
+        )
+        return self.broker.bootstrap
+
+    async def _start_services(self) -> None:
+        """The chosen services, each `tousu serve NAME` under the supervisor, started and ready."""
+        plan = self.plan
         if not plan.services:
             self.report("no services to start (--only without names): PostgreSQL and the broker only")
         else:
@@ -265,7 +283,6 @@ class Stack:
             report=self.report,
         )
         await self.supervisor.start()
-        self.runtime_file = write_runtime(plan.data_dir, self.client_environment(), self.runtime_details())
 
     def ensure_audit_key(self) -> None:
         """A signing key for the audit checkpoints, made on the first start unless one is given
