@@ -9,7 +9,7 @@ GET /v1/kpis (services/analytics/kpis.py), so the list always adds up to the til
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -186,6 +186,32 @@ async def _read(
     return counts, [dict(row) for row in rows]
 
 
+def _days(
+    date_from: date | None, date_to: date | None, today: date, config: AnalyticsConfig
+) -> tuple[date, date]:
+    """The local days asked for, as GET /v1/kpis reads them (the last 30 by default)."""
+    last = date_to or today
+    first = date_from or last - timedelta(days=29)
+    if first > last:
+        raise invalid_range("`from` is after `to`", "开始日期晚于结束日期")
+    if (last - first).days + 1 > config.kpi_max_days:
+        raise invalid_range(
+            f"the range is longer than {config.kpi_max_days} days",
+            f"日期范围超过 {config.kpi_max_days} 天",
+        )
+    return first, last
+
+
+def _item(row: dict[str, Any], cohort: Cohort, zone: ZoneInfo, personal: Any) -> KpiComplaint:
+    inside = bool(row["in_numerator"]) if cohort.numerator else None
+    return KpiComplaint(
+        complaint=complaint_view(row, zone, personal),
+        in_numerator=inside,
+        outcome_label=None if inside is None else (cohort.yes if inside else cohort.no),
+        value=None if row["kpi_value"] is None else round(float(row["kpi_value"]), 2),
+    )
+
+
 def build_kpi_drilldown_router(
     engine: AsyncEngine, zone: ZoneInfo, config: AnalyticsConfig, clock: Clock
 ) -> APIRouter:
@@ -219,32 +245,14 @@ def build_kpi_drilldown_router(
             int, Query(ge=1, le=config.max_page_size, description="Complaints per page.")
         ] = 20,
     ) -> KpiComplaintPage:
-        last = date_to or clock.now().astimezone(zone).date()
-        first = date_from or last - timedelta(days=29)
-        if first > last:
-            raise invalid_range("`from` is after `to`", "开始日期晚于结束日期")
-        if (last - first).days + 1 > config.kpi_max_days:
-            raise invalid_range(
-                f"the range is longer than {config.kpi_max_days} days",
-                f"日期范围超过 {config.kpi_max_days} 天",
-            )
+        first, last = _days(date_from, date_to, clock.now().astimezone(zone).date(), config)
         cohort = COHORTS[kpi]
         listed = Listing(cohort, part, page, page_size)
         counts, rows = await _read(
             engine, listed, filters, local_start(first, zone), local_start(last + timedelta(days=1), zone)
         )
         personal = await personal_data(engine, rows, principal.role)
-        items = []
-        for row in rows:
-            inside = bool(row["in_numerator"]) if cohort.numerator else None
-            items.append(
-                KpiComplaint(
-                    complaint=complaint_view(row, zone, personal[row["complaint_no"]]),
-                    in_numerator=inside,
-                    outcome_label=None if inside is None else (cohort.yes if inside else cohort.no),
-                    value=None if row["kpi_value"] is None else round(float(row["kpi_value"]), 2),
-                )
-            )
+        items = [_item(row, cohort, zone, personal[row["complaint_no"]]) for row in rows]
         return KpiComplaintPage(
             kpi=kpi,
             label=both(KPI_LABELS[kpi]),
