@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query
 
-from services.analytics.repository import Filters
+from services.analytics.complaints.queries import Filters
 from shared.complaints import Category, Channel, Grade
 from shared.events import Role
 from shared.service.auth import Principal, require

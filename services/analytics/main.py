@@ -6,25 +6,25 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from services.analytics.api import build_router
-from services.analytics.attention import AttentionReadModel
-from services.analytics.attention_api import build_attention_router
+from services.analytics.attention.api import build_attention_router
+from services.analytics.attention.queries import AttentionReadModel
+from services.analytics.complaints.api import build_router
+from services.analytics.complaints.projection import PROJECTED_TYPES, AnalyticsProjection
+from services.analytics.complaints.queries import ReadModel
 from services.analytics.config import AnalyticsConfig
-from services.analytics.dashboard import build_dashboard_router
-from services.analytics.insight_api import build_insight_router
-from services.analytics.insights import InsightsReadModel
-from services.analytics.inspection_api import build_inspection_router
-from services.analytics.inspection_store import Inspections
-from services.analytics.kpi_api import build_kpi_router
-from services.analytics.kpis import KpiReadModel
-from services.analytics.live import LiveHub, build_live_router
-from services.analytics.projection import PROJECTED_TYPES, AnalyticsProjection
-from services.analytics.repository import ReadModel
-from services.analytics.schedule import weekly_schedule
-from services.analytics.scorecard import load_scorecard
-from services.analytics.scorecard_api import build_scorecard_router, report_scorecards
-from services.analytics.service_volume import ServiceVolumeMessage, VolumeHandler, decode_volume
-from services.analytics.targets import effective_targets
+from services.analytics.insights.api import build_insight_router
+from services.analytics.insights.queries import InsightsReadModel
+from services.analytics.inspection.api import build_inspection_router
+from services.analytics.inspection.schedule import weekly_schedule
+from services.analytics.inspection.store import Inspections
+from services.analytics.kpis.api import build_kpi_router
+from services.analytics.kpis.queries import KpiReadModel
+from services.analytics.kpis.service_volume import ServiceVolumeMessage, VolumeHandler, decode_volume
+from services.analytics.kpis.targets import effective_targets
+from services.analytics.live.hub import LiveHub, build_live_router
+from services.analytics.scorecards.api import build_scorecard_router, report_scorecards
+from services.analytics.scorecards.rules import load_scorecard
+from services.analytics.web.api import build_dashboard_router
 from shared.clock import Clock, SystemClock
 from shared.events import streams
 from shared.eventstore import PostgresEventStore

@@ -28,7 +28,7 @@ import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.analytics.inspection import IsoWeek
+from services.analytics.inspection.sample import IsoWeek
 from services.analytics.main import create_app as create_analytics
 from services.feedback.main import create_app as create_feedback
 from services.intake.main import create_app as create_intake

@@ -7,7 +7,7 @@ import inspect
 import pytest
 from pydantic import BaseModel
 
-from services.analytics import models
+from services.analytics.complaints import models
 from services.analytics.config import AnalyticsConfig
 
 pytestmark = pytest.mark.unit
