@@ -8,26 +8,24 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.analytics.attention.models import Attention
-from services.analytics.attention.queries import AttentionReadModel
-from services.analytics.complaints.api import ERRORS
-from services.analytics.filters import Reader, ReaderFilters
-from shared.clock import Clock
+from services.analytics.dependencies import AttentionQueue
+from services.analytics.filters import ERRORS, Reader, ReaderFilters
+from shared.service.dependencies import CurrentClock
+
+router = APIRouter(prefix="/v1", tags=["KPIs and dashboard"])
 
 
-def build_attention_router(attention: AttentionReadModel, clock: Clock) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["KPIs and dashboard"])
-
-    @router.get(
-        "/attention",
-        summary="What needs attention now: counts, breached and at-risk complaints, overdue revisits",
-        response_model=Attention,
-        responses=ERRORS,
-    )
-    async def get_attention(
-        principal: Reader,
-        filters: ReaderFilters,
-        limit: Annotated[int, Query(ge=1, le=500, description="Most complaints in each list.")] = 50,
-    ) -> Attention:
-        return await attention.attention(filters, clock.now(), limit)
-
-    return router
+@router.get(
+    "/attention",
+    summary="What needs attention now: counts, breached and at-risk complaints, overdue revisits",
+    response_model=Attention,
+    responses=ERRORS,
+)
+async def get_attention(
+    principal: Reader,
+    filters: ReaderFilters,
+    attention: AttentionQueue,
+    clock: CurrentClock,
+    limit: Annotated[int, Query(ge=1, le=500, description="Most complaints in each list.")] = 50,
+) -> Attention:
+    return await attention.attention(filters, clock.now(), limit)

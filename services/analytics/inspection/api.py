@@ -13,13 +13,12 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Path
 
-from services.analytics.bounds import MonthQ
-from services.analytics.complaints.api import ERRORS
+from services.analytics.bounds import MonthQ, month_of
 from services.analytics.complaints.views import department_label, instant
-from services.analytics.config import AnalyticsConfig
-from services.analytics.filters import Reader
-from services.analytics.insights.api import month_of
-from services.analytics.insights.models import (
+from services.analytics.dependencies import Config, Insights, InspectionWeeks, Scorecard, Zone
+from services.analytics.filters import ERRORS, Reader, Reporter
+from services.analytics.inspection.events import SCORE_ITEMS
+from services.analytics.inspection.models import (
     DepartmentInspection,
     DrawRequest,
     InspectionScore,
@@ -28,15 +27,11 @@ from services.analytics.insights.models import (
     ScoreRequest,
     WeekSample,
 )
-from services.analytics.insights.queries import InsightsReadModel
-from services.analytics.inspection.events import SCORE_ITEMS
 from services.analytics.inspection.sample import InvalidWeek, IsoWeek, new_seed, weeks_of_month
-from services.analytics.inspection.store import InspectionRefused, Inspections, WeekInspection
-from services.analytics.kpis.api import Reporter
-from services.analytics.scorecards.rules import ScorecardRules
-from shared.clock import Clock
+from services.analytics.inspection.store import InspectionRefused, WeekInspection
 from shared.events import Role
 from shared.service.auth import Principal, require
+from shared.service.dependencies import CurrentClock
 
 Inspector = Annotated[Principal, require(Role.OPERATOR, Role.SUPERVISOR, Role.AUDITOR)]
 WeekP = Annotated[str, Path(max_length=10, description="ISO week, e.g. 2026-W47.")]
@@ -99,111 +94,130 @@ def _sample(state: WeekInspection, holders: Mapping[str, Mapping[str, Any]], zon
     )
 
 
-def build_inspection_router(
-    insights: InsightsReadModel,
-    inspections: Inspections,
-    rules: ScorecardRules,
-    zone: ZoneInfo,
-    config: AnalyticsConfig,
-    clock: Clock,
-) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["KPIs and dashboard"])
+router = APIRouter(prefix="/v1", tags=["KPIs and dashboard"])
 
-    @router.post(
-        "/inspections/{week}/draw",
-        summary="Draw the week's random quality-inspection sample (once per ISO week)",
-        response_model=WeekSample,
-        status_code=201,
-        responses={
-            **ERRORS,
-            403: {"description": "Only operators, supervisors and admins draw samples."},
-            409: {"description": "The week's sample was drawn already (`already_drawn`)."},
-            422: {
-                "description": "Not an ISO week, the week is not over (`week_not_over`), or no complaint "
-                "was closed in it (`nothing_closed`: nothing is recorded, so it can be drawn later)."
-            },
+
+@router.post(
+    "/inspections/{week}/draw",
+    summary="Draw the week's random quality-inspection sample (once per ISO week)",
+    response_model=WeekSample,
+    status_code=201,
+    responses={
+        **ERRORS,
+        403: {"description": "Only operators, supervisors and admins draw samples."},
+        409: {"description": "The week's sample was drawn already (`already_drawn`)."},
+        422: {
+            "description": "Not an ISO week, the week is not over (`week_not_over`), or no complaint "
+            "was closed in it (`nothing_closed`: nothing is recorded, so it can be drawn later)."
         },
-    )
-    async def post_draw(principal: Reporter, week: WeekP, body: DrawRequest | None = None) -> WeekSample:
-        iso = _week(week)
-        request = body or DrawRequest()
-        seed = request.seed if request.seed is not None else new_seed()
-        try:
-            await inspections.draw(iso, seed, request.ratio or config.inspection_ratio, principal.actor)
-        except InspectionRefused as refusal:
-            raise _refused(refusal) from None
-        state = await inspections.week(iso)
-        holders = await insights.holders(state.drawn.complaint_nos if state.drawn else [])
-        return _sample(state, holders, zone)
+    },
+)
+async def post_draw(
+    principal: Reporter,
+    week: WeekP,
+    insights: Insights,
+    inspections: InspectionWeeks,
+    config: Config,
+    zone: Zone,
+    body: DrawRequest | None = None,
+) -> WeekSample:
+    iso = _week(week)
+    request = body or DrawRequest()
+    seed = request.seed if request.seed is not None else new_seed()
+    try:
+        await inspections.draw(iso, seed, request.ratio or config.inspection_ratio, principal.actor)
+    except InspectionRefused as refusal:
+        raise _refused(refusal) from None
+    state = await inspections.week(iso)
+    holders = await insights.holders(state.drawn.complaint_nos if state.drawn else [])
+    return _sample(state, holders, zone)
 
-    @router.get(
-        "/inspections/{week}",
-        summary="A week's inspection sample: seed, population, the complaints drawn and their scores",
-        response_model=WeekSample,
-        responses={**ERRORS, 403: {"description": "Agents and channels do not read samples."}},
-    )
-    async def get_week(principal: Inspector, week: WeekP) -> WeekSample:
-        state = await inspections.week(_week(week))
-        holders = await insights.holders(state.drawn.complaint_nos if state.drawn else [])
-        return _sample(state, holders, zone)
 
-    @router.post(
-        "/inspections/{week}/scores",
-        summary="Score one sampled complaint on the form: attitude, timeliness, resolution, accuracy (0–25)",
-        response_model=InspectionScore,
-        status_code=201,
-        responses={
-            **ERRORS,
-            403: {"description": "Only operators, supervisors and admins score."},
-            404: {"description": "No sample drawn for the week (`not_drawn`)."},
-            422: {"description": "The complaint is not in the week's sample (`not_in_sample`), or a field."},
-        },
-    )
-    async def post_score(principal: Reporter, week: WeekP, body: ScoreRequest) -> InspectionScore:
-        items = {name: getattr(body, name) for name in SCORE_ITEMS}
-        try:
-            scored = await inspections.score(
-                _week(week), body.complaint_no, items, rules.pass_mark, principal.actor
-            )
-        except InspectionRefused as refusal:
-            raise _refused(refusal) from None
-        return InspectionScore(
-            **scored.model_dump(include={*SCORE_ITEMS, "total", "passed", "pass_mark"}),
-            scored_at=instant(clock.now(), zone),
+@router.get(
+    "/inspections/{week}",
+    summary="A week's inspection sample: seed, population, the complaints drawn and their scores",
+    response_model=WeekSample,
+    responses={**ERRORS, 403: {"description": "Agents and channels do not read samples."}},
+)
+async def get_week(
+    principal: Inspector, week: WeekP, insights: Insights, inspections: InspectionWeeks, zone: Zone
+) -> WeekSample:
+    state = await inspections.week(_week(week))
+    holders = await insights.holders(state.drawn.complaint_nos if state.drawn else [])
+    return _sample(state, holders, zone)
+
+
+@router.post(
+    "/inspections/{week}/scores",
+    summary="Score one sampled complaint on the form: attitude, timeliness, resolution, accuracy (0–25)",
+    response_model=InspectionScore,
+    status_code=201,
+    responses={
+        **ERRORS,
+        403: {"description": "Only operators, supervisors and admins score."},
+        404: {"description": "No sample drawn for the week (`not_drawn`)."},
+        422: {"description": "The complaint is not in the week's sample (`not_in_sample`), or a field."},
+    },
+)
+async def post_score(
+    principal: Reporter,
+    week: WeekP,
+    body: ScoreRequest,
+    inspections: InspectionWeeks,
+    rules: Scorecard,
+    clock: CurrentClock,
+    zone: Zone,
+) -> InspectionScore:
+    items = {name: getattr(body, name) for name in SCORE_ITEMS}
+    try:
+        scored = await inspections.score(
+            _week(week), body.complaint_no, items, rules.pass_mark, principal.actor
         )
-
-    @router.get(
-        "/inspections",
-        summary="Inspection scores per department over the ISO weeks of a month",
-        response_model=InspectionScores,
-        responses=ERRORS,
+    except InspectionRefused as refusal:
+        raise _refused(refusal) from None
+    return InspectionScore(
+        **scored.model_dump(include={*SCORE_ITEMS, "total", "passed", "pass_mark"}),
+        scored_at=instant(clock.now(), zone),
     )
-    async def get_inspection_scores(principal: Reader, month: MonthQ = None) -> InspectionScores:
-        first = month_of(month, clock, zone)
-        weeks = weeks_of_month(first.year, first.month)
-        per: dict[str | None, list[Any]] = {}
-        for state in await inspections.weeks(weeks):
-            for score in state.scores.values():
-                if principal.sees_department(score.department):
-                    per.setdefault(score.department, []).append(score)
-        departments = []
-        for code, scores in per.items():
-            n = len(scores)
-            departments.append(
-                DepartmentInspection(
-                    department=code,
-                    label=department_label(code),
-                    scored=n,
-                    failed=sum(1 for s in scores if s.total < rules.pass_mark),
-                    average_total=round(sum(s.total for s in scores) / n, 2),
-                    average_items={
-                        item: round(sum(getattr(s, item) for s in scores) / n, 2) for item in SCORE_ITEMS
-                    },
-                )
-            )
-        departments.sort(key=lambda d: (d.average_total, d.department or ""))
-        return InspectionScores(
-            month=first.strftime("%Y-%m"), weeks=[str(w) for w in weeks], departments=departments
-        )
 
-    return router
+
+@router.get(
+    "/inspections",
+    summary="Inspection scores per department over the ISO weeks of a month",
+    response_model=InspectionScores,
+    responses=ERRORS,
+)
+async def get_inspection_scores(
+    principal: Reader,
+    inspections: InspectionWeeks,
+    rules: Scorecard,
+    clock: CurrentClock,
+    zone: Zone,
+    month: MonthQ = None,
+) -> InspectionScores:
+    first = month_of(month, clock, zone)
+    weeks = weeks_of_month(first.year, first.month)
+    per: dict[str | None, list[Any]] = {}
+    for state in await inspections.weeks(weeks):
+        for score in state.scores.values():
+            if principal.sees_department(score.department):
+                per.setdefault(score.department, []).append(score)
+    departments = []
+    for code, scores in per.items():
+        n = len(scores)
+        departments.append(
+            DepartmentInspection(
+                department=code,
+                label=department_label(code),
+                scored=n,
+                failed=sum(1 for s in scores if s.total < rules.pass_mark),
+                average_total=round(sum(s.total for s in scores) / n, 2),
+                average_items={
+                    item: round(sum(getattr(s, item) for s in scores) / n, 2) for item in SCORE_ITEMS
+                },
+            )
+        )
+    departments.sort(key=lambda d: (d.average_total, d.department or ""))
+    return InspectionScores(
+        month=first.strftime("%Y-%m"), weeks=[str(w) for w in weeks], departments=departments
+    )

@@ -20,13 +20,9 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.analytics.complaints.api import ERRORS
-from services.analytics.filters import Reader
 from shared.service.auth import Principal
 
 log = logging.getLogger(__name__)
@@ -132,29 +128,3 @@ async def stream(hub: LiveHub, principal: Principal, keepalive: float) -> AsyncI
                 continue
             if principal.sees_department(message.get("department")):
                 yield _sse("complaint", message)
-
-
-def build_live_router(hub: LiveHub, keepalive: float) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["KPIs and dashboard"])
-
-    @router.get(
-        "/live",
-        summary="Server-Sent Events: one `complaint` event each time a visible complaint changes",
-        response_class=StreamingResponse,
-        responses={
-            200: {
-                "description": "text/event-stream; `event: complaint` with data "
-                '{"complaint_no", "version", "status", "department", "type"}; comments keep it alive.',
-                "content": {"text/event-stream": {}},
-            },
-            **ERRORS,
-        },
-    )
-    async def live(principal: Reader) -> StreamingResponse:
-        return StreamingResponse(
-            stream(hub, principal, keepalive),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-        )
-
-    return router

@@ -4,21 +4,19 @@
 """
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 
-from services.analytics.bounds import MonthQ
-from services.analytics.complaints.api import ERRORS
+from services.analytics.bounds import MonthQ, month_of
 from services.analytics.complaints.models import Label
 from services.analytics.complaints.views import department_label
-from services.analytics.filters import Reader
-from services.analytics.insights.api import month_of
-from services.analytics.insights.models import ChainLink, DepartmentScorecard, Scorecards
+from services.analytics.dependencies import Insights, InspectionWeeks, Scorecard, Zone
+from services.analytics.filters import ERRORS, Reader
 from services.analytics.insights.queries import InsightsReadModel
 from services.analytics.inspection.sample import weeks_of_month
 from services.analytics.inspection.store import Inspections
 from services.analytics.reports.monthly import ReportScorecard, ScorecardSource
+from services.analytics.scorecards.models import ChainLink, DepartmentScorecard, Scorecards
 from services.analytics.scorecards.rules import (
     DepartmentScore,
     Incident,
@@ -27,7 +25,7 @@ from services.analytics.scorecards.rules import (
     ScorecardRules,
     score_departments,
 )
-from shared.clock import Clock
+from shared.service.dependencies import CurrentClock
 
 LINK_LABELS = {
     Link.RESPONSIBLE: Label(zh_cn="责任人", en="Responsible person"),
@@ -105,28 +103,32 @@ def report_scorecards(
     return source
 
 
-def build_scorecard_router(
-    insights: InsightsReadModel, inspections: Inspections, rules: ScorecardRules, zone: ZoneInfo, clock: Clock
-) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["KPIs and dashboard"])
+router = APIRouter(prefix="/v1", tags=["KPIs and dashboard"])
 
-    @router.get(
-        "/scorecards",
-        summary="Department scorecards of a month: deductions along the responsibility chain, ratings",
-        response_model=Scorecards,
-        responses=ERRORS,
+
+@router.get(
+    "/scorecards",
+    summary="Department scorecards of a month: deductions along the responsibility chain, ratings",
+    response_model=Scorecards,
+    responses=ERRORS,
+)
+async def get_scorecards(
+    principal: Reader,
+    insights: Insights,
+    inspections: InspectionWeeks,
+    rules: Scorecard,
+    clock: CurrentClock,
+    zone: Zone,
+    month: MonthQ = None,
+) -> Scorecards:
+    first = month_of(month, clock, zone)
+    scores = await department_scorecards(insights, inspections, rules, first)
+    return Scorecards(
+        month=first.strftime("%Y-%m"),
+        full_marks=rules.full_marks,
+        deductions={kind.value: points for kind, points in rules.deductions.items()},
+        thresholds=[
+            {"code": r.code, "min": r.min, "label": {"zh-CN": r.zh_cn, "en": r.en}} for r in rules.ratings
+        ],
+        departments=[_scorecard(s, rules) for s in scores if principal.sees_department(s.department)],
     )
-    async def get_scorecards(principal: Reader, month: MonthQ = None) -> Scorecards:
-        first = month_of(month, clock, zone)
-        scores = await department_scorecards(insights, inspections, rules, first)
-        return Scorecards(
-            month=first.strftime("%Y-%m"),
-            full_marks=rules.full_marks,
-            deductions={kind.value: points for kind, points in rules.deductions.items()},
-            thresholds=[
-                {"code": r.code, "min": r.min, "label": {"zh-CN": r.zh_cn, "en": r.en}} for r in rules.ratings
-            ],
-            departments=[_scorecard(s, rules) for s in scores if principal.sees_department(s.department)],
-        )
-
-    return router

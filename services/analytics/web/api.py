@@ -13,20 +13,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
 
+from services.analytics.web.models import WebServices
 from shared.service.auth import Principal, authenticate
+from shared.service.dependencies import CurrentRuntime
 from shared.service.session_api import signed_in
-
-
-class WebServices(BaseModel):
-    """Where the web pages reach the other services (shared/service/web_origins.py)."""
-
-    routing: str = Field(description="Base URL of the routing service (department inbox).")
-    sla: str = Field(description="Base URL of the sla service (holds, extensions).")
-    feedback: str = Field(description="Base URL of the feedback service (revisit desk).")
-    timezone: str = Field(description="The organisation's time zone (IANA name): the pages show times in it.")
-
+from shared.settings import Settings
 
 ASSETS = {
     "dashboard.js": "text/javascript; charset=utf-8",
@@ -52,9 +44,8 @@ PAGE_HEADERS = {
 }
 
 
-def _service_urls(request: Request) -> WebServices:
+def _service_urls(request: Request, settings: Settings) -> WebServices:
     """This host (as the browser named it), each service's port."""
-    settings = request.app.state.runtime.settings
     base = f"{request.url.scheme}://{request.url.hostname}"
     return WebServices(
         routing=f"{base}:{settings.routing_port}",
@@ -68,49 +59,52 @@ def _read(name: str) -> str:
     return (files("services.analytics") / "static" / name).read_text(encoding="utf-8")
 
 
-def build_dashboard_router() -> APIRouter:
-    router = APIRouter(tags=["dashboard"])
-    page = _read("index.html")
-    sign_in_page = _read("signin.html")
-    assets = {name: _read(name) for name in ASSETS}
+# read once, when the service starts
+PAGE = _read("index.html")
+SIGN_IN_PAGE = _read("signin.html")
+ASSET_TEXTS = {name: _read(name) for name in ASSETS}
 
-    @router.get("/", response_class=HTMLResponse, summary="The operators' dashboard (HTML); signed-in only")
-    async def index(request: Request) -> Response:
-        if not signed_in(request):
-            return RedirectResponse("/sign-in", status_code=303, headers={"Cache-Control": "no-cache"})
-        # the page may also call the other services of this host (the department inbox)
-        urls = _service_urls(request)
-        others = f"{urls.routing} {urls.sla} {urls.feedback}"
-        policy = PAGE_HEADERS["Content-Security-Policy"].replace(
-            "default-src 'self';", f"default-src 'self'; connect-src 'self' {others};"
-        )
-        return HTMLResponse(page, headers={**PAGE_HEADERS, "Content-Security-Policy": policy})
+router = APIRouter(tags=["dashboard"])
 
-    @router.get("/sign-in", response_class=HTMLResponse, summary="The sign-in page (HTML)")
-    async def sign_in(request: Request) -> Response:
-        if signed_in(request):
-            return RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-cache"})
-        return HTMLResponse(sign_in_page, headers=PAGE_HEADERS)
 
-    @router.get(
-        "/v1/web/services",
-        response_model=WebServices,
-        summary="Base URLs of the services the web pages call: this host, each service's port",
-        responses={401: {"description": "Not signed in and no bearer token."}},
+@router.get("/", response_class=HTMLResponse, summary="The operators' dashboard (HTML); signed-in only")
+async def index(request: Request, runtime: CurrentRuntime) -> Response:
+    if not signed_in(request):
+        return RedirectResponse("/sign-in", status_code=303, headers={"Cache-Control": "no-cache"})
+    # the page may also call the other services of this host (the department inbox)
+    urls = _service_urls(request, runtime.settings)
+    others = f"{urls.routing} {urls.sla} {urls.feedback}"
+    policy = PAGE_HEADERS["Content-Security-Policy"].replace(
+        "default-src 'self';", f"default-src 'self'; connect-src 'self' {others};"
     )
-    async def services(
-        request: Request, principal: Annotated[Principal, Depends(authenticate)]
-    ) -> WebServices:
-        return _service_urls(request)
+    return HTMLResponse(PAGE, headers={**PAGE_HEADERS, "Content-Security-Policy": policy})
 
-    @router.get("/static/{name}", summary="The pages' scripts and style sheet", include_in_schema=False)
-    async def asset(name: str) -> Response:
-        if name not in assets:
-            raise HTTPException(404, detail={"error": "not_found", "message": f"no asset {name}"})
-        return Response(
-            assets[name],
-            media_type=ASSETS[name],
-            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
-        )
 
-    return router
+@router.get("/sign-in", response_class=HTMLResponse, summary="The sign-in page (HTML)")
+async def sign_in(request: Request) -> Response:
+    if signed_in(request):
+        return RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-cache"})
+    return HTMLResponse(SIGN_IN_PAGE, headers=PAGE_HEADERS)
+
+
+@router.get(
+    "/v1/web/services",
+    response_model=WebServices,
+    summary="Base URLs of the services the web pages call: this host, each service's port",
+    responses={401: {"description": "Not signed in and no bearer token."}},
+)
+async def services(
+    request: Request, principal: Annotated[Principal, Depends(authenticate)], runtime: CurrentRuntime
+) -> WebServices:
+    return _service_urls(request, runtime.settings)
+
+
+@router.get("/static/{name}", summary="The pages' scripts and style sheet", include_in_schema=False)
+async def asset(name: str) -> Response:
+    if name not in ASSET_TEXTS:
+        raise HTTPException(404, detail={"error": "not_found", "message": f"no asset {name}"})
+    return Response(
+        ASSET_TEXTS[name],
+        media_type=ASSETS[name],
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )
