@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.analytics.complaints.queries import FINAL, Filters
@@ -139,6 +139,34 @@ def local_start(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), zone)
 
 
+def _volume_query(
+    query: KpiQuery, channels: Sequence[str] | None
+) -> tuple[TextClause, dict[str, Any]] | None:
+    """The service volume per period (and channel) of a KPI query, the complaint rate's
+    denominator; None when the query is sliced by another dimension (volume has no department,
+    category or grade)."""
+    if query.by not in (None, "channel"):
+        return None
+    volume_group = "channel" if query.by == "channel" else "NULL::text"
+    sql = text(
+        f"""
+        SELECT date_trunc(:g, day)::date AS period, {volume_group} AS grp,
+               GROUPING(date_trunc(:g, day)::date) AS g_period, sum(volume)::float AS volume
+        FROM analytics_service_volume
+        WHERE day >= :from_day AND day <= :to_day
+          AND (CAST(:channels AS text[]) IS NULL OR channel = ANY(CAST(:channels AS text[])))
+        GROUP BY GROUPING SETS ((date_trunc(:g, day)::date, {volume_group}), ({volume_group}))
+        """
+    )
+    params = {
+        "g": query.granularity,
+        "from_day": query.date_from,
+        "to_day": query.date_to,
+        "channels": list(channels) if channels else None,
+    }
+    return sql, params
+
+
 class KpiReadModel:
     def __init__(self, engine: AsyncEngine, zone: ZoneInfo) -> None:
         self.engine = engine
@@ -168,40 +196,21 @@ class KpiReadModel:
             ORDER BY period NULLS FIRST, grp NULLS LAST
             """
         )
-        volume_sql = None
-        if query.by in (None, "channel"):
-            channel_filter = params.get("channel")
-            volume_group = "channel" if query.by == "channel" else "NULL::text"
-            volume_sql = text(
-                f"""
-                SELECT date_trunc(:g, day)::date AS period, {volume_group} AS grp,
-                       GROUPING(date_trunc(:g, day)::date) AS g_period, sum(volume)::float AS volume
-                FROM analytics_service_volume
-                WHERE day >= :from_day AND day <= :to_day
-                  AND (CAST(:channels AS text[]) IS NULL OR channel = ANY(CAST(:channels AS text[])))
-                GROUP BY GROUPING SETS ((date_trunc(:g, day)::date, {volume_group}), ({volume_group}))
-                """
-            )
-            volume_params = {
-                "g": query.granularity,
-                "from_day": query.date_from,
-                "to_day": query.date_to,
-                "channels": list(channel_filter) if channel_filter else None,
-            }
+        volume = _volume_query(query, params.get("channel"))
         async with self.engine.connect() as conn:
             await conn.execution_options(isolation_level="REPEATABLE READ")
             rows = (await conn.execute(sql, params)).mappings().all()
             volumes: dict[tuple[date | None, str | None], float] = {}
-            if volume_sql is not None:
-                for v in (await conn.execute(volume_sql, volume_params)).mappings():
+            if volume is not None:
+                for v in (await conn.execute(*volume)).mappings():
                     volumes[(None if v["g_period"] else v["period"], v["grp"])] = v["volume"]
         totals: list[SliceRow] = []
         series: list[SliceRow] = []
         for row in rows:
             period = None if row["g_period"] else row["period"]
-            volume = volumes.get((period, row["grp"])) if volume_sql is not None else None
+            served = volumes.get((period, row["grp"])) if volume is not None else None
             item = SliceRow(
-                period, row["grp"], int(row["received"]), int(row["valid"]), measure(dict(row), volume)
+                period, row["grp"], int(row["received"]), int(row["valid"]), measure(dict(row), served)
             )
             (totals if period is None else series).append(item)
         return totals, series
