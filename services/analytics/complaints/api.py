@@ -1,4 +1,4 @@
-"""HTTP API of the read models: one complaint with its timeline, filtered pages, statistics.
+"""HTTP API of the complaint read model: one complaint with its timeline, filtered pages, statistics.
 
 Every endpoint needs a bearer token. Agents see their own department's complaints only (another
 department's complaint is 404, not 403, as in every service); supervisors, operators, auditors
