@@ -13,12 +13,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 
-from services.analytics.web.models import WebServices
 from shared.service.auth import Principal, authenticate
 from shared.service.dependencies import CurrentRuntime
 from shared.service.session_api import signed_in
 from shared.settings import Settings
+
+
+class WebServices(BaseModel):
+    """Where the web pages reach the other services (shared/service/web_origins.py)."""
+
+    routing: str = Field(description="Base URL of the routing service (department inbox).")
+    sla: str = Field(description="Base URL of the sla service (holds, extensions).")
+    feedback: str = Field(description="Base URL of the feedback service (revisit desk).")
+    timezone: str = Field(description="The organisation's time zone (IANA name): the pages show times in it.")
+
 
 ASSETS = {
     "dashboard.js": "text/javascript; charset=utf-8",
@@ -59,12 +69,11 @@ def _read(name: str) -> str:
     return (files("services.analytics") / "static" / name).read_text(encoding="utf-8")
 
 
-# read once, when the service starts
-PAGE = _read("index.html")
-SIGN_IN_PAGE = _read("signin.html")
-ASSET_TEXTS = {name: _read(name) for name in ASSETS}
-
 router = APIRouter(tags=["dashboard"])
+# read once, when the service starts
+page = _read("index.html")
+sign_in_page = _read("signin.html")
+assets = {name: _read(name) for name in ASSETS}
 
 
 @router.get("/", response_class=HTMLResponse, summary="The operators' dashboard (HTML); signed-in only")
@@ -77,14 +86,14 @@ async def index(request: Request, runtime: CurrentRuntime) -> Response:
     policy = PAGE_HEADERS["Content-Security-Policy"].replace(
         "default-src 'self';", f"default-src 'self'; connect-src 'self' {others};"
     )
-    return HTMLResponse(PAGE, headers={**PAGE_HEADERS, "Content-Security-Policy": policy})
+    return HTMLResponse(page, headers={**PAGE_HEADERS, "Content-Security-Policy": policy})
 
 
 @router.get("/sign-in", response_class=HTMLResponse, summary="The sign-in page (HTML)")
 async def sign_in(request: Request) -> Response:
     if signed_in(request):
         return RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-cache"})
-    return HTMLResponse(SIGN_IN_PAGE, headers=PAGE_HEADERS)
+    return HTMLResponse(sign_in_page, headers=PAGE_HEADERS)
 
 
 @router.get(
@@ -101,10 +110,10 @@ async def services(
 
 @router.get("/static/{name}", summary="The pages' scripts and style sheet", include_in_schema=False)
 async def asset(name: str) -> Response:
-    if name not in ASSET_TEXTS:
+    if name not in assets:
         raise HTTPException(404, detail={"error": "not_found", "message": f"no asset {name}"})
     return Response(
-        ASSET_TEXTS[name],
+        assets[name],
         media_type=ASSETS[name],
         headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
     )

@@ -21,7 +21,7 @@ MODEL_MODULES = [
     for package in pkgutil.iter_modules(services.analytics.__path__, "services.analytics.")
     if package.ispkg and find_spec(f"{package.name}.models") is not None
 ]
-"""Every read model's models.py (complaints, kpis, insights, inspection, scorecards, attention, web)."""
+"""Every read model's models.py (complaints, kpis, insights, inspection, scorecards, attention)."""
 
 RESPONSE_MODELS = [
     value
@@ -51,5 +51,4 @@ def test_every_read_model_with_an_api_has_its_models_checked() -> None:
         "inspection",
         "scorecards",
         "attention",
-        "web",
     }
