@@ -83,7 +83,7 @@ def build_document(settings: Settings, services: tuple[str, ...] = SERVICE_NAMES
         if message is not None:
             message["payload"] = _add_model(schemas, model)
     _document_event_payloads(schemas, COMPLAINT_EVENTS)
-    from services.analytics.inspection_events import INSPECTION_EVENTS  # on the events topic too
+    from services.analytics.inspection.events import INSPECTION_EVENTS  # on the events topic too
 
     _document_event_payloads(schemas, INSPECTION_EVENTS)
     if REF.format(model="EmptyPayload") not in json.dumps(document["components"].get("messages", {})):

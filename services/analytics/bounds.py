@@ -8,9 +8,12 @@ parameter is a 422 naming it, never a 500.
 
 from datetime import date
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import Query
 from pydantic import AfterValidator
+
+from shared.clock import Clock
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2099
@@ -37,3 +40,10 @@ MonthQ = Annotated[
         description="Local month YYYY-MM, 2000-01 to 2099-12 (default: this month).",
     ),
 ]
+
+
+def month_of(text: str | None, clock: Clock, zone: ZoneInfo) -> date:
+    """The first day of a YYYY-MM month (validated by MonthQ); default: this local month."""
+    if text is None:
+        return clock.now().astimezone(zone).date().replace(day=1)
+    return date.fromisoformat(f"{text}-01")

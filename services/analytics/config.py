@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.analytics.targets import Kpi, Target
+from services.analytics.kpis.targets import Kpi, Target
 
 
 class AnalyticsConfig(BaseSettings):
@@ -19,8 +19,8 @@ class AnalyticsConfig(BaseSettings):
     max_page_size: int = Field(100, ge=1, description="Most complaints one page of GET /v1/complaints holds.")
     targets: dict[Kpi, Target] = Field(
         default_factory=dict,
-        description="KPI targets overriding the defaults of services/analytics/targets.py, as JSON, e.g. "
-        '{"satisfaction": {"value": 85, "direction": "at_least", "amber_margin": 5}}.',
+        description="KPI targets overriding the defaults of services/analytics/kpis/targets.py, as JSON, "
+        'e.g. {"satisfaction": {"value": 85, "direction": "at_least", "amber_margin": 5}}.',
     )
     backlog_age_edges_hours: list[int] = Field(
         default_factory=lambda: [24, 72, 168],

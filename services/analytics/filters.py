@@ -8,16 +8,23 @@ that runs backwards or is too long is refused with one body.
 """
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query
 
-from services.analytics.repository import Filters
+from services.analytics.complaints.queries import Filters
 from shared.complaints import Category, Channel, Grade
 from shared.events import Role
 from shared.service.auth import Principal, require
+from shared.service.error_responses import error_responses
 
 Reader = Annotated[Principal, require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR)]
+Reporter = Annotated[Principal, require(Role.OPERATOR, Role.SUPERVISOR)]
+"""Who reports service volume, draws and scores inspection samples and reads the monthly report."""
+
+ERRORS = error_responses(described={403: "The caller's role may not read complaints (channels)."})
+"""The error answers of a reader's endpoint, as its ``responses``."""
 
 DepartmentQ = Annotated[list[str] | None, Query(description="Only these department codes (repeatable).")]
 ChannelQ = Annotated[list[Channel] | None, Query(description="Only these channels (repeatable).")]
@@ -68,3 +75,17 @@ ReaderFilters = Annotated[Filters, Depends(reader_filters)]
 def invalid_range(message: str, message_zh: str) -> HTTPException:
     """A date range that cannot be answered: `from` after `to`, or longer than allowed."""
     return HTTPException(422, detail={"error": "invalid_range", "message": message, "message_zh": message_zh})
+
+
+def local_range(
+    date_from: date | None, date_to: date | None, default_days: int, today: date, max_days: int
+) -> tuple[date, date]:
+    """A query's local date range: `to` defaults to today and `from` to ``default_days`` before it;
+    one that runs backwards or is longer than ``max_days`` is refused."""
+    last = date_to or today
+    first = date_from or last - timedelta(days=default_days)
+    if first > last:
+        raise invalid_range("`from` is after `to`", "开始日期晚于结束日期")
+    if (last - first).days + 1 > max_days:
+        raise invalid_range(f"the range is longer than {max_days} days", f"日期范围超过 {max_days} 天")
+    return first, last

@@ -1,4 +1,8 @@
-"""Composition root of the analytics service: read models fed by every complaint event."""
+"""Composition root of the analytics service: read models fed by every complaint event.
+
+The read models are built here and kept on ``app.state`` under the names
+``services.analytics.dependencies`` reads; the routers are module-level and included as they are.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,29 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from services.analytics.api import build_router
-from services.analytics.attention import AttentionReadModel
-from services.analytics.attention_api import build_attention_router
+from services.analytics.attention import api as attention_api
+from services.analytics.attention.queries import AttentionReadModel
+from services.analytics.complaints import api as complaints_api
+from services.analytics.complaints.projection import PROJECTED_TYPES, AnalyticsProjection
+from services.analytics.complaints.queries import ReadModel
 from services.analytics.config import AnalyticsConfig
-from services.analytics.dashboard import build_dashboard_router
-from services.analytics.extension_requests import build_extension_requests_router
-from services.analytics.insight_api import build_insight_router
-from services.analytics.insights import InsightsReadModel
-from services.analytics.inspection_api import build_inspection_router
-from services.analytics.inspection_store import Inspections
-from services.analytics.kpi_api import build_kpi_router
-from services.analytics.kpi_drilldown import build_kpi_drilldown_router
-from services.analytics.kpis import KpiReadModel
-from services.analytics.live import LiveHub, build_live_router
-from services.analytics.projection import PROJECTED_TYPES, AnalyticsProjection
-from services.analytics.repository import ReadModel
-from services.analytics.schedule import weekly_schedule
-from services.analytics.scorecard import load_scorecard
-from services.analytics.scorecard_api import build_scorecard_router, report_scorecards
-from services.analytics.service_volume import ServiceVolumeMessage, VolumeHandler, decode_volume
-from services.analytics.targets import effective_targets
+from services.analytics.extensions import api as extensions_api
+from services.analytics.insights import api as insights_api
+from services.analytics.insights.queries import InsightsReadModel
+from services.analytics.inspection import api as inspection_api
+from services.analytics.inspection.schedule import weekly_schedule
+from services.analytics.inspection.store import Inspections
+from services.analytics.kpis import api as kpis_api
+from services.analytics.kpis import drilldown as kpi_drilldown
+from services.analytics.kpis.queries import KpiReadModel
+from services.analytics.kpis.service_volume import ServiceVolumeMessage, VolumeHandler, decode_volume
+from services.analytics.kpis.targets import effective_targets
+from services.analytics.live import api as live_api
+from services.analytics.live.hub import LiveHub
+from services.analytics.scorecards import api as scorecards_api
+from services.analytics.scorecards.api import report_scorecards
+from services.analytics.scorecards.rules import load_scorecard
+from services.analytics.web import api as web_api
 from shared.clock import Clock, SystemClock
 from shared.events import streams
 from shared.eventstore import PostgresEventStore
@@ -47,11 +53,47 @@ def create_app(
 ) -> FastAPI:
     config = config or AnalyticsConfig()
     scorecard = load_scorecard(config.scorecard_file)  # ScorecardError (file:line) stops the start-up
-    clock = clock or SystemClock()
-    zone = ZoneInfo(settings.timezone)
-    runtime = Runtime("analytics", settings, clock, extra_routes=complaint_routes)
+    runtime = Runtime("analytics", settings, clock or SystemClock(), extra_routes=complaint_routes)
     hub = LiveHub(runtime.engine)
     runtime.background(hub.listen)
+    _subscribe(runtime, settings)
+    zone = ZoneInfo(settings.timezone)
+    kpis = KpiReadModel(runtime.engine, zone)
+    insights = InsightsReadModel(runtime.engine, zone)
+    inspections = Inspections(PostgresEventStore(runtime.engine), insights, runtime.clock)
+    if config.inspection_schedule:
+        runtime.background(weekly_schedule(inspections, config.inspection_ratio))
+    app = create_service_app(runtime, tokens=tokens)
+    state = app.state
+    state.analytics_config = config
+    state.kpi_targets = effective_targets(config.targets)
+    state.complaint_read_model = ReadModel(runtime.engine)
+    state.kpi_read_model = kpis
+    state.insights_read_model = insights
+    state.attention_read_model = AttentionReadModel(runtime.engine, zone)
+    state.inspections = inspections
+    state.scorecard_rules = scorecard
+    state.report_scorecards = report_scorecards(insights, inspections, scorecard)
+    state.live_hub = hub
+    for api in (
+        complaints_api,
+        kpis_api,
+        kpi_drilldown,
+        insights_api,
+        inspection_api,
+        scorecards_api,
+        attention_api,
+        extensions_api,
+        live_api,
+    ):
+        app.include_router(api.router)
+    app.include_router(build_session_router())
+    app.include_router(web_api.router)
+    return app
+
+
+def _subscribe(runtime: Runtime, settings: Settings) -> None:
+    """The complaint events into the complaint read models; service volume into the KPIs' table."""
     subscribe_events(
         runtime.broker,
         runtime.consumer(),
@@ -73,32 +115,3 @@ def create_app(
         "invalid ones and unknown channels go to the dead-letter topic.",
         schema=ServiceVolumeMessage,
     )
-    kpis = KpiReadModel(runtime.engine, zone)
-    insights = InsightsReadModel(runtime.engine, zone)
-    inspections = Inspections(PostgresEventStore(runtime.engine), insights, runtime.clock)
-    if config.inspection_schedule:
-        runtime.background(weekly_schedule(inspections, config.inspection_ratio))
-    app = create_service_app(runtime, tokens=tokens)
-    app.include_router(build_router(ReadModel(runtime.engine), zone, config))
-    app.include_router(
-        build_kpi_router(
-            kpis,
-            zone,
-            config,
-            clock,
-            effective_targets(config.targets),
-            report_scorecards(insights, inspections, scorecard),
-        )
-    )
-    app.include_router(
-        build_insight_router(kpis, insights, zone, config, clock, effective_targets(config.targets))
-    )
-    app.include_router(build_inspection_router(insights, inspections, scorecard, zone, config, clock))
-    app.include_router(build_scorecard_router(insights, inspections, scorecard, zone, clock))
-    app.include_router(build_attention_router(AttentionReadModel(runtime.engine, zone), clock))
-    app.include_router(build_kpi_drilldown_router(runtime.engine, zone, config, clock))
-    app.include_router(build_extension_requests_router(runtime.engine, zone))
-    app.include_router(build_live_router(hub, config.live_keepalive_seconds))
-    app.include_router(build_session_router())
-    app.include_router(build_dashboard_router())
-    return app

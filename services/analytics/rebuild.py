@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.analytics.projection import ANALYTICS_LOCK, AnalyticsProjection
+from services.analytics.complaints.projection import ANALYTICS_LOCK, AnalyticsProjection
 from shared.complaints import COMPLAINT_EVENTS
 from shared.events import START, Position
 from shared.eventstore import PostgresEventStore

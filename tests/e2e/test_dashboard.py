@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from services.analytics.inspection import IsoWeek
+from services.analytics.inspection.sample import IsoWeek
 from shared.clock import FakeClock, SystemClock
 from shared.complaints import Channel, ComplaintState, SlaCalendarYearUnknown, SlaStage, Status
 from shared.events import Actor, NewEvent

@@ -18,8 +18,8 @@ import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.analytics.complaints.rows import ProjectedComplaint, complaint_row, step
 from services.analytics.main import create_app
-from services.analytics.rows import ProjectedComplaint, complaint_row, step
 from shared.clock import FakeClock
 from shared.complaints import Command, ComplaintState, ReceiveComplaint, Status, fold
 from shared.db.engine import create_engine

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.analytics.insights import InsightsReadModel
-from services.analytics.inspection import IsoWeek, draw
-from services.analytics.inspection_store import Inspections
+from services.analytics.insights.queries import InsightsReadModel
+from services.analytics.inspection.sample import IsoWeek, draw
+from services.analytics.inspection.schedule import draw_last_week
+from services.analytics.inspection.store import Inspections
 from services.analytics.rebuild import rebuild
-from services.analytics.schedule import draw_last_week
 from shared.audit import replay_complaint
 from shared.clock import FakeClock
 from shared.complaints import Status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.analytics.projection import AnalyticsProjection
+from services.analytics.complaints.projection import AnalyticsProjection
 from shared.complaints import Status
 from tests.integration.analytics.conftest import Analytics, history_to, new_number, snapshot
 from tests.support.running import eventually

@@ -9,8 +9,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import text
 
-from services.analytics.projection import AnalyticsProjection
-from services.analytics.rows import COMPLAINT_COLUMNS
+from services.analytics.complaints.projection import AnalyticsProjection
+from services.analytics.complaints.rows import COMPLAINT_COLUMNS
 from shared.complaints import Status
 from shared.db.engine import create_engine
 from shared.eventstore import PostgresEventStore

@@ -12,7 +12,7 @@ from contextlib import AsyncExitStack
 import pytest
 from sqlalchemy import text
 
-from services.analytics.inspection_events import QualityInspectionSampleDrawn, QualityInspectionScored
+from services.analytics.inspection.events import QualityInspectionSampleDrawn, QualityInspectionScored
 from services.feedback.main import create_app as feedback_app
 from services.intake.main import create_app as intake_app
 from services.routing.main import create_app as routing_app

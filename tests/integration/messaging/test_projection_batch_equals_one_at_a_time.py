@@ -23,8 +23,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.analytics.live import CHANNEL
-from services.analytics.projection import AnalyticsProjection
+from services.analytics.complaints.projection import AnalyticsProjection
+from services.analytics.live.hub import CHANNEL
 from services.feedback.projection import REVISIT_EVENTS, RevisitsProjection
 from services.routing.projection import AssignmentsProjection
 from shared.complaints import Command, CommandRejected, ComplaintState, ReceiveComplaint, Status

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from services.analytics.inspection import InvalidWeek, IsoWeek, draw, sample_size, weeks_of_month
-from services.analytics.inspection_events import INSPECTION_EVENTS, QualityInspectionSampleDrawn
+from services.analytics.inspection.events import INSPECTION_EVENTS, QualityInspectionSampleDrawn
+from services.analytics.inspection.sample import InvalidWeek, IsoWeek, draw, sample_size, weeks_of_month
 from shared.complaints import COMPLAINT_EVENTS
 
 pytestmark = pytest.mark.unit

@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from services.analytics.config import AnalyticsConfig
-from services.analytics.kpis import measure_nothing
-from services.analytics.targets import DEFAULT_TARGETS, Direction, Kpi, Rag, Target, effective_targets, rag
+from services.analytics.kpis.queries import measure_nothing
+from services.analytics.kpis.targets import (
+    DEFAULT_TARGETS,
+    Direction,
+    Kpi,
+    Rag,
+    Target,
+    effective_targets,
+    rag,
+)
 
 pytestmark = pytest.mark.unit
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from services.analytics.complaints.rows import timeline_row
 from services.analytics.labels import EVENT_TITLES
 from services.analytics.privacy import SUMMARY_FIELDS, mask_name, summarize
-from services.analytics.rows import timeline_row
 from shared.complaints import COMPLAINT_EVENTS, ComplaintState, Status
 from shared.events import Role
 from tests.builders import (

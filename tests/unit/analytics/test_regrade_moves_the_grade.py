@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.analytics.rows import ProjectedComplaint, complaint_row, step, timeline_row
+from services.analytics.complaints.rows import ProjectedComplaint, complaint_row, step, timeline_row
 from shared.complaints import COMPLAINT_EVENTS, ComplaintState, Grade, RegradeComplaint, Status
 from tests.builders import apply, as_recorded, at, path_to, supervisor
 

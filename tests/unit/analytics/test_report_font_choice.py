@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from services.analytics import report_pdf as module
-from services.analytics.report import MonthlyReport, ReportGroup, ReportKpi
-from services.analytics.report_pdf import FontUnavailable, ReportFont, report_pdf
+from services.analytics.reports import pdf as module
+from services.analytics.reports.monthly import MonthlyReport, ReportGroup, ReportKpi
+from services.analytics.reports.pdf import FontUnavailable, ReportFont, report_pdf
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.analytics.rows import (
+from services.analytics.complaints.rows import (
     JSON_COLUMNS,
     NotAComplaintStream,
     ProjectedComplaint,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.analytics.scorecard import (
+from services.analytics.scorecards.rules import (
     Incident,
     IncidentRecord,
     Link,

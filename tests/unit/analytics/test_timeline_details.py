@@ -7,8 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.analytics.complaints.timeline_details import (
+    COMMANDS,
+    FIELD_NAMES,
+    NOT_SHOWN,
+    REJECTIONS,
+    details,
+)
 from services.analytics.privacy import SUMMARY_FIELDS
-from services.analytics.timeline_details import COMMANDS, FIELD_NAMES, NOT_SHOWN, REJECTIONS, details
 from shared.complaints import commands
 from shared.complaints.errors import RejectionCode
 

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.analytics.complaints.queries import Counts
+from services.analytics.complaints.rows import ProjectedComplaint, complaint_row, step
+from services.analytics.complaints.views import complaint_view, stats_view, timeline_entry
 from services.analytics.privacy import _reveal
-from services.analytics.repository import Counts
-from services.analytics.rows import ProjectedComplaint, complaint_row, step
-from services.analytics.views import complaint_view, stats_view, timeline_entry
 from shared.complaints import ComplaintState, Status, fold_recorded
 from shared.events import RecordedEvent, Role
 from shared.privacy.reveal import PersonalDataStatus

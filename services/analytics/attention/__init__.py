@@ -1,0 +1,1 @@
+"""The attention queue: what needs someone now."""

@@ -1,0 +1,150 @@
+"""HTTP API of the complaint read model: one complaint with its timeline, filtered pages, statistics.
+
+Every endpoint needs a bearer token. Agents see their own department's complaints only (another
+department's complaint is 404, not 403, as in every service); supervisors, operators, auditors
+and admins see all. Channels read nothing (403). Nothing here writes.
+
+(No ``from __future__ import annotations`` here: FastAPI must evaluate the annotations of the
+routes.)
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.exceptions import RequestValidationError
+
+from services.analytics.complaints.models import ComplaintDetail, ComplaintPage, Stats
+from services.analytics.complaints.queries import Filters
+from services.analytics.complaints.views import complaint_view, stats_view, timeline_entry
+from services.analytics.config import AnalyticsConfig
+from services.analytics.dependencies import Complaints, Config, Zone
+from services.analytics.filters import ERRORS, Reader, ReaderFilters, department_scope
+from services.analytics.privacy import personal_data
+from shared.complaints import Status
+from shared.service.complaint_commands import ComplaintNoPath
+
+ERROR_BODY: dict[str, Any] = {
+    "content": {
+        "application/json": {
+            "example": {
+                "error": "not_found",
+                "message": "no complaint TS-1",
+                "message_zh": "没有编号为 TS-1 的投诉",
+            }
+        }
+    }
+}
+DEFAULT_MAX_PAGE_SIZE: int = AnalyticsConfig.model_fields["max_page_size"].default
+
+
+def not_found(complaint_no: str) -> HTTPException:
+    return HTTPException(
+        404,
+        detail={
+            "error": "not_found",
+            "message": f"no complaint {complaint_no}",
+            "message_zh": f"没有编号为 {complaint_no} 的投诉",
+        },
+    )
+
+
+def too_large_page(page_size: int, most: int) -> RequestValidationError:
+    """The answer to a page larger than TOUSU_ANALYTICS_MAX_PAGE_SIZE, worded as every other
+    parameter out of its bounds."""
+    return RequestValidationError(
+        [
+            {
+                "type": "less_than_equal",
+                "loc": ("query", "page_size"),
+                "msg": f"Input should be less than or equal to {most}",
+                "input": page_size,
+                "ctx": {"le": most},
+            }
+        ]
+    )
+
+
+router = APIRouter(prefix="/v1", tags=["read models"])
+
+
+@router.get(
+    "/complaints/{complaint_no}",
+    summary="A complaint's current state and full timeline",
+    response_model=ComplaintDetail,
+    responses={
+        **ERRORS,
+        404: {"description": "No such complaint, or another department's.", **ERROR_BODY},
+    },
+)
+async def get_complaint(
+    principal: Reader,
+    complaint_no: ComplaintNoPath,
+    read_model: Complaints,
+    zone: Zone,
+) -> ComplaintDetail:
+    found = await read_model.complaint(complaint_no)
+    if found is None or not principal.sees_department(found[0]["department"]):
+        raise not_found(complaint_no)
+    row, timeline = found
+    personal = await personal_data(read_model.engine, [row], principal.role)
+    return ComplaintDetail(
+        complaint=complaint_view(row, zone, personal[complaint_no]),
+        timeline=[timeline_entry(entry, zone) for entry in timeline],
+    )
+
+
+@router.get(
+    "/complaints",
+    summary="Complaints, newest received first, filtered and paged",
+    response_model=ComplaintPage,
+    responses=ERRORS,
+)
+async def list_complaints(
+    principal: Reader,
+    filters: ReaderFilters,
+    read_model: Complaints,
+    zone: Zone,
+    config: Config,
+    status: Annotated[list[Status] | None, Query(description="Only these statuses (repeatable).")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Only complaints whose number, subject line or a named product contains "
+            "this text (any case).",
+        ),
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number.")] = 1,
+    # The most is TOUSU_ANALYTICS_MAX_PAGE_SIZE, checked below: the router is built before any
+    # configuration is read, so the schema states the default.
+    page_size: Annotated[
+        int,
+        Query(ge=1, description="Complaints per page.", json_schema_extra={"maximum": DEFAULT_MAX_PAGE_SIZE}),
+    ] = 20,
+) -> ComplaintPage:
+    if page_size > config.max_page_size:
+        raise too_large_page(page_size, config.max_page_size)
+    wanted = Filters(
+        values={"status": [s.value for s in status or ()], **filters.values},
+        scope_department=filters.scope_department,
+        search=q.strip() if q else None,
+    )
+    rows, total = await read_model.page(wanted, page, page_size)
+    personal = await personal_data(read_model.engine, rows, principal.role)
+    return ComplaintPage(
+        items=[complaint_view(row, zone, personal[row["complaint_no"]]) for row in rows],
+        page=page,
+        page_size=page_size,
+        total=total,
+    )
+
+
+@router.get(
+    "/stats",
+    summary="Counts by status, channel, category, grade and department; backlog; SLA breaches",
+    response_model=Stats,
+    responses=ERRORS,
+)
+async def get_stats(principal: Reader, read_model: Complaints) -> Stats:
+    scope = department_scope(principal)
+    return stats_view(await read_model.counts(scope), scope)

@@ -1,0 +1,251 @@
+"""A timeline event's summary, told to people: each kept field with its name and its value
+labelled in Simplified Chinese and English (stages, departments, roles, reasons, scores, local
+times), so the page shows no code. A field nobody has named here is left out rather than shown raw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.analytics.complaints.models import Label, TimelineDetail
+from shared.complaints import (
+    Category,
+    Channel,
+    CloseReason,
+    ComplainantKind,
+    Grade,
+    ReopenTrigger,
+    SlaStage,
+    label,
+)
+from shared.complaints.errors import RejectionCode
+from shared.events import Role
+
+
+def _l(zh: str, en: str) -> Label:
+    return Label(zh_cn=zh, en=en)
+
+
+def _same(text: str) -> Label:
+    return Label(zh_cn=text, en=text)
+
+
+FIELD_NAMES: dict[str, Label] = {
+    "channel": _l("渠道", "Channel"),
+    "complainant_kind": _l("投诉人类型", "Complainant"),
+    "anonymous": _l("匿名", "Anonymous"),
+    "category": _l("分类", "Category"),
+    "grade": _l("等级", "Grade"),
+    "previous_grade": _l("原等级", "Previous grade"),
+    "subject": _l("主题", "Subject"),
+    "received_at": _l("受理时间", "Received"),
+    "product_refs": _l("涉及产品", "Products"),
+    "department": _l("部门", "Department"),
+    "from_department": _l("原部门", "From department"),
+    "to_department": _l("转至部门", "To department"),
+    "rule": _l("派单规则", "Routing rule"),
+    "agent": _l("处理人（登录名）", "Handled by (login name)"),
+    "level": _l("升级级别", "Escalation level"),
+    "to_role": _l("升级至", "Escalated to"),
+    "stage": _l("时限环节", "Time limit"),
+    "deadline": _l("截止时间", "Deadline"),
+    "due_at": _l("到期时间", "Due"),
+    "satisfied": _l("是否满意", "Satisfied"),
+    "score": _l("满意度评分", "Satisfaction score"),
+    "acknowledged": _l("认可处理方案", "Accepted the solution"),
+    "reason": _l("结案原因", "Close reason"),
+    "reopen_count": _l("重开次数", "Times reopened"),
+    "trigger": _l("重开原因", "Reopened because"),
+    "fraction": _l("已用时限", "Time used"),
+    "years": _l("缺少节假日的年度", "Years without holidays"),
+    "command": _l("被拒绝的操作", "Refused action"),
+    "reason_code": _l("拒绝原因", "Refused because"),
+    "on_hold_since": _l("暂停开始", "On hold since"),
+    "extension": _l("延期", "Extension"),
+    "consent_at": _l("投诉人同意时间", "Complainant consented"),
+    "of": _l("疑似重复于", "Possible duplicate of"),
+    "into": _l("并入", "Merged into"),
+    "duplicate": _l("并入的重复投诉", "Duplicate merged in"),
+    "window_days": _l("比对窗口（天）", "Window (days)"),
+    "similarity": _l("相似度", "Similarity"),
+}
+"""The name of each summary field shown on the timeline; fields not named here are not shown."""
+
+NOT_SHOWN = frozenset({"complainant_id", "via", "consent_via", "message_key", "missing_fields"})
+"""Summary fields the timeline leaves out: a pseudonym, and free-form codes of the channels and
+forms (how a message went out, which intake fields were missing) that have no labels."""
+
+COMMANDS: dict[str, Label] = {
+    "ReceiveComplaint": _l("受理投诉", "receive the complaint"),
+    "RegradeComplaint": _l("调整级别", "regrade"),
+    "AcknowledgeComplaint": _l("确认收到", "acknowledge receipt"),
+    "AssignComplaint": _l("派单", "assign"),
+    "AcceptComplaint": _l("签收", "accept"),
+    "RecordProgress": _l("登记进展", "record progress"),
+    "ResolveComplaint": _l("答复处理结果", "resolve"),
+    "TransferComplaint": _l("转派", "transfer"),
+    "EscalateComplaint": _l("升级", "escalate"),
+    "ScheduleRevisit": _l("安排回访", "schedule a revisit"),
+    "GiveFeedback": _l("评价", "give feedback"),
+    "ReopenComplaint": _l("重新处理", "reopen"),
+    "WithdrawComplaint": _l("撤诉", "withdraw"),
+    "CloseAsNotAComplaint": _l("非投诉结案", "close as not a complaint"),
+    "RaiseSlaWarning": _l("时限预警", "warn of a time limit"),
+    "RecordSlaBreach": _l("记录超时", "record a breach"),
+    "PutComplaintOnHold": _l("暂停计时", "put on hold"),
+    "ResumeComplaint": _l("恢复计时", "resume"),
+    "RequestSlaExtension": _l("申请延期", "request an extension"),
+    "ApproveSlaExtension": _l("批准延期", "approve an extension"),
+    "DeclineSlaExtension": _l("驳回延期", "decline an extension"),
+    "LinkPossibleDuplicate": _l("标记疑似重复", "link as a possible duplicate"),
+    "MergeComplaint": _l("合并", "merge"),
+    "ReturnForCorrection": _l("退回补正", "return for correction"),
+    "LapseCorrection": _l("补正逾期", "lapse the correction"),
+    "RecordMergedDuplicate": _l("记录并入的重复投诉", "record a merged duplicate"),
+}
+
+REJECTIONS: dict[RejectionCode, Label] = {
+    RejectionCode.UNKNOWN_COMPLAINT: _l("没有该编号的投诉", "no complaint under this number"),
+    RejectionCode.ALREADY_RECEIVED: _l("已受理，不能重复受理", "already received"),
+    RejectionCode.NOT_PERMITTED: _l("该角色无权操作", "the role may not do this"),
+    RejectionCode.NOT_OWNER: _l("不是责任部门", "not the responsible department"),
+    RejectionCode.NOT_ASSIGNED: _l("尚未派单", "not assigned yet"),
+    RejectionCode.NOT_ACCEPTED: _l("责任部门尚未签收", "not accepted by the department yet"),
+    RejectionCode.WRONG_STATE: _l("当前状态不允许", "not allowed in the current status"),
+    RejectionCode.ALREADY_CLOSED: _l("投诉已终结", "the complaint is final"),
+    RejectionCode.FEEDBACK_ON_OPEN_COMPLAINT: _l("尚未答复，不能评价", "no feedback before the reply"),
+    RejectionCode.SAME_DEPARTMENT: _l("已在该部门", "already with that department"),
+    RejectionCode.INVALID_SCORE: _l("评分无效", "invalid score"),
+    RejectionCode.ALREADY_ACKNOWLEDGED: _l("已确认收到", "already acknowledged"),
+    RejectionCode.ALREADY_ESCALATED: _l("已升级到该级别", "already escalated to that level"),
+    RejectionCode.ALREADY_RECORDED: _l("已记录", "already recorded"),
+    RejectionCode.SAME_GRADE: _l("级别未变", "the grade is the same"),
+    RejectionCode.ALREADY_ON_HOLD: _l("已在暂停中", "already on hold"),
+    RejectionCode.NOT_ON_HOLD: _l("未暂停", "not on hold"),
+    RejectionCode.EXTENSION_TOO_LATE: _l("时限已过，不能延期", "too late for an extension"),
+    RejectionCode.EXTENSION_PENDING: _l("已有待批的延期申请", "an extension is already pending"),
+    RejectionCode.NO_EXTENSION_PENDING: _l("没有待批的延期申请", "no extension is pending"),
+    RejectionCode.CONSENT_IN_FUTURE: _l("同意时间在未来", "the consent is dated in the future"),
+    RejectionCode.AWAITING_CORRECTION: _l("退回补正中，尚未受理", "returned for correction, not received"),
+    RejectionCode.MERGE_INTO_SELF: _l("不能并入自身", "cannot merge into itself"),
+    RejectionCode.MERGE_TARGET_UNKNOWN: _l("目标投诉不存在", "the target complaint does not exist"),
+    RejectionCode.MERGE_TARGET_FINAL: _l("目标投诉已终结", "the target complaint is final"),
+}
+
+YES, NO = _l("是", "yes"), _l("否", "no")
+
+
+def _enum(kind: type[StrEnum]) -> Callable[[Any, ZoneInfo], Label]:
+    def render(value: Any, _zone: ZoneInfo) -> Label:
+        try:
+            member = kind(value)
+        except ValueError:
+            return _same(str(value))
+        return Label(zh_cn=label(member, "zh-CN"), en=label(member, "en"))
+
+    return render
+
+
+def _department(value: Any, _zone: ZoneInfo) -> Label:
+    return Label(zh_cn=label(str(value), "zh-CN"), en=label(str(value), "en"))
+
+
+def local_text(value: Any, zone: ZoneInfo) -> Label:
+    """An instant as the organisation's local date and time (minutes), with the zone's offset."""
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(zone)
+    text = moment.strftime("%Y-%m-%d %H:%M")
+    return _same(text)
+
+
+def _plain(value: Any, _zone: ZoneInfo) -> Label:
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, list):
+        return _same(", ".join(str(v) for v in value))
+    return _same(str(value))
+
+
+def _score(value: Any, _zone: ZoneInfo) -> Label:
+    return _l(f"{value} 分（满分 5 分）", f"{value} of 5")
+
+
+def _percent(value: Any, _zone: ZoneInfo) -> Label:
+    return _same(f"{round(float(value) * 100)}%")
+
+
+def _level(value: Any, _zone: ZoneInfo) -> Label:
+    return _l(f"第 {value} 级", f"level {value}")
+
+
+def _command(value: Any, _zone: ZoneInfo) -> Label:
+    return COMMANDS.get(str(value), _same(str(value)))
+
+
+def _rejection(value: Any, _zone: ZoneInfo) -> Label:
+    try:
+        return REJECTIONS[RejectionCode(value)]
+    except (ValueError, KeyError):
+        return _l("其他原因", "another reason")
+
+
+def _days(value: Any, _zone: ZoneInfo) -> Label:
+    return _l(f"{value} 天", f"{value} days")
+
+
+def _extension(value: Any, _zone: ZoneInfo) -> Label:
+    # a duration in ISO 8601 (P3D, PT12H) or seconds, as the event serialises it
+    text = str(value)
+    if text.startswith("P"):
+        days = text[1:].split("T")[0].rstrip("D") if "D" in text else "0"
+        hours = text.split("T")[1].rstrip("H") if "T" in text and text.endswith("H") else "0"
+        zh = "".join(
+            part for part in (f"{days} 天" if days != "0" else "", f"{hours} 小时" if hours != "0" else "")
+        )
+        en = " ".join(
+            part for part in (f"{days} days" if days != "0" else "", f"{hours} hours" if hours != "0" else "")
+        )
+        return _l(zh or text, en or text)
+    return _same(text)
+
+
+RENDER: dict[str, Callable[[Any, ZoneInfo], Label]] = {
+    "channel": _enum(Channel),
+    "complainant_kind": _enum(ComplainantKind),
+    "category": _enum(Category),
+    "grade": _enum(Grade),
+    "previous_grade": _enum(Grade),
+    "department": _department,
+    "from_department": _department,
+    "to_department": _department,
+    "to_role": _enum(Role),
+    "stage": _enum(SlaStage),
+    "reason": _enum(CloseReason),
+    "trigger": _enum(ReopenTrigger),
+    "received_at": local_text,
+    "deadline": local_text,
+    "due_at": local_text,
+    "on_hold_since": local_text,
+    "consent_at": local_text,
+    "score": _score,
+    "fraction": _percent,
+    "level": _level,
+    "command": _command,
+    "reason_code": _rejection,
+    "window_days": _days,
+    "extension": _extension,
+}
+
+
+def details(summary: Mapping[str, Any], zone: ZoneInfo) -> list[TimelineDetail]:
+    """The summary's named fields, in FIELD_NAMES order, each value labelled."""
+    shown = []
+    for key, name in FIELD_NAMES.items():
+        if key not in summary or summary[key] is None or summary[key] == []:
+            continue
+        render = RENDER.get(key, _plain)
+        shown.append(TimelineDetail(key=key, name=name, value=render(summary[key], zone)))
+    return shown

@@ -1,0 +1,1 @@
+"""KPI trends, the month's high-frequency problems and repeat complaints, SLA calendar warnings."""

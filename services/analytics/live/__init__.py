@@ -1,0 +1,1 @@
+"""Live updates for the dashboard: PostgreSQL NOTIFY fanned out as Server-Sent Events."""

@@ -1,0 +1,251 @@
+"""The monthly report: one local calendar month's KPIs, per department, per category and per day.
+
+Every figure comes from ``KpiReadModel.slices`` (the SQL behind GET /v1/kpis) with the same
+targets and verdicts, so the report's numbers are the dashboard's. Rendered as CSV here and as a
+PDF in ``pdf.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from services.analytics.complaints.queries import Filters
+from services.analytics.kpis.queries import (
+    KpiQuery,
+    KpiReadModel,
+    Measured,
+    SliceRow,
+    measure_nothing,
+    target_verdict,
+)
+from services.analytics.kpis.targets import KPI_LABELS, KPI_UNITS, Kpi, Target
+from shared.complaints import DEPARTMENTS, Category, label
+
+
+@dataclass(frozen=True)
+class ReportKpi:
+    code: str
+    label_zh: str
+    label_en: str
+    unit: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    target: float
+    direction: str
+    rag: str | None
+
+
+@dataclass(frozen=True)
+class ReportGroup:
+    code: str | None
+    label_zh: str
+    label_en: str
+    received: int
+    valid: int
+    kpis: list[ReportKpi]
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    month: str
+    """YYYY-MM."""
+    date_from: date
+    date_to: date
+    total: ReportGroup
+    departments: list[ReportGroup]
+    categories: list[ReportGroup]
+    """The month's problems by category, most frequent first (high-frequency problems)."""
+    days: list[tuple[date, int]]
+    """Complaints received per local day, every day of the month."""
+    scorecards: list[ReportScorecard] = field(default_factory=list)
+    """The month's department scorecards, lowest score first (same figures as GET /v1/scorecards)."""
+
+
+@dataclass(frozen=True)
+class ReportScorecard:
+    code: str | None
+    label_zh: str
+    label_en: str
+    score: float
+    deducted: float
+    rating: str
+    rating_zh: str
+    rating_en: str
+    disqualified_by: list[str]
+    incidents: dict[str, int]
+
+
+ScorecardSource = Callable[[date], Awaitable[list[ReportScorecard]]]
+"""The month's scorecards (first day of the month → cards); wired in by the composition root."""
+
+
+def month_range(month: str) -> tuple[date, date]:
+    """First and last local day of ``YYYY-MM`` (validated by the caller's pattern)."""
+    first = date(int(month[:4]), int(month[5:7]), 1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def _kpis(measured: list[Measured], targets: Mapping[Kpi, Target]) -> list[ReportKpi]:
+    result = []
+    for m in measured:
+        target, verdict = target_verdict(m, targets)
+        result.append(
+            ReportKpi(
+                code=m.code.value,
+                label_zh=KPI_LABELS[m.code]["zh-CN"],
+                label_en=KPI_LABELS[m.code]["en"],
+                unit=KPI_UNITS[m.code].value,
+                value=m.value,
+                numerator=m.numerator,
+                denominator=m.denominator,
+                target=target.value,
+                direction=target.direction.value,
+                rag=verdict,
+            )
+        )
+    return result
+
+
+def _group(row: SliceRow, zh: str, en: str, targets: Mapping[Kpi, Target]) -> ReportGroup:
+    return ReportGroup(row.group, zh, en, row.received, row.valid, _kpis(row.kpis, targets))
+
+
+def _department_names(code: str | None) -> tuple[str, str]:
+    if code is None:
+        return "未派单", "Not dispatched"
+    names = DEPARTMENTS.get(code)
+    return (names["zh-CN"], names["en"]) if names else (code, code)
+
+
+def _category_names(code: str | None) -> tuple[str, str]:
+    try:
+        category = Category(code or "")
+    except ValueError:
+        return str(code), str(code)
+    return label(category, "zh-CN"), label(category, "en")
+
+
+async def monthly_report(
+    kpis: KpiReadModel,
+    month: str,
+    targets: Mapping[Kpi, Target],
+    scorecards: ScorecardSource | None = None,
+) -> MonthlyReport:
+    first, last = month_range(month)
+    everything = Filters()
+    totals, _ = await kpis.slices(KpiQuery("month", first, last, None, everything))
+    total_row = totals[0] if totals else SliceRow(None, None, 0, 0, measure_nothing())
+    by_department, _ = await kpis.slices(KpiQuery("month", first, last, "department", everything))
+    by_category, _ = await kpis.slices(KpiQuery("month", first, last, "category", everything))
+    _, daily = await kpis.slices(KpiQuery("day", first, last, None, everything))
+    received = {row.period: row.received for row in daily}
+    days = [(first + timedelta(days=i), 0) for i in range((last - first).days + 1)]
+    return MonthlyReport(
+        month=month,
+        date_from=first,
+        date_to=last,
+        total=_group(total_row, "全部", "All", targets),
+        departments=[
+            _group(row, *_department_names(row.group), targets)
+            for row in sorted(by_department, key=lambda r: (-r.received, r.group is None, r.group or ""))
+        ],
+        categories=[
+            _group(row, *_category_names(row.group), targets)
+            for row in sorted(by_category, key=lambda r: (-r.received, r.group or ""))
+        ],
+        days=[(day, received.get(day, 0)) for day, _ in days],
+        scorecards=await scorecards(first) if scorecards is not None else [],
+    )
+
+
+CSV_COLUMNS = (
+    "section",
+    "period",
+    "group",
+    "group_label_zh",
+    "group_label_en",
+    "code",
+    "label_zh",
+    "label_en",
+    "unit",
+    "value",
+    "numerator",
+    "denominator",
+    "target",
+    "direction",
+    "rag",
+)
+COUNT_LABELS = {"received": ("受理量", "Received"), "valid": ("有效投诉", "Valid complaints")}
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def report_csv(report: MonthlyReport) -> str:
+    """One row per figure. Sections: kpi (the month), department, category (most frequent
+    first), day (complaints received), scorecard (score, deducted, rating — its code in the rag
+    column — and incidents_<kind> counts per department). Empty cells are nulls. Starts with a
+    UTF-8 BOM (Excel)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+
+    def group_rows(section: str, group: ReportGroup) -> None:
+        head = [section, report.month, group.code or "", group.label_zh, group.label_en]
+        for code in ("received", "valid"):
+            zh, en = COUNT_LABELS[code]
+            count = group.received if code == "received" else group.valid
+            writer.writerow([*head, code, zh, en, "count", count, "", "", "", "", ""])
+        for k in group.kpis:
+            writer.writerow(
+                [
+                    *head,
+                    k.code,
+                    k.label_zh,
+                    k.label_en,
+                    k.unit,
+                    _number(k.value),
+                    _number(k.numerator),
+                    _number(k.denominator),
+                    _number(k.target),
+                    k.direction,
+                    k.rag or "",
+                ]
+            )
+
+    group_rows("kpi", report.total)
+    for group in report.departments:
+        group_rows("department", group)
+    for group in report.categories:
+        group_rows("category", group)
+    zh, en = COUNT_LABELS["received"]
+    for day, count in report.days:
+        writer.writerow(
+            ["day", day.isoformat(), "", "", "", "received", zh, en, "count", count, "", "", "", "", ""]
+        )
+    for card in report.scorecards:
+        head = ["scorecard", report.month, card.code or "", card.label_zh, card.label_en]
+        writer.writerow(
+            [*head, "score", "考核得分", "Score", "points", _number(card.score), "", "", "", "", ""]
+        )
+        writer.writerow(
+            [*head, "deducted", "扣分", "Deducted", "points", _number(card.deducted), "", "", "", "", ""]
+        )
+        writer.writerow(
+            [*head, "rating", card.rating_zh, card.rating_en, "rating", "", "", "", "", "", card.rating]
+        )
+        for kind, count in card.incidents.items():
+            writer.writerow(
+                [*head, f"incidents_{kind}", "质量事件", "Incidents", "count", count, "", "", "", "", ""]
+            )
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""The web pages: the sign-in page and the operators' dashboard."""
