@@ -132,7 +132,9 @@ def kpis_of(slice_: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {k["code"]: k for k in slice_["kpis"]}
 
 
-async def test_kpis_over_the_range_follow_the_documented_formulas(world: World) -> None:
+async def store_service_volume(world: World) -> None:
+    """100 services per channel and day (the complaint rate's denominator); stored again, it
+    replaces itself."""
     volume = {
         "entries": [
             {"day": "2026-01-05", "channel": "hotline", "volume": 100},
@@ -143,6 +145,10 @@ async def test_kpis_over_the_range_follow_the_documented_formulas(world: World) 
     put = await world.client.put("/v1/service-volume", json=volume, headers=bearer("operator"))
     assert put.status_code == 200, put.text
     assert put.json() == {"stored": 3}
+
+
+async def test_kpis_over_the_range_follow_the_documented_formulas(world: World) -> None:
+    await store_service_volume(world)
 
     response = await world.client.get("/v1/kpis", params=RANGE, headers=SUPERVISOR)
     assert response.status_code == 200, response.text
@@ -170,6 +176,7 @@ async def test_kpis_over_the_range_follow_the_documented_formulas(world: World) 
 
 
 async def test_kpis_sliced_by_channel_and_by_month(world: World) -> None:
+    await store_service_volume(world)
     response = await world.client.get("/v1/kpis", params={**RANGE, "by": "channel"}, headers=SUPERVISOR)
     totals = {s["group"]: s for s in response.json()["totals"]}
     assert {g: s["received"] for g, s in totals.items()} == {"hotline": 3, "online": 1, "app": 1}
