@@ -20,6 +20,7 @@ from services.intake.text import nul_free
 from shared.complaints.commands import RegradeComplaint
 from shared.complaints.values import Grade
 from shared.events import Role
+from shared.eventstore.unit_of_work import AppendUnitOfWork
 from shared.service.auth import Principal, require
 from shared.service.complaint_commands import ComplaintNoPath, run_command
 from shared.service.runtime import Runtime
@@ -208,6 +209,8 @@ def build_router(
         command = RegradeComplaint(
             actor=principal.actor, at=runtime.clock.now(), grade=body.grade, reason=body.reason
         )
-        return await run_command(runtime.store, runtime.clock, principal, complaint_no, command)
+        return await run_command(
+            AppendUnitOfWork(runtime.store), runtime.clock, principal, complaint_no, command
+        )
 
     return router

@@ -35,6 +35,7 @@ from shared.complaints import (
 from shared.durations import IsoDuration
 from shared.events import Role
 from shared.eventstore.complaint_handling import load
+from shared.eventstore.unit_of_work import AppendUnitOfWork
 from shared.service.auth import Principal, require
 from shared.service.complaint_commands import (
     CommandRefused,
@@ -414,7 +415,9 @@ def clock_commands_router(runtime: Runtime, control: PolicyControl) -> APIRouter
     router = APIRouter(prefix="/v1", tags=["clock rules"])
 
     async def run(principal: Principal, complaint_no: str, command: Command) -> JSONResponse:
-        return await run_command(runtime.store, runtime.clock, principal, complaint_no, command)
+        return await run_command(
+            AppendUnitOfWork(runtime.store), runtime.clock, principal, complaint_no, command
+        )
 
     async def _approvable(complaint_no: str, stage: SlaStage) -> None:
         """409 when the pending extension would now take the clock past the policy's maximum
