@@ -12,7 +12,7 @@ from shared.clock import Clock
 from shared.complaints.commands import Command
 from shared.complaints.values import COMPLAINT_NO_PATTERN, Status
 from shared.eventstore.complaint_handling import ComplaintNotFound, Outcome, execute
-from shared.eventstore.unit_of_work import AppendUnitOfWork, UnitOfWork
+from shared.eventstore.unit_of_work import AppendUnitOfWork, UnitOfWork, UnitsOfWork, sql_units_of_work
 from shared.service.auth import Principal
 from shared.service.dependencies import CurrentRuntime
 
@@ -84,6 +84,16 @@ def command_unit_of_work(runtime: CurrentRuntime) -> UnitOfWork:
 CommandUnitOfWork = Annotated[UnitOfWork, Depends(command_unit_of_work)]
 """The unit of work of an endpoint that carries out one complaint command (a test overrides
 ``command_unit_of_work`` with a fake)."""
+
+
+def units_of_work(runtime: CurrentRuntime) -> UnitsOfWork:
+    """Units of work each in a transaction of its own, for a handler that writes more than once
+    (several streams, or the store and the service's tables) and opens its unit itself."""
+    return sql_units_of_work(runtime.engine)
+
+
+CurrentUnitsOfWork = Annotated[UnitsOfWork, Depends(units_of_work)]
+"""Opens units of work in transactions of their own (a test overrides ``units_of_work``)."""
 
 
 async def handle_command(
