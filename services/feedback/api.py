@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 
+from services.feedback import handlers
 from services.feedback.contacts import contacts
 from services.feedback.queries import revisits
 from services.feedback.schemas import (
@@ -28,29 +29,34 @@ from services.feedback.schemas import (
 from shared.complaints.commands import GiveFeedback
 from shared.complaints.values import Lang, UtcDatetime, label
 from shared.events import Role
-from shared.eventstore.complaint_handling import ComplaintNotFound, execute
+from shared.eventstore.complaint_handling import ComplaintNotFound
 from shared.privacy.reveal import PersonalDataView
 from shared.service.auth import Principal, require
 from shared.service.complaint_commands import (
     CommandRefused,
     CommandResult,
+    CommandUnitOfWork,
     ComplaintNoPath,
     not_found,
     outcome_response,
 )
+from shared.service.dependencies import CurrentClock, CurrentRuntime, state_dependency
 from shared.service.error_responses import error_responses
-from shared.service.runtime import Runtime
 
 AUTH_RESPONSES = error_responses(described={403: "Not customer service, a supervisor or an admin."})
 
 
-def revisit_staff(department: str, *roles: Role) -> Any:
+RevisitDepartment = Annotated[str, Depends(state_dependency("revisit_department"))]
+"""The department that works revisits (``app.state.revisit_department``)."""
+
+
+def revisit_staff(*roles: Role) -> Any:
     """Dependency: the caller holds one of ``roles`` (admin always), and an agent belongs to
-    ``department``, the one that works revisits."""
+    the department that works revisits."""
 
     allowed = require(*roles)
 
-    def check(principal: Principal = allowed) -> Principal:  # type: ignore[assignment]
+    def check(department: RevisitDepartment, principal: Principal = allowed) -> Principal:  # type: ignore[assignment]
         if principal.role is Role.AGENT and principal.department != department:
             raise HTTPException(
                 403,
@@ -65,91 +71,96 @@ def revisit_staff(department: str, *roles: Role) -> Any:
     return Depends(check)
 
 
-def build_router(runtime: Runtime, revisit_department: str) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["feedback"])
-    readers = revisit_staff(revisit_department, Role.AGENT, Role.SUPERVISOR, Role.OPERATOR)
-    recorders = revisit_staff(revisit_department, Role.AGENT, Role.SUPERVISOR)
+READERS = revisit_staff(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR)
+RECORDERS = revisit_staff(Role.AGENT, Role.SUPERVISOR)
 
-    @router.get(
-        "/revisits",
-        response_model=RevisitPage,
-        summary="The revisit list (回访清单), earliest due first",
-        responses=AUTH_RESPONSES,
-    )
-    async def list_revisits(
-        principal: Principal = readers,
-        due_before: Annotated[
-            UtcDatetime | None,
-            Query(description="Only revisits due before this instant (ISO-8601 with a time zone)."),
-        ] = None,
-        status: Annotated[
-            list[RevisitStatus] | None,
-            Query(description="pending (default) and/or done; repeat the parameter."),
-        ] = None,
-        department: Annotated[
-            str | None, Query(max_length=64, description="Only complaints resolved by this department.")
-        ] = None,
-        page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")] = 1,
-        page_size: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 50,
-        lang: Annotated[Lang, Query(description="Language of the labels: zh-CN or en.")] = "zh-CN",
-    ) -> RevisitPage:
-        statuses = sorted(set(status)) if status else [RevisitStatus.PENDING]
-        async with runtime.engine.connect() as conn:
-            total, rows = await revisits(
-                conn,
-                statuses=[s.value for s in statuses],
-                due_before=due_before,
-                department=department,
-                page=page,
-                page_size=page_size,
-            )
-            people = await contacts(conn, [row["complaint_no"] for row in rows], principal.role)
-        now = runtime.clock.now()
-        return RevisitPage(
-            status=statuses,
+router = APIRouter(prefix="/v1", tags=["feedback"])
+
+
+@router.get(
+    "/revisits",
+    response_model=RevisitPage,
+    summary="The revisit list (回访清单), earliest due first",
+    responses=AUTH_RESPONSES,
+)
+async def list_revisits(
+    runtime: CurrentRuntime,
+    principal: Principal = READERS,
+    due_before: Annotated[
+        UtcDatetime | None,
+        Query(description="Only revisits due before this instant (ISO-8601 with a time zone)."),
+    ] = None,
+    status: Annotated[
+        list[RevisitStatus] | None,
+        Query(description="pending (default) and/or done; repeat the parameter."),
+    ] = None,
+    department: Annotated[
+        str | None, Query(max_length=64, description="Only complaints resolved by this department.")
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 50,
+    lang: Annotated[Lang, Query(description="Language of the labels: zh-CN or en.")] = "zh-CN",
+) -> RevisitPage:
+    statuses = sorted(set(status)) if status else [RevisitStatus.PENDING]
+    async with runtime.engine.connect() as conn:
+        total, rows = await revisits(
+            conn,
+            statuses=[s.value for s in statuses],
             due_before=due_before,
+            department=department,
             page=page,
             page_size=page_size,
-            total=total,
-            items=[_item(row, lang, now, people.get(row["complaint_no"])) for row in rows],
         )
-
-    @router.post(
-        "/complaints/{complaint_no}/feedback",
-        response_model=CommandResult,
-        summary="Record the complainant's feedback (回访结果)",
-        description="Satisfied (or not satisfied but accepting the solution): the complaint is closed. "
-        "Dissatisfied: it is reopened and goes back to its department.",
-        responses={
-            **AUTH_RESPONSES,
-            **error_responses(
-                described={
-                    404: "No such complaint.",
-                    409: "Not resolved yet, or already closed.",
-                    422: "Invalid body (e.g. score not 1–5); `errors` lists each field.",
-                },
-                models={409: CommandRefused},
-            ),
-        },
+        people = await contacts(conn, [row["complaint_no"] for row in rows], principal.role)
+    now = runtime.clock.now()
+    return RevisitPage(
+        status=statuses,
+        due_before=due_before,
+        page=page,
+        page_size=page_size,
+        total=total,
+        items=[_item(row, lang, now, people.get(row["complaint_no"])) for row in rows],
     )
-    async def give_feedback(
-        complaint_no: ComplaintNoPath, body: FeedbackRequest, principal: Principal = recorders
-    ) -> JSONResponse:
-        command = GiveFeedback(
-            actor=principal.actor,
-            at=runtime.clock.now(),
-            satisfied=body.satisfied,
-            score=body.score,
-            comment=body.comment or None,
-            acknowledged=body.acknowledged,
-        )
-        try:
-            outcome = await execute(runtime.store, complaint_no, command, clock=runtime.clock)
-        except ComplaintNotFound:
-            raise not_found(complaint_no) from None
-        return outcome_response(outcome)
 
-    return router
+
+@router.post(
+    "/complaints/{complaint_no}/feedback",
+    response_model=CommandResult,
+    summary="Record the complainant's feedback (回访结果)",
+    description="Satisfied (or not satisfied but accepting the solution): the complaint is closed. "
+    "Dissatisfied: it is reopened and goes back to its department.",
+    responses={
+        **AUTH_RESPONSES,
+        **error_responses(
+            described={
+                404: "No such complaint.",
+                409: "Not resolved yet, or already closed.",
+                422: "Invalid body (e.g. score not 1–5); `errors` lists each field.",
+            },
+            models={409: CommandRefused},
+        ),
+    },
+)
+async def give_feedback(
+    complaint_no: ComplaintNoPath,
+    body: FeedbackRequest,
+    uow: CommandUnitOfWork,
+    clock: CurrentClock,
+    principal: Principal = RECORDERS,
+) -> JSONResponse:
+    command = GiveFeedback(
+        actor=principal.actor,
+        at=clock.now(),
+        satisfied=body.satisfied,
+        score=body.score,
+        comment=body.comment or None,
+        acknowledged=body.acknowledged,
+    )
+    try:
+        outcome = await handlers.give_feedback(uow, clock, complaint_no, command)
+    except ComplaintNotFound:
+        raise not_found(complaint_no) from None
+    return outcome_response(outcome)
 
 
 def _item(row: dict[str, Any], lang: Lang, now: datetime, person: PersonalDataView | None) -> Revisit:

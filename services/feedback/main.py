@@ -1,4 +1,8 @@
-"""Composition root of the feedback service (回访)."""
+"""Composition root of the feedback service (回访).
+
+Builds the runtime, puts the department that works revisits on ``app.state.revisit_department``
+(the API's ``RevisitDepartment`` dependency), subscribes the consumers and includes the API.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,11 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from services.feedback.api import build_router
+from services.feedback import subscribers
+from services.feedback.api import router
 from services.feedback.config import FeedbackSettings
-from services.feedback.projection import REVISIT_EVENTS, RevisitsProjection
-from services.feedback.schedule import ScheduleRevisitOnResolution
 from shared.clock import Clock, SystemClock
-from shared.events import streams
 from shared.messaging.assignment_routes import complaint_routes
-from shared.messaging.consumer import subscribe_events
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry
 from shared.service.runtime import Runtime
@@ -28,25 +29,8 @@ def create_app(
 ) -> FastAPI:
     own = FeedbackSettings()
     runtime = Runtime("feedback", settings, clock or SystemClock(), extra_routes=complaint_routes)
-    subscribe_events(
-        runtime.broker,
-        runtime.consumer("feedback"),
-        settings.topic_events,
-        batch_handler=ScheduleRevisitOnResolution(revisit_delay or own.revisit_delay, runtime.clock).handle,
-        types={"ComplaintResolved"},
-        categories={streams.COMPLAINT},
-        description="Schedules the revisit (RevisitScheduled) of every resolved complaint.",
-    )
-    subscribe_events(
-        runtime.broker,
-        runtime.consumer("feedback-revisits"),
-        settings.topic_events,
-        batch_handler=RevisitsProjection().handle,
-        types=REVISIT_EVENTS,
-        categories={streams.COMPLAINT},
-        description="Keeps the revisit list (table revisits) from RevisitScheduled, FeedbackReceived "
-        "and ComplaintWithdrawn.",
-    )
+    subscribers.subscribe(runtime, revisit_delay or own.revisit_delay)
     app = create_service_app(runtime, tokens=tokens)
-    app.include_router(build_router(runtime, own.revisit_department))
+    app.state.revisit_department = own.revisit_department
+    app.include_router(router)
     return app

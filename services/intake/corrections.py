@@ -28,13 +28,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.intake import idempotency
 from services.intake.numbers import next_number
-from services.intake.submission import IntakeMessage
+from services.intake.schemas import IntakeMessage
 from services.intake.submit import SubmissionRefused, Submissions, Submitter
 from shared.clock import Clock
 from shared.complaints.commands import LapseCorrection, ReturnForCorrection
 from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
 from shared.eventstore.complaint_handling import execute
+from shared.eventstore.unit_of_work import UnitOfWork
 from shared.messaging.consumer import PoisonMessage
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ DUE = text(
 
 
 async def take_submission(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     message: IntakeMessage,
     submissions: Submissions,
     *,
@@ -73,6 +74,7 @@ async def take_submission(
     (``received_at_too_old`` / ``received_at_in_future``, checked before a return for correction
     too), or the policy refuses the submission.
     """
+    conn = uow.connection
     keys = {"channel_id": message.channel_id, "submission_id": message.submission_id}
     row = (await conn.execute(FIND, keys)).first()
     if row is not None and row.state == "lapsed":
@@ -103,7 +105,7 @@ async def take_submission(
                 await _return_for_correction(conn, message, submissions, missing, correction_hours)
             return  # else still incomplete: it stays returned, with the first due time
         submitted = await submissions.submit(
-            conn,
+            uow,
             submission,
             submitter,
             message.submission_id,

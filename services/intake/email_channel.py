@@ -23,9 +23,10 @@ from email.utils import make_msgid, parseaddr
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from pydantic import ValidationError
 
-from services.intake.submission import ComplaintSubmission
+from services.intake.schemas import ComplaintSubmission
 from services.intake.submit import SubmissionRefused, Submissions, Submitted, Submitter
 from shared.events import Actor, Role
+from shared.eventstore.unit_of_work import sql_units_of_work
 from shared.service.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -138,8 +139,8 @@ class EmailIntake:
 
     async def _receive(self, parsed: ParsedEmail) -> Submitted:
         submission = submission_of(parsed)
-        async with self.runtime.engine.begin() as conn:  # a refusal (raised) rolls it all back
-            return await self.submissions.submit(conn, submission, EMAIL_SUBMITTER, parsed.message_id)
+        async with sql_units_of_work(self.runtime.engine)() as uow:  # a refusal (raised) rolls it all back
+            return await self.submissions.submit(uow, submission, EMAIL_SUBMITTER, parsed.message_id)
 
     def _acknowledge(self, parsed: ParsedEmail, number: str) -> None:
         reply = EmailMessage()

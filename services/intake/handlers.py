@@ -1,55 +1,34 @@
-"""Intake's consumers: submissions published on Kafka, and acknowledging received complaints."""
+"""Intake's handlers, one per command or event, whatever the entrypoint: a submission on Kafka
+(through :func:`services.intake.corrections.take_submission`), the acknowledgement of a received
+complaint, a merge of duplicates, the anonymous submitter's feedback.
+
+The submission itself — HTTP, Kafka, email and ``tousu import`` all hand it to the same handler —
+is :class:`services.intake.submit.Submissions`, in a module of its own for its size.
+"""
 
 from __future__ import annotations
 
-import json
-
-from pydantic import ValidationError
-
 from services.intake.corrections import take_submission
 from services.intake.notifier import Notifier
-from services.intake.submission import IntakeMessage
+from services.intake.schemas import IntakeMessage
 from services.intake.submit import Submissions
 from shared.clock import Clock
-from shared.complaints.commands import AcknowledgeComplaint, Command
+from shared.complaints.commands import (
+    AcknowledgeComplaint,
+    Command,
+    GiveFeedback,
+    MergeComplaint,
+    RecordMergedDuplicate,
+)
 from shared.complaints.events import COMPLAINT_EVENTS, ComplaintReceived
 from shared.complaints.state import ComplaintState
-from shared.events import Actor, RecordedEvent, sha256
+from shared.events import Actor, RecordedEvent
+from shared.eventstore import ConcurrencyError
+from shared.eventstore.complaint_handling import Outcome, execute, load
+from shared.eventstore.unit_of_work import UnitOfWork, UnitsOfWork
 from shared.messaging.complaint_reactions import Reactor
-from shared.messaging.consumer import Decoded, HandlerContext, PoisonMessage, validation_reasons
 
 SERVICE = Actor.service("intake")
-
-
-def decode_submission(value: bytes) -> Decoded[IntakeMessage]:
-    try:
-        message = IntakeMessage.model_validate_json(value)  # ValidationError → dead letter with reasons
-    except ValidationError as error:
-        redacted = anonymous_redacted(value)
-        if redacted is None:
-            raise
-        raise PoisonMessage(
-            "invalid anonymous submission", validation_reasons(error), parked=redacted
-        ) from None
-    # The content is part of the message id: a redelivery is skipped, while a re-send of the same
-    # submission_id with other content is taken: a correction of a returned submission, or else
-    # a dead letter idempotency_key_reused (services/intake/corrections.py).
-    digest = sha256(value).hex()[:16]
-    return Decoded(message, f"{message.channel_id}:{message.submission_id}:{digest}", {}, "IntakeMessage")
-
-
-def anonymous_redacted(value: bytes) -> bytes | None:
-    """An invalid submission that claims anonymity is parked without its ``complainant`` (an
-    anonymous complaint's identity is kept nowhere, dead letters included); None otherwise."""
-    try:
-        data = json.loads(value)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or data.get("anonymous") is not True:
-        return None
-    if "complainant" in data:
-        data["complainant"] = "[removed: anonymous submission]"
-    return json.dumps(data, ensure_ascii=False).encode()
 
 
 class SubmissionHandler:
@@ -59,9 +38,9 @@ class SubmissionHandler:
         self.submissions = submissions
         self.correction_hours = correction_hours
 
-    async def __call__(self, message: IntakeMessage, ctx: HandlerContext) -> None:
+    async def __call__(self, message: IntakeMessage, uow: UnitOfWork) -> None:
         await take_submission(  # PoisonMessage → the dead-letter topic, with the reason
-            ctx.connection, message, self.submissions, correction_hours=self.correction_hours
+            uow, message, self.submissions, correction_hours=self.correction_hours
         )
 
 
@@ -95,3 +74,49 @@ class AcknowledgementHandler(Reactor):
         return AcknowledgeComplaint(
             actor=SERVICE, at=self.clock.now(), via=self.notifier.name, message_key=template
         )
+
+
+MERGE_ATTEMPTS = 3
+
+
+async def merge(
+    units: UnitsOfWork, clock: Clock, actor: Actor, complaint_no: str, into: str, reason: str
+) -> Outcome:
+    """Merge duplicate ``complaint_no`` into ``into``: both streams in one unit of work, the
+    duplicate ends (ComplaintMerged) and the survivor records it (DuplicateMergedInto), or neither.
+    A lost race (another writer moved one of the two streams) is decided again. Raises
+    ComplaintNotFound; the outcome is the duplicate's."""
+    for attempt in range(1, MERGE_ATTEMPTS + 1):
+        try:
+            async with units() as uow:
+                return await _merge_once(uow, clock, actor, complaint_no, into, reason)
+        except ConcurrencyError:
+            if attempt == MERGE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _merge_once(
+    uow: UnitOfWork, clock: Clock, actor: Actor, complaint_no: str, into: str, reason: str
+) -> Outcome:
+    """The survivor's status is read here so that decide() stays pure."""
+    survivor, _ = await load(uow.store, into)
+    now = clock.now()
+    command = MergeComplaint(
+        actor=actor,
+        at=now,
+        into=into,
+        reason=reason,
+        into_status=survivor.status if survivor.exists else None,
+    )
+    outcome = await execute(uow.store, complaint_no, command, clock=clock, attempts=1)
+    if outcome.rejection is None:
+        record = RecordMergedDuplicate(actor=actor, at=now, duplicate=complaint_no, reason=reason)
+        await execute(uow.store, into, record, clock=clock, attempts=1)
+    return outcome
+
+
+async def give_feedback(uow: UnitOfWork, clock: Clock, complaint_no: str, command: GiveFeedback) -> Outcome:
+    """The anonymous submitter's answer to the revisit (the follow-up code was checked by the
+    caller). Raises ComplaintNotFound."""
+    return await execute(uow.store, complaint_no, command, clock=clock, attempts=uow.attempts)

@@ -1,4 +1,11 @@
-"""Composition root of the intake service (受理)."""
+"""Composition root of the intake service (受理).
+
+Builds the runtime and the one submission handler (HTTP, Kafka and email submissions all go
+through it), subscribes the consumers, starts the email channel and the correction lapser, and
+puts what the API reaches through dependencies on ``app.state``: ``submissions``, ``policy``,
+``buckets`` (each token's rate), ``status_base_url``, ``guesses`` (the follow-up guess limit),
+``privacy``; and ``lapser`` for tests.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +13,19 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from services.intake.api import build_router
+from services.intake import subscribers
+from services.intake.api import router
 from services.intake.config import IntakeSettings
 from services.intake.corrections import CorrectionLapser, lapse_loop
 from services.intake.duplicates import DuplicateCheck
 from services.intake.email_channel import EmailIntake
-from services.intake.followup import build_followup_router
-from services.intake.handlers import AcknowledgementHandler, SubmissionHandler, decode_submission
+from services.intake.followup import GuessLimit
 from services.intake.limits import TokenBuckets
-from services.intake.merge import build_merge_router
 from services.intake.notifier import LoggingNotifier, Notifier
 from services.intake.policy import load_policy
-from services.intake.privacy_api import build_privacy_router
-from services.intake.submission import IntakeMessage
 from services.intake.submit import Submissions
 from shared.clock import Clock, SystemClock
-from shared.events import streams
 from shared.messaging.assignment_routes import complaint_routes
-from shared.messaging.consumer import subscribe, subscribe_events
 from shared.privacy.config import PrivacySettings
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry
@@ -44,38 +46,19 @@ def create_app(
     config = config or IntakeSettings()
     policy = load_policy(config.grading_file)  # GradingPolicyError (file:line) stops the start-up
     runtime = Runtime("intake", settings, clock or SystemClock(), extra_routes=complaint_routes)
-    zone = ZoneInfo(settings.timezone)
     duplicates = DuplicateCheck(policy.duplicates) if policy.duplicates is not None else None
     privacy = PrivacySettings()
-    # the one submission handler: HTTP, Kafka and email submissions all go through it
     submissions = Submissions(
         runtime.store,
         policy,
         runtime.clock,
-        zone,
+        ZoneInfo(settings.timezone),
         privacy=privacy,
         duplicates=duplicates,
         window=config.received_window(),
     )
-    subscribe(
-        runtime.broker,
-        runtime.consumer("intake-submissions"),
-        settings.topic_intake,
-        SubmissionHandler(submissions, correction_hours=config.correction_hours),
-        decode_submission,
-        title=f"{settings.topic_intake}:intake",
-        description="Channels publish complaint submissions here (JSON, schema IntakeMessage); "
-        "invalid ones go to the dead-letter topic with field-level reasons.",
-        schema=IntakeMessage,
-    )
-    subscribe_events(
-        runtime.broker,
-        runtime.consumer("intake"),
-        settings.topic_events,
-        batch_handler=AcknowledgementHandler(notifier or LoggingNotifier(), runtime.clock).handle,
-        types={"ComplaintReceived"},
-        categories={streams.COMPLAINT},
-        description="Acknowledges every received complaint to its complainant.",
+    subscribers.subscribe_all(
+        runtime, submissions, notifier or LoggingNotifier(), correction_hours=config.correction_hours
     )
     if config.smtp_port is not None:
         email = EmailIntake(runtime, submissions, config.smtp_address, relay=config.smtp_relay)
@@ -86,10 +69,11 @@ def create_app(
         runtime.background(lapse_loop(lapser, config.correction_tick_seconds))
     app = create_service_app(runtime, tokens=tokens, max_body_bytes=config.max_body_bytes)
     app.state.lapser = lapser
-    buckets = TokenBuckets(runtime.clock, config.rate_per_minute, config.rate_burst)
-    status_base_url = f"http://{settings.host}:{settings.analytics_port}"
-    app.include_router(build_router(runtime, status_base_url, policy, buckets, submissions))
-    app.include_router(build_followup_router(runtime))
-    app.include_router(build_privacy_router(runtime, privacy))
-    app.include_router(build_merge_router(runtime))
+    app.state.submissions = submissions
+    app.state.policy = policy
+    app.state.buckets = TokenBuckets(runtime.clock, config.rate_per_minute, config.rate_burst)
+    app.state.status_base_url = f"http://{settings.host}:{settings.analytics_port}"
+    app.state.guesses = GuessLimit(runtime.clock)
+    app.state.privacy = privacy
+    app.include_router(router)
     return app

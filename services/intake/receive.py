@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,11 +15,12 @@ from services.intake.admission import Plan, admit
 from services.intake.duplicates import DuplicateCheck, forget_one, subject_key
 from services.intake.numbers import number_prefix
 from services.intake.policy import GradingPolicy
-from services.intake.submission import ComplaintSubmission
+from services.intake.schemas import ComplaintSubmission
 from services.intake.window import LIVE_WINDOW, ReceivedWindow
 from shared.clock import Clock
 from shared.complaints.commands import ReceiveComplaint
-from shared.complaints.events import ImportedHistory
+from shared.complaints.events import Assessment, ImportedHistory
+from shared.complaints.values import Grade
 from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
 from shared.eventstore.complaint_handling import Outcome, execute, left_by, new_stream
@@ -59,6 +61,73 @@ def check_received_at(submission: ComplaintSubmission, now: datetime, window: Re
         raise SubmissionRefused(*refusal, ["received_at"])
 
 
+def graded(submission: ComplaintSubmission, policy: GradingPolicy) -> tuple[Grade, Assessment]:
+    """The submission's grade by the policy, or the channel's own when more severe. Raises
+    SubmissionRefused for fields the policy requires and a grade outside its scheme."""
+    missing = policy.missing_fields(submission)
+    if missing:
+        raise SubmissionRefused(
+            "missing_fields",
+            f"required for this channel or category: {', '.join(missing)}",
+            f"该渠道或分类的必填项缺失：{'、'.join(missing)}",
+            missing,
+        )
+    grade, assessment = policy.assess(submission)
+    if submission.grade is not None:
+        if submission.grade not in policy.grades:
+            raise SubmissionRefused(
+                "grade_not_in_scheme",
+                f"grade {submission.grade.value!r} is not in the scheme {policy.scheme} "
+                f"({', '.join(policy.grades)})",
+                f"级别 {submission.grade.value} 不属于本组织的分级方案（{'、'.join(policy.grades)}）",
+                ["grade"],
+            )
+        if policy.grades.index(submission.grade) > policy.grades.index(grade):
+            grade = submission.grade
+            assessment = assessment.model_copy(update={"grade_rule": SUBMITTED_RULE})
+    return grade, assessment
+
+
+def _admission(
+    submission: ComplaintSubmission,
+    policy: GradingPolicy,
+    zone: ZoneInfo,
+    received_at: datetime,
+    complaint_no: str | None,
+    duplicates: DuplicateCheck | None,
+) -> tuple[Plan, dict[str, Any], str]:
+    """What the admission's one statement does (services/intake/admission.py) and its parameters
+    but the complainant's; and the subject key the duplicate check compares ("" without it)."""
+    rule = policy.recurrence
+    fresh = not complaint_no
+    refs = sorted(set(submission.product_refs))
+    person = submission.complainant
+    history = duplicates is not None and person is not None and fresh
+    plan = Plan(
+        allocate=fresh,
+        count=rule is not None and bool(refs),
+        products=bool(refs),
+        complainant=person is not None,
+        history=history,
+    )
+    params: dict[str, Any] = {"category": submission.category.value, "received_at": received_at}
+    if fresh:
+        params["prefix"] = number_prefix(received_at, zone)
+    else:
+        params["no"] = complaint_no
+    if refs:
+        params["refs"] = refs
+    if plan.count:
+        assert rule is not None
+        params["since"] = received_at - timedelta(days=rule.days)
+    key = subject_key(submission.subject) if history else ""
+    if history:
+        assert duplicates is not None
+        params["dup_since"] = received_at - timedelta(days=duplicates.rule.window_days)
+        params["subject_key"] = key
+    return plan, params, key
+
+
 async def receive(
     conn: AsyncConnection,
     store: PostgresEventStore,
@@ -88,52 +157,16 @@ async def receive(
     earlier complaint is linked right after the receipt (the outcome is then the link's).
     ``imported``: a complaint from another system's records (``tousu import``), recorded as history.
     """
+    # Longer than most: what remains is the one admission round trip, the sealing that needs its
+    # row and the append, which share the complainant's key and the admitted number; split
+    # further they would pass a dozen values between them.
     now = clock.now()
     check_received_at(submission, now, window)
-    missing = policy.missing_fields(submission)
-    if missing:
-        raise SubmissionRefused(
-            "missing_fields",
-            f"required for this channel or category: {', '.join(missing)}",
-            f"该渠道或分类的必填项缺失：{'、'.join(missing)}",
-            missing,
-        )
-    grade, assessment = policy.assess(submission)
-    if submission.grade is not None:
-        if submission.grade not in policy.grades:
-            raise SubmissionRefused(
-                "grade_not_in_scheme",
-                f"grade {submission.grade.value!r} is not in the scheme {policy.scheme} "
-                f"({', '.join(policy.grades)})",
-                f"级别 {submission.grade.value} 不属于本组织的分级方案（{'、'.join(policy.grades)}）",
-                ["grade"],
-            )
-        if policy.grades.index(submission.grade) > policy.grades.index(grade):
-            grade = submission.grade
-            assessment = assessment.model_copy(update={"grade_rule": SUBMITTED_RULE})
+    grade, assessment = graded(submission, policy)
     received_at = submission.received_at or now
-    rule = policy.recurrence
-    fresh = not complaint_no
-    refs = sorted(set(submission.product_refs))
-    person = submission.complainant
-    history = duplicates is not None and person is not None and fresh
-    plan = Plan(
-        allocate=fresh,
-        count=rule is not None and bool(refs),
-        products=bool(refs),
-        complainant=person is not None,
-        history=history,
-    )
-    params: dict[str, Any] = {"category": submission.category.value, "received_at": received_at}
-    if fresh:
-        params["prefix"] = number_prefix(received_at, zone)
-    else:
-        params["no"] = complaint_no
-    if refs:
-        params["refs"] = refs
-    if plan.count:
-        assert rule is not None
-        params["since"] = received_at - timedelta(days=rule.days)
+    rule, fresh, person = policy.recurrence, not complaint_no, submission.complainant
+    plan, params, key = _admission(submission, policy, zone, received_at, complaint_no, duplicates)
+    history = plan.history
     identity: Identity | None = None
     ring = None
     if person is not None:
@@ -141,11 +174,6 @@ async def receive(
         ring = await key_ring(conn, settings.key_ring_dir)
         identity, who = identify_params(settings.secret, person, now, ring)
         params.update(who)
-    key = subject_key(submission.subject) if history else ""
-    if history:
-        assert duplicates is not None
-        params["dup_since"] = received_at - timedelta(days=duplicates.rule.window_days)
-        params["subject_key"] = key
     # the number, the recurrence count and memory, the complainant, the duplicate check's
     # history: one round trip (services/intake/admission.py)
     admitted = await admit(conn, plan, params)
@@ -187,6 +215,28 @@ async def receive(
         if noted:  # not received: nothing to remember
             await forget_one(conn, str(complainant_id), complaint_no)
         return outcome
+    linked = await _link_duplicate(
+        conn, store, duplicates, submission, outcome, admitted, complainant_id, key, noted, clock, received_at
+    )
+    return linked or outcome
+
+
+async def _link_duplicate(
+    conn: AsyncConnection,
+    store: PostgresEventStore,
+    duplicates: DuplicateCheck,
+    submission: ComplaintSubmission,
+    outcome: Outcome,
+    admitted: Any,
+    complainant_id: UUID | None,
+    key: str,
+    noted: bool,
+    clock: Clock,
+    received_at: datetime,
+) -> Outcome | None:
+    """After the receipt: the link to an earlier possible duplicate, if any. ``admitted``: the
+    admission's row; ``noted``: it already read the complainant's history (one round trip fewer)."""
+    complaint_no = outcome.complaint_no
     if noted:
         found = duplicates.best(
             key, zip(admitted.earlier_nos or [], admitted.earlier_subjects or [], strict=True)
@@ -203,4 +253,4 @@ async def receive(
             clock=clock,
             current=left_by(outcome),
         )
-    return linked or outcome
+    return linked

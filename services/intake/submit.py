@@ -32,19 +32,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from services.intake import idempotency
 from services.intake.duplicates import DuplicateCheck
 from services.intake.policy import GradingPolicy
 from services.intake.receive import SubmissionRefused, check_received_at, receive
-from services.intake.submission import ComplaintSubmission
+from services.intake.schemas import ComplaintSubmission
 from services.intake.submitters import may_submit, refusal
 from services.intake.window import LIVE_WINDOW, ReceivedWindow
 from shared.clock import Clock
 from shared.complaints.events import ImportedHistory
 from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
+from shared.eventstore.unit_of_work import UnitOfWork
 from shared.privacy.config import PrivacySettings
 
 __all__ = ["IDEMPOTENCY_KEY_REUSED", "SubmissionRefused", "Submissions", "Submitted", "Submitter"]
@@ -108,8 +107,8 @@ class Submissions:
     Built once per process with what every submission needs, then called per submission::
 
         submissions = Submissions(store, policy, clock, zone, duplicates=duplicates)
-        async with engine.begin() as conn:
-            submitted = await submissions.submit(conn, submission, submitter, key="row-17")
+        async with sql_units_of_work(engine)() as uow:
+            submitted = await submissions.submit(uow, submission, submitter, key="row-17")
     """
 
     def __init__(
@@ -156,7 +155,7 @@ class Submissions:
 
     async def submit(
         self,
-        conn: AsyncConnection,
+        uow: UnitOfWork,
         submission: ComplaintSubmission,
         submitter: Submitter,
         key: str | None = None,
@@ -166,7 +165,9 @@ class Submissions:
         admit: Callable[[], None] | None = None,
         imported: ImportedHistory | None = None,
     ) -> Submitted:
-        """Receive ``submission`` from ``submitter`` as one complaint, in ``conn``'s transaction.
+        """Receive ``submission`` from ``submitter`` as one complaint, in ``uow``'s transaction (a
+        SQL unit of work: the idempotency keys, the numbers and the complainants' keys are the
+        service's own tables, written with the events).
 
         ``key``: the submitter's idempotency key for this submission (an Idempotency-Key header,
         a Kafka ``submission_id``, a Message-ID, an import's row id); None: no retry protection.
@@ -181,7 +182,7 @@ class Submissions:
         Raises :class:`SubmissionRefused` (``code``, ``message``, ``message_zh``, ``fields``) when
         the submission is refused; the caller must then roll back its transaction (or savepoint).
         """
-        actor = submitter.actor
+        actor, conn = submitter.actor, uow.connection
         self.check_submitter(submission, submitter)
         if key is not None:
             digest = request_digest(submission, imported)

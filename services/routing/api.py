@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -27,7 +27,6 @@ from services.routing.schemas import (
 )
 from shared.complaints.commands import (
     AcceptComplaint,
-    Command,
     RecordProgress,
     ResolveComplaint,
     TransferComplaint,
@@ -38,11 +37,12 @@ from shared.service.auth import Principal, require
 from shared.service.complaint_commands import (
     CommandRefused,
     CommandResult,
+    CommandUnitOfWork,
     ComplaintNoPath,
     run_command,
 )
+from shared.service.dependencies import CurrentClock, CurrentRuntime, state_dependency
 from shared.service.error_responses import error_responses
-from shared.service.runtime import Runtime
 
 READERS = require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR)
 WORKERS = require(Role.AGENT, Role.SUPERVISOR)
@@ -60,127 +60,143 @@ COMMAND_RESPONSES = error_responses(
 )
 
 
+Rules = Annotated[RuleTable, Depends(state_dependency("rules"))]
+"""The routing rule table the service started with (``app.state.rules``): its departments."""
+
+router = APIRouter(prefix="/v1", tags=["departments"])
+
+
 def _not_found_department(department: str) -> HTTPException:
     return HTTPException(404, detail={"error": "not_found", "message": f"no department {department}"})
 
 
-def build_router(runtime: Runtime, rules: RuleTable) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["departments"])
-
-    async def run(principal: Principal, complaint_no: str, command: Command) -> JSONResponse:
-        return await run_command(runtime.store, runtime.clock, principal, complaint_no, command)
-
-    @router.get(
-        "/departments/{department}/assignments",
-        response_model=AssignmentPage,
-        summary="A department's assignments (派单列表), newest first",
-        responses=error_responses(
-            described={
-                403: "The caller's role may not read assignments.",
-                404: "Unknown department, or another department's (agents).",
-            }
-        ),
+@router.get(
+    "/departments/{department}/assignments",
+    response_model=AssignmentPage,
+    summary="A department's assignments (派单列表), newest first",
+    responses=error_responses(
+        described={
+            403: "The caller's role may not read assignments.",
+            404: "Unknown department, or another department's (agents).",
+        }
+    ),
+)
+async def list_assignments(
+    principal: Annotated[Principal, READERS],
+    department: Annotated[str, Path(pattern=DEPARTMENT_CODE, description="The department's code.")],
+    runtime: CurrentRuntime,
+    rules: Rules,
+    status: Annotated[
+        list[Status] | None,
+        Query(description="Only these statuses (repeat the parameter); default: every open status."),
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 50,
+    lang: Annotated[Lang, Query(description="Language of the labels: zh-CN or en.")] = "zh-CN",
+) -> AssignmentPage:
+    if not rules.knows(department) or not principal.sees_department(department):
+        raise _not_found_department(department)
+    statuses = sorted(set(status)) if status else DEFAULT_STATUSES
+    async with runtime.engine.connect() as conn:
+        total, rows = await department_assignments(conn, department, statuses, page, page_size)
+    return AssignmentPage(
+        department=department,
+        department_label=rules.label(department, lang),
+        statuses=statuses,
+        page=page,
+        page_size=page_size,
+        total=total,
+        items=[_item(row, lang) for row in rows],
     )
-    async def list_assignments(
-        principal: Annotated[Principal, READERS],
-        department: Annotated[str, Path(pattern=DEPARTMENT_CODE, description="The department's code.")],
-        status: Annotated[
-            list[Status] | None,
-            Query(description="Only these statuses (repeat the parameter); default: every open status."),
-        ] = None,
-        page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")] = 1,
-        page_size: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 50,
-        lang: Annotated[Lang, Query(description="Language of the labels: zh-CN or en.")] = "zh-CN",
-    ) -> AssignmentPage:
-        if not rules.knows(department) or not principal.sees_department(department):
-            raise _not_found_department(department)
-        statuses = sorted(set(status)) if status else DEFAULT_STATUSES
-        async with runtime.engine.connect() as conn:
-            total, rows = await department_assignments(conn, department, statuses, page, page_size)
-        return AssignmentPage(
-            department=department,
-            department_label=rules.label(department, lang),
-            statuses=statuses,
-            page=page,
-            page_size=page_size,
-            total=total,
-            items=[_item(row, lang) for row in rows],
-        )
 
-    @router.post(
-        "/complaints/{complaint_no}/accept",
-        response_model=CommandResult,
-        responses=COMMAND_RESPONSES,
-        summary="Sign for a complaint (签收)",
+
+@router.post(
+    "/complaints/{complaint_no}/accept",
+    response_model=CommandResult,
+    responses=COMMAND_RESPONSES,
+    summary="Sign for a complaint (签收)",
+)
+async def accept(
+    complaint_no: ComplaintNoPath,
+    principal: Annotated[Principal, WORKERS],
+    uow: CommandUnitOfWork,
+    clock: CurrentClock,
+    body: AcceptRequest | None = None,
+) -> JSONResponse:
+    command = AcceptComplaint(actor=principal.actor, at=clock.now())
+    return await run_command(uow, clock, principal, complaint_no, command)
+
+
+@router.post(
+    "/complaints/{complaint_no}/progress",
+    response_model=CommandResult,
+    responses=COMMAND_RESPONSES,
+    summary="Record progress (登记进展)",
+)
+async def progress(
+    complaint_no: ComplaintNoPath,
+    body: ProgressRequest,
+    principal: Annotated[Principal, WORKERS],
+    uow: CommandUnitOfWork,
+    clock: CurrentClock,
+) -> JSONResponse:
+    command = RecordProgress(actor=principal.actor, at=clock.now(), note=body.note, kind=body.kind)
+    return await run_command(uow, clock, principal, complaint_no, command)
+
+
+@router.post(
+    "/complaints/{complaint_no}/resolve",
+    response_model=CommandResult,
+    responses=COMMAND_RESPONSES,
+    summary="Reply with the result (答复)",
+)
+async def resolve(
+    complaint_no: ComplaintNoPath,
+    body: ResolveRequest,
+    principal: Annotated[Principal, WORKERS],
+    uow: CommandUnitOfWork,
+    clock: CurrentClock,
+) -> JSONResponse:
+    command = ResolveComplaint(
+        actor=principal.actor,
+        at=clock.now(),
+        resolution=body.resolution,
+        root_cause=body.root_cause,
     )
-    async def accept(
-        complaint_no: ComplaintNoPath,
-        principal: Annotated[Principal, WORKERS],
-        body: AcceptRequest | None = None,
-    ) -> JSONResponse:
-        return await run(
-            principal, complaint_no, AcceptComplaint(actor=principal.actor, at=runtime.clock.now())
-        )
+    return await run_command(uow, clock, principal, complaint_no, command)
 
-    @router.post(
-        "/complaints/{complaint_no}/progress",
-        response_model=CommandResult,
-        responses=COMMAND_RESPONSES,
-        summary="Record progress (登记进展)",
+
+@router.post(
+    "/complaints/{complaint_no}/transfer",
+    response_model=CommandResult,
+    responses=COMMAND_RESPONSES,
+    summary="Hand over to another department (转派)",
+)
+async def transfer(
+    complaint_no: ComplaintNoPath,
+    body: TransferRequest,
+    principal: Annotated[Principal, WORKERS],
+    uow: CommandUnitOfWork,
+    clock: CurrentClock,
+    rules: Rules,
+) -> JSONResponse:
+    if not rules.knows(body.to_department):
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", "to_department"),
+                    "type": "unknown_department",
+                    "msg": f"unknown department; known: {', '.join(sorted(rules.departments))}",
+                }
+            ]
+        )
+    command = TransferComplaint(
+        actor=principal.actor,
+        at=clock.now(),
+        to_department=body.to_department,
+        reason=body.reason,
     )
-    async def progress(
-        complaint_no: ComplaintNoPath, body: ProgressRequest, principal: Annotated[Principal, WORKERS]
-    ) -> JSONResponse:
-        command = RecordProgress(
-            actor=principal.actor, at=runtime.clock.now(), note=body.note, kind=body.kind
-        )
-        return await run(principal, complaint_no, command)
-
-    @router.post(
-        "/complaints/{complaint_no}/resolve",
-        response_model=CommandResult,
-        responses=COMMAND_RESPONSES,
-        summary="Reply with the result (答复)",
-    )
-    async def resolve(
-        complaint_no: ComplaintNoPath, body: ResolveRequest, principal: Annotated[Principal, WORKERS]
-    ) -> JSONResponse:
-        command = ResolveComplaint(
-            actor=principal.actor,
-            at=runtime.clock.now(),
-            resolution=body.resolution,
-            root_cause=body.root_cause,
-        )
-        return await run(principal, complaint_no, command)
-
-    @router.post(
-        "/complaints/{complaint_no}/transfer",
-        response_model=CommandResult,
-        responses=COMMAND_RESPONSES,
-        summary="Hand over to another department (转派)",
-    )
-    async def transfer(
-        complaint_no: ComplaintNoPath, body: TransferRequest, principal: Annotated[Principal, WORKERS]
-    ) -> JSONResponse:
-        if not rules.knows(body.to_department):
-            raise RequestValidationError(
-                [
-                    {
-                        "loc": ("body", "to_department"),
-                        "type": "unknown_department",
-                        "msg": f"unknown department; known: {', '.join(sorted(rules.departments))}",
-                    }
-                ]
-            )
-        command = TransferComplaint(
-            actor=principal.actor,
-            at=runtime.clock.now(),
-            to_department=body.to_department,
-            reason=body.reason,
-        )
-        return await run(principal, complaint_no, command)
-
-    return router
+    return await run_command(uow, clock, principal, complaint_no, command)
 
 
 def _item(row: dict[str, Any], lang: Lang) -> Assignment:

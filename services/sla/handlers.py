@@ -1,8 +1,10 @@
-"""The consumer: complaint events start, stop and move the SLA clocks in ``sla_deadlines``.
+"""SLA's handlers: complaint events move the clocks (``ClockKeeper``), and the extension
+commands that need a running clock (``request_extension``, ``approve_extension``); hold, resume
+and decline are plain complaint commands (``shared.service.complaint_commands.handle_command``).
 
-Everything happens on ``ctx.connection``, in the transaction that also records the event id,
-so a clock change and its dedupe mark commit together. A redelivered event changes nothing:
-the consumer skips its id, and a start is keyed by the starting event's id besides.
+The consumer's work happens on ``ctx.connection``, in the transaction that also records the
+event id, so a clock change and its dedupe mark commit together. A redelivered event changes
+nothing: the consumer skips its id, and a start is keyed by the starting event's id besides.
 
 A working-time deadline that reaches into a year the calendar does not know is counted on plain
 weekdays, and an ``SlaCalendarYearUnknown`` event is appended to the complaint's stream in the
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, Protocol
 
 from opentelemetry.trace import SpanKind
 
@@ -33,22 +36,32 @@ from services.sla.clocks import (
     would_run,
 )
 from services.sla.deadlines import DeadlinePlanner, Schedule
+from services.sla.extensions import ONE_WORKING_DAY, over_maximum
 from services.sla.firing import SLA_ACTOR
 from services.sla.policy import LONGEST, longer_than_longest
+from services.sla.repository import Deadline
+from services.sla.schemas import ExtensionRequest
 from shared.clock import Clock, SystemClock
 from shared.complaints import (
     COMPLAINT_EVENTS,
+    ApproveSlaExtension,
     Category,
     ComplaintReceived,
     Grade,
+    RequestSlaExtension,
     SlaCalendarYearUnknown,
     SlaStage,
     fold_recorded,
     label,
 )
+from shared.durations import IsoDuration
 from shared.events import Event, NewEvent, RecordedEvent
 from shared.eventstore import EventStore
+from shared.eventstore.complaint_handling import ComplaintNotFound, Outcome, load
+from shared.eventstore.unit_of_work import UnitOfWork
 from shared.messaging.consumer import HandlerContext, PoisonMessage
+from shared.service.auth import Principal
+from shared.service.complaint_commands import handle_command
 from shared.service.tracing import context_from, tracer
 
 log = logging.getLogger(__name__)
@@ -128,28 +141,33 @@ class ClockKeeper:
                     await self._start_new_stages(ctx, event, change.grade)
                 case Start():
                     kind = kind or await kind_at(ctx.store, event, stream)
-                    schedule = self.planner.plan_if_set(kind[0], change.stage, change.started_at, kind[1])
-                    if schedule is None:
-                        continue  # the policy runs no such clock for this grade
-                    generation = await repository.start(
-                        ctx.connection,
-                        event.stream_id,
-                        schedule,
-                        change.department,
-                        event.event_id,
-                        event.stream_version,
-                    )
-                    if generation and schedule.unknown_years:
-                        await self._warn_unknown_years(ctx, event, schedule)
-                    log.info(
-                        "sla clock started" if generation else "sla clock already started by this event",
-                        extra={
-                            "complaint_no": event.stream_id,
-                            "stage": change.stage.value,
-                            "generation": generation,
-                            "due_at": schedule.due_at.isoformat(),
-                        },
-                    )
+                    await self._start(ctx, event, change, kind)
+
+    async def _start(
+        self, ctx: HandlerContext, event: RecordedEvent, change: Start, kind: tuple[Grade, Category]
+    ) -> None:
+        schedule = self.planner.plan_if_set(kind[0], change.stage, change.started_at, kind[1])
+        if schedule is None:
+            return  # the policy runs no such clock for this grade
+        generation = await repository.start(
+            ctx.connection,
+            event.stream_id,
+            schedule,
+            change.department,
+            event.event_id,
+            event.stream_version,
+        )
+        if generation and schedule.unknown_years:
+            await self._warn_unknown_years(ctx, event, schedule)
+        log.info(
+            "sla clock started" if generation else "sla clock already started by this event",
+            extra={
+                "complaint_no": event.stream_id,
+                "stage": change.stage.value,
+                "generation": generation,
+                "due_at": schedule.due_at.isoformat(),
+            },
+        )
 
     async def _move(self, ctx: HandlerContext, event: RecordedEvent, change: Change) -> None:
         """Re-compute the running clocks a resume, an extension or a regrade moves."""
@@ -172,20 +190,7 @@ class ClockKeeper:
                     schedule = replanning.replanned(self.planner, deadline, paused=paused)
                     paused_at = None
                 case Extend():
-                    extension = deadline.extension + change.extension
-                    if longer_than_longest(extension):
-                        # approved before extensions were bounded at request time: the clock
-                        # moves as far as any may, rather than the event failing for ever
-                        log.warning(
-                            "sla extension beyond the longest allowed; applied up to it",
-                            extra={
-                                "complaint_no": event.stream_id,
-                                "stage": deadline.stage.value,
-                                "extension": extension.isoformat(),
-                                "applied": LONGEST.isoformat(),
-                            },
-                        )
-                        extension = LONGEST
+                    extension = _bounded_extension(event, deadline, deadline.extension + change.extension)
                     schedule = replanning.replanned(self.planner, deadline, extension=extension)
                 case Regrade():
                     schedule = replanning.replanned(self.planner, deadline, grade=change.grade)
@@ -266,6 +271,23 @@ class ClockKeeper:
         )
 
 
+def _bounded_extension(event: RecordedEvent, deadline: Deadline, extension: IsoDuration) -> IsoDuration:
+    """An extension approved before extensions were bounded at request time: the clock moves as
+    far as any may, rather than the event failing for ever."""
+    if not longer_than_longest(extension):
+        return extension
+    log.warning(
+        "sla extension beyond the longest allowed; applied up to it",
+        extra={
+            "complaint_no": event.stream_id,
+            "stage": deadline.stage.value,
+            "extension": extension.isoformat(),
+            "applied": LONGEST.isoformat(),
+        },
+    )
+    return LONGEST
+
+
 def unknown_years_warning(schedule: Schedule) -> SlaCalendarYearUnknown:
     """The visible warning that ``schedule`` was counted on plain weekdays in some years."""
     years = sorted(schedule.unknown_years)
@@ -300,3 +322,92 @@ async def kind_at(
     if state.grade is None or state.category is None:
         raise PoisonMessage(f"complaint {event.stream_id} is not in the event store; no clock to start")
     return state.grade, state.category
+
+
+# --- extension commands ----------------------------------------------------------------------
+
+
+class RunningClocks(Protocol):
+    """The running clock of a complaint's stage (``repository.SqlRunningClocks``; a test's fake)."""
+
+    async def running(self, complaint_no: str, stage: SlaStage, before_version: int) -> Deadline | None: ...
+
+
+class NoRunningClock(LookupError):
+    """No clock of the stage runs: nothing to extend (nothing is recorded)."""
+
+    def __init__(self, complaint_no: str, stage: SlaStage, stream_version: int) -> None:
+        super().__init__(f"no {stage.value} clock is running for {complaint_no}")
+        self.complaint_no, self.stage, self.stream_version = complaint_no, stage, stream_version
+
+
+class ExtensionOverMaximum(ValueError):
+    """The extension would take the clock past the policy's maximum (nothing is recorded);
+    ``refusal``: the machine-readable body (``over_maximum``)."""
+
+    def __init__(self, refusal: dict[str, Any], stream_version: int) -> None:
+        super().__init__(refusal["message"])
+        self.refusal, self.stream_version = refusal, stream_version
+
+
+async def request_extension(
+    uow: UnitOfWork,
+    clocks: RunningClocks,
+    planner: DeadlinePlanner,
+    clock: Clock,
+    principal: Principal,
+    complaint_no: str,
+    ask: ExtensionRequest,
+) -> Outcome:
+    """Ask for more time on a running clock, with one working day's notice (on the business
+    calendar; 24×7 when there is none). Raises ComplaintNotFound, NoRunningClock,
+    ExtensionOverMaximum; the complaint's own rules refuse the rest (a recorded rejection)."""
+    state, _ = await load(uow.store, complaint_no)
+    if not state.exists or not principal.sees_department(state.department):
+        raise ComplaintNotFound(complaint_no)
+    running = await clocks.running(complaint_no, ask.stage, state.version + 1)
+    if running is None:
+        raise NoRunningClock(complaint_no, ask.stage, state.version)
+    over = over_maximum(planner, running, ask.extension)
+    if over is not None:
+        raise ExtensionOverMaximum(over, state.version)
+    now = clock.now()
+    calendar = planner.calendar
+    notice_until = calendar.add(now, ONE_WORKING_DAY) if calendar else now + ONE_WORKING_DAY.total()
+    command = RequestSlaExtension(
+        actor=principal.actor,
+        at=now,
+        stage=ask.stage,
+        extension=ask.extension,
+        reason=ask.reason,
+        consent_via=ask.consent.via,
+        consent_at=ask.consent.at,
+        consent_note=ask.consent.note,
+        deadline=running.due_at,
+        notice_until=notice_until,
+    )
+    return await handle_command(uow, clock, principal, complaint_no, command)
+
+
+async def approve_extension(
+    uow: UnitOfWork,
+    clocks: RunningClocks,
+    planner: DeadlinePlanner,
+    clock: Clock,
+    principal: Principal,
+    complaint_no: str,
+    stage: SlaStage,
+    note: str | None,
+) -> Outcome:
+    """Approve the stage's pending extension. Raises ExtensionOverMaximum when it would now take
+    the clock past the policy's maximum (lowered since it was requested); everything else is the
+    complaint's rules' to refuse (ComplaintNotFound included)."""
+    state, _ = await load(uow.store, complaint_no)
+    pending = next((p for p in state.pending_extensions if p.stage == stage), None)
+    if pending is not None:
+        running = await clocks.running(complaint_no, stage, state.version + 1)
+        over = over_maximum(planner, running, pending.extension) if running else None
+        if over is not None:
+            raise ExtensionOverMaximum(over, state.version)
+    command = ApproveSlaExtension(actor=principal.actor, at=clock.now(), stage=stage, note=note)
+    return await handle_command(uow, clock, principal, complaint_no, command)

@@ -1,36 +1,34 @@
 """Composition root of the sla service: clocks from complaint events, a fire loop, a read API,
-the clock-rule commands (hold, resume, extensions) and the policy reload."""
+the clock-rule commands (hold, resume, extensions) and the policy reload.
+
+Builds the runtime and the collaborators the API reaches through dependencies, on ``app.state``:
+``control`` (the policy in force, :class:`~services.sla.control.SlaControl`), ``running_clocks``
+(:class:`~services.sla.repository.SqlRunningClocks`); and, for tests and tools, ``firer``,
+``policy`` and ``calendar``.
+"""
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-from pathlib import Path
-
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.sla.api import clock_commands_router, deadlines_router
-from services.sla.calendar import BusinessCalendar
+from services.sla import subscribers
+from services.sla.api import router
 from services.sla.calendar_config import load_calendar
 from services.sla.config import SlaConfig
+from services.sla.control import SlaControl
 from services.sla.deadlines import DeadlinePlanner
 from services.sla.firing import DeadlineFirer, fire_loop
-from services.sla.handlers import SUBSCRIBED, ClockKeeper
+from services.sla.handlers import ClockKeeper
 from services.sla.metrics import sla_metrics
 from services.sla.notifier import Notifier
 from services.sla.policy import load_policy
-from services.sla.replanning import apply_policy, fingerprint
+from services.sla.repository import SqlRunningClocks
 from shared.clock import Clock, SystemClock
-from shared.events import streams
 from shared.messaging.assignment_routes import complaint_routes
-from shared.messaging.consumer import subscribe_events
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry
 from shared.service.runtime import Runtime
 from shared.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -54,15 +52,7 @@ def create_app(
 
     planner = DeadlinePlanner(policy, calendar=calendar)
     keeper = ClockKeeper(planner, clock)
-    subscribe_events(
-        runtime.broker,
-        runtime.consumer(),
-        settings.topic_events,
-        batch_handler=keeper.handle_batch,
-        types=SUBSCRIBED,
-        categories={streams.COMPLAINT},
-        description="Starts, stops, pauses and moves the SLA clocks of every stage.",
-    )
+    subscribers.subscribe(runtime, keeper)
     firer = DeadlineFirer(
         runtime.engine,
         policy,
@@ -77,45 +67,10 @@ def create_app(
         runtime.background(fire_loop(firer, config.tick_seconds))
 
     app = create_service_app(runtime, tokens=tokens)
-    app.include_router(deadlines_router(runtime))
-    app.include_router(clock_commands_router(runtime, control))
+    app.include_router(router)
     app.state.firer = firer
     app.state.control = control
+    app.state.running_clocks = SqlRunningClocks(runtime.engine)
     app.state.policy = policy
     app.state.calendar = calendar
     return app
-
-
-@dataclass
-class SlaControl:
-    """The policy in force, shared by the consumer and the fire loop, and how it is replaced."""
-
-    engine: AsyncEngine
-    clock: Clock
-    keeper: ClockKeeper
-    firer: DeadlineFirer
-    calendar: BusinessCalendar
-    policy_file: Path | None
-
-    @property
-    def planner(self) -> DeadlinePlanner:
-        return self.keeper.planner
-
-    async def apply(self) -> int | None:
-        """Re-compute the running deadlines if they were computed with another policy."""
-        return await apply_policy(self.engine, self.planner, self.clock)
-
-    async def apply_at_start(self) -> None:
-        """Background task: the start-up check (a policy changed while the service was down)."""
-        try:
-            await self.apply()
-        except Exception:
-            log.exception("could not re-compute the SLA deadlines for the policy; they keep the old one")
-
-    async def reload(self, *, force: bool = False) -> tuple[str, int | None]:
-        """Read the policy file again (PolicyError when it is bad: nothing changes) and put it in force."""
-        policy = load_policy(self.policy_file)
-        planner = DeadlinePlanner(policy, self.planner.calculator, self.calendar)
-        self.keeper.planner = planner
-        self.firer.planner = planner
-        return fingerprint(policy), await apply_policy(self.engine, planner, self.clock, force=force)

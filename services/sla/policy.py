@@ -202,7 +202,7 @@ class ExtensionLimits(BaseModel):
     take a clock past it is refused (422); so is approving one after the maximum was lowered (409).
     Days and hours are not folded into each other: in one unit the sums compare as written; mixed
     (PT24H against P1D), both are counted from the clock's start the way the clock counts
-    (services/sla/api.py ``_fits``), so 24 working hours do not fit under one working day."""
+    (services/sla/extensions.py ``_fits``), so 24 working hours do not fit under one working day."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.sla.clocks import StopReason
 from services.sla.deadlines import Schedule
@@ -289,6 +289,19 @@ async def running(
     """The running clocks of ``stages`` started before ``version``, locked for an update."""
     params = {"no": complaint_no, "stages": _codes(stages), "version": version}
     return [_row(row) for row in await conn.execute(RUNNING, params)]
+
+
+class SqlRunningClocks:
+    """The running clock of a stage, read in a transaction of its own (the API's extension
+    commands check it before deciding; the command's own append is checked by its version)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def running(self, complaint_no: str, stage: SlaStage, before_version: int) -> Deadline | None:
+        async with self.engine.connect() as conn:
+            clocks = await running(conn, complaint_no, {stage}, before_version)
+        return clocks[0] if clocks else None
 
 
 async def reschedule(

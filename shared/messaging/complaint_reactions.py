@@ -22,7 +22,8 @@ from shared.complaints.decide import decide
 from shared.complaints.state import ComplaintState, fold, fold_recorded
 from shared.events import Event, NewEvent, RecordedEvent
 from shared.eventstore.complaint_handling import ComplaintNotFound
-from shared.messaging.consumer import HandlerContext, PoisonMessage
+from shared.eventstore.unit_of_work import UnitOfWork
+from shared.messaging.consumer import PoisonMessage
 from shared.service.tracing import context_from, tracer
 
 
@@ -58,11 +59,12 @@ class Reactor:
     def reacted(self, outcome: Reacted) -> None:
         """Called for each command once everything decided is appended."""
 
-    async def __call__(self, event: RecordedEvent, ctx: HandlerContext) -> None:
-        await self.handle([event], ctx)
+    async def __call__(self, event: RecordedEvent, uow: UnitOfWork) -> None:
+        await self.handle([event], uow)
 
-    async def handle(self, events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
-        streams = await ctx.store.read_streams({event.stream_id for event in events})
+    async def handle(self, events: Sequence[RecordedEvent], uow: UnitOfWork) -> None:
+        """In a consumer, ``uow`` is its transaction (``HandlerContext``); in a unit test, a fake."""
+        streams = await uow.store.read_streams({event.stream_id for event in events})
         states: dict[str, ComplaintState] = {}
         read_at: dict[str, int] = {}
         decided: dict[str, list[NewEvent]] = {}
@@ -105,6 +107,6 @@ class Reactor:
             decided.setdefault(number, []).extend(new)
             outcomes.append(Reacted(event, command, payloads, states[number].version))
         if decided:
-            await ctx.store.append_many([(number, read_at[number], new) for number, new in decided.items()])
+            await uow.store.append_many([(number, read_at[number], new) for number, new in decided.items()])
         for outcome in outcomes:
             self.reacted(outcome)

@@ -49,6 +49,7 @@ from shared.clock import Clock, SystemClock
 from shared.events import RecordedEvent, UnknownEventType
 from shared.events.streams import stream_category
 from shared.eventstore import ConcurrencyError, PostgresEventStore
+from shared.eventstore.unit_of_work import IN_TRANSACTION_ATTEMPTS
 from shared.messaging.dead_letters import DeadLetterPublisher, LetterDraft, record_letter
 from shared.messaging.deliveries import EventDelivery, Origin, by_stream, category_of, origin_of, targets_of
 from shared.messaging.failures import (
@@ -96,9 +97,16 @@ RACE_RETRIES = 3
 
 @dataclass
 class HandlerContext:
+    """A consumer's transaction, as its handlers see it: a unit of work
+    (:class:`shared.eventstore.unit_of_work.UnitOfWork`) that also says where the batch came from."""
+
     connection: AsyncConnection
     store: PostgresEventStore
     origin: Origin | None = None
+
+    @property
+    def attempts(self) -> int:
+        return IN_TRANSACTION_ATTEMPTS
 
 
 @dataclass(frozen=True)

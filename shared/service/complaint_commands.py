@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import HTTPException, Path
+from fastapi import Depends, HTTPException, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from shared.clock import Clock
 from shared.complaints.commands import Command
 from shared.complaints.values import COMPLAINT_NO_PATTERN, Status
-from shared.eventstore import EventStore
 from shared.eventstore.complaint_handling import ComplaintNotFound, Outcome, execute
+from shared.eventstore.unit_of_work import AppendUnitOfWork, UnitOfWork, UnitsOfWork, sql_units_of_work
 from shared.service.auth import Principal
+from shared.service.dependencies import CurrentRuntime
 
 ComplaintNoPath = Annotated[
     str,
@@ -75,18 +76,47 @@ def outcome_response(outcome: Outcome) -> JSONResponse:
     return JSONResponse(outcome_body(outcome), status_code=200)
 
 
+def command_unit_of_work(runtime: CurrentRuntime) -> UnitOfWork:
+    """A complaint command appends once: the append commits on its own, no transaction around it."""
+    return AppendUnitOfWork(runtime.store)
+
+
+CommandUnitOfWork = Annotated[UnitOfWork, Depends(command_unit_of_work)]
+"""The unit of work of an endpoint that carries out one complaint command (a test overrides
+``command_unit_of_work`` with a fake)."""
+
+
+def units_of_work(runtime: CurrentRuntime) -> UnitsOfWork:
+    """Units of work each in a transaction of its own, for a handler that writes more than once
+    (several streams, or the store and the service's tables) and opens its unit itself."""
+    return sql_units_of_work(runtime.engine)
+
+
+CurrentUnitsOfWork = Annotated[UnitsOfWork, Depends(units_of_work)]
+"""Opens units of work in transactions of their own (a test overrides ``units_of_work``)."""
+
+
+async def handle_command(
+    uow: UnitOfWork, clock: Clock, principal: Principal, complaint_no: str, command: Command
+) -> Outcome:
+    """The handler of a caller's command on a complaint: load → decide → append. A department's
+    complaint is invisible to other departments' agents: ComplaintNotFound, as if it did not exist."""
+    return await execute(
+        uow.store,
+        complaint_no,
+        command,
+        clock=clock,
+        visible=lambda state: principal.sees_department(state.department),
+        attempts=uow.attempts,
+    )
+
+
 async def run_command(
-    store: EventStore, clock: Clock, principal: Principal, complaint_no: str, command: Command
+    uow: UnitOfWork, clock: Clock, principal: Principal, complaint_no: str, command: Command
 ) -> JSONResponse:
-    """A department's complaint is invisible to other departments' agents: 404, not 403."""
+    """:func:`handle_command` over HTTP: 404 for a complaint the caller may not see, not 403."""
     try:
-        outcome = await execute(
-            store,
-            complaint_no,
-            command,
-            clock=clock,
-            visible=lambda state: principal.sees_department(state.department),
-        )
+        outcome = await handle_command(uow, clock, principal, complaint_no, command)
     except ComplaintNotFound:
         raise not_found(complaint_no) from None
     return outcome_response(outcome)

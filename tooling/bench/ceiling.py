@@ -15,8 +15,8 @@ import uvicorn
 from fastapi import FastAPI, Header
 from fastapi.responses import JSONResponse
 
-from services.intake.api import SUBMITTERS
-from services.intake.submission import ComplaintSubmission, SubmissionAccepted
+from services.intake.api.complaints import SUBMITTERS
+from services.intake.schemas import ComplaintSubmission, SubmissionAccepted
 from shared.service.auth import Principal, TokenRegistry
 from tooling.serve import server_options
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from services.intake.importing.mapping import CODES, ImportMapping
 from services.intake.importing.source import Cell, Record
 from services.intake.policy import GradingPolicy, RequiredFields
-from services.intake.submission import ComplaintSubmission
+from services.intake.schemas import ComplaintSubmission
 from services.intake.submit import request_digest
 from shared.complaints.events import HistoricalOutcome, ImportedHistory
 

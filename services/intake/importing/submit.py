@@ -14,6 +14,7 @@ from services.intake.importing.rows import Prepared, Refusal
 from services.intake.submit import IDEMPOTENCY_KEY_REUSED, SubmissionRefused, Submissions, Submitter
 from services.intake.window import IMPORT_WINDOW
 from shared.events import Actor
+from shared.eventstore.unit_of_work import SqlUnitOfWork
 
 KNOWN = text(
     "SELECT key, request_hash FROM intake_idempotency WHERE principal = :principal AND key = ANY(:keys)"
@@ -65,7 +66,7 @@ async def submit(
     reports it); the caller rolls its savepoint back, as for any refused submission."""
     try:
         submitted = await submissions.submit(
-            conn,
+            SqlUnitOfWork.of(submissions.store.engine, conn),
             prepared.submission,
             submitter_of(source),
             prepared.row_id,

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.analytics.rebuild import rebuild
 from services.intake.handlers import AcknowledgementHandler
-from services.routing.assign import IMPORTED_RULE, AssignOnReceipt
+from services.routing.handlers import IMPORTED_RULE, AssignOnReceipt
 from services.routing.rules import load_rules
 from shared.clock import FakeClock
 from shared.complaints import COMPLAINT_EVENTS, ComplaintAssigned, ComplaintReceived, HistoricalOutcome

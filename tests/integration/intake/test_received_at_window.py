@@ -22,11 +22,12 @@ from services.intake.corrections import take_submission
 from services.intake.main import create_app
 from services.intake.policy import load_policy
 from services.intake.receive import receive
-from services.intake.submission import ComplaintSubmission, IntakeMessage
+from services.intake.schemas import ComplaintSubmission, IntakeMessage
 from services.intake.submit import Submissions, Submitter
 from services.intake.window import IMPORT_WINDOW
 from shared.clock import FakeClock
 from shared.events import Actor, Role
+from shared.eventstore.unit_of_work import sql_units_of_work
 from shared.messaging.consumer import PoisonMessage
 from shared.messaging.topics import ensure_topics
 from shared.service.runtime import Runtime
@@ -133,8 +134,8 @@ async def test_a_kafka_submission_outside_the_window_is_a_dead_letter(intake: In
     message = kafka_submission(f"late-{uuid.uuid4().hex[:8]}")
     runtime = intake.runtime
     with pytest.raises(PoisonMessage, match="received_at_too_old"):
-        async with runtime.engine.begin() as conn:
-            await take_submission(conn, message, submissions_of(runtime), correction_hours=24)
+        async with sql_units_of_work(runtime.engine)() as uow:
+            await take_submission(uow, message, submissions_of(runtime), correction_hours=24)
 
 
 async def test_the_window_is_checked_before_a_return_for_correction(intake: Intake) -> None:
@@ -148,8 +149,8 @@ async def test_the_window_is_checked_before_a_return_for_correction(intake: Inta
     runtime = intake.runtime
     assert submissions_of(runtime).policy.missing_fields(message.submission())  # would be returned
     with pytest.raises(PoisonMessage, match="received_at_too_old"):
-        async with runtime.engine.begin() as conn:
-            await take_submission(conn, message, submissions_of(runtime), correction_hours=24)
+        async with sql_units_of_work(runtime.engine)() as uow:
+            await take_submission(uow, message, submissions_of(runtime), correction_hours=24)
     assert await numbers_given_out(runtime, submission_id) == 0
 
 
@@ -157,9 +158,9 @@ async def test_the_import_path_widens_the_window(intake: Intake, submission: dic
     old = ComplaintSubmission.model_validate({**submission, "received_at": "2001-03-04T09:00:00+08:00"})
     runtime = intake.runtime
     importer = Submitter(Actor(role=Role.SERVICE, id="import"), "import", scope="import:test")
-    async with runtime.engine.begin() as conn:
+    async with sql_units_of_work(runtime.engine)() as uow:
         submitted = await submissions_of(runtime).submit(
-            conn, old, importer, f"row-{uuid.uuid4().hex[:8]}", window=IMPORT_WINDOW
+            uow, old, importer, f"row-{uuid.uuid4().hex[:8]}", window=IMPORT_WINDOW
         )
     assert not submitted.replayed
     assert submitted.complaint_no.startswith("TS-20010304-")

@@ -26,7 +26,7 @@ from services.intake.duplicates import DuplicateCheck
 from services.intake.numbers import SEQUENCE_SQL, format_number
 from services.intake.policy import GradingPolicy, load_policy
 from services.intake.receive import receive
-from services.intake.submission import ComplaintSubmission
+from services.intake.schemas import ComplaintSubmission
 from shared.clock import SystemClock
 from shared.db.engine import create_engine
 from shared.events import Actor, Role

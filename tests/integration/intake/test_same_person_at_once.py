@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.intake.duplicates import DuplicateCheck
 from services.intake.policy import load_policy
 from services.intake.receive import receive
-from services.intake.submission import ComplaintSubmission
+from services.intake.schemas import ComplaintSubmission
 from shared.clock import SystemClock
 from shared.db.engine import create_engine
 from shared.events import Actor, Role

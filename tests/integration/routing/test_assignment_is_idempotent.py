@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.routing.assign import AssignOnReceipt
+from services.routing.handlers import AssignOnReceipt
 from services.routing.rules import load_rules
 from shared.complaints.values import Category
 from shared.messaging.consumer import HandlerContext

@@ -12,8 +12,9 @@ import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.sla.config import SlaConfig
+from services.sla.control import SlaControl
 from services.sla.firing import DeadlineFirer
-from services.sla.main import SlaControl, create_app
+from services.sla.main import create_app
 from shared.clock import FakeClock
 from shared.db.engine import create_engine
 from shared.eventstore import PostgresEventStore

@@ -10,7 +10,8 @@ import pytest
 from fastapi import FastAPI
 
 from services.sla.config import SlaConfig
-from services.sla.main import SlaControl, create_app
+from services.sla.control import SlaControl
+from services.sla.main import create_app
 from services.sla.policy import PolicyError
 from shared.clock import FakeClock
 from shared.complaints import Grade, SlaStage

@@ -6,22 +6,17 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from services.feedback.schedule import ScheduleRevisitOnResolution
+from services.feedback.handlers import ScheduleRevisitOnResolution
 from shared.clock import FakeClock
 from shared.complaints.events import ComplaintResolved
 from shared.complaints.values import Status
 from shared.eventstore import NO_STREAM, InMemoryEventStore
-from shared.messaging.consumer import HandlerContext
-from shared.messaging.dead_letters import Origin
 from tests.builders import T0, agent, as_new, at, history_to
+from tests.support.unit_of_work import FakeUnitOfWork
 
 pytestmark = pytest.mark.unit
 
 DELAY = timedelta(hours=72)
-
-
-def context(store: InMemoryEventStore) -> HandlerContext:
-    return HandlerContext(connection=None, store=store, origin=Origin("events", 0, 0, None, ()))  # type: ignore[arg-type]
 
 
 async def test_due_the_delay_after_the_resolution() -> None:
@@ -29,7 +24,7 @@ async def test_due_the_delay_after_the_resolution() -> None:
     result = await store.append("TS-1", NO_STREAM, history_to(Status.RESOLVED, complaint_no="TS-1"))
     resolved = result.events[-1]
 
-    await ScheduleRevisitOnResolution(DELAY, FakeClock(at(hours=1)))(resolved, context(store))
+    await ScheduleRevisitOnResolution(DELAY, FakeClock(at(hours=1)))(resolved, FakeUnitOfWork(store))
 
     stream = await store.read_stream("TS-1")
     assert stream[-1].type == "RevisitScheduled"
@@ -44,7 +39,7 @@ async def test_nothing_when_no_longer_resolved(status: Status) -> None:
     result = await store.append("TS-1", NO_STREAM, history_to(status, complaint_no="TS-1"))
     resolved = next(e for e in result.events if e.type == "ComplaintResolved")
 
-    await ScheduleRevisitOnResolution(DELAY, FakeClock())(resolved, context(store))
+    await ScheduleRevisitOnResolution(DELAY, FakeClock())(resolved, FakeUnitOfWork(store))
 
     assert len(await store.read_stream("TS-1")) == len(result.events)
 
@@ -58,7 +53,7 @@ async def test_an_old_resolution_schedules_from_the_latest_one() -> None:
     await store.append("TS-1", len(history), [as_new(again, by=agent(), when=at(days=2))])
     first_resolution = next(e for e in first.events if e.type == "ComplaintResolved")
 
-    await ScheduleRevisitOnResolution(DELAY, FakeClock(at(days=2)))(first_resolution, context(store))
+    await ScheduleRevisitOnResolution(DELAY, FakeClock(at(days=2)))(first_resolution, FakeUnitOfWork(store))
 
     stream = await store.read_stream("TS-1")
     assert datetime.fromisoformat(stream[-1].payload["due_at"]) == at(days=2) + DELAY

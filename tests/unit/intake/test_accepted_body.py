@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.responses import JSONResponse
 
-from services.intake.api import AcceptedResponse, accepted_body
-from services.intake.submission import SubmissionAccepted
+from services.intake.api.complaints import AcceptedResponse, accepted_body
+from services.intake.schemas import SubmissionAccepted
 
 pytestmark = pytest.mark.unit
 

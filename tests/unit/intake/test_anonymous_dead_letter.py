@@ -7,7 +7,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from services.intake.handlers import decode_submission
+from services.intake.subscribers import decode_submission
 from shared.messaging.consumer import PoisonMessage
 
 pytestmark = pytest.mark.unit

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.intake.policy import load_policy
-from services.intake.submission import ComplaintSubmission
+from services.intake.schemas import ComplaintSubmission
 from services.intake.submitters import may_submit
 from shared.complaints.values import Channel
 from tests.unit.intake.every_channel import PROMISES, ChannelPromise, valid_submission, without

@@ -13,7 +13,7 @@ from services.intake.importing.mapping import parse_mapping
 from services.intake.importing.rows import Prepared, Refusal, history_policy, prepare
 from services.intake.importing.source import Record
 from services.intake.policy import load_policy
-from services.intake.submission import ComplaintSubmission
+from services.intake.schemas import ComplaintSubmission
 from shared.complaints import Channel, HistoricalOutcome
 from tests.support.history_register import MAPPING
 

@@ -13,9 +13,8 @@ from shared.events import RecordedEvent
 from shared.eventstore import NO_STREAM, InMemoryEventStore
 from shared.eventstore.complaint_handling import execute
 from shared.messaging.complaint_reactions import Reacted, Reactor
-from shared.messaging.consumer import HandlerContext
-from shared.messaging.dead_letters import Origin
 from tests.builders import T0, acknowledge, as_new, received, service
+from tests.support.unit_of_work import FakeUnitOfWork
 
 pytestmark = pytest.mark.unit
 
@@ -57,9 +56,7 @@ async def test_a_reactor_appends_nothing_for_a_command_already_done() -> None:
     done, fresh = await _received(store, "TS-1"), await _received(store, "TS-2")
     await execute(store, "TS-1", acknowledge(by=service("sla")), clock=FakeClock(T0))
     reactor = AlwaysAcknowledge()
-    ctx = HandlerContext(connection=None, store=store, origin=Origin("events", 0, 0, None, ()))  # type: ignore[arg-type]
-
-    await reactor.handle([done, fresh], ctx)
+    await reactor.handle([done, fresh], FakeUnitOfWork(store))
 
     assert [e.type for e in await store.read_stream("TS-1")] == ["ComplaintReceived", "ComplaintAcknowledged"]
     assert [e.type for e in await store.read_stream("TS-2")] == ["ComplaintReceived", "ComplaintAcknowledged"]

@@ -6,15 +6,14 @@ from typing import Any
 
 import pytest
 
-from services.routing.assign import AssignOnReceipt
+from services.routing.handlers import AssignOnReceipt
 from services.routing.rules import parse_rules
 from shared.clock import FakeClock
 from shared.complaints.values import Category, Grade, Status
 from shared.events import RecordedEvent
 from shared.eventstore import NO_STREAM, InMemoryEventStore
-from shared.messaging.consumer import HandlerContext
-from shared.messaging.dead_letters import Origin
 from tests.builders import T0, as_new, at, history_to, received
+from tests.support.unit_of_work import FakeUnitOfWork
 
 pytestmark = pytest.mark.unit
 
@@ -27,12 +26,8 @@ rules:
 )
 
 
-def context(store: InMemoryEventStore) -> HandlerContext:
-    return HandlerContext(connection=None, store=store, origin=Origin("events", 0, 0, None, ()))  # type: ignore[arg-type]
-
-
 async def deliver(store: InMemoryEventStore, event: RecordedEvent) -> list[RecordedEvent]:
-    await AssignOnReceipt(RULES, FakeClock(at(minutes=5)))(event, context(store))
+    await AssignOnReceipt(RULES, FakeClock(at(minutes=5)))(event, FakeUnitOfWork(store))
     return await store.read_stream(event.stream_id)
 
 

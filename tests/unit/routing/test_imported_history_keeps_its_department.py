@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.routing.assign import IMPORTED_RULE, AssignOnReceipt
+from services.routing.handlers import IMPORTED_RULE, AssignOnReceipt
 from services.routing.rules import load_rules
 from shared.clock import FakeClock
 from shared.complaints import AssignComplaint, fold

@@ -16,8 +16,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.sla.api import _over_maximum
 from services.sla.deadlines import DeadlinePlanner, WallClockCalculator, warn_and_due
+from services.sla.extensions import over_maximum
 from services.sla.policy import (
     LONGEST,
     Counting,
@@ -102,7 +102,7 @@ def clock(stage: SlaStage, counting: Counting, approved: IsoDuration = IsoDurati
     ("extension", "fits"), [("PT9H", True), ("PT10H", False), ("PT24H", False), ("P1D", True)]
 )
 def test_hours_against_a_maximum_in_days_on_a_working_clock(extension: str, fits: bool) -> None:
-    over = _over_maximum(PLANNER, clock(SlaStage.RESOLUTION, Counting.WORKING), IsoDuration.parse(extension))
+    over = over_maximum(PLANNER, clock(SlaStage.RESOLUTION, Counting.WORKING), IsoDuration.parse(extension))
     assert (over is None) is fits
     if over is not None:
         assert over["error"] == "extension_over_maximum" and over["max_extension"] == "P1D"
@@ -110,7 +110,7 @@ def test_hours_against_a_maximum_in_days_on_a_working_clock(extension: str, fits
 
 @pytest.mark.parametrize(("extension", "fits"), [("PT24H", True), ("PT25H", False)])
 def test_hours_against_a_maximum_in_days_on_a_24x7_clock(extension: str, fits: bool) -> None:
-    over = _over_maximum(
+    over = over_maximum(
         PLANNER, clock(SlaStage.FIRST_RESPONSE, Counting.ALWAYS), IsoDuration.parse(extension)
     )
     assert (over is None) is fits
@@ -118,6 +118,6 @@ def test_hours_against_a_maximum_in_days_on_a_24x7_clock(extension: str, fits: b
 
 def test_what_is_left_is_said_in_the_maximum_s_unit() -> None:
     working = clock(SlaStage.RESOLUTION, Counting.WORKING, approved=IsoDuration(days=1))
-    over = _over_maximum(PLANNER, working, IsoDuration(days=1))
+    over = over_maximum(PLANNER, working, IsoDuration(days=1))
     assert over is not None and over["approved_extension"] == "P1D"
     assert "at most nothing more" in over["message"]

@@ -1,4 +1,4 @@
-"""Dispatch (分类派单): every received complaint is assigned by the rule table."""
+"""Routing's handlers: dispatch (分类派单) of every received complaint by the rule table."""
 
 from __future__ import annotations
 

@@ -1,15 +1,27 @@
-"""What a channel sends: the same JSON schema over HTTP and on the Kafka intake topic."""
+"""Request and response bodies of the intake service.
+
+What a channel sends is the same JSON schema over HTTP and on the Kafka intake topic
+(:class:`ComplaintSubmission`, :class:`IntakeMessage`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from services.intake.text import nul_free
 from shared.complaints.events import Attachment, Complainant, IndustrialDetails, check_anonymity
-from shared.complaints.values import Category, Channel, ComplainantKind, Grade, UtcDatetime
+from shared.complaints.values import (
+    Category,
+    Channel,
+    ComplainantKind,
+    ComplaintNo,
+    Grade,
+    Status,
+    UtcDatetime,
+)
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -160,4 +172,90 @@ class SubmissionAccepted(BaseModel):
     )
     possible_duplicate_of: str | None = Field(
         None, description="An earlier complaint of the same complainant about the same subject, if any."
+    )
+
+
+class RegradeRequest(BaseModel):
+    """An agent's or supervisor's change of a complaint's grade."""
+
+    grade: Grade = Field(description="The new grade; must belong to the organisation's grading scheme.")
+    reason: str = Field(min_length=1, max_length=2000, description="Why the grade changes (kept on record).")
+
+    _no_nul = model_validator(mode="before")(nul_free)
+
+
+class MergeRequest(BaseModel):
+    """Which complaint survives, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    into: ComplaintNo = Field(description="Number of the surviving complaint (e.g. the earlier one).")
+    reason: str = Field(min_length=1, max_length=2000, description="Why they are the same complaint.")
+
+    _no_nul = model_validator(mode="before")(nul_free)
+
+
+# --- anonymous follow-up ---------------------------------------------------------------------
+
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class FollowUpRequest(BaseModel):
+    """The complaint number and the follow-up code shown when the complaint was submitted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    complaint_no: ComplaintNo = Field(description="The complaint number (投诉编号).")
+    code: Code = Field(description="The follow-up code (跟进码), with or without dashes.")
+
+    _no_nul = model_validator(mode="before")(nul_free)
+
+
+class FollowUpFeedback(FollowUpRequest):
+    """The anonymous submitter's answer to the revisit (回访)."""
+
+    satisfied: bool = Field(description="True when satisfied with the resolution.")
+    score: int = Field(ge=1, le=5, description="Satisfaction score, 1 (worst) to 5 (best).")
+    comment: str | None = Field(None, max_length=2000, description="Anything to add.")
+    acknowledged: bool = Field(
+        False, description="Not satisfied, but accepting the solution: the complaint closes."
+    )
+
+
+class FollowUpStatus(BaseModel):
+    """What the anonymous submitter may read about their complaint."""
+
+    complaint_no: str = Field(description="The complaint number.")
+    status: Status = Field(description="The status code.")
+    status_label: dict[str, str] = Field(description="The status for people, zh-CN and en.")
+    received_at: datetime = Field(description="When it was received (UTC).")
+    resolution: str | None = Field(description="The department's latest reply, once resolved.")
+    revisit_open: bool = Field(description="True while the revisit waits for the submitter's answer.")
+    stream_version: int = Field(description="The complaint's stream version.")
+
+
+# --- personal data (admins) ------------------------------------------------------------------
+
+
+class ComplainantLookup(BaseModel):
+    """An identifier the complainant gave."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["phone", "email", "customer_id", "employee_id", "id_number"] = Field(
+        description="Which identifier."
+    )
+    value: str = Field(min_length=1, max_length=320, description="The phone number, email, ... as given.")
+
+
+class ComplainantFound(BaseModel):
+    complainant_id: UUID = Field(description="The pseudonymous complainant id.")
+    complaints: list[str] = Field(description="Numbers of the complainant's complaints, oldest first.")
+
+
+class ErasureDone(BaseModel):
+    complainant_id: UUID = Field(description="The complainant whose key was deleted.")
+    complaints: list[str] = Field(
+        description="The complaints that got a ComplainantDataErased event (their personal data is "
+        "unreadable now)."
     )

@@ -1,4 +1,5 @@
-"""After the department replies (ComplaintResolved), schedule the revisit (回访) of the complainant."""
+"""Feedback's handlers: the revisit (回访) scheduled once the department replies, and the
+complainant's answer recorded."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import logging
 from datetime import timedelta
 
 from shared.clock import Clock
-from shared.complaints.commands import Command, ScheduleRevisit
+from shared.complaints.commands import Command, GiveFeedback, ScheduleRevisit
 from shared.complaints.state import ComplaintState
 from shared.complaints.values import Status
 from shared.events import Actor, RecordedEvent
+from shared.eventstore.complaint_handling import Outcome, execute
+from shared.eventstore.unit_of_work import UnitOfWork
 from shared.messaging.complaint_reactions import Reacted, Reactor
 
 log = logging.getLogger(__name__)
@@ -52,3 +55,10 @@ class ScheduleRevisitOnResolution(Reactor):
                 "stream_version": outcome.stream_version,
             },
         )
+
+
+async def give_feedback(uow: UnitOfWork, clock: Clock, complaint_no: str, command: GiveFeedback) -> Outcome:
+    """What the complainant said at the revisit: satisfied (or accepting the solution) closes the
+    complaint, dissatisfied reopens it. Customer service revisits every department's complaints,
+    so no complaint is hidden from the caller. Raises ComplaintNotFound."""
+    return await execute(uow.store, complaint_no, command, clock=clock, attempts=uow.attempts)

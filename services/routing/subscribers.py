@@ -1,0 +1,31 @@
+"""Routing's Kafka subscriptions: dispatch on receipt, and the departments' assignments."""
+
+from __future__ import annotations
+
+from services.routing.handlers import AssignOnReceipt
+from services.routing.projection import AssignmentsProjection
+from services.routing.rules import RuleTable
+from shared.events import streams
+from shared.messaging.consumer import subscribe_events
+from shared.service.runtime import Runtime
+
+
+def subscribe(runtime: Runtime, rules: RuleTable) -> None:
+    topic = runtime.settings.topic_events
+    subscribe_events(
+        runtime.broker,
+        runtime.consumer("routing"),
+        topic,
+        batch_handler=AssignOnReceipt(rules, runtime.clock).handle,
+        types={"ComplaintReceived"},
+        categories={streams.COMPLAINT},
+        description="Assigns every received complaint to a department by the rule table (ComplaintAssigned).",
+    )
+    subscribe_events(
+        runtime.broker,
+        runtime.consumer("routing-assignments"),
+        topic,
+        batch_handler=AssignmentsProjection().handle,
+        categories={streams.COMPLAINT},
+        description="Keeps each department's assignments (routing_assignments) from every complaint event.",
+    )
