@@ -55,7 +55,7 @@ from shared.complaints import (
 )
 from shared.complaints.commands import Command
 from shared.complaints.errors import UnexpectedEvent
-from shared.complaints.events import ReopenTrigger
+from shared.complaints.values import ReopenTrigger
 from shared.events import Event
 from tests.builders import DEPT, OTHER_DEPT, at, received
 from tests.unit.complaints.test_properties import command_sequences, guided_sequences
