@@ -74,6 +74,7 @@ from shared.complaints.events import (
     SlaExtensionDeclined,
     SlaExtensionRequested,
     SlaWarningRaised,
+    complaint_events,
 )
 from shared.complaints.state import ComplaintState, TimedEvent, evolve, fold, fold_recorded
 from shared.complaints.values import (
@@ -188,6 +189,7 @@ __all__ = [
     "TransferComplaint",
     "UnexpectedEvent",
     "WithdrawComplaint",
+    "complaint_events",
     "decide",
     "evolve",
     "fold",

@@ -15,7 +15,7 @@ imports them from here; an event added since is imported from its stage's module
 
 from __future__ import annotations
 
-from shared.complaints.kernel import COMPLAINT_EVENTS, CommandRejected, ComplaintEvent
+from shared.complaints.kernel import COMPLAINT_EVENTS, CommandRejected, ComplaintEvent, complaint_events
 from shared.complaints.stages.closure import (
     ComplainantDataErased,
     ComplaintClosed,
@@ -61,13 +61,9 @@ from shared.complaints.stages.time_limits import (
     SlaWarningRaised,
 )
 
-
-def _before_receipt() -> frozenset[str]:
-    types = (COMPLAINT_EVENTS.model_for(name) for name in COMPLAINT_EVENTS.types())
-    return frozenset(t.event_type for t in types if issubclass(t, ComplaintEvent) and t.before_receipt)
-
-
-PRE_RECEIPT_EVENTS: frozenset[str] = _before_receipt()
+PRE_RECEIPT_EVENTS: frozenset[str] = frozenset(
+    event.event_type for event in complaint_events() if event.before_receipt
+)
 """Events that may come before ComplaintReceived on a stream (a submission returned for
 correction): projections of received complaints skip them until ComplaintReceived arrives."""
 
@@ -112,4 +108,5 @@ __all__ = [
     "SlaExtensionRequested",
     "SlaWarningRaised",
     "check_anonymity",
+    "complaint_events",
 ]

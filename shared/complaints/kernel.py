@@ -57,6 +57,12 @@ class ComplaintEvent(Event):
     returned for correction): projections of received complaints skip them until it arrives."""
 
 
+def complaint_events() -> list[type[ComplaintEvent]]:
+    """Every registered event class of the complaint stream, in the order of their types' names."""
+    models = (COMPLAINT_EVENTS.model_for(event_type) for event_type in COMPLAINT_EVENTS.types())
+    return [model for model in models if issubclass(model, ComplaintEvent)]
+
+
 class Command(BaseModel):
     """Base of every complaint command.
 
