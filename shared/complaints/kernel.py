@@ -109,7 +109,9 @@ Decision = Callable[["ComplaintState", C], list[Event]]
 
 Draft = Any
 """The state being evolved: a mutable copy of the ComplaintState before the event, one version
-on (see :mod:`shared.complaints.state`); an evolution sets the fields the event changes."""
+on (see :mod:`shared.complaints.state`); an evolution sets the fields the event changes. Typed
+loosely because the state itself is frozen; a misspelt field still fails at once, as the draft
+has the state's slots and no others."""
 
 Evolution = Callable[[Draft, Any, datetime | None], None]
 
