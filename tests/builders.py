@@ -10,7 +10,7 @@ import random
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.clock import FakeClock
 from shared.complaints import (
@@ -57,6 +57,8 @@ from shared.complaints import (
 )
 from shared.events import Actor, Event, NewEvent, RecordedEvent, Role
 from shared.privacy.crypto import seal
+
+C = TypeVar("C", bound=Command)
 
 T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 """Monday 5 January 2026, 09:00 in Shanghai: the tests' "now"."""
@@ -409,6 +411,12 @@ def decline_extension(
     *, by: Actor | None = None, when: datetime | None = None, stage: SlaStage = SlaStage.RESOLUTION
 ) -> DeclineSlaExtension:
     return DeclineSlaExtension(actor=by or supervisor(), at=when or T0, stage=stage, reason="理由不充分")
+
+
+def a_command(kind: type[C], *, by: Actor | None = None, when: datetime | None = None, **fields: Any) -> C:
+    """Any command with the given fields, by an agent of the responsible department unless ``by``
+    says otherwise, at T0 unless ``when`` does: a new command needs no builder of its own."""
+    return kind(actor=by or agent(), at=when or T0, **fields)
 
 
 # --- running commands ---------------------------------------------------------------------

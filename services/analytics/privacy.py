@@ -4,8 +4,10 @@ The complainant appears only as a pseudonymous id and sealed ciphertext (opened 
 read time, see shared/privacy/reveal.py), an anonymous one not at all.
 An event's timeline summary keeps only the fields listed in :data:`SUMMARY_FIELDS` for its type:
 codes, departments, numbers and instants; never notes, resolutions, reasons or comments typed by
-people (they may name or describe the complainant). The subject line is kept (it is what lists
-show): a subject names the problem, not the person, and the intake form asks for it so.
+people (they may name or describe the complainant). Each event class marks its fields so where it
+declares them (:mod:`shared.events.disclosure`), and the table is derived from the marks. The
+subject line is kept (it is what lists show): a subject names the problem, not the person, and
+the intake form asks for it so.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.complaints import complaint_events
 from shared.events import Event, Role
+from shared.events.disclosure import shown_fields
 from shared.privacy.keys import keys_for
 from shared.privacy.masking import mask_name
 from shared.privacy.reveal import PersonalDataView, reveal
@@ -29,51 +33,18 @@ only ever sees their own department's complaints) and supervisors, who call the 
 back; admins. Operators and auditors see them masked (张*, 138****5678)."""
 
 SUMMARY_FIELDS: dict[str, frozenset[str]] = {
-    "ComplaintReceived": frozenset(
-        {"channel", "complainant_kind", "anonymous", "category", "grade", "subject", "received_at"}
-        | {"product_refs"}  # product codes, not personal data: the high-frequency problems need them
-    ),
-    "ComplaintRegraded": frozenset({"grade", "previous_grade"}),  # not the reason: typed by people
-    "ComplaintAcknowledged": frozenset({"via", "message_key"}),
-    "ComplaintAssigned": frozenset({"department", "rule"}),
-    "ComplaintAccepted": frozenset({"department", "agent"}),
-    "ProgressRecorded": frozenset({"department"}),
-    "ComplaintResolved": frozenset({"department"}),
-    "ComplaintTransferred": frozenset({"from_department", "to_department"}),
-    "ComplaintEscalated": frozenset({"level", "to_role", "stage"}),
-    "RevisitScheduled": frozenset({"due_at"}),
-    "FeedbackReceived": frozenset({"satisfied", "score", "acknowledged"}),
-    "ComplaintClosed": frozenset({"reason"}),  # a CloseReason code, not free text
-    "ComplaintReopened": frozenset({"department", "reopen_count", "trigger"}),
-    "ComplaintWithdrawn": frozenset(),
-    "ComplaintClosedAsNotAComplaint": frozenset(),
-    "SlaWarningRaised": frozenset({"stage", "deadline", "fraction"}),
-    "SlaBreached": frozenset({"stage", "deadline", "department"}),
-    "SlaCalendarYearUnknown": frozenset({"stage", "deadline", "years"}),  # messages are system text
-    "CommandRejected": frozenset({"command", "reason_code"}),
-    # the SLA clock's holds and extensions: codes and instants only; reasons and notes are typed by people
-    "ComplaintPutOnHold": frozenset({"department"}),
-    "ComplaintResumed": frozenset({"department", "on_hold_since"}),
-    "SlaExtensionRequested": frozenset(
-        {"stage", "department", "deadline", "extension", "consent_via", "consent_at"}
-    ),
-    "SlaExtensionApproved": frozenset({"stage", "extension"}),
-    "SlaExtensionDeclined": frozenset({"stage"}),
-    "ComplainantDataErased": frozenset({"complainant_id"}),  # a pseudonym; not the reason (typed)
-    "ComplaintLinkedAsPossibleDuplicate": frozenset({"of", "rule", "window_days", "similarity"}),
-    "ComplaintMerged": frozenset({"into"}),  # not the reason: typed by people
-    "ComplaintReturnedForCorrection": frozenset({"channel", "missing_fields", "due_at"}),
-    "ComplaintCorrectionLapsed": frozenset({"missing_fields", "due_at"}),
-    "DuplicateMergedInto": frozenset({"duplicate"}),
+    event.event_type: shown_fields(event) for event in complaint_events()
 }
-"""The payload fields an event's timeline summary may carry, by event type."""
+"""The payload fields an event's timeline summary may carry, by event type: those its class marks
+shown (see :mod:`shared.events.disclosure`)."""
 
 
 def summarize(payload: Event) -> dict[str, Any]:
     """The event's summary for the timeline: whitelisted fields only, nulls left out.
 
-    An event type without an entry in SUMMARY_FIELDS gets an empty summary: a new field is
-    shown only once somebody has decided that it carries no personal data.
+    An event type without an entry in SUMMARY_FIELDS gets an empty summary, and a text field
+    nobody has marked shown is left out: a new field is shown only once somebody has decided
+    that it carries no personal data.
     """
     fields = SUMMARY_FIELDS.get(payload.event_type, frozenset())
     if not fields:

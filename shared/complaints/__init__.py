@@ -1,7 +1,9 @@
 """The complaint aggregate (投诉): one event stream per complaint, pure domain, no I/O.
 
 ``decide(state, command) -> events`` and ``evolve(state, event) -> state``; ``fold`` replays a
-stream. Values and their Chinese/English labels are in :mod:`shared.complaints.values`.
+stream. Each lifecycle stage's events, commands, decisions and state changes are in its module of
+:mod:`shared.complaints.stages`, registered with :mod:`shared.complaints.kernel`. Values and their
+Chinese/English labels are in :mod:`shared.complaints.values`.
 """
 
 from shared.complaints.commands import (
@@ -74,6 +76,7 @@ from shared.complaints.events import (
     SlaExtensionDeclined,
     SlaExtensionRequested,
     SlaWarningRaised,
+    complaint_events,
 )
 from shared.complaints.state import ComplaintState, TimedEvent, evolve, fold, fold_recorded
 from shared.complaints.values import (
@@ -188,6 +191,7 @@ __all__ = [
     "TransferComplaint",
     "UnexpectedEvent",
     "WithdrawComplaint",
+    "complaint_events",
     "decide",
     "evolve",
     "fold",

@@ -38,43 +38,10 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.complaints.errors import StreamOutOfOrder, UnexpectedEvent
-from shared.complaints.events import (
-    COMPLAINT_EVENTS,
-    CommandRejected,
-    ComplainantDataErased,
-    ComplaintAccepted,
-    ComplaintAcknowledged,
-    ComplaintAssigned,
-    ComplaintClosed,
-    ComplaintClosedAsNotAComplaint,
-    ComplaintCorrectionLapsed,
-    ComplaintEscalated,
-    ComplaintLinkedAsPossibleDuplicate,
-    ComplaintMerged,
-    ComplaintPutOnHold,
-    ComplaintReceived,
-    ComplaintRegraded,
-    ComplaintReopened,
-    ComplaintResolved,
-    ComplaintResumed,
-    ComplaintReturnedForCorrection,
-    ComplaintTransferred,
-    ComplaintWithdrawn,
-    DuplicateMergedInto,
-    FeedbackReceived,
-    HistoricalOutcome,
-    ProgressRecorded,
-    RevisitScheduled,
-    SlaBreached,
-    SlaCalendarYearUnknown,
-    SlaExtensionApproved,
-    SlaExtensionDeclined,
-    SlaExtensionRequested,
-    SlaWarningRaised,
-)
+from shared.complaints.kernel import COMPLAINT_EVENTS, EVOLUTIONS, Evolution
 from shared.complaints.values import (
     FINAL_STATUSES,
     Category,
@@ -87,6 +54,11 @@ from shared.complaints.values import (
 )
 from shared.events.envelope import Event, RecordedEvent
 from shared.events.registry import EventRegistry
+
+if TYPE_CHECKING:
+    from shared.complaints.stages.receipt import ComplaintReturnedForCorrection
+    from shared.complaints.stages.revisit import FeedbackReceived
+    from shared.complaints.stages.time_limits import SlaBreached, SlaExtensionRequested, SlaWarningRaised
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,104 +185,24 @@ _INITIAL = ComplaintState()
 def evolve(state: ComplaintState, event: Event, at: datetime | None = None) -> ComplaintState:
     """The state after ``event``, which happened at ``at`` (the envelope's occurred_at).
 
-    ``s`` starts as a copy of ``state`` one version on, a draft nobody else sees; the event's case
+    ``s`` starts as a copy of ``state`` one version on, a draft nobody else sees; the event's
+    evolution (registered with ``@evolves`` in its stage's module, :mod:`shared.complaints.stages`)
     sets what changes, and the draft becomes the new state (replay folds every stored event
-    through here; copying a frozen dataclass per field was most of its cost). A case reads
+    through here; copying a frozen dataclass per field was most of its cost). An evolution reads
     ``s``'s fields before it sets them, so it sees the state before the event.
     """
     s = _next_draft(state)
-    match event:
-        case ComplaintReceived():
-            s.complaint_no = event.complaint_no
-            s.status = Status.RECEIVED
-            s.channel = event.channel
-            s.category = event.category
-            s.grade = event.grade
-            s.complainant_kind = event.complainant_kind
-            s.anonymous = event.anonymous
-            s.received_at = event.received_at
-            history = event.imported
-            if history is not None and history.outcome is not HistoricalOutcome.OPEN:
-                # history arrives with its outcome, dated as the records date it (not the import)
-                closed = history.outcome is HistoricalOutcome.CLOSED
-                s.status = Status.CLOSED if closed else Status.RESOLVED
-                s.department = history.department
-                s.resolved_at = history.resolved_at or history.closed_at
-                s.closed_at = history.closed_at
-        case ComplaintRegraded():
-            s.grade = event.grade
-        case ComplaintAcknowledged():
-            s.acknowledged = True
-        case ComplaintAssigned():
-            s.status, s.department, s.agent = Status.ASSIGNED, event.department, None
-        case ComplaintAccepted():
-            s.status, s.department, s.agent = Status.ACCEPTED, event.department, event.agent
-        case ProgressRecorded():
-            s.status = Status.IN_PROGRESS
-        case ComplaintResolved():
-            s.status, s.resolved_at = Status.RESOLVED, at or s.resolved_at
-            s.on_hold, s.on_hold_since = False, None  # a resolution ends the wait on the complainant
-        case ComplaintTransferred():
-            s.status, s.department, s.agent = Status.TRANSFERRED, event.to_department, None
-            s.on_hold, s.on_hold_since = False, None  # so does a transfer
-        case ComplaintEscalated():
-            s.escalation_level, s.escalated_to = event.level, event.to_role
-        case RevisitScheduled():
-            s.status, s.revisit_due_at = Status.REVISIT_PENDING, event.due_at
-        case FeedbackReceived():
-            s.feedback = event
-        case ComplaintClosed():
-            s.status, s.close_reason, s.closed_at = Status.CLOSED, event.reason, at or s.closed_at
-        case ComplaintReopened():
-            # the agent stays only if the same department gets it back: compared before it is set
-            s.agent = s.agent if event.department == s.department else None
-            s.status = Status.REOPENED
-            s.department = event.department
-            s.reopen_count = event.reopen_count
-            s.flagged_reopened = True
-            s.resolved_at = s.closed_at = s.close_reason = s.revisit_due_at = None
-        case ComplaintWithdrawn():
-            s.status, s.closed_at = Status.WITHDRAWN, at or s.closed_at
-        case ComplaintClosedAsNotAComplaint():
-            s.status, s.closed_at = Status.CLOSED_NOT_COMPLAINT, at or s.closed_at
-        case SlaWarningRaised():
-            s.sla_warnings = (*s.sla_warnings, event)
-        case SlaBreached():
-            s.sla_breaches = (*s.sla_breaches, event)
-        case SlaCalendarYearUnknown():
-            pass
-        case CommandRejected():
-            pass
-        case ComplaintPutOnHold():
-            s.on_hold, s.on_hold_since = True, at or s.on_hold_since
-        case ComplaintResumed():
-            s.on_hold, s.on_hold_since = False, None
-        case SlaExtensionRequested():
-            s.pending_extensions = (*_without(s, event.stage), event)
-        case SlaExtensionApproved() | SlaExtensionDeclined():
-            s.pending_extensions = _without(s, event.stage)
-        case ComplainantDataErased():
-            pass  # the audit trail of an erasure; the complaint itself goes on
-        case ComplaintLinkedAsPossibleDuplicate():
-            s.possible_duplicate_of = event.of
-        case ComplaintMerged():
-            s.status, s.merged_into, s.closed_at = Status.MERGED, event.into, at or s.closed_at
-        case ComplaintReturnedForCorrection():
-            s.complaint_no = event.complaint_no
-            s.status = Status.AWAITING_CORRECTION
-            s.channel = event.channel
-            s.correction = event
-        case ComplaintCorrectionLapsed():
-            s.status, s.closed_at = Status.CORRECTION_LAPSED, at or s.closed_at
-        case DuplicateMergedInto():
-            s.merged_duplicates = (*s.merged_duplicates, event.duplicate)
-        case _:
-            raise UnexpectedEvent(f"{type(event).__name__} is not an event of a complaint stream")
+    evolution = EVOLUTIONS.get(type(event)) or _evolution_of_a_subclass(event)
+    evolution(s, event, at)
     return _freeze(s)
 
 
-def _without(state: Any, stage: object) -> tuple[SlaExtensionRequested, ...]:
-    return tuple(request for request in state.pending_extensions if request.stage != stage)
+def _evolution_of_a_subclass(event: Event) -> Evolution:
+    for kind in type(event).__mro__[1:]:
+        evolution = EVOLUTIONS.get(kind)
+        if evolution is not None:
+            return evolution
+    raise UnexpectedEvent(f"{type(event).__name__} is not an event of a complaint stream")
 
 
 TimedEvent = tuple[Event, datetime]

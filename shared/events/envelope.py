@@ -44,13 +44,19 @@ class Actor(BaseModel):
 class Event(BaseModel):
     """Base of every event payload: frozen, no unknown fields, named in the past tense.
 
-    Subclasses set ``event_type`` and ``schema_version`` and register with an EventRegistry.
+    Subclasses register with an EventRegistry. ``event_type`` is the class's name unless the
+    class sets it; ``schema_version`` starts at 1 and goes up with an upcaster.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "event_type" not in cls.__dict__:
+            cls.event_type = cls.__name__
 
 
 class NewEvent(BaseModel):

@@ -11,8 +11,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from services.analytics.main import create_app
 from services.analytics.kpis.targets import Kpi
+from services.analytics.main import create_app
 from shared.clock import FakeClock
 from shared.complaints import Channel, ComplaintState, SlaStage
 from shared.eventstore import PostgresEventStore

@@ -7,8 +7,9 @@ import pytest
 from services.analytics.complaints.rows import timeline_row
 from services.analytics.labels import EVENT_TITLES
 from services.analytics.privacy import SUMMARY_FIELDS, mask_name, summarize
-from shared.complaints import COMPLAINT_EVENTS, ComplaintState, Status
+from shared.complaints import COMPLAINT_EVENTS, ComplaintEvent, ComplaintState, Status, complaint_events
 from shared.events import Role
+from shared.events.disclosure import Disclosure, disclosure, holds_text
 from tests.builders import (
     COMPLAINT_NO,
     a_complaint_in,
@@ -50,6 +51,26 @@ def test_no_name_masks_to_nothing() -> None:
 def test_every_event_type_has_a_decided_summary_and_a_title() -> None:
     assert set(SUMMARY_FIELDS) == set(COMPLAINT_EVENTS.types())
     assert set(EVENT_TITLES) == set(COMPLAINT_EVENTS.types())
+
+
+@pytest.mark.parametrize("event", complaint_events(), ids=lambda e: e.event_type)
+def test_every_event_is_titled_in_both_languages(event: type[ComplaintEvent]) -> None:
+    title = event.title
+    assert title.en.strip() and title.en.isascii() and title.en != event.event_type
+    assert title.zh_cn.strip() and any("\u4e00" <= char <= "\u9fff" for char in title.zh_cn)
+
+
+@pytest.mark.parametrize("event", complaint_events(), ids=lambda e: e.event_type)
+def test_every_text_field_is_marked_free_text_personal_withheld_or_shown(event: type[ComplaintEvent]) -> None:
+    unmarked = [name for name, f in event.model_fields.items() if holds_text(f) and disclosure(f) is None]
+    assert not unmarked, f"{event.event_type}: mark {unmarked} (shared/events/disclosure.py)"
+
+
+def test_only_fields_marked_shown_or_holding_no_text_are_summarised() -> None:
+    for event in complaint_events():
+        for name in SUMMARY_FIELDS[event.event_type]:
+            field = event.model_fields[name]
+            assert disclosure(field) is Disclosure.SHOWN or not holds_text(field), (event.event_type, name)
 
 
 def test_summaries_never_carry_free_text_or_contact_data() -> None:

@@ -1,0 +1,18 @@
+"""A complaint's lifecycle, one module per stage: each declares its events and commands, decides
+each command (``@decides``) and evolves the state by each event (``@evolves``), see
+:mod:`shared.complaints.kernel`. Importing this package registers them all.
+
+* :mod:`.receipt`: received (受理), acknowledged, returned for correction and lapsed;
+* :mod:`.grading`: regraded, linked as a possible duplicate;
+* :mod:`.dispatch`: assigned (派单), accepted (签收), transferred (转派), escalated (升级);
+* :mod:`.handling`: progress, on hold and resumed, resolved (答复);
+* :mod:`.time_limits`: SLA warnings, breaches and extensions (时限);
+* :mod:`.revisit`: the revisit (回访) and the complainant's feedback;
+* :mod:`.closure`: closed (结案), reopened, withdrawn, not a complaint, merged, data erased.
+
+A new stage is a new module here, imported below.
+"""
+
+from shared.complaints.stages import closure, dispatch, grading, handling, receipt, revisit, time_limits
+
+__all__ = ["closure", "dispatch", "grading", "handling", "receipt", "revisit", "time_limits"]
