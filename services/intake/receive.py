@@ -157,7 +157,7 @@ async def receive(
     earlier complaint is linked right after the receipt (the outcome is then the link's).
     ``imported``: a complaint from another system's records (``tousu import``), recorded as history.
     """
-    # Longer than most: what remains is the one admission round trip, the sealing that needs its
+    # long: what remains is the one admission round trip, the sealing that needs its
     # row and the append, which share the complainant's key and the admitted number; split
     # further they would pass a dozen values between them.
     now = clock.now()

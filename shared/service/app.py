@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.eventstore import ConcurrencyError
 from shared.service import dead_letters_api
 from shared.service.auth import TokenRegistry
 from shared.service.error_responses import document_errors
@@ -46,6 +47,7 @@ def install_error_handlers(app: FastAPI) -> None:
     _answer_refused_requests(app)
     _answer_unstorable_text(app)
     _answer_unavailable_backends(app)
+    _answer_lost_races(app)
 
 
 def _answer_refused_requests(app: FastAPI) -> None:
@@ -223,6 +225,26 @@ def _unavailable(error: BaseException, what: str = "database") -> JSONResponse:
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+def _answer_lost_races(app: FastAPI) -> None:
+    # A handler retries a lost race a few times; one that kept losing (a stream written to
+    # without pause) asks the caller to retry in a moment instead of failing with a 500. 503 with
+    # Retry-After is what every endpoint already documents for "not now, try again".
+    @app.exception_handler(ConcurrencyError)
+    async def lost_race(request: Request, error: ConcurrencyError) -> JSONResponse:
+        path = request.url.path
+        log.warning("a write kept losing to concurrent writes; answered 503", extra={"path": path})
+        return JSONResponse(
+            {
+                "error": "busy",
+                "message": "the record changed while this request was being written; retry in a moment",
+                "message_zh": "记录正在被同时修改，请稍后重试",
+                "retry_after_seconds": 1,
+            },
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
 
 
 def _unstorable() -> JSONResponse:

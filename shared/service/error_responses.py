@@ -43,7 +43,7 @@ class ErrorBody(BaseModel):
 
     error: str = Field(
         description="Machine-readable code, e.g. unauthorized, forbidden, not_found, invalid_request, "
-        "invalid_body, too_large, database_unavailable."
+        "invalid_body, too_large, database_unavailable, busy (a write kept losing to concurrent writes)."
     )
     message: str = Field(description="What is wrong, in English.")
     message_zh: str | None = Field(None, description="What is wrong, in Simplified Chinese.")

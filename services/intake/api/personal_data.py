@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from services.intake.duplicates import forget
 from services.intake.schemas import ComplainantFound, ComplainantLookup, ErasureDone
 from shared.events import Role
+from shared.eventstore import ConcurrencyError
 from shared.privacy.config import PrivacySettings
 from shared.privacy.envelope import key_ring, settle
 from shared.privacy.erasure import NothingToErase, complaints_of, erase_complainant
@@ -29,6 +30,9 @@ from shared.service.dependencies import CurrentClock, CurrentRuntime, state_depe
 from shared.service.error_responses import error_responses
 
 ADMINS = require(Role.ADMIN)
+
+ERASE_ATTEMPTS = 5
+"""An erasure that kept losing to writes on the complainant's complaints answers 503 (busy)."""
 
 ERRORS = error_responses(described={403: "Only admins may look up or erase complainants."})
 
@@ -96,21 +100,28 @@ async def erase(
     clock: CurrentClock,
     privacy: Privacy,
 ) -> ErasureDone:
-    try:
-        async with runtime.engine.begin() as conn:
-            ring = await key_ring(conn, privacy.key_ring_dir)
-            done = await erase_complainant(
-                conn,
-                runtime.store,
-                complainant_id,
-                actor=principal.actor,
-                clock=clock,
-                reason=reason,
-                ring=ring,
-            )
-            await forget(conn, complainant_id)
-    except NothingToErase:
-        raise not_found("id") from None
+    for attempt in range(1, ERASE_ATTEMPTS + 1):
+        try:
+            async with runtime.engine.begin() as conn:
+                ring = await key_ring(conn, privacy.key_ring_dir)
+                done = await erase_complainant(
+                    conn,
+                    runtime.store,
+                    complainant_id,
+                    actor=principal.actor,
+                    clock=clock,
+                    reason=reason,
+                    ring=ring,
+                )
+                await forget(conn, complainant_id)
+            break
+        except NothingToErase:
+            raise not_found("id") from None
+        except ConcurrencyError:
+            # one of their complaints was written to meanwhile: the whole erasure rolled back (the
+            # settle below drops the KEK it added) and is done again on the streams' new versions
+            if attempt == ERASE_ATTEMPTS:
+                raise
     # the bucket's old KEK leaves the key ring (also one a rolled-back or crashed erasure left)
     await settle(runtime.engine, ring)
     return ErasureDone(complainant_id=done.complainant_id, complaints=done.complaint_nos)

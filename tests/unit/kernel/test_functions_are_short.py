@@ -26,7 +26,6 @@ REASON = re.compile(r"#\s*long:\s*\S")
 PENDING: frozenset[tuple[str, str]] = frozenset(
     {
         ("shared/service/session_api.py", "build_session_router"),
-        ("services/intake/receive.py", "receive"),
     }
 )
 
