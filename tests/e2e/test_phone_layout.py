@@ -1,0 +1,196 @@
+"""The workbench on a phone, in real headless Chromium: at 360 and 390 px wide the operator's,
+the supervisor's, a department agent's and customer service's page are no wider than the
+screen, every list (attention queue, overdue revisits, complaint list, a KPI's complaints,
+inspection sample, extension desk, inbox with its forms open, revisit desk) is a stack of cards
+whose values are named by their column's header, every visible button is a touch target at
+least 44 px tall and lies wholly on the screen, and axe-core finds no critical or serious
+violation. From 768 px on the lists are tables again. Screenshots at 390 px are saved under
+test-artifacts/ (phone-<person>-390.png).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from shared.clock import SystemClock
+from shared.complaints import Channel, ComplaintState, SlaStage, Status
+from tests.builders import accept, agent, apply, assign, receive, request_extension, sla_breach
+from tests.e2e.workbench import ARTIFACTS, AXE, CHROMIUM, Stack, accessibility_problems, workbench
+from tests.integration.analytics.conftest import DatabaseFactory, History, append_history, history_to
+from tests.integration.analytics.insight_histories import history_at
+from tests.support.auth import token_for
+from tests.support.backends import Backend
+
+playwright_api = pytest.importorskip("playwright.async_api")
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+PHONES = (360, 390)
+LONG_SUBJECT = "空调安装后外机噪音极大且滴水严重影响邻居休息，多次联系未果，要求上门检修并赔偿损失"
+
+# What does not fit a phone, as one line each: the page wider than the screen, a visible button
+# lower than 44 px or not wholly on the screen, a card's value without its label.
+MISFITS = """() => {
+  const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+  const name = (e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} "${e.textContent.trim().slice(0, 20)}"`;
+  const problems = [];
+  const width = document.documentElement.scrollWidth;
+  if (width > innerWidth) problems.push(`page ${width} px wide on a ${innerWidth} px screen`);
+  for (const button of document.querySelectorAll('button')) {
+    if (!shown(button)) continue;
+    const box = button.getBoundingClientRect();
+    if (box.height < 43.5) problems.push(`${name(button)} ${box.height.toFixed(1)} px tall`);
+    if (box.left < -0.5 || box.right > innerWidth + 0.5) {
+      problems.push(`${name(button)} from ${Math.round(box.left)} to ${Math.round(box.right)} px`);
+    }
+  }
+  for (const cell of document.querySelectorAll('table.cards tbody td:not([colspan])')) {
+    const column = cell.closest('table').tHead.rows[0].cells[cell.cellIndex];
+    if (shown(cell) && column.textContent.trim() && column.querySelector('.visually-hidden') === null
+        && !cell.dataset.label) problems.push(`${name(cell)} has no label`);
+  }
+  return problems;
+}"""
+
+AS_CARDS = "(selector) => getComputedStyle(document.querySelector(selector)).display"
+
+
+def accepted_and_extension_asked(number: str, department: str) -> History:
+    """An accepted complaint whose agent asked for two more days, with consent."""
+    now = SystemClock().now()
+    state = ComplaintState.initial()
+    history: History = []
+    for command in (
+        receive(complaint_no=number, channel=Channel.APP, subject=LONG_SUBJECT, when=now - timedelta(hours=3)),
+        assign(department, when=now - timedelta(hours=3)),
+        accept(by=agent(department), when=now - timedelta(hours=2)),
+        request_extension(by=agent(department), when=now - timedelta(hours=1)),
+    ):
+        state, events = apply(state, command)
+        history.append((command, events))
+    return history
+
+
+def breached(number: str, department: str) -> History:
+    """Accepted, and its resolution deadline ran out a day ago."""
+    now = SystemClock().now()
+    state = ComplaintState.initial()
+    history: History = []
+    for command in (
+        receive(complaint_no=number, channel=Channel.HOTLINE, subject=LONG_SUBJECT, when=now - timedelta(days=4)),
+        assign(department, when=now - timedelta(days=4)),
+        accept(by=agent(department), when=now - timedelta(days=4)),
+        sla_breach(SlaStage.RESOLUTION, deadline=now - timedelta(days=1), when=now - timedelta(days=1)),
+    ):
+        state, events = apply(state, command)
+        history.append((command, events))
+    return history
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncIterator[Stack]:
+    async with workbench(new_database, kafka_backend) as served_stack:
+        yield served_stack
+
+
+async def signed_in(browser: Any, url: str, subject: str, token: str, errors: list[str]) -> Any:
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = await context.new_page()
+    page.on("pageerror", lambda error: errors.append(f"{subject}: {error}"))
+    await page.goto(url + "/sign-in")
+    await page.fill("#subject", subject)
+    await page.fill("#token", token)
+    await page.click("#sign-in-form button[type=submit]")
+    await playwright_api.expect(page).to_have_url(url + "/")
+    return page
+
+
+async def fits_phones(page: Any, name: str) -> list[str]:
+    """At 360 and 390 px: what does not fit, and axe-core's findings; a screenshot at 390 px."""
+    problems: list[str] = []
+    for width in PHONES:
+        await page.set_viewport_size({"width": width, "height": 844})
+        problems += [f"{name} at {width} px: {p}" for p in await page.evaluate(MISFITS)]
+        problems += [f"{name} at {width} px: {p}" for p in await accessibility_problems(page)]
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"phone-{name}-390.png"), full_page=True)
+    return problems
+
+
+@pytest.mark.skipif(
+    not (CHROMIUM.exists() and AXE.exists()) and not os.environ.get("CI"),
+    reason="needs the Debian chromium package and axe-core: `make test` installs both",
+)
+async def test_every_list_fits_a_phone(stack: Stack) -> None:
+    expect = playwright_api.expect
+    stamp = str(int(time.time() * 1000))[-8:]
+    late, asked, handled, revisit = (f"TS-PH-{stamp}-{i}" for i in range(4))
+    await append_history(stack.store, late, breached(late, "logistics"))
+    await append_history(stack.store, asked, accepted_and_extension_asked(asked, "logistics"))
+    await append_history(
+        stack.store, handled, history_at(Status.CLOSED, handled, datetime.now(UTC) - timedelta(days=7), "logistics")
+    )
+    await append_history(stack.store, revisit, history_to(Status.REVISIT_PENDING, revisit, "logistics"))
+    errors: list[str] = []
+    problems: list[str] = []
+    async with playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = await signed_in(browser, stack.url, "test-operator", token_for("operator"), errors)
+            await expect(page.locator(f'#queue tr[data-no="{late}"]')).to_be_visible(timeout=15_000)
+            await expect(page.locator(f'#revisits tr[data-no="{revisit}"]')).to_be_visible()
+            await expect(page.locator(f'#complaint-list tr[data-no="{asked}"]')).to_be_visible()
+            await page.click('#kpis .tile[data-kpi="sla_breach_rate"]')
+            await expect(page.locator(f'#drill-list tr[data-no="{late}"]')).to_be_visible()
+            await page.click("#draw-form button[type=submit]")
+            await expect(page.locator(f'#inspection tr[data-sample="{handled}"]')).to_be_visible()
+            # a card names its values by the column headers, in the page's language
+            await expect(page.locator(f'#queue tr[data-no="{late}"] td').nth(4)).to_have_attribute(
+                "data-label", "截止时间"
+            )
+            problems += await fits_phones(page, "operator")
+            # from 768 px on, a list is a table again
+            await page.set_viewport_size({"width": 768, "height": 900})
+            assert await page.evaluate(AS_CARDS, "#queue td") == "table-cell"
+            await page.context.close()
+
+            page = await signed_in(browser, stack.url, "test-supervisor", token_for("supervisor"), errors)
+            await expect(page.locator(f'#extension-requests tr[data-no="{asked}"]')).to_be_visible(timeout=15_000)
+            problems += await fits_phones(page, "supervisor")
+            await page.context.close()
+
+            page = await signed_in(browser, stack.url, "agent-logistics", token_for("agent", "logistics"), errors)
+            await expect(page.locator(f'#inbox tr[data-no="{late}"]')).to_be_visible(timeout=15_000)
+            await expect(page.locator(f'#inbox tr[data-no="{asked}"]')).to_be_visible(timeout=15_000)
+            assert await page.evaluate(AS_CARDS, "#inbox tr") == "block"
+            await page.evaluate("document.querySelectorAll('#inbox details').forEach((d) => { d.open = true; })")
+            await page.click("#lang")
+            await expect(page.locator(f'#inbox tr[data-no="{late}"] td').nth(4)).to_have_attribute(
+                "data-label", "Deadline"
+            )
+            problems += await fits_phones(page, "agent-en")
+            await page.click("#lang")
+            await expect(page.locator("h1")).to_have_text("投诉运营看板")
+            problems += await fits_phones(page, "agent")
+            await page.context.close()
+
+            page = await signed_in(
+                browser, stack.url, "agent-customer_service", token_for("agent", "customer_service"), errors
+            )
+            await expect(page.locator(f'#revisit-desk tr[data-no="{revisit}"]')).to_be_visible(timeout=20_000)
+            problems += await fits_phones(page, "customer-service")
+            await page.context.close()
+        finally:
+            await browser.close()
+    assert not problems, problems
+    assert not errors, errors
