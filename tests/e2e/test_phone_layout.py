@@ -4,8 +4,9 @@ screen, every list (attention queue, overdue revisits, complaint list, a KPI's c
 inspection sample, extension desk, inbox with its forms open, revisit desk) is a stack of cards
 whose values are named by their column's header, every visible button is a touch target at
 least 44 px tall and lies wholly on the screen, and axe-core finds no critical or serious
-violation. From 768 px on the lists are tables again. Screenshots at 390 px are saved under
-test-artifacts/ (phone-<person>-390.png).
+violation; so on the sign-in page and in a complaint opened in place. From 768 px on the lists
+are tables again. Screenshots at 390 px are saved under
+test-artifacts/ (phone-<person>-390.png, whole pages; phone-inbox-390.png, an agent's first screen).
 """
 
 from __future__ import annotations
@@ -146,6 +147,11 @@ async def test_every_list_fits_a_phone(stack: Stack) -> None:
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
+            page = await browser.new_page(viewport={"width": 360, "height": 740}, bypass_csp=True)
+            await page.goto(stack.url + "/sign-in")
+            problems += [f"sign-in at 360 px: {p}" for p in await page.evaluate(MISFITS)]
+            problems += [f"sign-in at 360 px: {p}" for p in await accessibility_problems(page)]
+            await page.close()
             page = await signed_in(browser, stack.url, "test-operator", token_for("operator"), errors)
             await expect(page.locator(f'#queue tr[data-no="{late}"]')).to_be_visible(timeout=15_000)
             await expect(page.locator(f'#revisits tr[data-no="{revisit}"]')).to_be_visible()
@@ -167,12 +173,18 @@ async def test_every_list_fits_a_phone(stack: Stack) -> None:
             page = await signed_in(browser, stack.url, "test-supervisor", token_for("supervisor"), errors)
             await expect(page.locator(f'#extension-requests tr[data-no="{asked}"]')).to_be_visible(timeout=15_000)
             problems += await fits_phones(page, "supervisor")
+            # a complaint opened in place, with the supervisor's reassignment below its timeline
+            await page.click(f'#extension-requests tr[data-no="{asked}"] a[data-no]')
+            await expect(page.locator("#detail-actions")).to_be_visible(timeout=15_000)
+            problems += await fits_phones(page, "supervisor-detail")
             await page.context.close()
 
             page = await signed_in(browser, stack.url, "agent-logistics", token_for("agent", "logistics"), errors)
             await expect(page.locator(f'#inbox tr[data-no="{late}"]')).to_be_visible(timeout=15_000)
             await expect(page.locator(f'#inbox tr[data-no="{asked}"]')).to_be_visible(timeout=15_000)
             assert await page.evaluate(AS_CARDS, "#inbox tr") == "block"
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "phone-inbox-390.png"))  # the first screen, as docs show it
             await page.evaluate("document.querySelectorAll('#inbox details').forEach((d) => { d.open = true; })")
             await page.click("#lang")
             await expect(page.locator(f'#inbox tr[data-no="{late}"] td').nth(4)).to_have_attribute(
