@@ -40,7 +40,8 @@ LONG_SUBJECT = "空调安装后外机噪音极大且滴水严重影响邻居休�
 # lower than 44 px or not wholly on the screen, a card's value without its label.
 MISFITS = """() => {
   const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
-  const name = (e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} "${e.textContent.trim().slice(0, 20)}"`;
+  const name = (e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`
+    + ` "${e.textContent.trim().slice(0, 20)}"`;
   const problems = [];
   const width = document.documentElement.scrollWidth;
   if (width > innerWidth) problems.push(`page ${width} px wide on a ${innerWidth} px screen`);
@@ -69,7 +70,9 @@ def accepted_and_extension_asked(number: str, department: str) -> History:
     state = ComplaintState.initial()
     history: History = []
     for command in (
-        receive(complaint_no=number, channel=Channel.APP, subject=LONG_SUBJECT, when=now - timedelta(hours=3)),
+        receive(
+            complaint_no=number, channel=Channel.APP, subject=LONG_SUBJECT, when=now - timedelta(hours=3)
+        ),
         assign(department, when=now - timedelta(hours=3)),
         accept(by=agent(department), when=now - timedelta(hours=2)),
         request_extension(by=agent(department), when=now - timedelta(hours=1)),
@@ -85,7 +88,9 @@ def breached(number: str, department: str) -> History:
     state = ComplaintState.initial()
     history: History = []
     for command in (
-        receive(complaint_no=number, channel=Channel.HOTLINE, subject=LONG_SUBJECT, when=now - timedelta(days=4)),
+        receive(
+            complaint_no=number, channel=Channel.HOTLINE, subject=LONG_SUBJECT, when=now - timedelta(days=4)
+        ),
         assign(department, when=now - timedelta(days=4)),
         accept(by=agent(department), when=now - timedelta(days=4)),
         sla_breach(SlaStage.RESOLUTION, deadline=now - timedelta(days=1), when=now - timedelta(days=1)),
@@ -136,7 +141,9 @@ async def test_every_list_fits_a_phone(stack: Stack) -> None:
     await append_history(stack.store, late, breached(late, "logistics"))
     await append_history(stack.store, asked, accepted_and_extension_asked(asked, "logistics"))
     await append_history(
-        stack.store, handled, history_at(Status.CLOSED, handled, datetime.now(UTC) - timedelta(days=7), "logistics")
+        stack.store,
+        handled,
+        history_at(Status.CLOSED, handled, datetime.now(UTC) - timedelta(days=7), "logistics"),
     )
     await append_history(stack.store, revisit, history_to(Status.REVISIT_PENDING, revisit, "logistics"))
     errors: list[str] = []
@@ -171,7 +178,9 @@ async def test_every_list_fits_a_phone(stack: Stack) -> None:
             await page.context.close()
 
             page = await signed_in(browser, stack.url, "test-supervisor", token_for("supervisor"), errors)
-            await expect(page.locator(f'#extension-requests tr[data-no="{asked}"]')).to_be_visible(timeout=15_000)
+            await expect(page.locator(f'#extension-requests tr[data-no="{asked}"]')).to_be_visible(
+                timeout=15_000
+            )
             problems += await fits_phones(page, "supervisor")
             # a complaint opened in place, with the supervisor's reassignment below its timeline
             await page.click(f'#extension-requests tr[data-no="{asked}"] a[data-no]')
@@ -179,13 +188,19 @@ async def test_every_list_fits_a_phone(stack: Stack) -> None:
             problems += await fits_phones(page, "supervisor-detail")
             await page.context.close()
 
-            page = await signed_in(browser, stack.url, "agent-logistics", token_for("agent", "logistics"), errors)
+            page = await signed_in(
+                browser, stack.url, "agent-logistics", token_for("agent", "logistics"), errors
+            )
             await expect(page.locator(f'#inbox tr[data-no="{late}"]')).to_be_visible(timeout=15_000)
             await expect(page.locator(f'#inbox tr[data-no="{asked}"]')).to_be_visible(timeout=15_000)
             assert await page.evaluate(AS_CARDS, "#inbox tr") == "block"
             ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / "phone-inbox-390.png"))  # the first screen, as docs show it
-            await page.evaluate("document.querySelectorAll('#inbox details').forEach((d) => { d.open = true; })")
+            await page.screenshot(
+                path=str(ARTIFACTS / "phone-inbox-390.png")
+            )  # the first screen, as docs show it
+            await page.evaluate(
+                "document.querySelectorAll('#inbox details').forEach((d) => { d.open = true; })"
+            )
             await page.click("#lang")
             await expect(page.locator(f'#inbox tr[data-no="{late}"] td').nth(4)).to_have_attribute(
                 "data-label", "Deadline"
