@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -140,11 +141,10 @@ async def test_every_list_fits_a_phone(stack: Stack) -> None:
     late, asked, handled, revisit = (f"TS-PH-{stamp}-{i}" for i in range(4))
     await append_history(stack.store, late, breached(late, "logistics"))
     await append_history(stack.store, asked, accepted_and_extension_asked(asked, "logistics"))
-    await append_history(
-        stack.store,
-        handled,
-        history_at(Status.CLOSED, handled, datetime.now(UTC) - timedelta(days=7), "logistics"),
-    )
+    closed_at = datetime.now(UTC) - timedelta(days=7)
+    year, number, _ = closed_at.astimezone(ZoneInfo("Asia/Shanghai")).isocalendar()
+    week = f"{year}-W{number:02d}"  # the organisation's week, whatever the browser's time zone
+    await append_history(stack.store, handled, history_at(Status.CLOSED, handled, closed_at, "logistics"))
     await append_history(stack.store, revisit, history_to(Status.REVISIT_PENDING, revisit, "logistics"))
     errors: list[str] = []
     problems: list[str] = []
@@ -165,6 +165,7 @@ async def test_every_list_fits_a_phone(stack: Stack) -> None:
             await expect(page.locator(f'#complaint-list tr[data-no="{asked}"]')).to_be_visible()
             await page.click('#kpis .tile[data-kpi="sla_breach_rate"]')
             await expect(page.locator(f'#drill-list tr[data-no="{late}"]')).to_be_visible()
+            await page.fill("#insp-week", week)
             await page.click("#draw-form button[type=submit]")
             await expect(page.locator(f'#inspection tr[data-sample="{handled}"]')).to_be_visible()
             # a card names its values by the column headers, in the page's language
