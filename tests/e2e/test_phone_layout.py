@@ -107,16 +107,43 @@ async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncI
         yield served_stack
 
 
-async def signed_in(browser: Any, url: str, subject: str, token: str, errors: list[str]) -> Any:
-    context = await browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
-    page = await context.new_page()
-    page.on("pageerror", lambda error: errors.append(f"{subject}: {error}"))
-    await page.goto(url + "/sign-in")
-    await page.fill("#subject", subject)
-    await page.fill("#token", token)
-    await page.click("#sign-in-form button[type=submit]")
-    await playwright_api.expect(page).to_have_url(url + "/")
-    return page
+class Numbers:
+    """The complaints every list shows one of, appended to the store as if they had happened."""
+
+    def __init__(self) -> None:
+        stamp = str(int(time.time() * 1000))[-8:]
+        self.late, self.asked, self.handled, self.revisit = (f"TS-PH-{stamp}-{i}" for i in range(4))
+        self.closed_at = datetime.now(UTC) - timedelta(days=7)
+        year, number, _ = self.closed_at.astimezone(ZoneInfo("Asia/Shanghai")).isocalendar()
+        self.week = f"{year}-W{number:02d}"  # the organisation's week, whatever the browser's time zone
+
+    async def append(self, stack: Stack) -> None:
+        await append_history(stack.store, self.late, breached(self.late, "logistics"))
+        await append_history(stack.store, self.asked, accepted_and_extension_asked(self.asked, "logistics"))
+        closed = history_at(Status.CLOSED, self.handled, self.closed_at, "logistics")
+        await append_history(stack.store, self.handled, closed)
+        revisit = history_to(Status.REVISIT_PENDING, self.revisit, "logistics")
+        await append_history(stack.store, self.revisit, revisit)
+
+
+class People:
+    """One browser context per person, each signed in with their own cookie, on a phone."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.browser = browser
+        self.url = url
+        self.errors: list[str] = []
+
+    async def signed_in(self, subject: str, token: str) -> Any:
+        context = await self.browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(f"{subject}: {error}"))
+        await page.goto(self.url + "/sign-in")
+        await page.fill("#subject", subject)
+        await page.fill("#token", token)
+        await page.click("#sign-in-form button[type=submit]")
+        await playwright_api.expect(page).to_have_url(self.url + "/")
+        return page
 
 
 async def fits_phones(page: Any, name: str) -> list[str]:
@@ -136,89 +163,98 @@ async def fits_phones(page: Any, name: str) -> list[str]:
     reason="needs the Debian chromium package and axe-core: `make test` installs both",
 )
 async def test_every_list_fits_a_phone(stack: Stack) -> None:
-    expect = playwright_api.expect
-    stamp = str(int(time.time() * 1000))[-8:]
-    late, asked, handled, revisit = (f"TS-PH-{stamp}-{i}" for i in range(4))
-    await append_history(stack.store, late, breached(late, "logistics"))
-    await append_history(stack.store, asked, accepted_and_extension_asked(asked, "logistics"))
-    closed_at = datetime.now(UTC) - timedelta(days=7)
-    year, number, _ = closed_at.astimezone(ZoneInfo("Asia/Shanghai")).isocalendar()
-    week = f"{year}-W{number:02d}"  # the organisation's week, whatever the browser's time zone
-    await append_history(stack.store, handled, history_at(Status.CLOSED, handled, closed_at, "logistics"))
-    await append_history(stack.store, revisit, history_to(Status.REVISIT_PENDING, revisit, "logistics"))
-    errors: list[str] = []
-    problems: list[str] = []
+    numbers = Numbers()
+    await numbers.append(stack)
     async with playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(
             executable_path=str(CHROMIUM),
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
-            page = await browser.new_page(viewport={"width": 360, "height": 740}, bypass_csp=True)
-            await page.goto(stack.url + "/sign-in")
-            problems += [f"sign-in at 360 px: {p}" for p in await page.evaluate(MISFITS)]
-            problems += [f"sign-in at 360 px: {p}" for p in await accessibility_problems(page)]
-            await page.close()
-            page = await signed_in(browser, stack.url, "test-operator", token_for("operator"), errors)
-            await expect(page.locator(f'#queue tr[data-no="{late}"]')).to_be_visible(timeout=15_000)
-            await expect(page.locator(f'#revisits tr[data-no="{revisit}"]')).to_be_visible()
-            await expect(page.locator(f'#complaint-list tr[data-no="{asked}"]')).to_be_visible()
-            await page.click('#kpis .tile[data-kpi="sla_breach_rate"]')
-            await expect(page.locator(f'#drill-list tr[data-no="{late}"]')).to_be_visible()
-            await page.fill("#insp-week", week)
-            await page.click("#draw-form button[type=submit]")
-            await expect(page.locator(f'#inspection tr[data-sample="{handled}"]')).to_be_visible()
-            # a card names its values by the column headers, in the page's language
-            await expect(page.locator(f'#queue tr[data-no="{late}"] td').nth(4)).to_have_attribute(
-                "data-label", "截止时间"
-            )
-            problems += await fits_phones(page, "operator")
-            # from 768 px on, a list is a table again
-            await page.set_viewport_size({"width": 768, "height": 900})
-            assert await page.evaluate(AS_CARDS, "#queue td") == "table-cell"
-            await page.context.close()
-
-            page = await signed_in(browser, stack.url, "test-supervisor", token_for("supervisor"), errors)
-            await expect(page.locator(f'#extension-requests tr[data-no="{asked}"]')).to_be_visible(
-                timeout=15_000
-            )
-            problems += await fits_phones(page, "supervisor")
-            # a complaint opened in place, with the supervisor's reassignment below its timeline
-            await page.click(f'#extension-requests tr[data-no="{asked}"] a[data-no]')
-            await expect(page.locator("#detail-actions")).to_be_visible(timeout=15_000)
-            problems += await fits_phones(page, "supervisor-detail")
-            await page.context.close()
-
-            page = await signed_in(
-                browser, stack.url, "agent-logistics", token_for("agent", "logistics"), errors
-            )
-            await expect(page.locator(f'#inbox tr[data-no="{late}"]')).to_be_visible(timeout=15_000)
-            await expect(page.locator(f'#inbox tr[data-no="{asked}"]')).to_be_visible(timeout=15_000)
-            assert await page.evaluate(AS_CARDS, "#inbox tr") == "block"
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(
-                path=str(ARTIFACTS / "phone-inbox-390.png")
-            )  # the first screen, as docs show it
-            await page.evaluate(
-                "document.querySelectorAll('#inbox details').forEach((d) => { d.open = true; })"
-            )
-            await page.click("#lang")
-            await expect(page.locator(f'#inbox tr[data-no="{late}"] td').nth(4)).to_have_attribute(
-                "data-label", "Deadline"
-            )
-            problems += await fits_phones(page, "agent-en")
-            await page.click("#lang")
-            await expect(page.locator("h1")).to_have_text("投诉运营看板")
-            problems += await fits_phones(page, "agent")
-            await page.context.close()
-
-            page = await signed_in(
-                browser, stack.url, "agent-customer_service", token_for("agent", "customer_service"), errors
-            )
-            await expect(page.locator(f'#revisit-desk tr[data-no="{revisit}"]')).to_be_visible(timeout=20_000)
-            problems += await fits_phones(page, "customer-service")
-            await page.context.close()
+            people = People(browser, stack.url)
+            problems = await the_sign_in_page(people)
+            problems += await the_operator(people, numbers)
+            problems += await the_supervisor(people, numbers)
+            problems += await the_agent(people, numbers)
+            problems += await customer_service(people, numbers)
         finally:
             await browser.close()
     assert not problems, problems
-    assert not errors, errors
+    assert not people.errors, people.errors
+
+
+async def the_sign_in_page(people: People) -> list[str]:
+    page = await people.browser.new_page(viewport={"width": 360, "height": 740}, bypass_csp=True)
+    await page.goto(people.url + "/sign-in")
+    problems = [f"sign-in at 360 px: {p}" for p in await page.evaluate(MISFITS)]
+    problems += [f"sign-in at 360 px: {p}" for p in await accessibility_problems(page)]
+    await page.close()
+    return problems
+
+
+async def the_operator(people: People, numbers: Numbers) -> list[str]:
+    """The attention queue, overdue revisits, the complaint list, a KPI's complaints and the
+    week's inspection sample; tables again from 768 px on."""
+    expect = playwright_api.expect
+    page = await people.signed_in("test-operator", token_for("operator"))
+    await expect(page.locator(f'#queue tr[data-no="{numbers.late}"]')).to_be_visible(timeout=15_000)
+    await expect(page.locator(f'#revisits tr[data-no="{numbers.revisit}"]')).to_be_visible()
+    await expect(page.locator(f'#complaint-list tr[data-no="{numbers.asked}"]')).to_be_visible()
+    await page.click('#kpis .tile[data-kpi="sla_breach_rate"]')
+    await expect(page.locator(f'#drill-list tr[data-no="{numbers.late}"]')).to_be_visible()
+    await page.fill("#insp-week", numbers.week)
+    await page.click("#draw-form button[type=submit]")
+    await expect(page.locator(f'#inspection tr[data-sample="{numbers.handled}"]')).to_be_visible()
+    # a card names its values by the column headers, in the page's language
+    deadline = page.locator(f'#queue tr[data-no="{numbers.late}"] td').nth(4)
+    await expect(deadline).to_have_attribute("data-label", "截止时间")
+    problems = await fits_phones(page, "operator")
+    await page.set_viewport_size({"width": 768, "height": 900})
+    assert await page.evaluate(AS_CARDS, "#queue td") == "table-cell"
+    await page.context.close()
+    return problems
+
+
+async def the_supervisor(people: People, numbers: Numbers) -> list[str]:
+    """The extension desk, and a complaint opened in place with its reassignment form."""
+    expect = playwright_api.expect
+    page = await people.signed_in("test-supervisor", token_for("supervisor"))
+    request = page.locator(f'#extension-requests tr[data-no="{numbers.asked}"]')
+    await expect(request).to_be_visible(timeout=15_000)
+    problems = await fits_phones(page, "supervisor")
+    await request.locator("a[data-no]").click()
+    await expect(page.locator("#detail-actions")).to_be_visible(timeout=15_000)
+    problems += await fits_phones(page, "supervisor-detail")
+    await page.context.close()
+    return problems
+
+
+async def the_agent(people: People, numbers: Numbers) -> list[str]:
+    """The inbox with every form open, in English and in Chinese."""
+    expect = playwright_api.expect
+    page = await people.signed_in("agent-logistics", token_for("agent", "logistics"))
+    await expect(page.locator(f'#inbox tr[data-no="{numbers.late}"]')).to_be_visible(timeout=15_000)
+    await expect(page.locator(f'#inbox tr[data-no="{numbers.asked}"]')).to_be_visible(timeout=15_000)
+    assert await page.evaluate(AS_CARDS, "#inbox tr") == "block"
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "phone-inbox-390.png"))  # the first screen, for the docs
+    await page.evaluate("document.querySelectorAll('#inbox details').forEach((d) => { d.open = true; })")
+    await page.click("#lang")
+    deadline = page.locator(f'#inbox tr[data-no="{numbers.late}"] td').nth(4)
+    await expect(deadline).to_have_attribute("data-label", "Deadline")
+    problems = await fits_phones(page, "agent-en")
+    await page.click("#lang")
+    await expect(deadline).to_have_attribute("data-label", "截止时间")
+    problems += await fits_phones(page, "agent")
+    await page.context.close()
+    return problems
+
+
+async def customer_service(people: People, numbers: Numbers) -> list[str]:
+    """The revisit desk, above their own department's (empty) inbox."""
+    page = await people.signed_in("agent-customer_service", token_for("agent", "customer_service"))
+    desk = page.locator(f'#revisit-desk tr[data-no="{numbers.revisit}"]')
+    await playwright_api.expect(desk).to_be_visible(timeout=20_000)
+    problems = await fits_phones(page, "customer-service")
+    await page.context.close()
+    return problems
