@@ -61,3 +61,39 @@ export async function apiPost(path, body) {
     headers: { "X-CSRF-Token": state.session.csrf_token, "Content-Type": "application/json" },
   }));
 }
+
+// On a phone (dashboard.css, below 768 px) a list's rows are cards: each cell is shown with its
+// column's header beside it. The header texts are copied onto the cells as data-label, whenever
+// the rows are drawn again or the headers change language, so every list gets its labels without
+// each renderer having to name its cells.
+const headerCells = (table) => [...(table.tHead?.rows[0]?.cells || [])];
+
+// a header whose only text is visually hidden (a column of save buttons) labels nothing
+function headerText(th) {
+  const visible = th.cloneNode(true);
+  visible.querySelectorAll(".visually-hidden").forEach((hidden) => hidden.remove());
+  return visible.textContent.trim();
+}
+
+function label(table) {
+  const labels = [];
+  headerCells(table).forEach((th) => { for (let i = 0; i < th.colSpan; i += 1) labels.push(headerText(th)); });
+  for (const body of table.tBodies) {
+    for (const row of body.rows) {
+      let column = 0;
+      for (const cell of row.cells) {
+        const text = cell.colSpan >= labels.length ? "" : labels[column] || "";
+        if (text) cell.dataset.label = text;
+        else delete cell.dataset.label;
+        column += cell.colSpan;
+      }
+    }
+  }
+}
+
+export function installCards() {
+  document.querySelectorAll("table.cards").forEach((table) => {
+    label(table);
+    new MutationObserver(() => label(table)).observe(table, { childList: true, subtree: true, characterData: true });
+  });
+}

@@ -3,7 +3,7 @@
 // from GET /v1/live read with fetch() streaming. What needs attention comes first; a complaint
 // opens in place with its own URL (detail.js).
 import { barChart, lineChart, periods } from "/static/charts.js";
-import { $, L, api, apiPost, complaintLink, esc, leaveFor, localTime, say, state, t, toSignIn } from "/static/common.js";
+import { $, L, api, apiPost, complaintLink, esc, installCards, leaveFor, localTime, say, state, t, toSignIn } from "/static/common.js";
 import { closeDetail, installDetail, openDetail, refreshDetail, routeNumber } from "/static/detail.js";
 import { loadComparison } from "/static/compare.js";
 import { installDrill, openDrill, refreshDrill } from "/static/drill.js";
@@ -383,6 +383,7 @@ async function start() {
   $("#f-month").value = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
   $("#insp-week").value = isoWeek(new Date(now.getTime() - 7 * 86400000));
   applyTexts();
+  installCards();
   installDetail();
   $("#lang").addEventListener("click", () => {
     state.lang = state.lang === "zh-CN" ? "en" : "zh-CN";

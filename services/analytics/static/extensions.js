@@ -16,7 +16,8 @@ const key = (no, stage) => `${no} ${stage}`;
 function row(item) {
   const consent = `${L(item.consent_via_label)} · ${localTime(item.consent_at)}`
     + (item.consent_note ? ` · ${item.consent_note}` : "");
-  // data-label: on a phone each row is a card, every cell named (dashboard.css)
+  // data-label: on a phone each row is a card, every cell named (dashboard.css); installCards
+  // (common.js) writes the same labels from the headers once the rows are drawn
   const cell = (key, html, cls = "") => `<td class="${cls}" data-label="${esc(t(key))}">${html}</td>`;
   return `<tr data-no="${esc(item.complaint_no)}" data-stage="${esc(item.stage)}">${cell("no", complaintLink(item.complaint_no))}
     ${cell("subject", esc(item.subject), "wrap")}${cell("department", esc(L(item.department_label)))}
