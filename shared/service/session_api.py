@@ -38,6 +38,7 @@ from shared.service.error_responses import ErrorBody, error_responses
 from shared.service.session import CSRF_HEADER, SESSION_COOKIE, Ending, SessionRecord, Sessions
 
 MAX_LISTED = 500
+ADMINS = require()  # admins only
 
 
 class SignIn(BaseModel):
@@ -268,7 +269,6 @@ def _own_session_router() -> APIRouter:
 
 def _admin_router() -> APIRouter:
     router = APIRouter(prefix="/v1/admin/sessions", tags=["sessions (admin)"])
-    admins = require()  # admins only
 
     @router.get(
         "",
@@ -280,7 +280,7 @@ def _admin_router() -> APIRouter:
     )
     async def list_sessions(
         request: Request,
-        principal: Annotated[Principal, admins],
+        principal: Annotated[Principal, ADMINS],
         sessions: CurrentSessions,
         subject: Annotated[str | None, Query(min_length=1, max_length=200, description="Login name.")] = None,
         ended: Annotated[bool, Query(description="Include signed-out, revoked and expired ones.")] = False,
@@ -300,7 +300,7 @@ def _admin_router() -> APIRouter:
         responses={**ADMIN_ONLY, **NO_SUCH_SESSION},
     )
     async def revoke_session(
-        session_id: SessionId, principal: Annotated[Principal, admins], sessions: CurrentSessions
+        session_id: SessionId, principal: Annotated[Principal, ADMINS], sessions: CurrentSessions
     ) -> Response:
         if not await sessions.revoke(session_id, by=principal.subject):
             raise HTTPException(
@@ -322,7 +322,7 @@ def _admin_router() -> APIRouter:
         responses=ADMIN_ONLY,
     )
     async def revoke_sessions_of(
-        principal: Annotated[Principal, admins],
+        principal: Annotated[Principal, ADMINS],
         sessions: CurrentSessions,
         subject: Annotated[str, Query(min_length=1, max_length=200, description="Login name.")],
     ) -> Revoked:
