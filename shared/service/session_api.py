@@ -207,6 +207,9 @@ def _own_session_router() -> APIRouter:
         if found is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=SIGN_IN_REFUSED)
         principal, token_id = found
+        previous = await live_session(request)
+        if previous is not None:  # this browser's earlier sign-in ends: one browser, one session
+            await sessions.sign_out(previous.claims, previous.principal.subject)
         value, claims, _ = await sessions.start(
             registry.signer, token_id, principal.subject, request.headers.get("user-agent")
         )
