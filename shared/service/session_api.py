@@ -171,166 +171,167 @@ def _admin_view(
     )
 
 
-def build_session_router() -> APIRouter:
-    router = APIRouter()
-    router.include_router(_own_session_router())
-    router.include_router(_admin_router())
-    return router
+own_session_router = APIRouter(prefix="/v1/session", tags=["sessions"])
+NO_LIVE_SESSION: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": ErrorBody,
+        "description": "No live session: never signed in, signed out, revoked, expired or idle.",
+    }
+}
 
 
-def _own_session_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/session", tags=["sessions"])
-    refused: dict[int | str, dict[str, Any]] = {
+@own_session_router.post(
+    "",
+    summary="Sign in with a subject and its token; sets the HttpOnly session cookie",
+    response_model=SessionView,
+    responses={
         401: {
             "model": ErrorBody,
-            "description": "No live session: never signed in, signed out, revoked, expired or idle.",
+            "description": "The subject and token do not match; nothing is set.",
+            "content": {"application/json": {"example": SIGN_IN_REFUSED}},
         }
-    }
-
-    @router.post(
-        "",
-        summary="Sign in with a subject and its token; sets the HttpOnly session cookie",
-        response_model=SessionView,
-        responses={
-            401: {
-                "model": ErrorBody,
-                "description": "The subject and token do not match; nothing is set.",
-                "content": {"application/json": {"example": SIGN_IN_REFUSED}},
-            }
-        },
+    },
+)
+async def sign_in(
+    body: SignIn, request: Request, response: Response, sessions: CurrentSessions
+) -> SessionView:
+    registry: TokenRegistry = request.app.state.tokens
+    found = registry.sign_in(body.subject.strip(), body.token.strip())
+    if found is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=SIGN_IN_REFUSED)
+    principal, token_id = found
+    previous = await live_session(request)
+    if previous is not None:  # this browser's earlier sign-in ends: one browser, one session
+        await sessions.sign_out(previous.claims, previous.principal.subject)
+    value, claims, _ = await sessions.start(
+        registry.signer, token_id, principal.subject, request.headers.get("user-agent")
     )
-    async def sign_in(
-        body: SignIn, request: Request, response: Response, sessions: CurrentSessions
-    ) -> SessionView:
-        registry: TokenRegistry = request.app.state.tokens
-        found = registry.sign_in(body.subject.strip(), body.token.strip())
-        if found is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=SIGN_IN_REFUSED)
-        principal, token_id = found
-        previous = await live_session(request)
-        if previous is not None:  # this browser's earlier sign-in ends: one browser, one session
-            await sessions.sign_out(previous.claims, previous.principal.subject)
-        value, claims, _ = await sessions.start(
-            registry.signer, token_id, principal.subject, request.headers.get("user-agent")
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=sessions.policy.lifetime_seconds,
+        path="/",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return _view(principal, claims.csrf, claims.expires_at, sessions.policy.idle_seconds)
+
+
+@own_session_router.get(
+    "",
+    summary="Who is signed in, with the CSRF token for this session",
+    response_model=SessionView,
+    responses=NO_LIVE_SESSION,
+)
+async def current(
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(authenticate)],
+    sessions: CurrentSessions,
+) -> SessionView:
+    session = await live_session(request)
+    if session is None:  # a bearer caller has no session to describe
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail={
+                "error": "no_session",
+                "message": "not signed in on the web pages",
+                "message_zh": "尚未在网页登录。",
+            },
         )
-        response.set_cookie(
-            SESSION_COOKIE,
-            value,
-            max_age=sessions.policy.lifetime_seconds,
-            path="/",
-            secure=request.url.scheme == "https",
-            httponly=True,
-            samesite="strict",
+    response.headers["Cache-Control"] = "no-store"
+    claims = session.claims
+    return _view(session.principal, claims.csrf, claims.expires_at, sessions.policy.idle_seconds)
+
+
+@own_session_router.delete(
+    "",
+    status_code=204,
+    summary="Sign out: the session ends on every service and the cookie is removed "
+    "(needs the CSRF header while the session is live)",
+    responses=error_responses(described={403: "The CSRF header is missing or wrong."}),
+)
+async def sign_out(request: Request, sessions: CurrentSessions) -> Response:
+    response = Response(status_code=204)
+    session = await live_session(request)
+    if session is not None:
+        await authenticate(request)  # checks the CSRF header: another site cannot sign one out
+        await sessions.sign_out(session.claims, session.principal.subject)
+    _clear(response, request)
+    return response
+
+
+admin_sessions_router = APIRouter(prefix="/v1/admin/sessions", tags=["sessions (admin)"])
+
+
+@admin_sessions_router.get(
+    "",
+    response_model=SessionList,
+    summary="Sessions of the web pages, newest first (admin)",
+    description="A person's sessions (`subject`), or everyone's; live ones only unless `ended`. "
+    "A session whose token entry left the tokens file shows as `token_removed`: it opens nothing.",
+    responses=ADMIN_ONLY,
+)
+async def list_sessions(
+    request: Request,
+    principal: Annotated[Principal, ADMINS],
+    sessions: CurrentSessions,
+    subject: Annotated[str | None, Query(min_length=1, max_length=200, description="Login name.")] = None,
+    ended: Annotated[bool, Query(description="Include signed-out, revoked and expired ones.")] = False,
+    limit: Annotated[int, Query(ge=1, le=MAX_LISTED, description="Most sessions returned.")] = 100,
+) -> SessionList:
+    now = sessions.clock.now()
+    idle = sessions.policy.idle_seconds
+    live_at = None if ended else now
+    records = await sessions.store.listed(subject, live_at, now - timedelta(seconds=idle), limit)
+    views = [_admin_view(record, request.app.state.tokens, now, idle) for record in records]
+    return SessionList(sessions=[view for view in views if ended or view.state == "live"])
+
+
+@admin_sessions_router.delete(
+    "/{session_id}",
+    status_code=204,
+    summary="End one session at once, on every service (admin)",
+    responses={**ADMIN_ONLY, **NO_SUCH_SESSION},
+)
+async def revoke_session(
+    session_id: SessionId, principal: Annotated[Principal, ADMINS], sessions: CurrentSessions
+) -> Response:
+    if not await sessions.revoke(session_id, by=principal.subject):
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            detail={
+                "error": "not_found",
+                "message": f"no live session {session_id}",
+                "message_zh": "没有该有效登录会话（不存在或已结束）。",
+            },
         )
-        response.headers["Cache-Control"] = "no-store"
-        return _view(principal, claims.csrf, claims.expires_at, sessions.policy.idle_seconds)
-
-    @router.get(
-        "",
-        summary="Who is signed in, with the CSRF token for this session",
-        response_model=SessionView,
-        responses=refused,
-    )
-    async def current(
-        request: Request,
-        response: Response,
-        principal: Annotated[Principal, Depends(authenticate)],
-        sessions: CurrentSessions,
-    ) -> SessionView:
-        session = await live_session(request)
-        if session is None:  # a bearer caller has no session to describe
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                detail={
-                    "error": "no_session",
-                    "message": "not signed in on the web pages",
-                    "message_zh": "尚未在网页登录。",
-                },
-            )
-        response.headers["Cache-Control"] = "no-store"
-        claims = session.claims
-        return _view(session.principal, claims.csrf, claims.expires_at, sessions.policy.idle_seconds)
-
-    @router.delete(
-        "",
-        status_code=204,
-        summary="Sign out: the session ends on every service and the cookie is removed "
-        "(needs the CSRF header while the session is live)",
-        responses=error_responses(described={403: "The CSRF header is missing or wrong."}),
-    )
-    async def sign_out(request: Request, sessions: CurrentSessions) -> Response:
-        response = Response(status_code=204)
-        session = await live_session(request)
-        if session is not None:
-            await authenticate(request)  # checks the CSRF header: another site cannot sign one out
-            await sessions.sign_out(session.claims, session.principal.subject)
-        _clear(response, request)
-        return response
-
-    return router
+    return Response(status_code=204)
 
 
-def _admin_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/admin/sessions", tags=["sessions (admin)"])
+@admin_sessions_router.delete(
+    "",
+    response_model=Revoked,
+    summary="End every live session of a person, on every service (admin)",
+    description="Their token keeps working for machines; to take it away, remove it from the "
+    "tokens file (which also ends its sessions).",
+    responses=ADMIN_ONLY,
+)
+async def revoke_sessions_of(
+    principal: Annotated[Principal, ADMINS],
+    sessions: CurrentSessions,
+    subject: Annotated[str, Query(min_length=1, max_length=200, description="Login name.")],
+) -> Revoked:
+    return Revoked(revoked=await sessions.revoke_subject(subject, by=principal.subject))
 
-    @router.get(
-        "",
-        response_model=SessionList,
-        summary="Sessions of the web pages, newest first (admin)",
-        description="A person's sessions (`subject`), or everyone's; live ones only unless `ended`. "
-        "A session whose token entry left the tokens file shows as `token_removed`: it opens nothing.",
-        responses=ADMIN_ONLY,
-    )
-    async def list_sessions(
-        request: Request,
-        principal: Annotated[Principal, ADMINS],
-        sessions: CurrentSessions,
-        subject: Annotated[str | None, Query(min_length=1, max_length=200, description="Login name.")] = None,
-        ended: Annotated[bool, Query(description="Include signed-out, revoked and expired ones.")] = False,
-        limit: Annotated[int, Query(ge=1, le=MAX_LISTED, description="Most sessions returned.")] = 100,
-    ) -> SessionList:
-        now = sessions.clock.now()
-        idle = sessions.policy.idle_seconds
-        live_at = None if ended else now
-        records = await sessions.store.listed(subject, live_at, now - timedelta(seconds=idle), limit)
-        views = [_admin_view(record, request.app.state.tokens, now, idle) for record in records]
-        return SessionList(sessions=[view for view in views if ended or view.state == "live"])
 
-    @router.delete(
-        "/{session_id}",
-        status_code=204,
-        summary="End one session at once, on every service (admin)",
-        responses={**ADMIN_ONLY, **NO_SUCH_SESSION},
-    )
-    async def revoke_session(
-        session_id: SessionId, principal: Annotated[Principal, ADMINS], sessions: CurrentSessions
-    ) -> Response:
-        if not await sessions.revoke(session_id, by=principal.subject):
-            raise HTTPException(
-                status.HTTP_404_NOT_FOUND,
-                detail={
-                    "error": "not_found",
-                    "message": f"no live session {session_id}",
-                    "message_zh": "没有该有效登录会话（不存在或已结束）。",
-                },
-            )
-        return Response(status_code=204)
-
-    @router.delete(
-        "",
-        response_model=Revoked,
-        summary="End every live session of a person, on every service (admin)",
-        description="Their token keeps working for machines; to take it away, remove it from the "
-        "tokens file (which also ends its sessions).",
-        responses=ADMIN_ONLY,
-    )
-    async def revoke_sessions_of(
-        principal: Annotated[Principal, ADMINS],
-        sessions: CurrentSessions,
-        subject: Annotated[str, Query(min_length=1, max_length=200, description="Login name.")],
-    ) -> Revoked:
-        return Revoked(revoked=await sessions.revoke_subject(subject, by=principal.subject))
-
+def build_session_router() -> APIRouter:
+    """Both: the web pages' own session and the admins' view of everyone's."""
+    router = APIRouter()
+    router.include_router(own_session_router)
+    router.include_router(admin_sessions_router)
     return router
 
 
