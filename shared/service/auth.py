@@ -37,7 +37,6 @@ from shared.service.session import (
     Sessions,
     SessionSigner,
     csrf_ok,
-    session_key,
     token_fingerprint,
 )
 
@@ -106,7 +105,7 @@ class TokenRegistry:
             token_fingerprint(entry.token): principal
             for entry, (_, principal) in zip(entries, self._secrets, strict=True)
         }
-        self.signer = SessionSigner(session_key([e.token for e in entries]))
+        self.signer = SessionSigner.for_tokens(e.token for e in entries)
 
     @classmethod
     def from_file(cls, path: Path) -> TokenRegistry:

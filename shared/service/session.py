@@ -7,9 +7,10 @@ injected into the page cannot read a credential. Every service checks the cookie
 (``shared.service.auth.authenticate``), the bearer API for machines is unchanged.
 
 The cookie is ``base64url(claims).base64url(HMAC-SHA256(key, claims))``; the claims are the
-session id (a random secret), the absolute expiry and a CSRF secret. The key is derived from all
-tokens in the file, so every service reading the same file agrees on it without more
-configuration, and replacing the file (or any token in it) ends every session. The signature
+session id (a random secret), the fingerprint of the token entry signed in with (never the
+token), the absolute expiry and a CSRF secret. The key is derived from that entry's token, so
+every service reading the same tokens file agrees on it without more configuration, and a token
+removed from the file (or replaced) takes its sessions with it, and only its own. The signature
 lets a forged or altered cookie be refused without a database round trip.
 
 The session itself is a row of ``web_sessions`` (migration 0019), keyed by a digest of the id: a
@@ -42,6 +43,7 @@ import json
 import re
 import secrets
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -81,12 +83,10 @@ def token_fingerprint(token: str) -> str:
     return hashlib.sha256(b"tousu-token-id\0" + token.encode()).hexdigest()[:32]
 
 
-def session_key(tokens: list[str]) -> bytes:
-    """The signing key, derived from every token of the file: secret while the tokens are."""
-    digest = hmac.new(b"tousu-session-key-v1", digestmod=hashlib.sha256)
-    for token in sorted(tokens):
-        digest.update(token.encode() + b"\0")
-    return digest.digest()
+def session_key(token: str) -> bytes:
+    """The key signing the cookies of one token entry's sessions, derived from its token: secret
+    while the token is, and gone with it (the other entries' sessions keep theirs)."""
+    return hmac.new(b"tousu-session-key-v2", token.encode(), hashlib.sha256).digest()
 
 
 def secret_digest(session_id: str) -> bytes:
@@ -98,47 +98,60 @@ def secret_digest(session_id: str) -> bytes:
 @dataclass(frozen=True)
 class SessionClaims:
     session_id: str
+    token_id: str
+    """The fingerprint of the token entry signed in with: which key signed the cookie."""
     expires_at: int
     """Unix seconds."""
     csrf: str
 
 
 class SessionSigner:
-    def __init__(self, key: bytes) -> None:
-        self._key = key
+    """Signs each cookie with the key of its own token entry (``keys``: fingerprint → key)."""
 
-    def _mac(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, payload, hashlib.sha256).digest()
+    def __init__(self, keys: Mapping[str, bytes]) -> None:
+        self._keys = dict(keys)
 
-    def issue(self, now: float, lifetime_seconds: int) -> tuple[str, SessionClaims]:
-        """A new session id with its CSRF secret: the cookie's value and its claims."""
+    @classmethod
+    def for_tokens(cls, tokens: Iterable[str]) -> SessionSigner:
+        return cls({token_fingerprint(token): session_key(token) for token in tokens})
+
+    def issue(self, token_id: str, now: float, lifetime_seconds: int) -> tuple[str, SessionClaims]:
+        """A new session id of a token entry, with its CSRF secret: the cookie's value and claims."""
         claims = SessionClaims(
             session_id=secrets.token_urlsafe(32),
+            token_id=token_id,
             expires_at=int(now) + lifetime_seconds,
             csrf=secrets.token_urlsafe(24),
         )
         payload = json.dumps(
-            {"sid": claims.session_id, "exp": claims.expires_at, "csrf": claims.csrf}, separators=(",", ":")
+            {"sid": claims.session_id, "tid": token_id, "exp": claims.expires_at, "csrf": claims.csrf},
+            separators=(",", ":"),
         ).encode()
-        return f"{_b64(payload)}.{_b64(self._mac(payload))}", claims
+        return f"{_b64(payload)}.{_b64(self._mac(self._keys[token_id], payload))}", claims
+
+    @staticmethod
+    def _mac(key: bytes, payload: bytes) -> bytes:
+        return hmac.new(key, payload, hashlib.sha256).digest()
 
     def open(self, value: str, now: float) -> SessionClaims | None:
-        """The claims of a cookie this key signed and that has not expired; None otherwise
-        (whether its session is still live is the database's to say: :class:`Sessions`)."""
+        """The claims of a cookie signed with the key of a token entry of the file and not past
+        its expiry; None otherwise (whether its session is still live is the database's to say:
+        :class:`Sessions`)."""
         encoded, _, signature = value.partition(".")
         try:
             payload = _unb64(encoded)
             given = _unb64(signature)
-        except ValueError:
-            return None
-        if not hmac.compare_digest(given, self._mac(payload)):
-            return None
-        try:
-            data = json.loads(payload)
+            data = json.loads(payload)  # read before the signature is checked, to pick the key
             claims = SessionClaims(
-                session_id=str(data["sid"]), expires_at=int(data["exp"]), csrf=str(data["csrf"])
+                session_id=str(data["sid"]),
+                token_id=str(data["tid"]),
+                expires_at=int(data["exp"]),
+                csrf=str(data["csrf"]),
             )
         except (ValueError, KeyError, TypeError):  # a cookie of the stateless format before 0019 too
+            return None
+        key = self._keys.get(claims.token_id)
+        if key is None or not hmac.compare_digest(given, self._mac(key, payload)):
             return None
         return claims if now < claims.expires_at else None
 
@@ -299,7 +312,7 @@ class Sessions:
     ) -> tuple[str, SessionClaims, SessionRecord]:
         """A new live session for a token entry: the cookie's value, its claims and its row."""
         now = self.clock.now()
-        value, claims = signer.issue(now.timestamp(), self.policy.lifetime_seconds)
+        value, claims = signer.issue(token_id, now.timestamp(), self.policy.lifetime_seconds)
         record = SessionRecord(
             id=uuid.uuid4(),
             token_id=token_id,
@@ -325,7 +338,7 @@ class Sessions:
                 self._seen.pop(secret, None)
                 return None
             self._remember(secret, record, now)
-        if record.ending(now, self.policy.idle_seconds) is not None:
+        if record.token_id != claims.token_id or record.ending(now, self.policy.idle_seconds) is not None:
             return None
         if now - record.last_seen_at >= self.policy.touch_interval:
             await self.store.touch(secret, now)

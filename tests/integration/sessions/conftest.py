@@ -24,6 +24,7 @@ EVERY_SERVICE_READ = "/v1/admin/dead-letters"
 
 @dataclass
 class Services:
+    settings: Settings
     clock: FakeClock
     apps: dict[str, FastAPI]
     browser: httpx.Cookies
@@ -80,7 +81,7 @@ async def services(new_database) -> AsyncIterator[Services]:  # type: ignore[no-
         name: create(settings, clock=clock, tokens=test_tokens()) for name, create in SERVICE_APPS.items()
     }
     try:
-        yield Services(clock, apps, httpx.Cookies())
+        yield Services(settings, clock, apps, httpx.Cookies())
     finally:
         for app in apps.values():
             await app.state.runtime.engine.dispose()

@@ -40,38 +40,52 @@ Operator = Annotated[Principal, require(Role.OPERATOR)]
 TOKEN = "operator-secret-0123456789"
 
 
+TID = token_fingerprint(TOKEN)
+OTHER = "another-token-0123456789"
+
+
 def test_a_cookie_opens_with_its_key_until_it_expires() -> None:
-    signer = SessionSigner(session_key([TOKEN]))
-    value, claims = signer.issue(NOW, 3600)
-    assert signer.open(value, NOW + 3599) == claims
+    signer = SessionSigner.for_tokens([TOKEN])
+    value, claims = signer.issue(TID, NOW, 3600)
+    assert signer.open(value, NOW + 3599) == claims and claims.token_id == TID
     assert signer.open(value, NOW + 3600) is None  # expired
-    assert TOKEN not in value and token_fingerprint(TOKEN) not in value  # the cookie names no token
+    assert TOKEN not in value
 
 
 def test_a_tampered_or_foreign_cookie_is_refused() -> None:
-    signer = SessionSigner(session_key([TOKEN]))
-    value, _ = signer.issue(NOW, 3600)
+    signer = SessionSigner.for_tokens([TOKEN, OTHER])
+    value, _ = signer.issue(TID, NOW, 3600)
     payload, _, signature = value.partition(".")
     assert signer.open(payload[:-2] + "xx." + signature, NOW) is None
     assert signer.open(value + "x", NOW) is None
     assert signer.open("garbage", NOW) is None
     assert signer.open("", NOW) is None
-    other = SessionSigner(session_key(["another-token-0123456789"]))
-    assert other.open(value, NOW) is None  # another tokens file, another key
+    assert SessionSigner.for_tokens([OTHER]).open(value, NOW) is None  # its token is not in this file
+    # naming another entry of the file does not make its key sign the cookie
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["tid"] = token_fingerprint(OTHER)
+    moved = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    assert signer.open(f"{moved}.{signature}", NOW) is None
+
+
+def test_each_token_entry_signs_with_its_own_key() -> None:
+    both = SessionSigner.for_tokens([TOKEN, OTHER])
+    value, claims = both.issue(TID, NOW, 3600)
+    assert session_key(TOKEN) != session_key(OTHER)
+    assert SessionSigner.for_tokens([TOKEN]).open(value, NOW) == claims  # another entry left: still valid
 
 
 def test_a_cookie_of_the_stateless_format_opens_nothing() -> None:
-    key = session_key([TOKEN])
-    payload = json.dumps({"tid": token_fingerprint(TOKEN), "exp": int(NOW) + 60, "csrf": "c" * 32}).encode()
-    mac = hmac.new(key, payload, hashlib.sha256).digest()
+    payload = json.dumps({"tid": TID, "exp": int(NOW) + 60, "csrf": "c" * 32}).encode()
+    mac = hmac.new(session_key(TOKEN), payload, hashlib.sha256).digest()
     old = f"{base64.urlsafe_b64encode(payload).decode().rstrip('=')}.{base64.urlsafe_b64encode(mac).decode()}"
-    assert SessionSigner(key).open(old, NOW) is None  # signed, but it names no session
+    assert SessionSigner.for_tokens([TOKEN]).open(old, NOW) is None  # it names no session
 
 
 def test_each_session_has_its_own_id_and_csrf_token() -> None:
-    signer = SessionSigner(session_key([TOKEN]))
-    _, first = signer.issue(NOW, 3600)
-    _, second = signer.issue(NOW, 3600)
+    signer = SessionSigner.for_tokens([TOKEN])
+    _, first = signer.issue(TID, NOW, 3600)
+    _, second = signer.issue(TID, NOW, 3600)
     assert first.csrf != second.csrf and len(first.csrf) >= 32
     assert first.session_id != second.session_id and len(first.session_id) >= 43  # 256 bits
     assert secret_digest(first.session_id) != secret_digest(second.session_id)
@@ -79,7 +93,7 @@ def test_each_session_has_its_own_id_and_csrf_token() -> None:
 
 
 def test_only_safe_methods_go_without_the_csrf_header() -> None:
-    _, claims = SessionSigner(session_key([TOKEN])).issue(NOW, 3600)
+    _, claims = SessionSigner.for_tokens([TOKEN]).issue(TID, NOW, 3600)
     assert csrf_ok("GET", None, claims) and csrf_ok("HEAD", None, claims)
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         assert not csrf_ok(method, None, claims)
@@ -150,8 +164,15 @@ async def test_a_forged_or_expired_cookie_or_a_removed_token_is_401() -> None:
         forged = await http.get("/read")
         assert forged.status_code == 401 and forged.json()["message_zh"]
         assert forged.json()["error"] == "unauthorized"
-    # the same key, but the token's entry is gone: its session ends
+    kept, _ = await started(sessions, tokens, "kept-token-0123456789")
+    # the token's entry is gone from the file: its session ends, the other entry's does not
     without = TokenRegistry([TokenEntry(token="kept-token-0123456789", subject="op-1", role=Role.OPERATOR)])
+    async with client(app_with(without, sessions)) as http:
+        http.cookies.set(SESSION_COOKIE, value)
+        assert (await http.get("/read")).status_code == 401
+        http.cookies.set(SESSION_COOKIE, kept)
+        assert (await http.get("/read")).json() == {"subject": "op-1"}
+    # even were its cookie's key still known, the entry's absence ends the session
     without.signer = tokens.signer
     async with client(app_with(without, sessions)) as http:
         http.cookies.set(SESSION_COOKIE, value)

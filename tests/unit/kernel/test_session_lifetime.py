@@ -4,6 +4,7 @@ all judged by the injected clock; a process remembers a live session for a few s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -172,3 +173,9 @@ async def test_a_sign_in_forgets_sessions_long_expired() -> None:
 )
 def test_the_user_agent_is_kept_as_a_short_summary(header: str | None, summary: str) -> None:
     assert user_agent_summary(header) == summary
+
+
+async def test_a_session_opens_only_with_the_claims_of_its_own_token_entry() -> None:
+    sessions, _, _ = at_start()
+    _, claims = await started(sessions, TOKENS, TOKEN)
+    assert await sessions.live(replace(claims, token_id="0" * 32)) is None
