@@ -244,8 +244,8 @@ _SYSTEMS = (
 
 
 def user_agent_summary(header: str | None) -> str:
-    """ "Chrome 131 on Windows": enough for a person to recognise their own browser in the list of
-    their sessions, without keeping the full header (a fingerprinting aid)."""
+    """A summary such as "Chrome 131 on Windows": enough for a person to recognise their browser
+    in the list of their sessions, without keeping the full header (a fingerprinting aid)."""
     if not header:
         return ""
     browser = next(
@@ -259,7 +259,8 @@ def user_agent_summary(header: str | None) -> str:
     system = next((name for token, name in _SYSTEMS if token in header), "")
     if browser and system:
         return f"{browser} on {system}"
-    return browser or system or header[:USER_AGENT_LIMIT].strip()
+    printable = "".join(character for character in header[:USER_AGENT_LIMIT] if character.isprintable())
+    return browser or system or printable.strip()
 
 
 class SessionStore(Protocol):

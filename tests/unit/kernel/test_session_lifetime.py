@@ -167,6 +167,7 @@ async def test_a_sign_in_forgets_sessions_long_expired() -> None:
             "Edge 131 on Windows",
         ),
         ("curl/8.5.0", "curl/8.5.0"),
+        ("tool\x00\x1b[31m", "tool[31m"),
         ("x" * 500, "x" * 120),
         (None, ""),
     ],
