@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from shared.events import Actor, Role
 from shared.service.session import (
+    BACKGROUND_HEADER,
     CSRF_HEADER,
     SESSION_COOKIE,
     SessionClaims,
@@ -176,7 +177,7 @@ async def live_session(request: Request) -> LiveSession | None:
     claims = session_claims(request)
     if claims is not None:
         sessions: Sessions = request.app.state.sessions
-        record = await sessions.live(claims)
+        record = await sessions.live(claims, used=BACKGROUND_HEADER not in request.headers)
         registry: TokenRegistry = request.app.state.tokens
         principal = registry.by_token_id(record.token_id) if record is not None else None
         if record is not None and principal is not None:

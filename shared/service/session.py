@@ -25,7 +25,8 @@ Each service checks a cookie's session with one lookup by the indexed digest, re
 process that made it and within that many seconds by the others (0 turns the memory off: one
 lookup per request). "Last used" is written at most once per :func:`touch_interval`, so a busy
 page costs one small UPDATE a minute, not one per request; the idle timeout can thus fall due up
-to that interval early.
+to that interval early. A request with the ``X-Tousu-Background`` header (what a page fetches by
+itself) is checked but not counted as use.
 
 Cross-site request forgery: the cookie is SameSite=Strict, and a request that changes state
 (any method but GET, HEAD, OPTIONS) made with the cookie must also carry the session's CSRF
@@ -54,6 +55,10 @@ from shared.settings import Settings
 
 SESSION_COOKIE = "tousu_session"
 CSRF_HEADER = "X-CSRF-Token"
+BACKGROUND_HEADER = "X-Tousu-Background"
+"""Sent (any value) by a page on the requests it makes by itself (a refresh on a live update):
+they are checked like any other but do not count as use, so a page left open on a busy system
+still goes idle."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_LIFETIME_SECONDS = 8 * 3600
 """A working day: long enough for a shift, short enough that a forgotten browser signs out."""
@@ -327,8 +332,9 @@ class Sessions:
         await self.store.prune(now - KEPT_AFTER_EXPIRY)  # an indexed range, usually empty
         return value, claims, record
 
-    async def live(self, claims: SessionClaims) -> SessionRecord | None:
-        """The session's row while it is live (and now marked used); None once it is not."""
+    async def live(self, claims: SessionClaims, *, used: bool = True) -> SessionRecord | None:
+        """The session's row while it is live (and, when ``used``, now marked used); None once it
+        is not."""
         now = self.clock.now()
         secret = secret_digest(claims.session_id)
         record = self._remembered(secret, now)
@@ -341,7 +347,7 @@ class Sessions:
             self._remember(secret, record, now)
         if record.token_id != claims.token_id or record.ending(now, self.policy.idle_seconds) is not None:
             return None
-        if now - record.last_seen_at >= self.policy.touch_interval:
+        if used and now - record.last_seen_at >= self.policy.touch_interval:
             await self.store.touch(secret, now)
             record = replace(record, last_seen_at=now)
             self._remember(secret, record, now)

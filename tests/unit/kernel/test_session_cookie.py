@@ -20,9 +20,11 @@ from shared.events import Role
 from shared.service.app import install_error_handlers
 from shared.service.auth import Principal, TokenEntry, TokenRegistry, require
 from shared.service.session import (
+    BACKGROUND_HEADER,
     CSRF_HEADER,
     DEFAULT_LIFETIME_SECONDS,
     SESSION_COOKIE,
+    SessionPolicy,
     Sessions,
     SessionSigner,
     csrf_ok,
@@ -182,6 +184,25 @@ async def test_a_forged_or_expired_cookie_or_a_removed_token_is_401() -> None:
         assert (await http.get("/read")).status_code == 200
         clock.advance(timedelta(seconds=DEFAULT_LIFETIME_SECONDS))
         assert (await http.get("/read")).status_code == 401  # expired
+
+
+async def test_a_request_marked_background_is_checked_but_is_not_use() -> None:
+    tokens, clock = registry(TOKEN), FakeClock(START)
+    sessions = Sessions(MemorySessionStore(), clock, SessionPolicy(idle_seconds=600, cache_seconds=0))
+    value, _ = await started(sessions, tokens, TOKEN)
+    async with client(app_with(tokens, sessions)) as http:
+        http.cookies.set(SESSION_COOKIE, value)
+        clock.advance(timedelta(minutes=9))
+        assert (await http.get("/read", headers={BACKGROUND_HEADER: "1"})).status_code == 200
+        clock.advance(timedelta(minutes=2))
+        assert (await http.get("/read", headers={BACKGROUND_HEADER: "1"})).status_code == 401
+    value, _ = await started(sessions, tokens, TOKEN)
+    async with client(app_with(tokens, sessions)) as http:
+        http.cookies.set(SESSION_COOKIE, value)
+        clock.advance(timedelta(minutes=9))
+        assert (await http.get("/read")).status_code == 200  # a person's request: used
+        clock.advance(timedelta(minutes=2))
+        assert (await http.get("/read")).status_code == 200
 
 
 async def test_without_a_session_store_a_cookie_opens_nothing() -> None:

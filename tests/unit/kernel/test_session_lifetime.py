@@ -180,3 +180,13 @@ async def test_a_session_opens_only_with_the_claims_of_its_own_token_entry() -> 
     sessions, _, _ = at_start()
     _, claims = await started(sessions, TOKENS, TOKEN)
     assert await sessions.live(replace(claims, token_id="0" * 32)) is None
+
+
+async def test_a_page_refreshing_itself_does_not_keep_its_session_from_going_idle() -> None:
+    sessions, _, clock = at_start()
+    _, claims = await started(sessions, TOKENS, TOKEN)
+    for _ in range(5):
+        clock.advance(timedelta(minutes=5))
+        assert await sessions.live(claims, used=False) is not None  # checked, not counted as use
+    clock.advance(timedelta(minutes=5))
+    assert await sessions.live(claims, used=False) is None
