@@ -125,6 +125,24 @@ class Settings(BaseSettings):
         "service with the session cookie (CORS with credentials); default: the analytics service on "
         "127.0.0.1 and localhost. A JSON list, e.g. TOUSU_WEB_ORIGINS='[\"https://tousu.example.com\"]'.",
     )
+    session_lifetime_seconds: int = Field(
+        8 * 3600,
+        ge=300,
+        le=7 * 24 * 3600,
+        description="Longest a sign-in to the web pages lasts, however busy (the session cookie's expiry).",
+    )
+    session_idle_seconds: int = Field(
+        30 * 60,
+        ge=60,
+        description="A session of the web pages ends after this long without a request to any service.",
+    )
+    session_check_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=60,
+        description="How long each process trusts its last database look at a session: a revoked "
+        "session may be accepted by the other processes for up to this long; 0: one look per request.",
+    )
     max_body_bytes: int = Field(
         1024 * 1024,
         ge=1024,

@@ -29,6 +29,13 @@ SELECT, INSERT, UPDATE, DELETE, TRUNCATE = "SELECT", "INSERT", "UPDATE", "DELETE
 USAGE = "USAGE"
 
 
+def on_columns(privilege: str, *columns: str) -> str:
+    """A privilege on some columns only, e.g. ``UPDATE (last_seen_at)``; a role holding it has no
+    table-wide privilege of that kind (``has_table_privilege`` says false, ``has_column_privilege``
+    true for those columns)."""
+    return f"{privilege} ({', '.join(columns)})"
+
+
 @dataclass(frozen=True)
 class Role:
     key: str
@@ -109,6 +116,18 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "analytics_complaints": {"analytics": (SELECT, INSERT, UPDATE, DELETE, TRUNCATE)},
     "analytics_timeline": {"analytics": (SELECT, INSERT, UPDATE, DELETE, TRUNCATE)},
     "analytics_service_volume": {"analytics": (SELECT, INSERT, UPDATE)},
+    # -- the web pages' sessions (0019): every service checks a cookie's session and moves its
+    # "last used" forward; analytics, which signs in and out and serves the admin API, also
+    # starts, ends and forgets them. No service can change whose session it is or revive one.
+    "web_sessions": {
+        **{service: (SELECT, on_columns(UPDATE, "last_seen_at")) for service in SERVICES},
+        "analytics": (
+            SELECT,
+            INSERT,
+            on_columns(UPDATE, "last_seen_at", "revoked_at", "revoked_reason", "revoked_by"),
+            DELETE,
+        ),
+    },
     # -- Alembic's own: a rebuild checks the store is at this code's migrations ----------------
     "alembic_version": {"analytics": (SELECT,)},
 }

@@ -27,6 +27,8 @@ from shared.service.guard import DEFAULT_MAX_BODY_BYTES, ContainErrors, RequestG
 from shared.service.logging import setup_logging
 from shared.service.metrics import install_metrics
 from shared.service.runtime import Runtime
+from shared.service.session import SessionPolicy, Sessions
+from shared.service.session_store import PostgresSessionStore
 from shared.service.tracing import context_from, setup_tracing, tracer
 from shared.service.web_origins import install_web_origins
 
@@ -340,6 +342,10 @@ def create_service_app(
     )
     app.state.runtime = runtime
     app.state.tokens = tokens or TokenRegistry.from_file(runtime.settings.resolved_tokens_file())
+    # every service checks the web pages' session cookies against the database (session.py)
+    app.state.sessions = Sessions(
+        PostgresSessionStore(runtime.engine), runtime.clock, SessionPolicy.from_settings(runtime.settings)
+    )
     install_error_handlers(app)
     # innermost: what no handler answered is a 500 that the metrics and the span see, and that
     # the server never logs with its message (request data)

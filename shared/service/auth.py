@@ -10,14 +10,15 @@ A missing or unknown token is 401. The actor of every event is the principal res
 never a value from the request body.
 
 People using the web pages sign in once with their subject and token and then send a session
-cookie instead of the token (shared/service/session.py); every service accepts either. A
-request that carries an Authorization header is judged by it alone.
+cookie instead of the token (shared/service/session.py); every service accepts either, the
+cookie only while its session is live in the database. A request that carries an Authorization
+header is judged by it alone.
 """
 
 from __future__ import annotations
 
 import hmac
-import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -29,12 +30,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from shared.events import Actor, Role
 from shared.service.session import (
+    BACKGROUND_HEADER,
     CSRF_HEADER,
     SESSION_COOKIE,
     SessionClaims,
+    SessionRecord,
+    Sessions,
     SessionSigner,
     csrf_ok,
-    session_key,
     token_fingerprint,
 )
 
@@ -103,7 +106,7 @@ class TokenRegistry:
             token_fingerprint(entry.token): principal
             for entry, (_, principal) in zip(entries, self._secrets, strict=True)
         }
-        self.sessions = SessionSigner(session_key([e.token for e in entries]))
+        self.signer = SessionSigner.for_tokens(e.token for e in entries)
 
     @classmethod
     def from_file(cls, path: Path) -> TokenRegistry:
@@ -144,33 +147,54 @@ def _unauthorized(detail: str, detail_zh: str, scheme: str = "Bearer") -> HTTPEx
     )
 
 
-def request_time(request: Request) -> float:
-    """Now, in Unix seconds, from the service's injected clock (a session's expiry is judged by it)."""
-    runtime = getattr(request.app.state, "runtime", None)
-    if runtime is not None:
-        return float(runtime.clock.now().timestamp())
-    return time.time()
-
-
 def session_claims(request: Request) -> SessionClaims | None:
-    """The claims of the request's valid session cookie, if it has one."""
+    """The claims of the request's cookie when it is one this file's key signed and not past its
+    expiry; whether its session is still live is :func:`live_session`'s question."""
     value = request.cookies.get(SESSION_COOKIE)
-    if not value:
+    sessions: Sessions | None = getattr(request.app.state, "sessions", None)
+    if not value or sessions is None:
         return None
     registry: TokenRegistry = request.app.state.tokens
-    return registry.sessions.open(value, request_time(request))
+    # the expiry is judged by the service's injected clock, as the session's row is
+    return registry.signer.open(value, sessions.clock.now().timestamp())
 
 
-def _from_session(request: Request, registry: TokenRegistry) -> Principal:
+@dataclass(frozen=True)
+class LiveSession:
+    claims: SessionClaims
+    record: SessionRecord
+    principal: Principal
+
+
+async def live_session(request: Request) -> LiveSession | None:
+    """The request's session when its cookie is valid, the session live and its token entry
+    still in the file; looked up once per request. An app without a session store (none
+    configured) has no live session: a cookie opens nothing there."""
+    if hasattr(request.state, "live_session"):
+        known: LiveSession | None = request.state.live_session
+        return known
+    found = None
     claims = session_claims(request)
-    principal = registry.by_token_id(claims.token_id) if claims else None
-    if claims is None or principal is None:
+    if claims is not None:
+        sessions: Sessions = request.app.state.sessions
+        record = await sessions.live(claims, used=BACKGROUND_HEADER not in request.headers)
+        registry: TokenRegistry = request.app.state.tokens
+        principal = registry.by_token_id(record.token_id) if record is not None else None
+        if record is not None and principal is not None:
+            found = LiveSession(claims, record, principal)
+    request.state.live_session = found
+    return found
+
+
+async def _from_session(request: Request) -> Principal:
+    session = await live_session(request)
+    if session is None:
         raise _unauthorized(
             "the session has expired or is no longer valid; sign in again",
             "登录已过期或已失效，请重新登录。",
             scheme="Session",
         )
-    if not csrf_ok(request.method, request.headers.get(CSRF_HEADER), claims):
+    if not csrf_ok(request.method, request.headers.get(CSRF_HEADER), session.claims):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             detail={
@@ -179,16 +203,16 @@ def _from_session(request: Request, registry: TokenRegistry) -> Principal:
                 "message_zh": f"修改类请求须携带本次登录的 {CSRF_HEADER} 请求头。",
             },
         )
-    return principal
+    return session.principal
 
 
 async def authenticate(request: Request) -> Principal:
-    # async def although it never awaits: FastAPI runs a plain def dependency in a worker thread,
-    # two thread hand-overs per request (this and ``require``'s check) for a few microseconds of work
+    # async def: a session cookie is checked against the database; a bearer token never awaits
+    # (a plain def dependency would run in a worker thread, two thread hand-overs per request)
     registry: TokenRegistry = request.app.state.tokens
     header = request.headers.get("authorization", "")
     if not header and SESSION_COOKIE in request.cookies:
-        return _from_session(request, registry)
+        return await _from_session(request)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized("a bearer token is required", "需要访问令牌（Bearer）。")
@@ -209,7 +233,6 @@ class BearerAuth(SecurityBase):
         self.allowed = allowed
 
     async def __call__(self, request: Request) -> Principal:
-        # async although it never awaits: FastAPI runs a plain def dependency in a worker thread
         principal = await authenticate(request)
         if self.allowed is not None and principal.role not in self.allowed:
             raise HTTPException(

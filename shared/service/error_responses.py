@@ -52,7 +52,7 @@ class ErrorBody(BaseModel):
 
 DESCRIPTIONS: dict[int, str] = {
     400: "The body could not be parsed (not JSON, or not UTF-8).",
-    401: "Missing or unknown bearer token.",
+    401: "Missing or unknown bearer token, or a session cookie whose session is not live.",
     403: "The caller's role may not do this.",
     404: "Not found.",
     409: "Refused in the current state.",

@@ -17,7 +17,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from shared.service.session import CSRF_HEADER
+from shared.service.session import BACKGROUND_HEADER, CSRF_HEADER
 from shared.settings import Settings
 
 
@@ -35,6 +35,6 @@ def install_web_origins(app: FastAPI, settings: Settings) -> None:
         allow_origins=web_origins(settings),
         allow_credentials=True,
         allow_methods=["GET", "POST", "PUT", "DELETE"],
-        allow_headers=["Content-Type", CSRF_HEADER, "Idempotency-Key"],
+        allow_headers=["Content-Type", CSRF_HEADER, BACKGROUND_HEADER, "Idempotency-Key"],
         max_age=600,
     )

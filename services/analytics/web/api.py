@@ -81,7 +81,7 @@ assets = {name: _read(name) for name in ASSETS}
 
 @router.get("/", response_class=HTMLResponse, summary="The operators' dashboard (HTML); signed-in only")
 async def index(request: Request, runtime: CurrentRuntime) -> Response:
-    if not signed_in(request):
+    if not await signed_in(request):
         return RedirectResponse("/sign-in", status_code=303, headers={"Cache-Control": "no-cache"})
     # the page may also call the other services of this host (the department inbox)
     urls = _service_urls(request, runtime.settings)
@@ -94,7 +94,7 @@ async def index(request: Request, runtime: CurrentRuntime) -> Response:
 
 @router.get("/sign-in", response_class=HTMLResponse, summary="The sign-in page (HTML)")
 async def sign_in(request: Request) -> Response:
-    if signed_in(request):
+    if await signed_in(request):
         return RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-cache"})
     return HTMLResponse(sign_in_page, headers=PAGE_HEADERS)
 

@@ -1,7 +1,7 @@
 """Signing in on the web pages: subject and token → an HttpOnly, SameSite=Strict session cookie
 (Secure over https) that the API accepts; wrong credentials are a 401 in both languages and set
 nothing; a write with the cookie but without the session's CSRF token is refused; signing out
-removes the cookie. The bearer API is unchanged."""
+ends the session on the server and removes the cookie. The bearer API is unchanged."""
 
 from __future__ import annotations
 
@@ -89,8 +89,16 @@ async def test_sign_out_needs_the_csrf_token_and_removes_the_cookie(analytics: A
     csrf = (await sign_in(client, **OPERATOR)).json()["csrf_token"]
     assert (await client.delete("/v1/session")).status_code == 403
     assert (await client.get("/v1/session")).status_code == 200
+    kept = client.cookies["tousu_session"]
     out = await client.delete("/v1/session", headers={"X-CSRF-Token": csrf})
     assert out.status_code == 204
     assert 'tousu_session=""' in out.headers["set-cookie"] and "Max-Age=0" in out.headers["set-cookie"]
     assert not client.cookies
     assert (await client.get("/v1/session")).status_code == 401
+    # the session ended on the server: a copy of the cookie taken before opens nothing
+    client.cookies.set("tousu_session", kept)
+    reused = await client.get("/v1/complaints")
+    assert reused.status_code == 401 and reused.json()["message_zh"]
+    assert (await client.get("/v1/session")).status_code == 401
+    assert (await client.get("/", follow_redirects=False)).headers["location"] == "/sign-in"
+    assert (await client.delete("/v1/session")).status_code == 204  # no live session: nothing to guard

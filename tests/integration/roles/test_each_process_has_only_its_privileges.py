@@ -37,6 +37,15 @@ REFUSED = [
     "GRANT tousu_intake TO CURRENT_USER",
 ]
 
+# A service checks a session and moves its "last used"; it can neither start one, end one nor
+# change whose it is (analytics, which signs in and out, may start and end them).
+SESSION_WRITES = [
+    "INSERT INTO web_sessions DEFAULT VALUES",
+    "UPDATE web_sessions SET revoked_at = NULL",
+    "UPDATE web_sessions SET token_id = 'another'",
+    "DELETE FROM web_sessions",
+]
+
 # What a role has no business with, by name (the exact check below covers every table too).
 OUT_OF_BOUNDS = {
     "intake": ["SELECT * FROM revisits", "SELECT * FROM sla_deadlines", "SELECT * FROM analytics_complaints"],
@@ -50,7 +59,21 @@ OUT_OF_BOUNDS = {
         "SELECT * FROM dead_letters",
     ],
     "import": ["SELECT * FROM routing_assignments", "UPDATE intake_submissions SET due_at = now()"],
-    "dead_letters": ["SELECT * FROM events", "SELECT * FROM privacy_complainant_keys"],
+    "dead_letters": [
+        "SELECT * FROM events",
+        "SELECT * FROM privacy_complainant_keys",
+        "SELECT * FROM web_sessions",
+    ],
+}
+SESSIONS_OUT_OF_BOUNDS = {
+    "intake": SESSION_WRITES,
+    "routing": SESSION_WRITES,
+    "sla": SESSION_WRITES,
+    "feedback": SESSION_WRITES,
+    "analytics": [
+        "UPDATE web_sessions SET subject = 'someone-else'",
+        "UPDATE web_sessions SET expires_at = now()",
+    ],
 }
 """Statements each role's login must be refused (insufficient privilege)."""
 
@@ -122,6 +145,18 @@ async def test_its_privileges_are_exactly_the_grants_table(connected: tuple[str,
     assert not wrong
 
 
+async def test_its_column_privileges_are_the_grants_table(connected: tuple[str, asyncpg.Connection]) -> None:
+    """``UPDATE (last_seen_at)``: a privilege on those columns only (the check above sees no
+    table-wide UPDATE)."""
+    key, conn = connected
+    for table, by_role in GRANTS.items():
+        for privilege in by_role.get(key, ()):
+            kind, _, columns = privilege.partition(" (")
+            for column in filter(None, columns.rstrip(")").split(", ")):
+                held = await conn.fetchval("SELECT has_column_privilege($1, $2, $3)", table, column, kind)
+                assert held, f"{table}.{column}: {kind} missing"
+
+
 @pytest.mark.parametrize("statement", REFUSED)
 async def test_it_cannot_rewrite_history_or_change_the_schema(
     connected: tuple[str, asyncpg.Connection], statement: str
@@ -133,6 +168,6 @@ async def test_it_cannot_rewrite_history_or_change_the_schema(
 
 async def test_it_cannot_touch_what_is_not_its_business(connected: tuple[str, asyncpg.Connection]) -> None:
     key, conn = connected
-    for statement in OUT_OF_BOUNDS[key]:
+    for statement in OUT_OF_BOUNDS[key] + SESSIONS_OUT_OF_BOUNDS.get(key, []):
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await conn.execute(statement)
