@@ -20,15 +20,6 @@ PACKAGES = ("services", "shared", "tooling")
 LIMIT = 60
 REASON = re.compile(r"#\s*long:\s*\S")
 
-# Being split right now on other branches; each entry goes when its split is merged (the second
-# test fails on an entry whose function is short again or gone, so the set only shrinks).
-# Nothing new belongs here: split the function, or give it a `# long:` reason.
-PENDING: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("shared/service/session_api.py", "build_session_router"),
-    }
-)
-
 
 @dataclass(frozen=True)
 class Function:
@@ -93,11 +84,7 @@ def _all_functions() -> list[Function]:
 
 
 def test_no_function_is_long_without_a_reason() -> None:
-    long = [
-        f
-        for f in _all_functions()
-        if f.body_lines > LIMIT and not f.has_reason and (f.path, f.name) not in PENDING
-    ]
+    long = [f for f in _all_functions() if f.body_lines > LIMIT and not f.has_reason]
     assert not long, (
         f"functions with a body over {LIMIT} lines:\n"
         + "\n".join(f"  {f}" for f in long)
@@ -106,9 +93,3 @@ def test_no_function_is_long_without_a_reason() -> None:
         " `# long: <why>` on the line above its def (above its decorators) or on its body's"
         " first line."
     )
-
-
-def test_every_pending_function_is_still_long() -> None:
-    still_long = {(f.path, f.name) for f in _all_functions() if f.body_lines > LIMIT}
-    done = "\n".join(f"  {path} {name}" for path, name in sorted(PENDING - still_long))
-    assert not done, f"split (or moved) already, so take these out of PENDING in this test:\n{done}"
