@@ -30,6 +30,7 @@ from services.analytics.kpis.targets import effective_targets
 from services.analytics.live import api as live_api
 from services.analytics.live.hub import LiveHub
 from services.analytics.scorecards import api as scorecards_api
+from services.analytics.scorecards import staff_api
 from services.analytics.scorecards.api import report_scorecards
 from services.analytics.scorecards.rules import load_scorecard
 from services.analytics.web import api as web_api
@@ -82,6 +83,7 @@ def create_app(
         insights_api,
         inspection_api,
         scorecards_api,
+        staff_api,
         attention_api,
         extensions_api,
         live_api,

@@ -119,6 +119,11 @@ class TokenRegistry:
         except ValidationError as error:
             raise TokenError(f"tokens file {path} is invalid: {error}") from None
 
+    @property
+    def people(self) -> list[Principal]:
+        """Whom the file holds tokens for, in file order (one per entry)."""
+        return [principal for _, principal in self._secrets]
+
     def resolve(self, token: str) -> Principal | None:
         found = None
         given = token.encode()

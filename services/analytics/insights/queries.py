@@ -29,7 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.analytics.complaints.queries import FINAL, Filters
 from services.analytics.complaints.rows import COMPLAINT_COLUMNS
-from services.analytics.scorecards.rules import Incident, IncidentRecord
+from services.analytics.scorecards.attribution import HOLDER_EVENTS, INCIDENT_EVENTS, incidents_at_the_time
+from services.analytics.scorecards.rules import IncidentRecord
 
 Row = Mapping[str, Any]
 
@@ -163,39 +164,26 @@ class InsightsReadModel:
             return [dict(r) for r in rows.mappings()]
 
     async def incidents(self, month: date) -> list[IncidentRecord]:
-        """The month's breaches, reopenings and dissatisfied feedback, by department and agent.
-
-        A breach counts against the department the SLA event names (the one holding the complaint
-        then); the others against the complaint's current department; the responsible person is
-        the complaint's current agent (the read model keeps only that one).
-        """
+        """The month's breaches, reopenings and dissatisfied feedback, each charged to the
+        department and agent holding the complaint just before it (scorecards/attribution.py):
+        the timeline of every complaint with an incident in the month, up to the month's end."""
         start, end = month_bounds(month, self.zone)
         sql = text(
             """
-            SELECT t.type, t.complaint_no, t.summary, c.department, c.agent
-            FROM analytics_timeline t JOIN analytics_complaints c ON c.complaint_no = t.complaint_no
-            WHERE t.type IN ('SlaBreached', 'ComplaintReopened', 'FeedbackReceived')
-              AND t.occurred_at >= :start AND t.occurred_at < :end
-            ORDER BY t.occurred_at, t.complaint_no
+            SELECT t.complaint_no, t.stream_version, t.type, t.summary, t.occurred_at
+            FROM analytics_timeline t
+            WHERE t.complaint_no IN (
+                    SELECT complaint_no FROM analytics_timeline
+                    WHERE type = ANY(:incident_types) AND occurred_at >= :start AND occurred_at < :end)
+              AND t.type = ANY(:types) AND t.occurred_at < :end
+            ORDER BY t.complaint_no, t.stream_version
             """
         )
+        types = sorted({*HOLDER_EVENTS, *INCIDENT_EVENTS})
+        params = {"start": start, "end": end, "incident_types": list(INCIDENT_EVENTS), "types": types}
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(sql, {"start": start, "end": end})).mappings().all()
-        result: list[IncidentRecord] = []
-        for row in rows:
-            summary = row["summary"] or {}
-            department = row["department"]
-            if row["type"] == "SlaBreached":
-                kind = Incident.BREACH
-                department = summary.get("department") or department
-            elif row["type"] == "ComplaintReopened":
-                kind = Incident.REOPEN
-            elif summary.get("satisfied") is False and not summary.get("acknowledged"):
-                kind = Incident.DISSATISFIED
-            else:
-                continue
-            result.append(IncidentRecord(kind, row["complaint_no"], department, row["agent"]))
-        return result
+            rows = (await conn.execute(sql, params)).mappings().all()
+        return incidents_at_the_time([dict(r) for r in rows], start, end)
 
     async def active_departments(self, month: date) -> list[str]:
         """Departments holding a complaint received or changed in the month (they get a scorecard

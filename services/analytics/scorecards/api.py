@@ -60,11 +60,11 @@ def _scorecard(score: DepartmentScore, rules: ScorecardRules) -> DepartmentScore
     )
 
 
-async def department_scorecards(
+async def month_incidents(
     insights: InsightsReadModel, inspections: Inspections, rules: ScorecardRules, month: date
-) -> list[DepartmentScore]:
-    """The month's scorecards: incidents from the read model plus the failed inspections of the
-    month's ISO weeks (the latest score of each sampled complaint)."""
+) -> list[IncidentRecord]:
+    """The month's incidents: from the read model, plus the failed inspections of the month's ISO
+    weeks (the latest score of each sampled complaint)."""
     incidents = await insights.incidents(month)
     for state in await inspections.weeks(weeks_of_month(month.year, month.month)):
         for no, score in state.scores.items():
@@ -72,6 +72,14 @@ async def department_scorecards(
                 incidents.append(
                     IncidentRecord(Incident.FAILED_INSPECTION, no, score.department, score.agent)
                 )
+    return incidents
+
+
+async def department_scorecards(
+    insights: InsightsReadModel, inspections: Inspections, rules: ScorecardRules, month: date
+) -> list[DepartmentScore]:
+    """The month's department scorecards (:func:`month_incidents`)."""
+    incidents = await month_incidents(insights, inspections, rules, month)
     return score_departments(rules, incidents, await insights.active_departments(month))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from services.analytics.complaints.models import Label
+from services.analytics.complaints.models import Instant, Label
 
 
 class ChainLink(BaseModel):
@@ -37,3 +37,48 @@ class Scorecards(BaseModel):
     deductions: dict[str, float] = Field(description="Points one incident of each kind costs.")
     thresholds: list[dict[str, object]] = Field(description="The ratings: code, min and labels.")
     departments: list[DepartmentScorecard] = Field(description="Lowest score first.")
+
+
+class StaffCharge(BaseModel):
+    """One deduction from a person and the complaint behind it."""
+
+    complaint_no: str = Field(description="The complaint the incident happened on.")
+    incident: str = Field(description="breach, reopen, dissatisfied or failed_inspection.")
+    incident_label: Label = Field(description="The incident's name.")
+    link: str = Field(description="The link the person stood in: responsible, department_head, …")
+    link_label: Label = Field(description="The link's name.")
+    department: str | None = Field(description="The department responsible at the time.")
+    department_label: Label = Field(description="Its name.")
+    points: float = Field(description="Points deducted from the person for it.")
+    at: Instant | None = Field(description="When it happened; null for a failed inspection (its week).")
+
+
+class StaffScorecard(BaseModel):
+    """One person's scorecard of the month."""
+
+    person: str = Field(description="The person's user id (their token's subject).")
+    name: str | None = Field(description="Their display name from the tokens file, when it has one.")
+    departments: list[Label] = Field(description="The departments they were charged in, by name.")
+    score: float = Field(description="full_marks − deductions, at least 0.")
+    deducted: float = Field(description="Points deducted, over every link they stood in.")
+    rating: str = Field(description="Rating code, e.g. excellent, good, pass, fail.")
+    rating_label: Label = Field(description="The rating's name.")
+    disqualified: bool = Field(description="A disqualifying condition holds (rating forced to the lowest).")
+    disqualified_by: list[Label] = Field(description="The conditions met, e.g. '质检不合格 ≥ 2'.")
+    handled: dict[str, int] = Field(description="Incidents by kind on complaints they handled.")
+    charges: int = Field(description="Deductions in the month (an incident may charge one person twice).")
+
+
+class StaffScorecardDetail(StaffScorecard):
+    incidents: list[StaffCharge] = Field(description="Every deduction, oldest first.")
+
+
+class StaffScorecards(BaseModel):
+    """The staff scorecards of a local month the caller may see."""
+
+    month: str = Field(description="YYYY-MM.")
+    full_marks: float = Field(description="Points each person starts the month with.")
+    deductions: dict[str, float] = Field(description="Points one incident costs its handler.")
+    shares: dict[str, float] = Field(description="Share of those points each link bears.")
+    thresholds: list[dict[str, object]] = Field(description="The ratings: code, min and labels.")
+    people: list[StaffScorecard] = Field(description="Lowest score first.")

@@ -7,6 +7,11 @@ superior and the next superior (named per department under ``chains``). A depart
 ``full_marks`` minus its deductions (never below 0); its rating is the first of ``ratings``
 (highest first) whose ``min`` the score reaches, unless a ``disqualify`` condition holds: then
 it is the lowest rating whatever the score. Formulas and defaults: docs/kpis.md.
+
+Staff scorecards (员工考核) use the same incidents and chain: a person's points are the sum of
+what every link they stand in costs them (``staff.deductions`` per incident kind, times the
+link's share), rated with ``staff.ratings`` and ``staff.disqualify`` (both default to the
+department's); the department scorecard's chain shows the same points per department.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -69,6 +75,35 @@ class Chain(BaseModel):
     next_superior: str | None = Field(None, description="The superior above that one.")
 
 
+def _ratings_problems(ratings: list[Rating], where: str) -> list[str]:
+    problems = []
+    minimums = [rating.min for rating in ratings]
+    if minimums != sorted(minimums, reverse=True) or len(set(minimums)) != len(minimums):
+        problems.append(f"{where} must be listed highest min first, each min different")
+    if minimums and minimums[-1] != 0:
+        problems.append(f"the last of {where} must have min 0 (every score gets a rating)")
+    if len({rating.code for rating in ratings}) != len(ratings):
+        problems.append(f"{where} codes must be unique")
+    return problems
+
+
+class StaffRules(BaseModel):
+    """How a named person is scored; what is left out is taken from the department rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    deductions: dict[Incident, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict,
+        description="Points one incident costs the person responsible at the time (the handler); "
+        "each link above bears them times its chain share. Missing kinds: the department's points.",
+    )
+    ratings: list[Rating] = Field(default_factory=list, description="Ratings, highest min first.")
+    disqualify: list[Disqualifier] = Field(
+        default_factory=list,
+        description="Conditions that fail a person outright, counted among the incidents they handled.",
+    )
+
+
 class ScorecardRules(BaseModel):
     """The validated scorecard file."""
 
@@ -85,6 +120,7 @@ class ScorecardRules(BaseModel):
     ratings: list[Rating] = Field(min_length=1, description="Ratings, highest min first.")
     disqualify: list[Disqualifier] = Field(default_factory=list, description="Conditions that fail outright.")
     chains: dict[str, Chain] = Field(default_factory=dict, description="Named links per department.")
+    staff: StaffRules = Field(default_factory=StaffRules, description="Staff scorecards.")
 
     @model_validator(mode="after")
     def _consistent(self) -> ScorecardRules:
@@ -95,13 +131,8 @@ class ScorecardRules(BaseModel):
         missing_links = [link.value for link in Link if link not in self.chain_shares]
         if missing_links:
             problems.append(f"chain_shares must name every link; missing {missing_links}")
-        minimums = [rating.min for rating in self.ratings]
-        if minimums != sorted(minimums, reverse=True) or len(set(minimums)) != len(minimums):
-            problems.append("ratings must be listed highest min first, each min different")
-        if minimums[-1] != 0:
-            problems.append("the last rating must have min 0 (every score gets a rating)")
-        if len({rating.code for rating in self.ratings}) != len(self.ratings):
-            problems.append("rating codes must be unique")
+        problems += _ratings_problems(self.ratings, "ratings")
+        problems += _ratings_problems(self.staff.ratings, "staff.ratings")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -110,6 +141,38 @@ class ScorecardRules(BaseModel):
         if disqualified:
             return self.ratings[-1]
         return next(rating for rating in self.ratings if score >= rating.min)
+
+    @property
+    def staff_ratings(self) -> list[Rating]:
+        return self.staff.ratings or self.ratings
+
+    @property
+    def staff_disqualify(self) -> list[Disqualifier]:
+        return self.staff.disqualify or self.disqualify
+
+    def staff_rating_for(self, score: float, disqualified: bool) -> Rating:
+        ratings = self.staff_ratings
+        if disqualified:
+            return ratings[-1]
+        return next(rating for rating in ratings if score >= rating.min)
+
+    def person_points(self, kind: Incident, link: Link) -> float:
+        """What one incident of ``kind`` costs the person standing in ``link`` of its chain."""
+        base = self.staff.deductions.get(kind, self.deductions[kind])
+        return base * self.chain_shares[link]
+
+    def chain_of(self, department: str | None) -> dict[Link, str | None]:
+        """Who stands in each link above the handler for ``department`` (None: nobody named)."""
+        chain = self.chains.get(department or "", Chain())
+        return {
+            Link.DEPARTMENT_HEAD: chain.department_head,
+            Link.DIRECT_SUPERIOR: chain.direct_superior,
+            Link.NEXT_SUPERIOR: chain.next_superior,
+        }
+
+    def heads_of(self, department: str | None) -> frozenset[str]:
+        """The people named above the handlers of ``department``: they see its staff scorecards."""
+        return frozenset(p for p in self.chain_of(department).values() if p)
 
 
 def default_scorecard_file() -> Path:
@@ -136,6 +199,8 @@ class IncidentRecord:
     complaint_no: str
     department: str | None
     agent: str | None
+    at: datetime | None = None
+    """When it happened (None for a failed inspection: it belongs to its week)."""
 
 
 @dataclass
@@ -176,20 +241,12 @@ def _score(rules: ScorecardRules, department: str | None, records: list[Incident
     deducted = sum(rules.deductions[kind] * n for kind, n in counts.items())
     score = max(0.0, rules.full_marks - deducted)
     disqualified_by = [d for d in rules.disqualify if counts.get(d.incident, 0) >= d.at_least]
-    chain = rules.chains.get(department or "", Chain())
     people: dict[tuple[Link, str | None], PersonScore] = {}
-
-    def charge(link: Link, person: str | None, points: float) -> None:
-        entry = people.setdefault((link, person), PersonScore(link, person))
-        entry.deducted += points * rules.chain_shares[link]
-        entry.incidents += 1
-
     for record in records:
-        points = rules.deductions[record.kind]
-        charge(Link.RESPONSIBLE, record.agent, points)
-        charge(Link.DEPARTMENT_HEAD, chain.department_head, points)
-        charge(Link.DIRECT_SUPERIOR, chain.direct_superior, points)
-        charge(Link.NEXT_SUPERIOR, chain.next_superior, points)
+        for link, who in {Link.RESPONSIBLE: record.agent, **rules.chain_of(department)}.items():
+            entry = people.setdefault((link, who), PersonScore(link, who))
+            entry.deducted += rules.person_points(record.kind, link)
+            entry.incidents += 1
     order = list(Link)
     ranked = sorted(people.values(), key=lambda p: (order.index(p.link), -p.deducted, p.person or ""))
     for person in ranked:

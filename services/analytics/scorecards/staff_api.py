@@ -1,0 +1,203 @@
+"""HTTP API of the staff scorecards (员工考核).
+
+Who sees whose: operators, supervisors and admins everybody's; an agent their own, and the
+people they stand above in a department's responsibility chain (``chains`` of the scorecard
+file: a department head sees the department's handlers, a direct superior also the head, and
+so on). Heads are known by the chain that charges them, not by a role of their own: whoever
+bears the deductions of a department sees the scorecards behind them, and nobody else does.
+Auditors and channels get 403; a person the caller may not see is 404, like one with no
+scorecard at all, so the answer does not tell who exists.
+
+(No ``from __future__ import annotations``: FastAPI evaluates the routes' annotations.)
+"""
+
+from datetime import date
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+
+from services.analytics.bounds import MonthQ, month_of
+from services.analytics.complaints.models import Label
+from services.analytics.complaints.views import department_label, instant
+from services.analytics.dependencies import Insights, InspectionWeeks, Scorecard, Zone
+from services.analytics.insights.queries import InsightsReadModel
+from services.analytics.inspection.store import Inspections
+from services.analytics.scorecards.api import LINK_LABELS, month_incidents
+from services.analytics.scorecards.models import (
+    StaffCharge,
+    StaffScorecard,
+    StaffScorecardDetail,
+    StaffScorecards,
+)
+from services.analytics.scorecards.rules import Disqualifier, Incident, Link, ScorecardRules
+from services.analytics.scorecards.staff import Charge, StaffScore, score_staff
+from shared.events import Role
+from shared.service.auth import Principal, TokenRegistry, require
+from shared.service.dependencies import CurrentClock
+from shared.service.error_responses import error_responses
+
+StaffReader = Annotated[Principal, require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR)]
+SEE_EVERYONE = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
+
+INCIDENT_LABELS = {
+    Incident.BREACH: Label(zh_cn="超时", en="Time limit breached"),
+    Incident.REOPEN: Label(zh_cn="重新处理", en="Reopened"),
+    Incident.DISSATISFIED: Label(zh_cn="回访不满意", en="Dissatisfied at the revisit"),
+    Incident.FAILED_INSPECTION: Label(zh_cn="质检不合格", en="Failed inspection"),
+}
+
+
+def people_on_file(request: Request) -> dict[str, list[Principal]]:
+    """The tokens file's people by subject (a person may hold several tokens)."""
+    registry: TokenRegistry = request.app.state.tokens
+    found: dict[str, list[Principal]] = {}
+    for principal in registry.people:
+        found.setdefault(principal.subject, []).append(principal)
+    return found
+
+
+People = Annotated[dict[str, list[Principal]], Depends(people_on_file)]
+
+
+def heads_above(rules: ScorecardRules, person: str, department: str | None) -> set[str]:
+    """Who stands above ``person`` in ``department``'s chain: everybody named when they are a
+    handler there, only the links above theirs when they are named in it."""
+    chain = list(rules.chain_of(department).values())
+    start = chain.index(person) + 1 if person in chain else 0
+    return {head for head in chain[start:] if head}
+
+
+def may_see(principal: Principal, card: StaffScore, rules: ScorecardRules, on_file: list[Principal]) -> bool:
+    if principal.role in SEE_EVERYONE:
+        return True
+    if principal.role is not Role.AGENT:
+        return False
+    if principal.subject == card.person:
+        return True
+    departments = {p.department for p in on_file if p.department} | set(card.departments)
+    return any(principal.subject in heads_above(rules, card.person, d) for d in departments)
+
+
+async def staff_scores(
+    insights: InsightsReadModel,
+    inspections: Inspections,
+    rules: ScorecardRules,
+    month: date,
+    people: dict[str, list[Principal]],
+) -> list[StaffScore]:
+    """The month's staff scorecards: everyone charged, and every agent on file at full marks."""
+    incidents = await month_incidents(insights, inspections, rules, month)
+    agents = [s for s, entries in people.items() if any(p.role is Role.AGENT for p in entries)]
+    return score_staff(rules, incidents, agents)
+
+
+def _condition(d: Disqualifier) -> Label:
+    name = INCIDENT_LABELS[d.incident]
+    return Label(zh_cn=f"{name.zh_cn} ≥ {d.at_least} 次", en=f"{name.en} ≥ {d.at_least}")
+
+
+def _card(score: StaffScore, people: dict[str, list[Principal]]) -> StaffScorecard:
+    names = [p.name for p in people.get(score.person, []) if p.name]
+    return StaffScorecard(
+        person=score.person,
+        name=names[0] if names else None,
+        departments=[department_label(d) for d in score.departments],
+        score=score.score,
+        deducted=score.deducted,
+        rating=score.rating.code,
+        rating_label=Label(zh_cn=score.rating.zh_cn, en=score.rating.en),
+        disqualified=bool(score.disqualified_by),
+        disqualified_by=[_condition(d) for d in score.disqualified_by],
+        handled={kind.value: n for kind, n in score.handled.items()},
+        charges=len(score.charges),
+    )
+
+
+def _charge(charge: Charge, zone: ZoneInfo) -> StaffCharge:
+    record = charge.incident
+    return StaffCharge(
+        complaint_no=record.complaint_no,
+        incident=record.kind.value,
+        incident_label=INCIDENT_LABELS[record.kind],
+        link=charge.link.value,
+        link_label=LINK_LABELS[charge.link],
+        department=record.department,
+        department_label=department_label(record.department),
+        points=charge.points,
+        at=instant(record.at, zone) if record.at is not None else None,
+    )
+
+
+router = APIRouter(prefix="/v1", tags=["KPIs and dashboard"])
+
+ERRORS = error_responses(
+    described={403: "Only agents, supervisors, operators and admins read staff scorecards."}
+)
+
+NOT_FOUND = {
+    "error": "person_not_found",
+    "message": "no staff scorecard of this person that you may see",
+    "message_zh": "没有您可查看的该员工考核。",
+}
+
+
+@router.get(
+    "/scorecards/staff",
+    summary="Staff scorecards of a month: each person's deductions along the responsibility chain",
+    response_model=StaffScorecards,
+    responses=ERRORS,
+)
+async def get_staff_scorecards(
+    principal: StaffReader,
+    insights: Insights,
+    inspections: InspectionWeeks,
+    rules: Scorecard,
+    people: People,
+    clock: CurrentClock,
+    zone: Zone,
+    month: MonthQ = None,
+) -> StaffScorecards:
+    first = month_of(month, clock, zone)
+    scores = await staff_scores(insights, inspections, rules, first, people)
+    return StaffScorecards(
+        month=first.strftime("%Y-%m"),
+        full_marks=rules.full_marks,
+        deductions={kind.value: rules.person_points(kind, Link.RESPONSIBLE) for kind in Incident},
+        shares={link.value: share for link, share in rules.chain_shares.items()},
+        thresholds=[
+            {"code": r.code, "min": r.min, "label": {"zh-CN": r.zh_cn, "en": r.en}}
+            for r in rules.staff_ratings
+        ],
+        people=[_card(s, people) for s in scores if may_see(principal, s, rules, people.get(s.person, []))],
+    )
+
+
+@router.get(
+    "/scorecards/staff/{person}",
+    summary="One person's staff scorecard with the complaints behind each deduction",
+    response_model=StaffScorecardDetail,
+    responses={
+        **ERRORS,
+        **error_responses(described={404: "No scorecard of this person the caller may see."}),
+    },
+)
+async def get_staff_scorecard(
+    principal: StaffReader,
+    insights: Insights,
+    inspections: InspectionWeeks,
+    rules: Scorecard,
+    people: People,
+    clock: CurrentClock,
+    zone: Zone,
+    person: Annotated[str, Path(min_length=1, max_length=200, description="The person's user id.")],
+    month: MonthQ = None,
+) -> StaffScorecardDetail:
+    first = month_of(month, clock, zone)
+    scores = await staff_scores(insights, inspections, rules, first, people)
+    found = next((s for s in scores if s.person == person), None)
+    if found is None or not may_see(principal, found, rules, people.get(person, [])):
+        raise HTTPException(404, detail=NOT_FOUND)
+    return StaffScorecardDetail(
+        **_card(found, people).model_dump(), incidents=[_charge(c, zone) for c in found.charges]
+    )
