@@ -22,7 +22,7 @@ from services.analytics.inspection.store import Inspections
 from services.analytics.kpis.queries import KpiReadModel
 from services.analytics.kpis.targets import Kpi, Target
 from services.analytics.live.hub import LiveHub
-from services.analytics.reports.monthly import ScorecardSource
+from services.analytics.reports.monthly import ScorecardSource, StaffSource
 from services.analytics.scorecards.rules import ScorecardRules
 from shared.service.dependencies import CurrentRuntime, state_dependency
 
@@ -41,6 +41,7 @@ attention_read_model = state_dependency("attention_read_model")
 inspections = state_dependency("inspections")
 scorecard_rules = state_dependency("scorecard_rules")
 report_scorecards = state_dependency("report_scorecards")
+report_staff = state_dependency("report_staff")
 live_hub = state_dependency("live_hub")
 
 Zone = Annotated[ZoneInfo, Depends(current_zone)]
@@ -53,4 +54,5 @@ AttentionQueue = Annotated[AttentionReadModel, Depends(attention_read_model)]
 InspectionWeeks = Annotated[Inspections, Depends(inspections)]
 Scorecard = Annotated[ScorecardRules, Depends(scorecard_rules)]
 ReportScorecards = Annotated[ScorecardSource | None, Depends(report_scorecards)]
+ReportStaffCards = Annotated[StaffSource | None, Depends(report_staff)]
 Hub = Annotated[LiveHub, Depends(live_hub)]

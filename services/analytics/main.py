@@ -33,6 +33,7 @@ from services.analytics.scorecards import api as scorecards_api
 from services.analytics.scorecards import staff_api
 from services.analytics.scorecards.api import report_scorecards
 from services.analytics.scorecards.rules import load_scorecard
+from services.analytics.scorecards.staff_api import report_staff
 from services.analytics.web import api as web_api
 from shared.clock import Clock, SystemClock
 from shared.events import streams
@@ -75,6 +76,7 @@ def create_app(
     state.inspections = inspections
     state.scorecard_rules = scorecard
     state.report_scorecards = report_scorecards(insights, inspections, scorecard)
+    state.report_staff = report_staff(insights, inspections, scorecard, state.tokens)
     state.live_hub = hub
     for api in (
         complaints_api,

@@ -13,6 +13,10 @@ def token_for(role: str, department: str | None = None) -> str:
 
 
 def test_tokens() -> TokenRegistry:
+    return TokenRegistry(test_token_entries())
+
+
+def test_token_entries() -> list[TokenEntry]:
     entries = [
         TokenEntry(token=token_for(role.value), subject=f"test-{role.value}", role=role)
         for role in (Role.CHANNEL, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN)
@@ -21,7 +25,7 @@ def test_tokens() -> TokenRegistry:
         TokenEntry(token=token_for("agent", d), subject=f"agent-{d}", role=Role.AGENT, department=d)
         for d in DEPARTMENTS
     ]
-    return TokenRegistry(entries)
+    return entries
 
 
 def bearer(role: str, department: str | None = None) -> dict[str, str]:

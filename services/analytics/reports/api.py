@@ -1,5 +1,10 @@
 """GET /v1/reports/monthly: the month's report as CSV or PDF (operators, supervisors, admins).
 
+Only the operators' variant carries the staff scorecards: a report file is passed on (mailed,
+printed, shown in meetings) beyond whoever downloaded it, and named people's ratings should not
+travel with it; operators run the appraisal and take them out of the file on purpose. Everyone
+else reads staff scorecards in the API and dashboard, where each sees only whom they may.
+
 (No ``from __future__ import annotations``: FastAPI evaluates the routes' annotations.)
 """
 
@@ -9,10 +14,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from services.analytics.bounds import MONTH_PATTERN
-from services.analytics.dependencies import Kpis, ReportScorecards, Targets
+from services.analytics.dependencies import Kpis, ReportScorecards, ReportStaffCards, Targets
 from services.analytics.filters import ERRORS, Reporter
 from services.analytics.reports.monthly import monthly_report, report_csv
 from services.analytics.reports.pdf import FontUnavailable, report_pdf
+from shared.events import Role
 
 # mounted under /v1 by the KPI router (kpis/api.py), whose tag it repeats
 router = APIRouter(tags=["KPIs and dashboard"])
@@ -37,13 +43,15 @@ async def get_monthly_report(
     kpis: Kpis,
     targets: Targets,
     scorecards: ReportScorecards,
+    staff: ReportStaffCards,
     month: Annotated[
         str,
         Query(pattern=MONTH_PATTERN, description="Local calendar month, YYYY-MM (2000-01 to 2099-12)."),
     ],
     format: Annotated[Literal["csv", "pdf"], Query(description="csv or pdf.")] = "csv",
 ) -> Response:
-    report = await monthly_report(kpis, month, targets, scorecards)
+    with_staff = staff if principal.role is Role.OPERATOR else None
+    report = await monthly_report(kpis, month, targets, scorecards, with_staff)
     name = f"tousu-report-{month}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":

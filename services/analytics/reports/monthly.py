@@ -64,6 +64,8 @@ class MonthlyReport:
     """Complaints received per local day, every day of the month."""
     scorecards: list[ReportScorecard] = field(default_factory=list)
     """The month's department scorecards, lowest score first (same figures as GET /v1/scorecards)."""
+    staff: list[ReportStaff] = field(default_factory=list)
+    """The month's staff scorecards, lowest score first: only in the operators' variant."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,25 @@ class ReportScorecard:
 
 ScorecardSource = Callable[[date], Awaitable[list[ReportScorecard]]]
 """The month's scorecards (first day of the month → cards); wired in by the composition root."""
+
+
+@dataclass(frozen=True)
+class ReportStaff:
+    person: str
+    name: str
+    """The display name from the tokens file, else the user id."""
+    score: float
+    deducted: float
+    rating: str
+    rating_zh: str
+    rating_en: str
+    disqualified_by_zh: list[str]
+    disqualified_by_en: list[str]
+    charges: int
+
+
+StaffSource = Callable[[date], Awaitable[list[ReportStaff]]]
+"""The month's staff scorecards (same figures as GET /v1/scorecards/staff)."""
 
 
 def month_range(month: str) -> tuple[date, date]:
@@ -136,7 +157,9 @@ async def monthly_report(
     month: str,
     targets: Mapping[Kpi, Target],
     scorecards: ScorecardSource | None = None,
+    staff: StaffSource | None = None,
 ) -> MonthlyReport:
+    """The month's report; with ``staff`` (the operators' variant only) its staff scorecards too."""
     first, last = month_range(month)
     everything = Filters()
     totals, _ = await kpis.slices(KpiQuery("month", first, last, None, everything))
@@ -161,6 +184,7 @@ async def monthly_report(
         ],
         days=[(day, received.get(day, 0)) for day, _ in days],
         scorecards=await scorecards(first) if scorecards is not None else [],
+        staff=await staff(first) if staff is not None else [],
     )
 
 
@@ -193,8 +217,9 @@ def _number(value: float | None) -> str:
 def report_csv(report: MonthlyReport) -> str:
     """One row per figure. Sections: kpi (the month), department, category (most frequent
     first), day (complaints received), scorecard (score, deducted, rating — its code in the rag
-    column — and incidents_<kind> counts per department). Empty cells are nulls. Starts with a
-    UTF-8 BOM (Excel)."""
+    column — and incidents_<kind> counts per department), staff (the operators' variant: score,
+    deducted, rating and charges per person, group = user id, labels = display name). Empty cells
+    are nulls. Starts with a UTF-8 BOM (Excel)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
@@ -248,4 +273,18 @@ def report_csv(report: MonthlyReport) -> str:
             writer.writerow(
                 [*head, f"incidents_{kind}", "质量事件", "Incidents", "count", count, "", "", "", "", ""]
             )
+    for person in report.staff:
+        head = ["staff", report.month, person.person, person.name, person.name]
+        writer.writerow(
+            [*head, "score", "考核得分", "Score", "points", _number(person.score), "", "", "", "", ""]
+        )
+        writer.writerow(
+            [*head, "deducted", "扣分", "Deducted", "points", _number(person.deducted), "", "", "", "", ""]
+        )
+        writer.writerow(
+            [*head, "rating", person.rating_zh, person.rating_en, "rating", "", "", "", "", "", person.rating]
+        )
+        writer.writerow(
+            [*head, "charges", "扣分次数", "Deductions", "count", person.charges, "", "", "", "", ""]
+        )
     return out.getvalue()

@@ -165,6 +165,21 @@ class _Pdf(FPDF):
             self.cell(widths[4], 6.5, ", ".join(card.disqualified_by) or "—", border=1)
             self.ln()
 
+    def staff_table(self) -> None:
+        widths = (50, 22, 22, 34, 60)
+        self.set_fill_color(235, 240, 248)
+        header = ("员工 Person", "得分 Score", "扣分 Ded.", "评级 Rating", "一票否决 Disqualified by")
+        for text, width in zip(header, widths, strict=True):
+            self.cell(width, 7, text, border=1, fill=True)
+        self.ln()
+        for person in self.report.staff:
+            self.cell(widths[0], 6.5, person.name[:30], border=1)
+            self.cell(widths[1], 6.5, f"{person.score:g}", border=1, align="R")
+            self.cell(widths[2], 6.5, f"{person.deducted:g}", border=1, align="R")
+            self.cell(widths[3], 6.5, f"{person.rating_zh} {person.rating_en}", border=1)
+            self.cell(widths[4], 6.5, ", ".join(person.disqualified_by_zh)[:40] or "—", border=1)
+            self.ln()
+
     def group_table(self, groups: list[ReportGroup], zh: str, en: str) -> None:
         shown = (
             "response_timeliness",
@@ -224,4 +239,7 @@ def report_pdf(report: MonthlyReport, font: ReportFont | None = None) -> bytes:
     if report.scorecards:
         pdf.heading("部门考核", "Department scorecards")
         pdf.scorecard_table()
+    if report.staff:
+        pdf.heading("员工考核", "Staff scorecards")
+        pdf.staff_table()
     return bytes(pdf.output())

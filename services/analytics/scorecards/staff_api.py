@@ -23,6 +23,7 @@ from services.analytics.complaints.views import department_label, instant
 from services.analytics.dependencies import Insights, InspectionWeeks, Scorecard, Zone
 from services.analytics.insights.queries import InsightsReadModel
 from services.analytics.inspection.store import Inspections
+from services.analytics.reports.monthly import ReportStaff, StaffSource
 from services.analytics.scorecards.api import LINK_LABELS, month_incidents
 from services.analytics.scorecards.models import (
     StaffCharge,
@@ -48,13 +49,16 @@ INCIDENT_LABELS = {
 }
 
 
-def people_on_file(request: Request) -> dict[str, list[Principal]]:
+def people_by_subject(registry: TokenRegistry) -> dict[str, list[Principal]]:
     """The tokens file's people by subject (a person may hold several tokens)."""
-    registry: TokenRegistry = request.app.state.tokens
     found: dict[str, list[Principal]] = {}
     for principal in registry.people:
         found.setdefault(principal.subject, []).append(principal)
     return found
+
+
+def people_on_file(request: Request) -> dict[str, list[Principal]]:
+    return people_by_subject(request.app.state.tokens)
 
 
 People = Annotated[dict[str, list[Principal]], Depends(people_on_file)]
@@ -97,11 +101,40 @@ def _condition(d: Disqualifier) -> Label:
     return Label(zh_cn=f"{name.zh_cn} ≥ {d.at_least} 次", en=f"{name.en} ≥ {d.at_least}")
 
 
+def display_name(person: str, people: dict[str, list[Principal]]) -> str | None:
+    return next((p.name for p in people.get(person, []) if p.name), None)
+
+
+def report_staff(
+    insights: InsightsReadModel, inspections: Inspections, rules: ScorecardRules, registry: TokenRegistry
+) -> StaffSource:
+    """The operators' monthly report's staff scorecards: the same computation as the API."""
+
+    async def source(month: date) -> list[ReportStaff]:
+        people = people_by_subject(registry)
+        return [
+            ReportStaff(
+                person=s.person,
+                name=display_name(s.person, people) or s.person,
+                score=s.score,
+                deducted=s.deducted,
+                rating=s.rating.code,
+                rating_zh=s.rating.zh_cn,
+                rating_en=s.rating.en,
+                disqualified_by_zh=[_condition(d).zh_cn for d in s.disqualified_by],
+                disqualified_by_en=[_condition(d).en for d in s.disqualified_by],
+                charges=len(s.charges),
+            )
+            for s in await staff_scores(insights, inspections, rules, month, people)
+        ]
+
+    return source
+
+
 def _card(score: StaffScore, people: dict[str, list[Principal]]) -> StaffScorecard:
-    names = [p.name for p in people.get(score.person, []) if p.name]
     return StaffScorecard(
         person=score.person,
-        name=names[0] if names else None,
+        name=display_name(score.person, people),
         departments=[department_label(d) for d in score.departments],
         score=score.score,
         deducted=score.deducted,

@@ -233,6 +233,21 @@ function renderScorecards(cards) {
   }).join("") || none(5);
 }
 
+// Staff scorecards: the API lists only whom the reader may see (themself, whom they head, or
+// everybody for supervisors and operators); auditors may see none, so the panel stays hidden.
+const STAFF_ROLES = ["agent", "supervisor", "operator", "admin"];
+
+async function loadStaff(month) {
+  const panel = $("#staff-panel");
+  panel.hidden = !STAFF_ROLES.includes(state.session.role);
+  if (panel.hidden) return;
+  const cards = await api(`/v1/scorecards/staff?month=${month}`);
+  $("#staff-scorecards tbody").innerHTML = cards.people.map((p) =>
+    `<tr data-person="${esc(p.person)}" data-rating="${esc(p.rating)}"><th scope="row">${esc(p.name || p.person)}</th><td>${esc(p.score)}</td>
+      <td class="rating-${esc(p.rating)}">${esc(L(p.rating_label))}</td><td>${esc(p.deducted)}</td><td class="wrap">${esc(p.disqualified_by.map(L).join(t("sep")) || "—")}</td></tr>`,
+  ).join("") || none(5);
+}
+
 // --- monthly report, CSV export ---------------------------------------------------------------
 
 function showReports(month) {
@@ -298,7 +313,7 @@ async function refreshOnce() {
       loadTrend(), api("/v1/calendar-warnings").then(renderCalendar),
       api(`/v1/problems?month=${month}&${filters}`).then(renderProblems),
       api(`/v1/repeats?month=${month}&${filters}`).then(renderRepeats),
-      api(`/v1/scorecards?month=${month}`).then(renderScorecards),
+      api(`/v1/scorecards?month=${month}`).then(renderScorecards), loadStaff(month),
       loadInspection(), loadInspectionScores(month),
       refreshDrill(), loadComparison(month, filters),
       ...(state.session.role === "agent" ? [loadInbox(), loadRevisits()] : []),
