@@ -12,6 +12,7 @@ import io
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from services.analytics.complaints.queries import Filters
 from services.analytics.kpis.queries import (
@@ -258,6 +259,12 @@ def report_csv(report: MonthlyReport) -> str:
         writer.writerow(
             ["day", day.isoformat(), "", "", "", "received", zh, en, "count", count, "", "", "", "", ""]
         )
+    _scorecard_rows(writer, report)
+    _staff_rows(writer, report)
+    return out.getvalue()
+
+
+def _scorecard_rows(writer: Any, report: MonthlyReport) -> None:
     for card in report.scorecards:
         head = ["scorecard", report.month, card.code or "", card.label_zh, card.label_en]
         writer.writerow(
@@ -273,6 +280,9 @@ def report_csv(report: MonthlyReport) -> str:
             writer.writerow(
                 [*head, f"incidents_{kind}", "质量事件", "Incidents", "count", count, "", "", "", "", ""]
             )
+
+
+def _staff_rows(writer: Any, report: MonthlyReport) -> None:
     for person in report.staff:
         head = ["staff", report.month, person.person, person.name, person.name]
         writer.writerow(
@@ -287,4 +297,3 @@ def report_csv(report: MonthlyReport) -> str:
         writer.writerow(
             [*head, "charges", "扣分次数", "Deductions", "count", person.charges, "", "", "", "", ""]
         )
-    return out.getvalue()

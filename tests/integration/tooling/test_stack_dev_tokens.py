@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tooling.stack.dev_tokens import DEPARTMENTS, ensure_dev_tokens
+from services.analytics.scorecards.rules import load_scorecard
+from tooling.stack.dev_tokens import DEPARTMENTS, HEADS, ensure_dev_tokens
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +31,11 @@ def test_creates_one_token_per_role_and_department_with_mode_0600(tmp_path: Path
         }
     for role in ("supervisor", "operator", "auditor", "admin"):
         assert by_subject[role]["role"] == role
-    assert len(tokens) == 2 + len(DEPARTMENTS) + 4
+    chains = load_scorecard().chains
+    for dept, head in HEADS.items():  # the heads the packaged scorecard file names, as agents
+        assert (by_subject[head]["role"], by_subject[head]["department"]) == ("agent", dept)
+        assert chains[dept].department_head == head
+    assert len(tokens) == 2 + len(DEPARTMENTS) + len(HEADS) + 4
     values = [t["token"] for t in tokens]
     assert len(set(values)) == len(values)
     assert all(isinstance(v, str) and len(v) >= 32 for v in values)
