@@ -177,7 +177,8 @@ class _Pdf(FPDF):
             self.cell(widths[1], 6.5, f"{person.score:g}", border=1, align="R")
             self.cell(widths[2], 6.5, f"{person.deducted:g}", border=1, align="R")
             self.cell(widths[3], 6.5, f"{person.rating_zh} {person.rating_en}", border=1)
-            self.cell(widths[4], 6.5, ", ".join(person.disqualified_by_zh)[:40] or "—", border=1)
+            conditions = zip(person.disqualified_by_zh, person.disqualified_by_en, strict=True)
+            self.cell(widths[4], 6.5, ", ".join(f"{zh} {en}" for zh, en in conditions)[:40] or "—", border=1)
             self.ln()
 
     def group_table(self, groups: list[ReportGroup], zh: str, en: str) -> None:

@@ -19,6 +19,7 @@ from services.analytics.reports.monthly import ReportScorecard, ScorecardSource
 from services.analytics.scorecards.models import ChainLink, DepartmentScorecard, Scorecards
 from services.analytics.scorecards.rules import (
     DepartmentScore,
+    Disqualifier,
     Incident,
     IncidentRecord,
     Link,
@@ -33,6 +34,20 @@ LINK_LABELS = {
     Link.DIRECT_SUPERIOR: Label(zh_cn="直接上级", en="Direct superior"),
     Link.NEXT_SUPERIOR: Label(zh_cn="上一级领导", en="Next superior"),
 }
+
+INCIDENT_LABELS = {
+    Incident.BREACH: Label(zh_cn="超时", en="Time limit breached"),
+    Incident.REOPEN: Label(zh_cn="重新处理", en="Reopened"),
+    Incident.DISSATISFIED: Label(zh_cn="回访不满意", en="Dissatisfied at the revisit"),
+    Incident.FAILED_INSPECTION: Label(zh_cn="质检不合格", en="Failed inspection"),
+}
+
+
+def condition_label(condition: Disqualifier) -> Label:
+    """A disqualifying condition for people: '质检不合格 ≥ 2 次' / 'Failed inspection ≥ 2'."""
+    name = INCIDENT_LABELS[condition.incident]
+    n = condition.at_least
+    return Label(zh_cn=f"{name.zh_cn} ≥ {n} 次", en=f"{name.en} ≥ {n}")
 
 
 def _scorecard(score: DepartmentScore, rules: ScorecardRules) -> DepartmentScorecard:
@@ -102,7 +117,9 @@ def report_scorecards(
                     rating=score.rating.code,
                     rating_zh=score.rating.zh_cn,
                     rating_en=score.rating.en,
-                    disqualified_by=[f"{d.incident.value} ≥ {d.at_least}" for d in score.disqualified_by],
+                    disqualified_by=[
+                        f"{condition_label(d).zh_cn} {condition_label(d).en}" for d in score.disqualified_by
+                    ],
                     incidents={kind.value: n for kind, n in score.incidents.items()},
                 )
             )

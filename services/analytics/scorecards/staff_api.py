@@ -24,14 +24,14 @@ from services.analytics.dependencies import Insights, InspectionWeeks, Scorecard
 from services.analytics.insights.queries import InsightsReadModel
 from services.analytics.inspection.store import Inspections
 from services.analytics.reports.monthly import ReportStaff, StaffSource
-from services.analytics.scorecards.api import LINK_LABELS, month_incidents
+from services.analytics.scorecards.api import INCIDENT_LABELS, LINK_LABELS, condition_label, month_incidents
 from services.analytics.scorecards.models import (
     StaffCharge,
     StaffScorecard,
     StaffScorecardDetail,
     StaffScorecards,
 )
-from services.analytics.scorecards.rules import Disqualifier, Incident, Link, ScorecardRules
+from services.analytics.scorecards.rules import Incident, Link, ScorecardRules
 from services.analytics.scorecards.staff import Charge, StaffScore, score_staff
 from shared.events import Role
 from shared.service.auth import Principal, TokenRegistry, require
@@ -40,13 +40,6 @@ from shared.service.error_responses import error_responses
 
 StaffReader = Annotated[Principal, require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR)]
 SEE_EVERYONE = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
-
-INCIDENT_LABELS = {
-    Incident.BREACH: Label(zh_cn="超时", en="Time limit breached"),
-    Incident.REOPEN: Label(zh_cn="重新处理", en="Reopened"),
-    Incident.DISSATISFIED: Label(zh_cn="回访不满意", en="Dissatisfied at the revisit"),
-    Incident.FAILED_INSPECTION: Label(zh_cn="质检不合格", en="Failed inspection"),
-}
 
 
 def people_by_subject(registry: TokenRegistry) -> dict[str, list[Principal]]:
@@ -96,11 +89,6 @@ async def staff_scores(
     return score_staff(rules, incidents, agents)
 
 
-def _condition(d: Disqualifier) -> Label:
-    name = INCIDENT_LABELS[d.incident]
-    return Label(zh_cn=f"{name.zh_cn} ≥ {d.at_least} 次", en=f"{name.en} ≥ {d.at_least}")
-
-
 def display_name(person: str, people: dict[str, list[Principal]]) -> str | None:
     return next((p.name for p in people.get(person, []) if p.name), None)
 
@@ -121,8 +109,8 @@ def report_staff(
                 rating=s.rating.code,
                 rating_zh=s.rating.zh_cn,
                 rating_en=s.rating.en,
-                disqualified_by_zh=[_condition(d).zh_cn for d in s.disqualified_by],
-                disqualified_by_en=[_condition(d).en for d in s.disqualified_by],
+                disqualified_by_zh=[condition_label(d).zh_cn for d in s.disqualified_by],
+                disqualified_by_en=[condition_label(d).en for d in s.disqualified_by],
                 charges=len(s.charges),
             )
             for s in await staff_scores(insights, inspections, rules, month, people)
@@ -141,7 +129,7 @@ def _card(score: StaffScore, people: dict[str, list[Principal]]) -> StaffScoreca
         rating=score.rating.code,
         rating_label=Label(zh_cn=score.rating.zh_cn, en=score.rating.en),
         disqualified=bool(score.disqualified_by),
-        disqualified_by=[_condition(d) for d in score.disqualified_by],
+        disqualified_by=[condition_label(d) for d in score.disqualified_by],
         handled={kind.value: n for kind, n in score.handled.items()},
         charges=len(score.charges),
     )
