@@ -133,6 +133,15 @@ SESSION_ENDED = {
 }
 
 
+async def _still_live(session_live: SessionCheck) -> bool:
+    """The session's answer; a database out of reach for a moment ends nothing (asked again later)."""
+    try:
+        return await session_live()
+    except Exception:
+        log.warning("could not check a live stream's session; checking again shortly", exc_info=True)
+        return True
+
+
 async def stream(
     hub: LiveHub,
     principal: Principal,
@@ -151,7 +160,7 @@ async def stream(
         while True:
             if loop.time() >= next_check:
                 assert session_live is not None
-                if not await session_live():
+                if not await _still_live(session_live):
                     yield _sse("session_ended", SESSION_ENDED)
                     return
                 next_check = loop.time() + check_every
