@@ -17,6 +17,7 @@ from tests.support.apps import SERVICE_APPS
 pytestmark = pytest.mark.unit
 
 
+
 def operations(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for path, item in schema["paths"].items():
         for method, operation in item.items():
