@@ -32,6 +32,18 @@ class AnalyticsConfig(BaseSettings):
     live_keepalive_seconds: float = Field(
         15, gt=0, description="Seconds between keep-alive comments on the dashboard's event stream."
     )
+    live_session_check_seconds: float = Field(
+        5,
+        gt=0,
+        le=60,
+        description="How often an event stream opened with the session cookie asks whether its session "
+        "is still live; it ends within this long of a sign-out, revocation or expiry.",
+    )
+    session_prune_interval_seconds: float = Field(
+        3600,
+        gt=0,
+        description="How often the web pages' sessions that expired over 30 days ago are deleted.",
+    )
     inspection_ratio: float = Field(
         0.1, gt=0, le=1, description="Share of a week's closed complaints drawn for quality inspection."
     )

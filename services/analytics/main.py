@@ -44,6 +44,7 @@ from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry
 from shared.service.runtime import Runtime
 from shared.service.session_api import build_session_router
+from shared.service.session_pruning import session_pruning
 from shared.settings import Settings
 
 
@@ -67,6 +68,8 @@ def create_app(
         runtime.background(weekly_schedule(inspections, config.inspection_ratio))
     app = create_service_app(runtime, tokens=tokens)
     state = app.state
+    # sign-in is served here, so the old sessions are forgotten here (one DELETE, any instance)
+    runtime.background(session_pruning(state.sessions, config.session_prune_interval_seconds))
     state.analytics_config = config
     state.kpi_targets = effective_targets(config.targets)
     state.complaint_read_model = ReadModel(runtime.engine)

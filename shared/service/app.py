@@ -341,6 +341,7 @@ def create_service_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = runtime
+    # read again whenever the file changes (auth.py): a token removed from it stops working at once
     app.state.tokens = tokens or TokenRegistry.from_file(runtime.settings.resolved_tokens_file())
     # every service checks the web pages' session cookies against the database (session.py)
     app.state.sessions = Sessions(

@@ -13,14 +13,24 @@ People using the web pages sign in once with their subject and token and then se
 cookie instead of the token (shared/service/session.py); every service accepts either, the
 cookie only while its session is live in the database. A request that carries an Authorization
 header is judged by it alone.
+
+The file is read again when it changes (its modification time, size or inode, looked at with one
+``stat`` at most every :data:`RELOAD_CHECK_SECONDS`): a token removed from it stops opening
+anything, as a bearer token and as the sessions signed in with it, without a restart. A new file
+that cannot be read (invalid YAML, an entry missing its role…) leaves the tokens read before in
+force and logs an error naming the line.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import yaml
 from fastapi import Depends, HTTPException, Request, Security, status
@@ -40,6 +50,12 @@ from shared.service.session import (
     csrf_ok,
     token_fingerprint,
 )
+
+log = logging.getLogger(__name__)
+
+RELOAD_CHECK_SECONDS = 2.0
+"""How often a process looks whether the tokens file changed: a removed token works at most this
+long after the file is saved; a ``stat`` per request would cost more than it buys."""
 
 HUMAN_ROLES = {Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN}
 
@@ -91,33 +107,144 @@ class TokenError(ValueError):
     pass
 
 
-class TokenRegistry:
-    def __init__(self, entries: list[TokenEntry]) -> None:
-        self._entries = entries
+@dataclass(frozen=True)
+class _Tokens:
+    """One reading of the tokens file, swapped whole when the file changes."""
+
+    secrets: list[tuple[bytes, Principal]]
+    by_token_id: dict[str, Principal]
+    signer: SessionSigner
+
+    @classmethod
+    def of(cls, entries: Iterable[TokenEntry]) -> _Tokens:
+        entries = list(entries)
         # encoded once, and one (frozen) Principal per entry instead of one per request
-        self._secrets = [
+        secrets = [
             (
                 e.token.encode(),
                 Principal(subject=e.subject, role=e.role, department=e.department, name=e.name),
             )
             for e in entries
         ]
-        self._by_token_id = {
+        by_token_id = {
             token_fingerprint(entry.token): principal
-            for entry, (_, principal) in zip(entries, self._secrets, strict=True)
+            for entry, (_, principal) in zip(entries, secrets, strict=True)
         }
-        self.signer = SessionSigner.for_tokens(e.token for e in entries)
+        return cls(secrets, by_token_id, SessionSigner.for_tokens(e.token for e in entries))
+
+
+FileStamp = tuple[int, int, int] | None
+
+
+def _stamp(path: Path) -> FileStamp:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_mtime_ns, found.st_size, found.st_ino)
+
+
+def _line_of(text: str, location: Sequence[int | str]) -> int:
+    """The line (1-based) of the YAML node at a validation error's location, as near as it goes."""
+    try:
+        node: Any = yaml.compose(text)
+    except yaml.YAMLError:
+        return 1
+    line = node.start_mark.line + 1 if node is not None else 1
+    for step in location:
+        if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+        elif isinstance(node, yaml.MappingNode):
+            node = next((value for key, value in node.value if key.value == step), None)
+            if node is None:
+                break
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def read_tokens(path: Path) -> list[TokenEntry]:
+    """The entries of a tokens file; TokenError naming the file and line when it cannot be read."""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TokenError(f"tokens file {path} does not exist (TOUSU_TOKENS_FILE)") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise TokenError(f"tokens file {path} cannot be read: {error}") from None
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as error:
+        # the problem only: the parser's own message quotes the line, which may hold a token
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(error, "problem", None) or type(error).__name__
+        raise TokenError(f"tokens file {path}, line {line}: not valid YAML: {problem}") from None
+    try:
+        return TokensFile.model_validate(data).tokens
+    except ValidationError as error:
+        # the message and field only: pydantic's own text quotes the input, which may be a token
+        first = error.errors()[0]
+        line = _line_of(source, first["loc"])
+        field = ".".join(str(step) for step in first["loc"]) or "tokens"
+        raise TokenError(f"tokens file {path}, line {line}: {field}: {first['msg']}") from None
+
+
+class TokenRegistry:
+    """The tokens of the file; when it came from a file (``source``), the file is read again once
+    it changes, at most every ``check_seconds``."""
+
+    def __init__(
+        self,
+        entries: list[TokenEntry],
+        *,
+        source: Path | None = None,
+        check_seconds: float = RELOAD_CHECK_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._tokens = _Tokens.of(entries)
+        self.source = source
+        self._stamp = _stamp(source) if source is not None else None
+        self._check_seconds = check_seconds
+        self._monotonic = monotonic
+        self._next_check = monotonic() + check_seconds
 
     @classmethod
-    def from_file(cls, path: Path) -> TokenRegistry:
+    def from_file(cls, path: Path, *, check_seconds: float = RELOAD_CHECK_SECONDS) -> TokenRegistry:
+        stamp = _stamp(path)  # before reading: a change while it is read is read again
+        registry = cls(read_tokens(path), source=path, check_seconds=check_seconds)
+        registry._stamp = stamp
+        return registry
+
+    def refresh(self) -> bool:
+        """Read the file again when it changed since it was last read; True when new tokens are
+        in force. A file that cannot be read keeps the tokens read before (and is logged)."""
+        if self.source is None:
+            return False
+        now = self._monotonic()
+        if now < self._next_check:
+            return False
+        self._next_check = now + self._check_seconds
+        stamp = _stamp(self.source)
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise TokenError(f"tokens file {path} does not exist (TOUSU_TOKENS_FILE)") from None
-        try:
-            return cls(TokensFile.model_validate(data).tokens)
-        except ValidationError as error:
-            raise TokenError(f"tokens file {path} is invalid: {error}") from None
+            entries = read_tokens(self.source)
+        except TokenError as error:
+            log.error(
+                "the tokens file changed but cannot be read; the tokens read before stay in force",
+                extra={"error": str(error)},
+            )
+            return False
+        self._tokens = _Tokens.of(entries)
+        log.info("tokens file read again", extra={"tokens": len(entries)})
+        return True
+
+    @property
+    def signer(self) -> SessionSigner:
+        self.refresh()
+        return self._tokens.signer
 
     @property
     def people(self) -> list[Principal]:
@@ -125,9 +252,11 @@ class TokenRegistry:
         return [principal for _, principal in self._secrets]
 
     def resolve(self, token: str) -> Principal | None:
+        self.refresh()
         found = None
         given = token.encode()
-        for secret, principal in self._secrets:  # compare every entry in constant time: timing leaks nothing
+        # compare every entry in constant time: timing leaks nothing
+        for secret, principal in self._tokens.secrets:
             if hmac.compare_digest(secret, given):
                 found = principal
         return found
@@ -141,7 +270,8 @@ class TokenRegistry:
 
     def by_token_id(self, token_id: str) -> Principal | None:
         """The principal of a session's token entry; None once the token left the file."""
-        return self._by_token_id.get(token_id)
+        self.refresh()
+        return self._tokens.by_token_id.get(token_id)
 
 
 def _unauthorized(detail: str, detail_zh: str, scheme: str = "Bearer") -> HTTPException:
@@ -178,17 +308,33 @@ async def live_session(request: Request) -> LiveSession | None:
     if hasattr(request.state, "live_session"):
         known: LiveSession | None = request.state.live_session
         return known
-    found = None
-    claims = session_claims(request)
-    if claims is not None:
-        sessions: Sessions = request.app.state.sessions
-        record = await sessions.live(claims, used=BACKGROUND_HEADER not in request.headers)
-        registry: TokenRegistry = request.app.state.tokens
-        principal = registry.by_token_id(record.token_id) if record is not None else None
-        if record is not None and principal is not None:
-            found = LiveSession(claims, record, principal)
+    found = await _look_up(request, used=BACKGROUND_HEADER not in request.headers)
     request.state.live_session = found
     return found
+
+
+async def _look_up(request: Request, *, used: bool) -> LiveSession | None:
+    claims = session_claims(request)
+    if claims is None:
+        return None
+    sessions: Sessions = request.app.state.sessions
+    record = await sessions.live(claims, used=used)
+    registry: TokenRegistry = request.app.state.tokens
+    principal = registry.by_token_id(record.token_id) if record is not None else None
+    if record is None or principal is None:
+        return None
+    return LiveSession(claims, record, principal)
+
+
+def by_session(request: Request) -> bool:
+    """The request is judged by its session cookie (no Authorization header), as :func:`authenticate` does."""
+    return not request.headers.get("authorization") and SESSION_COOKIE in request.cookies
+
+
+async def still_live(request: Request) -> bool:
+    """For a response that outlasts its request (the live stream): the session it was opened
+    with is live now, its token entry still in the file; asking is not use of the session."""
+    return await _look_up(request, used=False) is not None
 
 
 async def _from_session(request: Request) -> Principal:
@@ -216,7 +362,7 @@ async def authenticate(request: Request) -> Principal:
     # (a plain def dependency would run in a worker thread, two thread hand-overs per request)
     registry: TokenRegistry = request.app.state.tokens
     header = request.headers.get("authorization", "")
-    if not header and SESSION_COOKIE in request.cookies:
+    if by_session(request):
         return await _from_session(request)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

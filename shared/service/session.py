@@ -72,7 +72,8 @@ CACHE_LIMIT = 10_000
 """Sessions one process remembers; past it the memory starts afresh (a few lookups more)."""
 USER_AGENT_LIMIT = 120
 KEPT_AFTER_EXPIRY = timedelta(days=30)
-"""How long an ended session stays listed for the admins (who signed in from where, and when)."""
+"""How long an ended session stays listed for the admins (who signed in from where, and when),
+counted from its absolute expiry; then the analytics service deletes it (session_pruning.py)."""
 
 
 def _b64(data: bytes) -> str:
@@ -329,7 +330,6 @@ class Sessions:
             expires_at=now + timedelta(seconds=self.policy.lifetime_seconds),
         )
         await self.store.create(secret_digest(claims.session_id), record)
-        await self.store.prune(now - KEPT_AFTER_EXPIRY)  # an indexed range, usually empty
         return value, claims, record
 
     async def live(self, claims: SessionClaims, *, used: bool = True) -> SessionRecord | None:

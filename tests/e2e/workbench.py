@@ -68,12 +68,17 @@ class Stack:
 
 
 @asynccontextmanager
-async def workbench(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncIterator[Stack]:
-    """The five services on real ports, one database and broker, as the pages use them."""
+async def workbench(
+    new_database: DatabaseFactory, kafka_backend: Backend, **settings_update: object
+) -> AsyncIterator[Stack]:
+    """The five services on real ports, one database and broker, as the pages use them
+    (``settings_update``: settings that differ, e.g. a short idle timeout)."""
     sockets = {name: a_free_socket() for name in ("analytics", "intake", "routing", "sla", "feedback")}
     ports = {f"{name}_port": sock.getsockname()[1] for name, sock in sockets.items()}
     # the analytics page tells the browser where routing is, and routing lets that page call it
-    settings = analytics_settings(await new_database(), kafka_backend).model_copy(update=ports)
+    settings = analytics_settings(await new_database(), kafka_backend).model_copy(
+        update={**ports, **settings_update}
+    )
     await ensure_topics(settings)
     analytics = create_analytics(settings, tokens=tokens_for_tests())
     intake = create_intake(settings, tokens=tokens_for_tests())  # same database, same broker

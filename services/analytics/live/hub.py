@@ -9,6 +9,12 @@ each notification out to the open event streams; every stream drops what its cal
 The stream is ``GET /v1/live`` with the web pages' session cookie or an ``Authorization: Bearer``
 header (machines): never a token in the query string, which ends up in access logs and browser
 history. The page reads it with ``fetch`` and a stream reader.
+
+A stream opened with the session cookie asks again, every few seconds, whether that session is
+still live (``SessionCheck``): once it is signed out, revoked, expired, idle or its token left the
+tokens file, the stream says ``session_ended`` and ends, and the page goes to sign in. Asking does
+not count as use, so an open stream alone never keeps a session from going idle. A bearer stream
+(a machine) is judged once, when it opens.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import text
@@ -117,14 +123,56 @@ def _sse(event: str, data: dict[str, Any]) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
-async def stream(hub: LiveHub, principal: Principal, keepalive: float) -> AsyncIterator[bytes]:
+SessionCheck = Callable[[], Awaitable[bool]]
+"""True while the session a stream was opened with is live."""
+
+SESSION_ENDED = {
+    "error": "session_ended",
+    "message": "The session has ended (inactive too long, or signed out elsewhere); sign in again.",
+    "message_zh": "登录已结束（长时间未操作，或已在别处退出），请重新登录。",
+}
+
+
+async def _still_live(session_live: SessionCheck) -> bool:
+    """The session's answer; a database out of reach for a moment ends nothing (asked again later)."""
+    try:
+        return await session_live()
+    except Exception:
+        log.warning("could not check a live stream's session; checking again shortly", exc_info=True)
+        return True
+
+
+async def stream(
+    hub: LiveHub,
+    principal: Principal,
+    keepalive: float,
+    session_live: SessionCheck | None = None,
+    check_every: float = 5.0,
+) -> AsyncIterator[bytes]:
+    """The events ``principal`` may see, a keep-alive comment after ``keepalive`` seconds of
+    silence, and, with ``session_live``, the end of the stream within ``check_every`` seconds of
+    its session's end."""
+    loop = asyncio.get_running_loop()
     with hub.subscribe() as queue:
         yield _sse("hello", {"listening": hub.listening.is_set()})
+        next_check = loop.time() + check_every if session_live is not None else float("inf")
+        next_keepalive = loop.time() + keepalive
         while True:
-            try:
-                message = await asyncio.wait_for(queue.get(), timeout=keepalive)
-            except TimeoutError:
+            if loop.time() >= next_check:
+                assert session_live is not None
+                if not await _still_live(session_live):
+                    yield _sse("session_ended", SESSION_ENDED)
+                    return
+                next_check = loop.time() + check_every
+            if loop.time() >= next_keepalive:
                 yield b": keep-alive\n\n"
+                next_keepalive = loop.time() + keepalive
+            try:
+                message = await asyncio.wait_for(
+                    queue.get(), timeout=max(0.0, min(next_keepalive, next_check) - loop.time())
+                )
+            except TimeoutError:
                 continue
             if principal.sees_department(message.get("department")):
                 yield _sse("complaint", message)
+                next_keepalive = loop.time() + keepalive

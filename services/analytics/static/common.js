@@ -29,7 +29,28 @@ export function leaveFor(url) {
   location.replace(url);
 }
 
-export function toSignIn() { leaveFor("/sign-in" + location.hash); }
+// To sign in: with a note that the session ended when the page had one (idle, signed out
+// elsewhere, ended by an admin), plainly when it never had.
+export function toSignIn() { leaveFor("/sign-in" + (state.session ? "?ended=1" : "") + location.hash); }
+
+// What the page fetches by itself — a refresh after a live update, a desk polled every few
+// seconds, the live stream reconnecting — carries X-Tousu-Background: the services check it but do
+// not count it as use, so a page left unattended goes idle (TOUSU_SESSION_IDLE_SECONDS) and lands
+// on the sign-in page. A request made within a moment of a person's own input (a click, a key, a
+// form sent, the page opened) is theirs and counts. Judging by the input rather than by each caller
+// marks every timer's fetch, present or future; an automatic fetch in that moment counting as use
+// changes nothing, the person's own request having just counted.
+const PERSON_MS = 3000;
+let lastInput = performance.now();
+for (const type of ["pointerdown", "keydown", "submit"]) {
+  addEventListener(type, (event) => { if (event.isTrusted) lastInput = performance.now(); }, true);
+}
+
+export const BACKGROUND = { "X-Tousu-Background": "1" };
+
+export function usageHeaders(headers = {}) {
+  return performance.now() - lastInput < PERSON_MS ? headers : { ...headers, ...BACKGROUND };
+}
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -46,11 +67,11 @@ async function answer(response) {
   return body;
 }
 
-export async function api(path) { return answer(await fetch(path)); }
+export async function api(path) { return answer(await fetch(path, { headers: usageHeaders() })); }
 
 // Panels some roles may not read (agents: the inspection samples) answer null instead.
 export async function apiOptional(path) {
-  const response = await fetch(path);
+  const response = await fetch(path, { headers: usageHeaders() });
   if (response.status === 403) return null;
   return answer(response);
 }
@@ -58,7 +79,7 @@ export async function apiOptional(path) {
 export async function apiPost(path, body) {
   return answer(await fetch(path, {
     method: "POST", body: JSON.stringify(body || {}),
-    headers: { "X-CSRF-Token": state.session.csrf_token, "Content-Type": "application/json" },
+    headers: usageHeaders({ "X-CSRF-Token": state.session.csrf_token, "Content-Type": "application/json" }),
   }));
 }
 

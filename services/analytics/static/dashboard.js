@@ -3,7 +3,7 @@
 // from GET /v1/live read with fetch() streaming. What needs attention comes first; a complaint
 // opens in place with its own URL (detail.js).
 import { barChart, lineChart, periods } from "/static/charts.js";
-import { $, L, api, apiPost, complaintLink, esc, installCards, leaveFor, localTime, say, state, t, toSignIn } from "/static/common.js";
+import { $, BACKGROUND, L, api, apiPost, complaintLink, esc, installCards, leaveFor, localTime, say, state, t, toSignIn } from "/static/common.js";
 import { closeDetail, installDetail, openDetail, refreshDetail, routeNumber } from "/static/detail.js";
 import { loadComparison } from "/static/compare.js";
 import { installDrill, openDrill, refreshDrill } from "/static/drill.js";
@@ -337,7 +337,7 @@ async function live() {
   liveAbort = abort;
   while (!abort.signal.aborted) {
     try {
-      const response = await fetch("/v1/live", { signal: abort.signal });
+      const response = await fetch("/v1/live", { signal: abort.signal, headers: BACKGROUND });
       if (response.status === 401) { toSignIn(); return; }
       if (!response.ok) { setLive(false); await new Promise((r) => setTimeout(r, 5000)); continue; }
       setLive(true);
@@ -357,6 +357,7 @@ async function live() {
           // once subscribed, read again: a change committed between the first read and the
           // subscription would otherwise never show
           if (event && event[1] === "hello") scheduleRefresh();
+          if (event && event[1] === "session_ended") { toSignIn(); return; }
           if (event && event[1] === "complaint" && data) {
             fresh.add(JSON.parse(data[1]).complaint_no);
             scheduleRefresh();

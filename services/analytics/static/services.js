@@ -1,6 +1,6 @@
 // The other services of this host, called from the page with the session cookie (and, for a
 // write, the CSRF header); see shared/service/web_origins.py for why the browser may.
-import { api, state, t } from "/static/common.js";
+import { ApiError, api, state, t, toSignIn, usageHeaders } from "/static/common.js";
 
 let where = null;
 
@@ -11,13 +11,14 @@ export async function services() {
 
 export async function service(name, path, options = {}) {
   const base = (await services())[name];
-  const headers = { ...(options.headers || {}) };
+  const headers = usageHeaders({ ...(options.headers || {}) });
   if (options.method && options.method !== "GET") {
     headers["X-CSRF-Token"] = state.session.csrf_token;
     headers["Content-Type"] = "application/json";
   }
   const response = await fetch(base + path, { ...options, headers, credentials: "include" });
   const body = await response.json().catch(() => ({}));
+  if (response.status === 401) { toSignIn(); throw new ApiError(401, body); }
   return { ok: response.ok, status: response.status, body };
 }
 

@@ -38,6 +38,9 @@ async function signIn(event) {
   } catch (_) { error.textContent = t("unreachable"); }
 }
 
+// Sent here by a page whose session ended under it (common.js): say so, in the page's language.
+$("#session-ended").hidden = !new URLSearchParams(location.search).has("ended");
+
 // A token an earlier version of the page kept in localStorage is removed for good.
 localStorage.removeItem("tousu.token");
 applyTexts();

@@ -1,4 +1,4 @@
-"""A token removed from the tokens file (read again at the services' next start) ends the
+"""A token removed from the tokens file (here: a service started with the new file) ends the
 sessions signed in with it, on every service; everyone else's sessions go on."""
 
 from __future__ import annotations

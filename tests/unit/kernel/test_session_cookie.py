@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -175,7 +176,7 @@ async def test_a_forged_or_expired_cookie_or_a_removed_token_is_401() -> None:
         http.cookies.set(SESSION_COOKIE, kept)
         assert (await http.get("/read")).json() == {"subject": "op-1"}
     # even were its cookie's key still known, the entry's absence ends the session
-    without.signer = tokens.signer
+    without._tokens = replace(without._tokens, signer=tokens.signer)
     async with client(app_with(without, sessions)) as http:
         http.cookies.set(SESSION_COOKIE, value)
         assert (await http.get("/read")).status_code == 401

@@ -13,6 +13,7 @@ from shared.clock import FakeClock
 from shared.events import Role
 from shared.service.auth import TokenEntry, TokenRegistry
 from shared.service.session import Ending, SessionPolicy, Sessions, secret_digest, user_agent_summary
+from shared.service.session_pruning import prune_sessions
 from tests.support.sessions import MemorySessionStore, started
 
 pytestmark = pytest.mark.unit
@@ -136,11 +137,13 @@ async def test_sign_out_and_revoking_a_person_end_their_sessions() -> None:
     assert reasons == ["revoked", "revoked", "signed_out"]
 
 
-async def test_a_sign_in_forgets_sessions_long_expired() -> None:
+async def test_the_pruning_forgets_sessions_long_expired_by_the_clock() -> None:
     sessions, store, clock = at_start()
     await started(sessions, TOKENS, TOKEN)
     clock.advance(timedelta(days=30, hours=8, seconds=1))
     await started(sessions, TOKENS, TOKEN)
+    assert len(store.rows) == 2  # signing in forgets nothing: the analytics service's timer does
+    assert await prune_sessions(sessions) == 1
     assert len(store.rows) == 1
 
 
