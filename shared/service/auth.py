@@ -249,7 +249,8 @@ class TokenRegistry:
     @property
     def people(self) -> list[Principal]:
         """Whom the file holds tokens for, in file order (one per entry)."""
-        return [principal for _, principal in self._secrets]
+        self.refresh()
+        return [principal for _, principal in self._tokens.secrets]
 
     def resolve(self, token: str) -> Principal | None:
         self.refresh()
