@@ -134,6 +134,10 @@ class TokenRegistry:
             return None
         return principal, token_fingerprint(token)
 
+    def departments(self) -> list[str | None]:
+        """The department codes the entries name."""
+        return [entry.department for entry in self._entries]
+
     def by_token_id(self, token_id: str) -> Principal | None:
         """The principal of a session's token entry; None once the token left the file."""
         return self._by_token_id.get(token_id)
@@ -156,7 +160,22 @@ def session_claims(request: Request) -> SessionClaims | None:
         return None
     registry: TokenRegistry = request.app.state.tokens
     # the expiry is judged by the service's injected clock, as the session's row is
-    return registry.signer.open(value, sessions.clock.now().timestamp())
+    now = sessions.clock.now().timestamp()
+    claims = registry.signer.open(value, now)
+    single_sign_on: SessionSigner | None = getattr(request.app.state, "oidc_signer", None)
+    if claims is None and single_sign_on is not None:  # a session from the OIDC provider (oidc.py)
+        claims = single_sign_on.open(value, now)
+    return claims
+
+
+def session_principal(record: SessionRecord, registry: TokenRegistry) -> Principal | None:
+    """Who a session is: from its row when single sign-on started it, else from its token entry
+    (None once that entry left the file)."""
+    if record.role is not None:
+        return Principal(
+            subject=record.subject, role=Role(record.role), department=record.department, name=record.name
+        )
+    return registry.by_token_id(record.token_id)
 
 
 @dataclass(frozen=True)
@@ -179,7 +198,7 @@ async def live_session(request: Request) -> LiveSession | None:
         sessions: Sessions = request.app.state.sessions
         record = await sessions.live(claims, used=BACKGROUND_HEADER not in request.headers)
         registry: TokenRegistry = request.app.state.tokens
-        principal = registry.by_token_id(record.token_id) if record is not None else None
+        principal = session_principal(record, registry) if record is not None else None
         if record is not None and principal is not None:
             found = LiveSession(claims, record, principal)
     request.state.live_session = found

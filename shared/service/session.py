@@ -214,6 +214,11 @@ class SessionRecord:
     revoked_at: datetime | None = None
     revoked_reason: Ending | None = None
     revoked_by: str | None = None
+    role: str | None = None
+    """Set for a session from single sign-on (shared/service/oidc.py): who it is comes from the
+    row, as the provider said at sign-in, not from a token entry."""
+    department: str | None = None
+    name: str | None = None
 
     def ending(self, now: datetime, idle_seconds: int) -> Ending | None:
         """Why the session is over at ``now``; None while it is live (the token entry aside)."""
@@ -314,9 +319,16 @@ class Sessions:
         self._seen: dict[bytes, tuple[SessionRecord, datetime]] = {}
 
     async def start(
-        self, signer: SessionSigner, token_id: str, subject: str, user_agent: str | None
+        self,
+        signer: SessionSigner,
+        token_id: str,
+        subject: str,
+        user_agent: str | None,
+        *,
+        identity: tuple[str, str | None, str | None] | None = None,
     ) -> tuple[str, SessionClaims, SessionRecord]:
-        """A new live session for a token entry: the cookie's value, its claims and its row."""
+        """A new live session for a token entry (or, with ``identity`` — role, department, name —
+        for a person from single sign-on): the cookie's value, its claims and its row."""
         now = self.clock.now()
         value, claims = signer.issue(token_id, now.timestamp(), self.policy.lifetime_seconds)
         record = SessionRecord(
@@ -328,6 +340,9 @@ class Sessions:
             last_seen_at=now,
             expires_at=now + timedelta(seconds=self.policy.lifetime_seconds),
         )
+        if identity is not None:
+            role, department, name = identity
+            record = replace(record, role=role, department=department, name=name)
         await self.store.create(secret_digest(claims.session_id), record)
         await self.store.prune(now - KEPT_AFTER_EXPIRY)  # an indexed range, usually empty
         return value, claims, record

@@ -8,8 +8,8 @@ See session.py for the cookie, the session's lifetime and idle timeout, and the 
 Sign-in takes the subject and token of one entry of the tokens file: the token is already a
 per-person secret that an administrator issues and revokes by editing that file, so a second
 secret per person (a password, with its hashing, reset and rotation) would add a credential to
-manage without adding a check. A single sign-on provider (OIDC) would plug in here: its
-callback resolves the provider's subject to a token entry and starts the same session.
+manage without adding a check. Where an OpenID Connect provider is configured, people may sign
+in there instead (shared/service/oidc_api.py): its callback starts the same kind of session.
 
 Admins list a person's sessions (or everyone's live ones) and end one or all of them: a stolen
 cookie stops working on every service within ``TOUSU_SESSION_CHECK_CACHE_SECONDS``.
@@ -33,6 +33,7 @@ from shared.service.auth import (
     authenticate,
     live_session,
     require,
+    session_principal,
 )
 from shared.service.error_responses import ErrorBody, error_responses
 from shared.service.session import CSRF_HEADER, SESSION_COOKIE, Ending, SessionRecord, Sessions
@@ -150,7 +151,7 @@ SessionId = Annotated[uuid.UUID, Path(description="The session's id from the lis
 def _admin_view(
     record: SessionRecord, registry: TokenRegistry, now: datetime, idle_seconds: int
 ) -> AdminSessionView:
-    principal = registry.by_token_id(record.token_id)
+    principal = session_principal(record, registry)
     ending = record.ending(now, idle_seconds)
     if ending is None and principal is None:
         ending = Ending.TOKEN_REMOVED
