@@ -44,11 +44,12 @@ from shared.service.oidc import (
 from shared.service.session import SESSION_COOKIE, Sessions
 
 PREFIX = "/v1/session/oidc"
-DEFAULT_NAME = "single sign-on"
 
 
 class ProviderView(BaseModel):
-    provider_name: str = Field(description='What the sign-in button names ("Sign in with …").')
+    provider_name: str | None = Field(
+        description='What the sign-in button names ("Sign in with …"); null: the page says "single sign-on".'
+    )
     sign_in_url: str = Field(description="Where the button leads: this service's start of the flow.")
 
 
@@ -89,7 +90,7 @@ router = APIRouter(prefix=PREFIX, tags=["sessions"])
 )
 async def provider_info(provider: CurrentProvider) -> ProviderView:
     return ProviderView(
-        provider_name=provider.config.provider_name or DEFAULT_NAME, sign_in_url=f"{PREFIX}/login"
+        provider_name=provider.config.provider_name or None, sign_in_url=f"{PREFIX}/login"
     )
 
 

@@ -72,7 +72,8 @@ class FakeProvider:
     def person(self, role: str | list[str] | None, department: str | None = None, **claims: Any) -> None:
         """Who signs in next (the role and department claims under their default names)."""
         self.behaviour = Behaviour(
-            claims={"tousu_role": role, "tousu_department": department, **claims}, algorithm=self.behaviour.algorithm
+            claims={"tousu_role": role, "tousu_department": department, **claims},
+            algorithm=self.behaviour.algorithm,
         )
 
     def id_token(self, grant: Grant) -> str:
@@ -132,7 +133,9 @@ class FakeProvider:
             code = secrets.token_urlsafe(16)
             self.grants[code] = Grant(query["redirect_uri"], query["code_challenge"], query["nonce"])
             state = self.behaviour.state or query["state"]
-            return RedirectResponse(f"{query['redirect_uri']}?{urlencode({'code': code, 'state': state})}", 302)
+            return RedirectResponse(
+                f"{query['redirect_uri']}?{urlencode({'code': code, 'state': state})}", 302
+            )
 
         @app.post("/token")
         async def token(request: Request) -> JSONResponse:
@@ -151,7 +154,9 @@ class FakeProvider:
                 or challenge.decode() != grant.challenge
             ):
                 return JSONResponse({"error": "invalid_grant"}, 400)
-            return JSONResponse({"access_token": "opaque", "token_type": "Bearer", "id_token": self.id_token(grant)})
+            return JSONResponse(
+                {"access_token": "opaque", "token_type": "Bearer", "id_token": self.id_token(grant)}
+            )
 
         @app.get("/logout")
         async def logout(request: Request) -> dict[str, str]:

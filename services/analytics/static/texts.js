@@ -5,6 +5,7 @@ export const TEXT_SIGN_IN = {
     hint: "登录名与访问令牌由管理员在令牌文件中发放；令牌只用于本次登录，浏览器不会保存它。",
     both_needed: "请填写登录名和访问令牌。", refused: "登录名或访问令牌不正确。",
     unreachable: "无法连接服务，请稍后再试。", switch: "English",
+    sso_with: "使用 {name} 登录", sso_default: "单点登录", or_token: "或使用访问令牌登录：",
   },
   en: {
     title: "Complaints dashboard", sign_in_title: "Sign in", subject_label: "Login name", token_label: "Access token",
@@ -12,5 +13,6 @@ export const TEXT_SIGN_IN = {
     hint: "Your login name and access token are issued by an administrator in the tokens file; the token is used for this sign-in only and the browser does not keep it.",
     both_needed: "Enter your login name and access token.", refused: "The login name or access token is not right.",
     unreachable: "The service cannot be reached; try again shortly.", switch: "中文",
+    sso_with: "Sign in with {name}", sso_default: "single sign-on", or_token: "Or sign in with an access token:",
   },
 };

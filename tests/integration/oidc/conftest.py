@@ -39,16 +39,18 @@ class SingleSignOn:
 
     def browser(self, *, html: bool = False) -> httpx.AsyncClient:
         """A fresh browser: every service at http://service:<port>, anything else over the network."""
-        mounts = {f"http://service:{PORTS[name]}": httpx.ASGITransport(app=app) for name, app in self.apps.items()}
+        mounts = {
+            f"http://service:{PORTS[name]}": httpx.ASGITransport(app=app) for name, app in self.apps.items()
+        }
         headers = {"User-Agent": CHROME, "Accept": "text/html,*/*;q=0.8" if html else "*/*"}
-        return httpx.AsyncClient(
-            mounts=mounts, base_url=ANALYTICS, follow_redirects=True, headers=headers
-        )
+        return httpx.AsyncClient(mounts=mounts, base_url=ANALYTICS, follow_redirects=True, headers=headers)
 
     async def read_everywhere(self, browser: httpx.AsyncClient) -> dict[str, int]:
         answers = {}
         for name in self.apps:
-            answers[name] = (await browser.get(f"http://service:{PORTS[name]}{EVERY_SERVICE_READ}")).status_code
+            answers[name] = (
+                await browser.get(f"http://service:{PORTS[name]}{EVERY_SERVICE_READ}")
+            ).status_code
         return answers
 
 
@@ -67,7 +69,9 @@ async def single_sign_on(new_database) -> AsyncIterator[SingleSignOn]:  # type: 
         oidc_client_secret=CLIENT_SECRET,  # type: ignore[arg-type]
         oidc_provider_name="Test IdP",
     )
-    apps = {name: create(settings, clock=clock, tokens=test_tokens()) for name, create in SERVICE_APPS.items()}
+    apps = {
+        name: create(settings, clock=clock, tokens=test_tokens()) for name, create in SERVICE_APPS.items()
+    }
     try:
         async with served(provider.app, sock=sock):
             yield SingleSignOn(settings, clock, apps, provider)

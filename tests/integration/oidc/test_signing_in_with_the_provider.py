@@ -40,12 +40,16 @@ async def test_the_browser_goes_to_the_provider_with_pkce_state_and_nonce(sso: S
     assert query["redirect_uri"] == f"{ANALYTICS}/v1/session/oidc/callback"
     assert "openid" in query["scope"].split()
     flow_cookie = start.headers["set-cookie"]
-    assert "HttpOnly" in flow_cookie and "SameSite=lax" in flow_cookie and "Path=/v1/session/oidc" in flow_cookie
+    assert (
+        "HttpOnly" in flow_cookie and "SameSite=lax" in flow_cookie and "Path=/v1/session/oidc" in flow_cookie
+    )
     assert query["state"] not in flow_cookie  # the state is signed into the cookie, not readable as-is
 
 
 @pytest.mark.parametrize("algorithm", ["RS256", "ES256"])
-async def test_a_person_signs_in_and_every_service_accepts_the_session(sso: SingleSignOn, algorithm: str) -> None:
+async def test_a_person_signs_in_and_every_service_accepts_the_session(
+    sso: SingleSignOn, algorithm: str
+) -> None:
     sso.provider.behaviour.algorithm = algorithm
     async with sso.browser(html=True) as browser:
         landed = await browser.get("/v1/session/oidc/login")
@@ -53,7 +57,9 @@ async def test_a_person_signs_in_and_every_service_accepts_the_session(sso: Sing
         assert str(landed.url).startswith(f"{ANALYTICS}/v1/session/oidc/callback")
         assert 'http-equiv="refresh" content="0;url=/"' in landed.text  # on to the dashboard
         cookie = landed.headers["set-cookie"]
-        assert cookie.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
+        assert (
+            cookie.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
+        )
         assert await sso.read_everywhere(browser) == EVERYWHERE_OPEN
         dashboard = await browser.get("/", follow_redirects=False)
         assert dashboard.status_code == 200
@@ -63,7 +69,9 @@ async def test_a_person_signs_in_and_every_service_accepts_the_session(sso: Sing
 
 
 async def test_an_agent_gets_the_role_and_department_the_token_claims(sso: SingleSignOn) -> None:
-    sso.provider.person(["offline_access", "agent"], "quality", sub="agent-7", name=None, email="li@example.com")
+    sso.provider.person(
+        ["offline_access", "agent"], "quality", sub="agent-7", name=None, email="li@example.com"
+    )
     async with sso.browser() as browser:
         assert (await browser.get("/v1/session/oidc/login")).status_code == 200
         me = (await browser.get("/v1/session")).json()
