@@ -172,9 +172,11 @@ def session_principal(record: SessionRecord, registry: TokenRegistry) -> Princip
     """Who a session is: from its row when single sign-on started it, else from its token entry
     (None once that entry left the file)."""
     if record.role is not None:
-        return Principal(
-            subject=record.subject, role=Role(record.role), department=record.department, name=record.name
-        )
+        try:
+            role = Role(record.role)
+        except ValueError:  # a role this version no longer has opens nothing
+            return None
+        return Principal(subject=record.subject, role=role, department=record.department, name=record.name)
     return registry.by_token_id(record.token_id)
 
 

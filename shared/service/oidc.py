@@ -243,7 +243,7 @@ class Provider:
             self._metadata, self._metadata_at = data, time.monotonic()
         return self._metadata
 
-    async def signing_key(self, kid: str | None) -> jwt.PyJWK:
+    async def signing_key(self, kid: str | None, algorithm: str) -> jwt.PyJWK:
         for refresh in (False, True):
             if refresh or self._keys is None:
                 if refresh and time.monotonic() - self._keys_at < JWKS_REFRESH_SECONDS:
@@ -254,7 +254,11 @@ class Provider:
                 except jwt.PyJWTError:
                     raise _unreachable("its key set (JWKS) is unreadable") from None
                 self._keys_at = time.monotonic()
-            found = [key for key in self._keys.keys if kid is None or key.key_id == kid]
+            found = [
+                key
+                for key in self._keys.keys
+                if (key.key_id == kid if kid is not None else key.algorithm_name == algorithm)
+            ]
             if found:
                 return found[0]
         raise _invalid_token(
@@ -323,11 +327,11 @@ async def verified_claims(provider: Provider, id_token: str, nonce: str, now: fl
         raise _invalid_token(
             f"algorithm {header.get('alg')!r} is not accepted", "身份令牌的签名算法不被接受。"
         )
-    key = await provider.signing_key(header.get("kid"))
+    key = await provider.signing_key(header.get("kid"), str(header["alg"]))
     try:
         claims: dict[str, Any] = jwt.decode(
             id_token,
-            key,
+            key.key,
             algorithms=[str(header["alg"])],
             audience=config.client_id,
             issuer=(await provider.metadata())["issuer"],

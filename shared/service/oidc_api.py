@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hmac
 import html
+import logging
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -42,6 +43,8 @@ from shared.service.oidc import (
     verified_claims,
 )
 from shared.service.session import SESSION_COOKIE, Sessions
+
+log = logging.getLogger("tousu.oidc")
 
 PREFIX = "/v1/session/oidc"
 
@@ -71,15 +74,19 @@ CurrentProvider = Annotated[Provider, Depends(configured_provider)]
 NOT_CONFIGURED: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No OIDC provider is configured."}
 }
+AS_PAGE = {"text/html": {"schema": {"type": "string"}}}
+"""A refusal is a page for a browser (Accept: text/html), the JSON body otherwise."""
 REFUSED: dict[int | str, dict[str, Any]] = {
     **NOT_CONFIGURED,
-    400: {"model": ErrorBody, "description": "The flow's cookie or state is missing, expired or wrong."},
-    401: {
-        "model": ErrorBody,
-        "description": "The ID token is invalid (signature, issuer, audience, times, nonce).",
+    **{
+        code: {"model": ErrorBody, "description": description, "content": AS_PAGE}
+        for code, description in (
+            (400, "The flow's cookie or state is missing, expired or wrong."),
+            (401, "The ID token is invalid (signature, issuer, audience, times, nonce)."),
+            (403, "The account has no valid tousu role or department, or the provider declined."),
+            (502, "The provider cannot be reached or refused the code."),
+        )
     },
-    403: {"model": ErrorBody, "description": "The account has no valid tousu role or department."},
-    502: {"model": ErrorBody, "description": "The provider cannot be reached or refused the code."},
 }
 
 router = APIRouter(prefix=PREFIX, tags=["sessions"])
@@ -89,9 +96,7 @@ router = APIRouter(prefix=PREFIX, tags=["sessions"])
     "", response_model=ProviderView, summary="The single sign-on provider, if any", responses=NOT_CONFIGURED
 )
 async def provider_info(provider: CurrentProvider) -> ProviderView:
-    return ProviderView(
-        provider_name=provider.config.provider_name or None, sign_in_url=f"{PREFIX}/login"
-    )
+    return ProviderView(provider_name=provider.config.provider_name or None, sign_in_url=f"{PREFIX}/login")
 
 
 def _redirect_url(request: Request, config: OidcConfig) -> str:
@@ -100,6 +105,9 @@ def _redirect_url(request: Request, config: OidcConfig) -> str:
 
 def _refused(request: Request, refusal: Refusal) -> Response:
     """A page for a browser (both languages, a way back), JSON for a program; the flow cookie goes."""
+    log.info(
+        "single sign-on refused: %s", refusal.error, extra={"error": refusal.error, "status": refusal.status}
+    )
     if "text/html" in request.headers.get("accept", ""):
         page = REFUSAL_PAGE.format(
             zh=html.escape(refusal.message_zh),
@@ -161,9 +169,11 @@ async def login(request: Request, provider: CurrentProvider) -> Response:
 @router.get(
     "/callback",
     name="oidc_callback",
-    response_class=HTMLResponse,
+    responses={
+        **REFUSED,
+        200: {"description": "Signed in: a page moving on to the dashboard.", "content": AS_PAGE},
+    },
     summary="The provider sends the browser back here: the session starts, then the dashboard",
-    responses=REFUSED,
 )
 async def callback(
     request: Request,

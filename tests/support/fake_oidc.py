@@ -33,6 +33,8 @@ class Behaviour:
     algorithm: str = "RS256"
     stranger_key: bool = False
     """Sign with a key the provider does not publish under the published key id."""
+    with_kid: bool = True
+    """Name the key in the token's header (else the client picks the published key of its algorithm)."""
     nonce: str | None = None
     state: str | None = None
     """The state sent back instead of the one received."""
@@ -92,7 +94,12 @@ class FakeProvider:
         claims = {name: value for name, value in claims.items() if value is not None}
         keys = self.stranger if behaviour.stranger_key else self.keys
         key = keys[behaviour.algorithm]
-        return jwt.encode(claims, key, algorithm=behaviour.algorithm, headers={"kid": behaviour.algorithm})
+        return jwt.encode(
+            claims,
+            key,
+            algorithm=behaviour.algorithm,
+            headers={"kid": behaviour.algorithm} if behaviour.with_kid else None,
+        )
 
     def _app(self) -> FastAPI:  # long: the provider's five endpoints read best side by side
         app = FastAPI(title="fake OIDC provider")

@@ -46,11 +46,12 @@ async def test_the_browser_goes_to_the_provider_with_pkce_state_and_nonce(sso: S
     assert query["state"] not in flow_cookie  # the state is signed into the cookie, not readable as-is
 
 
-@pytest.mark.parametrize("algorithm", ["RS256", "ES256"])
+@pytest.mark.parametrize(("algorithm", "with_kid"), [("RS256", True), ("ES256", True), ("ES256", False)])
 async def test_a_person_signs_in_and_every_service_accepts_the_session(
-    sso: SingleSignOn, algorithm: str
+    sso: SingleSignOn, algorithm: str, with_kid: bool
 ) -> None:
     sso.provider.behaviour.algorithm = algorithm
+    sso.provider.behaviour.with_kid = with_kid
     async with sso.browser(html=True) as browser:
         landed = await browser.get("/v1/session/oidc/login")
         assert landed.status_code == 200, landed.text
