@@ -414,15 +414,19 @@ def identity(claims: Mapping[str, Any], config: OidcConfig, departments: frozens
         )
     role = Role(roles[0])
     department = _department(claims, config, departments, role)
-    subject = SUBJECT_PREFIX + str(claims["sub"])
-    if len(subject) > MAX_TEXT:  # sub may be 255 characters; the digest keeps it stable and unique
-        subject = SUBJECT_PREFIX + hashlib.sha256(str(claims["sub"]).encode()).hexdigest()
+    sub = str(claims["sub"])
+    subject = SUBJECT_PREFIX + sub
+    # sub may be 255 characters (or hold what the database cannot store): the digest keeps it
+    # stable and unique
+    if len(subject) > MAX_TEXT or not sub.isprintable():
+        subject = SUBJECT_PREFIX + hashlib.sha256(sub.encode()).hexdigest()
     names = [
         *_claim(claims, config.name_claim),
         *_claim(claims, "preferred_username"),
         *_claim(claims, "email"),
     ]
-    name = next((value.strip()[:MAX_TEXT] for value in names if value.strip()), None)
+    shown = ("".join(character for character in value if character.isprintable()).strip() for value in names)
+    name = next((value[:MAX_TEXT] for value in shown if value), None)
     return Identity(subject=subject, role=role, department=department, name=name)
 
 

@@ -75,6 +75,12 @@ def test_a_long_sub_becomes_a_stable_digest_within_the_column() -> None:
     assert first.subject == again.subject and len(first.subject) <= 200
 
 
+def test_what_the_database_cannot_store_is_left_out() -> None:
+    person = who(tousu_role="admin", sub="a\x00b", name="\x00\u200b王\x07芳 ")
+    assert person.subject.isprintable() and person.subject != "oidc:a\x00b"
+    assert person.name == "王芳"
+
+
 def test_the_issuer_and_scopes_are_normalised_and_the_session_key_is_the_secrets() -> None:
     assert CONFIG is not None
     assert CONFIG.issuer == "https://idp.example/realms/x" and CONFIG.scopes == "openid profile email"
