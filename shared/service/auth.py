@@ -168,10 +168,15 @@ def session_claims(request: Request) -> SessionClaims | None:
     return claims
 
 
-def session_principal(record: SessionRecord, registry: TokenRegistry) -> Principal | None:
-    """Who a session is: from its row when single sign-on started it, else from its token entry
-    (None once that entry left the file)."""
+def session_principal(
+    record: SessionRecord, registry: TokenRegistry, single_sign_on: SessionSigner | None = None
+) -> Principal | None:
+    """Who a session is: from its row when single sign-on started it (None once the provider's
+    configuration, whose key ``single_sign_on`` holds, changed or went), else from its token
+    entry (None once that entry left the file)."""
     if record.role is not None:
+        if single_sign_on is None or not single_sign_on.knows(record.token_id):
+            return None
         try:
             role = Role(record.role)
         except ValueError:  # a role this version no longer has opens nothing
@@ -200,7 +205,8 @@ async def live_session(request: Request) -> LiveSession | None:
         sessions: Sessions = request.app.state.sessions
         record = await sessions.live(claims, used=BACKGROUND_HEADER not in request.headers)
         registry: TokenRegistry = request.app.state.tokens
-        principal = session_principal(record, registry) if record is not None else None
+        single_sign_on = getattr(request.app.state, "oidc_signer", None)
+        principal = session_principal(record, registry, single_sign_on) if record is not None else None
         if record is not None and principal is not None:
             found = LiveSession(claims, record, principal)
     request.state.live_session = found

@@ -120,6 +120,9 @@ class SessionSigner:
     def for_tokens(cls, tokens: Iterable[str]) -> SessionSigner:
         return cls({token_fingerprint(token): session_key(token) for token in tokens})
 
+    def knows(self, token_id: str) -> bool:
+        return token_id in self._keys
+
     def issue(self, token_id: str, now: float, lifetime_seconds: int) -> tuple[str, SessionClaims]:
         """A new session id of a token entry, with its CSRF secret: the cookie's value and claims."""
         claims = SessionClaims(

@@ -36,7 +36,14 @@ from shared.service.auth import (
     session_principal,
 )
 from shared.service.error_responses import ErrorBody, error_responses
-from shared.service.session import CSRF_HEADER, SESSION_COOKIE, Ending, SessionRecord, Sessions
+from shared.service.session import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    Ending,
+    SessionRecord,
+    Sessions,
+    SessionSigner,
+)
 
 MAX_LISTED = 500
 ADMINS = require()  # admins only
@@ -149,9 +156,13 @@ SessionId = Annotated[uuid.UUID, Path(description="The session's id from the lis
 
 
 def _admin_view(
-    record: SessionRecord, registry: TokenRegistry, now: datetime, idle_seconds: int
+    record: SessionRecord,
+    registry: TokenRegistry,
+    now: datetime,
+    idle_seconds: int,
+    single_sign_on: SessionSigner | None = None,
 ) -> AdminSessionView:
-    principal = session_principal(record, registry)
+    principal = session_principal(record, registry, single_sign_on)
     ending = record.ending(now, idle_seconds)
     if ending is None and principal is None:
         ending = Ending.TOKEN_REMOVED
@@ -287,7 +298,8 @@ async def list_sessions(
     idle = sessions.policy.idle_seconds
     live_at = None if ended else now
     records = await sessions.store.listed(subject, live_at, now - timedelta(seconds=idle), limit)
-    views = [_admin_view(record, request.app.state.tokens, now, idle) for record in records]
+    single_sign_on = getattr(request.app.state, "oidc_signer", None)
+    views = [_admin_view(record, request.app.state.tokens, now, idle, single_sign_on) for record in records]
     return SessionList(sessions=[view for view in views if ended or view.state == "live"])
 
 

@@ -2,17 +2,22 @@
 there and back (authorization code with PKCE), and comes home with the same HttpOnly session
 cookie a token sign-in gives, which every service accepts; who the person is comes from the ID
 token's claims. Signing out ends the session everywhere and sends the browser on to the
-provider's end-session endpoint. The bearer API for machines is untouched."""
+provider's end-session endpoint; rotating the client secret ends every such session (the admins
+see them as token_removed). The bearer API for machines is untouched."""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
+from pydantic import SecretStr
 
 from shared.service.session import SESSION_COOKIE
 from tests.integration.oidc.conftest import ANALYTICS, SingleSignOn
+from tests.support.apps import SERVICE_APPS
 from tests.support.auth import bearer
+from tests.support.auth import test_tokens as tokens_for_tests
 from tests.support.fake_oidc import CLIENT_ID
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -121,3 +126,27 @@ async def test_the_bearer_api_is_unchanged(sso: SingleSignOn) -> None:
     async with sso.browser() as machine:
         assert (await machine.get("/v1/admin/sessions", headers=bearer("admin"))).status_code == 200
         assert (await machine.get("/v1/admin/sessions")).status_code == 401
+
+
+async def test_rotating_the_client_secret_ends_every_single_sign_on_session(sso: SingleSignOn) -> None:
+    sso.provider.person("auditor", sub="auditor-9")
+    async with sso.browser() as browser:
+        assert (await browser.get("/v1/session/oidc/login")).status_code == 200
+        cookie = browser.cookies[SESSION_COOKIE]
+    rotated = sso.settings.model_copy(update={"oidc_client_secret": SecretStr("a-rotated-secret-0123456789")})
+    analytics = SERVICE_APPS["analytics"](rotated, clock=sso.clock, tokens=tokens_for_tests())
+    try:
+        transport = httpx.ASGITransport(app=analytics)
+        async with httpx.AsyncClient(transport=transport, base_url=ANALYTICS) as after:
+            after.cookies.set(SESSION_COOKIE, cookie)
+            assert (await after.get("/v1/session")).status_code == 401
+            after.cookies.clear()
+            listed = await after.get(
+                "/v1/admin/sessions",
+                params={"subject": "oidc:auditor-9", "ended": "true"},
+                headers=bearer("admin"),
+            )
+        (session,) = listed.json()["sessions"]
+        assert session["state"] == "token_removed"
+    finally:
+        await analytics.state.runtime.engine.dispose()
