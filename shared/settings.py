@@ -143,6 +143,43 @@ class Settings(BaseSettings):
         description="How long each process trusts its last database look at a session: a revoked "
         "session may be accepted by the other processes for up to this long; 0: one look per request.",
     )
+    oidc_issuer: str | None = Field(
+        None,
+        description="Issuer URL of an OpenID Connect provider for signing in to the web pages "
+        "(discovered at <issuer>/.well-known/openid-configuration); unset: no single sign-on.",
+    )
+    oidc_client_id: str | None = Field(None, description="tousu's client id at the OIDC provider.")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="tousu's client secret at the OIDC provider; wins over the file."
+    )
+    oidc_client_secret_file: Path | None = Field(
+        None,
+        description="A file holding the client secret (its first line), for secret stores that mount files.",
+    )
+    oidc_redirect_url: str | None = Field(
+        None,
+        description="The callback URL registered at the provider; default: <this host, as the browser "
+        "named it>/v1/session/oidc/callback (set it behind a proxy that rewrites the host).",
+    )
+    oidc_scopes: str = Field("openid profile email", description="Scopes asked for (space separated).")
+    oidc_provider_name: str = Field(
+        "", description='Shown on the sign-in button ("Sign in with <name>"); default "single sign-on".'
+    )
+    oidc_role_claim: str = Field(
+        "tousu_role",
+        description="ID token claim holding the person's tousu role code (a string or a list; a dotted "
+        "path such as realm_access.roles reaches into objects); exactly one value must be a role code.",
+    )
+    oidc_department_claim: str = Field(
+        "tousu_department",
+        description="ID token claim holding the person's department code (agents need one).",
+    )
+    oidc_name_claim: str = Field(
+        "name", description="ID token claim shown as the person's name (else preferred_username, else email)."
+    )
+    oidc_leeway_seconds: int = Field(
+        60, ge=0, le=600, description="Clock difference allowed with the provider when checking exp and iat."
+    )
     max_body_bytes: int = Field(
         1024 * 1024,
         ge=1024,
@@ -266,6 +303,19 @@ class Settings(BaseSettings):
 
     def resolved_tokens_file(self) -> Path:
         return self.tokens_file or self.data_dir / "tokens.yaml"
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    def resolved_oidc_client_secret(self) -> str | None:
+        """The client secret from the variable, else the file's first line; None when neither."""
+        if self.oidc_client_secret is not None:
+            return self.oidc_client_secret.get_secret_value().strip() or None
+        if self.oidc_client_secret_file is not None:
+            lines = self.oidc_client_secret_file.read_text(encoding="utf-8").splitlines()
+            return lines[0].strip() if lines and lines[0].strip() else None
+        return None
 
     def resolved_checkpoint_dir(self) -> Path:
         return self.audit_checkpoint_dir or self.data_dir / "audit" / "checkpoints"

@@ -40,8 +40,10 @@ from shared.events import streams
 from shared.eventstore import PostgresEventStore
 from shared.messaging.assignment_routes import complaint_routes
 from shared.messaging.consumer import subscribe, subscribe_events
+from shared.service import oidc_api
 from shared.service.app import create_service_app
 from shared.service.auth import TokenRegistry
+from shared.service.oidc import OidcConfig, Provider
 from shared.service.runtime import Runtime
 from shared.service.session_api import build_session_router
 from shared.service.session_pruning import session_pruning
@@ -95,6 +97,9 @@ def create_app(
     ):
         app.include_router(api.router)
     app.include_router(build_session_router())
+    oidc_config = OidcConfig.from_settings(settings)
+    state.oidc_provider = Provider(oidc_config) if oidc_config is not None else None
+    app.include_router(oidc_api.router)  # its routes are 404 while no provider is configured
     app.include_router(web_api.router)
     return app
 

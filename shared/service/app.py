@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.eventstore import ConcurrencyError
-from shared.service import dead_letters_api
+from shared.service import dead_letters_api, oidc
 from shared.service.auth import TokenRegistry
 from shared.service.error_responses import document_errors
 from shared.service.guard import DEFAULT_MAX_BODY_BYTES, ContainErrors, RequestGuard
@@ -347,6 +347,8 @@ def create_service_app(
     app.state.sessions = Sessions(
         PostgresSessionStore(runtime.engine), runtime.clock, SessionPolicy.from_settings(runtime.settings)
     )
+    # and those of people who signed in with the OIDC provider, when one is configured (oidc.py)
+    app.state.oidc_signer = oidc.session_signer(runtime.settings)
     install_error_handlers(app)
     # innermost: what no handler answered is a 500 that the metrics and the span see, and that
     # the server never logs with its message (request data)

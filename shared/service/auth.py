@@ -269,6 +269,11 @@ class TokenRegistry:
             return None
         return principal, token_fingerprint(token)
 
+    def departments(self) -> list[str | None]:
+        """The department codes the entries name."""
+        self.refresh()
+        return [principal.department for _, principal in self._tokens.secrets]
+
     def by_token_id(self, token_id: str) -> Principal | None:
         """The principal of a session's token entry; None once the token left the file."""
         self.refresh()
@@ -292,7 +297,29 @@ def session_claims(request: Request) -> SessionClaims | None:
         return None
     registry: TokenRegistry = request.app.state.tokens
     # the expiry is judged by the service's injected clock, as the session's row is
-    return registry.signer.open(value, sessions.clock.now().timestamp())
+    now = sessions.clock.now().timestamp()
+    claims = registry.signer.open(value, now)
+    single_sign_on: SessionSigner | None = getattr(request.app.state, "oidc_signer", None)
+    if claims is None and single_sign_on is not None:  # a session from the OIDC provider (oidc.py)
+        claims = single_sign_on.open(value, now)
+    return claims
+
+
+def session_principal(
+    record: SessionRecord, registry: TokenRegistry, single_sign_on: SessionSigner | None = None
+) -> Principal | None:
+    """Who a session is: from its row when single sign-on started it (None once the provider's
+    configuration, whose key ``single_sign_on`` holds, changed or went), else from its token
+    entry (None once that entry left the file)."""
+    if record.role is not None:
+        if single_sign_on is None or not single_sign_on.knows(record.token_id):
+            return None
+        try:
+            role = Role(record.role)
+        except ValueError:  # a role this version no longer has opens nothing
+            return None
+        return Principal(subject=record.subject, role=role, department=record.department, name=record.name)
+    return registry.by_token_id(record.token_id)
 
 
 @dataclass(frozen=True)
@@ -321,7 +348,8 @@ async def _look_up(request: Request, *, used: bool) -> LiveSession | None:
     sessions: Sessions = request.app.state.sessions
     record = await sessions.live(claims, used=used)
     registry: TokenRegistry = request.app.state.tokens
-    principal = registry.by_token_id(record.token_id) if record is not None else None
+    single_sign_on = getattr(request.app.state, "oidc_signer", None)
+    principal = session_principal(record, registry, single_sign_on) if record is not None else None
     if record is None or principal is None:
         return None
     return LiveSession(claims, record, principal)

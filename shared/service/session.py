@@ -121,6 +121,9 @@ class SessionSigner:
     def for_tokens(cls, tokens: Iterable[str]) -> SessionSigner:
         return cls({token_fingerprint(token): session_key(token) for token in tokens})
 
+    def knows(self, token_id: str) -> bool:
+        return token_id in self._keys
+
     def issue(self, token_id: str, now: float, lifetime_seconds: int) -> tuple[str, SessionClaims]:
         """A new session id of a token entry, with its CSRF secret: the cookie's value and claims."""
         claims = SessionClaims(
@@ -215,6 +218,11 @@ class SessionRecord:
     revoked_at: datetime | None = None
     revoked_reason: Ending | None = None
     revoked_by: str | None = None
+    role: str | None = None
+    """Set for a session from single sign-on (shared/service/oidc.py): who it is comes from the
+    row, as the provider said at sign-in, not from a token entry."""
+    department: str | None = None
+    name: str | None = None
 
     def ending(self, now: datetime, idle_seconds: int) -> Ending | None:
         """Why the session is over at ``now``; None while it is live (the token entry aside)."""
@@ -315,9 +323,16 @@ class Sessions:
         self._seen: dict[bytes, tuple[SessionRecord, datetime]] = {}
 
     async def start(
-        self, signer: SessionSigner, token_id: str, subject: str, user_agent: str | None
+        self,
+        signer: SessionSigner,
+        token_id: str,
+        subject: str,
+        user_agent: str | None,
+        *,
+        identity: tuple[str, str | None, str | None] | None = None,
     ) -> tuple[str, SessionClaims, SessionRecord]:
-        """A new live session for a token entry: the cookie's value, its claims and its row."""
+        """A new live session for a token entry (or, with ``identity`` — role, department, name —
+        for a person from single sign-on): the cookie's value, its claims and its row."""
         now = self.clock.now()
         value, claims = signer.issue(token_id, now.timestamp(), self.policy.lifetime_seconds)
         record = SessionRecord(
@@ -329,6 +344,9 @@ class Sessions:
             last_seen_at=now,
             expires_at=now + timedelta(seconds=self.policy.lifetime_seconds),
         )
+        if identity is not None:
+            role, department, name = identity
+            record = replace(record, role=role, department=department, name=name)
         await self.store.create(secret_digest(claims.session_id), record)
         return value, claims, record
 

@@ -8,8 +8,8 @@ See session.py for the cookie, the session's lifetime and idle timeout, and the 
 Sign-in takes the subject and token of one entry of the tokens file: the token is already a
 per-person secret that an administrator issues and revokes by editing that file, so a second
 secret per person (a password, with its hashing, reset and rotation) would add a credential to
-manage without adding a check. A single sign-on provider (OIDC) would plug in here: its
-callback resolves the provider's subject to a token entry and starts the same session.
+manage without adding a check. Where an OpenID Connect provider is configured, people may sign
+in there instead (shared/service/oidc_api.py): its callback starts the same kind of session.
 
 Admins list a person's sessions (or everyone's live ones) and end one or all of them: a stolen
 cookie stops working on every service within ``TOUSU_SESSION_CHECK_CACHE_SECONDS``.
@@ -33,9 +33,17 @@ from shared.service.auth import (
     authenticate,
     live_session,
     require,
+    session_principal,
 )
 from shared.service.error_responses import ErrorBody, error_responses
-from shared.service.session import CSRF_HEADER, SESSION_COOKIE, Ending, SessionRecord, Sessions
+from shared.service.session import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    Ending,
+    SessionRecord,
+    Sessions,
+    SessionSigner,
+)
 
 MAX_LISTED = 500
 ADMINS = require()  # admins only
@@ -148,9 +156,13 @@ SessionId = Annotated[uuid.UUID, Path(description="The session's id from the lis
 
 
 def _admin_view(
-    record: SessionRecord, registry: TokenRegistry, now: datetime, idle_seconds: int
+    record: SessionRecord,
+    registry: TokenRegistry,
+    now: datetime,
+    idle_seconds: int,
+    single_sign_on: SessionSigner | None = None,
 ) -> AdminSessionView:
-    principal = registry.by_token_id(record.token_id)
+    principal = session_principal(record, registry, single_sign_on)
     ending = record.ending(now, idle_seconds)
     if ending is None and principal is None:
         ending = Ending.TOKEN_REMOVED
@@ -286,7 +298,8 @@ async def list_sessions(
     idle = sessions.policy.idle_seconds
     live_at = None if ended else now
     records = await sessions.store.listed(subject, live_at, now - timedelta(seconds=idle), limit)
-    views = [_admin_view(record, request.app.state.tokens, now, idle) for record in records]
+    single_sign_on = getattr(request.app.state, "oidc_signer", None)
+    views = [_admin_view(record, request.app.state.tokens, now, idle, single_sign_on) for record in records]
     return SessionList(sessions=[view for view in views if ended or view.state == "live"])
 
 

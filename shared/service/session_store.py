@@ -19,13 +19,13 @@ from shared.service.session import Ending, SessionRecord
 
 COLUMNS = (
     "id, token_id, subject, user_agent, created_at, last_seen_at, expires_at, "
-    "revoked_at, revoked_reason, revoked_by"
+    "revoked_at, revoked_reason, revoked_by, role, department, name"
 )
 
 CREATE = text(
     "INSERT INTO web_sessions (secret_hash, id, token_id, subject, user_agent, created_at, last_seen_at, "
-    "expires_at) VALUES (:secret, :id, :token_id, :subject, :user_agent, :created_at, :last_seen_at, "
-    ":expires_at)"
+    "expires_at, role, department, name) VALUES (:secret, :id, :token_id, :subject, :user_agent, "
+    ":created_at, :last_seen_at, :expires_at, :role, :department, :name)"
 )
 FIND = text(f"SELECT {COLUMNS} FROM web_sessions WHERE secret_hash = :secret")
 # UPDATE of last_seen_at only: the column the other services may write
@@ -52,6 +52,9 @@ def _record(row: Any) -> SessionRecord:
         revoked_at=row.revoked_at,
         revoked_reason=Ending(row.revoked_reason) if row.revoked_reason else None,
         revoked_by=row.revoked_by,
+        role=row.role,
+        department=row.department,
+        name=row.name,
     )
 
 
@@ -72,6 +75,9 @@ class PostgresSessionStore:
                     "created_at": record.created_at,
                     "last_seen_at": record.last_seen_at,
                     "expires_at": record.expires_at,
+                    "role": record.role,
+                    "department": record.department,
+                    "name": record.name,
                 },
             )
 

@@ -381,7 +381,8 @@ function showSession() {
 async function signOut() {
   if (liveAbort) liveAbort.abort();
   await fetch("/v1/session", { method: "DELETE", headers: { "X-CSRF-Token": state.session.csrf_token } }).catch(() => {});
-  leaveFor("/sign-in");
+  // signed in at the provider: on to its sign-out too, so the next person at this desk is asked again
+  leaveFor(state.session.subject.startsWith("oidc:") ? "/v1/session/oidc/logout" : "/sign-in");
 }
 
 function route() {

@@ -5,6 +5,7 @@ import { TEXT_SIGN_IN } from "/static/texts.js";
 const $ = (sel) => document.querySelector(sel);
 let lang = localStorage.getItem("tousu.lang") || "zh-CN";
 const t = (key) => TEXT_SIGN_IN[lang][key] || key;
+let provider = null;  // the single sign-on provider, when the service has one
 
 function applyTexts() {
   document.documentElement.lang = lang;
@@ -13,6 +14,21 @@ function applyTexts() {
   const button = $("#lang");
   button.textContent = t("switch");
   button.lang = lang === "en" ? "zh-CN" : "en";
+  if (provider) {
+    $("#sso-button").textContent = t("sso_with").replace("{name}", provider.provider_name || t("sso_default"));
+    $("#sso-button").href = provider.sign_in_url;
+  }
+}
+
+// The button to the provider shows only when the service has one (else the answer is a 404).
+async function findProvider() {
+  try {
+    const response = await fetch("/v1/session/oidc");
+    if (!response.ok) return;
+    provider = await response.json();
+    applyTexts();
+    $("#sso").hidden = false;
+  } catch (_) { /* no provider reachable: the token form stays */ }
 }
 
 async function signIn(event) {
@@ -51,3 +67,4 @@ $("#lang").addEventListener("click", () => {
 });
 $("#sign-in-form").addEventListener("submit", signIn);
 $("#subject").focus();
+findProvider();
