@@ -6,7 +6,7 @@ parameter is a 422 naming it, never a 500.
 (No ``from __future__ import annotations``: FastAPI evaluates the annotations.)
 """
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -47,3 +47,8 @@ def month_of(text: str | None, clock: Clock, zone: ZoneInfo) -> date:
     if text is None:
         return clock.now().astimezone(zone).date().replace(day=1)
     return date.fromisoformat(f"{text}-01")
+
+
+def local_start(day: date, zone: ZoneInfo) -> datetime:
+    """The instant the organisation's local ``day`` begins."""
+    return datetime.combine(day, time(), zone)

@@ -8,17 +8,19 @@ and admins see all. Channels read nothing (403). Nothing here writes.
 routes.)
 """
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 
+from services.analytics.bounds import Day, local_start
 from services.analytics.complaints.models import ComplaintDetail, ComplaintPage, Stats
 from services.analytics.complaints.queries import Filters
 from services.analytics.complaints.views import complaint_view, stats_view, timeline_entry
 from services.analytics.config import AnalyticsConfig
 from services.analytics.dependencies import Complaints, Config, Zone
-from services.analytics.filters import ERRORS, Reader, ReaderFilters, department_scope
+from services.analytics.filters import ERRORS, Reader, ReaderFilters, department_scope, invalid_range
 from services.analytics.privacy import personal_data
 from shared.complaints import Status
 from shared.service.complaint_commands import ComplaintNoPath
@@ -114,6 +116,12 @@ async def list_complaints(
             "this text (any case).",
         ),
     ] = None,
+    date_from: Annotated[
+        Day | None, Query(alias="from", description="Only complaints received on or after this local day.")
+    ] = None,
+    date_to: Annotated[
+        Day | None, Query(alias="to", description="Only complaints received on or before this local day.")
+    ] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number.")] = 1,
     # The most is TOUSU_ANALYTICS_MAX_PAGE_SIZE, checked below: the router is built before any
     # configuration is read, so the schema states the default.
@@ -124,10 +132,14 @@ async def list_complaints(
 ) -> ComplaintPage:
     if page_size > config.max_page_size:
         raise too_large_page(page_size, config.max_page_size)
+    if date_from and date_to and date_from > date_to:
+        raise invalid_range("`from` is after `to`", "开始日期晚于结束日期")
     wanted = Filters(
         values={"status": [s.value for s in status or ()], **filters.values},
         scope_department=filters.scope_department,
         search=q.strip() if q else None,
+        received_from=local_start(date_from, zone) if date_from else None,
+        received_before=local_start(date_to + timedelta(days=1), zone) if date_to else None,
     )
     rows, total = await read_model.page(wanted, page, page_size)
     personal = await personal_data(read_model.engine, rows, principal.role)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -40,6 +41,10 @@ class Filters:
     """Only this department's complaints (an agent's view), whatever else is asked."""
     search: str | None = None
     """Text the complaint number, subject line or one of the named products contains (any case)."""
+    received_from: datetime | None = None
+    """Only complaints received at or after this instant."""
+    received_before: datetime | None = None
+    """Only complaints received before this instant."""
 
     def where(self) -> tuple[str, dict[str, Any]]:
         clauses: list[str] = []
@@ -61,6 +66,12 @@ class Filters:
                 "AND t.type = 'ComplaintReceived' AND (t.summary ->> 'product_refs') ILIKE :search))"
             )
             params["search"] = f"%{escaped}%"
+        if self.received_from is not None:
+            clauses.append("received_at >= :received_from")
+            params["received_from"] = self.received_from
+        if self.received_before is not None:
+            clauses.append("received_at < :received_before")
+            params["received_before"] = self.received_before
         return (" AND ".join(clauses) or "TRUE"), params
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.analytics.bounds import local_start
 from services.analytics.complaints.queries import FINAL, Filters
 from services.analytics.complaints.rows import COMPLAINT_COLUMNS
 from services.analytics.kpis.service_volume import store_volume
@@ -133,10 +134,6 @@ def measure_nothing() -> list[Measured]:
     """The KPIs of an empty slice: no values (not zero rates)."""
     row: dict[str, Any] = dict.fromkeys(COUNT_COLUMNS, 0)
     return measure({**row, "feedback_avg": None, "ht_median": None, "ht_p90": None}, None)
-
-
-def local_start(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), zone)
 
 
 def _volume_query(

@@ -115,6 +115,7 @@ async function loadList() {
   params.set("page", page.number);
   params.set("page_size", page.size);
   if (page.q) params.set("q", page.q);
+  dayRange(params);
   const mine = ++listRequests;
   const list = await api(`/v1/complaints?${params}`);
   if (mine === listRequests) renderList(list);
@@ -129,7 +130,8 @@ function formatValue(kpi) {
   return kpi.value.toFixed(1);
 }
 
-function kpiRange(params) {
+// the chosen days narrow the KPIs, the trend, the complaint list and its export alike
+function dayRange(params) {
   if ($("#f-from").value) params.set("from", $("#f-from").value);
   if ($("#f-to").value) params.set("to", $("#f-to").value);
   return params;
@@ -171,7 +173,7 @@ async function loadTrend() {
   const params = filterQuery();
   params.set("kpi", $("#trend-kpi").value || "response_timeliness");
   params.set("granularity", $("#f-granularity").value);
-  renderTrend(await api(`/v1/kpis/trend?${kpiRange(params)}`));
+  renderTrend(await api(`/v1/kpis/trend?${dayRange(params)}`));
 }
 
 function renderBacklog(backlog) {
@@ -267,6 +269,7 @@ async function exportCsv() {
     params.set("page", number);
     params.set("page_size", 100);
     if (page.q) params.set("q", page.q);
+    dayRange(params);
     const list = await api(`/v1/complaints?${params}`);
     list.items.forEach((c) => rows.push([c.complaint_no, c.subject, L(c.labels.channel), L(c.labels.category),
       L(c.labels.department), L(c.labels.status), localTime(c.received_at)]));
@@ -308,7 +311,7 @@ async function refreshOnce() {
     const panels = await Promise.allSettled([
       api(`/v1/attention?${filters}`).then(renderAttention),
       loadList(),
-      api(`/v1/kpis?${kpiRange(kpiParams)}`).then(renderKpis),
+      api(`/v1/kpis?${dayRange(kpiParams)}`).then(renderKpis),
       api(`/v1/backlog?${filters}`).then(renderBacklog),
       loadTrend(), api("/v1/calendar-warnings").then(renderCalendar),
       api(`/v1/problems?month=${month}&${filters}`).then(renderProblems),
@@ -410,7 +413,7 @@ async function start() {
   $("#sign-out").addEventListener("click", signOut);
   if (state.session.role === "agent") { installInbox(scheduleRefresh); installRevisits(scheduleRefresh); }
   if (forSupervisor()) installExtensions(scheduleRefresh);
-  installDrill(() => kpiRange(filterQuery()), (e) => say(e.message));
+  installDrill(() => dayRange(filterQuery()), (e) => say(e.message));
   $("#export-csv").addEventListener("click", () => exportCsv().catch((e) => say(e.message)));
   document.querySelectorAll("#filters select, #f-month, #f-from, #f-to").forEach((s) => s.addEventListener("change", () => { page.number = 1; refresh(); }));
   $("#search-form").addEventListener("submit", (event) => {

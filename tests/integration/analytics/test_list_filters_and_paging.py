@@ -136,3 +136,16 @@ async def test_bad_parameters_are_422_naming_the_field(analytics: Analytics, que
     body = response.json()
     assert body["error"] == "invalid_request"
     assert [e["field"] for e in body["errors"]] == [field]
+
+
+async def test_received_between_local_days(analytics: Analytics, made: list[Made]) -> None:
+    # received from 09:00 on 5 January (Shanghai) an hour apart: fifteen that day, ten the next
+    second_day = await listing(analytics, "from=2026-01-06&to=2026-01-06&page_size=100")
+    assert [item["complaint_no"] for item in second_day["items"]] == newest_first(made)[:10]
+    first_day = await listing(analytics, "to=2026-01-05&page_size=100")
+    assert [item["complaint_no"] for item in first_day["items"]] == newest_first(made)[10:]
+    backwards = await analytics.client.get(
+        "/v1/complaints?from=2026-01-06&to=2026-01-05", headers=bearer("supervisor")
+    )
+    assert backwards.status_code == 422
+    assert backwards.json()["error"] == "invalid_range" and backwards.json()["message_zh"]
