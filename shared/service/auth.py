@@ -41,7 +41,16 @@ from shared.service.session import (
     token_fingerprint,
 )
 
-HUMAN_ROLES = {Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN}
+HUMAN_ROLES = {
+    Role.CHANNEL,
+    Role.AGENT,
+    Role.SUPERVISOR,
+    Role.OPERATOR,
+    Role.AUDITOR,
+    Role.ADMIN,
+    Role.DIRECTOR,
+    Role.DEPARTMENT_HEAD,
+}
 
 
 class TokenEntry(BaseModel):
@@ -59,8 +68,8 @@ class TokenEntry(BaseModel):
     def _agents_have_a_department(self) -> TokenEntry:
         if self.role not in HUMAN_ROLES:
             raise ValueError(f"role {self.role} cannot hold a token")
-        if self.role == Role.AGENT and not self.department:
-            raise ValueError(f"agent token for {self.subject!r} needs a department")
+        if self.role in (Role.AGENT, Role.DEPARTMENT_HEAD) and not self.department:
+            raise ValueError(f"{self.role} token for {self.subject!r} needs a department")
         return self
 
 
