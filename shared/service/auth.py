@@ -128,6 +128,15 @@ class TokenRegistry:
         except ValidationError as error:
             raise TokenError(f"tokens file {path} is invalid: {error}") from None
 
+    def holders(self, role: Role, department: str | None = None) -> list[Principal]:
+        """Who holds a token of ``role`` (of ``department`` when given), each subject once: the
+        people a notification to that role reaches."""
+        found: dict[str, Principal] = {}
+        for _, principal in self._secrets:
+            if principal.role is role and (department is None or principal.department == department):
+                found.setdefault(principal.subject, principal)
+        return list(found.values())
+
     def resolve(self, token: str) -> Principal | None:
         found = None
         given = token.encode()
