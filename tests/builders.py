@@ -13,8 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from shared.clock import FakeClock
-from shared.complaints.stages.beyond_authority import RecordDirectorInstruction, ReportBeyondAuthority
-from shared.complaints.stages.green_channel import OpenGreenChannel
 from shared.complaints import (
     AcceptComplaint,
     AcknowledgeComplaint,
@@ -57,6 +55,8 @@ from shared.complaints import (
     decide,
     fold,
 )
+from shared.complaints.stages.beyond_authority import RecordDirectorInstruction, ReportBeyondAuthority
+from shared.complaints.stages.green_channel import OpenGreenChannel
 from shared.events import Actor, Event, NewEvent, RecordedEvent, Role
 from shared.privacy.crypto import seal
 
@@ -660,7 +660,9 @@ def director(id: str = "director-1") -> Actor:
     return Actor(role=Role.DIRECTOR, id=id)
 
 
-def open_green_channel(department: str = DEPT, notified: Sequence[str] = ("head-1", "supervisor-1")) -> OpenGreenChannel:
+def open_green_channel(
+    department: str = DEPT, notified: Sequence[str] = ("head-1", "supervisor-1")
+) -> OpenGreenChannel:
     return OpenGreenChannel(
         actor=service(),
         at=T0,

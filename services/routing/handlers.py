@@ -15,8 +15,8 @@ from shared.complaints.stages.green_channel import GREEN_CHANNEL_GRADES, GreenCh
 from shared.complaints.state import ComplaintState
 from shared.complaints.values import Status
 from shared.events import Actor, RecordedEvent
-from shared.messaging.complaint_reactions import Reacted, Reactor
 from shared.eventstore.unit_of_work import UnitOfWork
+from shared.messaging.complaint_reactions import Reacted, Reactor
 from shared.messaging.consumer import HandlerContext, PoisonMessage
 
 log = logging.getLogger(__name__)

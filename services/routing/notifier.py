@@ -103,4 +103,6 @@ class FixedDirectory:
         self._recipients = recipients
 
     def recipients(self, department: str) -> list[Recipient]:
-        return [r for r in self._recipients if r.role is not Role.DEPARTMENT_HEAD or r.department == department]
+        return [
+            r for r in self._recipients if r.role is not Role.DEPARTMENT_HEAD or r.department == department
+        ]

@@ -114,7 +114,9 @@ class BeyondAuthorityRequest(_Body):
 class DirectorInstructionRequest(_Body):
     """The director's decision or instruction on a reported matter (总监批示)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"instruction": "同意全额退款，由售后部执行。"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"instruction": "同意全额退款，由售后部执行。"}]}
+    )
 
     instruction: str = Field(
         min_length=1, max_length=2000, description="The director's decision or instruction."

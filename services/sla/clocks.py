@@ -131,7 +131,10 @@ STOP_REASON_LABELS: dict[StopReason, dict[Lang, str]] = {
     StopReason.MERGED: {"zh-CN": "已合并到其他投诉", "en": "Merged into another complaint"},
     StopReason.REJECTED: {"zh-CN": "投诉拒绝了时限指令", "en": "The complaint refused the SLA command"},
     StopReason.DIRECTOR_INSTRUCTED: {"zh-CN": "总监已批示", "en": "The director gave an instruction"},
-    StopReason.REPORTED_AGAIN: {"zh-CN": "再次上报总监，重新计时", "en": "Reported again; a new clock started"},
+    StopReason.REPORTED_AGAIN: {
+        "zh-CN": "再次上报总监，重新计时",
+        "en": "Reported again; a new clock started",
+    },
     StopReason.COMPLAINT_MISSING: {
         "zh-CN": "事件库中没有该投诉",
         "en": "The complaint is not in the event store",

@@ -140,7 +140,7 @@ class GradeLimits(BaseModel):
     revisit: Target | None = Field(None, description="From the resolution until the revisit's feedback.")
     director_report: Target | None = Field(
         None,
-        description="From a report beyond the handler's authority until the director's instruction, e.g. PT24H.",
+        description="From a report beyond the handler's authority until the director's instruction (PT24H).",
     )
     warn_fraction: WarnFraction | None = Field(
         None, description="Overrides the policy's warn_fraction for this grade."

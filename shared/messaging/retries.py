@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.events import RecordedEvent
 from shared.events.streams import stream_category

@@ -9,8 +9,8 @@ each command (``@decides``) and evolves the state by each event (``@evolves``), 
 * :mod:`.time_limits`: SLA warnings, breaches and extensions (时限);
 * :mod:`.revisit`: the revisit (回访) and the complainant's feedback;
 * :mod:`.closure`: closed (结案), reopened, withdrawn, not a complaint, merged, data erased;
-* :mod:`.green_channel`: an urgent complaint made known at once to its department's head and the supervisors;
-* :mod:`.beyond_authority`: a matter beyond the handler's authority reported to the director, and the instruction.
+* :mod:`.green_channel`: an urgent complaint made known at once to its department head and supervisors;
+* :mod:`.beyond_authority`: a matter beyond the handler's authority reported to the director (批示).
 
 A new stage is a new module here, imported below.
 """

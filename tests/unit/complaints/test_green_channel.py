@@ -56,9 +56,7 @@ def test_the_same_department_is_told_once() -> None:
 
 
 def test_a_transfer_tells_the_new_department() -> None:
-    state = run(
-        an_assigned(Grade.URGENT), open_green_channel(), transfer(to=OTHER_DEPT, by=supervisor())
-    )
+    state = run(an_assigned(Grade.URGENT), open_green_channel(), transfer(to=OTHER_DEPT, by=supervisor()))
 
     state, events = apply(state, open_green_channel(OTHER_DEPT))
 

@@ -30,10 +30,6 @@ from services.sla.clocks import (
     Stop,
     transitions,
 )
-from shared.complaints.stages.beyond_authority import (
-    ComplaintReportedBeyondAuthority,
-    DirectorInstructionRecorded,
-)
 from shared.complaints import (
     ComplaintAccepted,
     ComplaintAcknowledged,
@@ -55,6 +51,10 @@ from shared.complaints import (
     ReopenTrigger,
     SlaExtensionApproved,
     SlaStage,
+)
+from shared.complaints.stages.beyond_authority import (
+    ComplaintReportedBeyondAuthority,
+    DirectorInstructionRecorded,
 )
 from shared.complaints.values import CloseReason
 from shared.events import Event
