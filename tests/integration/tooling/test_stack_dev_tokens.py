@@ -28,9 +28,14 @@ def test_creates_one_token_per_role_and_department_with_mode_0600(tmp_path: Path
             "role": "agent",
             "department": dept,
         }
-    for role in ("supervisor", "operator", "auditor", "admin"):
+    for role in ("supervisor", "operator", "auditor", "admin", "director"):
         assert by_subject[role]["role"] == role
-    assert len(tokens) == 2 + len(DEPARTMENTS) + 4
+    for dept in DEPARTMENTS:
+        assert (by_subject[f"head-{dept}"]["role"], by_subject[f"head-{dept}"]["department"]) == (
+            "department_head",
+            dept,
+        )
+    assert len(tokens) == 2 + 2 * len(DEPARTMENTS) + 5
     values = [t["token"] for t in tokens]
     assert len(set(values)) == len(values)
     assert all(isinstance(v, str) and len(v) >= 32 for v in values)
