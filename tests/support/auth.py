@@ -23,7 +23,10 @@ def test_tokens() -> TokenRegistry:
     ]
     entries += [
         TokenEntry(
-            token=token_for("department_head", d), subject=f"head-{d}", role=Role.DEPARTMENT_HEAD, department=d
+            token=token_for("department_head", d),
+            subject=f"head-{d}",
+            role=Role.DEPARTMENT_HEAD,
+            department=d,
         )
         for d in DEPARTMENTS
     ]

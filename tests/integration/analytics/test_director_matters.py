@@ -43,5 +43,7 @@ async def test_waiting_until_the_director_answers(analytics: Analytics) -> None:
     operator = (await analytics.client.get("/v1/director/matters", headers=bearer("operator"))).json()
     assert {i["complaint_no"]: i["reason"] for i in operator["items"]}[waiting] is None
     for role in ("agent", "channel", "auditor"):
-        refused = await analytics.client.get("/v1/director/matters", headers=bearer(role, "quality" if role == "agent" else None))
+        refused = await analytics.client.get(
+            "/v1/director/matters", headers=bearer(role, "quality" if role == "agent" else None)
+        )
         assert refused.status_code == 403, role

@@ -32,7 +32,11 @@ async def test_reported_and_answered(routing: Routing) -> None:
     assert (again.status_code, again.json()["error"]) == (409, "already_reported")
     assert answered.status_code == 200, answered.text
     types = [e.type for e in await routing.stream(complaint_no)]
-    assert types[-3:] == ["ComplaintReportedBeyondAuthority", "CommandRejected", "DirectorInstructionRecorded"]
+    assert types[-3:] == [
+        "ComplaintReportedBeyondAuthority",
+        "CommandRejected",
+        "DirectorInstructionRecorded",
+    ]
 
 
 @pytest.mark.parametrize("role", ["agent", "supervisor", "operator"])
