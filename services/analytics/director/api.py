@@ -9,7 +9,7 @@ the stored event at request time for the director, supervisors and admins, withh
 (No ``from __future__ import annotations``: FastAPI evaluates the routes' annotations.)
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -110,7 +110,7 @@ async def director_matters(
     )
 
 
-async def _reasons(engine: AsyncEngine, rows: list[Mapping[str, Any]]) -> dict[str, str]:
+async def _reasons(engine: AsyncEngine, rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     store = PostgresEventStore(engine)
     found: dict[str, str] = {}
     for row in rows:
