@@ -579,6 +579,7 @@ class Consumer:
         firsts: dict[str, _Message[Any]] = {}
         for message in messages:
             firsts.setdefault(message.decoded.message_id, message)
+        contexts: list[HandlerContext] = []
         async with self.engine.begin() as conn:
             marked = await conn.exec_driver_sql(MARK_PROCESSED, (self.name, list(firsts)))
             new = {row[0] for row in marked.all()}
@@ -592,9 +593,10 @@ class Consumer:
                     kind=SpanKind.CONSUMER,
                     attributes={"messaging.system": "kafka", "messaging.message.id": message_id},
                 ):
-                    await subscription.handler(
-                        message.decoded.value, HandlerContext(conn, store, message.origin)
-                    )
+                    contexts.append(HandlerContext(conn, store, message.origin))
+                    await subscription.handler(message.decoded.value, contexts[-1])
+        for context in contexts:
+            await context.run_after_commit()
         self.processed += len(new)
         self.duplicates += len(messages) - len(new)
 
