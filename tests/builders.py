@@ -55,6 +55,8 @@ from shared.complaints import (
     decide,
     fold,
 )
+from shared.complaints.stages.beyond_authority import RecordDirectorInstruction, ReportBeyondAuthority
+from shared.complaints.stages.green_channel import OpenGreenChannel
 from shared.events import Actor, Event, NewEvent, RecordedEvent, Role
 from shared.privacy.crypto import seal
 
@@ -649,3 +651,34 @@ def as_recorded(complaint_no: str, history: Sequence[tuple[Command, list[Event]]
                 )
             )
     return records
+
+
+# --- green channel and the director -------------------------------------------------------
+
+
+def director(id: str = "director-1") -> Actor:
+    return Actor(role=Role.DIRECTOR, id=id)
+
+
+def open_green_channel(
+    department: str = DEPT, notified: Sequence[str] = ("head-1", "supervisor-1")
+) -> OpenGreenChannel:
+    return OpenGreenChannel(
+        actor=service(),
+        at=T0,
+        department=department,
+        notified_roles=["department_head", "supervisor"],
+        notified=list(notified),
+    )
+
+
+def report_beyond_authority(
+    *, by: Actor | None = None, when: datetime | None = None, reason: str = "refund above our limit"
+) -> ReportBeyondAuthority:
+    return ReportBeyondAuthority(actor=by or agent(), at=when or T0, reason=reason)
+
+
+def director_instruction(
+    *, by: Actor | None = None, when: datetime | None = None, instruction: str = "refund in full"
+) -> RecordDirectorInstruction:
+    return RecordDirectorInstruction(actor=by or director(), at=when or T0, instruction=instruction)

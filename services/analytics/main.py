@@ -16,6 +16,7 @@ from services.analytics.complaints import api as complaints_api
 from services.analytics.complaints.projection import PROJECTED_TYPES, AnalyticsProjection
 from services.analytics.complaints.queries import ReadModel
 from services.analytics.config import AnalyticsConfig
+from services.analytics.director import api as director_api
 from services.analytics.extensions import api as extensions_api
 from services.analytics.insights import api as insights_api
 from services.analytics.insights.queries import InsightsReadModel
@@ -93,6 +94,7 @@ def create_app(
         staff_api,
         attention_api,
         extensions_api,
+        director_api,
         live_api,
     ):
         app.include_router(api.router)

@@ -3,6 +3,8 @@
 GET  /v1/departments/{dept}/assignments      agents (own department only), supervisors, operators
 POST /v1/complaints/{no}/accept | progress | resolve | transfer   agents of the owning department,
                                                                    supervisors
+POST /v1/complaints/{no}/beyond-authority     the same: report to the director (超出权限上报)
+POST /v1/complaints/{no}/director-instruction the director (总监批示)
 (admins may do everything). Every write answers with the complaint's new stream version. An
 agent asking about another department's complaint or list gets 404, as if it did not exist.
 """
@@ -21,6 +23,8 @@ from services.routing.schemas import (
     AcceptRequest,
     Assignment,
     AssignmentPage,
+    BeyondAuthorityRequest,
+    DirectorInstructionRequest,
     ProgressRequest,
     ResolveRequest,
     TransferRequest,
@@ -31,6 +35,7 @@ from shared.complaints.commands import (
     ResolveComplaint,
     TransferComplaint,
 )
+from shared.complaints.stages.beyond_authority import RecordDirectorInstruction, ReportBeyondAuthority
 from shared.complaints.values import OPEN_STATUSES, Category, Channel, Grade, Lang, Status, label
 from shared.events import Role
 from shared.service.auth import Principal, require
@@ -46,6 +51,7 @@ from shared.service.error_responses import error_responses
 
 READERS = require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR)
 WORKERS = require(Role.AGENT, Role.SUPERVISOR)
+DIRECTORS = require(Role.DIRECTOR)
 
 DEFAULT_STATUSES = sorted(OPEN_STATUSES - {Status.RECEIVED})
 """A department's work list by default: everything it owns that is not final."""
@@ -196,6 +202,50 @@ async def transfer(
         to_department=body.to_department,
         reason=body.reason,
     )
+    return await run_command(uow, clock, principal, complaint_no, command)
+
+
+@router.post(
+    "/complaints/{complaint_no}/beyond-authority",
+    response_model=CommandResult,
+    responses=COMMAND_RESPONSES,
+    summary="Report a matter beyond the handler's authority to the director (超出权限上报)",
+    description="Starts the director's clock (SLA stage director_report, 24 h by default); "
+    "refused (409) while an earlier report still waits for the director.",
+)
+async def report_beyond_authority(
+    complaint_no: ComplaintNoPath,
+    body: BeyondAuthorityRequest,
+    principal: Annotated[Principal, WORKERS],
+    uow: CommandUnitOfWork,
+    clock: CurrentClock,
+) -> JSONResponse:
+    command = ReportBeyondAuthority(actor=principal.actor, at=clock.now(), reason=body.reason)
+    return await run_command(uow, clock, principal, complaint_no, command)
+
+
+@router.post(
+    "/complaints/{complaint_no}/director-instruction",
+    response_model=CommandResult,
+    responses=error_responses(
+        described={
+            403: "Only the director records an instruction.",
+            404: "No such complaint.",
+            409: "Nothing of this complaint waits for the director.",
+        },
+        models={409: CommandRefused},
+    ),
+    summary="Record the director's instruction on a reported matter (总监批示)",
+    description="Stops the director's clock.",
+)
+async def record_director_instruction(
+    complaint_no: ComplaintNoPath,
+    body: DirectorInstructionRequest,
+    principal: Annotated[Principal, DIRECTORS],
+    uow: CommandUnitOfWork,
+    clock: CurrentClock,
+) -> JSONResponse:
+    command = RecordDirectorInstruction(actor=principal.actor, at=clock.now(), instruction=body.instruction)
     return await run_command(uow, clock, principal, complaint_no, command)
 
 

@@ -1,7 +1,8 @@
 """Composition root of the routing service (分类派单, 处理).
 
 Builds the runtime, puts the rule table on ``app.state.rules`` (the API's ``Rules`` dependency),
-subscribes the consumers and includes the department API.
+subscribes the consumers (the green channel's notifier: the logging one unless one is given) and
+includes the department API.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from services.routing import subscribers
 from services.routing.api import router
 from services.routing.config import RoutingSettings
+from services.routing.notifier import LoggingNotifier, Notifier, TokenDirectory
 from services.routing.rules import RuleTable, load_rules
 from shared.clock import Clock, SystemClock
 from shared.messaging.assignment_routes import complaint_routes
@@ -25,11 +27,13 @@ def create_app(
     clock: Clock | None = None,
     tokens: TokenRegistry | None = None,
     rules: RuleTable | None = None,
+    notifier: Notifier | None = None,
 ) -> FastAPI:
     """Raises RuleTableError (listing every problem) when the rule file is invalid."""
     rules = rules or load_rules(RoutingSettings().rules_file)
     runtime = Runtime("routing", settings, clock or SystemClock(), extra_routes=complaint_routes)
-    subscribers.subscribe(runtime, rules)
+    tokens = tokens or TokenRegistry.from_file(settings.resolved_tokens_file())
+    subscribers.subscribe(runtime, rules, notifier or LoggingNotifier(), TokenDirectory(tokens))
     app = create_service_app(runtime, tokens=tokens)
     app.state.rules = rules
     app.include_router(router)

@@ -97,3 +97,27 @@ class AssignmentPage(BaseModel):
     page_size: int = Field(description="Items per page.")
     total: int = Field(description="How many complaints match, over all pages.")
     items: list[Assignment] = Field(description="The complaints on this page.")
+
+
+class BeyondAuthorityRequest(_Body):
+    """Report a matter beyond the handler's authority to the director (超出权限上报)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "客户要求全额退款并赔偿，超出部门审批权限。"}]}
+    )
+
+    reason: str = Field(
+        min_length=1, max_length=2000, description="What the department may not decide, and why."
+    )
+
+
+class DirectorInstructionRequest(_Body):
+    """The director's decision or instruction on a reported matter (总监批示)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"instruction": "同意全额退款，由售后部执行。"}]}
+    )
+
+    instruction: str = Field(
+        min_length=1, max_length=2000, description="The director's decision or instruction."
+    )

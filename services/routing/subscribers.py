@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from services.routing.handlers import AssignOnReceipt
+from services.routing.handlers import GREEN_CHANNEL_TRIGGERS, AssignOnReceipt, GreenChannelOnUrgency
+from services.routing.notifier import Directory, Notifier
 from services.routing.projection import AssignmentsProjection
 from services.routing.rules import RuleTable
 from shared.events import streams
@@ -10,7 +11,7 @@ from shared.messaging.consumer import subscribe_events
 from shared.service.runtime import Runtime
 
 
-def subscribe(runtime: Runtime, rules: RuleTable) -> None:
+def subscribe(runtime: Runtime, rules: RuleTable, notifier: Notifier, directory: Directory) -> None:
     topic = runtime.settings.topic_events
     subscribe_events(
         runtime.broker,
@@ -28,4 +29,16 @@ def subscribe(runtime: Runtime, rules: RuleTable) -> None:
         batch_handler=AssignmentsProjection().handle,
         categories={streams.COMPLAINT},
         description="Keeps each department's assignments (routing_assignments) from every complaint event.",
+    )
+    subscribe_events(
+        runtime.broker,
+        runtime.consumer("routing-green-channel"),
+        topic,
+        batch_handler=GreenChannelOnUrgency(notifier, directory, runtime.clock).handle,
+        types=GREEN_CHANNEL_TRIGGERS,
+        categories={streams.COMPLAINT},
+        description=(
+            "Tells the department head and the supervisors of an urgent or level-3 complaint at once "
+            "(GreenChannelOpened, then the notifier)."
+        ),
     )

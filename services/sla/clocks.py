@@ -51,6 +51,10 @@ from shared.complaints.events import (
     ProgressRecorded,
     SlaExtensionApproved,
 )
+from shared.complaints.stages.beyond_authority import (
+    ComplaintReportedBeyondAuthority,
+    DirectorInstructionRecorded,
+)
 from shared.complaints.values import Grade, ProgressKind
 from shared.durations import IsoDuration
 from shared.events import Event, RecordedEvent
@@ -61,6 +65,7 @@ ACK = SlaStage.ACKNOWLEDGEMENT
 PLAN = SlaStage.INITIAL_PLAN
 PROGRESS = SlaStage.PROGRESS_UPDATE
 REVISIT = SlaStage.REVISIT
+DIRECTOR = SlaStage.DIRECTOR_REPORT
 
 WORK_STAGES: tuple[SlaStage, ...] = (ACK, FIRST, PLAN, PROGRESS, RESOLUTION)
 """The clocks of the work on a complaint, stopped by anything that ends it."""
@@ -95,6 +100,8 @@ class StopReason(StrEnum):
     """The complaint refused the SLA command (stop_detail holds the reason code)."""
     COMPLAINT_MISSING = "complaint_missing"
     """The deadline names a complaint that is not in the event store."""
+    DIRECTOR_INSTRUCTED = "director_instructed"
+    REPORTED_AGAIN = "reported_again"
 
 
 STOP_REASON_LABELS: dict[StopReason, dict[Lang, str]] = {
@@ -123,6 +130,11 @@ STOP_REASON_LABELS: dict[StopReason, dict[Lang, str]] = {
     },
     StopReason.MERGED: {"zh-CN": "已合并到其他投诉", "en": "Merged into another complaint"},
     StopReason.REJECTED: {"zh-CN": "投诉拒绝了时限指令", "en": "The complaint refused the SLA command"},
+    StopReason.DIRECTOR_INSTRUCTED: {"zh-CN": "总监已批示", "en": "The director gave an instruction"},
+    StopReason.REPORTED_AGAIN: {
+        "zh-CN": "再次上报总监，重新计时",
+        "en": "Reported again; a new clock started",
+    },
     StopReason.COMPLAINT_MISSING: {
         "zh-CN": "事件库中没有该投诉",
         "en": "The complaint is not in the event store",
@@ -207,6 +219,8 @@ CLOCK_EVENTS: frozenset[str] = frozenset(
         SlaExtensionApproved,
         ComplaintRegraded,
         ComplaintMerged,
+        ComplaintReportedBeyondAuthority,
+        DirectorInstructionRecorded,
     )
 )
 """The event types that change a clock; the consumer subscribes to these only."""
@@ -218,6 +232,11 @@ def _end_of_work(reason: StopReason) -> list[Change]:
 
 def _end_of_everything(reason: StopReason) -> list[Change]:
     return [*_end_of_work(reason), Stop(REVISIT, reason)]
+
+
+def _final(reason: StopReason) -> list[Change]:
+    # A complaint that ends needs no instruction any more; a resolved or reopened one still does.
+    return [*_end_of_everything(reason), Stop(DIRECTOR, reason)]
 
 
 # long: the rules table, one case per event; split up, no single place would say what moves a clock
@@ -268,13 +287,13 @@ def transitions(event: Event, occurred_at: datetime) -> list[Change]:
         case FeedbackReceived():
             return [Stop(REVISIT, StopReason.FEEDBACK)]
         case ComplaintClosed():
-            return _end_of_everything(StopReason.CLOSED)
+            return _final(StopReason.CLOSED)
         case ComplaintWithdrawn():
-            return _end_of_everything(StopReason.WITHDRAWN)
+            return _final(StopReason.WITHDRAWN)
         case ComplaintClosedAsNotAComplaint():
-            return _end_of_everything(StopReason.CLOSED_NOT_COMPLAINT)
+            return _final(StopReason.CLOSED_NOT_COMPLAINT)
         case ComplaintMerged():
-            return _end_of_everything(StopReason.MERGED)
+            return _final(StopReason.MERGED)
         case ComplaintReopened():
             return [
                 *_end_of_everything(StopReason.REOPENED),
@@ -289,6 +308,11 @@ def transitions(event: Event, occurred_at: datetime) -> list[Change]:
             return [Extend(event.stage, event.extension)]
         case ComplaintRegraded():
             return [Regrade(event.grade)]
+        case ComplaintReportedBeyondAuthority():
+            # the director's clock: from the report, whoever handles the complaint meanwhile
+            return [Stop(DIRECTOR, StopReason.REPORTED_AGAIN), Start(DIRECTOR, occurred_at, event.department)]
+        case DirectorInstructionRecorded():
+            return [Stop(DIRECTOR, StopReason.DIRECTOR_INSTRUCTED)]
     return []
 
 

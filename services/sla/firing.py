@@ -278,7 +278,9 @@ class DeadlineFirer:
             if not outcome.already_done:  # the same warning already recorded: nobody told twice
                 reminder = deadline.stage is SlaStage.PROGRESS_UPDATE
                 kind = NotificationKind.PROGRESS_REMINDER if reminder else NotificationKind.WARNING
-                self._notify(deadline, kind, "agent")
+                # the director's clock waits on the director, every other on the department
+                director = deadline.stage is SlaStage.DIRECTOR_REPORT
+                self._notify(deadline, kind, "director" if director else "agent")
             return ("warned",)
         return await self._refused(conn, deadline, now, rejection.reason_code)
 

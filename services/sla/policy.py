@@ -112,6 +112,7 @@ STAGE_FIELDS: dict[SlaStage, str] = {
     SlaStage.PROGRESS_UPDATE: "progress_interval",
     SlaStage.RESOLUTION: "resolution",
     SlaStage.REVISIT: "revisit",
+    SlaStage.DIRECTOR_REPORT: "director_report",
 }
 """The policy key of each clock's limit."""
 
@@ -137,6 +138,10 @@ class GradeLimits(BaseModel):
         None, description="Longest time between progress updates, from acceptance until resolved."
     )
     revisit: Target | None = Field(None, description="From the resolution until the revisit's feedback.")
+    director_report: Target | None = Field(
+        None,
+        description="From a report beyond the handler's authority until the director's instruction (PT24H).",
+    )
     warn_fraction: WarnFraction | None = Field(
         None, description="Overrides the policy's warn_fraction for this grade."
     )
@@ -170,6 +175,7 @@ class GradeOverrides(BaseModel):
     initial_plan: Target | None = Field(None, description="Replaces the grade's initial_plan.")
     progress_interval: Target | None = Field(None, description="Replaces the grade's progress_interval.")
     revisit: Target | None = Field(None, description="Replaces the grade's revisit.")
+    director_report: Target | None = Field(None, description="Replaces the grade's director_report.")
     warn_fraction: WarnFraction | None = Field(None, description="Replaces the grade's warn_fraction.")
     escalation_chain: list[Annotated[str, Field(min_length=1)]] | None = Field(
         None, min_length=1, description="Replaces the grade's escalation_chain."
@@ -214,6 +220,9 @@ class ExtensionLimits(BaseModel):
     )
     resolution: Duration = Field(IsoDuration(days=10), description="Resolution clocks, e.g. P10D.")
     revisit: Duration = Field(IsoDuration(days=7), description="Revisit clocks, e.g. P7D.")
+    director_report: Duration = Field(
+        IsoDuration(days=1), description="Clocks waiting for the director's instruction, e.g. P1D."
+    )
 
     def of(self, stage: SlaStage) -> IsoDuration:
         limit: IsoDuration = getattr(self, STAGE_FIELDS[stage])

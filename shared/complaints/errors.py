@@ -39,6 +39,8 @@ class RejectionCode(StrEnum):
     MERGE_INTO_SELF = "merge_into_self"
     MERGE_TARGET_UNKNOWN = "merge_target_unknown"
     MERGE_TARGET_FINAL = "merge_target_final"
+    ALREADY_REPORTED = "already_reported"
+    NOT_REPORTED = "not_reported"
 
 
 _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
@@ -143,6 +145,14 @@ _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
     RejectionCode.MERGE_TARGET_FINAL: (
         "Complaint {into} is {into_status}, which is final; merge into an open complaint.",
         "投诉 {into} 状态为「{into_status_zh}」（已终结），只能合并到未结案的投诉。",
+    ),
+    RejectionCode.ALREADY_REPORTED: (
+        "The matter has already been reported to the director and waits for an instruction.",
+        "该事项已上报总监，正在等待总监批示，不能重复上报。",
+    ),
+    RejectionCode.NOT_REPORTED: (
+        "No matter of this complaint waits for the director's instruction; cannot {verb} it.",
+        "该投诉没有等待总监批示的上报事项，不能{verb_zh}。",
     ),
 }
 

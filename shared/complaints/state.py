@@ -105,6 +105,10 @@ class ComplaintState:
     """The surviving complaint, once a supervisor merged this one into it."""
     merged_duplicates: tuple[str, ...] = ()
     """Complaints merged into this one (it survived them)."""
+    green_channel_department: str | None = None
+    """The department whose head and supervisors were told of this urgent complaint (绿色通道)."""
+    awaiting_director: bool = False
+    """A matter reported as beyond the handler's authority waits for the director's instruction."""
 
     @classmethod
     def initial(cls) -> ComplaintState:

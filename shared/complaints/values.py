@@ -147,6 +147,8 @@ class SlaStage(StrEnum):
     """The next progress update is due (进展反馈); restarts at every update."""
     REVISIT = "revisit"
     """Revisit (回访) the complainant after the resolution."""
+    DIRECTOR_REPORT = "director_report"
+    """A matter reported as beyond the handler's authority waits for the director's instruction."""
 
 
 class CloseReason(StrEnum):
@@ -286,6 +288,7 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
         SlaStage.INITIAL_PLAN: _l("初步方案", "Initial plan"),
         SlaStage.PROGRESS_UPDATE: _l("进展反馈", "Progress update"),
         SlaStage.REVISIT: _l("回访", "Revisit"),
+        SlaStage.DIRECTOR_REPORT: _l("上报总监", "Report to the director"),
     },
     CloseReason: {
         CloseReason.SATISFIED: _l("投诉人满意", "Complainant satisfied"),
@@ -313,6 +316,8 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
         Role.ADMIN: _l("管理员", "Administrator"),
         Role.SERVICE: _l("系统服务", "Service"),
         Role.COMPLAINANT: _l("投诉人", "Complainant"),
+        Role.DIRECTOR: _l("总监", "Director"),
+        Role.DEPARTMENT_HEAD: _l("部门负责人", "Department head"),
     },
 }
 """Labels of every enum value, by enum type, so equal codes of different enums never collide."""

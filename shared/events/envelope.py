@@ -22,6 +22,8 @@ class Role(StrEnum):
     ADMIN = "admin"
     SERVICE = "service"
     COMPLAINANT = "complainant"
+    DIRECTOR = "director"
+    DEPARTMENT_HEAD = "department_head"
 
 
 class Actor(BaseModel):

@@ -34,7 +34,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -103,10 +103,25 @@ class HandlerContext:
     connection: AsyncConnection
     store: PostgresEventStore
     origin: Origin | None = None
+    committed: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """What to do once the transaction has committed (see :meth:`after_commit`)."""
 
     @property
     def attempts(self) -> int:
         return IN_TRANSACTION_ATTEMPTS
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once this transaction commits, never if it rolls back: a side effect
+        outside the database (a notification) happens at most once, after what records it."""
+        self.committed.append(action)
+
+    async def run_after_commit(self) -> None:
+        actions, self.committed = self.committed, []
+        for action in actions:
+            try:
+                await action()
+            except Exception:  # what is committed stays; the failed side effect is only logged
+                log.exception("an action after a consumer's commit failed")
 
 
 @dataclass(frozen=True)
@@ -329,8 +344,11 @@ class Consumer:
                 self._tried_alone = (work[0].stream_id, work[0].stream_version) if len(work) == 1 else None
                 if work:
                     origin = next((d.origin for d in unit if d.origin is not None), None)
-                    await self._traced(subscription.handler, work, HandlerContext(conn, store, origin))
+                    ctx = HandlerContext(conn, store, origin)
+                    await self._traced(subscription.handler, work, ctx)
             self._remember(targets)
+            if work:
+                await ctx.run_after_commit()
         # counted once committed: a transaction tried again is not counted twice
         self.processed += len(work)
         self.duplicates += tally.duplicates
@@ -561,6 +579,7 @@ class Consumer:
         firsts: dict[str, _Message[Any]] = {}
         for message in messages:
             firsts.setdefault(message.decoded.message_id, message)
+        contexts: list[HandlerContext] = []
         async with self.engine.begin() as conn:
             marked = await conn.exec_driver_sql(MARK_PROCESSED, (self.name, list(firsts)))
             new = {row[0] for row in marked.all()}
@@ -574,9 +593,10 @@ class Consumer:
                     kind=SpanKind.CONSUMER,
                     attributes={"messaging.system": "kafka", "messaging.message.id": message_id},
                 ):
-                    await subscription.handler(
-                        message.decoded.value, HandlerContext(conn, store, message.origin)
-                    )
+                    contexts.append(HandlerContext(conn, store, message.origin))
+                    await subscription.handler(message.decoded.value, contexts[-1])
+        for context in contexts:
+            await context.run_after_commit()
         self.processed += len(new)
         self.duplicates += len(messages) - len(new)
 

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.events import RecordedEvent
 from shared.events.streams import stream_category
@@ -68,13 +67,15 @@ async def _retry(
             async with consumer.engine.begin() as conn:
                 if not (await conn.exec_driver_sql(RESOLVE, (letter_id, consumer.clock.now()))).first():
                     raise _AlreadyTaken()
+                ctx = HandlerContext(conn, consumer.store.bound(conn))
                 if stream_id is not None and version is not None:
-                    await _handle_event(consumer, conn, stream_id, version)
+                    await _handle_event(consumer, ctx, stream_id, version)
                 elif consumer.messages is None:
-                    await _handle_stray_event(consumer, conn, letter_id)
+                    await _handle_stray_event(consumer, ctx, letter_id)
                 else:
-                    await _handle_message(consumer, conn, letter_id)
+                    await _handle_message(consumer, ctx, letter_id)
                 await conn.exec_driver_sql(FORGET_KEY, (letter_id,))
+            await ctx.run_after_commit()
             consumer.processed += 1
             log.info("dead letter retried", extra={"consumer": consumer.name, "letter_id": letter_id})
             return True
@@ -95,36 +96,37 @@ async def _retry(
     return False
 
 
-async def _handle_event(consumer: Consumer, conn: AsyncConnection, stream_id: str, version: int) -> None:
+async def _handle_event(consumer: Consumer, ctx: HandlerContext, stream_id: str, version: int) -> None:
     subscription = consumer._event_subscription()
     if not subscription.takes(stream_category(stream_id)):
         return  # a stream of a category the consumer passes over (a letter from before it did)
-    store = consumer.store.bound(conn)
+    store = ctx.store
     event = next(
         (e for e in await store.read_stream(stream_id, version) if e.stream_version == version), None
     )
     if event is None:
         raise PoisonMessage(f"stream {stream_id} has no version {version} in the store")
     if subscription.wants(event.type, stream_category(stream_id)):
-        await subscription.handler([event], HandlerContext(conn, store))
+        await subscription.handler([event], ctx)
 
 
-async def _handle_stray_event(consumer: Consumer, conn: AsyncConnection, letter_id: int) -> None:
+async def _handle_stray_event(consumer: Consumer, ctx: HandlerContext, letter_id: int) -> None:
     """A letter of an events consumer that names no stream: a message on the events topic that
     did not decode as an event. Decoded again, as a new delivery of the same bytes would be; an
     event after all (a fixed decoder) is handled as the store holds it."""
-    value = await open_value(conn, letter_id)
+    value = await open_value(ctx.connection, letter_id)
     try:
         event = RecordedEvent.from_wire(value)
     except ValidationError as error:
         raise PoisonMessage("invalid message", validation_reasons(error)) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise PoisonMessage(f"undecodable event: {type(error).__name__}") from None
-    await _handle_event(consumer, conn, event.stream_id, event.stream_version)
+    await _handle_event(consumer, ctx, event.stream_id, event.stream_version)
 
 
-async def _handle_message(consumer: Consumer, conn: AsyncConnection, letter_id: int) -> None:
+async def _handle_message(consumer: Consumer, ctx: HandlerContext, letter_id: int) -> None:
     subscription = consumer._message_subscription()
+    conn = ctx.connection
     value = await open_value(conn, letter_id)
     try:
         decoded = subscription.decode(value)
@@ -135,7 +137,7 @@ async def _handle_message(consumer: Consumer, conn: AsyncConnection, letter_id: 
     marked = (await conn.exec_driver_sql(MARK_PROCESSED, (consumer.name, [decoded.message_id]))).first()
     if marked is None:
         return  # handled meanwhile (the same message delivered again after it was fixed upstream)
-    await subscription.handler(decoded.value, HandlerContext(conn, consumer.store.bound(conn)))
+    await subscription.handler(decoded.value, ctx)
 
 
 async def _failed_again(

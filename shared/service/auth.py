@@ -57,7 +57,16 @@ RELOAD_CHECK_SECONDS = 2.0
 """How often a process looks whether the tokens file changed: a removed token works at most this
 long after the file is saved; a ``stat`` per request would cost more than it buys."""
 
-HUMAN_ROLES = {Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN}
+HUMAN_ROLES = {
+    Role.CHANNEL,
+    Role.AGENT,
+    Role.SUPERVISOR,
+    Role.OPERATOR,
+    Role.AUDITOR,
+    Role.ADMIN,
+    Role.DIRECTOR,
+    Role.DEPARTMENT_HEAD,
+}
 
 
 class TokenEntry(BaseModel):
@@ -75,8 +84,8 @@ class TokenEntry(BaseModel):
     def _agents_have_a_department(self) -> TokenEntry:
         if self.role not in HUMAN_ROLES:
             raise ValueError(f"role {self.role} cannot hold a token")
-        if self.role == Role.AGENT and not self.department:
-            raise ValueError(f"agent token for {self.subject!r} needs a department")
+        if self.role in (Role.AGENT, Role.DEPARTMENT_HEAD) and not self.department:
+            raise ValueError(f"{self.role} token for {self.subject!r} needs a department")
         return self
 
 
@@ -251,6 +260,15 @@ class TokenRegistry:
         """Whom the file holds tokens for, in file order (one per entry)."""
         self.refresh()
         return [principal for _, principal in self._tokens.secrets]
+
+    def holders(self, role: Role, department: str | None = None) -> list[Principal]:
+        """Who holds a token of ``role`` (of ``department`` when given), each subject once: the
+        people a notification to that role reaches."""
+        found: dict[str, Principal] = {}
+        for _, principal in self._secrets:
+            if principal.role is role and (department is None or principal.department == department):
+                found.setdefault(principal.subject, principal)
+        return list(found.values())
 
     def resolve(self, token: str) -> Principal | None:
         self.refresh()

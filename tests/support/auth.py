@@ -19,10 +19,19 @@ def test_tokens() -> TokenRegistry:
 def test_token_entries() -> list[TokenEntry]:
     entries = [
         TokenEntry(token=token_for(role.value), subject=f"test-{role.value}", role=role)
-        for role in (Role.CHANNEL, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN)
+        for role in (Role.CHANNEL, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN, Role.DIRECTOR)
     ]
     entries += [
         TokenEntry(token=token_for("agent", d), subject=f"agent-{d}", role=Role.AGENT, department=d)
+        for d in DEPARTMENTS
+    ]
+    entries += [
+        TokenEntry(
+            token=token_for("department_head", d),
+            subject=f"head-{d}",
+            role=Role.DEPARTMENT_HEAD,
+            department=d,
+        )
         for d in DEPARTMENTS
     ]
     return entries

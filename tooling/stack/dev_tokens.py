@@ -56,7 +56,12 @@ def dev_token_entries() -> list[dict[str, Any]]:
     ]
     entries += [
         {"token": token(), "subject": role, "role": role}
-        for role in ("supervisor", "operator", "auditor", "admin")
+        for role in ("supervisor", "operator", "auditor", "admin", "director")
+    ]
+    # each department's head: told of its urgent complaints (the green channel)
+    entries += [
+        {"token": token(), "subject": f"head-{dept}", "role": "department_head", "department": dept}
+        for dept in DEPARTMENTS
     ]
     return entries
 

@@ -72,6 +72,8 @@ FIELD_NAMES: dict[str, Label] = {
     "duplicate": _l("并入的重复投诉", "Duplicate merged in"),
     "window_days": _l("比对窗口（天）", "Window (days)"),
     "similarity": _l("相似度", "Similarity"),
+    "notified_roles": _l("已通知", "Notified"),
+    "notified": _l("已通知人员（登录名）", "Notified (login names)"),
 }
 """The name of each summary field shown on the timeline; fields not named here are not shown."""
 
@@ -106,6 +108,9 @@ COMMANDS: dict[str, Label] = {
     "ReturnForCorrection": _l("退回补正", "return for correction"),
     "LapseCorrection": _l("补正逾期", "lapse the correction"),
     "RecordMergedDuplicate": _l("记录并入的重复投诉", "record a merged duplicate"),
+    "OpenGreenChannel": _l("开通绿色通道", "open the green channel"),
+    "ReportBeyondAuthority": _l("超出权限上报总监", "report to the director"),
+    "RecordDirectorInstruction": _l("登记总监批示", "record the director's instruction"),
 }
 
 REJECTIONS: dict[RejectionCode, Label] = {
@@ -134,6 +139,8 @@ REJECTIONS: dict[RejectionCode, Label] = {
     RejectionCode.MERGE_INTO_SELF: _l("不能并入自身", "cannot merge into itself"),
     RejectionCode.MERGE_TARGET_UNKNOWN: _l("目标投诉不存在", "the target complaint does not exist"),
     RejectionCode.MERGE_TARGET_FINAL: _l("目标投诉已终结", "the target complaint is final"),
+    RejectionCode.ALREADY_REPORTED: _l("已上报总监，等待批示", "already reported to the director"),
+    RejectionCode.NOT_REPORTED: _l("没有等待总监批示的事项", "nothing waits for the director"),
 }
 
 YES, NO = _l("是", "yes"), _l("否", "no")
@@ -159,6 +166,11 @@ def local_text(value: Any, zone: ZoneInfo) -> Label:
     moment = datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(zone)
     text = moment.strftime("%Y-%m-%d %H:%M")
     return _same(text)
+
+
+def _roles(value: Any, zone: ZoneInfo) -> Label:
+    labels = [_enum(Role)(role, zone) for role in (value if isinstance(value, list) else [value])]
+    return Label(zh_cn="、".join(x.zh_cn for x in labels), en=", ".join(x.en for x in labels))
 
 
 def _plain(value: Any, _zone: ZoneInfo) -> Label:
@@ -222,6 +234,7 @@ RENDER: dict[str, Callable[[Any, ZoneInfo], Label]] = {
     "from_department": _department,
     "to_department": _department,
     "to_role": _enum(Role),
+    "notified_roles": _roles,
     "stage": _enum(SlaStage),
     "reason": _enum(CloseReason),
     "trigger": _enum(ReopenTrigger),

@@ -111,6 +111,7 @@ async def test_an_inspection_stream_is_passed_over_by_every_complaint_consumer(
         assert {c.name for c in consumers} == {
             "routing",
             "routing-assignments",
+            "routing-green-channel",
             "sla",
             "feedback",
             "feedback-revisits",

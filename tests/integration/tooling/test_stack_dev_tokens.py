@@ -29,13 +29,18 @@ def test_creates_one_token_per_role_and_department_with_mode_0600(tmp_path: Path
             "role": "agent",
             "department": dept,
         }
-    for role in ("supervisor", "operator", "auditor", "admin"):
+    for role in ("supervisor", "operator", "auditor", "admin", "director"):
         assert by_subject[role]["role"] == role
     chains = load_scorecard().chains
     for dept, head in HEADS.items():  # the heads the packaged scorecard file names, as agents
         assert (by_subject[head]["role"], by_subject[head]["department"]) == ("agent", dept)
         assert chains[dept].department_head == head
-    assert len(tokens) == 2 + len(DEPARTMENTS) + len(HEADS) + 4
+    for dept in DEPARTMENTS:
+        assert (by_subject[f"head-{dept}"]["role"], by_subject[f"head-{dept}"]["department"]) == (
+            "department_head",
+            dept,
+        )
+    assert len(tokens) == 2 + 2 * len(DEPARTMENTS) + len(HEADS) + 5
     values = [t["token"] for t in tokens]
     assert len(set(values)) == len(values)
     assert all(isinstance(v, str) and len(v) >= 32 for v in values)

@@ -52,6 +52,10 @@ from shared.complaints import (
     SlaExtensionApproved,
     SlaStage,
 )
+from shared.complaints.stages.beyond_authority import (
+    ComplaintReportedBeyondAuthority,
+    DirectorInstructionRecorded,
+)
 from shared.complaints.values import CloseReason
 from shared.events import Event
 from tests.builders import DEPT, OTHER_DEPT, at, history, received
@@ -101,10 +105,15 @@ SAMPLES: list[tuple[str, Event]] = [
     ("`ComplaintWithdrawn`", ComplaintWithdrawn(reason="x")),
     ("`ComplaintClosedAsNotAComplaint`", ComplaintClosedAsNotAComplaint(reason="x")),
     ("`ComplaintMerged`", ComplaintMerged(into="TS-20260105-0002", reason="x")),
+    (
+        "`ComplaintReportedBeyondAuthority`",
+        ComplaintReportedBeyondAuthority(department=DEPT, reason="refund above the limit"),
+    ),
+    ("`DirectorInstructionRecorded`", DirectorInstructionRecorded(instruction="refund in full")),
 ]
 
 
-ORDER = [*WORK_STAGES, SlaStage.REVISIT]
+ORDER = [*WORK_STAGES, SlaStage.REVISIT, SlaStage.DIRECTOR_REPORT]
 """The stages in the order a complaint meets them."""
 
 
