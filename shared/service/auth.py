@@ -265,7 +265,7 @@ class TokenRegistry:
         """Who holds a token of ``role`` (of ``department`` when given), each subject once: the
         people a notification to that role reaches."""
         found: dict[str, Principal] = {}
-        for _, principal in self._secrets:
+        for principal in self.people:
             if principal.role is role and (department is None or principal.department == department):
                 found.setdefault(principal.subject, principal)
         return list(found.values())
