@@ -41,6 +41,7 @@ class RevisitOutcome(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     DISSATISFIED = "dissatisfied"
     WITHDRAWN = "withdrawn"
+    UNRESOLVABLE = "unresolvable"
 
 
 LABELS: dict[str, dict[Lang, str]] = {
@@ -56,6 +57,7 @@ LABELS: dict[str, dict[Lang, str]] = {
         "en": "Dissatisfied, back to the department",
     },
     RevisitOutcome.WITHDRAWN: {"zh-CN": "投诉已撤回", "en": "Complaint withdrawn"},
+    RevisitOutcome.UNRESOLVABLE: {"zh-CN": "无法解决，已记录后续计划", "en": "Unresolvable, follow-up planned"},
 }
 """Labels of revisit statuses and outcomes."""
 

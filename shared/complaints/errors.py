@@ -39,6 +39,8 @@ class RejectionCode(StrEnum):
     MERGE_INTO_SELF = "merge_into_self"
     MERGE_TARGET_UNKNOWN = "merge_target_unknown"
     MERGE_TARGET_FINAL = "merge_target_final"
+    UNRESOLVABLE_WITHOUT_REASON = "unresolvable_without_reason"
+    UNRESOLVABLE_WITHOUT_PLAN = "unresolvable_without_plan"
 
 
 _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
@@ -143,6 +145,14 @@ _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
     RejectionCode.MERGE_TARGET_FINAL: (
         "Complaint {into} is {into_status}, which is final; merge into an open complaint.",
         "投诉 {into} 状态为「{into_status_zh}」（已终结），只能合并到未结案的投诉。",
+    ),
+    RejectionCode.UNRESOLVABLE_WITHOUT_REASON: (
+        "A complaint is closed as unresolvable only with the reason why it cannot be resolved.",
+        "以无法解决结案时，必须填写无法解决的原因。",
+    ),
+    RejectionCode.UNRESOLVABLE_WITHOUT_PLAN: (
+        "A complaint is closed as unresolvable only with the follow-up plan.",
+        "以无法解决结案时，必须填写后续跟进计划。",
     ),
 }
 

@@ -105,6 +105,10 @@ class ComplaintState:
     """The surviving complaint, once a supervisor merged this one into it."""
     merged_duplicates: tuple[str, ...] = ()
     """Complaints merged into this one (it survived them)."""
+    upgraded_from: str | None = None
+    """The earlier complaint whose answer the complainant rejected (升级投诉), if this is one."""
+    follow_up_plan: str | None = None
+    """The follow-up plan recorded when the complaint was closed as unresolvable."""
 
     @classmethod
     def initial(cls) -> ComplaintState:

@@ -22,6 +22,7 @@ from shared.complaints import (
     SlaStage,
     label,
 )
+from shared.complaints.values import RevisitChannel
 from shared.complaints.errors import RejectionCode
 from shared.events import Role
 
@@ -72,6 +73,8 @@ FIELD_NAMES: dict[str, Label] = {
     "duplicate": _l("并入的重复投诉", "Duplicate merged in"),
     "window_days": _l("比对窗口（天）", "Window (days)"),
     "similarity": _l("相似度", "Similarity"),
+    "original": _l("原投诉", "Original complaint"),
+    "escalated": _l("已升级", "Escalated"),
 }
 """The name of each summary field shown on the timeline; fields not named here are not shown."""
 
@@ -106,6 +109,8 @@ COMMANDS: dict[str, Label] = {
     "ReturnForCorrection": _l("退回补正", "return for correction"),
     "LapseCorrection": _l("补正逾期", "lapse the correction"),
     "RecordMergedDuplicate": _l("记录并入的重复投诉", "record a merged duplicate"),
+    "CloseAsUnresolvable": _l("以无法解决结案", "close as unresolvable"),
+    "LinkUpgradedComplaint": _l("关联为升级投诉", "link as an upgraded complaint"),
 }
 
 REJECTIONS: dict[RejectionCode, Label] = {
@@ -134,18 +139,24 @@ REJECTIONS: dict[RejectionCode, Label] = {
     RejectionCode.MERGE_INTO_SELF: _l("不能并入自身", "cannot merge into itself"),
     RejectionCode.MERGE_TARGET_UNKNOWN: _l("目标投诉不存在", "the target complaint does not exist"),
     RejectionCode.MERGE_TARGET_FINAL: _l("目标投诉已终结", "the target complaint is final"),
+    RejectionCode.UNRESOLVABLE_WITHOUT_REASON: _l("未填写无法解决的原因", "no reason why it is unresolvable"),
+    RejectionCode.UNRESOLVABLE_WITHOUT_PLAN: _l("未填写后续计划", "no follow-up plan"),
 }
 
 YES, NO = _l("是", "yes"), _l("否", "no")
 
 
-def _enum(kind: type[StrEnum]) -> Callable[[Any, ZoneInfo], Label]:
+def _enum(*kinds: type[StrEnum]) -> Callable[[Any, ZoneInfo], Label]:
+    """The value labelled as a member of the first of ``kinds`` that has it."""
+
     def render(value: Any, _zone: ZoneInfo) -> Label:
-        try:
-            member = kind(value)
-        except ValueError:
-            return _same(str(value))
-        return Label(zh_cn=label(member, "zh-CN"), en=label(member, "en"))
+        for kind in kinds:
+            try:
+                member = kind(value)
+            except ValueError:
+                continue
+            return Label(zh_cn=label(member, "zh-CN"), en=label(member, "en"))
+        return _same(str(value))
 
     return render
 
@@ -213,7 +224,8 @@ def _extension(value: Any, _zone: ZoneInfo) -> Label:
 
 
 RENDER: dict[str, Callable[[Any, ZoneInfo], Label]] = {
-    "channel": _enum(Channel),
+    # a complaint's intake channel, or the revisit's (questionnaire, sms...) on feedback
+    "channel": _enum(Channel, RevisitChannel),
     "complainant_kind": _enum(ComplainantKind),
     "category": _enum(Category),
     "grade": _enum(Grade),
