@@ -302,7 +302,9 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
     CloseReason: {
         CloseReason.SATISFIED: _l("投诉人满意", "Complainant satisfied"),
         CloseReason.ACKNOWLEDGED: _l("投诉人认可处理方案", "Complainant acknowledged the solution"),
-        CloseReason.UNRESOLVABLE: _l("无法解决，已记录原因及后续计划", "Unresolvable, reason and follow-up plan recorded"),
+        CloseReason.UNRESOLVABLE: _l(
+            "无法解决，已记录原因及后续计划", "Unresolvable, reason and follow-up plan recorded"
+        ),
     },
     RevisitChannel: {
         RevisitChannel.PHONE: _l("电话回访", "Phone"),

@@ -22,8 +22,8 @@ from shared.complaints import (
     SlaStage,
     label,
 )
-from shared.complaints.values import RevisitChannel
 from shared.complaints.errors import RejectionCode
+from shared.complaints.values import RevisitChannel
 from shared.events import Role
 
 

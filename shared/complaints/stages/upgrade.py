@@ -37,7 +37,9 @@ class ComplaintUpgradedFrom(ComplaintEvent):
 
     title: ClassVar[Label] = titled("升级投诉（不认可原处理结果）", "Upgraded complaint (answer rejected)")
 
-    original: Code = Field(description="Number of the earlier complaint whose answer was rejected.", min_length=1)
+    original: Code = Field(
+        description="Number of the earlier complaint whose answer was rejected.", min_length=1
+    )
     escalated: bool = Field(True, description="Always true: an upgraded complaint is escalated.")
 
 
