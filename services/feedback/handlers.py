@@ -16,8 +16,9 @@ from shared.complaints.stages.unresolvable import CloseAsUnresolvable
 from shared.complaints.state import ComplaintState
 from shared.complaints.values import RevisitChannel, Status
 from shared.events import Actor, RecordedEvent, Role
+from shared.eventstore import ConcurrencyError
 from shared.eventstore.complaint_handling import ComplaintNotFound, Outcome, execute, load
-from shared.eventstore.unit_of_work import UnitOfWork
+from shared.eventstore.unit_of_work import UnitOfWork, UnitsOfWork
 from shared.messaging.complaint_reactions import Reacted, Reactor
 
 log = logging.getLogger(__name__)
@@ -109,14 +110,31 @@ class Answered:
     upgraded: bool = False
 
 
+ANSWER_ATTEMPTS = 3
+
+
 async def answer_questionnaire(
-    uow: UnitOfWork, clock: Clock, token: str, answer: QuestionnaireAnswer, publish: upgrades.Publish
+    units: UnitsOfWork, clock: Clock, token: str, answer: QuestionnaireAnswer, publish: upgrades.Publish
 ) -> Answered:
     """Record the complainant's answer once, through :func:`give_feedback` as an agent's call
     would be, and use the link up in the same transaction. A refused feedback (the revisit was
     completed another way) leaves the link as it was. The upgraded complaint, if asked for, is
     published before the transaction commits: a failed publish rolls the answer back, and a
-    repeated one is the same submission to intake."""
+    repeated one is the same submission to intake. A lost race (the revisit being scheduled at
+    that moment) is decided again in a new transaction."""
+    for attempt in range(1, ANSWER_ATTEMPTS + 1):
+        try:
+            async with units() as uow:
+                return await _answer_once(uow, clock, token, answer, publish)
+        except ConcurrencyError:
+            if attempt == ANSWER_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _answer_once(
+    uow: UnitOfWork, clock: Clock, token: str, answer: QuestionnaireAnswer, publish: upgrades.Publish
+) -> Answered:
     conn, now = uow.connection, clock.now()
     link = await links.find(conn, token, lock=True)
     if link is None:

@@ -1,10 +1,11 @@
 """The upgraded complaint (升级投诉) a complainant starts from the questionnaire: published on the
-intake topic as a submission of the after-sales revisit channel, with ``upgrade_of`` naming the
+intake topic as an online submission (the complainant answered online; the after-sales revisit
+channel would require order numbers a complaint may not have), with ``upgrade_of`` naming the
 first complaint; intake receives it like any other and links it (ComplaintUpgradedFrom).
 
 The submission carries what the first complaint's receipt knew: the complainant (opened from
 their sealed data; anonymous when they were, or once their data was erased), kind, category,
-products, the subject marked as an upgrade, and the complainant's comment as its content. Its
+products and orders, the subject marked as an upgrade, and the complainant's comment as its content. Its
 ``submission_id`` is derived from the link, so a repeated publish creates one complaint.
 """
 
@@ -21,7 +22,7 @@ from services.feedback.contacts import original
 from shared.privacy.reveal import PersonalDataStatus
 
 CHANNEL_ID = "feedback-questionnaire"
-CHANNEL = "after_sales_revisit"
+CHANNEL = "online"
 PERSON_FIELDS = ("name", "phone", "email", "customer_id", "employee_id", "department", "address", "id_number")
 
 Publish = Callable[[bytes, bytes], Awaitable[None]]
@@ -47,6 +48,7 @@ async def submission(
         or f"投诉人不认可投诉 {complaint_no} 的处理结果。"
         f"The complainant rejected the answer to {complaint_no}.",
         "product_refs": list(received.product_refs),
+        "order_refs": list(received.order_refs),
         "upgrade_of": complaint_no,
     }
     if person.status is PersonalDataStatus.AVAILABLE and person.name:

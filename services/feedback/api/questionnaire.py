@@ -119,8 +119,7 @@ async def questionnaire_form(
             link = await links.find(uow.connection, token)
         no = link.complaint_no if link else ""
         return _page("invalid", lang, token, no, status=422)
-    async with units() as uow:
-        answered = await handlers.answer_questionnaire(uow, clock, token, answer, publish)
+    answered = await handlers.answer_questionnaire(units, clock, token, answer, publish)
     if answered.status is not LinkStatus.OPEN:
         return _page(answered.status.value, lang, token, status=PROBLEMS[answered.status][0])  # type: ignore[arg-type]
     if answered.outcome is None or answered.outcome.rejection is not None:
@@ -157,8 +156,7 @@ async def answer_questionnaire(
     clock: CurrentClock,
     publish: Publisher,
 ) -> JSONResponse:
-    async with units() as uow:
-        answered = await handlers.answer_questionnaire(uow, clock, token, body, publish)
+    answered = await handlers.answer_questionnaire(units, clock, token, body, publish)
     return _answered(answered)
 
 
