@@ -18,7 +18,7 @@ WEEK = timedelta(days=7)
 
 def test_a_new_link_is_open_until_it_expires() -> None:
     clock = FakeClock(T0)
-    token, link = issue("TS-1", clock.now(), WEEK)
+    _, link = issue("TS-1", clock.now(), WEEK)
 
     assert link.status(clock.now()) is LinkStatus.OPEN
     clock.advance(WEEK - timedelta(seconds=1))
