@@ -119,7 +119,12 @@ def render(screen: Screen, lang: Lang, token: str, complaint_no: str = "", **fla
 
 def _note(screen: Screen, lang: Lang, **flags: bool) -> str:
     if screen != "thanks":
-        return f'<p class="note error" role="alert">{t(screen, lang)}</p>'
+        # whoever opens a dead link may not read the page's language: the other one follows
+        other: Lang = "en" if lang == "zh-CN" else "zh-CN"
+        return (
+            f'<p class="note error" role="alert">{t(screen, lang)}</p>'
+            f'<p class="note error" lang="{other}">{t(screen, other)}</p>'
+        )
     parts = [t("thanks", lang)]
     if flags.get("reopened"):
         parts.append(t("reopened", lang))
