@@ -57,6 +57,9 @@ from shared.complaints import (
 )
 from shared.complaints.stages.beyond_authority import RecordDirectorInstruction, ReportBeyondAuthority
 from shared.complaints.stages.green_channel import OpenGreenChannel
+from shared.complaints.stages.unresolvable import CloseAsUnresolvable
+from shared.complaints.stages.upgrade import LinkUpgradedComplaint
+from shared.complaints.values import RevisitChannel
 from shared.events import Actor, Event, NewEvent, RecordedEvent, Role
 from shared.privacy.crypto import seal
 
@@ -256,6 +259,10 @@ def schedule_revisit(
     return ScheduleRevisit(actor=by or service("feedback"), at=when or T0, due_at=due or at(days=3))
 
 
+SURVIVOR_NO = "TS-20260104-0007"
+"""The earlier complaint the builders' duplicate is linked to and merged into."""
+
+
 def feedback(
     satisfied: bool = True,
     score: int | None = None,
@@ -264,6 +271,7 @@ def feedback(
     when: datetime | None = None,
     comment: str | None = None,
     acknowledged: bool = False,
+    channel: RevisitChannel = RevisitChannel.PHONE,
 ) -> GiveFeedback:
     return GiveFeedback(
         actor=by or complainant(),
@@ -272,7 +280,26 @@ def feedback(
         score=score if score is not None else (5 if satisfied else 2),
         comment=comment,
         acknowledged=acknowledged,
+        channel=channel,
     )
+
+
+def close_unresolvable(
+    reason: str = "政策限制，无法退款",
+    follow_up_plan: str = "客服每月回访一次，政策调整后优先处理",
+    *,
+    by: Actor | None = None,
+    when: datetime | None = None,
+) -> CloseAsUnresolvable:
+    return CloseAsUnresolvable(
+        actor=by or supervisor(), at=when or T0, reason=reason, follow_up_plan=follow_up_plan
+    )
+
+
+def link_upgraded(
+    original: str = SURVIVOR_NO, *, by: Actor | None = None, when: datetime | None = None
+) -> LinkUpgradedComplaint:
+    return LinkUpgradedComplaint(actor=by or service("intake"), at=when or T0, original=original)
 
 
 def reopen(
@@ -289,10 +316,6 @@ def withdraw(*, by: Actor | None = None, when: datetime | None = None) -> Withdr
 
 def not_a_complaint(*, by: Actor | None = None, when: datetime | None = None) -> CloseAsNotAComplaint:
     return CloseAsNotAComplaint(actor=by or supervisor(), at=when or T0, reason="咨询类来电，非投诉")
-
-
-SURVIVOR_NO = "TS-20260104-0007"
-"""The earlier complaint the builders' duplicate is linked to and merged into."""
 
 
 def link_duplicate(

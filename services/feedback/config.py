@@ -23,6 +23,24 @@ class FeedbackSettings(BaseSettings):
         description="The department whose agents work the revisit list and record feedback (客服部).",
     )
 
+    link_days: float = Field(
+        7,
+        gt=0,
+        le=90,
+        description="A questionnaire link (问卷回访) expires this many days after it was issued.",
+    )
+    public_url: str | None = Field(
+        None,
+        max_length=500,
+        pattern=r"^https?://[^\s]+$",
+        description="Where complainants reach this service (e.g. https://survey.example.com), for the "
+        "questionnaire links; default the address the issuing request came to.",
+    )
+
+    @property
+    def link_ttl(self) -> timedelta:
+        return timedelta(days=self.link_days)
+
     @property
     def revisit_delay(self) -> timedelta:
         return timedelta(hours=self.revisit_hours)

@@ -47,3 +47,16 @@ async def contacts(conn: AsyncConnection, numbers: Sequence[str], role: Role) ->
         )
         for number, event in received.items()
     }
+
+
+async def original(
+    conn: AsyncConnection, complaint_no: str
+) -> tuple[ComplaintReceived, PersonalDataView] | None:
+    """A complaint's receipt and its complainant in full (for the upgraded complaint they start)."""
+    rows = (await conn.execute(_RECEIVED, {"numbers": [complaint_no]})).all()
+    if not rows:
+        return None
+    _, version, payload = rows[0]
+    event = ComplaintReceived.model_validate(COMPLAINT_EVENTS.upcast("ComplaintReceived", version, payload))
+    person = (await contacts(conn, [complaint_no], Role.ADMIN))[complaint_no]
+    return event, person

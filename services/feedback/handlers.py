@@ -4,15 +4,21 @@ complainant's answer recorded."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from services.feedback import links, upgrades
+from services.feedback.links import LinkStatus, SentVia
+from services.feedback.schemas import QuestionnaireAnswer
 from shared.clock import Clock
 from shared.complaints.commands import Command, GiveFeedback, ScheduleRevisit
+from shared.complaints.stages.unresolvable import CloseAsUnresolvable
 from shared.complaints.state import ComplaintState
-from shared.complaints.values import Status
-from shared.events import Actor, RecordedEvent
-from shared.eventstore.complaint_handling import Outcome, execute
-from shared.eventstore.unit_of_work import UnitOfWork
+from shared.complaints.values import RevisitChannel, Status
+from shared.events import Actor, RecordedEvent, Role
+from shared.eventstore import ConcurrencyError
+from shared.eventstore.complaint_handling import ComplaintNotFound, Outcome, execute, load
+from shared.eventstore.unit_of_work import UnitOfWork, UnitsOfWork
 from shared.messaging.complaint_reactions import Reacted, Reactor
 
 log = logging.getLogger(__name__)
@@ -62,3 +68,93 @@ async def give_feedback(uow: UnitOfWork, clock: Clock, complaint_no: str, comman
     complaint, dissatisfied reopens it. Customer service revisits every department's complaints,
     so no complaint is hidden from the caller. Raises ComplaintNotFound."""
     return await execute(uow.store, complaint_no, command, clock=clock, attempts=uow.attempts)
+
+
+async def close_as_unresolvable(
+    uow: UnitOfWork, clock: Clock, complaint_no: str, command: CloseAsUnresolvable
+) -> Outcome:
+    """Close a complaint that cannot be resolved, with the reason and the follow-up plan (both
+    required by the domain). Raises ComplaintNotFound."""
+    return await execute(uow.store, complaint_no, command, clock=clock, attempts=uow.attempts)
+
+
+AWAITING_REVISIT = frozenset({Status.RESOLVED, Status.REVISIT_PENDING})
+
+QUESTIONNAIRE = Actor(role=Role.COMPLAINANT, id="questionnaire")
+"""Who answers on the questionnaire: the complainant, known only by the link they hold."""
+
+
+async def issue_link(
+    uow: UnitOfWork, now: datetime, ttl: timedelta, complaint_no: str, issued_by: str, sent_via: SentVia
+) -> tuple[str, links.RevisitLink] | None:
+    """A new questionnaire link for a complaint awaiting its revisit: its token and row; None
+    when the complaint is not awaiting one. Raises ComplaintNotFound."""
+    state, _ = await load(uow.store, complaint_no)
+    if not state.exists:
+        raise ComplaintNotFound(complaint_no)
+    if state.status not in AWAITING_REVISIT:
+        return None
+    token, link = links.issue(complaint_no, now, ttl)
+    await links.store(uow.connection, token, link, issued_by=issued_by, sent_via=sent_via)
+    return token, link
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What came of a questionnaire answer: ``status`` of the link (open: the answer was
+    decided, ``outcome`` says how), and whether an upgraded complaint was published."""
+
+    status: LinkStatus
+    complaint_no: str | None = None
+    outcome: Outcome | None = None
+    upgraded: bool = False
+
+
+ANSWER_ATTEMPTS = 3
+
+
+async def answer_questionnaire(
+    units: UnitsOfWork, clock: Clock, token: str, answer: QuestionnaireAnswer, publish: upgrades.Publish
+) -> Answered:
+    """Record the complainant's answer once, through :func:`give_feedback` as an agent's call
+    would be, and use the link up in the same transaction. A refused feedback (the revisit was
+    completed another way) leaves the link as it was. The upgraded complaint, if asked for, is
+    published before the transaction commits: a failed publish rolls the answer back, and a
+    repeated one is the same submission to intake. A lost race (the revisit being scheduled at
+    that moment) is decided again in a new transaction."""
+    for attempt in range(1, ANSWER_ATTEMPTS + 1):
+        try:
+            async with units() as uow:
+                return await _answer_once(uow, clock, token, answer, publish)
+        except ConcurrencyError:
+            if attempt == ANSWER_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _answer_once(
+    uow: UnitOfWork, clock: Clock, token: str, answer: QuestionnaireAnswer, publish: upgrades.Publish
+) -> Answered:
+    conn, now = uow.connection, clock.now()
+    link = await links.find(conn, token, lock=True)
+    if link is None:
+        return Answered(LinkStatus.UNKNOWN)
+    status = link.status(now)
+    if status is not LinkStatus.OPEN:
+        return Answered(status, link.complaint_no)
+    command = GiveFeedback(
+        actor=QUESTIONNAIRE,
+        at=now,
+        satisfied=answer.satisfied,
+        score=answer.score,
+        comment=answer.comment or None,
+        channel=RevisitChannel.QUESTIONNAIRE,
+    )
+    outcome = await give_feedback(uow, clock, link.complaint_no, command)
+    if outcome.rejection is not None:
+        return Answered(status, link.complaint_no, outcome)
+    await links.mark_used(conn, token, now)
+    upgraded = answer.upgrade and await upgrades.start(
+        publish, conn, link.complaint_no, token, answer.comment
+    )
+    return Answered(status, link.complaint_no, outcome, upgraded)

@@ -1,4 +1,5 @@
-"""The revisit list: a projection of RevisitScheduled, FeedbackReceived and ComplaintWithdrawn.
+"""The revisit list: a projection of RevisitScheduled, FeedbackReceived, ComplaintWithdrawn and
+ComplaintDeclaredUnresolvable.
 
 One row per complaint, for its latest revisit, as of the row's ``stream_version``, kept with the
 projection recipe (:mod:`shared.messaging.projection`): one locked read of the batch's rows, one
@@ -6,7 +7,8 @@ write of those it changed; an event at or below the row's version (redelivery, r
 nothing. A RevisitScheduled (re)opens the row — pending, due when it says, with the department
 responsible then, which only the complaint's stream knows: the recipe reads the streams of every
 revisit scheduled in the batch at once. FeedbackReceived or ComplaintWithdrawn completes a
-pending revisit (and leaves any other row, or none, as it is).
+pending revisit, and so does ComplaintDeclaredUnresolvable (and either leaves any other row, or
+none, as it is).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from shared.events import RecordedEvent
 from shared.messaging.consumer import PoisonMessage
 from shared.messaging.projection import Projection
 
-REVISIT_EVENTS = frozenset({"RevisitScheduled", "FeedbackReceived", "ComplaintWithdrawn"})
+REVISIT_EVENTS = frozenset(
+    {"RevisitScheduled", "FeedbackReceived", "ComplaintWithdrawn", "ComplaintDeclaredUnresolvable"}
+)
 
 COLUMNS = (
     "complaint_no",
@@ -101,6 +105,8 @@ class RevisitsProjection(Projection[RevisitRow]):
             return _done(row, event, outcome, payload.score)
         if event.type == "ComplaintWithdrawn":
             return _done(row, event, "withdrawn", None)
+        if event.type == "ComplaintDeclaredUnresolvable":
+            return _done(row, event, "unresolvable", None)
         return row
 
     def rebuild(self, row: RevisitRow | None, history: Sequence[RecordedEvent]) -> RevisitRow | None:

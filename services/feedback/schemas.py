@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.complaints.values import Lang
+from services.feedback.links import SentVia
+from shared.complaints.values import Lang, RevisitChannel
 from shared.privacy.reveal import PersonalDataView
 
 
@@ -29,6 +30,17 @@ class FeedbackRequest(BaseModel):
         description="Not satisfied, but the complainant explicitly accepts the solution: the complaint "
         "closes (acknowledged) instead of going back to the department.",
     )
+    channel: RevisitChannel = Field(
+        RevisitChannel.PHONE,
+        description="How the revisit reached the complainant: phone (default), sms or email. "
+        "questionnaire is recorded by the complainant's own answer on a questionnaire link only.",
+    )
+
+    @model_validator(mode="after")
+    def _not_questionnaire(self) -> FeedbackRequest:
+        if self.channel is RevisitChannel.QUESTIONNAIRE:
+            raise ValueError("questionnaire answers come from the complainant's link, not from staff")
+        return self
 
 
 class RevisitStatus(StrEnum):
@@ -41,6 +53,7 @@ class RevisitOutcome(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     DISSATISFIED = "dissatisfied"
     WITHDRAWN = "withdrawn"
+    UNRESOLVABLE = "unresolvable"
 
 
 LABELS: dict[str, dict[Lang, str]] = {
@@ -56,6 +69,10 @@ LABELS: dict[str, dict[Lang, str]] = {
         "en": "Dissatisfied, back to the department",
     },
     RevisitOutcome.WITHDRAWN: {"zh-CN": "投诉已撤回", "en": "Complaint withdrawn"},
+    RevisitOutcome.UNRESOLVABLE: {
+        "zh-CN": "无法解决，已记录后续计划",
+        "en": "Unresolvable, follow-up planned",
+    },
 }
 """Labels of revisit statuses and outcomes."""
 
@@ -97,3 +114,75 @@ class RevisitPage(BaseModel):
     page_size: int = Field(description="Items per page.")
     total: int = Field(description="How many revisits match, over all pages.")
     items: list[Revisit] = Field(description="The revisits on this page.")
+
+
+class LinkRequest(BaseModel):
+    """Issue a questionnaire link (问卷回访链接) for a complaint awaiting its revisit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    send_via: SentVia = Field(
+        SentVia.NONE,
+        description="sms or email: the notifier sends the link to the complainant's contact; none: "
+        "the caller copies the link (read out on the phone, pasted in a chat).",
+    )
+
+
+class LinkIssued(BaseModel):
+    """A questionnaire link: its token is in the URL, shown this once (only a hash is kept)."""
+
+    complaint_no: str = Field(description="The complaint revisited.")
+    url: str = Field(description="The link the complainant opens, without an account; single use.")
+    expires_at: datetime = Field(description="When the link stops working (UTC).")
+    sent_via: SentVia = Field(description="How it was sent: sms, email or none (copied by the caller).")
+
+
+class QuestionnaireAnswer(BaseModel):
+    """The complainant's answer on the questionnaire."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    solved: bool = Field(description="Was the problem solved?")
+    score: int = Field(ge=1, le=5, description="Satisfaction with the service, 1 (worst) to 5 (best).")
+    comment: str | None = Field(None, max_length=2000, description="What the complainant added, if anything.")
+    upgrade: bool = Field(
+        False,
+        description="Not solved, and the complainant rejects the answer: open a new, escalated "
+        "complaint about it, linked to this one (refused with 422 when solved is true).",
+    )
+
+    @model_validator(mode="after")
+    def _upgrade_only_when_unsolved(self) -> QuestionnaireAnswer:
+        if self.upgrade and self.solved:
+            raise ValueError("an upgraded complaint is opened only when the problem was not solved")
+        return self
+
+    @property
+    def satisfied(self) -> bool:
+        """Solved, and at least neutral about the service: anything less goes back to the department."""
+        return self.solved and self.score >= 3
+
+
+class QuestionnaireInfo(BaseModel):
+    """An open questionnaire link."""
+
+    complaint_no: str = Field(description="The complaint revisited.")
+    expires_at: datetime = Field(description="When the link stops working (UTC).")
+
+
+class QuestionnaireRecorded(BaseModel):
+    """The answer was recorded, exactly as an agent's revisit would be."""
+
+    complaint_no: str = Field(description="The complaint revisited.")
+    status: str = Field(description="The complaint's status now: closed, or reopened.")
+    upgraded: bool = Field(description="True when an escalated complaint was submitted to intake.")
+
+
+class UnresolvableRequest(BaseModel):
+    """Close a complaint that cannot be resolved: both fields are required (the domain refuses
+    a blank one with unresolvable_without_reason / unresolvable_without_plan)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: str = Field("", max_length=2000, description="Why the complaint cannot be resolved.")
+    follow_up_plan: str = Field("", max_length=2000, description="The follow-up plan (后续计划).")

@@ -32,6 +32,7 @@ from services.intake.schemas import IntakeMessage
 from services.intake.submit import SubmissionRefused, Submissions, Submitter
 from shared.clock import Clock
 from shared.complaints.commands import LapseCorrection, ReturnForCorrection
+from shared.complaints.stages.upgrade import LinkUpgradedComplaint
 from shared.events import Actor, Role
 from shared.eventstore import PostgresEventStore
 from shared.eventstore.complaint_handling import execute
@@ -121,6 +122,10 @@ async def take_submission(
         )
     else:
         await conn.execute(MARK, {"no": submitted.complaint_no, "state": "received"})
+    if message.upgrade_of is not None:
+        # in the receipt's transaction: an upgraded complaint is never left unlinked
+        link = LinkUpgradedComplaint(actor=INTAKE, at=submissions.clock.now(), original=message.upgrade_of)
+        await execute(uow.store, submitted.complaint_no, link, clock=submissions.clock, attempts=uow.attempts)
 
 
 def kafka_submitter(channel_id: str) -> Submitter:

@@ -152,9 +152,20 @@ class IntakeMessage(ComplaintSubmission):
         pattern=r"^[A-Za-z0-9_.:-]+$",
         description="Which channel system sent it.",
     )
+    upgrade_of: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="An upgraded complaint (升级投诉): the number of the earlier complaint whose answer "
+        "the complainant rejected at the revisit. The new complaint is linked to it and flagged as "
+        "escalated (ComplaintUpgradedFrom).",
+    )
 
     def submission(self) -> ComplaintSubmission:
-        return ComplaintSubmission.model_validate(self.model_dump(exclude={"submission_id", "channel_id"}))
+        return ComplaintSubmission.model_validate(
+            self.model_dump(exclude={"submission_id", "channel_id", "upgrade_of"})
+        )
 
 
 class SubmissionAccepted(BaseModel):

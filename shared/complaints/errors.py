@@ -41,6 +41,8 @@ class RejectionCode(StrEnum):
     MERGE_TARGET_FINAL = "merge_target_final"
     ALREADY_REPORTED = "already_reported"
     NOT_REPORTED = "not_reported"
+    UNRESOLVABLE_WITHOUT_REASON = "unresolvable_without_reason"
+    UNRESOLVABLE_WITHOUT_PLAN = "unresolvable_without_plan"
 
 
 _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
@@ -153,6 +155,14 @@ _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
     RejectionCode.NOT_REPORTED: (
         "No matter of this complaint waits for the director's instruction; cannot {verb} it.",
         "该投诉没有等待总监批示的上报事项，不能{verb_zh}。",
+    ),
+    RejectionCode.UNRESOLVABLE_WITHOUT_REASON: (
+        "A complaint is closed as unresolvable only with the reason why it cannot be resolved.",
+        "以无法解决结案时，必须填写无法解决的原因。",
+    ),
+    RejectionCode.UNRESOLVABLE_WITHOUT_PLAN: (
+        "A complaint is closed as unresolvable only with the follow-up plan.",
+        "以无法解决结案时，必须填写后续跟进计划。",
     ),
 }
 

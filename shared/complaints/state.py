@@ -109,6 +109,10 @@ class ComplaintState:
     """The department whose head and supervisors were told of this urgent complaint (绿色通道)."""
     awaiting_director: bool = False
     """A matter reported as beyond the handler's authority waits for the director's instruction."""
+    upgraded_from: str | None = None
+    """The earlier complaint whose answer the complainant rejected (升级投诉), if this is one."""
+    follow_up_plan: str | None = None
+    """The follow-up plan recorded when the complaint was closed as unresolvable."""
 
     @classmethod
     def initial(cls) -> ComplaintState:

@@ -156,6 +156,18 @@ class CloseReason(StrEnum):
 
     SATISFIED = "satisfied"
     ACKNOWLEDGED = "acknowledged"
+    UNRESOLVABLE = "unresolvable"
+    """It cannot be resolved: closed with the reason and the follow-up plan recorded."""
+
+
+class RevisitChannel(StrEnum):
+    """How the revisit (回访) reached the complainant."""
+
+    PHONE = "phone"
+    SMS = "sms"
+    EMAIL = "email"
+    QUESTIONNAIRE = "questionnaire"
+    """The complainant answered the single-use questionnaire link themselves."""
 
 
 class ReopenTrigger(StrEnum):
@@ -293,6 +305,15 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
     CloseReason: {
         CloseReason.SATISFIED: _l("投诉人满意", "Complainant satisfied"),
         CloseReason.ACKNOWLEDGED: _l("投诉人认可处理方案", "Complainant acknowledged the solution"),
+        CloseReason.UNRESOLVABLE: _l(
+            "无法解决，已记录原因及后续计划", "Unresolvable, reason and follow-up plan recorded"
+        ),
+    },
+    RevisitChannel: {
+        RevisitChannel.PHONE: _l("电话回访", "Phone"),
+        RevisitChannel.SMS: _l("短信回访", "SMS"),
+        RevisitChannel.EMAIL: _l("邮件回访", "Email"),
+        RevisitChannel.QUESTIONNAIRE: _l("问卷回访", "Questionnaire"),
     },
     ReopenTrigger: {
         ReopenTrigger.FEEDBACK: _l("投诉人不满意", "Complainant dissatisfied"),

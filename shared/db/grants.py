@@ -112,6 +112,8 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "sla_deadlines": {"sla": (SELECT, INSERT, UPDATE)},
     "sla_policy_applied": {"sla": (SELECT, INSERT, UPDATE)},
     "revisits": {"feedback": (SELECT, INSERT, UPDATE)},
+    # questionnaire links (0022): issued and used once, never re-pointed or revived
+    "revisit_links": {"feedback": (SELECT, INSERT, on_columns(UPDATE, "used_at"))},
     # -- analytics read models (0006, 0007): a rebuild truncates them -------------------------
     "analytics_complaints": {"analytics": (SELECT, INSERT, UPDATE, DELETE, TRUNCATE)},
     "analytics_timeline": {"analytics": (SELECT, INSERT, UPDATE, DELETE, TRUNCATE)},

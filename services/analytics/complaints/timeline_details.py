@@ -23,6 +23,7 @@ from shared.complaints import (
     label,
 )
 from shared.complaints.errors import RejectionCode
+from shared.complaints.values import RevisitChannel
 from shared.events import Role
 
 
@@ -74,6 +75,8 @@ FIELD_NAMES: dict[str, Label] = {
     "similarity": _l("相似度", "Similarity"),
     "notified_roles": _l("已通知", "Notified"),
     "notified": _l("已通知人员（登录名）", "Notified (login names)"),
+    "original": _l("原投诉", "Original complaint"),
+    "escalated": _l("已升级", "Escalated"),
 }
 """The name of each summary field shown on the timeline; fields not named here are not shown."""
 
@@ -111,6 +114,8 @@ COMMANDS: dict[str, Label] = {
     "OpenGreenChannel": _l("开通绿色通道", "open the green channel"),
     "ReportBeyondAuthority": _l("超出权限上报总监", "report to the director"),
     "RecordDirectorInstruction": _l("登记总监批示", "record the director's instruction"),
+    "CloseAsUnresolvable": _l("以无法解决结案", "close as unresolvable"),
+    "LinkUpgradedComplaint": _l("关联为升级投诉", "link as an upgraded complaint"),
 }
 
 REJECTIONS: dict[RejectionCode, Label] = {
@@ -141,18 +146,24 @@ REJECTIONS: dict[RejectionCode, Label] = {
     RejectionCode.MERGE_TARGET_FINAL: _l("目标投诉已终结", "the target complaint is final"),
     RejectionCode.ALREADY_REPORTED: _l("已上报总监，等待批示", "already reported to the director"),
     RejectionCode.NOT_REPORTED: _l("没有等待总监批示的事项", "nothing waits for the director"),
+    RejectionCode.UNRESOLVABLE_WITHOUT_REASON: _l("未填写无法解决的原因", "no reason why it is unresolvable"),
+    RejectionCode.UNRESOLVABLE_WITHOUT_PLAN: _l("未填写后续计划", "no follow-up plan"),
 }
 
 YES, NO = _l("是", "yes"), _l("否", "no")
 
 
-def _enum(kind: type[StrEnum]) -> Callable[[Any, ZoneInfo], Label]:
+def _enum(*kinds: type[StrEnum]) -> Callable[[Any, ZoneInfo], Label]:
+    """The value labelled as a member of the first of ``kinds`` that has it."""
+
     def render(value: Any, _zone: ZoneInfo) -> Label:
-        try:
-            member = kind(value)
-        except ValueError:
-            return _same(str(value))
-        return Label(zh_cn=label(member, "zh-CN"), en=label(member, "en"))
+        for kind in kinds:
+            try:
+                member = kind(value)
+            except ValueError:
+                continue
+            return Label(zh_cn=label(member, "zh-CN"), en=label(member, "en"))
+        return _same(str(value))
 
     return render
 
@@ -225,7 +236,8 @@ def _extension(value: Any, _zone: ZoneInfo) -> Label:
 
 
 RENDER: dict[str, Callable[[Any, ZoneInfo], Label]] = {
-    "channel": _enum(Channel),
+    # a complaint's intake channel, or the revisit's (questionnaire, sms...) on feedback
+    "channel": _enum(Channel, RevisitChannel),
     "complainant_kind": _enum(ComplainantKind),
     "category": _enum(Category),
     "grade": _enum(Grade),

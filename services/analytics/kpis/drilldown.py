@@ -77,6 +77,9 @@ COHORTS: dict[Kpi, Cohort] = {
         _l("处理超时", "Handling late"),
     ),
     Kpi.SATISFACTION: Cohort("feedback_score IS NOT NULL", value="feedback_score::float"),
+    Kpi.EMPLOYEE_SATISFACTION: Cohort(
+        "feedback_score IS NOT NULL AND complainant_kind = 'employee'", value="feedback_score::float"
+    ),
     Kpi.COMPLAINT_RATE: Cohort(VALID),
     Kpi.FORMAL_RESOLUTION: Cohort(
         f"{VALID} AND status <> 'withdrawn'",

@@ -30,6 +30,7 @@ BREACHED_RESPONSE = """sla_breach_log @> '[{"stage": "first_response"}]'"""
 BREACHED_RESOLUTION = """sla_breach_log @> '[{"stage": "resolution"}]'"""
 RESOLVED_ONCE = "(resolved_at IS NOT NULL OR reopen_count > 0 OR status = 'closed')"
 HANDLING_HOURS = "extract(epoch FROM closed_at - received_at) / 3600.0"
+EMPLOYEE = "complainant_kind = 'employee'"
 
 AGGREGATES = f"""
     count(*) AS received,
@@ -42,6 +43,8 @@ AGGREGATES = f"""
     count(*) FILTER (WHERE {VALID} AND {RESOLVED_ONCE} AND NOT {BREACHED_RESOLUTION}) AS handle_ok,
     count(feedback_score) AS feedback_n,
     avg(feedback_score)::float AS feedback_avg,
+    count(feedback_score) FILTER (WHERE {EMPLOYEE}) AS emp_feedback_n,
+    (avg(feedback_score) FILTER (WHERE {EMPLOYEE}))::float AS emp_feedback_avg,
     count(*) FILTER (WHERE {VALID} AND status <> 'withdrawn') AS formal,
     count(*) FILTER (WHERE {VALID} AND sla_breaches > 0) AS breached,
     count(*) FILTER (WHERE {VALID} AND {RESOLVED_ONCE}) AS resolved_once,
@@ -87,18 +90,21 @@ def measure(row: Mapping[str, Any], volume: float | None) -> list[Measured]:
         n, d = float(numerator or 0), float(denominator or 0)
         return Measured(code, round(100.0 * n / d, 4) if d else None, n, d)
 
-    feedback_n = int(row["feedback_n"] or 0)
-    satisfaction = row["feedback_avg"]
+    def score(code: Kpi, mean: Any, count: Any) -> Measured:
+        n = int(count or 0)
+        return Measured(
+            code,
+            round(float(mean) * 20, 4) if n else None,
+            round(float(mean) * 20 * n, 4) if n else None,
+            float(n),
+        )
+
     result = [
         pct(Kpi.RESPONSE_TIMELINESS, row["resp_ok"], row["resp_due"]),
         pct(Kpi.FIRST_CONTACT_RESOLUTION, row["closed_first"], row["closed"]),
         pct(Kpi.TIMELY_HANDLING, row["handle_ok"], row["handle_due"]),
-        Measured(
-            Kpi.SATISFACTION,
-            round(float(satisfaction) * 20, 4) if feedback_n else None,
-            round(float(satisfaction) * 20 * feedback_n, 4) if feedback_n else None,
-            float(feedback_n),
-        ),
+        score(Kpi.SATISFACTION, row["feedback_avg"], row["feedback_n"]),
+        score(Kpi.EMPLOYEE_SATISFACTION, row.get("emp_feedback_avg"), row.get("emp_feedback_n")),
         pct(Kpi.COMPLAINT_RATE, row["valid"], volume)
         if volume is not None
         else Measured(Kpi.COMPLAINT_RATE, None, float(row["valid"] or 0), None),
@@ -123,6 +129,7 @@ COUNT_COLUMNS = (
     "handle_due",
     "handle_ok",
     "feedback_n",
+    "emp_feedback_n",
     "formal",
     "breached",
     "resolved_once",
@@ -133,7 +140,9 @@ COUNT_COLUMNS = (
 def measure_nothing() -> list[Measured]:
     """The KPIs of an empty slice: no values (not zero rates)."""
     row: dict[str, Any] = dict.fromkeys(COUNT_COLUMNS, 0)
-    return measure({**row, "feedback_avg": None, "ht_median": None, "ht_p90": None}, None)
+    return measure(
+        {**row, "feedback_avg": None, "emp_feedback_avg": None, "ht_median": None, "ht_p90": None}, None
+    )
 
 
 def _volume_query(

@@ -53,6 +53,7 @@ class Kpi(StrEnum):
     FIRST_CONTACT_RESOLUTION = "first_contact_resolution"
     TIMELY_HANDLING = "timely_handling"
     SATISFACTION = "satisfaction"
+    EMPLOYEE_SATISFACTION = "employee_satisfaction"
     COMPLAINT_RATE = "complaint_rate"
     FORMAL_RESOLUTION = "formal_resolution"
     SLA_BREACH_RATE = "sla_breach_rate"
@@ -69,6 +70,7 @@ KPI_LABELS: dict[Kpi, dict[Lang, str]] = {
     Kpi.FIRST_CONTACT_RESOLUTION: _l("问题解决率（一次解决）", "First-contact resolution"),
     Kpi.TIMELY_HANDLING: _l("处理及时率", "Timely handling"),
     Kpi.SATISFACTION: _l("满意度", "Satisfaction"),
+    Kpi.EMPLOYEE_SATISFACTION: _l("员工满意度", "Employee satisfaction"),
     Kpi.COMPLAINT_RATE: _l("投诉率", "Complaint rate"),
     Kpi.FORMAL_RESOLUTION: _l("正式投诉解决率", "Formal-complaint resolution"),
     Kpi.SLA_BREACH_RATE: _l("超时率", "SLA breach rate"),
@@ -82,6 +84,7 @@ KPI_UNITS: dict[Kpi, Unit] = {
     Kpi.FIRST_CONTACT_RESOLUTION: Unit.PERCENT,
     Kpi.TIMELY_HANDLING: Unit.PERCENT,
     Kpi.SATISFACTION: Unit.SCORE,
+    Kpi.EMPLOYEE_SATISFACTION: Unit.SCORE,
     Kpi.COMPLAINT_RATE: Unit.PERCENT,
     Kpi.FORMAL_RESOLUTION: Unit.PERCENT,
     Kpi.SLA_BREACH_RATE: Unit.PERCENT,
@@ -100,6 +103,7 @@ DEFAULT_TARGETS: dict[Kpi, Target] = {
     Kpi.FIRST_CONTACT_RESOLUTION: _t(90, Direction.AT_LEAST, 5),
     Kpi.TIMELY_HANDLING: _t(90, Direction.AT_LEAST, 5),
     Kpi.SATISFACTION: _t(90, Direction.AT_LEAST, 5),
+    Kpi.EMPLOYEE_SATISFACTION: _t(85, Direction.AT_LEAST, 5),
     Kpi.COMPLAINT_RATE: _t(2, Direction.AT_MOST, 0.5),
     Kpi.FORMAL_RESOLUTION: _t(100, Direction.AT_LEAST, 5),
     Kpi.SLA_BREACH_RATE: _t(5, Direction.AT_MOST, 5),

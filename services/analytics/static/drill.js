@@ -11,7 +11,7 @@ const drill = { kpi: null, label: null, part: "all", page: 1, size: 20, total: 0
 function outcome(item) {
   if (item.outcome_label) return L(item.outcome_label);
   if (item.value === null) return t("counted");
-  return drill.kpi === "satisfaction" ? t("score_value", { v: item.value }) : t("hours_value", { v: item.value.toFixed(1) });
+  return drill.kpi.endsWith("satisfaction") ? t("score_value", { v: item.value }) : t("hours_value", { v: item.value.toFixed(1) });
 }
 
 function render(body) {

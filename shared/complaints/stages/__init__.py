@@ -10,7 +10,9 @@ each command (``@decides``) and evolves the state by each event (``@evolves``), 
 * :mod:`.revisit`: the revisit (回访) and the complainant's feedback;
 * :mod:`.closure`: closed (结案), reopened, withdrawn, not a complaint, merged, data erased;
 * :mod:`.green_channel`: an urgent complaint made known at once to its department head and supervisors;
-* :mod:`.beyond_authority`: a matter beyond the handler's authority reported to the director (批示).
+* :mod:`.beyond_authority`: a matter beyond the handler's authority reported to the director (批示);
+* :mod:`.unresolvable`: closed as unresolvable, with the reason and the follow-up plan;
+* :mod:`.upgrade`: an upgraded complaint (升级投诉) linked to the one whose answer was rejected.
 
 A new stage is a new module here, imported below.
 """
@@ -25,6 +27,8 @@ from shared.complaints.stages import (
     receipt,
     revisit,
     time_limits,
+    unresolvable,
+    upgrade,
 )
 
 __all__ = [
@@ -37,4 +41,6 @@ __all__ = [
     "receipt",
     "revisit",
     "time_limits",
+    "unresolvable",
+    "upgrade",
 ]

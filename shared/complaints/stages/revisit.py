@@ -4,7 +4,7 @@ closes the complaint, or sends it back to the department."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
@@ -25,7 +25,14 @@ from shared.complaints.kernel import (
     titled,
 )
 from shared.complaints.stages.closure import ComplaintClosed, ComplaintReopened
-from shared.complaints.values import CloseReason, Label, ReopenTrigger, Status, UtcDatetime
+from shared.complaints.values import (
+    CloseReason,
+    Label,
+    ReopenTrigger,
+    RevisitChannel,
+    Status,
+    UtcDatetime,
+)
 from shared.events.disclosure import FreeText
 from shared.events.envelope import Event, Role
 
@@ -69,6 +76,7 @@ class FeedbackReceived(ComplaintEvent):
     """The complainant said whether they are satisfied with the resolution."""
 
     title: ClassVar[Label] = titled("收到评价", "Feedback received")
+    schema_version: ClassVar[int] = 2
 
     satisfied: bool = Field(description="True when the complainant is satisfied.")
     score: int = Field(description="Satisfaction score, 1 (worst) to 5 (best).", ge=1, le=5)
@@ -77,6 +85,18 @@ class FeedbackReceived(ComplaintEvent):
         False,
         description="True when a complainant who is not satisfied still explicitly accepts the solution.",
     )
+    channel: RevisitChannel = Field(
+        RevisitChannel.PHONE,
+        description="How the revisit reached the complainant: phone, sms, email or questionnaire "
+        "(the complainant answered the survey link themselves).",
+    )
+
+
+@COMPLAINT_EVENTS.upcaster("FeedbackReceived", 1)
+def _feedback_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 had no channel: every revisit then was a customer-service call."""
+    payload.setdefault("channel", RevisitChannel.PHONE.value)
+    return payload
 
 
 class GiveFeedback(Command):
@@ -92,6 +112,9 @@ class GiveFeedback(Command):
         False,
         description="A complainant who is not satisfied but explicitly accepts the solution: "
         "the complaint closes instead of reopening.",
+    )
+    channel: RevisitChannel = Field(
+        RevisitChannel.PHONE, description="How the revisit reached the complainant."
     )
 
 
@@ -110,6 +133,7 @@ def _give_feedback(state: ComplaintState, command: GiveFeedback) -> list[Event]:
         score=command.score,
         comment=command.comment,
         acknowledged=command.acknowledged and not command.satisfied,
+        channel=command.channel,
     )
     if command.satisfied:
         return [feedback, ComplaintClosed(reason=CloseReason.SATISFIED)]

@@ -65,7 +65,12 @@ async def test_the_api_shows_the_state_and_the_full_timeline(analytics: Analytic
         "department": None,
     }
     assert timeline[5]["actor"]["id"] is None  # the complainant
-    assert timeline[5]["summary"] == {"acknowledged": False, "satisfied": True, "score": 5}
+    assert timeline[5]["summary"] == {
+        "acknowledged": False,
+        "satisfied": True,
+        "score": 5,
+        "channel": "phone",
+    }
 
 
 async def test_no_contact_data_or_free_text_reaches_the_read_model(analytics: Analytics) -> None:

@@ -164,6 +164,7 @@ async def test_kpis_over_the_range_follow_the_documented_formulas(world: World) 
     assert k["timely_handling"]["rag"] == "green"
     assert k["satisfaction"]["value"] == 90
     assert k["satisfaction"]["rag"] == "green"
+    assert k["employee_satisfaction"]["value"] is None  # no employee complainant gave feedback
     assert k["complaint_rate"]["value"] == pytest.approx(4 / 3, abs=1e-3)
     assert k["complaint_rate"]["rag"] == "green"
     assert k["formal_resolution"]["value"] == 50

@@ -28,7 +28,13 @@ async def test_satisfied_closes_the_complaint(feedback: Feedback) -> None:
         "events": ["FeedbackReceived", "ComplaintClosed"],
     }
     stream = await feedback.stream(complaint_no)
-    assert stream[-2].payload == {"satisfied": True, "score": 5, "comment": "很满意", "acknowledged": False}
+    assert stream[-2].payload == {
+        "satisfied": True,
+        "score": 5,
+        "comment": "很满意",
+        "acknowledged": False,
+        "channel": "phone",
+    }
     assert stream[-2].actor.id == "agent-customer_service"
     assert stream[-1].payload == {"reason": "satisfied"}
     item = await feedback.revisit(complaint_no, scheduled.stream_version + 1)

@@ -100,4 +100,9 @@ def test_a_complainants_id_is_not_kept_in_the_timeline() -> None:
 
 def test_feedback_summary_has_the_score_and_not_the_comment() -> None:
     _, events = apply(a_complaint_in(Status.RESOLVED), feedback(False, 1, comment="打我电话 13600000000"))
-    assert summarize(events[0]) == {"acknowledged": False, "satisfied": False, "score": 1}
+    assert summarize(events[0]) == {
+        "acknowledged": False,
+        "satisfied": False,
+        "score": 1,
+        "channel": "phone",
+    }

@@ -16,7 +16,7 @@ from shared.complaints import (
     Status,
     decide,
 )
-from shared.complaints.events import ComplaintEvent
+from shared.complaints.events import ComplaintEvent, FeedbackReceived
 from tests.builders import T0, a_complainant, agent, path_to, receive, received, run
 
 pytestmark = pytest.mark.unit
@@ -36,7 +36,7 @@ def test_every_complaint_event_is_registered() -> None:
     assert len(EVENT_MODELS) >= 30
     for model in EVENT_MODELS:
         assert model.event_type == model.__name__
-        assert model.schema_version == (2 if model is ComplaintReceived else 1)
+        assert model.schema_version == (2 if model in (ComplaintReceived, FeedbackReceived) else 1)
 
 
 @pytest.mark.parametrize("model", [*EVENT_MODELS, Complainant, *ALL_COMMANDS], ids=lambda m: m.__name__)

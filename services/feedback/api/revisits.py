@@ -155,6 +155,7 @@ async def give_feedback(
         score=body.score,
         comment=body.comment or None,
         acknowledged=body.acknowledged,
+        channel=body.channel,
     )
     try:
         outcome = await handlers.give_feedback(uow, clock, complaint_no, command)
