@@ -39,6 +39,7 @@ class RejectionCode(StrEnum):
     MERGE_INTO_SELF = "merge_into_self"
     MERGE_TARGET_UNKNOWN = "merge_target_unknown"
     MERGE_TARGET_FINAL = "merge_target_final"
+    NOT_FLAGGED = "not_flagged"
 
 
 _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
@@ -105,6 +106,10 @@ _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
     RejectionCode.ALREADY_ON_HOLD: (
         "The complaint is already waiting on the complainant.",
         "投诉已处于等待投诉人状态。",
+    ),
+    RejectionCode.NOT_FLAGGED: (
+        "The complaint carries no risk flag; there is nothing to clear.",
+        "投诉没有舆情风险标记，无需解除。",
     ),
     RejectionCode.NOT_ON_HOLD: (
         "The complaint is not waiting on the complainant; there is nothing to resume.",

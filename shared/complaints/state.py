@@ -105,6 +105,8 @@ class ComplaintState:
     """The surviving complaint, once a supervisor merged this one into it."""
     merged_duplicates: tuple[str, ...] = ()
     """Complaints merged into this one (it survived them)."""
+    risk_flags: tuple[str, ...] = ()
+    """The risk rules the complaint is flagged for (stages/risk.py); empty when not flagged or cleared."""
 
     @classmethod
     def initial(cls) -> ComplaintState:

@@ -313,6 +313,7 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
         Role.ADMIN: _l("管理员", "Administrator"),
         Role.SERVICE: _l("系统服务", "Service"),
         Role.COMPLAINANT: _l("投诉人", "Complainant"),
+        Role.PR_OWNER: _l("公关负责人", "Public-relations owner"),
     },
 }
 """Labels of every enum value, by enum type, so equal codes of different enums never collide."""

@@ -22,6 +22,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     SERVICE = "service"
     COMPLAINANT = "complainant"
+    PR_OWNER = "pr_owner"
 
 
 class Actor(BaseModel):

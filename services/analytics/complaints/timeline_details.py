@@ -72,6 +72,8 @@ FIELD_NAMES: dict[str, Label] = {
     "duplicate": _l("并入的重复投诉", "Duplicate merged in"),
     "window_days": _l("比对窗口（天）", "Window (days)"),
     "similarity": _l("相似度", "Similarity"),
+    "rules": _l("风险规则", "Risk rules"),
+    "source": _l("标记方式", "Flagged by"),
 }
 """The name of each summary field shown on the timeline; fields not named here are not shown."""
 
@@ -106,6 +108,9 @@ COMMANDS: dict[str, Label] = {
     "ReturnForCorrection": _l("退回补正", "return for correction"),
     "LapseCorrection": _l("补正逾期", "lapse the correction"),
     "RecordMergedDuplicate": _l("记录并入的重复投诉", "record a merged duplicate"),
+    "FlagRiskAutomatically": _l("自动标记舆情风险", "flag as a risk by the rules"),
+    "FlagRisk": _l("人工标记舆情风险", "flag as a risk"),
+    "ClearRiskFlag": _l("解除舆情风险标记", "clear the risk flag"),
 }
 
 REJECTIONS: dict[RejectionCode, Label] = {
@@ -134,6 +139,12 @@ REJECTIONS: dict[RejectionCode, Label] = {
     RejectionCode.MERGE_INTO_SELF: _l("不能并入自身", "cannot merge into itself"),
     RejectionCode.MERGE_TARGET_UNKNOWN: _l("目标投诉不存在", "the target complaint does not exist"),
     RejectionCode.MERGE_TARGET_FINAL: _l("目标投诉已终结", "the target complaint is final"),
+    RejectionCode.NOT_FLAGGED: _l("没有风险标记", "no risk flag"),
+}
+
+RISK_SOURCES: dict[str, Label] = {
+    "auto": _l("风险规则自动标记", "The risk rules"),
+    "manual": _l("工作人员人工标记", "A member of staff"),
 }
 
 YES, NO = _l("是", "yes"), _l("否", "no")
@@ -237,6 +248,7 @@ RENDER: dict[str, Callable[[Any, ZoneInfo], Label]] = {
     "reason_code": _rejection,
     "window_days": _days,
     "extension": _extension,
+    "source": lambda value, _zone: RISK_SOURCES.get(str(value), _same(str(value))),
 }
 
 

@@ -8,11 +8,12 @@ each command (``@decides``) and evolves the state by each event (``@evolves``), 
 * :mod:`.handling`: progress, on hold and resumed, resolved (答复);
 * :mod:`.time_limits`: SLA warnings, breaches and extensions (时限);
 * :mod:`.revisit`: the revisit (回访) and the complainant's feedback;
+* :mod:`.risk`: flagged as a reputational risk (舆情风险) for the PR owner, and cleared;
 * :mod:`.closure`: closed (结案), reopened, withdrawn, not a complaint, merged, data erased.
 
 A new stage is a new module here, imported below.
 """
 
-from shared.complaints.stages import closure, dispatch, grading, handling, receipt, revisit, time_limits
+from shared.complaints.stages import closure, dispatch, grading, handling, receipt, revisit, risk, time_limits
 
-__all__ = ["closure", "dispatch", "grading", "handling", "receipt", "revisit", "time_limits"]
+__all__ = ["closure", "dispatch", "grading", "handling", "receipt", "revisit", "risk", "time_limits"]
