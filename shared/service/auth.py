@@ -41,7 +41,15 @@ from shared.service.session import (
     token_fingerprint,
 )
 
-HUMAN_ROLES = {Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN, Role.PR_OWNER}
+HUMAN_ROLES = {
+    Role.CHANNEL,
+    Role.AGENT,
+    Role.SUPERVISOR,
+    Role.OPERATOR,
+    Role.AUDITOR,
+    Role.ADMIN,
+    Role.PR_OWNER,
+}
 
 
 class TokenEntry(BaseModel):

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from services.analytics.bounds import MONTH_PATTERN
-from services.analytics.dependencies import Kpis, ReportScorecards, Targets
+from services.analytics.dependencies import Kpis, ReportRisk, ReportScorecards, Targets
 from services.analytics.filters import ERRORS, Reporter
 from services.analytics.reports.monthly import monthly_report, report_csv
 from services.analytics.reports.pdf import FontUnavailable, report_pdf
@@ -20,7 +20,7 @@ router = APIRouter(tags=["KPIs and dashboard"])
 
 @router.get(
     "/reports/monthly",
-    summary="The monthly report: KPIs against targets, departments, categories, daily volume, scorecards",
+    summary="The monthly report: KPIs, departments, categories, daily volume, scorecards, risk flags",
     response_class=Response,
     responses={
         **ERRORS,
@@ -37,13 +37,14 @@ async def get_monthly_report(
     kpis: Kpis,
     targets: Targets,
     scorecards: ReportScorecards,
+    risk: ReportRisk,
     month: Annotated[
         str,
         Query(pattern=MONTH_PATTERN, description="Local calendar month, YYYY-MM (2000-01 to 2099-12)."),
     ],
     format: Annotated[Literal["csv", "pdf"], Query(description="csv or pdf.")] = "csv",
 ) -> Response:
-    report = await monthly_report(kpis, month, targets, scorecards)
+    report = await monthly_report(kpis, month, targets, scorecards, risk)
     name = f"tousu-report-{month}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":

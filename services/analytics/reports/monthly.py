@@ -12,6 +12,7 @@ import io
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from services.analytics.complaints.queries import Filters
 from services.analytics.kpis.queries import (
@@ -64,6 +65,16 @@ class MonthlyReport:
     """Complaints received per local day, every day of the month."""
     scorecards: list[ReportScorecard] = field(default_factory=list)
     """The month's department scorecards, lowest score first (same figures as GET /v1/scorecards)."""
+    risk: ReportRisk | None = None
+    """Complaints flagged as a reputational risk in the month, in all and by rule."""
+
+
+@dataclass(frozen=True)
+class ReportRisk:
+    flagged: int
+    """Complaints flagged in the month (each once, whatever the rules)."""
+    by_rule: dict[str, int]
+    """Complaints each rule flagged in the month (``manual``: by staff)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,9 @@ class ReportScorecard:
 
 ScorecardSource = Callable[[date], Awaitable[list[ReportScorecard]]]
 """The month's scorecards (first day of the month → cards); wired in by the composition root."""
+
+RiskFigures = Callable[[date, date], Awaitable[ReportRisk]]
+"""The complaints flagged from the first to the last local day of the month; wired in likewise."""
 
 
 def month_range(month: str) -> tuple[date, date]:
@@ -136,6 +150,7 @@ async def monthly_report(
     month: str,
     targets: Mapping[Kpi, Target],
     scorecards: ScorecardSource | None = None,
+    risk: RiskFigures | None = None,
 ) -> MonthlyReport:
     first, last = month_range(month)
     everything = Filters()
@@ -161,6 +176,7 @@ async def monthly_report(
         ],
         days=[(day, received.get(day, 0)) for day, _ in days],
         scorecards=await scorecards(first) if scorecards is not None else [],
+        risk=await risk(first, last) if risk is not None else None,
     )
 
 
@@ -193,7 +209,8 @@ def _number(value: float | None) -> str:
 def report_csv(report: MonthlyReport) -> str:
     """One row per figure. Sections: kpi (the month), department, category (most frequent
     first), day (complaints received), scorecard (score, deducted, rating — its code in the rag
-    column — and incidents_<kind> counts per department). Empty cells are nulls. Starts with a
+    column — and incidents_<kind> counts per department), risk (complaints flagged as a
+    reputational risk: ``flagged``, then ``rule:<name>`` per rule). Empty cells are nulls. Starts with a
     UTF-8 BOM (Excel)."""
     out = io.StringIO()
     out.write("\ufeff")
@@ -248,4 +265,13 @@ def report_csv(report: MonthlyReport) -> str:
             writer.writerow(
                 [*head, f"incidents_{kind}", "质量事件", "Incidents", "count", count, "", "", "", "", ""]
             )
+    if report.risk is not None:
+        _risk_rows(writer, report.month, report.risk)
     return out.getvalue()
+
+
+def _risk_rows(writer: Any, month: str, risk: ReportRisk) -> None:
+    head = ["risk", month, "", "", ""]
+    writer.writerow([*head, "flagged", "舆情风险投诉", "Flagged as a risk", "count", risk.flagged, *[""] * 5])
+    for rule, count in risk.by_rule.items():
+        writer.writerow([*head, f"rule:{rule}", "按风险规则", "By risk rule", "count", count, *[""] * 5])
