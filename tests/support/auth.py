@@ -15,7 +15,7 @@ def token_for(role: str, department: str | None = None) -> str:
 def test_tokens() -> TokenRegistry:
     entries = [
         TokenEntry(token=token_for(role.value), subject=f"test-{role.value}", role=role)
-        for role in (Role.CHANNEL, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN)
+        for role in (Role.CHANNEL, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN, Role.PR_OWNER)
     ]
     entries += [
         TokenEntry(token=token_for("agent", d), subject=f"agent-{d}", role=Role.AGENT, department=d)
