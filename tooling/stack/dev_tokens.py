@@ -43,7 +43,7 @@ def dev_token_entries() -> list[dict[str, Any]]:
     ]
     entries += [
         {"token": token(), "subject": role, "role": role}
-        for role in ("supervisor", "operator", "auditor", "admin")
+        for role in ("supervisor", "operator", "auditor", "admin", "pr_owner")
     ]
     return entries
 
