@@ -28,9 +28,9 @@ def test_creates_one_token_per_role_and_department_with_mode_0600(tmp_path: Path
             "role": "agent",
             "department": dept,
         }
-    for role in ("supervisor", "operator", "auditor", "admin"):
+    for role in ("supervisor", "operator", "auditor", "admin", "pr_owner"):
         assert by_subject[role]["role"] == role
-    assert len(tokens) == 2 + len(DEPARTMENTS) + 4
+    assert len(tokens) == 2 + len(DEPARTMENTS) + 5
     values = [t["token"] for t in tokens]
     assert len(set(values)) == len(values)
     assert all(isinstance(v, str) and len(v) >= 32 for v in values)
