@@ -219,31 +219,40 @@ async def receive(
             await forget_one(conn, str(complainant_id), complaint_no)
         return outcome
     if duplicates is not None:
-        outcome = (
-            await _link_duplicate(
-                conn,
-                store,
-                duplicates,
-                submission,
-                outcome,
-                admitted,
-                complainant_id,
-                key,
-                noted,
-                clock,
-                received_at,
-            )
-            or outcome
+        linked = await _link_duplicate(
+            conn,
+            store,
+            duplicates,
+            submission,
+            outcome,
+            admitted,
+            complainant_id,
+            key,
+            noted,
+            clock,
+            received_at,
         )
+        outcome = linked or outcome
     if risk is None or imported is not None:  # history: nobody is told of it, nor flagged for it
         return outcome
-    facts = RiskFacts(
-        submission.channel, grade, text_of(submission.subject, submission.content), admitted.earlier + 1
-    )
-    return (
-        await flag_risk(store.bound(conn), complaint_no, risk.fired(facts), clock, left_by(outcome))
-        or outcome
-    )
+    return await _flag_risk(conn, store, risk, submission, grade, admitted.earlier + 1, outcome, clock)
+
+
+async def _flag_risk(
+    conn: AsyncConnection,
+    store: PostgresEventStore,
+    risk: RiskRules,
+    submission: ComplaintSubmission,
+    grade: Grade,
+    repeats: int,
+    outcome: Outcome,
+    clock: Clock,
+) -> Outcome:
+    """After the receipt (and the duplicate link): the risk rules that fire flag it."""
+    text = text_of(submission.subject, submission.content)
+    fired = risk.fired(RiskFacts(submission.channel, grade, text, repeats))
+    flagged = await flag_risk(store.bound(conn), outcome.complaint_no, fired, clock, left_by(outcome))
+    return flagged or outcome
 
 
 async def _link_duplicate(
