@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 
+from services.analytics.bounds import Day
 from services.analytics.complaints.api import DEFAULT_MAX_PAGE_SIZE, ERROR_BODY, not_found, too_large_page
 from services.analytics.complaints.models import ComplaintDetail
 from services.analytics.complaints.queries import FINAL
@@ -48,8 +49,12 @@ RuleQ = Annotated[list[str] | None, Query(description="Only flags by these rules
 SourceQ = Annotated[
     list[RiskSource] | None, Query(description="Only flags by the rules (auto) or staff (manual).")
 ]
-FromQ = Annotated[date | None, Query(description="Last flagged on or after this local day.")]
-ToQ = Annotated[date | None, Query(description="Last flagged on or before this local day.")]
+FromQ = Annotated[
+    Day | None, Query(description="Last flagged on or after this local day (2000-01-01 to 2099-12-31).")
+]
+ToQ = Annotated[
+    Day | None, Query(description="Last flagged on or before this local day (2000-01-01 to 2099-12-31).")
+]
 
 router = APIRouter(prefix="/v1", tags=["read models"])
 
@@ -98,17 +103,11 @@ async def list_risk_flags(
     state: Annotated[FlagState, Query(description="flagged (now, the default), cleared, or all.")] = (
         FlagState.FLAGGED
     ),
-    rule: Annotated[
-        list[str] | None, Query(max_length=20, description="Only flags by these rules (repeatable).")
-    ] = None,
-    source: Annotated[list[str] | None, Query(max_length=2, description="auto and/or manual.")] = None,
+    rule: RuleQ = None,
+    source: SourceQ = None,
     open_only: Annotated[bool, Query(description="Only complaints still open.")] = False,
-    flagged_from: Annotated[
-        date | None, Query(description="Last flagged on or after this day (local).")
-    ] = None,
-    flagged_to: Annotated[
-        date | None, Query(description="Last flagged on or before this day (local).")
-    ] = None,
+    flagged_from: FromQ = None,
+    flagged_to: ToQ = None,
     page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number.")] = 1,
     page_size: Annotated[
         int,

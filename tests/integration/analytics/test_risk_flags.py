@@ -107,3 +107,11 @@ async def test_the_pr_owner_lists_and_reads_flagged_complaints_only(analytics: A
         "rule:regulator-referral": "1",
         "rule:urgent-grade": "1",
     }
+
+
+async def test_bad_parameters_are_422_naming_them(analytics: Analytics) -> None:
+    for params in ({"source": "rumour"}, {"state": "maybe"}, {"flagged_to": "9999-12-31"}, {"page_size": 0}):
+        answer = await analytics.client.get("/v1/risk-flags", params=params, headers=PR)
+        assert answer.status_code == 422, (params, answer.text)
+    days = {"flagged_from": "2026-01-05", "flagged_to": "2026-01-05"}
+    assert (await analytics.client.get("/v1/risk-flags", params=days, headers=PR)).status_code == 200
