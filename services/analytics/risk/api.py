@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.analytics.bounds import Day
 from services.analytics.complaints.api import DEFAULT_MAX_PAGE_SIZE, ERROR_BODY, not_found, too_large_page
@@ -31,12 +32,13 @@ from services.analytics.complaints.views import (
 from services.analytics.dependencies import Complaints, Config, Zone, risk_flags
 from services.analytics.filters import DepartmentQ
 from services.analytics.privacy import personal_data
-from services.analytics.risk.models import RiskFlagDetail, RiskFlagPage, RiskFlagView
+from services.analytics.risk.models import RiskFlagDetail, RiskFlagPage, RiskFlagView, RiskNote
 from services.analytics.risk.queries import FlagState, RiskFilters, RiskFlags
-from shared.complaints import Channel, Grade, Status
-from shared.complaints.stages.risk import RiskSource
+from shared.complaints import COMPLAINT_EVENTS, Channel, Grade, Status
+from shared.complaints.stages.risk import ComplaintRiskFlagCleared, ComplaintRiskFlagged, RiskSource
 from shared.complaints.values import Label
 from shared.events import Role
+from shared.eventstore import PostgresEventStore
 from shared.service.auth import Principal, require
 from shared.service.complaint_commands import ComplaintNoPath
 from shared.service.error_responses import error_responses
@@ -82,6 +84,28 @@ def _view(row: Mapping[str, Any], complaint: Mapping[str, Any], zone: ZoneInfo) 
         last_flagged_at=instant(row["last_flagged_at"], zone),
         cleared_at=instant(row["cleared_at"], zone) if row["cleared_at"] is not None else None,
     )
+
+
+async def _notes(engine: AsyncEngine, complaint_no: str, zone: ZoneInfo) -> list[RiskNote]:
+    """The flags and clears as stored: the reasons people typed are read here, for the roles that
+    watch and clear flags, and never copied into a read model."""
+    notes = []
+    for record in await PostgresEventStore(engine).read_stream(complaint_no):
+        if record.type not in (ComplaintRiskFlagged.__name__, ComplaintRiskFlagCleared.__name__):
+            continue
+        event = COMPLAINT_EVENTS.decode(record)
+        assert isinstance(event, ComplaintRiskFlagged | ComplaintRiskFlagCleared)
+        notes.append(
+            RiskNote(
+                stream_version=record.stream_version,
+                type=record.type,
+                title=type(event).title,
+                at=instant(record.occurred_at, zone),
+                rules=list(event.rules),
+                reason=event.reason,
+            )
+        )
+    return notes
 
 
 def _local_start(day: date | None, zone: ZoneInfo) -> datetime | None:
@@ -150,6 +174,7 @@ async def get_risk_flag(
     personal = await personal_data(read_model.engine, [complaint], principal.role)
     return RiskFlagDetail(
         flags=_view(row, complaint, zone),
+        notes=await _notes(read_model.engine, complaint_no, zone),
         detail=ComplaintDetail(
             complaint=complaint_view(complaint, zone, personal[complaint_no]),
             timeline=[timeline_entry(entry, zone) for entry in timeline],

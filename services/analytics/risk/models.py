@@ -40,8 +40,23 @@ class RiskFlagPage(BaseModel):
     total: int = Field(description="Flagged complaints matching the filters, on all pages.")
 
 
+class RiskNote(BaseModel):
+    """Why the complaint was flagged or cleared, as the person typed it (read from the stored event,
+    never kept in a read model)."""
+
+    stream_version: int = Field(description="The event's position in the complaint's stream.")
+    type: str = Field(description="ComplaintRiskFlagged or ComplaintRiskFlagCleared.")
+    title: Label = Field(description="What happened, for people.")
+    at: Instant = Field(description="When.")
+    rules: list[str] = Field(description="The rules flagged or cleared.")
+    reason: str | None = Field(description="The reason given; null for a flag by the rules.")
+
+
 class RiskFlagDetail(BaseModel):
     """A flagged complaint: its flags, its state and its timeline, personal data masked for the PR owner."""
 
     flags: RiskFlagView = Field(description="Its risk flags.")
+    notes: list[RiskNote] = Field(
+        description="Every flag and clear, oldest first, with the reasons people gave."
+    )
     detail: ComplaintDetail = Field(description="The complaint and its timeline.")

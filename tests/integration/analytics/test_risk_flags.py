@@ -76,6 +76,9 @@ async def test_the_pr_owner_lists_and_reads_flagged_complaints_only(analytics: A
     assert complaint["complainant"]["masked"] is True  # personal data masked for the PR owner
     titles = [entry["title"]["en"] for entry in detail.json()["detail"]["timeline"]]
     assert "Flagged as a reputational risk" in titles
+    assert [(n["type"], n["reason"]) for n in detail.json()["notes"]] == [
+        ("ComplaintRiskFlagged", "记者来电")
+    ]
     assert (await analytics.client.get(f"/v1/risk-flags/{plain}", headers=PR)).status_code == 404
 
     for path in ("/v1/complaints", f"/v1/complaints/{manual}", "/v1/kpis", "/v1/stats"):
