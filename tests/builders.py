@@ -114,6 +114,10 @@ def operator(id: str = "operator-1") -> Actor:
     return Actor(role=Role.OPERATOR, id=id)
 
 
+def pr_owner(id: str = "pr-1") -> Actor:
+    return Actor(role=Role.PR_OWNER, id=id)
+
+
 def an_actor(role: Role, department: str | None = None) -> Actor:
     """Any actor in ``role`` (agents get ``department``)."""
     return Actor(role=role, id=f"{role.value}-1", department=department)

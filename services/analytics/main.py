@@ -30,6 +30,8 @@ from services.analytics.kpis.service_volume import ServiceVolumeMessage, VolumeH
 from services.analytics.kpis.targets import effective_targets
 from services.analytics.live import api as live_api
 from services.analytics.live.hub import LiveHub
+from services.analytics.risk import api as risk_api
+from services.analytics.risk.queries import RiskFlags, report_risk
 from services.analytics.scorecards import api as scorecards_api
 from services.analytics.scorecards import staff_api
 from services.analytics.scorecards.api import report_scorecards
@@ -84,6 +86,8 @@ def create_app(
     state.report_scorecards = report_scorecards(insights, inspections, scorecard)
     state.report_staff = report_staff(insights, inspections, scorecard, state.tokens)
     state.live_hub = hub
+    state.risk_flags = RiskFlags(runtime.engine)
+    state.report_risk = report_risk(state.risk_flags, zone)
     for api in (
         complaints_api,
         kpis_api,
@@ -95,6 +99,7 @@ def create_app(
         attention_api,
         extensions_api,
         director_api,
+        risk_api,
         live_api,
     ):
         app.include_router(api.router)

@@ -18,6 +18,10 @@ class IntakeSettings(BaseSettings):
         None,
         description="The grading and required-fields policy (YAML); default: services/intake/grading.yaml.",
     )
+    risk_file: Path | None = Field(
+        None,
+        description="Risk rules (YAML) for the PR owner; default: services/intake/risk.yaml.",
+    )
     max_body_bytes: int = Field(
         256 * 1024, ge=1024, description="Largest accepted request body; larger ones get 413."
     )

@@ -8,8 +8,11 @@ is :class:`services.intake.submit.Submissions`, in a module of its own for its s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from services.intake.corrections import take_submission
-from services.intake.notifier import Notifier
+from services.intake.notifier import Notifier, RiskNotifier
+from services.intake.risk import RiskFacts, RiskRules
 from services.intake.schemas import IntakeMessage
 from services.intake.submit import Submissions
 from shared.clock import Clock
@@ -21,6 +24,7 @@ from shared.complaints.commands import (
     RecordMergedDuplicate,
 )
 from shared.complaints.events import COMPLAINT_EVENTS, ComplaintReceived
+from shared.complaints.stages.risk import ComplaintRiskFlagged, FlagRiskAutomatically
 from shared.complaints.state import ComplaintState
 from shared.events import Actor, RecordedEvent
 from shared.eventstore import ConcurrencyError
@@ -74,6 +78,47 @@ class AcknowledgementHandler(Reactor):
         return AcknowledgeComplaint(
             actor=SERVICE, at=self.clock.now(), via=self.notifier.name, message_key=template
         )
+
+
+class RiskOnRegrade(Reactor):
+    """ComplaintRegraded → the risk rules again, with the facts the state keeps (the channel and
+    the new grade; services/intake/risk.py says why the text and the recurrence count are not
+    among them): the rules that fire now and were not flagged before flag it."""
+
+    name = "intake-risk"
+
+    def __init__(self, risk: RiskRules, clock: Clock) -> None:
+        self.risk = risk
+        self.clock = clock
+
+    async def react(self, event: RecordedEvent, state: ComplaintState) -> Command | None:
+        fired = self.risk.fired(RiskFacts(state.channel, state.grade))
+        new = [rule for rule in fired if rule not in state.risk_flags]
+        if not new or not state.is_open:
+            return None
+        return FlagRiskAutomatically(actor=SERVICE, at=self.clock.now(), rules=new)
+
+
+class RiskWatch:
+    """The risk consumer: regrades are evaluated again (:class:`RiskOnRegrade`), and every flag,
+    automatic or by hand, is sent to the public-relations owner (the notifier). In the
+    consumer's transaction: a failed batch is handled again, so the PR owner hears of a flag at
+    least once."""
+
+    def __init__(self, risk: RiskRules, notifier: RiskNotifier, clock: Clock) -> None:
+        self.regrades = RiskOnRegrade(risk, clock)
+        self.notifier = notifier
+
+    async def handle(self, events: Sequence[RecordedEvent], uow: UnitOfWork) -> None:
+        regraded = [event for event in events if event.type == "ComplaintRegraded"]
+        if regraded:
+            await self.regrades.handle(regraded, uow)
+        for event in events:
+            if event.type != ComplaintRiskFlagged.__name__:
+                continue
+            flagged = COMPLAINT_EVENTS.decode(event)
+            assert isinstance(flagged, ComplaintRiskFlagged)
+            await self.notifier.notify_pr_owner(event.stream_id, list(flagged.rules), flagged.source.value)
 
 
 MERGE_ATTEMPTS = 3

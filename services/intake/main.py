@@ -21,8 +21,9 @@ from services.intake.duplicates import DuplicateCheck
 from services.intake.email_channel import EmailIntake
 from services.intake.followup import GuessLimit
 from services.intake.limits import TokenBuckets
-from services.intake.notifier import LoggingNotifier, Notifier
+from services.intake.notifier import LoggingNotifier, Notifier, RiskNotifier
 from services.intake.policy import load_policy
+from services.intake.risk import load_risk_rules
 from services.intake.submit import Submissions
 from shared.clock import Clock, SystemClock
 from shared.messaging.assignment_routes import complaint_routes
@@ -40,11 +41,13 @@ def create_app(
     notifier: Notifier | None = None,
     config: IntakeSettings | None = None,
     lapse_in_background: bool = True,
+    risk_notifier: RiskNotifier | None = None,
 ) -> FastAPI:
     """``lapse_in_background=False`` leaves lapsing corrections to explicit
     ``app.state.lapser.lapse_due()`` calls (tests drive time with a FakeClock)."""
     config = config or IntakeSettings()
     policy = load_policy(config.grading_file)  # GradingPolicyError (file:line) stops the start-up
+    risk = load_risk_rules(config.risk_file)  # RiskRulesError (file:line) likewise
     runtime = Runtime("intake", settings, clock or SystemClock(), extra_routes=complaint_routes)
     duplicates = DuplicateCheck(policy.duplicates) if policy.duplicates is not None else None
     privacy = PrivacySettings()
@@ -56,9 +59,14 @@ def create_app(
         privacy=privacy,
         duplicates=duplicates,
         window=config.received_window(),
+        risk=risk,
     )
     subscribers.subscribe_all(
-        runtime, submissions, notifier or LoggingNotifier(), correction_hours=config.correction_hours
+        runtime,
+        submissions,
+        notifier or LoggingNotifier(),
+        correction_hours=config.correction_hours,
+        risk_notifier=risk_notifier,
     )
     if config.smtp_port is not None:
         email = EmailIntake(runtime, submissions, config.smtp_address, relay=config.smtp_relay)

@@ -35,3 +35,33 @@ class LoggingNotifier:
             extra={"complaint_no": complaint_no, "channel": channel, "template": ACK_TEMPLATE},
         )
         return ACK_TEMPLATE
+
+
+RISK_TEMPLATE = "risk.flagged"
+RISK_TEXT = {
+    "zh-CN": "投诉 {complaint_no} 可能引发监管或媒体关注，已标记舆情风险（{rules}）。",
+    "en": "Complaint {complaint_no} may reach a regulator or the media: flagged as a risk ({rules}).",
+}
+
+
+class RiskNotifier(Protocol):
+    async def notify_pr_owner(self, complaint_no: str, rules: list[str], source: str) -> None:
+        """Tell the public-relations owner a complaint was flagged; codes only (the number and the
+        rules), never the complaint's text or the complainant. Raising makes the consumer retry."""
+        ...
+
+
+class LoggingRiskNotifier:
+    """The default: one log line per flag, codes only."""
+
+    async def notify_pr_owner(self, complaint_no: str, rules: list[str], source: str) -> None:
+        log.info(
+            "risk flag sent to the PR owner",
+            extra={
+                "complaint_no": complaint_no,
+                "rules": rules,
+                "source": source,
+                "to_role": "pr_owner",
+                "template": RISK_TEMPLATE,
+            },
+        )

@@ -15,6 +15,7 @@ from services.intake.admission import Plan, admit
 from services.intake.duplicates import DuplicateCheck, forget_one, subject_key
 from services.intake.numbers import number_prefix
 from services.intake.policy import GradingPolicy
+from services.intake.risk import RiskFacts, RiskRules, flag_risk, text_of
 from services.intake.schemas import ComplaintSubmission
 from services.intake.window import LIVE_WINDOW, ReceivedWindow
 from shared.clock import Clock
@@ -143,6 +144,7 @@ async def receive(
     window: ReceivedWindow = LIVE_WINDOW,
     duplicates: DuplicateCheck | None = None,
     imported: ImportedHistory | None = None,
+    risk: RiskRules | None = None,
 ) -> Outcome:
     """Raises SubmissionRefused for missing required fields, a grade outside the scheme, or a
     ``received_at`` outside ``window`` (the configured one for live channels; the import path
@@ -156,6 +158,7 @@ async def receive(
     stream goes on); default a new number. With ``duplicates``, a possible duplicate of an
     earlier complaint is linked right after the receipt (the outcome is then the link's).
     ``imported``: a complaint from another system's records (``tousu import``), recorded as history.
+    With ``risk``, the risk rules that fire flag it right after (services/intake/risk.py).
     """
     # long: what remains is the one admission round trip, the sealing that needs its
     # row and the append, which share the complainant's key and the admitted number; split
@@ -211,14 +214,45 @@ async def receive(
         attempts=1,
         current=new_stream() if fresh else None,
     )
-    if outcome.rejection is not None or duplicates is None:
+    if outcome.rejection is not None:
         if noted:  # not received: nothing to remember
             await forget_one(conn, str(complainant_id), complaint_no)
         return outcome
-    linked = await _link_duplicate(
-        conn, store, duplicates, submission, outcome, admitted, complainant_id, key, noted, clock, received_at
-    )
-    return linked or outcome
+    if duplicates is not None:
+        linked = await _link_duplicate(
+            conn,
+            store,
+            duplicates,
+            submission,
+            outcome,
+            admitted,
+            complainant_id,
+            key,
+            noted,
+            clock,
+            received_at,
+        )
+        outcome = linked or outcome
+    if risk is None or imported is not None:  # history: nobody is told of it, nor flagged for it
+        return outcome
+    return await _flag_risk(conn, store, risk, submission, grade, admitted.earlier + 1, outcome, clock)
+
+
+async def _flag_risk(
+    conn: AsyncConnection,
+    store: PostgresEventStore,
+    risk: RiskRules,
+    submission: ComplaintSubmission,
+    grade: Grade,
+    repeats: int,
+    outcome: Outcome,
+    clock: Clock,
+) -> Outcome:
+    """After the receipt (and the duplicate link): the risk rules that fire flag it."""
+    text = text_of(submission.subject, submission.content)
+    fired = risk.fired(RiskFacts(submission.channel, grade, text, repeats))
+    flagged = await flag_risk(store.bound(conn), outcome.complaint_no, fired, clock, left_by(outcome))
+    return flagged or outcome
 
 
 async def _link_duplicate(

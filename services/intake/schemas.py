@@ -195,6 +195,14 @@ class RegradeRequest(BaseModel):
     _no_nul = model_validator(mode="before")(nul_free)
 
 
+class RiskReason(BaseModel):
+    """Why a complaint is flagged as a reputational risk, or why its flag is cleared."""
+
+    reason: str = Field(min_length=1, max_length=2000, description="Why (kept on record, shown to staff).")
+
+    _no_nul = model_validator(mode="before")(nul_free)
+
+
 class MergeRequest(BaseModel):
     """Which complaint survives, and why."""
 

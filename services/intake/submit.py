@@ -36,6 +36,7 @@ from services.intake import idempotency
 from services.intake.duplicates import DuplicateCheck
 from services.intake.policy import GradingPolicy
 from services.intake.receive import SubmissionRefused, check_received_at, receive
+from services.intake.risk import RiskRules
 from services.intake.schemas import ComplaintSubmission
 from services.intake.submitters import may_submit, refusal
 from services.intake.window import LIVE_WINDOW, ReceivedWindow
@@ -121,6 +122,7 @@ class Submissions:
         privacy: PrivacySettings | None = None,
         duplicates: DuplicateCheck | None = None,
         window: ReceivedWindow = LIVE_WINDOW,
+        risk: RiskRules | None = None,
     ) -> None:
         self.store = store
         self.policy = policy
@@ -130,6 +132,8 @@ class Submissions:
         self.duplicates = duplicates
         self.window = window
         """How far from now a live channel's ``received_at`` may be (the configured window)."""
+        self.risk = risk
+        """The risk rules evaluated at receipt (services/intake/risk.py); None: no risk flags."""
 
     def check_received_at(
         self, submission: ComplaintSubmission, window: ReceivedWindow | None = None
@@ -207,6 +211,7 @@ class Submissions:
             window=window or self.window,
             duplicates=self.duplicates,
             imported=imported,
+            risk=self.risk,
         )
         rejection = outcome.rejection
         if rejection is not None:

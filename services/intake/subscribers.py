@@ -7,8 +7,8 @@ import json
 
 from pydantic import ValidationError
 
-from services.intake.handlers import AcknowledgementHandler, SubmissionHandler
-from services.intake.notifier import Notifier
+from services.intake.handlers import AcknowledgementHandler, RiskWatch, SubmissionHandler
+from services.intake.notifier import LoggingRiskNotifier, Notifier, RiskNotifier
 from services.intake.schemas import IntakeMessage
 from services.intake.submit import Submissions
 from shared.events import sha256, streams
@@ -17,7 +17,12 @@ from shared.service.runtime import Runtime
 
 
 def subscribe_all(
-    runtime: Runtime, submissions: Submissions, notifier: Notifier, *, correction_hours: float
+    runtime: Runtime,
+    submissions: Submissions,
+    notifier: Notifier,
+    *,
+    correction_hours: float,
+    risk_notifier: RiskNotifier | None = None,
 ) -> None:
     settings = runtime.settings
     subscribe(
@@ -40,6 +45,18 @@ def subscribe_all(
         categories={streams.COMPLAINT},
         description="Acknowledges every received complaint to its complainant.",
     )
+    if submissions.risk is not None:
+        watch = RiskWatch(submissions.risk, risk_notifier or LoggingRiskNotifier(), runtime.clock)
+        subscribe_events(
+            runtime.broker,
+            runtime.consumer("intake-risk"),
+            settings.topic_events,
+            batch_handler=watch.handle,
+            types={"ComplaintRegraded", "ComplaintRiskFlagged"},
+            categories={streams.COMPLAINT},
+            description="Evaluates the risk rules again after a regrade, and tells the "
+            "public-relations owner of every risk flag.",
+        )
 
 
 def decode_submission(value: bytes) -> Decoded[IntakeMessage]:

@@ -43,6 +43,7 @@ class RejectionCode(StrEnum):
     NOT_REPORTED = "not_reported"
     UNRESOLVABLE_WITHOUT_REASON = "unresolvable_without_reason"
     UNRESOLVABLE_WITHOUT_PLAN = "unresolvable_without_plan"
+    NOT_FLAGGED = "not_flagged"
 
 
 _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
@@ -109,6 +110,10 @@ _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
     RejectionCode.ALREADY_ON_HOLD: (
         "The complaint is already waiting on the complainant.",
         "投诉已处于等待投诉人状态。",
+    ),
+    RejectionCode.NOT_FLAGGED: (
+        "The complaint carries no risk flag; there is nothing to clear.",
+        "投诉没有舆情风险标记，无需解除。",
     ),
     RejectionCode.NOT_ON_HOLD: (
         "The complaint is not waiting on the complainant; there is nothing to resume.",

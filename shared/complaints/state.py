@@ -113,6 +113,8 @@ class ComplaintState:
     """The earlier complaint whose answer the complainant rejected (升级投诉), if this is one."""
     follow_up_plan: str | None = None
     """The follow-up plan recorded when the complaint was closed as unresolvable."""
+    risk_flags: tuple[str, ...] = ()
+    """The risk rules the complaint is flagged for (stages/risk.py); empty when not flagged or cleared."""
 
     @classmethod
     def initial(cls) -> ComplaintState:

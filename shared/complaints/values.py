@@ -339,6 +339,7 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
         Role.COMPLAINANT: _l("投诉人", "Complainant"),
         Role.DIRECTOR: _l("总监", "Director"),
         Role.DEPARTMENT_HEAD: _l("部门负责人", "Department head"),
+        Role.PR_OWNER: _l("公关负责人", "Public-relations owner"),
     },
 }
 """Labels of every enum value, by enum type, so equal codes of different enums never collide."""

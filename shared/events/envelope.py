@@ -24,6 +24,7 @@ class Role(StrEnum):
     COMPLAINANT = "complainant"
     DIRECTOR = "director"
     DEPARTMENT_HEAD = "department_head"
+    PR_OWNER = "pr_owner"
 
 
 class Actor(BaseModel):

@@ -66,6 +66,7 @@ HUMAN_ROLES = {
     Role.ADMIN,
     Role.DIRECTOR,
     Role.DEPARTMENT_HEAD,
+    Role.PR_OWNER,
 }
 
 

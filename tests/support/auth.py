@@ -19,7 +19,15 @@ def test_tokens() -> TokenRegistry:
 def test_token_entries() -> list[TokenEntry]:
     entries = [
         TokenEntry(token=token_for(role.value), subject=f"test-{role.value}", role=role)
-        for role in (Role.CHANNEL, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN, Role.DIRECTOR)
+        for role in (
+            Role.CHANNEL,
+            Role.SUPERVISOR,
+            Role.OPERATOR,
+            Role.AUDITOR,
+            Role.ADMIN,
+            Role.DIRECTOR,
+            Role.PR_OWNER,
+        )
     ]
     entries += [
         TokenEntry(token=token_for("agent", d), subject=f"agent-{d}", role=Role.AGENT, department=d)

@@ -56,7 +56,7 @@ def dev_token_entries() -> list[dict[str, Any]]:
     ]
     entries += [
         {"token": token(), "subject": role, "role": role}
-        for role in ("supervisor", "operator", "auditor", "admin", "director")
+        for role in ("supervisor", "operator", "auditor", "admin", "director", "pr_owner")
     ]
     # each department's head: told of its urgent complaints (the green channel)
     entries += [

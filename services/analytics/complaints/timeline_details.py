@@ -77,6 +77,8 @@ FIELD_NAMES: dict[str, Label] = {
     "notified": _l("已通知人员（登录名）", "Notified (login names)"),
     "original": _l("原投诉", "Original complaint"),
     "escalated": _l("已升级", "Escalated"),
+    "rules": _l("风险规则", "Risk rules"),
+    "source": _l("标记方式", "Flagged by"),
 }
 """The name of each summary field shown on the timeline; fields not named here are not shown."""
 
@@ -116,6 +118,9 @@ COMMANDS: dict[str, Label] = {
     "RecordDirectorInstruction": _l("登记总监批示", "record the director's instruction"),
     "CloseAsUnresolvable": _l("以无法解决结案", "close as unresolvable"),
     "LinkUpgradedComplaint": _l("关联为升级投诉", "link as an upgraded complaint"),
+    "FlagRiskAutomatically": _l("自动标记舆情风险", "flag as a risk by the rules"),
+    "FlagRisk": _l("人工标记舆情风险", "flag as a risk"),
+    "ClearRiskFlag": _l("解除舆情风险标记", "clear the risk flag"),
 }
 
 REJECTIONS: dict[RejectionCode, Label] = {
@@ -148,6 +153,12 @@ REJECTIONS: dict[RejectionCode, Label] = {
     RejectionCode.NOT_REPORTED: _l("没有等待总监批示的事项", "nothing waits for the director"),
     RejectionCode.UNRESOLVABLE_WITHOUT_REASON: _l("未填写无法解决的原因", "no reason why it is unresolvable"),
     RejectionCode.UNRESOLVABLE_WITHOUT_PLAN: _l("未填写后续计划", "no follow-up plan"),
+    RejectionCode.NOT_FLAGGED: _l("没有风险标记", "no risk flag"),
+}
+
+RISK_SOURCES: dict[str, Label] = {
+    "auto": _l("风险规则自动标记", "The risk rules"),
+    "manual": _l("工作人员人工标记", "A member of staff"),
 }
 
 YES, NO = _l("是", "yes"), _l("否", "no")
@@ -262,6 +273,7 @@ RENDER: dict[str, Callable[[Any, ZoneInfo], Label]] = {
     "reason_code": _rejection,
     "window_days": _days,
     "extension": _extension,
+    "source": lambda value, _zone: RISK_SOURCES.get(str(value), _same(str(value))),
 }
 
 

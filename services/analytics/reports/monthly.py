@@ -67,6 +67,16 @@ class MonthlyReport:
     """The month's department scorecards, lowest score first (same figures as GET /v1/scorecards)."""
     staff: list[ReportStaff] = field(default_factory=list)
     """The month's staff scorecards, lowest score first: only in the operators' variant."""
+    risk: ReportRisk | None = None
+    """Complaints flagged as a reputational risk in the month, in all and by rule."""
+
+
+@dataclass(frozen=True)
+class ReportRisk:
+    flagged: int
+    """Complaints flagged in the month (each once, whatever the rules)."""
+    by_rule: dict[str, int]
+    """Complaints each rule flagged in the month (``manual``: by staff)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,9 @@ class ReportScorecard:
 
 ScorecardSource = Callable[[date], Awaitable[list[ReportScorecard]]]
 """The month's scorecards (first day of the month → cards); wired in by the composition root."""
+
+RiskFigures = Callable[[date, date], Awaitable[ReportRisk]]
+"""The complaints flagged from the first to the last local day of the month; wired in likewise."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +172,7 @@ async def monthly_report(
     targets: Mapping[Kpi, Target],
     scorecards: ScorecardSource | None = None,
     staff: StaffSource | None = None,
+    risk: RiskFigures | None = None,
 ) -> MonthlyReport:
     """The month's report; with ``staff`` (the operators' variant only) its staff scorecards too."""
     first, last = month_range(month)
@@ -186,6 +200,7 @@ async def monthly_report(
         days=[(day, received.get(day, 0)) for day, _ in days],
         scorecards=await scorecards(first) if scorecards is not None else [],
         staff=await staff(first) if staff is not None else [],
+        risk=await risk(first, last) if risk is not None else None,
     )
 
 
@@ -219,8 +234,9 @@ def report_csv(report: MonthlyReport) -> str:
     """One row per figure. Sections: kpi (the month), department, category (most frequent
     first), day (complaints received), scorecard (score, deducted, rating — its code in the rag
     column — and incidents_<kind> counts per department), staff (the operators' variant: score,
-    deducted, rating and charges per person, group = user id, labels = display name). Empty cells
-    are nulls. Starts with a UTF-8 BOM (Excel)."""
+    deducted, rating and charges per person, group = user id, labels = display name), risk
+    (complaints flagged as a reputational risk: ``flagged``, then ``rule:<name>`` per rule). Empty
+    cells are nulls. Starts with a UTF-8 BOM (Excel)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
@@ -261,6 +277,8 @@ def report_csv(report: MonthlyReport) -> str:
         )
     _scorecard_rows(writer, report)
     _staff_rows(writer, report)
+    if report.risk is not None:
+        _risk_rows(writer, report.month, report.risk)
     return out.getvalue()
 
 
@@ -297,3 +315,10 @@ def _staff_rows(writer: Any, report: MonthlyReport) -> None:
         writer.writerow(
             [*head, "charges", "扣分次数", "Deductions", "count", person.charges, "", "", "", "", ""]
         )
+
+
+def _risk_rows(writer: Any, month: str, risk: ReportRisk) -> None:
+    head = ["risk", month, "", "", ""]
+    writer.writerow([*head, "flagged", "舆情风险投诉", "Flagged as a risk", "count", risk.flagged, *[""] * 5])
+    for rule, count in risk.by_rule.items():
+        writer.writerow([*head, f"rule:{rule}", "按风险规则", "By risk rule", "count", count, *[""] * 5])

@@ -179,6 +179,20 @@ class _Pdf(FPDF):
             self.cell(widths[3], 6.5, f"{person.rating_zh} {person.rating_en}", border=1)
             conditions = zip(person.disqualified_by_zh, person.disqualified_by_en, strict=True)
             self.cell(widths[4], 6.5, ", ".join(f"{zh} {en}" for zh, en in conditions)[:40] or "—", border=1)
+    def risk_table(self) -> None:
+        risk = self.report.risk
+        assert risk is not None
+        widths = (120, 40)
+        self.set_fill_color(235, 240, 248)
+        for text, width in zip(("风险规则 Risk rule", "投诉数 Complaints"), widths, strict=True):
+            self.cell(width, 7, text, border=1, fill=True)
+        self.ln()
+        named = [
+            ("人工标记 Flagged by staff" if rule == "manual" else rule, n) for rule, n in risk.by_rule.items()
+        ]
+        for name, count in [("合计 All flagged", risk.flagged), *named]:
+            self.cell(widths[0], 6.5, name[:70], border=1)
+            self.cell(widths[1], 6.5, str(count), border=1, align="R")
             self.ln()
 
     def group_table(self, groups: list[ReportGroup], zh: str, en: str) -> None:
@@ -243,4 +257,7 @@ def report_pdf(report: MonthlyReport, font: ReportFont | None = None) -> bytes:
     if report.staff:
         pdf.heading("员工考核", "Staff scorecards")
         pdf.staff_table()
+    if report.risk is not None:
+        pdf.heading("舆情风险标记", "Flagged as a reputational risk")
+        pdf.risk_table()
     return bytes(pdf.output())

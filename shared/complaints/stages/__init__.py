@@ -8,6 +8,7 @@ each command (``@decides``) and evolves the state by each event (``@evolves``), 
 * :mod:`.handling`: progress, on hold and resumed, resolved (答复);
 * :mod:`.time_limits`: SLA warnings, breaches and extensions (时限);
 * :mod:`.revisit`: the revisit (回访) and the complainant's feedback;
+* :mod:`.risk`: flagged as a reputational risk (舆情风险) for the PR owner, and cleared;
 * :mod:`.closure`: closed (结案), reopened, withdrawn, not a complaint, merged, data erased;
 * :mod:`.green_channel`: an urgent complaint made known at once to its department head and supervisors;
 * :mod:`.beyond_authority`: a matter beyond the handler's authority reported to the director (批示);
@@ -26,6 +27,7 @@ from shared.complaints.stages import (
     handling,
     receipt,
     revisit,
+    risk,
     time_limits,
     unresolvable,
     upgrade,
@@ -40,6 +42,7 @@ __all__ = [
     "handling",
     "receipt",
     "revisit",
+    "risk",
     "time_limits",
     "unresolvable",
     "upgrade",

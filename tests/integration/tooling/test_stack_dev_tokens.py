@@ -29,7 +29,7 @@ def test_creates_one_token_per_role_and_department_with_mode_0600(tmp_path: Path
             "role": "agent",
             "department": dept,
         }
-    for role in ("supervisor", "operator", "auditor", "admin", "director"):
+    for role in ("supervisor", "operator", "auditor", "admin", "director", "pr_owner"):
         assert by_subject[role]["role"] == role
     chains = load_scorecard().chains
     for dept, head in HEADS.items():  # the heads the packaged scorecard file names, as agents
@@ -40,7 +40,7 @@ def test_creates_one_token_per_role_and_department_with_mode_0600(tmp_path: Path
             "department_head",
             dept,
         )
-    assert len(tokens) == 2 + 2 * len(DEPARTMENTS) + len(HEADS) + 5
+    assert len(tokens) == 2 + 2 * len(DEPARTMENTS) + len(HEADS) + 6
     values = [t["token"] for t in tokens]
     assert len(set(values)) == len(values)
     assert all(isinstance(v, str) and len(v) >= 32 for v in values)
