@@ -85,7 +85,9 @@ async def _open_link(runtime: Any, token: str, now: Any) -> tuple[LinkStatus, li
     return (LinkStatus.UNKNOWN, None) if link is None else (link.status(now), link)
 
 
-@router.get("/q/{token}", response_class=HTMLResponse, summary="The questionnaire page (HTML), no account")
+# The pages are for the complainant's browser, not for integrators: they are left out of the
+# OpenAPI document, whose questionnaire is GET/POST /v1/questionnaires/{token} (JSON).
+@router.get("/q/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def questionnaire_page(
     token: TokenPath, runtime: CurrentRuntime, clock: CurrentClock, lang: LangQuery = "zh-CN"
 ) -> HTMLResponse:
@@ -95,7 +97,7 @@ async def questionnaire_page(
     return _page("form", lang, token, link.complaint_no)
 
 
-@router.post("/q/{token}", response_class=HTMLResponse, summary="The questionnaire page's form (HTML)")
+@router.post("/q/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def questionnaire_form(
     token: TokenPath,
     request: Request,

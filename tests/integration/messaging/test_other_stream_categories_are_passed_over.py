@@ -116,6 +116,7 @@ async def test_an_inspection_stream_is_passed_over_by_every_complaint_consumer(
             "feedback",
             "feedback-revisits",
             "intake",
+            "intake-risk",
         }
         # every consumer had both events from Kafka, and passed over the stream
         await wait_until(lambda: all(c._seen.get(stream) == 2 for c in consumers), within=30)

@@ -28,7 +28,7 @@ from shared.settings import Settings
 from tests.builders import accept, agent, assign, progress, resolve, schedule_revisit
 from tests.integration.messaging.conftest import TopicReader
 from tests.integration.privacy.test_erasure import every_row_as_text
-from tests.support.auth import test_tokens as standard_tokens
+from tests.support.auth import test_token_entries
 from tests.support.running import eventually, running
 from tests.support.spans import recording_spans
 
@@ -69,7 +69,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 def tokens() -> TokenRegistry:
     portal = TokenEntry(token=PORTAL_TOKEN, subject=SUBJECT, role=Role.CHANNEL)
-    return TokenRegistry([*standard_tokens()._entries, portal])
+    return TokenRegistry([*test_token_entries(), portal])
 
 
 def span_text(exporter: InMemorySpanExporter) -> str:
