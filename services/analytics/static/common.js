@@ -118,3 +118,28 @@ export function installCards() {
     new MutationObserver(() => label(table)).observe(table, { childList: true, subtree: true, characterData: true });
   });
 }
+
+// Rows drawn again (a refresh, the other language) keep what the person was doing in them: what
+// was typed, which forms were open, the last message. Rows are matched by data-no.
+export function redrawKeeping(tbody, html) {
+  const kept = {};
+  tbody.querySelectorAll("tr[data-no]").forEach((tr) => {
+    kept[tr.dataset.no] = {
+      inputs: [...tr.querySelectorAll("input")].map((i) => (i.type === "checkbox" ? i.checked : i.value)),
+      open: [...tr.querySelectorAll("details")].map((d) => d.open),
+      message: tr.querySelector(".row-message")?.outerHTML,
+    };
+  });
+  tbody.innerHTML = html;
+  tbody.querySelectorAll("tr[data-no]").forEach((tr) => {
+    const was = kept[tr.dataset.no];
+    if (!was) return;
+    tr.querySelectorAll("input").forEach((input, i) => {
+      if (input.type === "checkbox") input.checked = Boolean(was.inputs[i]);
+      else input.value = was.inputs[i] ?? "";
+    });
+    tr.querySelectorAll("details").forEach((d, i) => { d.open = was.open[i] ?? false; });
+    const message = tr.querySelector(".row-message");
+    if (message && was.message) message.outerHTML = was.message;
+  });
+}
