@@ -32,6 +32,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 DONE = "已完成。"
 FILL_IN = "请先填写内容。"
+REASON = "已核实，投诉人无意曝光"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -123,7 +124,7 @@ async def test_the_pr_owner_and_the_director_at_their_desks(stack: Stack) -> Non
         finally:
             await browser.close()
     cleared = [e for e in await stack.store.read_stream(flag) if e.type == "ComplaintRiskFlagCleared"]
-    assert [(e.payload["reason"], e.actor.role.value) for e in cleared] == [("已核实，投诉人无意曝光", "pr_owner")]
+    assert [(e.payload["reason"], e.actor.role.value) for e in cleared] == [(REASON, "pr_owner")]
     types = [e.type for e in await stack.store.read_stream(matter)]
     assert types[-1] == "DirectorInstructionRecorded", types
 
@@ -154,7 +155,7 @@ async def the_pr_owner_clears_the_flag(people: People, number: str) -> None:
     await expect(row.locator(".row-message")).to_have_text(FILL_IN)
     assert not await in_both_languages(page)
     await screenshots(page, "desk-pr-owner")
-    await row.locator("input[name=clear_reason]").fill("已核实，投诉人无意曝光")
+    await row.locator("input[name=clear_reason]").fill(REASON)
     await row.locator("button[data-action=clear]").click()
     await expect(page.locator("#risk-message")).to_have_text(f"已解除 {number} 的风险标记。")
     await expect(row).to_have_count(0)

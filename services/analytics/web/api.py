@@ -25,7 +25,7 @@ class WebServices(BaseModel):
     """Where the web pages reach the other services (shared/service/web_origins.py)."""
 
     intake: str = Field(description="Base URL of the intake service (clearing a risk flag).")
-    routing: str = Field(description="Base URL of the routing service (department inbox, director's instruction).")
+    routing: str = Field(description="Base URL of the routing service (department inbox, the director).")
     sla: str = Field(description="Base URL of the sla service (holds, extensions).")
     feedback: str = Field(description="Base URL of the feedback service (revisit desk).")
     timezone: str = Field(description="The organisation's time zone (IANA name): the pages show times in it.")
