@@ -148,6 +148,7 @@ async def the_pr_owner_clears_the_flag(people: People, number: str) -> None:
     await expect(page.locator("#detail-body")).to_contain_text("138****5678")  # masked for the PR owner
     await expect(page.locator('#flag-notes li[data-type="ComplaintRiskFlagged"]')).to_be_visible()
     await expect(page.locator('#timeline li[data-type="ComplaintRiskFlagged"]')).to_be_visible()
+    await expect(page.locator("#detail-body")).not_to_contain_text("logistics")  # no code shown
     assert not await accessibility_problems(page)
     await page.keyboard.press("Escape")
     await row.locator("summary").click()

@@ -7,6 +7,8 @@ export const state = {
   lang: localStorage.getItem("tousu.lang") || "zh-CN",
   session: null,
   dictionary: null,
+  // departments' labels met on the page, for roles that may not read the dictionary (the PR owner)
+  departmentLabels: {},
 };
 
 export const $ = (sel) => document.querySelector(sel);

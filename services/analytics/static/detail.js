@@ -22,8 +22,10 @@ function actor(entry) {
   const parts = [L(a.role_label)];
   if (a.id) parts.push(`${t("login_name")}${a.id}`);
   if (a.department) {
+    // a role without the dictionary names the departments it met, and leaves out the others
     const dep = (state.dictionary?.departments || []).find((d) => d.code === a.department);
-    parts.push(dep ? L(dep.label) : a.department);
+    const label = dep ? dep.label : state.departmentLabels[a.department];
+    if (label) parts.push(L(label));
   }
   return parts.join(" · ");
 }

@@ -57,6 +57,7 @@ export async function loadRiskFlags() {
   const list = await api(`/v1/risk-flags?${query()}`);
   if (typing) return;  // never redraw under the user's typing
   listing.total = list.total;
+  list.items.forEach((i) => { if (i.department) state.departmentLabels[i.department] = i.department_label; });
   const now = Date.now();
   const items = list.items.filter((i) => !(i.flagged && now - (cleared.get(i.complaint_no) || 0) < HIDE_CLEARED_MS));
   redrawKeeping($("#risk-flags tbody"), items.map(row).join("")
