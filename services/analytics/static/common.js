@@ -7,6 +7,8 @@ export const state = {
   lang: localStorage.getItem("tousu.lang") || "zh-CN",
   session: null,
   dictionary: null,
+  // departments' labels met on the page, for roles that may not read the dictionary (the PR owner)
+  departmentLabels: {},
 };
 
 export const $ = (sel) => document.querySelector(sel);
@@ -116,5 +118,30 @@ export function installCards() {
   document.querySelectorAll("table.cards").forEach((table) => {
     label(table);
     new MutationObserver(() => label(table)).observe(table, { childList: true, subtree: true, characterData: true });
+  });
+}
+
+// Rows drawn again (a refresh, the other language) keep what the person was doing in them: what
+// was typed, which forms were open, the last message. Rows are matched by data-no.
+export function redrawKeeping(tbody, html) {
+  const kept = {};
+  tbody.querySelectorAll("tr[data-no]").forEach((tr) => {
+    kept[tr.dataset.no] = {
+      inputs: [...tr.querySelectorAll("input")].map((i) => (i.type === "checkbox" ? i.checked : i.value)),
+      open: [...tr.querySelectorAll("details")].map((d) => d.open),
+      message: tr.querySelector(".row-message")?.outerHTML,
+    };
+  });
+  tbody.innerHTML = html;
+  tbody.querySelectorAll("tr[data-no]").forEach((tr) => {
+    const was = kept[tr.dataset.no];
+    if (!was) return;
+    tr.querySelectorAll("input").forEach((input, i) => {
+      if (input.type === "checkbox") input.checked = Boolean(was.inputs[i]);
+      else input.value = was.inputs[i] ?? "";
+    });
+    tr.querySelectorAll("details").forEach((d, i) => { d.open = was.open[i] ?? false; });
+    const message = tr.querySelector(".row-message");
+    if (message && was.message) message.outerHTML = was.message;
   });
 }

@@ -10,6 +10,8 @@ import { installDrill, openDrill, refreshDrill } from "/static/drill.js";
 import { forSupervisor, installExtensions, loadExtensions } from "/static/extensions.js";
 import { installInbox, loadInbox } from "/static/inbox.js";
 import { installRevisits, loadRevisits } from "/static/revisits.js";
+import { fillRuleFilter, installRiskFlags, loadRiskFlags, readsRiskFlags } from "/static/risk.js";
+import { installDirector, loadDirectorMatters } from "/static/director.js";
 import { isoWeek, loadInspection, loadInspectionScores, renderSample, saveScore } from "/static/inspection.js";
 
 const page = { number: 1, size: 20, q: "", total: 0 };
@@ -17,6 +19,17 @@ const fresh = new Set();
 let refreshTimer = null;
 let liveAbort = null;
 let routedFromPage = false;
+
+// Roles with a desk of their own see only it: the public-relations owner their risk flags, the
+// director the matters waiting for them. They may read none of the dashboard's other panels (nor
+// its dictionary or live feed), so the page asks for none of them and reads their desk every
+// little while instead of following the live feed.
+const DESKS = {
+  pr_owner: { install: () => installRiskFlags((e) => say(e.message)), load: () => loadRiskFlags() },
+  director: { install: () => installDirector(() => scheduleRefresh()), load: () => loadDirectorMatters() },
+};
+const DESK_POLL_MS = 20000;
+const desk = () => DESKS[state.session.role];
 
 function filterQuery() {
   const params = new URLSearchParams();
@@ -39,6 +52,7 @@ function applyTexts() {
   setLive($("#live-status").dataset.state === "on");
   fillFilters();
   if (state.session) showSession();
+  if (state.session && readsRiskFlags()) fillRuleFilter();
 }
 
 function setLive(on) {
@@ -300,7 +314,17 @@ async function refresh() {
   try { await refreshing; } finally { refreshing = null; }
 }
 
+async function refreshDesk() {
+  try {
+    await desk().load();
+    say("");
+    refreshDetail();
+    document.body.dataset.loaded = String(Date.now());
+  } catch (error) { if (error.status !== 401) say(t("failed_load", { what: error.message })); }
+}
+
 async function refreshOnce() {
+  if (desk()) { await refreshDesk(); return; }
   try {
     if (!state.dictionary) { state.dictionary = await api("/v1/dictionary"); fillFilters(); fillTrendKpis(); }
     const filters = filterQuery();
@@ -320,7 +344,7 @@ async function refreshOnce() {
       loadInspection(), loadInspectionScores(month),
       refreshDrill(), loadComparison(month, filters),
       ...(state.session.role === "agent" ? [loadInbox(), loadRevisits()] : []),
-      ...(forSupervisor() ? [loadExtensions()] : []),
+      ...(forSupervisor() ? [loadExtensions(), loadRiskFlags()] : []),
     ]);
     const failed = panels.find((p) => p.status === "rejected" && p.reason.status !== 401);
     say(failed ? t("failed_load", { what: failed.reason.message }) : "");
@@ -411,8 +435,9 @@ async function start() {
     applyTexts(); refresh();
   });
   $("#sign-out").addEventListener("click", signOut);
+  if (desk()) { startDesk(); return; }
   if (state.session.role === "agent") { installInbox(scheduleRefresh); installRevisits(scheduleRefresh); }
-  if (forSupervisor()) installExtensions(scheduleRefresh);
+  if (forSupervisor()) { installExtensions(scheduleRefresh); installRiskFlags((e) => say(e.message)); }
   installDrill(() => dayRange(filterQuery()), (e) => say(e.message));
   $("#export-csv").addEventListener("click", () => exportCsv().catch((e) => say(e.message)));
   document.querySelectorAll("#filters select, #f-month, #f-from, #f-to").forEach((s) => s.addEventListener("change", () => { page.number = 1; refresh(); }));
@@ -453,6 +478,16 @@ async function start() {
   route();
   routedFromPage = true;
   refresh(); live();
+}
+
+function startDesk() {
+  document.querySelectorAll("[data-board]").forEach((el) => { el.hidden = true; });
+  desk().install();
+  window.addEventListener("hashchange", () => { route(); routedFromPage = true; });
+  route();
+  routedFromPage = true;
+  refresh();
+  setInterval(refresh, DESK_POLL_MS);
 }
 
 start();

@@ -2,6 +2,7 @@
 // to its heading, Esc or the browser's back button closes it and focus returns to the link.
 import { $, L, api, esc, localTime, state, t } from "/static/common.js";
 import { refusal, service } from "/static/services.js";
+import { ruleLabel } from "/static/risk.js";
 
 let opener = null;       // the link that opened the dialog, focused again on close
 let openerAt = null;     // where that link was (a live refresh may have redrawn it meanwhile)
@@ -21,8 +22,10 @@ function actor(entry) {
   const parts = [L(a.role_label)];
   if (a.id) parts.push(`${t("login_name")}${a.id}`);
   if (a.department) {
+    // a role without the dictionary names the departments it met, and leaves out the others
     const dep = (state.dictionary?.departments || []).find((d) => d.code === a.department);
-    parts.push(dep ? L(dep.label) : a.department);
+    const label = dep ? dep.label : state.departmentLabels[a.department];
+    if (label) parts.push(L(label));
   }
   return parts.join(" · ");
 }
@@ -35,6 +38,25 @@ function timelineItem(entry) {
     <div class="what">${esc(L(entry.title))}</div>
     <div class="who">${esc(t("by"))}${esc(t("colon"))}${esc(actor(entry))}</div>
     ${details ? `<dl>${details}</dl>` : ""}</li>`;
+}
+
+// The PR owner reads a complaint only as a flagged one (GET /v1/risk-flags/{no}: masked, with the
+// reasons given for each flag and clear); everyone else reads the complaint itself.
+const readsFlagged = () => state.session.role === "pr_owner";
+const detailPath = (no) => `/v1/${readsFlagged() ? "risk-flags" : "complaints"}/${encodeURIComponent(no)}`;
+
+function noteItem(note) {
+  return `<li data-type="${esc(note.type)}"><time datetime="${esc(note.at.utc)}">${esc(localTime(note.at))}</time>
+    · ${esc(L(note.title))} · ${esc(note.rules.map(ruleLabel).join(t("sep")))}
+    ${note.reason ? `<br>${esc(t("note_reason"))}${esc(t("colon"))}${esc(note.reason)}` : ""}</li>`;
+}
+
+function render(answer) {
+  renderDetail(answer.detail || answer);
+  if (answer.notes) {
+    $("#detail-body").insertAdjacentHTML("beforeend", `<h3>${esc(t("flag_notes"))}</h3>
+      <ol class="notes" id="flag-notes">${answer.notes.map(noteItem).join("")}</ol>`);
+  }
 }
 
 export function renderDetail(detail) {
@@ -74,8 +96,8 @@ export async function openDetail(no, fromPage) {
   $("#detail-body").innerHTML = `<p>${esc(t("loading"))}</p>`;
   $("#detail-title").focus();
   try {
-    const detail = await api(`/v1/complaints/${encodeURIComponent(no)}`);
-    if (dialog.dataset.no === no) renderDetail(detail);
+    const detail = await api(detailPath(no));
+    if (dialog.dataset.no === no) render(detail);
   } catch (error) {
     $("#detail-body").innerHTML = `<p class="message" role="alert">${esc(error.status === 404 ? t("not_found") : error.message)}</p>`;
   }
@@ -84,7 +106,7 @@ export async function openDetail(no, fromPage) {
 export function refreshDetail() {
   const dialog = $("#detail");
   if (dialog.open && dialog.dataset.no) {
-    api(`/v1/complaints/${encodeURIComponent(dialog.dataset.no)}`).then(renderDetail).catch(() => {});
+    api(detailPath(dialog.dataset.no)).then(render).catch(() => {});
   }
 }
 

@@ -24,7 +24,8 @@ from shared.settings import Settings
 class WebServices(BaseModel):
     """Where the web pages reach the other services (shared/service/web_origins.py)."""
 
-    routing: str = Field(description="Base URL of the routing service (department inbox).")
+    intake: str = Field(description="Base URL of the intake service (clearing a risk flag).")
+    routing: str = Field(description="Base URL of the routing service (department inbox, the director).")
     sla: str = Field(description="Base URL of the sla service (holds, extensions).")
     feedback: str = Field(description="Base URL of the feedback service (revisit desk).")
     timezone: str = Field(description="The organisation's time zone (IANA name): the pages show times in it.")
@@ -45,6 +46,8 @@ ASSETS = {
     "extensions.js": "text/javascript; charset=utf-8",
     "drill.js": "text/javascript; charset=utf-8",
     "compare.js": "text/javascript; charset=utf-8",
+    "risk.js": "text/javascript; charset=utf-8",
+    "director.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
 }
 
@@ -61,6 +64,7 @@ def _service_urls(request: Request, settings: Settings) -> WebServices:
     """This host (as the browser named it), each service's port."""
     base = f"{request.url.scheme}://{request.url.hostname}"
     return WebServices(
+        intake=f"{base}:{settings.intake_port}",
         routing=f"{base}:{settings.routing_port}",
         sla=f"{base}:{settings.sla_port}",
         feedback=f"{base}:{settings.feedback_port}",
@@ -83,9 +87,9 @@ assets = {name: _read(name) for name in ASSETS}
 async def index(request: Request, runtime: CurrentRuntime) -> Response:
     if not await signed_in(request):
         return RedirectResponse("/sign-in", status_code=303, headers={"Cache-Control": "no-cache"})
-    # the page may also call the other services of this host (the department inbox)
+    # the page may also call the other services of this host (the department inbox, the desks)
     urls = _service_urls(request, runtime.settings)
-    others = f"{urls.routing} {urls.sla} {urls.feedback}"
+    others = f"{urls.intake} {urls.routing} {urls.sla} {urls.feedback}"
     policy = PAGE_HEADERS["Content-Security-Policy"].replace(
         "default-src 'self';", f"default-src 'self'; connect-src 'self' {others};"
     )
