@@ -1,8 +1,8 @@
 """Who may read the analytics API and what a reader may narrow a query to.
 
 Every list and figure takes the same four filters (department, channel, category, grade, each
-repeatable) and counts an agent's own department only, whatever the agent asks for; a date range
-that runs backwards or is too long is refused with one body.
+repeatable) and counts an agent's or a department head's own department only, whatever they ask
+for; a date range that runs backwards or is too long is refused with one body.
 
 (No ``from __future__ import annotations``: FastAPI evaluates the dependency's annotations.)
 """
@@ -16,10 +16,14 @@ from fastapi import Depends, HTTPException, Query
 from services.analytics.complaints.queries import Filters
 from shared.complaints import Category, Channel, Grade
 from shared.events import Role
-from shared.service.auth import Principal, require
+from shared.service.auth import DEPARTMENT_SCOPED_ROLES, Principal, require
 from shared.service.error_responses import error_responses
 
-Reader = Annotated[Principal, require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR)]
+Reader = Annotated[
+    Principal,
+    require(Role.AGENT, Role.DEPARTMENT_HEAD, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR),
+]
+"""Who reads complaints and figures; agents and department heads their own department's only."""
 Reporter = Annotated[Principal, require(Role.OPERATOR, Role.SUPERVISOR)]
 """Who reports service volume, draws and scores inspection samples and reads the monthly report."""
 
@@ -33,10 +37,10 @@ GradeQ = Annotated[list[Grade] | None, Query(description="Only these grades (rep
 
 
 def department_scope(principal: Principal) -> str | None:
-    """The one department an agent may see; None for roles that see all."""
-    if principal.role is not Role.AGENT:
+    """The one department an agent or a department head may see; None for roles that see all."""
+    if principal.role not in DEPARTMENT_SCOPED_ROLES:
         return None
-    return principal.department or ""  # an agent without a department (never issued) sees nothing
+    return principal.department or ""  # one without a department (never issued) sees nothing
 
 
 def filter_values(

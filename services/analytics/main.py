@@ -6,6 +6,7 @@ The read models are built here and kept on ``app.state`` under the names
 
 from __future__ import annotations
 
+import logging
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
@@ -36,7 +37,7 @@ from services.analytics.scorecards import api as scorecards_api
 from services.analytics.scorecards import staff_api
 from services.analytics.scorecards.api import report_scorecards
 from services.analytics.scorecards.rules import load_scorecard
-from services.analytics.scorecards.staff_api import report_staff
+from services.analytics.scorecards.staff_api import report_staff, unheaded_chains
 from services.analytics.web import api as web_api
 from shared.clock import Clock, SystemClock
 from shared.events import streams
@@ -51,6 +52,8 @@ from shared.service.runtime import Runtime
 from shared.service.session_api import build_session_router
 from shared.service.session_pruning import session_pruning
 from shared.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -85,6 +88,9 @@ def create_app(
     state.scorecard_rules = scorecard
     state.report_scorecards = report_scorecards(insights, inspections, scorecard)
     state.report_staff = report_staff(insights, inspections, scorecard, state.tokens)
+    for department in unheaded_chains(scorecard, state.tokens):
+        # a warning, not a refusal: the tokens file may gain the head's token without a restart
+        log.warning("scorecard_head_without_token department=%s", department)
     state.live_hub = hub
     state.risk_flags = RiskFlags(runtime.engine)
     state.report_risk = report_risk(state.risk_flags, zone)

@@ -69,6 +69,9 @@ HUMAN_ROLES = {
     Role.PR_OWNER,
 }
 
+DEPARTMENT_SCOPED_ROLES = frozenset({Role.AGENT, Role.DEPARTMENT_HEAD})
+"""Roles held for one department, whose readers see that department's complaints only."""
+
 
 class TokenEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -85,7 +88,7 @@ class TokenEntry(BaseModel):
     def _agents_have_a_department(self) -> TokenEntry:
         if self.role not in HUMAN_ROLES:
             raise ValueError(f"role {self.role} cannot hold a token")
-        if self.role in (Role.AGENT, Role.DEPARTMENT_HEAD) and not self.department:
+        if self.role in DEPARTMENT_SCOPED_ROLES and not self.department:
             raise ValueError(f"{self.role} token for {self.subject!r} needs a department")
         return self
 
@@ -109,8 +112,9 @@ class Principal(BaseModel):
         return Actor(role=self.role, id=self.subject, department=self.department)
 
     def sees_department(self, department: str | None) -> bool:
-        """Agents see their own department's complaints only; other roles see all."""
-        return self.role != Role.AGENT or department == self.department
+        """Agents and department heads see their own department's complaints only; other roles
+        see all."""
+        return self.role not in DEPARTMENT_SCOPED_ROLES or department == self.department
 
 
 class TokenError(ValueError):

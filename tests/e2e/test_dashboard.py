@@ -293,10 +293,12 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             )
             # below the pass mark: a failed inspection, charged along the responsibility chain
             await expect(page.locator('#scorecards tr[data-chain="logistics"]')).to_contain_text(
-                "登录名：log-head −2.5"
+                "登录名：head-logistics −2.5"
             )
             # and on the staff scorecards: the logistics head (the handler has other incidents too)
-            await expect(page.locator('#staff-scorecards tr[data-person="log-head"]')).to_contain_text("97.5")
+            await expect(page.locator('#staff-scorecards tr[data-person="head-logistics"]')).to_contain_text(
+                "97.5"
+            )
             await expect(page.locator('#staff-scorecards tr[data-person="agent-1"]')).to_be_visible()
             drawn = await stack.store.read_stream(last_week.stream_id)
             assert [e.type for e in drawn] == ["QualityInspectionSampleDrawn", "QualityInspectionScored"]

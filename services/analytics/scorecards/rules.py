@@ -70,7 +70,9 @@ class Disqualifier(BaseModel):
 class Chain(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    department_head: str | None = Field(None, description="The department head's user id.")
+    department_head: str | None = Field(
+        None, description="The subject of the department's head: a department_head token of it."
+    )
     direct_superior: str | None = Field(None, description="The head's direct superior.")
     next_superior: str | None = Field(None, description="The superior above that one.")
 
@@ -169,10 +171,6 @@ class ScorecardRules(BaseModel):
             Link.DIRECT_SUPERIOR: chain.direct_superior,
             Link.NEXT_SUPERIOR: chain.next_superior,
         }
-
-    def heads_of(self, department: str | None) -> frozenset[str]:
-        """The people named above the handlers of ``department``: they see its staff scorecards."""
-        return frozenset(p for p in self.chain_of(department).values() if p)
 
 
 def default_scorecard_file() -> Path:

@@ -1,12 +1,14 @@
 """HTTP API of the staff scorecards (员工考核).
 
-Who sees whose: operators, supervisors and admins everybody's; an agent their own, and the
-people they stand above in a department's responsibility chain (``chains`` of the scorecard
-file: a department head sees the department's handlers, a direct superior also the head, and
-so on). Heads are known by the chain that charges them, not by a role of their own: whoever
-bears the deductions of a department sees the scorecards behind them, and nobody else does.
-Auditors and channels get 403; a person the caller may not see is 404, like one with no
-scorecard at all, so the answer does not tell who exists.
+Who sees whose: operators, supervisors and admins everybody's; everyone else their own. A
+department head (role ``department_head``) also sees the people of their department — agents
+whose token is in it and whoever handled a complaint there — but nobody the department's chain
+names (its heads and superiors: not upwards). An agent the scorecard file's ``chains`` names as a
+``direct_superior`` or ``next_superior`` sees the people below them in that chain, the head
+included. The chain's ``department_head`` entry names the head's subject, so their own card
+carries the charges; it grants an agent token nothing. Auditors and channels get 403; a person
+the caller may not see is 404, like one with no scorecard at all, so the answer does not tell
+who exists.
 
 (No ``from __future__ import annotations``: FastAPI evaluates the routes' annotations.)
 """
@@ -38,8 +40,10 @@ from shared.service.auth import Principal, TokenRegistry, require
 from shared.service.dependencies import CurrentClock
 from shared.service.error_responses import error_responses
 
-StaffReader = Annotated[Principal, require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR)]
+StaffReader = Annotated[Principal, require(Role.AGENT, Role.DEPARTMENT_HEAD, Role.SUPERVISOR, Role.OPERATOR)]
 SEE_EVERYONE = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
+STAFF = frozenset({Role.AGENT, Role.DEPARTMENT_HEAD})
+"""The roles whose holders have a staff scorecard even in a month without charges."""
 
 
 def people_by_subject(registry: TokenRegistry) -> dict[str, list[Principal]]:
@@ -65,15 +69,43 @@ def heads_above(rules: ScorecardRules, person: str, department: str | None) -> s
     return {head for head in chain[start:] if head}
 
 
+def superiors_above(rules: ScorecardRules, person: str, department: str | None) -> set[str]:
+    """The superiors (not the head) above ``person`` in ``department``'s chain."""
+    return heads_above(rules, person, department) - {rules.chain_of(department).get(Link.DEPARTMENT_HEAD)}
+
+
+def of_department(rules: ScorecardRules, card: StaffScore, on_file: list[Principal], department: str) -> bool:
+    """Whether the person works in ``department`` below its chain: a token of it or a complaint
+    handled there, and not named in its chain."""
+    member = any(p.department == department for p in on_file) or any(
+        c.link is Link.RESPONSIBLE and c.incident.department == department for c in card.charges
+    )
+    return member and card.person not in rules.chain_of(department).values()
+
+
 def may_see(principal: Principal, card: StaffScore, rules: ScorecardRules, on_file: list[Principal]) -> bool:
     if principal.role in SEE_EVERYONE:
         return True
-    if principal.role is not Role.AGENT:
+    if principal.role not in STAFF:
         return False
     if principal.subject == card.person:
         return True
+    if principal.role is Role.DEPARTMENT_HEAD:
+        return of_department(rules, card, on_file, principal.department or "")
     departments = {p.department for p in on_file if p.department} | set(card.departments)
-    return any(principal.subject in heads_above(rules, card.person, d) for d in departments)
+    return any(principal.subject in superiors_above(rules, card.person, d) for d in departments)
+
+
+def unheaded_chains(rules: ScorecardRules, registry: TokenRegistry) -> list[str]:
+    """The departments whose chain names a head who holds no ``department_head`` token of it:
+    that person bears the head's deductions but would not see the department's people."""
+    return sorted(
+        department
+        for department, chain in rules.chains.items()
+        if chain.department_head
+        and chain.department_head
+        not in {p.subject for p in registry.holders(Role.DEPARTMENT_HEAD, department)}
+    )
 
 
 async def staff_scores(
@@ -83,10 +115,11 @@ async def staff_scores(
     month: date,
     people: dict[str, list[Principal]],
 ) -> list[StaffScore]:
-    """The month's staff scorecards: everyone charged, and every agent on file at full marks."""
+    """The month's staff scorecards: everyone charged, and every agent and department head on
+    file at full marks."""
     incidents = await month_incidents(insights, inspections, rules, month)
-    agents = [s for s, entries in people.items() if any(p.role is Role.AGENT for p in entries)]
-    return score_staff(rules, incidents, agents)
+    staff = [s for s, entries in people.items() if any(p.role in STAFF for p in entries)]
+    return score_staff(rules, incidents, staff)
 
 
 def display_name(person: str, people: dict[str, list[Principal]]) -> str | None:
@@ -153,7 +186,7 @@ def _charge(charge: Charge, zone: ZoneInfo) -> StaffCharge:
 router = APIRouter(prefix="/v1", tags=["KPIs and dashboard"])
 
 ERRORS = error_responses(
-    described={403: "Only agents, supervisors, operators and admins read staff scorecards."}
+    described={403: "Only agents, department heads, supervisors, operators and admins read staff scorecards."}
 )
 
 NOT_FOUND = {

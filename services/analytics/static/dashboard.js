@@ -249,9 +249,10 @@ function renderScorecards(cards) {
   }).join("") || none(5);
 }
 
-// Staff scorecards: the API lists only whom the reader may see (themself, whom they head, or
-// everybody for supervisors and operators); auditors may see none, so the panel stays hidden.
-const STAFF_ROLES = ["agent", "supervisor", "operator", "admin"];
+// Staff scorecards: the API lists only whom the reader may see (themself, their department's people
+// for its head, whom they stand above, or everybody for supervisors and operators); auditors may
+// see none, so the panel stays hidden.
+const STAFF_ROLES = ["agent", "department_head", "supervisor", "operator", "admin"];
 
 async function loadStaff(month) {
   const panel = $("#staff-panel");

@@ -1,4 +1,5 @@
-"""Agents see their own department's complaints only: another's is 404, not 403. Channels read nothing."""
+"""Agents and department heads see their own department's complaints only: another's is 404, not
+403. Channels read nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from tests.integration.analytics.conftest import Analytics, history_to, new_numb
 from tests.support.auth import bearer
 
 pytestmark = pytest.mark.integration
+
+SCOPED = pytest.mark.parametrize("scoped", ["agent", "department_head"])
+"""The roles held for one department."""
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -32,23 +36,25 @@ async def complaints(analytics: Analytics) -> dict[str, str]:
     return made
 
 
+@SCOPED
 async def test_an_agent_reads_its_own_departments_complaint(
-    analytics: Analytics, complaints: dict[str, str]
+    analytics: Analytics, complaints: dict[str, str], scoped: str
 ) -> None:
     response = await analytics.client.get(
-        f"/v1/complaints/{complaints['quality']}", headers=bearer("agent", "quality")
+        f"/v1/complaints/{complaints['quality']}", headers=bearer(scoped, "quality")
     )
     assert response.status_code == 200
     assert response.json()["complaint"]["department"] == "quality"
 
 
+@SCOPED
 @pytest.mark.parametrize("which", ["after_sales", "unassigned"])
 async def test_another_departments_complaint_is_not_found_for_an_agent(
-    analytics: Analytics, complaints: dict[str, str], which: str
+    analytics: Analytics, complaints: dict[str, str], which: str, scoped: str
 ) -> None:
     no = complaints[which]
-    hidden = await analytics.client.get(f"/v1/complaints/{no}", headers=bearer("agent", "quality"))
-    unknown = await analytics.client.get("/v1/complaints/TS-NO-SUCH-ONE", headers=bearer("agent", "quality"))
+    hidden = await analytics.client.get(f"/v1/complaints/{no}", headers=bearer(scoped, "quality"))
+    unknown = await analytics.client.get("/v1/complaints/TS-NO-SUCH-ONE", headers=bearer(scoped, "quality"))
     assert hidden.status_code == unknown.status_code == 404
     assert hidden.json() == {
         "error": "not_found",
@@ -69,24 +75,26 @@ async def test_other_roles_read_every_department(
     assert listed["total"] == 4
 
 
+@SCOPED
 async def test_an_agents_list_holds_only_its_department(
-    analytics: Analytics, complaints: dict[str, str]
+    analytics: Analytics, complaints: dict[str, str], scoped: str
 ) -> None:
-    mine = (await analytics.client.get("/v1/complaints", headers=bearer("agent", "quality"))).json()
+    mine = (await analytics.client.get("/v1/complaints", headers=bearer(scoped, "quality"))).json()
     assert sorted(item["complaint_no"] for item in mine["items"]) == sorted(
         [complaints["quality"], complaints["quality_closed"]]
     )
     assert mine["total"] == 2
     theirs = await analytics.client.get(
-        "/v1/complaints?department=after_sales", headers=bearer("agent", "quality")
+        "/v1/complaints?department=after_sales", headers=bearer(scoped, "quality")
     )
     assert theirs.status_code == 200 and theirs.json()["total"] == 0 and theirs.json()["items"] == []
 
 
+@SCOPED
 async def test_an_agents_stats_count_only_its_department(
-    analytics: Analytics, complaints: dict[str, str]
+    analytics: Analytics, complaints: dict[str, str], scoped: str
 ) -> None:
-    mine = (await analytics.client.get("/v1/stats", headers=bearer("agent", "quality"))).json()
+    mine = (await analytics.client.get("/v1/stats", headers=bearer(scoped, "quality"))).json()
     assert mine["department_scope"] == "quality"
     assert (mine["total"], mine["open_backlog"]) == (2, 1)
     assert [(d["code"], d["count"]) for d in mine["by_department"]] == [("quality", 2)]

@@ -137,7 +137,7 @@ async def test_breaches_reopenings_and_dissatisfaction_cost_points(analytics: An
     assert card["incidents"] == {"breach": 1, "reopen": 1, "dissatisfied": 1, "failed_inspection": 0}
     assert card["deducted"] == 2 + 3 + 2 and card["score"] == 93
     head = next(link for link in card["chain"] if link["link"] == "department_head")
-    assert head["person"] == "as-head" and head["deducted"] == 3.5
+    assert head["person"] == "head-after_sales" and head["deducted"] == 3.5
 
     report = await analytics.client.get("/v1/reports/monthly?month=2026-02", headers=bearer("operator"))
     assert report.status_code == 200

@@ -1,6 +1,7 @@
 """Staff scorecards from a month of real events: each incident charged to whoever held the
 complaint then (a later transfer does not move it), the points along the chain, and who may see
-whose scorecard — the person, their heads, supervisors and operators — over HTTP and in the
+whose scorecard — the person, their department's head, their superiors, supervisors and
+operators — over HTTP and in the
 operators' monthly report only."""
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ PEOPLE = {
     "agent-wang": ("after_sales", "王芳"),
     "agent-li": ("after_sales", None),
     "agent-zhao": ("logistics", "赵磊"),
-    "as-head": ("after_sales", "售后部经理"),
 }
+HEAD = "head-after_sales"  # the after-sales department_head token of tests/support/auth.py
+HEAD_TOKEN = bearer("department_head", "after_sales")
 
 
 def h(hours: float, start: datetime = MARCH) -> datetime:
@@ -58,6 +60,13 @@ def h(hours: float, start: datetime = MARCH) -> datetime:
 
 def token(subject: str) -> dict[str, str]:
     return {"Authorization": f"Bearer staff-token-{subject}-0123456789"}
+
+
+def signed_in(subject: str) -> dict[str, str]:
+    """The headers of a person: a department's head by their department_head token."""
+    if subject.startswith("head-"):
+        return bearer("department_head", subject.removeprefix("head-"))
+    return token(subject)
 
 
 def tokens() -> TokenRegistry:
@@ -160,7 +169,7 @@ async def test_each_person_is_charged_along_the_chain_for_what_they_held(client:
     assert wang["handled"] == {"breach": 0, "reopen": 1, "dissatisfied": 1, "failed_inspection": 0}
     assert wang["rating_label"] == {"zh-CN": "优秀", "en": "Excellent"}
     assert cards["agent-li"]["deducted"] == 2 and cards["agent-li"]["name"] is None
-    assert cards["as-head"]["deducted"] == 3.5
+    assert cards[HEAD]["deducted"] == 3.5
     assert cards["ops-director"]["deducted"] == pytest.approx(2.1)
     assert cards["coo"]["deducted"] == pytest.approx(0.7)
     # zhao holds the complaint now, but nothing happened while he did
@@ -194,7 +203,7 @@ async def test_one_persons_incidents_name_the_complaints_in_both_languages(clien
     assert first["incident_label"] == {"zh-CN": "回访不满意", "en": "Dissatisfied at the revisit"}
     assert first["link_label"]["zh-CN"] == "责任人" and first["department_label"]["en"]
     assert first["at"]["local"].startswith("2026-03-04T")  # h(20): 22:00 UTC → next day in Shanghai
-    head = (await client.get("/v1/scorecards/staff/as-head?month=2026-03", headers=token("as-head"))).json()
+    head = (await client.get(f"/v1/scorecards/staff/{HEAD}?month=2026-03", headers=HEAD_TOKEN)).json()
     assert {i["link"] for i in head["incidents"]} == {"department_head"} and len(head["incidents"]) == 3
 
 
@@ -203,19 +212,26 @@ async def test_one_persons_incidents_name_the_complaints_in_both_languages(clien
     [
         ("agent-wang", {"agent-wang"}),
         ("agent-zhao", {"agent-zhao"}),
-        ("as-head", {"agent-wang", "agent-li", "as-head", "agent-after_sales"}),
+        (HEAD, {"agent-wang", "agent-li", HEAD, "agent-after_sales"}),  # their department, not upwards
+        ("head-logistics", {"agent-zhao", "head-logistics", "agent-logistics"}),
     ],
 )
-async def test_agents_see_themselves_and_whom_they_head(
+async def test_agents_see_themselves_and_heads_their_department(
     client: httpx.AsyncClient, who: str, sees: set[str]
 ) -> None:
-    assert set(await people(client, token(who))) == sees
+    assert set(await people(client, signed_in(who))) == sees
+
+
+async def test_a_head_reads_only_their_departments_scorecard(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/scorecards?month=2026-03", headers=HEAD_TOKEN)
+    assert response.status_code == 200, response.text
+    assert [d["department"] for d in response.json()["departments"]] == ["after_sales"]
 
 
 async def test_supervisors_and_operators_see_everybody_auditors_nobody(client: httpx.AsyncClient) -> None:
     everybody = await people(client, bearer("operator"))
     assert set(await people(client, bearer("supervisor"))) == set(everybody)
-    assert {"agent-wang", "as-head", "coo", "agent-quality"} <= set(everybody)
+    assert {"agent-wang", HEAD, "coo", "agent-quality", "head-quality"} <= set(everybody)
     for role in ("auditor", "channel"):
         refused = await client.get("/v1/scorecards/staff?month=2026-03", headers=bearer(role))
         assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
@@ -227,16 +243,18 @@ async def test_supervisors_and_operators_see_everybody_auditors_nobody(client: h
     ("viewer", "person", "status"),
     [
         ("agent-li", "agent-wang", 404),  # a colleague
-        ("agent-wang", "as-head", 404),  # not upwards
+        ("agent-wang", HEAD, 404),  # not upwards
         ("agent-zhao", "agent-wang", 404),  # another department
-        ("as-head", "agent-wang", 200),
-        ("as-head", "agent-zhao", 404),
+        (HEAD, "agent-wang", 200),
+        (HEAD, "agent-zhao", 404),  # another department's
+        (HEAD, "ops-director", 404),  # not upwards
+        ("head-logistics", "agent-wang", 404),  # another department's head
     ],
 )
 async def test_nobody_else_sees_a_persons_scorecard(
     client: httpx.AsyncClient, viewer: str, person: str, status: int
 ) -> None:
-    response = await client.get(f"/v1/scorecards/staff/{person}?month=2026-03", headers=token(viewer))
+    response = await client.get(f"/v1/scorecards/staff/{person}?month=2026-03", headers=signed_in(viewer))
     assert response.status_code == status, response.text
     if status == 404:
         assert response.json()["error"] == "person_not_found"

@@ -212,14 +212,14 @@ def test_example_tokens_cover_every_role() -> None:
     data = yaml.safe_load((ROOT / "deploy" / "tokens.example.yaml").read_text(encoding="utf-8"))
     tokens = data["tokens"]
     human_roles = {Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN}
-    assert {Role(t["role"]) for t in tokens} == human_roles | {Role.PR_OWNER}
+    assert {Role(t["role"]) for t in tokens} == human_roles | {Role.PR_OWNER, Role.DEPARTMENT_HEAD}
     assert len({t["token"] for t in tokens}) == len(tokens), "tokens must be unique"
     for entry in tokens:
         assert set(entry) <= {"token", "subject", "role", "department"}
         assert entry["subject"]
         assert "example" in entry["token"].lower(), "example tokens must look obviously fake"
-        if entry["role"] == Role.AGENT:
-            assert entry.get("department"), "agents act for a department"
+        if entry["role"] in (Role.AGENT, Role.DEPARTMENT_HEAD):
+            assert entry.get("department"), "agents and heads belong to a department"
 
 
 def test_kafka_is_apache_kafka_in_kraft_mode(compose: dict[str, Any]) -> None:

@@ -44,7 +44,7 @@ def test_points_are_deducted_from_the_department_and_along_the_chain() -> None:
     people = {(p.link, p.person): p.deducted for p in card.people}
     assert people[(Link.RESPONSIBLE, "agent-1")] == 4
     assert people[(Link.RESPONSIBLE, "agent-2")] == 3
-    assert people[(Link.DEPARTMENT_HEAD, "qa-head")] == 3.5
+    assert people[(Link.DEPARTMENT_HEAD, "head-quality")] == 3.5
     assert people[(Link.DIRECT_SUPERIOR, "quality-director")] == pytest.approx(2.1)
     assert people[(Link.NEXT_SUPERIOR, "coo")] == pytest.approx(0.7)
 

@@ -15,9 +15,9 @@ from services.analytics.scorecards.rules import (
     score_departments,
 )
 from services.analytics.scorecards.staff import score_staff
-from services.analytics.scorecards.staff_api import heads_above, may_see
+from services.analytics.scorecards.staff_api import heads_above, may_see, unheaded_chains
 from shared.events import Role
-from shared.service.auth import Principal
+from shared.service.auth import Principal, TokenEntry, TokenRegistry
 
 pytestmark = pytest.mark.unit
 
@@ -38,7 +38,7 @@ def test_the_handler_and_each_named_head_are_charged_their_share() -> None:
     cards = by_person(
         [record(Incident.REOPEN, "agent-wang"), record(Incident.BREACH, "agent-wang", no="TS-2")]
     )
-    wang, head, director, coo = (cards[p] for p in ("agent-wang", "qa-head", "quality-director", "coo"))
+    wang, head, director, coo = (cards[p] for p in ("agent-wang", "head-quality", "quality-director", "coo"))
     assert wang.deducted == 5 and wang.score == 95 and wang.rating.code == "excellent"  # type: ignore[attr-defined]
     assert head.deducted == 2.5 and director.deducted == pytest.approx(1.5)  # type: ignore[attr-defined]
     assert coo.deducted == pytest.approx(0.5)  # type: ignore[attr-defined]
@@ -74,12 +74,12 @@ def test_a_disqualifying_condition_counts_only_what_the_person_handled() -> None
     cards = by_person([*failed, record(Incident.FAILED_INSPECTION, "agent-li", no="TS-9")])
     assert cards["agent-wang"].rating.code == "fail"  # type: ignore[attr-defined]
     assert cards["agent-wang"].score == 90  # type: ignore[attr-defined]
-    assert cards["qa-head"].rating.code == "excellent"  # type: ignore[attr-defined]  # 3 × 2.5 as head
+    assert cards["head-quality"].rating.code == "excellent"  # type: ignore[attr-defined]  # 3 × 2.5 as head
 
 
 def test_an_unknown_handler_charges_only_the_heads() -> None:
     cards = by_person([record(Incident.BREACH, None)])
-    assert set(cards) == {"qa-head", "quality-director", "coo"}
+    assert set(cards) == {"head-quality", "quality-director", "coo"}
 
 
 def test_staff_rules_are_validated_with_the_file() -> None:
@@ -101,12 +101,17 @@ def load_text() -> str:
 
 
 def principal(subject: str, role: Role = Role.AGENT, department: str | None = "quality") -> Principal:
-    return Principal(subject=subject, role=role, department=department if role is Role.AGENT else None)
+    scoped = role in (Role.AGENT, Role.DEPARTMENT_HEAD)
+    return Principal(subject=subject, role=role, department=department if scoped else None)
+
+
+def head(department: str = "quality") -> Principal:
+    return principal(f"head-{department}", Role.DEPARTMENT_HEAD, department)
 
 
 def test_heads_are_the_links_above_the_person_in_the_chain() -> None:
-    assert heads_above(RULES, "agent-wang", "quality") == {"qa-head", "quality-director", "coo"}
-    assert heads_above(RULES, "qa-head", "quality") == {"quality-director", "coo"}
+    assert heads_above(RULES, "agent-wang", "quality") == {"head-quality", "quality-director", "coo"}
+    assert heads_above(RULES, "head-quality", "quality") == {"quality-director", "coo"}
     assert heads_above(RULES, "coo", "quality") == set()
     assert heads_above(RULES, "agent-wang", "hr") == set()
 
@@ -116,13 +121,18 @@ def test_heads_are_the_links_above_the_person_in_the_chain() -> None:
     [
         (principal("agent-wang"), "agent-wang", True),
         (principal("agent-li"), "agent-wang", False),  # a colleague
-        (principal("qa-head"), "agent-wang", True),  # their department head
-        (principal("as-head", department="after_sales"), "agent-wang", False),  # another department's head
-        (principal("qa-head"), "quality-director", False),  # not upwards
-        (principal("quality-director", department="quality"), "qa-head", True),
+        (head(), "agent-wang", True),  # their department head
+        (head(), "head-quality", True),  # themself
+        (head("after_sales"), "agent-wang", False),  # another department's head
+        (head(), "quality-director", False),  # not upwards
+        (head(), "coo", False),
+        (principal("head-quality"), "agent-wang", False),  # named head, but an agent token: nothing
+        (principal("quality-director", department="quality"), "head-quality", True),
+        (principal("quality-director", department="quality"), "agent-wang", True),
         (principal("supervisor", Role.SUPERVISOR), "agent-wang", True),
-        (principal("operator", Role.OPERATOR), "qa-head", True),
+        (principal("operator", Role.OPERATOR), "head-quality", True),
         (principal("auditor", Role.AUDITOR), "agent-wang", False),
+        (principal("director", Role.DIRECTOR), "agent-wang", False),
     ],
 )
 def test_who_sees_whose_scorecard(viewer: Principal, person: str, sees: bool) -> None:
@@ -133,5 +143,37 @@ def test_who_sees_whose_scorecard(viewer: Principal, person: str, sees: bool) ->
 
 def test_a_head_sees_their_handlers_even_at_full_marks() -> None:
     [card] = score_staff(RULES, [], ["agent-zhao"])
-    assert may_see(principal("qa-head"), card, RULES, [principal("agent-zhao")])
-    assert not may_see(principal("log-head", department="logistics"), card, RULES, [principal("agent-zhao")])
+    assert may_see(head(), card, RULES, [principal("agent-zhao")])
+    assert not may_see(head("logistics"), card, RULES, [principal("agent-zhao")])
+
+
+def test_a_head_sees_whoever_handled_a_complaint_of_their_department() -> None:
+    cards = by_person([record(Incident.BREACH, "agent-sun", department="hr")])
+    assert may_see(head("hr"), cards["agent-sun"], RULES, [])  # type: ignore[arg-type]
+    assert not may_see(head(), cards["agent-sun"], RULES, [])  # type: ignore[arg-type]
+
+
+def test_a_chain_head_without_a_department_head_token_is_reported() -> None:
+    heads = [
+        TokenEntry(
+            token=f"token-of-head-{d}-0123456789",
+            subject=f"head-{d}",
+            role=Role.DEPARTMENT_HEAD,
+            department=d,
+        )
+        for d in ("quality", "after_sales", "logistics")
+    ]
+    wrong = TokenEntry(
+        token="token-of-cs-head-0123456789",
+        subject="head-customer_service",
+        role=Role.AGENT,
+        department="customer_service",
+    )
+    assert unheaded_chains(RULES, TokenRegistry([*heads, wrong])) == ["customer_service"]
+    right = TokenEntry(
+        token="token-of-cs-head-0123456789",
+        subject="head-customer_service",
+        role=Role.DEPARTMENT_HEAD,
+        department="customer_service",
+    )
+    assert unheaded_chains(RULES, TokenRegistry([*heads, right])) == []
