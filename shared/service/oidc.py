@@ -39,6 +39,7 @@ import jwt
 
 from shared.complaints.values import DEPARTMENTS
 from shared.events import Role
+from shared.service.auth import DEPARTMENT_SCOPED_ROLES
 from shared.service.session import SessionSigner
 from shared.settings import Settings
 
@@ -55,8 +56,19 @@ JWKS_REFRESH_SECONDS = 60.0
 """A token signed with an unknown key fetches the key set again, at most this often (key rotation)."""
 HTTP_TIMEOUT = 10.0
 SIGN_IN_ROLES = frozenset(
-    {Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN}
+    {
+        Role.CHANNEL,
+        Role.AGENT,
+        Role.SUPERVISOR,
+        Role.OPERATOR,
+        Role.AUDITOR,
+        Role.ADMIN,
+        Role.DIRECTOR,
+        Role.DEPARTMENT_HEAD,
+        Role.PR_OWNER,
+    }
 )
+"""Every role a person holds (not the services' own, nor the complainant's)."""
 MAX_TEXT = 200
 
 
@@ -450,12 +462,13 @@ def _department(
             f"your account has several departments ({', '.join(known)}); ask an administrator to keep one",
             "您的账号属于多个部门，请联系管理员只保留一个。",
         )
-    if role == Role.AGENT and not known:
+    if role in DEPARTMENT_SCOPED_ROLES and not known:
         raise Refusal(
             403,
             "oidc_no_department",
-            f"an agent needs a department (claim {config.department_claim}); ask an administrator to set it",
-            "处理人员账号须设置所属部门，请联系管理员设置。",
+            f"an agent or department head needs a department (claim {config.department_claim}); "
+            "ask an administrator to set it",
+            "处理人员或部门负责人账号须设置所属部门，请联系管理员设置。",
         )
     return known[0] if known else None
 

@@ -46,6 +46,13 @@ def test_a_list_keeps_the_one_tousu_role_and_a_dotted_path_reaches_into_objects(
     assert who(keycloak, **claims).role == Role.SUPERVISOR
 
 
+def test_the_roles_added_for_people_sign_in_too() -> None:
+    head = who(tousu_role="department_head", tousu_department="quality")
+    assert (head.role, head.department) == (Role.DEPARTMENT_HEAD, "quality")
+    assert who(tousu_role="director").role == Role.DIRECTOR
+    assert who(tousu_role="pr_owner").role == Role.PR_OWNER
+
+
 def test_a_department_from_the_tokens_file_is_known_too() -> None:
     assert who(tousu_role="agent", tousu_department="moon_base").department == "moon_base"
 
@@ -57,6 +64,7 @@ def test_a_department_from_the_tokens_file_is_known_too() -> None:
         ({"tousu_role": "complainant"}, "oidc_no_role"),
         ({"tousu_role": ["agent", "auditor"], "tousu_department": "hr"}, "oidc_ambiguous_role"),
         ({"tousu_role": "agent"}, "oidc_no_department"),
+        ({"tousu_role": "department_head"}, "oidc_no_department"),
         ({"tousu_role": "agent", "tousu_department": "mars"}, "oidc_unknown_department"),
         ({"tousu_role": "agent", "tousu_department": ["hr", "quality"]}, "oidc_ambiguous_department"),
     ],
