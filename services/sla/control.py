@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.sla.calendar import BusinessCalendar
+from shared.calendar.business import BusinessCalendar
 from services.sla.deadlines import DeadlinePlanner
 from services.sla.firing import DeadlineFirer
 from services.sla.handlers import ClockKeeper

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from services.sla import subscribers
 from services.sla.api import router
-from services.sla.calendar_config import load_calendar
+from shared.calendar.config import load_calendar
 from services.sla.config import SlaConfig
 from services.sla.control import SlaControl
 from services.sla.deadlines import DeadlinePlanner

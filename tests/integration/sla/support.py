@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.sla import repository
-from services.sla.calendar_config import load_calendar
+from shared.calendar.config import load_calendar
 from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
 from services.sla.firing import DeadlineFirer
 from services.sla.handlers import ClockKeeper

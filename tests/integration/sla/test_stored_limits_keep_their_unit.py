@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from services.sla import repository
-from services.sla.calendar_config import load_calendar
+from shared.calendar.config import load_calendar
 from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
 from services.sla.handlers import ClockKeeper
 from services.sla.policy import parse_policy

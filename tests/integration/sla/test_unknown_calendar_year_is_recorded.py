@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.sla.calendar_config import load_calendar
+from shared.calendar.config import load_calendar
 from services.sla.deadlines import DeadlinePlanner
 from services.sla.handlers import ClockKeeper
 from services.sla.policy import load_policy
