@@ -23,11 +23,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from shared.calendar.business import BusinessCalendar, CalendarError, DayKind, SpecialDay
-from shared.calendar.config import load_calendar
 from services.sla.config import SlaConfig
 from services.sla.deadlines import DeadlineCalculator, WallClockCalculator, warn_and_due
 from services.sla.policy import Counting, PolicyError, load_policy
+from shared.calendar.business import BusinessCalendar, CalendarError, DayKind, SpecialDay
+from shared.calendar.config import load_calendar
 from shared.clock import ensure_utc
 from shared.durations import DurationError, IsoDuration
 from shared.settings import load_settings
@@ -332,4 +332,3 @@ def cmd_show(args: argparse.Namespace) -> int:
         return run_show(args.year, sys.stdout)
     except CalendarCliError as error:
         return _refused("show", error)
-

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from shared.calendar.business import BusinessCalendar
 from services.sla.policy import Counting, SlaPolicy, at_most_longest
+from shared.calendar.business import BusinessCalendar
 from shared.clock import ensure_utc
 from shared.complaints import Category, Grade, SlaStage
 from shared.durations import IsoDuration

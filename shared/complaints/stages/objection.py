@@ -149,7 +149,9 @@ class DecideObjection(Command):
     to_department: str | None = Field(
         None, description="Upheld: the department to take it over (none: no rule gave one).", min_length=1
     )
-    rule: str = Field(MANUAL, description="The routing rule that chose to_department, or 'manual'.", min_length=1)
+    rule: str = Field(
+        MANUAL, description="The routing rule that chose to_department, or 'manual'.", min_length=1
+    )
 
 
 @decides(DecideObjection, by=STAFF)
