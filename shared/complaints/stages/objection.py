@@ -44,6 +44,9 @@ S = Status
 OBJECTABLE = frozenset({S.ASSIGNED, S.TRANSFERRED, S.ACCEPTED})
 """A department objects before it starts working the complaint (signed for it or not)."""
 
+MOVABLE = frozenset({S.ASSIGNED, S.TRANSFERRED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED})
+"""Where an upheld objection may still move the complaint: as a transfer could (not once answered)."""
+
 MANUAL = "manual"
 """The ``rule`` of a department the supervisor named."""
 
@@ -161,6 +164,7 @@ def _decide(state: ComplaintState, command: DecideObjection) -> list[Event]:
         raise fail(RejectionCode.NO_OBJECTION_PENDING, state, command)
     if not command.uphold:
         return [ObjectionRejected(department=objecting, reason=command.reason)]
+    require(state, command, MOVABLE)
     if command.to_department is None:
         raise fail(RejectionCode.NO_OTHER_DEPARTMENT, state, command)
     if command.to_department == owner(state):

@@ -14,12 +14,15 @@ from tests.builders import (
     DEPT,
     OTHER_DEPT,
     a_complaint_in,
+    accept,
     agent,
     apply,
     at,
     decide_objection,
     object_to_assignment,
+    progress,
     rejection,
+    resolve,
     run,
     supervisor,
 )
@@ -93,6 +96,15 @@ def test_rejected_the_department_keeps_it_and_nothing_else_changes() -> None:
     assert (after.status, after.department, after.agent) == (before.status, DEPT, before.agent)
     assert after.objecting_department is None
     assert after.on_hold is False  # an objection never paused the clocks
+
+
+def test_an_answered_complaint_is_not_moved_but_the_objection_may_be_rejected() -> None:
+    state = run(a_complaint_in(Status.ASSIGNED), object_to_assignment(), accept(), progress(), resolve())
+
+    refused = rejection(apply(state, decide_objection(True))[1])
+
+    assert refused.reason_code == RejectionCode.WRONG_STATE
+    assert isinstance(apply(state, decide_objection(False))[1][0], ObjectionRejected)
 
 
 def test_the_decision_needs_an_objection() -> None:
