@@ -301,7 +301,8 @@ async def object_to_assignment(
             403: "Only a supervisor decides an objection.",
             404: "No such complaint.",
             409: "No objection waits for a decision, no rule names another department "
-            "(no_other_department), or the named department is the objecting one.",
+            "(no_other_department), the named department is the objecting one, or (upheld) the "
+            "complaint was already answered.",
         },
         models={409: CommandRefused},
     ),
