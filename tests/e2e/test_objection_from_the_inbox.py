@@ -1,11 +1,13 @@
-"""The department objects to an assignment from its inbox, in real Chromium: the same working day
-the complaint reaches it (the stack's clock is the real one, so the objection comes seconds after
-the assignment, always within its working day or the next)."""
+"""The department objects to an assignment from its inbox and a supervisor upholds it from the
+objection desk, in real Chromium: the objection comes the same working day the complaint reaches
+the department (the stack's clock is the real one, so it comes seconds after the assignment,
+always within its working day or the next), and the complaint goes to the chosen department."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -14,7 +16,6 @@ from tests.e2e.workbench import CHROMIUM, Stack, submit_through_intake, workbenc
 from tests.integration.analytics.conftest import DatabaseFactory
 from tests.support.auth import token_for
 from tests.support.backends import Backend
-from tests.support.running import eventually
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -39,14 +40,10 @@ async def test_the_agent_objects_from_the_inbox(stack: Stack) -> None:
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
-            context = await browser.new_context(viewport={"width": 1440, "height": 900}, bypass_csp=True)
-            page = await context.new_page()
             errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            await page.goto(stack.url + "/sign-in")
-            await page.fill("#subject", "agent-logistics")
-            await page.fill("#token", token_for("agent", "logistics"))
-            await page.click("#sign-in-form button[type=submit]")
+            page = await signed_in(
+                browser, stack.url, "agent-logistics", token_for("agent", "logistics"), errors
+            )
             row = page.locator(f'#inbox tr[data-no="{number}"]')
             await expect(row).to_be_visible(timeout=20_000)
             await row.locator("summary", has_text="派单异议").click()
@@ -55,11 +52,28 @@ async def test_the_agent_objects_from_the_inbox(stack: Stack) -> None:
             await row.locator("input[name=object_reason]").fill("包装破损属质量问题，不属物流部")
             await row.locator("button[data-action=objection]").click()
             await expect(page.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
+            desk = await signed_in(browser, stack.url, "test-supervisor", token_for("supervisor"), errors)
+            pending = desk.locator(f'#objections tr[data-no="{number}"]')
+            await expect(pending).to_contain_text("包装破损属质量问题", timeout=20_000)
+            await pending.locator("input[name=decision_reason]").fill("属产品质量问题，改派质量部")
+            await pending.locator("select[name=to_department]").select_option("quality")
+            await pending.locator("button[data-action=uphold]").click()
+            await expect(desk.locator("#objections-message")).to_contain_text(number)
             assert not errors, errors
         finally:
             await browser.close()
 
-    async def objected() -> bool:
-        return any(e.type == "AssignmentObjected" for e in await stack.store.read_stream(number))
+    types = [e.type for e in await stack.store.read_stream(number)]
+    assert types[-3:] == ["AssignmentObjected", "ObjectionUpheld", "ComplaintTransferred"], types
 
-    await eventually(objected, what=f"{number} objected")
+
+async def signed_in(browser: Any, url: str, subject: str, token: str, errors: list[str]) -> Any:
+    context = await browser.new_context(viewport={"width": 1440, "height": 900}, bypass_csp=True)
+    page = await context.new_page()
+    page.on("pageerror", lambda error: errors.append(f"{subject}: {error}"))
+    await page.goto(url + "/sign-in")
+    await page.fill("#subject", subject)
+    await page.fill("#token", token)
+    await page.click("#sign-in-form button[type=submit]")
+    await playwright_api.expect(page).to_have_url(url + "/")
+    return page

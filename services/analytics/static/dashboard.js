@@ -8,6 +8,7 @@ import { closeDetail, installDetail, openDetail, refreshDetail, routeNumber } fr
 import { loadComparison } from "/static/compare.js";
 import { installDrill, openDrill, refreshDrill } from "/static/drill.js";
 import { forSupervisor, installExtensions, loadExtensions } from "/static/extensions.js";
+import { installObjections, loadObjections } from "/static/objections.js";
 import { installInbox, loadInbox } from "/static/inbox.js";
 import { installRevisits, loadRevisits } from "/static/revisits.js";
 import { isoWeek, loadInspection, loadInspectionScores, renderSample, saveScore } from "/static/inspection.js";
@@ -320,7 +321,7 @@ async function refreshOnce() {
       loadInspection(), loadInspectionScores(month),
       refreshDrill(), loadComparison(month, filters),
       ...(state.session.role === "agent" ? [loadInbox(), loadRevisits()] : []),
-      ...(forSupervisor() ? [loadExtensions()] : []),
+      ...(forSupervisor() ? [loadExtensions(), loadObjections()] : []),
     ]);
     const failed = panels.find((p) => p.status === "rejected" && p.reason.status !== 401);
     say(failed ? t("failed_load", { what: failed.reason.message }) : "");
@@ -412,7 +413,7 @@ async function start() {
   });
   $("#sign-out").addEventListener("click", signOut);
   if (state.session.role === "agent") { installInbox(scheduleRefresh); installRevisits(scheduleRefresh); }
-  if (forSupervisor()) installExtensions(scheduleRefresh);
+  if (forSupervisor()) { installExtensions(scheduleRefresh); installObjections(scheduleRefresh); }
   installDrill(() => dayRange(filterQuery()), (e) => say(e.message));
   $("#export-csv").addEventListener("click", () => exportCsv().catch((e) => say(e.message)));
   document.querySelectorAll("#filters select, #f-month, #f-from, #f-to").forEach((s) => s.addEventListener("change", () => { page.number = 1; refresh(); }));

@@ -43,6 +43,7 @@ ASSETS = {
     "signin.js": "text/javascript; charset=utf-8",
     "texts.js": "text/javascript; charset=utf-8",
     "extensions.js": "text/javascript; charset=utf-8",
+    "objections.js": "text/javascript; charset=utf-8",
     "drill.js": "text/javascript; charset=utf-8",
     "compare.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
