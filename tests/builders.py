@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from shared.calendar.business import BusinessCalendar
 from shared.clock import FakeClock
 from shared.complaints import (
     AcceptComplaint,
@@ -57,6 +58,7 @@ from shared.complaints import (
 )
 from shared.complaints.stages.beyond_authority import RecordDirectorInstruction, ReportBeyondAuthority
 from shared.complaints.stages.green_channel import OpenGreenChannel
+from shared.complaints.stages.objection import DecideObjection, ObjectToAssignment
 from shared.complaints.stages.unresolvable import CloseAsUnresolvable
 from shared.complaints.stages.upgrade import LinkUpgradedComplaint
 from shared.complaints.values import RevisitChannel
@@ -709,3 +711,33 @@ def director_instruction(
     *, by: Actor | None = None, when: datetime | None = None, instruction: str = "refund in full"
 ) -> RecordDirectorInstruction:
     return RecordDirectorInstruction(actor=by or director(), at=when or T0, instruction=instruction)
+
+
+def object_to_assignment(
+    *,
+    by: Actor | None = None,
+    when: datetime | None = None,
+    reason: str = "属物流配送问题",
+    calendar: BusinessCalendar | None = None,
+) -> ObjectToAssignment:
+    """The department's objection at ``when``, its working day counted on ``calendar`` (default:
+    Shanghai 09:00–18:00, weekends off, no public holidays) as the routing API counts it."""
+    now = when or T0
+    window_from, window_until = (calendar or BusinessCalendar()).working_day_bounds(now)
+    return ObjectToAssignment(
+        actor=by or agent(), at=now, reason=reason, window_from=window_from, window_until=window_until
+    )
+
+
+def decide_objection(
+    uphold: bool,
+    *,
+    to: str | None = OTHER_DEPT,
+    rule: str = "manual",
+    by: Actor | None = None,
+    when: datetime | None = None,
+    reason: str = "同意改派",
+) -> DecideObjection:
+    return DecideObjection(
+        actor=by or supervisor(), at=when or T0, uphold=uphold, reason=reason, to_department=to, rule=rule
+    )

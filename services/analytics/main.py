@@ -31,6 +31,7 @@ from services.analytics.kpis.service_volume import ServiceVolumeMessage, VolumeH
 from services.analytics.kpis.targets import effective_targets
 from services.analytics.live import api as live_api
 from services.analytics.live.hub import LiveHub
+from services.analytics.objections import api as objections_api
 from services.analytics.risk import api as risk_api
 from services.analytics.risk.queries import RiskFlags, report_risk
 from services.analytics.scorecards import api as scorecards_api
@@ -105,6 +106,7 @@ def create_app(
         attention_api,
         extensions_api,
         director_api,
+        objections_api,
         risk_api,
         live_api,
     ):

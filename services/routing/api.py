@@ -5,6 +5,10 @@ POST /v1/complaints/{no}/accept | progress | resolve | transfer   agents of the 
                                                                    supervisors
 POST /v1/complaints/{no}/beyond-authority     the same: report to the director (超出权限上报)
 POST /v1/complaints/{no}/director-instruction the director (总监批示)
+POST /v1/complaints/{no}/objection            agents of the owning department: object to the
+                                              assignment by the end of its working day (派单异议)
+POST /v1/complaints/{no}/objection/decision   supervisors: uphold (another department, named or by
+                                              the rules) or reject the objection (异议裁定)
 (admins may do everything). Every write answers with the complaint's new stream version. An
 agent asking about another department's complaint or list gets 404, as if it did not exist.
 """
@@ -25,19 +29,26 @@ from services.routing.schemas import (
     AssignmentPage,
     BeyondAuthorityRequest,
     DirectorInstructionRequest,
+    ObjectionDecisionRequest,
+    ObjectionRequest,
     ProgressRequest,
     ResolveRequest,
     TransferRequest,
 )
+from shared.calendar.business import BusinessCalendar
 from shared.complaints.commands import (
     AcceptComplaint,
     RecordProgress,
     ResolveComplaint,
     TransferComplaint,
 )
+from shared.complaints.events import COMPLAINT_EVENTS, ComplaintReceived
 from shared.complaints.stages.beyond_authority import RecordDirectorInstruction, ReportBeyondAuthority
+from shared.complaints.stages.objection import MANUAL, DecideObjection, ObjectToAssignment
 from shared.complaints.values import OPEN_STATUSES, Category, Channel, Grade, Lang, Status, label
 from shared.events import Role
+from shared.eventstore.complaint_handling import load
+from shared.eventstore.unit_of_work import UnitOfWork
 from shared.service.auth import Principal, require
 from shared.service.complaint_commands import (
     CommandRefused,
@@ -52,6 +63,8 @@ from shared.service.error_responses import error_responses
 READERS = require(Role.AGENT, Role.SUPERVISOR, Role.OPERATOR)
 WORKERS = require(Role.AGENT, Role.SUPERVISOR)
 DIRECTORS = require(Role.DIRECTOR)
+DEPARTMENT_AGENTS = require(Role.AGENT)
+SUPERVISORS = require(Role.SUPERVISOR)
 
 DEFAULT_STATUSES = sorted(OPEN_STATUSES - {Status.RECEIVED})
 """A department's work list by default: everything it owns that is not final."""
@@ -68,6 +81,9 @@ COMMAND_RESPONSES = error_responses(
 
 Rules = Annotated[RuleTable, Depends(state_dependency("rules"))]
 """The routing rule table the service started with (``app.state.rules``): its departments."""
+
+Calendar = Annotated[BusinessCalendar, Depends(state_dependency("calendar"))]
+"""The organisation's business calendar (``app.state.calendar``): when a working day ends."""
 
 router = APIRouter(prefix="/v1", tags=["departments"])
 
@@ -186,16 +202,7 @@ async def transfer(
     clock: CurrentClock,
     rules: Rules,
 ) -> JSONResponse:
-    if not rules.knows(body.to_department):
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("body", "to_department"),
-                    "type": "unknown_department",
-                    "msg": f"unknown department; known: {', '.join(sorted(rules.departments))}",
-                }
-            ]
-        )
+    _require_known(rules, body.to_department)
     command = TransferComplaint(
         actor=principal.actor,
         at=clock.now(),
@@ -247,6 +254,111 @@ async def record_director_instruction(
 ) -> JSONResponse:
     command = RecordDirectorInstruction(actor=principal.actor, at=clock.now(), instruction=body.instruction)
     return await run_command(uow, clock, principal, complaint_no, command)
+
+
+@router.post(
+    "/complaints/{complaint_no}/objection",
+    response_model=CommandResult,
+    responses=error_responses(
+        described={
+            403: "Only an agent of the responsible department objects.",
+            404: "No such complaint, or another department's.",
+            409: "Too late (the working day of the assignment is over: objection_too_late), an "
+            "objection already waits for a decision, or the department has started working on it.",
+        },
+        models={409: CommandRefused},
+    ),
+    summary="Object to the assignment (派单异议)",
+    description="Allowed until the end of the working day the department was given the complaint, "
+    "on the business calendar (assigned outside working hours: the next working day's end). A "
+    "supervisor decides; the department's clocks keep running meanwhile.",
+)
+async def object_to_assignment(
+    complaint_no: ComplaintNoPath,
+    body: ObjectionRequest,
+    principal: Annotated[Principal, DEPARTMENT_AGENTS],
+    uow: CommandUnitOfWork,
+    clock: CurrentClock,
+    calendar: Calendar,
+) -> JSONResponse:
+    now = clock.now()
+    window_from, window_until = calendar.working_day_bounds(now)
+    command = ObjectToAssignment(
+        actor=principal.actor,
+        at=now,
+        reason=body.reason,
+        window_from=window_from,
+        window_until=window_until,
+    )
+    return await run_command(uow, clock, principal, complaint_no, command)
+
+
+@router.post(
+    "/complaints/{complaint_no}/objection/decision",
+    response_model=CommandResult,
+    responses=error_responses(
+        described={
+            403: "Only a supervisor decides an objection.",
+            404: "No such complaint.",
+            409: "No objection waits for a decision, no rule names another department "
+            "(no_other_department), the named department is the objecting one, or (upheld) the "
+            "complaint was already answered.",
+        },
+        models={409: CommandRefused},
+    ),
+    summary="Decide a department's objection to its assignment (异议裁定)",
+    description="Upheld: the complaint is transferred (转派) to to_department, or to the department "
+    "the routing rules give other than the objecting one, and the time limits follow it. "
+    "Rejected: the objecting department keeps it.",
+)
+async def decide_objection(
+    complaint_no: ComplaintNoPath,
+    body: ObjectionDecisionRequest,
+    principal: Annotated[Principal, SUPERVISORS],
+    uow: CommandUnitOfWork,
+    clock: CurrentClock,
+    rules: Rules,
+) -> JSONResponse:
+    to_department, rule = (body.to_department, MANUAL) if body.uphold else (None, MANUAL)
+    if to_department is not None:
+        _require_known(rules, to_department)
+    elif body.uphold:
+        to_department, rule = await _by_rule(uow, complaint_no, rules)
+    command = DecideObjection(
+        actor=principal.actor,
+        at=clock.now(),
+        uphold=body.uphold,
+        reason=body.reason,
+        to_department=to_department,
+        rule=rule,
+    )
+    return await run_command(uow, clock, principal, complaint_no, command)
+
+
+async def _by_rule(uow: UnitOfWork, complaint_no: str, rules: RuleTable) -> tuple[str | None, str]:
+    """The department the rules give the complaint other than its current one; (None, manual)
+    when none does (or the complaint is unknown): the decision then refuses, or 404."""
+    state, records = await load(uow.store, complaint_no)
+    received = next((r for r in records if r.type == "ComplaintReceived"), None)
+    if received is None or state.department is None:
+        return None, MANUAL
+    complaint = COMPLAINT_EVENTS.decode(received)
+    assert isinstance(complaint, ComplaintReceived)
+    decision = rules.route_elsewhere(complaint, avoid=state.department)
+    return (decision.department, decision.rule) if decision else (None, MANUAL)
+
+
+def _require_known(rules: RuleTable, department: str) -> None:
+    if not rules.knows(department):
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", "to_department"),
+                    "type": "unknown_department",
+                    "msg": f"unknown department; known: {', '.join(sorted(rules.departments))}",
+                }
+            ]
+        )
 
 
 def _item(row: dict[str, Any], lang: Lang) -> Assignment:

@@ -1,4 +1,5 @@
-"""Settings of the routing service alone (environment variables TOUSU_ROUTING_*)."""
+"""Settings of the routing service (environment variables TOUSU_ROUTING_*, and the business calendar's
+TOUSU_SLA_CALENDAR_FILE, which it shares with the SLA)."""
 
 from __future__ import annotations
 
@@ -14,4 +15,10 @@ class RoutingSettings(BaseSettings):
     rules_file: Path | None = Field(
         None,
         description="The routing rule table (YAML); default: services/routing/rules.yaml in the package.",
+    )
+    calendar_file: Path | None = Field(
+        None,
+        validation_alias="TOUSU_SLA_CALENDAR_FILE",
+        description="The organisation's business calendar, the one the SLA counts on (an objection "
+        "to an assignment is due by the end of its working day); default: shared/calendar/calendar.yaml.",
     )

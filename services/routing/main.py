@@ -1,6 +1,7 @@
 """Composition root of the routing service (分类派单, 处理).
 
-Builds the runtime, puts the rule table on ``app.state.rules`` (the API's ``Rules`` dependency),
+Builds the runtime, puts the rule table on ``app.state.rules`` (the API's ``Rules`` dependency) and
+the business calendar on ``app.state.calendar`` (``Calendar``),
 subscribes the consumers (the green channel's notifier: the logging one unless one is given) and
 includes the department API.
 """
@@ -14,6 +15,8 @@ from services.routing.api import router
 from services.routing.config import RoutingSettings
 from services.routing.notifier import LoggingNotifier, Notifier, TokenDirectory
 from services.routing.rules import RuleTable, load_rules
+from shared.calendar.business import BusinessCalendar
+from shared.calendar.config import load_calendar
 from shared.clock import Clock, SystemClock
 from shared.messaging.assignment_routes import complaint_routes
 from shared.service.app import create_service_app
@@ -28,13 +31,18 @@ def create_app(
     tokens: TokenRegistry | None = None,
     rules: RuleTable | None = None,
     notifier: Notifier | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> FastAPI:
-    """Raises RuleTableError (listing every problem) when the rule file is invalid."""
-    rules = rules or load_rules(RoutingSettings().rules_file)
+    """Raises RuleTableError (listing every problem) when the rule file is invalid, CalendarError
+    when the calendar file is."""
+    config = RoutingSettings()
+    rules = rules or load_rules(config.rules_file)
+    calendar = calendar or load_calendar(config.calendar_file)
     runtime = Runtime("routing", settings, clock or SystemClock(), extra_routes=complaint_routes)
     tokens = tokens or TokenRegistry.from_file(settings.resolved_tokens_file())
     subscribers.subscribe(runtime, rules, notifier or LoggingNotifier(), TokenDirectory(tokens))
     app = create_service_app(runtime, tokens=tokens)
     app.state.rules = rules
+    app.state.calendar = calendar
     app.include_router(router)
     return app

@@ -144,6 +144,16 @@ class RuleTable:
                 return Decision(rule.department, rule.name, rule.note)
         return Decision(self.default_department, DEFAULT_RULE)
 
+    def route_elsewhere(self, complaint: ComplaintReceived, avoid: str) -> Decision | None:
+        """The first matching rule naming a department other than ``avoid`` (an upheld objection
+        to ``avoid``), else the default department if it is another; None when there is none."""
+        for rule in self.rules:
+            if rule.department != avoid and rule.match.matches(complaint):
+                return Decision(rule.department, rule.name, rule.note)
+        if self.default_department != avoid:
+            return Decision(self.default_department, DEFAULT_RULE)
+        return None
+
     def knows(self, department: str) -> bool:
         return department in self.departments
 

@@ -121,3 +121,37 @@ class DirectorInstructionRequest(_Body):
     instruction: str = Field(
         min_length=1, max_length=2000, description="The director's decision or instruction."
     )
+
+
+class ObjectionRequest(_Body):
+    """Object to the assignment (派单异议), by the end of the working day it was made."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "投诉涉及物流配送，不属于质量部职责。"}]}
+    )
+
+    reason: str = Field(
+        min_length=1, max_length=2000, description="Why the complaint is not the department's."
+    )
+
+
+class ObjectionDecisionRequest(_Body):
+    """A supervisor's decision on a department's objection (异议裁定)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"uphold": True, "reason": "属物流问题，改派售后部。", "to_department": "after_sales"},
+                {"uphold": False, "reason": "产品质量问题，仍由质量部处理。"},
+            ]
+        }
+    )
+
+    uphold: bool = Field(description="true: the complaint goes to another department; false: it stays.")
+    reason: str = Field(min_length=1, max_length=2000, description="The supervisor's reason.")
+    to_department: str | None = Field(
+        None,
+        pattern=DEPARTMENT_CODE,
+        description="Upheld: the department to take it over; omitted: the routing rules choose one "
+        "other than the objecting department. Ignored when rejected.",
+    )

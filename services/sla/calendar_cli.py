@@ -3,7 +3,7 @@
 due START DURATION [--counting working|24x7]   the deadline and its warning of a limit started at START
 show YEAR                                      the days of YEAR that differ from a plain week
 
-The calendar is ``TOUSU_SLA_CALENDAR_FILE`` (or the packaged ``services/sla/calendar.yaml``), the
+The calendar is ``TOUSU_SLA_CALENDAR_FILE`` (or the packaged ``shared/calendar/calendar.yaml``), the
 warning fraction the policy's (``TOUSU_SLA_POLICY_FILE``); times are read and shown in the
 organisation's time zone (``TOUSU_TIMEZONE``) unless START carries an offset. No database and no
 running service are needed. Exit codes: 0 answered; 1 the calendar cannot answer (a year whose
@@ -23,11 +23,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from services.sla.calendar import BusinessCalendar, CalendarError, DayKind, SpecialDay
-from services.sla.calendar_config import load_calendar
 from services.sla.config import SlaConfig
 from services.sla.deadlines import DeadlineCalculator, WallClockCalculator, warn_and_due
 from services.sla.policy import Counting, PolicyError, load_policy
+from shared.calendar.business import BusinessCalendar, CalendarError, DayKind, SpecialDay
+from shared.calendar.config import load_calendar
 from shared.clock import ensure_utc
 from shared.durations import DurationError, IsoDuration
 from shared.settings import load_settings
@@ -292,7 +292,7 @@ def configured() -> Configured:
     source = (
         f"TOUSU_SLA_CALENDAR_FILE {config.calendar_file}"
         if config.calendar_file
-        else "services/sla/calendar.yaml (packaged)"
+        else "shared/calendar/calendar.yaml (packaged)"
     )
     return Configured(calendar, source, policy.warn_fraction, zone)
 
@@ -332,4 +332,3 @@ def cmd_show(args: argparse.Namespace) -> int:
         return run_show(args.year, sys.stdout)
     except CalendarCliError as error:
         return _refused("show", error)
-

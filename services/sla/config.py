@@ -17,7 +17,7 @@ class SlaConfig(BaseSettings):
         None, description="YAML SLA policy replacing the packaged services/sla/policy.yaml."
     )
     calendar_file: Path | None = Field(
-        None, description="YAML business calendar replacing the packaged services/sla/calendar.yaml."
+        None, description="YAML business calendar replacing the packaged shared/calendar/calendar.yaml."
     )
     tick_seconds: float = Field(1.0, gt=0, description="How often the fire loop looks for due timers.")
     batch_size: int = Field(

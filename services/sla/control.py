@@ -8,12 +8,12 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.sla.calendar import BusinessCalendar
 from services.sla.deadlines import DeadlinePlanner
 from services.sla.firing import DeadlineFirer
 from services.sla.handlers import ClockKeeper
 from services.sla.policy import load_policy
 from services.sla.replanning import apply_policy, fingerprint
+from shared.calendar.business import BusinessCalendar
 from shared.clock import Clock
 
 log = logging.getLogger(__name__)

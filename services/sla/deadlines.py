@@ -1,7 +1,7 @@
 """Deadline arithmetic: when a clock started now warns and runs out.
 
 Each limit of the policy is counted either 24×7 (:class:`WallClockCalculator`) or on the business
-calendar (:class:`services.sla.calendar.BusinessCalendar`), both behind
+calendar (:class:`shared.calendar.business.BusinessCalendar`), both behind
 :class:`DeadlineCalculator`. The warning comes at ``warn_fraction`` of the *counted* time: 80 % of
 a three-working-day limit is 80 % of its working hours.
 
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from services.sla.calendar import BusinessCalendar
 from services.sla.policy import Counting, SlaPolicy, at_most_longest
+from shared.calendar.business import BusinessCalendar
 from shared.clock import ensure_utc
 from shared.complaints import Category, Grade, SlaStage
 from shared.durations import IsoDuration

@@ -13,7 +13,6 @@ from fastapi import FastAPI
 
 from services.sla import subscribers
 from services.sla.api import router
-from services.sla.calendar_config import load_calendar
 from services.sla.config import SlaConfig
 from services.sla.control import SlaControl
 from services.sla.deadlines import DeadlinePlanner
@@ -23,6 +22,7 @@ from services.sla.metrics import sla_metrics
 from services.sla.notifier import Notifier
 from services.sla.policy import load_policy
 from services.sla.repository import SqlRunningClocks
+from shared.calendar.config import load_calendar
 from shared.clock import Clock, SystemClock
 from shared.messaging.assignment_routes import complaint_routes
 from shared.service.app import create_service_app

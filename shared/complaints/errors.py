@@ -44,9 +44,31 @@ class RejectionCode(StrEnum):
     UNRESOLVABLE_WITHOUT_REASON = "unresolvable_without_reason"
     UNRESOLVABLE_WITHOUT_PLAN = "unresolvable_without_plan"
     NOT_FLAGGED = "not_flagged"
+    OBJECTION_TOO_LATE = "objection_too_late"
+    OBJECTION_PENDING = "objection_pending"
+    NO_OBJECTION_PENDING = "no_objection_pending"
+    NO_OTHER_DEPARTMENT = "no_other_department"
 
 
 _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
+    RejectionCode.OBJECTION_TOO_LATE: (
+        "An objection to an assignment is raised by the end of the working day it was assigned; "
+        "{department} was given this complaint at {assigned_at} and that working day ended at {ended}.",
+        "对派单的异议须在派单当个工作日结束前提出；{department_zh}于 {assigned_at} 接到该投诉，"
+        "该工作日已于 {ended} 结束。",
+    ),
+    RejectionCode.OBJECTION_PENDING: (
+        "An objection of {department} to this assignment already waits for a supervisor's decision.",
+        "{department_zh}对该派单的异议正在等待主管裁定，不能重复提出。",
+    ),
+    RejectionCode.NO_OBJECTION_PENDING: (
+        "No objection to this complaint's assignment waits for a decision; cannot {verb} it.",
+        "该投诉没有待裁定的派单异议，不能{verb_zh}。",
+    ),
+    RejectionCode.NO_OTHER_DEPARTMENT: (
+        "No routing rule names a department other than {department}; name the department to take it over.",
+        "派单规则没有指向{department_zh}以外的部门，请指定接手部门。",
+    ),
     RejectionCode.UNKNOWN_COMPLAINT: (
         "No complaint has been received under this number; cannot {verb} it.",
         "该编号下没有已受理的投诉，无法{verb_zh}。",

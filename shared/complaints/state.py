@@ -115,6 +115,10 @@ class ComplaintState:
     """The follow-up plan recorded when the complaint was closed as unresolvable."""
     risk_flags: tuple[str, ...] = ()
     """The risk rules the complaint is flagged for (stages/risk.py); empty when not flagged or cleared."""
+    assigned_at: datetime | None = None
+    """When the responsible department was last given the complaint (assigned or transferred)."""
+    objecting_department: str | None = None
+    """The department whose objection to the assignment (异议) waits for a supervisor's decision."""
 
     @classmethod
     def initial(cls) -> ComplaintState:

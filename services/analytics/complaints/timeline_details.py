@@ -79,6 +79,7 @@ FIELD_NAMES: dict[str, Label] = {
     "escalated": _l("已升级", "Escalated"),
     "rules": _l("风险规则", "Risk rules"),
     "source": _l("标记方式", "Flagged by"),
+    "objected_until": _l("异议截止", "Objection due by"),
 }
 """The name of each summary field shown on the timeline; fields not named here are not shown."""
 
@@ -121,6 +122,8 @@ COMMANDS: dict[str, Label] = {
     "FlagRiskAutomatically": _l("自动标记舆情风险", "flag as a risk by the rules"),
     "FlagRisk": _l("人工标记舆情风险", "flag as a risk"),
     "ClearRiskFlag": _l("解除舆情风险标记", "clear the risk flag"),
+    "ObjectToAssignment": _l("对派单提出异议", "object to the assignment"),
+    "DecideObjection": _l("裁定派单异议", "decide the objection"),
 }
 
 REJECTIONS: dict[RejectionCode, Label] = {
@@ -154,6 +157,10 @@ REJECTIONS: dict[RejectionCode, Label] = {
     RejectionCode.UNRESOLVABLE_WITHOUT_REASON: _l("未填写无法解决的原因", "no reason why it is unresolvable"),
     RejectionCode.UNRESOLVABLE_WITHOUT_PLAN: _l("未填写后续计划", "no follow-up plan"),
     RejectionCode.NOT_FLAGGED: _l("没有风险标记", "no risk flag"),
+    RejectionCode.OBJECTION_TOO_LATE: _l("派单当个工作日已过，不能提出异议", "too late to object"),
+    RejectionCode.OBJECTION_PENDING: _l("已有待裁定的异议", "an objection is already pending"),
+    RejectionCode.NO_OBJECTION_PENDING: _l("没有待裁定的异议", "no objection is pending"),
+    RejectionCode.NO_OTHER_DEPARTMENT: _l("派单规则没有其他部门", "no rule names another department"),
 }
 
 RISK_SOURCES: dict[str, Label] = {
@@ -266,6 +273,7 @@ RENDER: dict[str, Callable[[Any, ZoneInfo], Label]] = {
     "due_at": local_text,
     "on_hold_since": local_text,
     "consent_at": local_text,
+    "objected_until": local_text,
     "score": _score,
     "fraction": _percent,
     "level": _level,

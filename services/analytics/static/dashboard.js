@@ -8,6 +8,7 @@ import { closeDetail, installDetail, openDetail, refreshDetail, routeNumber } fr
 import { loadComparison } from "/static/compare.js";
 import { installDrill, openDrill, refreshDrill } from "/static/drill.js";
 import { forSupervisor, installExtensions, loadExtensions } from "/static/extensions.js";
+import { installObjections, loadObjections } from "/static/objections.js";
 import { installInbox, loadInbox } from "/static/inbox.js";
 import { installRevisits, loadRevisits } from "/static/revisits.js";
 import { fillRuleFilter, installRiskFlags, loadRiskFlags, readsRiskFlags } from "/static/risk.js";
@@ -345,7 +346,7 @@ async function refreshOnce() {
       loadInspection(), loadInspectionScores(month),
       refreshDrill(), loadComparison(month, filters),
       ...(state.session.role === "agent" ? [loadInbox(), loadRevisits()] : []),
-      ...(forSupervisor() ? [loadExtensions(), loadRiskFlags()] : []),
+      ...(forSupervisor() ? [loadExtensions(), loadRiskFlags(), loadObjections()] : []),
     ]);
     const failed = panels.find((p) => p.status === "rejected" && p.reason.status !== 401);
     say(failed ? t("failed_load", { what: failed.reason.message }) : "");
@@ -438,7 +439,11 @@ async function start() {
   $("#sign-out").addEventListener("click", signOut);
   if (desk()) { startDesk(); return; }
   if (state.session.role === "agent") { installInbox(scheduleRefresh); installRevisits(scheduleRefresh); }
-  if (forSupervisor()) { installExtensions(scheduleRefresh); installRiskFlags((e) => say(e.message)); }
+  if (forSupervisor()) {
+    installExtensions(scheduleRefresh);
+    installRiskFlags((e) => say(e.message));
+    installObjections(scheduleRefresh);
+  }
   installDrill(() => dayRange(filterQuery()), (e) => say(e.message));
   $("#export-csv").addEventListener("click", () => exportCsv().catch((e) => say(e.message)));
   document.querySelectorAll("#filters select, #f-month, #f-from, #f-to").forEach((s) => s.addEventListener("change", () => { page.number = 1; refresh(); }));

@@ -1,6 +1,7 @@
 // The department inbox for agents: their department's open complaints (from the routing service)
 // with the deadline the SLA set (from the attention queue), and the actions routing allows —
-// accept, record progress (or the initial plan), resolve, transfer to another department — and the
+// accept, record progress (or the initial plan), resolve, object to the assignment the same working
+// day (a supervisor decides), transfer to another department — and the
 // SLA service's: wait on the complainant (hold, which pauses the resolution and progress clocks,
 // and resume) and request an extension with the complainant's consent (a supervisor decides,
 // extensions.js). The page calls those services directly
@@ -14,6 +15,8 @@ const routing = (path, options) => service("routing", path, options);
 const sla = (path, options) => service("sla", path, options);
 const SLA_ACTIONS = new Set(["hold", "resume", "extensions"]);
 const EXTENDABLE = ["resolution", "initial_plan", "progress_update"];
+// an objection to the assignment (异议) before work starts; routing refuses it after the working day
+const OBJECTABLE = new Set(["assigned", "transferred", "accepted"]);
 export const CONSENT_VIA = ["phone", "sms", "email", "in_person", "letter", "online"];
 
 // now, as a datetime-local value in the browser's time zone (minutes)
@@ -65,6 +68,9 @@ function row(item, deadlines) {
         <label>${esc(t("consent_note"))} <input name="consent_note" maxlength="1000"></label>
         <label><input type="checkbox" name="consent_given"> ${esc(t("consent_given"))}</label>
         <button type="button" data-action="extensions">${esc(t("extension_save"))}</button></details>
+      ${OBJECTABLE.has(item.status) ? `<details><summary>${esc(t("object"))}</summary>
+        <label>${esc(t("object_reason"))} <input name="object_reason" maxlength="2000"></label>
+        <button type="button" data-action="objection">${esc(t("object_save"))}</button></details>` : ""}
       <details><summary>${esc(t("transfer"))}</summary>
         <label>${esc(t("transfer_to"))} <select name="to_department">${departmentOptions()}</select></label>
         <label>${esc(t("transfer_reason"))} <input name="transfer_reason" maxlength="1000"></label>
@@ -126,12 +132,13 @@ async function act(button) {
     ? { note: value("note"), kind: tr.querySelector("input[name=plan]").checked ? "plan" : "update" }
     : action === "resolve" ? { resolution: value("resolution"), root_cause: value("root_cause") || null }
     : action === "hold" ? { reason: value("hold_reason") }
+    : action === "objection" ? { reason: value("object_reason") }
     : action === "transfer" ? { to_department: tr.querySelector("select[name=to_department]").value, reason: value("transfer_reason") }
     : action === "extensions" ? extensionBody(tr, value)
     : {};
   if (action === "extensions" && typeof body === "string") { message.textContent = body; return; }
   if ((action === "progress" && !body.note) || (action === "resolve" && !body.resolution)
-      || (action === "hold" && !body.reason) || (action === "transfer" && !(body.to_department && body.reason))) {
+      || ((action === "hold" || action === "objection") && !body.reason) || (action === "transfer" && !(body.to_department && body.reason))) {
     message.textContent = t("fill_in");
     return;
   }

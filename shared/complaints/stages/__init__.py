@@ -5,6 +5,7 @@ each command (``@decides``) and evolves the state by each event (``@evolves``), 
 * :mod:`.receipt`: received (受理), acknowledged, returned for correction and lapsed;
 * :mod:`.grading`: regraded, linked as a possible duplicate;
 * :mod:`.dispatch`: assigned (派单), accepted (签收), transferred (转派), escalated (升级);
+* :mod:`.objection`: the department's objection to its assignment (异议) and the supervisor's decision;
 * :mod:`.handling`: progress, on hold and resumed, resolved (答复);
 * :mod:`.time_limits`: SLA warnings, breaches and extensions (时限);
 * :mod:`.revisit`: the revisit (回访) and the complainant's feedback;
@@ -25,6 +26,7 @@ from shared.complaints.stages import (
     grading,
     green_channel,
     handling,
+    objection,
     receipt,
     revisit,
     risk,
@@ -40,6 +42,7 @@ __all__ = [
     "grading",
     "green_channel",
     "handling",
+    "objection",
     "receipt",
     "revisit",
     "risk",

@@ -70,6 +70,7 @@ def _assign(state: ComplaintState, command: AssignComplaint) -> list[Event]:
 @evolves(ComplaintAssigned)
 def _assigned(s: Draft, event: ComplaintAssigned, at: datetime | None) -> None:
     s.status, s.department, s.agent = Status.ASSIGNED, event.department, None
+    s.assigned_at, s.objecting_department = at, None  # a new owner's window to object opens
 
 
 # -- accepted ---------------------------------------------------------------------------------
@@ -148,6 +149,7 @@ def _transfer(state: ComplaintState, command: TransferComplaint) -> list[Event]:
 @evolves(ComplaintTransferred)
 def _transferred(s: Draft, event: ComplaintTransferred, at: datetime | None) -> None:
     s.status, s.department, s.agent = Status.TRANSFERRED, event.to_department, None
+    s.assigned_at, s.objecting_department = at, None  # a new owner's window to object opens
     s.on_hold, s.on_hold_since = False, None  # a transfer ends the wait on the complainant
 
 

@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.sla import repository
-from services.sla.calendar_config import load_calendar
 from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
 from services.sla.firing import DeadlineFirer
 from services.sla.handlers import ClockKeeper
 from services.sla.notifier import RecordingNotifier
 from services.sla.policy import load_policy
 from services.sla.repository import Deadline
+from shared.calendar.config import load_calendar
 from shared.clock import FakeClock
 from shared.complaints import COMPLAINT_EVENTS, Command, Grade, SlaStage
 from shared.events import Event, NewEvent, RecordedEvent

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import text
 
 from services.sla import repository
-from services.sla.calendar_config import load_calendar
 from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
 from services.sla.handlers import ClockKeeper
 from services.sla.policy import parse_policy
 from services.sla.replanning import apply_policy
+from shared.calendar.config import load_calendar
 from shared.complaints import Grade, SlaExtensionApproved, SlaStage
 from shared.durations import IsoDuration
 from shared.events import NewEvent

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.sla.calendar_config import load_calendar
 from services.sla.deadlines import DeadlinePlanner
 from services.sla.handlers import ClockKeeper
 from services.sla.policy import load_policy
+from shared.calendar.config import load_calendar
 from shared.complaints import COMPLAINT_EVENTS, Grade, SlaCalendarYearUnknown, SlaStage, fold_recorded
 from tests.integration.sla.conftest import Bare
 from tests.integration.sla.support import RESOLUTION, DirectClocks, clock_of, deadlines

@@ -93,7 +93,14 @@ def reference_evolve(state: ComplaintState, event: Event, at: datetime | None = 
         case ComplaintAcknowledged():
             return replace(s, acknowledged=True)
         case ComplaintAssigned():
-            return replace(s, status=Status.ASSIGNED, department=event.department, agent=None)
+            return replace(
+                s,
+                status=Status.ASSIGNED,
+                department=event.department,
+                agent=None,
+                assigned_at=at,
+                objecting_department=None,
+            )
         case ComplaintAccepted():
             return replace(s, status=Status.ACCEPTED, department=event.department, agent=event.agent)
         case ProgressRecorded():
@@ -102,7 +109,13 @@ def reference_evolve(state: ComplaintState, event: Event, at: datetime | None = 
             return replace(s, status=Status.RESOLVED, resolved_at=at or s.resolved_at, **_NOT_ON_HOLD)
         case ComplaintTransferred():
             return replace(
-                s, status=Status.TRANSFERRED, department=event.to_department, agent=None, **_NOT_ON_HOLD
+                s,
+                status=Status.TRANSFERRED,
+                department=event.to_department,
+                agent=None,
+                assigned_at=at,
+                objecting_department=None,
+                **_NOT_ON_HOLD,
             )
         case ComplaintEscalated():
             return replace(s, escalation_level=event.level, escalated_to=event.to_role)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from services.sla.calendar import BusinessCalendar, china_public_holidays, working_intervals
+from shared.calendar.business import BusinessCalendar, china_public_holidays, working_intervals
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

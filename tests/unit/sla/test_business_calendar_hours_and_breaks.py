@@ -6,7 +6,7 @@ from datetime import time, timedelta
 
 import pytest
 
-from services.sla.calendar import BusinessCalendar, CalendarError, Interval, working_intervals
+from shared.calendar.business import BusinessCalendar, CalendarError, Interval, working_intervals
 from shared.durations import IsoDuration
 from tests.unit.sla.calendars import CN, CN_LUNCH, sh
 

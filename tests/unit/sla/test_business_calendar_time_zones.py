@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.sla.calendar import BusinessCalendar
+from shared.calendar.business import BusinessCalendar
 from shared.durations import IsoDuration
 from tests.unit.sla.calendars import CN, sh
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.sla.calendar import BusinessCalendar, PublicHolidays, china_public_holidays
+from shared.calendar.business import BusinessCalendar, PublicHolidays, china_public_holidays
 from shared.durations import IsoDuration
 from tests.unit.sla.calendars import CN, sh
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.sla.calendar import CalendarError, Interval
-from services.sla.calendar_config import ical_dates, load_calendar, parse_calendar
 from services.sla.config import SlaConfig
+from shared.calendar.business import CalendarError, Interval
+from shared.calendar.config import ical_dates, load_calendar, parse_calendar
 from shared.durations import IsoDuration
 from tests.unit.sla.calendars import sh
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.sla.calendar_config import load_calendar
 from services.sla.deadlines import DeadlinePlanner, WallClockCalculator
 from services.sla.policy import load_policy, parse_policy
+from shared.calendar.config import load_calendar
 from shared.complaints import Grade, SlaStage
 from shared.durations import IsoDuration
 

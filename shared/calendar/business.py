@@ -225,6 +225,20 @@ class BusinessCalendar:
                     return max(now, opens)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def working_day_bounds(self, instant: datetime) -> tuple[datetime, datetime]:
+        """The working day that ``instant`` falls in, or the next one outside working time, as
+        (the previous working day's close, its own close), both UTC. Something that happened
+        after the first and is allowed "until the end of the working day" is still in time at
+        ``instant``, until the second: an assignment on a Friday evening may be objected to
+        until Monday's close, one on Wednesday morning not after Wednesday's."""
+        day = self._local(self.next_working_instant(instant)).date()
+        before = day - timedelta(days=1)
+        for _ in range(MAX_DAYS_SEARCHED):
+            if self.is_working_day(before):
+                return self._at(before, self.intervals[-1].end), self._at(day, self.intervals[-1].end)
+            before -= timedelta(days=1)
+        raise CalendarError(f"no working day in the {MAX_DAYS_SEARCHED} days before {day}")
+
     def add_working_time(self, start: datetime, duration: timedelta) -> datetime:
         """The instant when ``duration`` of working time has passed since ``start``."""
         now, left = ensure_utc(start), duration

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from services.sla.calendar import (
+from shared.calendar.business import (
     BusinessCalendar,
     CalendarError,
     DayName,
@@ -196,7 +196,7 @@ def parse_calendar(text: str, source: str = "SLA calendar", base: Path | None = 
 def load_calendar(path: Path | None = None) -> BusinessCalendar:
     """The calendar in ``path``, or the packaged ``calendar.yaml``; raises CalendarError."""
     if path is None:
-        text = (files("services.sla") / "calendar.yaml").read_text(encoding="utf-8")
+        text = (files("shared.calendar") / "calendar.yaml").read_text(encoding="utf-8")
         return parse_calendar(text, "the packaged SLA calendar")
     try:
         text = path.read_text(encoding="utf-8")
