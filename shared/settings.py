@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     )
     session_idle_seconds: int = Field(
         30 * 60,
-        ge=60,
+        ge=20,
         description="A session of the web pages ends after this long without a request to any service.",
     )
     session_check_cache_seconds: float = Field(

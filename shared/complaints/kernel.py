@@ -43,7 +43,7 @@ COMPLAINT_EVENTS = EventRegistry()
 
 def titled(zh: str, en: str) -> Label:
     """An event's title in both languages (the timeline shows it)."""
-    return Label.model_validate({"zh-CN": zh, "en": en})
+    return Label.of(zh, en)
 
 
 class ComplaintEvent(Event):

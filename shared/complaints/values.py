@@ -220,6 +220,10 @@ class Label(BaseModel):
     zh_cn: str = Field(alias="zh-CN", description="Simplified Chinese.")
     en: str = Field(description="English.")
 
+    @classmethod
+    def of(cls, zh: str, en: str) -> Label:
+        return cls(zh_cn=zh, en=en)
+
     def texts(self) -> dict[Lang, str]:
         return bilingual(self.zh_cn, self.en)
 

@@ -47,3 +47,8 @@ def test_token_entries() -> list[TokenEntry]:
 
 def bearer(role: str, department: str | None = None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_for(role, department)}"}
+
+
+# helpers, not tests: modules that import them under these names must not collect them
+test_tokens.__test__ = False  # type: ignore[attr-defined]
+test_token_entries.__test__ = False  # type: ignore[attr-defined]

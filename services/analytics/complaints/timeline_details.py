@@ -26,9 +26,7 @@ from shared.complaints.errors import RejectionCode
 from shared.complaints.values import RevisitChannel
 from shared.events import Role
 
-
-def _l(zh: str, en: str) -> Label:
-    return Label(zh_cn=zh, en=en)
+_l = Label.of  # the tables below are long enough without the full name
 
 
 def _same(text: str) -> Label:

@@ -53,8 +53,7 @@ class Cohort:
     """The complaint's own contribution to a median or an average, when the KPI is one."""
 
 
-def _l(zh: str, en: str) -> Label:
-    return Label(zh_cn=zh, en=en)
+_l = Label.of
 
 
 COHORTS: dict[Kpi, Cohort] = {
