@@ -122,26 +122,38 @@ export function installCards() {
 }
 
 // Rows drawn again (a refresh, the other language) keep what the person was doing in them: what
-// was typed, which forms were open, the last message. Rows are matched by data-no.
+// was typed, which forms were open, the last message. Rows are matched by data-no; fields by their
+// name and forms by the action of their button, not by position: a row whose status changed may
+// offer other forms than before, and an open form must stay open, not its neighbour.
+const formKey = (details) => details.querySelector("[data-action]")?.dataset.action || details.querySelector("summary")?.textContent;
+const fieldKey = (field) => field.name || field.id;
+
+export function rowState(tr) {
+  return {
+    fields: Object.fromEntries([...tr.querySelectorAll("input, select, textarea")]
+      .filter(fieldKey).map((f) => [fieldKey(f), f.type === "checkbox" || f.type === "radio" ? f.checked : f.value])),
+    open: new Set([...tr.querySelectorAll("details")].filter((d) => d.open).map(formKey)),
+    message: tr.querySelector(".row-message")?.outerHTML,
+  };
+}
+
+export function restoreRow(tr, was) {
+  tr.querySelectorAll("input, select, textarea").forEach((field) => {
+    const key = fieldKey(field);
+    if (!key || !(key in was.fields)) return;
+    if (field.type === "checkbox" || field.type === "radio") field.checked = Boolean(was.fields[key]);
+    else field.value = was.fields[key] ?? "";
+  });
+  tr.querySelectorAll("details").forEach((d) => { d.open = was.open.has(formKey(d)); });
+  const message = tr.querySelector(".row-message");
+  if (message && was.message) message.outerHTML = was.message;
+}
+
 export function redrawKeeping(tbody, html) {
   const kept = {};
-  tbody.querySelectorAll("tr[data-no]").forEach((tr) => {
-    kept[tr.dataset.no] = {
-      inputs: [...tr.querySelectorAll("input")].map((i) => (i.type === "checkbox" ? i.checked : i.value)),
-      open: [...tr.querySelectorAll("details")].map((d) => d.open),
-      message: tr.querySelector(".row-message")?.outerHTML,
-    };
-  });
+  tbody.querySelectorAll("tr[data-no]").forEach((tr) => { kept[tr.dataset.no] = rowState(tr); });
   tbody.innerHTML = html;
   tbody.querySelectorAll("tr[data-no]").forEach((tr) => {
-    const was = kept[tr.dataset.no];
-    if (!was) return;
-    tr.querySelectorAll("input").forEach((input, i) => {
-      if (input.type === "checkbox") input.checked = Boolean(was.inputs[i]);
-      else input.value = was.inputs[i] ?? "";
-    });
-    tr.querySelectorAll("details").forEach((d, i) => { d.open = was.open[i] ?? false; });
-    const message = tr.querySelector(".row-message");
-    if (message && was.message) message.outerHTML = was.message;
+    if (kept[tr.dataset.no]) restoreRow(tr, kept[tr.dataset.no]);
   });
 }

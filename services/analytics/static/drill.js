@@ -38,13 +38,19 @@ function render(body) {
   $("#drill-next").disabled = drill.page >= pages;
 }
 
+// a live refresh may ask while a click on another part is out: only the latest answer is drawn,
+// never an earlier, slower one over it
+let requests = 0;
+
 async function load() {
   if (!drill.kpi) return;
   const params = new URLSearchParams(drill.query());
   params.set("part", drill.part);
   params.set("page", drill.page);
   params.set("page_size", drill.size);
-  render(await api(`/v1/kpis/${encodeURIComponent(drill.kpi)}/complaints?${params}`));
+  const mine = ++requests;
+  const body = await api(`/v1/kpis/${encodeURIComponent(drill.kpi)}/complaints?${params}`);
+  if (mine === requests) render(body);
 }
 
 export async function openDrill(kpi) {

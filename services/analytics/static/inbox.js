@@ -7,7 +7,7 @@
 // extensions.js). The page calls those services directly
 // with the session cookie and the CSRF header (CORS for the pages' origin,
 // shared/service/web_origins.py); a refusal is shown beside the action, in the page's language.
-import { $, L, api, complaintLink, esc, localTime, state, t } from "/static/common.js";
+import { $, L, api, complaintLink, esc, localTime, restoreRow, rowState, state, t } from "/static/common.js";
 
 import { refusal, service } from "/static/services.js";
 
@@ -90,13 +90,7 @@ export async function loadInbox() {
   // a live refresh redraws the rows: what was typed, which forms were open, the last message
   // and the focused field stay as they were
   const kept = {};
-  document.querySelectorAll("#inbox tr[data-no]").forEach((tr) => {
-    kept[tr.dataset.no] = {
-      inputs: [...tr.querySelectorAll("input, select")].map((i) => (i.type === "checkbox" ? i.checked : i.value)),
-      open: [...tr.querySelectorAll("details")].map((d) => d.open),
-      message: tr.querySelector(".row-message").outerHTML,
-    };
-  });
+  document.querySelectorAll("#inbox tr[data-no]").forEach((tr) => { kept[tr.dataset.no] = rowState(tr); });
   const focused = document.activeElement && document.activeElement.closest("#inbox tr[data-no]")
     ? [document.activeElement.closest("tr").dataset.no, document.activeElement.name || document.activeElement.dataset.action] : null;
   const items = list.body.items.filter((item) => {
@@ -110,12 +104,7 @@ export async function loadInbox() {
   document.querySelectorAll("#inbox tr[data-no]").forEach((tr) => {
     const was = kept[tr.dataset.no];
     if (!was) return;
-    tr.querySelectorAll("input, select").forEach((input, i) => {
-      if (input.type === "checkbox") input.checked = Boolean(was.inputs[i]);
-      else input.value = was.inputs[i] ?? "";
-    });
-    tr.querySelectorAll("details").forEach((d, i) => { d.open = was.open[i] ?? false; });
-    tr.querySelector(".row-message").outerHTML = was.message;
+    restoreRow(tr, was);
     if (focused && focused[0] === tr.dataset.no) {
       const again = tr.querySelector(`[name="${focused[1]}"], [data-action="${focused[1]}"]`);
       if (again) again.focus();

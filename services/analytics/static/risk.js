@@ -52,10 +52,14 @@ function row(item) {
     <td class="actions">${clear}<p class="row-message" role="status" aria-live="polite"></p></td></tr>`;
 }
 
+// a refresh may still be out when the filters change: only the latest answer is drawn
+let requests = 0;
+
 export async function loadRiskFlags() {
   const typing = document.activeElement && document.activeElement.matches("#risk-flags input");
+  const mine = ++requests;
   const list = await api(`/v1/risk-flags?${query()}`);
-  if (typing) return;  // never redraw under the user's typing
+  if (typing || mine !== requests) return;  // never redraw under the user's typing, nor an old answer
   listing.total = list.total;
   list.items.forEach((i) => { if (i.department) state.departmentLabels[i.department] = i.department_label; });
   const now = Date.now();
