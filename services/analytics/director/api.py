@@ -9,23 +9,21 @@ the stored event at request time for the director, supervisors and admins, withh
 (No ``from __future__ import annotations``: FastAPI evaluates the routes' annotations.)
 """
 
-from collections.abc import Mapping, Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.analytics.complaints.models import Instant
 from services.analytics.complaints.queries import FINAL
+from services.analytics.complaints.stored import stored_events
 from services.analytics.complaints.views import department_label, instant, labelled
 from services.analytics.dependencies import Complaints, Zone
-from shared.complaints import COMPLAINT_EVENTS, Status
+from shared.complaints import Status
 from shared.complaints.stages.beyond_authority import ComplaintReportedBeyondAuthority
 from shared.complaints.values import Grade, Label
 from shared.events import Role
-from shared.eventstore import PostgresEventStore
 from shared.service.auth import Principal, require
 from shared.service.error_responses import error_responses
 
@@ -91,7 +89,10 @@ async def director_matters(
     async with read_model.engine.connect() as conn:
         result = await conn.execute(WAITING, {"final": FINAL, "limit": limit})
         rows = [dict(row) for row in result.mappings()]
-    reasons = await _reasons(read_model.engine, rows) if principal.role in SEES_REASON else {}
+    reasons: dict[str, str] = {}
+    if principal.role in SEES_REASON:  # nobody else sees them: no need to read them
+        reported = await stored_events(read_model.engine, rows, ComplaintReportedBeyondAuthority)
+        reasons = {no: event.reason for (no, _), event in reported.items()}
     return DirectorMatters(
         items=[
             DirectorMatter(
@@ -108,14 +109,3 @@ async def director_matters(
             for row in rows
         ]
     )
-
-
-async def _reasons(engine: AsyncEngine, rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    store = PostgresEventStore(engine)
-    found: dict[str, str] = {}
-    for row in rows:
-        [recorded, *_] = await store.read_stream(row["complaint_no"], from_version=row["stream_version"])
-        event = COMPLAINT_EVENTS.decode(recorded)
-        if isinstance(event, ComplaintReportedBeyondAuthority):
-            found[row["complaint_no"]] = event.reason
-    return found

@@ -24,13 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.analytics.complaints.models import Instant
 from services.analytics.complaints.queries import FINAL, Filters
+from services.analytics.complaints.stored import stored_events
 from services.analytics.complaints.views import department_label, instant, labelled
 from services.analytics.dependencies import Complaints, Zone
 from services.analytics.filters import ERRORS, Reader, ReaderFilters
-from shared.complaints import COMPLAINT_EVENTS, SlaExtensionRequested, SlaStage, Status
+from shared.complaints import SlaExtensionRequested, SlaStage, Status
 from shared.complaints.values import Label
 from shared.events import Role
-from shared.eventstore import PostgresEventStore
 
 DECIDERS = frozenset({Role.SUPERVISOR, Role.AGENT, Role.ADMIN})
 """Who sees the request's reason and consent note (an agent only their own department's)."""
@@ -107,20 +107,6 @@ def _extension_label(iso: str) -> Label:
     return Label(zh_cn=zh or iso, en=en or iso)
 
 
-async def _typed(
-    engine: AsyncEngine, rows: list[Mapping[str, Any]]
-) -> dict[tuple[str, int], SlaExtensionRequested]:
-    """The stored events of the requests, decoded (upcast) as the domain reads them."""
-    store = PostgresEventStore(engine)
-    found: dict[tuple[str, int], SlaExtensionRequested] = {}
-    for row in rows:
-        [recorded, *_] = await store.read_stream(row["complaint_no"], from_version=row["stream_version"])
-        event = COMPLAINT_EVENTS.decode(recorded)
-        assert isinstance(event, SlaExtensionRequested)
-        found[(row["complaint_no"], row["stream_version"])] = event
-    return found
-
-
 def _view(
     row: Mapping[str, Any], typed: SlaExtensionRequested | None, zone: ZoneInfo
 ) -> ExtensionRequestView:
@@ -174,7 +160,11 @@ async def extension_requests(
     limit: Annotated[int, Query(ge=1, le=500, description="Most requests returned.")] = 100,
 ) -> ExtensionRequests:
     rows = await _pending(read_model.engine, filters, limit)
-    typed = await _typed(read_model.engine, rows) if principal.role in DECIDERS else {}
+    typed = (
+        await stored_events(read_model.engine, rows, SlaExtensionRequested)
+        if principal.role in DECIDERS
+        else {}
+    )
     return ExtensionRequests(
         items=[_view(row, typed.get((row["complaint_no"], row["stream_version"])), zone) for row in rows]
     )
