@@ -148,6 +148,11 @@ def history_to(status: Status, complaint_no: str, department: str = "quality", *
     return history
 
 
+def story(*commands: Command) -> History:
+    """The history of these commands, each decided on the state the ones before it left."""
+    return then([], *commands)
+
+
 def then(history: History, *commands: Command) -> History:
     """The history with more commands decided on its end state."""
     state = fold((event, command.at) for command, events in history for event in events)

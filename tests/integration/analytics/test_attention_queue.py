@@ -12,12 +12,11 @@ import pytest_asyncio
 
 from services.analytics.main import create_app
 from shared.clock import FakeClock
-from shared.complaints import ComplaintState, SlaStage
+from shared.complaints import SlaStage
 from shared.messaging.topics import ensure_topics
 from tests.builders import (
     accept,
     agent,
-    apply,
     assign,
     at,
     escalate,
@@ -31,8 +30,8 @@ from tests.builders import (
 from tests.integration.analytics.conftest import (
     Analytics,
     DatabaseFactory,
-    History,
     analytics_settings,
+    story,
 )
 from tests.support.auth import bearer
 from tests.support.auth import test_tokens as tokens_for_tests
@@ -42,15 +41,6 @@ from tests.support.running import running
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 NOW = at(days=10)
-
-
-def story(*commands: object) -> History:
-    state = ComplaintState.initial()
-    history: History = []
-    for command in commands:
-        state, events = apply(state, command)  # type: ignore[arg-type]
-        history.append((command, events))  # type: ignore[arg-type]
-    return history
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -14,14 +14,13 @@ import pytest_asyncio
 from services.analytics.kpis.targets import Kpi
 from services.analytics.main import create_app
 from shared.clock import FakeClock
-from shared.complaints import Channel, ComplaintState, SlaStage
+from shared.complaints import Channel, SlaStage
 from shared.eventstore import PostgresEventStore
 from shared.messaging.topics import ensure_topics
 from tests.builders import (
     T0,
     accept,
     agent,
-    apply,
     assign,
     feedback,
     not_a_complaint,
@@ -31,10 +30,10 @@ from tests.builders import (
 )
 from tests.integration.analytics.conftest import (
     DatabaseFactory,
-    History,
     analytics_settings,
     append_history,
     new_number,
+    story,
 )
 from tests.support.auth import bearer
 from tests.support.auth import test_tokens as tokens_for_tests
@@ -50,15 +49,6 @@ OPERATOR = bearer("operator")
 
 def h(hours: float) -> Any:
     return T0 + timedelta(hours=hours)
-
-
-def story(*commands: Any) -> History:
-    state = ComplaintState.initial()
-    history: History = []
-    for command in commands:
-        state, events = apply(state, command)
-        history.append((command, events))
-    return history
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -20,11 +20,16 @@ import pytest_asyncio
 
 from services.analytics.main import create_app
 from shared.clock import FakeClock
-from shared.complaints import Category, Channel, ComplaintState, SlaStage
+from shared.complaints import Category, Channel, SlaStage
 from shared.eventstore import PostgresEventStore
 from shared.messaging.topics import ensure_topics
-from tests.builders import accept, agent, apply, assign, feedback, receive, resolve, sla_breach
-from tests.integration.analytics.conftest import DatabaseFactory, History, analytics_settings, new_number
+from tests.builders import accept, agent, assign, feedback, receive, resolve, sla_breach
+from tests.integration.analytics.conftest import (
+    DatabaseFactory,
+    analytics_settings,
+    new_number,
+    story,
+)
 from tests.integration.analytics.conftest import append_history as put_history
 from tests.support.auth import bearer
 from tests.support.auth import test_tokens as tokens_for_tests
@@ -41,15 +46,6 @@ ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
 def h(hours: float) -> datetime:
     return START + timedelta(hours=hours)
-
-
-def story(*commands: Any) -> History:
-    state = ComplaintState.initial()
-    history: History = []
-    for command in commands:
-        state, events = apply(state, command)
-        history.append((command, events))
-    return history
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -5,21 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from shared.complaints import ComplaintState
-from shared.complaints.commands import Command
-from tests.builders import acknowledge, apply, at, lapse_correction, receive, return_for_correction
-from tests.integration.analytics.conftest import Analytics, History, new_number
+from tests.builders import acknowledge, at, lapse_correction, receive, return_for_correction
+from tests.integration.analytics.conftest import Analytics, new_number, story
 from tests.support.running import eventually
 
 pytestmark = pytest.mark.integration
-
-
-def story(*commands: Command) -> History:
-    state, history = ComplaintState.initial(), []
-    for command in commands:
-        state, events = apply(state, command)
-        history.append((command, events))
-    return history
 
 
 async def test_a_corrected_complaint_is_projected_with_its_whole_timeline(analytics: Analytics) -> None:

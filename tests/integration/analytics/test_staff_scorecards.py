@@ -18,7 +18,7 @@ import pytest_asyncio
 
 from services.analytics.main import create_app
 from shared.clock import FakeClock
-from shared.complaints import ComplaintState, SlaStage
+from shared.complaints import SlaStage
 from shared.events import Role
 from shared.eventstore import PostgresEventStore
 from shared.messaging.topics import ensure_topics
@@ -26,7 +26,6 @@ from shared.service.auth import TokenEntry, TokenRegistry
 from tests.builders import (
     accept,
     agent,
-    apply,
     assign,
     feedback,
     receive,
@@ -35,7 +34,13 @@ from tests.builders import (
     supervisor,
     transfer,
 )
-from tests.integration.analytics.conftest import DatabaseFactory, History, analytics_settings, new_number
+from tests.integration.analytics.conftest import (
+    DatabaseFactory,
+    History,
+    analytics_settings,
+    new_number,
+    story,
+)
 from tests.integration.analytics.conftest import append_history as put_history
 from tests.support.auth import bearer
 from tests.support.auth import test_token_entries as base_entries
@@ -81,15 +86,6 @@ def tokens() -> TokenRegistry:
         for subject, (department, name) in PEOPLE.items()
     ]
     return TokenRegistry([*base_entries(), *entries])
-
-
-def story(*commands: Any) -> History:
-    state = ComplaintState.initial()
-    history: History = []
-    for command in commands:
-        state, events = apply(state, command)
-        history.append((command, events))
-    return history
 
 
 def month_of_events() -> list[tuple[str, History]]:
