@@ -39,7 +39,7 @@ import jwt
 
 from shared.complaints.values import DEPARTMENTS
 from shared.events import Role
-from shared.service.auth import DEPARTMENT_SCOPED_ROLES
+from shared.service.auth import DEPARTMENT_SCOPED_ROLES, HUMAN_ROLES
 from shared.service.session import SessionSigner
 from shared.settings import Settings
 
@@ -55,20 +55,8 @@ METADATA_SECONDS = 3600.0
 JWKS_REFRESH_SECONDS = 60.0
 """A token signed with an unknown key fetches the key set again, at most this often (key rotation)."""
 HTTP_TIMEOUT = 10.0
-SIGN_IN_ROLES = frozenset(
-    {
-        Role.CHANNEL,
-        Role.AGENT,
-        Role.SUPERVISOR,
-        Role.OPERATOR,
-        Role.AUDITOR,
-        Role.ADMIN,
-        Role.DIRECTOR,
-        Role.DEPARTMENT_HEAD,
-        Role.PR_OWNER,
-    }
-)
-"""Every role a person holds (not the services' own, nor the complainant's)."""
+SIGN_IN_ROLES = frozenset(HUMAN_ROLES)
+"""Every role a person holds, as in the tokens file (not the services' own, nor the complainant's)."""
 MAX_TEXT = 200
 
 
