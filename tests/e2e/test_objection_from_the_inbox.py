@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from tests.e2e.workbench import CHROMIUM, Stack, submit_through_intake, workbench
+from tests.e2e.workbench import CHROMIUM, People, Stack, submit_through_intake, workbench
 from tests.integration.analytics.conftest import DatabaseFactory
 from tests.support.auth import token_for
 from tests.support.backends import Backend
@@ -40,10 +39,8 @@ async def test_the_agent_objects_from_the_inbox(stack: Stack) -> None:
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
-            errors: list[str] = []
-            page = await signed_in(
-                browser, stack.url, "agent-logistics", token_for("agent", "logistics"), errors
-            )
+            people = People(browser, stack.url)
+            page = await people.signed_in("agent-logistics", token_for("agent", "logistics"))
             row = page.locator(f'#inbox tr[data-no="{number}"]')
             await expect(row).to_be_visible(timeout=20_000)
             await row.locator("summary", has_text="派单异议").click()
@@ -52,28 +49,16 @@ async def test_the_agent_objects_from_the_inbox(stack: Stack) -> None:
             await row.locator("input[name=object_reason]").fill("包装破损属质量问题，不属物流部")
             await row.locator("button[data-action=objection]").click()
             await expect(page.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
-            desk = await signed_in(browser, stack.url, "test-supervisor", token_for("supervisor"), errors)
+            desk = await people.signed_in("test-supervisor", token_for("supervisor"))
             pending = desk.locator(f'#objections tr[data-no="{number}"]')
             await expect(pending).to_contain_text("包装破损属质量问题", timeout=20_000)
             await pending.locator("input[name=decision_reason]").fill("属产品质量问题，改派质量部")
             await pending.locator("select[name=to_department]").select_option("quality")
             await pending.locator("button[data-action=uphold]").click()
             await expect(desk.locator("#objections-message")).to_contain_text(number)
-            assert not errors, errors
+            assert not people.errors, people.errors
         finally:
             await browser.close()
 
     types = [e.type for e in await stack.store.read_stream(number)]
     assert types[-3:] == ["AssignmentObjected", "ObjectionUpheld", "ComplaintTransferred"], types
-
-
-async def signed_in(browser: Any, url: str, subject: str, token: str, errors: list[str]) -> Any:
-    context = await browser.new_context(viewport={"width": 1440, "height": 900}, bypass_csp=True)
-    page = await context.new_page()
-    page.on("pageerror", lambda error: errors.append(f"{subject}: {error}"))
-    await page.goto(url + "/sign-in")
-    await page.fill("#subject", subject)
-    await page.fill("#token", token)
-    await page.click("#sign-in-form button[type=submit]")
-    await playwright_api.expect(page).to_have_url(url + "/")
-    return page

@@ -24,7 +24,16 @@ import pytest_asyncio
 from shared.clock import SystemClock
 from shared.complaints import Channel, ComplaintState, SlaStage, Status
 from tests.builders import accept, agent, apply, assign, receive, request_extension, sla_breach
-from tests.e2e.workbench import ARTIFACTS, AXE, CHROMIUM, Stack, accessibility_problems, workbench
+from tests.e2e.workbench import (
+    ARTIFACTS,
+    AXE,
+    CHROMIUM,
+    PHONE,
+    People,
+    Stack,
+    accessibility_problems,
+    workbench,
+)
 from tests.integration.analytics.conftest import DatabaseFactory, History, append_history, history_to
 from tests.integration.analytics.insight_histories import history_at
 from tests.support.auth import token_for
@@ -126,26 +135,6 @@ class Numbers:
         await append_history(stack.store, self.revisit, revisit)
 
 
-class People:
-    """One browser context per person, each signed in with their own cookie, on a phone."""
-
-    def __init__(self, browser: Any, url: str) -> None:
-        self.browser = browser
-        self.url = url
-        self.errors: list[str] = []
-
-    async def signed_in(self, subject: str, token: str) -> Any:
-        context = await self.browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
-        page = await context.new_page()
-        page.on("pageerror", lambda error: self.errors.append(f"{subject}: {error}"))
-        await page.goto(self.url + "/sign-in")
-        await page.fill("#subject", subject)
-        await page.fill("#token", token)
-        await page.click("#sign-in-form button[type=submit]")
-        await playwright_api.expect(page).to_have_url(self.url + "/")
-        return page
-
-
 async def fits_phones(page: Any, name: str) -> list[str]:
     """At 360 and 390 px: what does not fit, and axe-core's findings; a screenshot at 390 px."""
     problems: list[str] = []
@@ -171,7 +160,7 @@ async def test_every_list_fits_a_phone(stack: Stack) -> None:
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
-            people = People(browser, stack.url)
+            people = People(browser, stack.url, PHONE)
             problems = await the_sign_in_page(people)
             problems += await the_operator(people, numbers)
             problems += await the_supervisor(people, numbers)

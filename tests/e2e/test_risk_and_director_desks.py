@@ -19,8 +19,16 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.e2e.test_workbench_walk import People, screenshots
-from tests.e2e.workbench import AXE, CHROMIUM, Stack, accessibility_problems, submit_through_intake, workbench
+from tests.e2e.test_workbench_walk import screenshots
+from tests.e2e.workbench import (
+    AXE,
+    CHROMIUM,
+    People,
+    Stack,
+    accessibility_problems,
+    submit_through_intake,
+    workbench,
+)
 from tests.integration.analytics.conftest import DatabaseFactory
 from tests.support.auth import bearer, token_for
 from tests.support.backends import Backend

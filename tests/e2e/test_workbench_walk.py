@@ -25,6 +25,7 @@ from tests.e2e.workbench import (
     AXE,
     CHROMIUM,
     WIDER_THAN_SCREEN,
+    People,
     Stack,
     accessibility_problems,
     submit_through_intake,
@@ -46,26 +47,6 @@ DONE = "已完成。"
 async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncIterator[Stack]:
     async with workbench(new_database, kafka_backend) as served_stack:
         yield served_stack
-
-
-class People:
-    """One browser context per person: each signs in with their own cookie."""
-
-    def __init__(self, browser: Any, url: str) -> None:
-        self.browser = browser
-        self.url = url
-        self.errors: list[str] = []
-
-    async def signed_in(self, subject: str, token: str) -> Any:
-        context = await self.browser.new_context(viewport={"width": 1440, "height": 900}, bypass_csp=True)
-        page = await context.new_page()
-        page.on("pageerror", lambda error: self.errors.append(f"{subject}: {error}"))
-        await page.goto(self.url + "/sign-in")
-        await page.fill("#subject", subject)
-        await page.fill("#token", token)
-        await page.click("#sign-in-form button[type=submit]")
-        await playwright_api.expect(page).to_have_url(self.url + "/")
-        return page
 
 
 REDRAWN_IN = """([before, name]) => document.body.dataset.loaded !== before

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import text
@@ -109,3 +110,31 @@ async def submit_through_intake(stack: Stack, channel: str, subject: str) -> str
         response = await client.post("/v1/complaints", json=submission, headers=bearer("channel"))
     assert response.status_code == 202, response.text
     return str(response.json()["complaint_no"])
+
+
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+class People:
+    """One browser context per person: each signs in with their own cookie, at ``viewport``;
+    the pages' script errors are collected in ``errors``."""
+
+    def __init__(self, browser: Any, url: str, viewport: dict[str, int] = DESKTOP) -> None:
+        self.browser = browser
+        self.url = url
+        self.viewport = viewport
+        self.errors: list[str] = []
+
+    async def signed_in(self, subject: str, token: str) -> Any:
+        from playwright.async_api import expect  # only the browser tests have it
+
+        context = await self.browser.new_context(viewport=self.viewport, bypass_csp=True)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(f"{subject}: {error}"))
+        await page.goto(self.url + "/sign-in")
+        await page.fill("#subject", subject)
+        await page.fill("#token", token)
+        await page.click("#sign-in-form button[type=submit]")
+        await expect(page).to_have_url(self.url + "/")
+        return page
