@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -27,9 +26,10 @@ from services.sla.policy import (
     parse_policy,
 )
 from services.sla.repository import Deadline
-from shared.complaints import Grade, SlaStage
+from shared.complaints import SlaStage
 from shared.durations import IsoDuration
 from tests.unit.sla.calendars import CN, sh
+from tests.unit.sla.running_clocks import a_running_clock
 
 pytestmark = pytest.mark.unit
 
@@ -73,28 +73,8 @@ EVE = sh(2026, 9, 30, 17)  # the eve of National Day: P1D of working time is Thu
 
 
 def clock(stage: SlaStage, counting: Counting, approved: IsoDuration = IsoDuration()) -> Deadline:
-    return Deadline(
-        complaint_no="TS-20260930-0001",
-        stage=stage,
-        generation=1,
-        grade=Grade.GENERAL,
-        department=None,
-        started_at=EVE,
-        warn_fraction=0.8,
-        warn_at=EVE,
-        due_at=EVE,
-        warned_at=None,
-        breached_at=None,
-        escalation_level=None,
-        escalated_to=None,
-        stopped_at=None,
-        stop_reason=None,
-        stop_detail=None,
-        started_by=uuid.uuid4(),
-        started_version=1,
-        stopped_by=None,
-        counting=counting,
-        extension=approved,
+    return a_running_clock(
+        complaint_no="TS-20260930-0001", stage=stage, started_at=EVE, counting=counting, extension=approved
     )
 
 

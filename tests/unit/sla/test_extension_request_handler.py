@@ -4,18 +4,17 @@ department's complaint records nothing."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 import pytest
 
 from services.sla.deadlines import DeadlinePlanner
 from services.sla.handlers import ExtensionOverMaximum, NoRunningClock, request_extension
-from services.sla.policy import Counting, parse_policy
+from services.sla.policy import parse_policy
 from services.sla.repository import Deadline
 from services.sla.schemas import Consent, ExtensionRequest
 from shared.clock import FakeClock
-from shared.complaints import Grade, SlaStage, Status
+from shared.complaints import SlaStage, Status
 from shared.durations import IsoDuration
 from shared.events import Role
 from shared.eventstore import NO_STREAM
@@ -24,6 +23,7 @@ from shared.service.auth import Principal
 from tests.builders import DEPT, OTHER_DEPT, history_to
 from tests.support.unit_of_work import FakeUnitOfWork
 from tests.unit.sla.calendars import CN, sh
+from tests.unit.sla.running_clocks import a_running_clock
 
 pytestmark = pytest.mark.unit
 
@@ -45,28 +45,7 @@ AGENT = Principal(subject="agent-1", role=Role.AGENT, department=DEPT)
 
 
 def running(due_at: datetime) -> Deadline:
-    return Deadline(
-        complaint_no="TS-1",
-        stage=SlaStage.RESOLUTION,
-        generation=1,
-        grade=Grade.GENERAL,
-        department=DEPT,
-        started_at=NOW,
-        warn_fraction=0.8,
-        warn_at=due_at,
-        due_at=due_at,
-        warned_at=None,
-        breached_at=None,
-        escalation_level=None,
-        escalated_to=None,
-        stopped_at=None,
-        stop_reason=None,
-        stop_detail=None,
-        started_by=uuid.uuid4(),
-        started_version=1,
-        stopped_by=None,
-        counting=Counting.WORKING,
-    )
+    return a_running_clock(department=DEPT, started_at=NOW, due_at=due_at)
 
 
 class Clocks:
