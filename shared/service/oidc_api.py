@@ -42,7 +42,8 @@ from shared.service.oidc import (
     known_departments,
     verified_claims,
 )
-from shared.service.session import SESSION_COOKIE, Sessions
+from shared.service.session import Sessions
+from shared.service.session_api import give_session_cookie
 
 log = logging.getLogger("tousu.oidc")
 
@@ -204,15 +205,7 @@ async def callback(
         identity=(person.role.value, person.department, person.name),
     )
     response = HTMLResponse(SIGNED_IN_PAGE, headers=PAGE_HEADERS)
-    response.set_cookie(
-        SESSION_COOKIE,
-        value,
-        max_age=sessions.policy.lifetime_seconds,
-        path="/",
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="strict",
-    )
+    give_session_cookie(response, request, value, sessions)
     response.delete_cookie(FLOW_COOKIE, path=PREFIX, secure=request.url.scheme == "https", httponly=True)
     return response
 

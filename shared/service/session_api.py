@@ -102,6 +102,19 @@ def _view(principal: Principal, csrf: str, expires_at: int, idle_seconds: int) -
     )
 
 
+def give_session_cookie(response: Response, request: Request, value: str, sessions: Sessions) -> None:
+    """The session's cookie: HttpOnly, SameSite=Strict, Secure over https, for the session's lifetime."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=sessions.policy.lifetime_seconds,
+        path="/",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
+
+
 def _clear(response: Response, request: Request) -> None:
     response.delete_cookie(
         SESSION_COOKIE, path="/", secure=request.url.scheme == "https", httponly=True, samesite="strict"
@@ -218,15 +231,7 @@ async def sign_in(
     value, claims, _ = await sessions.start(
         registry.signer, token_id, principal.subject, request.headers.get("user-agent")
     )
-    response.set_cookie(
-        SESSION_COOKIE,
-        value,
-        max_age=sessions.policy.lifetime_seconds,
-        path="/",
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="strict",
-    )
+    give_session_cookie(response, request, value, sessions)
     response.headers["Cache-Control"] = "no-store"
     return _view(principal, claims.csrf, claims.expires_at, sessions.policy.idle_seconds)
 
