@@ -141,7 +141,9 @@ class ComplaintState:
 
     @property
     def escalated(self) -> bool:
-        return self.escalation_level > 0
+        """Escalated along the chain, or started as an upgraded complaint (升级投诉), which is
+        escalated from its first day without having climbed a level."""
+        return self.escalation_level > 0 or self.upgraded_from is not None
 
     @property
     def flags(self) -> tuple[Flag, ...]:

@@ -53,7 +53,13 @@ class ComplaintView(BaseModel):
     version: int = Field(description="Number of events applied: the complaint's stream version.")
     status: str = Field(description="Status code, e.g. received, in_progress, closed.")
     open: bool = Field(description="True unless closed, withdrawn or closed as not a complaint.")
-    flags: list[str] = Field(description="Marks beside the status: escalated, reopened.")
+    flags: list[str] = Field(
+        description="Marks beside the status: escalated (an upgraded complaint is, from its start), "
+        "reopened, on_hold."
+    )
+    upgraded_from: str | None = Field(
+        None, description="The earlier complaint whose answer the complainant rejected (升级投诉), if any."
+    )
     department: str | None = Field(description="Code of the responsible department; null before dispatch.")
     agent: str | None = Field(description="Who in the department accepted it; null until accepted.")
     channel: str = Field(description="Channel code it came in through.")

@@ -72,6 +72,7 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     "sla_warning_log",
     "sla_breach_log",
     "first_response_at",
+    "upgraded_from",
 )
 """Columns of analytics_complaints, in table order."""
 
@@ -203,6 +204,7 @@ def complaint_row(complaint: ProjectedComplaint) -> dict[str, Any]:
         "sla_warning_log": [w.model_dump(mode="json") for w in s.sla_warnings],
         "sla_breach_log": [b.model_dump(mode="json") for b in s.sla_breaches],
         "first_response_at": complaint.first_response_at,
+        "upgraded_from": s.upgraded_from,
     }
 
 
@@ -249,6 +251,7 @@ def complaint_from_row(row: Mapping[str, Any]) -> ProjectedComplaint:
         feedback=feedback,
         sla_warnings=tuple(SlaWarningRaised.model_validate(w) for w in _json(row["sla_warning_log"])),
         sla_breaches=tuple(SlaBreached.model_validate(b) for b in _json(row["sla_breach_log"])),
+        upgraded_from=row.get("upgraded_from"),
     )
     return ProjectedComplaint(
         state,

@@ -72,6 +72,7 @@ def complaint_view(
         status=s.status.value,
         open=s.is_open,
         flags=[flag.value for flag in s.flags],
+        upgraded_from=s.upgraded_from,
         department=s.department,
         agent=s.agent,
         channel=s.channel.value,
