@@ -57,6 +57,12 @@ from shared.complaints import (
     fold,
 )
 from shared.complaints.stages.beyond_authority import RecordDirectorInstruction, ReportBeyondAuthority
+from shared.complaints.stages.cooperation import (
+    AcceptCooperation,
+    RecordContribution,
+    RequestCooperation,
+    WithdrawCooperation,
+)
 from shared.complaints.stages.green_channel import OpenGreenChannel
 from shared.complaints.stages.objection import DecideObjection, ObjectToAssignment
 from shared.complaints.stages.unresolvable import CloseAsUnresolvable
@@ -214,9 +220,56 @@ def acknowledge(*, by: Actor | None = None, when: datetime | None = None) -> Ack
 
 
 def assign(
-    department: str = DEPT, *, by: Actor | None = None, when: datetime | None = None, rule: str = "category"
+    department: str = DEPT,
+    *,
+    by: Actor | None = None,
+    when: datetime | None = None,
+    rule: str = "category",
+    cooperating: Sequence[str] = (),
 ) -> AssignComplaint:
-    return AssignComplaint(actor=by or service("routing"), at=when or T0, department=department, rule=rule)
+    return AssignComplaint(
+        actor=by or service("routing"),
+        at=when or T0,
+        department=department,
+        rule=rule,
+        cooperating=list(cooperating),
+    )
+
+
+COOP_DEPT = "logistics"
+"""A department asked to co-operate (协同) on DEPT's complaints in the tests."""
+
+
+def request_cooperation(
+    *departments: str, by: Actor | None = None, when: datetime | None = None, note: str | None = "请核实"
+) -> RequestCooperation:
+    return RequestCooperation(
+        actor=by or agent(), at=when or T0, departments=list(departments or [COOP_DEPT]), note=note
+    )
+
+
+def accept_cooperation(
+    *, by: Actor | None = None, when: datetime | None = None, department: str | None = None
+) -> AcceptCooperation:
+    return AcceptCooperation(actor=by or agent(COOP_DEPT, "coop-1"), at=when or T0, department=department)
+
+
+def contribute(
+    text: str = "配送记录显示包装破损",
+    *,
+    by: Actor | None = None,
+    when: datetime | None = None,
+    department: str | None = None,
+) -> RecordContribution:
+    return RecordContribution(
+        actor=by or agent(COOP_DEPT, "coop-1"), at=when or T0, department=department, contribution=text
+    )
+
+
+def withdraw_cooperation(
+    department: str = COOP_DEPT, *, by: Actor | None = None, when: datetime | None = None
+) -> WithdrawCooperation:
+    return WithdrawCooperation(actor=by or agent(), at=when or T0, department=department, reason="不再需要")
 
 
 def accept(
@@ -235,9 +288,15 @@ def progress(
     return RecordProgress(actor=by or agent(), at=when or T0, note=note, kind=kind)
 
 
-def resolve(*, by: Actor | None = None, when: datetime | None = None) -> ResolveComplaint:
+def resolve(
+    *, by: Actor | None = None, when: datetime | None = None, override_reason: str | None = None
+) -> ResolveComplaint:
     return ResolveComplaint(
-        actor=by or agent(), at=when or T0, resolution="更换进水管并补偿", root_cause="进水管接头松动"
+        actor=by or agent(),
+        at=when or T0,
+        resolution="更换进水管并补偿",
+        root_cause="进水管接头松动",
+        override_reason=override_reason,
     )
 
 
