@@ -1,7 +1,8 @@
 """Lead and co-operating departments (牵头/协同) in real Chromium: the lead agent asks another
 department to co-operate from its inbox; its answer is refused until the contribution is in; the
 co-operating department finds the complaint in its own inbox marked as a co-operation, signs for
-it and contributes; the lead then answers."""
+it and contributes; the lead then answers. A supervisor sees the open co-operation on the desk
+and in the complaint's detail."""
 
 from __future__ import annotations
 
@@ -59,6 +60,12 @@ async def test_the_lead_asks_and_the_cooperating_department_contributes(stack: S
             await expect(lead.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_contain_text(
                 "协同部门的意见尚未全部提交"
             )
+
+            desk = await people.signed_in("test-supervisor", token_for("supervisor"))
+            waiting = desk.locator(f'#cooperations-open tr[data-no="{number}"][data-department=quality]')
+            await expect(waiting).to_contain_text("待协同签收", timeout=20_000)
+            await waiting.locator("a").first.click()
+            await expect(desk.locator("#cooperations li[data-department=quality]")).to_contain_text("质量部")
 
             helper = await people.signed_in("agent-quality", token_for("agent", "quality"))
             coop = helper.locator(f'#inbox tr[data-no="{number}"][data-role=cooperating]')
