@@ -14,6 +14,7 @@ from shared.complaints import Grade, SlaBreached, SlaStage
 from tests.builders import COOP_DEPT, DEPT, OTHER_DEPT, accept_cooperation, agent, assign, contribute, service
 from tests.integration.sla.conftest import Sla
 from tests.integration.sla.support import deadlines, firer, settled
+from tests.support.auth import bearer
 
 pytestmark = pytest.mark.integration
 
@@ -57,3 +58,19 @@ async def test_each_department_has_its_clock_and_a_breach_is_charged_to_it(sla: 
     after = {(d.stage, d.department): d for d in await deadlines(sla.engine, no)}
     assert after[(CONTRIBUTION, COOP_DEPT)].stop_reason is StopReason.CONTRIBUTED
     assert after[(ACCEPTANCE, OTHER_DEPT)].state is DeadlineState.BREACHED
+
+
+async def test_a_cooperating_department_sees_its_own_cooperation_clocks_only(sla: Sla) -> None:
+    no = await sla.complaints.receive(Grade.URGENT)
+    dispatch = assign(DEPT, by=service(), when=sla.clock.now(), cooperating=[COOP_DEPT, OTHER_DEPT])
+    await sla.complaints.do(no, dispatch)
+    await settled(sla.engine, sla.store, no)
+
+    theirs = await sla.client.get(f"/v1/complaints/{no}/deadlines", headers=bearer("agent", COOP_DEPT))
+    leads = await sla.client.get(f"/v1/complaints/{no}/deadlines", headers=bearer("agent", DEPT))
+    nobody = await sla.client.get(f"/v1/complaints/{no}/deadlines", headers=bearer("agent", "hr"))
+
+    assert theirs.status_code == 200, theirs.text
+    assert [(i["stage"], i["department"]) for i in theirs.json()["items"]] == [(ACCEPTANCE.value, COOP_DEPT)]
+    assert {i["stage"] for i in leads.json()["items"]} >= {"first_response", ACCEPTANCE.value}
+    assert nobody.status_code == 404
