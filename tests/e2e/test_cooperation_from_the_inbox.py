@@ -94,3 +94,48 @@ async def test_the_lead_asks_and_the_cooperating_department_contributes(stack: S
 
     types = [e.type for e in await stack.store.read_stream(number)]
     assert types.index("ContributionRecorded") < types.index("ComplaintResolved"), types
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("CI"), reason="needs the Debian chromium package"
+)
+async def test_a_supervisor_adds_a_cooperating_department_and_overrides(stack: Stack) -> None:
+    expect = playwright_api.expect
+    number = await submit_through_intake(stack, "app", "快递丢失，要求赔偿运费")
+    async with playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            people = People(browser, stack.url)
+            lead = await people.signed_in("agent-logistics", token_for("agent", "logistics"))
+            row = lead.locator(f'#inbox tr[data-no="{number}"]')
+            await expect(row).to_be_visible(timeout=20_000)
+            await row.locator("button[data-action=accept]").click()
+            await expect(lead.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
+
+            desk = await people.signed_in("test-supervisor", token_for("supervisor"))
+            await desk.goto(f"{stack.url}/#/complaints/{number}")
+            await expect(desk.locator("#coop-request")).to_be_visible(timeout=20_000)
+            await desk.locator("#coop-to").select_option("finance")
+            await desk.locator("#coop-request").click()
+            await expect(desk.locator("#coop-message")).to_have_text("已完成。")
+            await expect(desk.locator("#cooperations li[data-department=finance]")).to_contain_text(
+                "待协同签收", timeout=20_000
+            )
+            await desk.locator("#override-resolution").fill("已赔偿运费")
+            await desk.locator("#override-resolve").click()
+            await expect(desk.locator("#coop-message")).to_have_text("请先填写内容。")
+            await desk.locator("#override-reason").fill("财务部休假，主管确认赔偿标准")
+            await desk.locator("#override-resolve").click()
+            await expect(desk.locator("#coop-message")).to_have_text("已完成。")
+            await expect(desk.locator("#cooperations li[data-department=finance]")).to_contain_text(
+                "主管免除", timeout=20_000
+            )
+            assert not people.errors, people.errors
+        finally:
+            await browser.close()
+
+    types = [e.type for e in await stack.store.read_stream(number)]
+    assert types.index("ContributionsWaived") + 1 == types.index("ComplaintResolved"), types
