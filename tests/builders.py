@@ -67,7 +67,7 @@ from shared.complaints.stages.green_channel import OpenGreenChannel
 from shared.complaints.stages.objection import DecideObjection, ObjectToAssignment
 from shared.complaints.stages.unresolvable import CloseAsUnresolvable
 from shared.complaints.stages.upgrade import LinkUpgradedComplaint
-from shared.complaints.values import RevisitChannel
+from shared.complaints.values import CooperationStatus, RevisitChannel
 from shared.events import Actor, Event, NewEvent, RecordedEvent, Role
 from shared.privacy.crypto import seal
 
@@ -703,6 +703,7 @@ def _next_command(
                 sla_warning(stage, when=when, deadline=deadline),
                 sla_breach(stage, when=when, deadline=deadline),
             ]
+            choices += _cooperation_commands(state, when, other)
         case Status.RESOLVED:
             choices = [schedule_revisit(when=when, due=when + timedelta(days=3)), feedback(True, when=when)]
             choices.append(feedback(False, when=when, comment="还是漏水，请联系我 13900000000"))
@@ -717,6 +718,23 @@ def _next_command(
         case _:
             choices = [withdraw(when=when)]
     return rng.choice(choices)
+
+
+def _cooperation_commands(state: ComplaintState, when: datetime, other: str) -> list[Command]:
+    """Co-operation (协同) while the lead works: ask another department, sign for, contribute,
+    or a supervisor's override of the missing contributions."""
+    lead = agent(state.department) if state.department else agent()
+    choices: list[Command] = [request_cooperation(other, by=lead, when=when)]
+    for record in state.cooperations:
+        helper = agent(record.department, f"agent-{record.department}")
+        if record.status is CooperationStatus.REQUESTED:
+            choices.append(accept_cooperation(by=helper, when=when))
+        elif record.status is CooperationStatus.ACCEPTED:
+            choices += [
+                contribute(by=helper, when=when),
+                resolve(by=supervisor(), when=when, override_reason="急"),
+            ]
+    return choices
 
 
 def as_recorded(complaint_no: str, history: Sequence[tuple[Command, list[Event]]]) -> list[RecordedEvent]:
