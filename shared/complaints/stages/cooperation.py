@@ -171,14 +171,10 @@ def _requested(s: Draft, event: CooperationRequested, at: datetime | None) -> No
 
 
 def _not_cooperating(state: ComplaintState, command: Command, department: str | None) -> Exception:
-    name = department or "?"
-    return fail(
-        RejectionCode.NOT_COOPERATING,
-        state,
-        command,
-        cooperating=label(name, "en"),
-        cooperating_zh=label(name, "zh-CN"),
-    )
+    """The refusal naming the department (a supervisor who named none: said so)."""
+    en = label(department, "en") if department else "A department (none was named)"
+    zh = label(department, "zh-CN") if department else "未指定的部门"
+    return fail(RejectionCode.NOT_COOPERATING, state, command, cooperating=en, cooperating_zh=zh)
 
 
 def _cooperator(state: ComplaintState, command: Command, department: str | None) -> Cooperation:

@@ -37,6 +37,7 @@ from tests.builders import (
     run,
     supervisor,
     transfer,
+    withdraw,
     withdraw_cooperation,
 )
 
@@ -158,3 +159,14 @@ def test_a_transfer_keeps_the_cooperations_and_one_to_a_cooperator_makes_it_lead
         COOP_DEPT: C.WITHDRAWN,
         OTHER_DEPT: C.REQUESTED,
     }
+
+
+def test_a_supervisor_names_the_department_it_acts_for() -> None:
+    refused = rejection(apply(working_with_a_cooperator(), accept_cooperation(by=supervisor()))[1])
+    assert refused.reason_code == RejectionCode.NOT_COOPERATING
+    assert "none was named" in refused.reason and "未指定的部门" in refused.reason_zh
+
+
+def test_closing_the_complaint_ends_the_open_cooperations() -> None:
+    state = run(working_with_a_cooperator(), withdraw())
+    assert rejection(apply(state, accept_cooperation())[1]).reason_code == RejectionCode.ALREADY_CLOSED
