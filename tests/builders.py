@@ -57,11 +57,17 @@ from shared.complaints import (
     fold,
 )
 from shared.complaints.stages.beyond_authority import RecordDirectorInstruction, ReportBeyondAuthority
+from shared.complaints.stages.cooperation import (
+    AcceptCooperation,
+    RecordContribution,
+    RequestCooperation,
+    WithdrawCooperation,
+)
 from shared.complaints.stages.green_channel import OpenGreenChannel
 from shared.complaints.stages.objection import DecideObjection, ObjectToAssignment
 from shared.complaints.stages.unresolvable import CloseAsUnresolvable
 from shared.complaints.stages.upgrade import LinkUpgradedComplaint
-from shared.complaints.values import RevisitChannel
+from shared.complaints.values import CooperationStatus, RevisitChannel
 from shared.events import Actor, Event, NewEvent, RecordedEvent, Role
 from shared.privacy.crypto import seal
 
@@ -214,9 +220,56 @@ def acknowledge(*, by: Actor | None = None, when: datetime | None = None) -> Ack
 
 
 def assign(
-    department: str = DEPT, *, by: Actor | None = None, when: datetime | None = None, rule: str = "category"
+    department: str = DEPT,
+    *,
+    by: Actor | None = None,
+    when: datetime | None = None,
+    rule: str = "category",
+    cooperating: Sequence[str] = (),
 ) -> AssignComplaint:
-    return AssignComplaint(actor=by or service("routing"), at=when or T0, department=department, rule=rule)
+    return AssignComplaint(
+        actor=by or service("routing"),
+        at=when or T0,
+        department=department,
+        rule=rule,
+        cooperating=list(cooperating),
+    )
+
+
+COOP_DEPT = "logistics"
+"""A department asked to co-operate (协同) on DEPT's complaints in the tests."""
+
+
+def request_cooperation(
+    *departments: str, by: Actor | None = None, when: datetime | None = None, note: str | None = "请核实"
+) -> RequestCooperation:
+    return RequestCooperation(
+        actor=by or agent(), at=when or T0, departments=list(departments or [COOP_DEPT]), note=note
+    )
+
+
+def accept_cooperation(
+    *, by: Actor | None = None, when: datetime | None = None, department: str | None = None
+) -> AcceptCooperation:
+    return AcceptCooperation(actor=by or agent(COOP_DEPT, "coop-1"), at=when or T0, department=department)
+
+
+def contribute(
+    text: str = "配送记录显示包装破损",
+    *,
+    by: Actor | None = None,
+    when: datetime | None = None,
+    department: str | None = None,
+) -> RecordContribution:
+    return RecordContribution(
+        actor=by or agent(COOP_DEPT, "coop-1"), at=when or T0, department=department, contribution=text
+    )
+
+
+def withdraw_cooperation(
+    department: str = COOP_DEPT, *, by: Actor | None = None, when: datetime | None = None
+) -> WithdrawCooperation:
+    return WithdrawCooperation(actor=by or agent(), at=when or T0, department=department, reason="不再需要")
 
 
 def accept(
@@ -235,9 +288,15 @@ def progress(
     return RecordProgress(actor=by or agent(), at=when or T0, note=note, kind=kind)
 
 
-def resolve(*, by: Actor | None = None, when: datetime | None = None) -> ResolveComplaint:
+def resolve(
+    *, by: Actor | None = None, when: datetime | None = None, override_reason: str | None = None
+) -> ResolveComplaint:
     return ResolveComplaint(
-        actor=by or agent(), at=when or T0, resolution="更换进水管并补偿", root_cause="进水管接头松动"
+        actor=by or agent(),
+        at=when or T0,
+        resolution="更换进水管并补偿",
+        root_cause="进水管接头松动",
+        override_reason=override_reason,
     )
 
 
@@ -644,6 +703,7 @@ def _next_command(
                 sla_warning(stage, when=when, deadline=deadline),
                 sla_breach(stage, when=when, deadline=deadline),
             ]
+            choices += _cooperation_commands(state, when, other)
         case Status.RESOLVED:
             choices = [schedule_revisit(when=when, due=when + timedelta(days=3)), feedback(True, when=when)]
             choices.append(feedback(False, when=when, comment="还是漏水，请联系我 13900000000"))
@@ -658,6 +718,23 @@ def _next_command(
         case _:
             choices = [withdraw(when=when)]
     return rng.choice(choices)
+
+
+def _cooperation_commands(state: ComplaintState, when: datetime, other: str) -> list[Command]:
+    """Co-operation (协同) while the lead works: ask another department, sign for, contribute,
+    or a supervisor's override of the missing contributions."""
+    lead = agent(state.department) if state.department else agent()
+    choices: list[Command] = [request_cooperation(other, by=lead, when=when)]
+    for record in state.cooperations:
+        helper = agent(record.department, f"agent-{record.department}")
+        if record.status is CooperationStatus.REQUESTED:
+            choices.append(accept_cooperation(by=helper, when=when))
+        elif record.status is CooperationStatus.ACCEPTED:
+            choices += [
+                contribute(by=helper, when=when),
+                resolve(by=supervisor(), when=when, override_reason="急"),
+            ]
+    return choices
 
 
 def as_recorded(complaint_no: str, history: Sequence[tuple[Command, list[Event]]]) -> list[RecordedEvent]:

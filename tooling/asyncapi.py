@@ -32,7 +32,8 @@ DESCRIPTION = """tousu 投诉 — the Kafka interface.
   (stream_category `inspection`, key inspection-<ISO week>): a consumer of complaints passes
   over every stream_category but `complaint`.
 * Departments subscribe to the **assignments** topic: key = department code; the same envelope
-  for ComplaintAssigned, ComplaintTransferred and ComplaintReopened.
+  for ComplaintAssigned, ComplaintTransferred and ComplaintReopened (to the lead department) and
+  CooperationRequested (to each co-operating department, keyed by its own code).
 * Messages no consumer could process land on the **dead-letters** topic with the reason and
   the original topic/partition/offset.
 * Signed checkpoints of the whole event store go to the **audit checkpoints** topic (schema

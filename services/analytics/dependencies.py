@@ -17,12 +17,13 @@ from fastapi import Depends
 from services.analytics.attention.queries import AttentionReadModel
 from services.analytics.complaints.queries import ReadModel
 from services.analytics.config import AnalyticsConfig
+from services.analytics.cooperations.queries import Cooperations
 from services.analytics.insights.queries import InsightsReadModel
 from services.analytics.inspection.store import Inspections
 from services.analytics.kpis.queries import KpiReadModel
 from services.analytics.kpis.targets import Kpi, Target
 from services.analytics.live.hub import LiveHub
-from services.analytics.reports.monthly import RiskFigures, ScorecardSource, StaffSource
+from services.analytics.reports.monthly import CooperationFigures, RiskFigures, ScorecardSource, StaffSource
 from services.analytics.scorecards.rules import ScorecardRules
 from shared.service.dependencies import CurrentRuntime, state_dependency
 
@@ -45,6 +46,8 @@ report_staff = state_dependency("report_staff")
 live_hub = state_dependency("live_hub")
 risk_flags = state_dependency("risk_flags")
 report_risk = state_dependency("report_risk")
+cooperations_read_model = state_dependency("cooperations")
+report_cooperation = state_dependency("report_cooperation")
 
 Zone = Annotated[ZoneInfo, Depends(current_zone)]
 Config = Annotated[AnalyticsConfig, Depends(analytics_config)]
@@ -59,3 +62,5 @@ ReportScorecards = Annotated[ScorecardSource | None, Depends(report_scorecards)]
 ReportStaffCards = Annotated[StaffSource | None, Depends(report_staff)]
 Hub = Annotated[LiveHub, Depends(live_hub)]
 ReportRisk = Annotated[RiskFigures | None, Depends(report_risk)]
+CooperationsReadModel = Annotated[Cooperations, Depends(cooperations_read_model)]
+ReportCooperationFigures = Annotated[CooperationFigures | None, Depends(report_cooperation)]

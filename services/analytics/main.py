@@ -17,6 +17,8 @@ from services.analytics.complaints import api as complaints_api
 from services.analytics.complaints.projection import PROJECTED_TYPES, AnalyticsProjection
 from services.analytics.complaints.queries import ReadModel
 from services.analytics.config import AnalyticsConfig
+from services.analytics.cooperations import api as cooperations_api
+from services.analytics.cooperations.queries import Cooperations, report_cooperation
 from services.analytics.director import api as director_api
 from services.analytics.extensions import api as extensions_api
 from services.analytics.insights import api as insights_api
@@ -95,6 +97,8 @@ def create_app(
     state.live_hub = hub
     state.risk_flags = RiskFlags(runtime.engine)
     state.report_risk = report_risk(state.risk_flags, zone)
+    state.cooperations = Cooperations(runtime.engine)
+    state.report_cooperation = report_cooperation(state.cooperations, zone)
     for api in (
         complaints_api,
         kpis_api,
@@ -107,6 +111,7 @@ def create_app(
         extensions_api,
         director_api,
         objections_api,
+        cooperations_api,
         risk_api,
         live_api,
     ):

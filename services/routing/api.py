@@ -15,6 +15,7 @@ agent asking about another department's complaint or list gets 404, as if it did
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
@@ -28,6 +29,12 @@ from services.routing.schemas import (
     Assignment,
     AssignmentPage,
     BeyondAuthorityRequest,
+    ContributionRequest,
+    CooperationAcceptRequest,
+    CooperationItem,
+    CooperationRequest,
+    CooperationView,
+    CooperationWithdrawalRequest,
     DirectorInstructionRequest,
     ObjectionDecisionRequest,
     ObjectionRequest,
@@ -44,9 +51,27 @@ from shared.complaints.commands import (
 )
 from shared.complaints.events import COMPLAINT_EVENTS, ComplaintReceived
 from shared.complaints.stages.beyond_authority import RecordDirectorInstruction, ReportBeyondAuthority
+from shared.complaints.stages.cooperation import (
+    AcceptCooperation,
+    ContributionRecorded,
+    Cooperation,
+    RecordContribution,
+    RequestCooperation,
+    WithdrawCooperation,
+)
 from shared.complaints.stages.objection import MANUAL, DecideObjection, ObjectToAssignment
-from shared.complaints.values import OPEN_STATUSES, Category, Channel, Grade, Lang, Status, label
-from shared.events import Role
+from shared.complaints.state import ComplaintState
+from shared.complaints.values import (
+    OPEN_STATUSES,
+    Category,
+    Channel,
+    CooperationStatus,
+    Grade,
+    Lang,
+    Status,
+    label,
+)
+from shared.events import RecordedEvent, Role
 from shared.eventstore.complaint_handling import load
 from shared.eventstore.unit_of_work import UnitOfWork
 from shared.service.auth import Principal, require
@@ -55,6 +80,7 @@ from shared.service.complaint_commands import (
     CommandResult,
     CommandUnitOfWork,
     ComplaintNoPath,
+    not_found,
     run_command,
 )
 from shared.service.dependencies import CurrentClock, CurrentRuntime, state_dependency
@@ -128,7 +154,7 @@ async def list_assignments(
         page=page,
         page_size=page_size,
         total=total,
-        items=[_item(row, lang) for row in rows],
+        items=[_item(row, department, lang) for row in rows],
     )
 
 
@@ -171,6 +197,9 @@ async def progress(
     response_model=CommandResult,
     responses=COMMAND_RESPONSES,
     summary="Reply with the result (答复)",
+    description="Refused (409 contributions_missing) while a co-operating department (协同部门) owes "
+    "its contribution, unless a supervisor gives override_reason: the missing ones are then waived "
+    "(ContributionsWaived) and the complaint is resolved.",
 )
 async def resolve(
     complaint_no: ComplaintNoPath,
@@ -184,6 +213,7 @@ async def resolve(
         at=clock.now(),
         resolution=body.resolution,
         root_cause=body.root_cause,
+        override_reason=body.override_reason,
     )
     return await run_command(uow, clock, principal, complaint_no, command)
 
@@ -348,12 +378,12 @@ async def _by_rule(uow: UnitOfWork, complaint_no: str, rules: RuleTable) -> tupl
     return (decision.department, decision.rule) if decision else (None, MANUAL)
 
 
-def _require_known(rules: RuleTable, department: str) -> None:
+def _require_known(rules: RuleTable, department: str, field: str = "to_department") -> None:
     if not rules.knows(department):
         raise RequestValidationError(
             [
                 {
-                    "loc": ("body", "to_department"),
+                    "loc": ("body", field),
                     "type": "unknown_department",
                     "msg": f"unknown department; known: {', '.join(sorted(rules.departments))}",
                 }
@@ -361,8 +391,34 @@ def _require_known(rules: RuleTable, department: str) -> None:
         )
 
 
-def _item(row: dict[str, Any], lang: Lang) -> Assignment:
+def _cooperation_items(row: dict[str, Any], department: str, lang: Lang) -> tuple[str, list[CooperationItem]]:
+    """The department's part in the complaint, and the co-operations it may see: all of them for
+    the lead, its own for a co-operating department."""
+    raw = row["cooperations"]
+    records = json.loads(raw) if isinstance(raw, str | bytes) else list(raw or [])
+    role = "lead" if row["department"] == department else "cooperating"
+    shown = records if role == "lead" else [r for r in records if r["department"] == department]
+    return role, [cooperation_item(r, lang) for r in shown]
+
+
+def cooperation_item(record: dict[str, Any], lang: Lang, contribution: str | None = None) -> CooperationItem:
+    status = CooperationStatus(record["status"])
+    return CooperationItem(
+        department=record["department"],
+        department_label=label(record["department"], lang),
+        status=status,
+        status_label=label(status, lang),
+        requested_at=record.get("requested_at"),
+        agent=record.get("agent"),
+        accepted_at=record.get("accepted_at"),
+        contributed_at=record.get("contributed_at"),
+        contribution=contribution,
+    )
+
+
+def _item(row: dict[str, Any], department: str, lang: Lang) -> Assignment:
     status, category = Status(row["status"]), Category(row["category"])
+    role, cooperations = _cooperation_items(row, department, lang)
     grade, channel = Grade(row["grade"]), Channel(row["channel"])
     return Assignment(
         complaint_no=row["complaint_no"],
@@ -383,4 +439,173 @@ def _item(row: dict[str, Any], lang: Lang) -> Assignment:
         reopened=row["reopened"],
         reopen_count=row["reopen_count"],
         stream_version=row["stream_version"],
+        role=role,
+        lead_department=row["department"],
+        cooperations=cooperations,
     )
+
+
+# -- co-operation (协同) ------------------------------------------------------------------------
+
+
+@router.post(
+    "/complaints/{complaint_no}/cooperation",
+    response_model=CommandResult,
+    responses=COMMAND_RESPONSES,
+    summary="Ask other departments to co-operate (发起协同)",
+    description="The lead department's agents or a supervisor. Each department gets a "
+    "CooperationRequested, published on the assignments topic keyed by its own code, and its own "
+    "clocks (sign-for, contribution). 409: cooperation_with_itself (the lead), already_cooperating.",
+)
+async def request_cooperation(
+    complaint_no: ComplaintNoPath,
+    body: CooperationRequest,
+    principal: Annotated[Principal, WORKERS],
+    uow: CommandUnitOfWork,
+    clock: CurrentClock,
+    rules: Rules,
+) -> JSONResponse:
+    for department in body.departments:
+        _require_known(rules, department, "departments")
+    command = RequestCooperation(
+        actor=principal.actor, at=clock.now(), departments=body.departments, note=body.note
+    )
+    return await run_command(uow, clock, principal, complaint_no, command)
+
+
+@router.post(
+    "/complaints/{complaint_no}/cooperation/accept",
+    response_model=CommandResult,
+    responses=COMMAND_RESPONSES,
+    summary="Sign for a co-operation request (协同签收)",
+    description="An agent of the co-operating department (for its own department), or a supervisor "
+    "naming it. 409: not_cooperating, cooperation_already_accepted.",
+)
+async def accept_cooperation(
+    complaint_no: ComplaintNoPath,
+    principal: Annotated[Principal, WORKERS],
+    uow: CommandUnitOfWork,
+    clock: CurrentClock,
+    body: CooperationAcceptRequest | None = None,
+) -> JSONResponse:
+    department = body.department if body else None
+    command = AcceptCooperation(actor=principal.actor, at=clock.now(), department=department)
+    return await run_command(uow, clock, principal, complaint_no, command)
+
+
+@router.post(
+    "/complaints/{complaint_no}/cooperation/contribution",
+    response_model=CommandResult,
+    responses=COMMAND_RESPONSES,
+    summary="Record the co-operating department's contribution (提交协同意见)",
+    description="After signing for the request. Only the lead, supervisors and the department itself "
+    "read it (GET .../cooperations). 409: not_cooperating, cooperation_not_accepted.",
+)
+async def record_contribution(
+    complaint_no: ComplaintNoPath,
+    body: ContributionRequest,
+    principal: Annotated[Principal, WORKERS],
+    uow: CommandUnitOfWork,
+    clock: CurrentClock,
+) -> JSONResponse:
+    command = RecordContribution(
+        actor=principal.actor, at=clock.now(), department=body.department, contribution=body.contribution
+    )
+    return await run_command(uow, clock, principal, complaint_no, command)
+
+
+@router.post(
+    "/complaints/{complaint_no}/cooperation/withdrawal",
+    response_model=CommandResult,
+    responses=COMMAND_RESPONSES,
+    summary="Withdraw a co-operation request (撤销协同)",
+    description="The lead department's agents or a supervisor; the department owes nothing more.",
+)
+async def withdraw_cooperation(
+    complaint_no: ComplaintNoPath,
+    body: CooperationWithdrawalRequest,
+    principal: Annotated[Principal, WORKERS],
+    uow: CommandUnitOfWork,
+    clock: CurrentClock,
+) -> JSONResponse:
+    command = WithdrawCooperation(
+        actor=principal.actor, at=clock.now(), department=body.department, reason=body.reason
+    )
+    return await run_command(uow, clock, principal, complaint_no, command)
+
+
+@router.get(
+    "/complaints/{complaint_no}/cooperations",
+    response_model=CooperationView,
+    responses=error_responses(
+        described={
+            403: "The caller's role may not read assignments.",
+            404: "No such complaint, or one the agent's department neither leads nor co-operates on.",
+        }
+    ),
+    summary="A complaint's lead and co-operating departments, with the contributions (协同意见)",
+    description="Read from the event store. The lead department's agents and staff see every "
+    "co-operation and contribution; a co-operating department's agents see only their own.",
+)
+async def cooperations(
+    complaint_no: ComplaintNoPath,
+    principal: Annotated[Principal, READERS],
+    uow: CommandUnitOfWork,
+    lang: Annotated[Lang, Query(description="Language of the labels: zh-CN or en.")] = "zh-CN",
+) -> CooperationView:
+    state, records = await load(uow.store, complaint_no)
+    view = cooperation_view(state, records, principal, lang)
+    if view is None:
+        raise not_found(complaint_no)
+    return view
+
+
+def cooperation_view(
+    state: ComplaintState, records: list[RecordedEvent], principal: Principal, lang: Lang
+) -> CooperationView | None:
+    """What the caller may see of the complaint's co-operations; None when it may not see it.
+    Department isolation: a co-operating department sees its own record and contribution only."""
+    if not state.exists:
+        return None
+    if principal.sees_department(state.department):
+        role, shown = ("lead" if principal.role is Role.AGENT else "staff"), state.cooperations
+    elif any(principal.sees_department(c.department) for c in state.cooperations):
+        role = "cooperating"
+        shown = tuple(c for c in state.cooperations if principal.sees_department(c.department))
+    else:
+        return None
+    contributions = _contributions(records)
+    items = [
+        cooperation_item(_record_data(c), lang, contributions.get(c.department) if c.contributed_at else None)
+        for c in shown
+    ]
+    lead = state.department
+    return CooperationView(
+        complaint_no=state.complaint_no or "",
+        lead_department=lead,
+        lead_department_label=label(lead, lang) if lead else None,
+        role=role,
+        cooperations=items,
+    )
+
+
+def _contributions(records: list[RecordedEvent]) -> dict[str, str]:
+    """Each department's latest contribution, read from the stored events."""
+    found: dict[str, str] = {}
+    for record in records:
+        if record.type == "ContributionRecorded":
+            event = COMPLAINT_EVENTS.decode(record)
+            assert isinstance(event, ContributionRecorded)
+            found[event.department] = event.contribution
+    return found
+
+
+def _record_data(record: Cooperation) -> dict[str, Any]:
+    return {
+        "department": record.department,
+        "status": record.status.value,
+        "requested_at": record.requested_at,
+        "agent": record.agent,
+        "accepted_at": record.accepted_at,
+        "contributed_at": record.contributed_at,
+    }

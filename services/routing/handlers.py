@@ -63,6 +63,7 @@ class AssignOnReceipt(Reactor):
             department=decision.department,
             rule=decision.rule,
             note=decision.note,
+            cooperating=list(decision.cooperating),
         )
 
     def reacted(self, outcome: Reacted) -> None:

@@ -13,6 +13,7 @@ event.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,16 +23,17 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.complaints.events import COMPLAINT_EVENTS, PRE_RECEIPT_EVENTS
+from shared.complaints.stages.cooperation import Cooperation
 from shared.complaints.state import ComplaintState, evolve, fold_recorded
-from shared.complaints.values import Category, Channel, ComplainantKind, Grade, Status
+from shared.complaints.values import Category, Channel, ComplainantKind, CooperationStatus, Grade, Status
 from shared.events import RecordedEvent
-from shared.messaging.assignment_routes import ASSIGNMENT_EVENTS
+from shared.messaging.assignment_routes import LEAD_ASSIGNMENT_EVENTS
 from shared.messaging.consumer import PoisonMessage
 from shared.messaging.projection import Projection
 
 ROWS = text(
     "SELECT complaint_no, department, status, category, grade, channel, complainant_kind, subject, agent, "
-    "received_at, assigned_at, escalation_level, reopen_count, reopened, stream_version "
+    "received_at, assigned_at, escalation_level, reopen_count, reopened, stream_version, cooperations "
     "FROM routing_assignments WHERE complaint_no = ANY(:nos) ORDER BY complaint_no FOR UPDATE"
 )
 
@@ -39,15 +41,17 @@ UPSERT = text(
     """
     INSERT INTO routing_assignments AS r (
         complaint_no, department, status, category, grade, channel, complainant_kind, subject, agent,
-        received_at, assigned_at, escalation_level, reopen_count, reopened, stream_version, updated_at)
+        received_at, assigned_at, escalation_level, reopen_count, reopened, stream_version, cooperations,
+        cooperating, updated_at)
     VALUES (:complaint_no, :department, :status, :category, :grade, :channel, :complainant_kind, :subject,
         :agent, :received_at, :assigned_at, :escalation_level, :reopen_count, :reopened, :stream_version,
-        now())
+        CAST(:cooperations AS jsonb), :cooperating, now())
     ON CONFLICT (complaint_no) DO UPDATE SET
         department = excluded.department, status = excluded.status, agent = excluded.agent,
         assigned_at = excluded.assigned_at, escalation_level = excluded.escalation_level,
         reopen_count = excluded.reopen_count, reopened = excluded.reopened,
-        stream_version = excluded.stream_version, updated_at = now()
+        stream_version = excluded.stream_version, cooperations = excluded.cooperations,
+        cooperating = excluded.cooperating, updated_at = now()
     WHERE r.stream_version < excluded.stream_version
     """
 )
@@ -108,7 +112,7 @@ class AssignmentsProjection(Projection[Assignment]):
 
 def _assigned_at(event: RecordedEvent, before: datetime | None) -> datetime | None:
     """When the current department got the complaint: the last assignment, transfer or reopen."""
-    return event.occurred_at if event.type in ASSIGNMENT_EVENTS else before
+    return event.occurred_at if event.type in LEAD_ASSIGNMENT_EVENTS else before
 
 
 def _state_of(row: Any) -> ComplaintState:
@@ -127,7 +131,41 @@ def _state_of(row: Any) -> ComplaintState:
         escalation_level=row["escalation_level"],
         reopen_count=row["reopen_count"],
         flagged_reopened=row["reopened"],
+        cooperations=tuple(_cooperation_of(c) for c in _json(row["cooperations"])),
     )
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _cooperation_of(data: Mapping[str, Any]) -> Cooperation:
+    def instant(key: str) -> datetime | None:
+        value = data.get(key)
+        return datetime.fromisoformat(value) if value else None
+
+    return Cooperation(
+        department=data["department"],
+        status=CooperationStatus(data["status"]),
+        requested_at=instant("requested_at"),
+        agent=data.get("agent"),
+        accepted_at=instant("accepted_at"),
+        contributed_at=instant("contributed_at"),
+    )
+
+
+def _cooperation_data(record: Cooperation) -> dict[str, Any]:
+    def instant(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "department": record.department,
+        "status": record.status.value,
+        "requested_at": instant(record.requested_at),
+        "agent": record.agent,
+        "accepted_at": instant(record.accepted_at),
+        "contributed_at": instant(record.contributed_at),
+    }
 
 
 def _row_of(row: Assignment) -> dict[str, Any]:
@@ -150,4 +188,6 @@ def _row_of(row: Assignment) -> dict[str, Any]:
         "reopen_count": state.reopen_count,
         "reopened": state.flagged_reopened,
         "stream_version": state.version,
+        "cooperations": json.dumps([_cooperation_data(c) for c in state.cooperations]),
+        "cooperating": sorted({c.department for c in state.cooperations}),
     }

@@ -96,6 +96,12 @@ class Rule(BaseModel):
     note: str | None = Field(
         None, description="Instructions for the department, copied into ComplaintAssigned.", max_length=500
     )
+    cooperating: list[Annotated[str, Field(pattern=DEPARTMENT_CODE)]] = Field(
+        default_factory=list,
+        description="Codes of the departments asked to co-operate (协同) with it, the lead (牵头): each "
+        "gets a CooperationRequested with the assignment.",
+        max_length=10,
+    )
 
 
 class RuleFile(BaseModel):
@@ -127,6 +133,8 @@ class Decision:
     department: str
     rule: str
     note: str | None = None
+    cooperating: tuple[str, ...] = ()
+    """The departments to co-operate with the lead, from the rule."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,7 @@ class RuleTable:
     def route(self, complaint: ComplaintReceived) -> Decision:
         for rule in self.rules:
             if rule.match.matches(complaint):
-                return Decision(rule.department, rule.name, rule.note)
+                return Decision(rule.department, rule.name, rule.note, tuple(rule.cooperating))
         return Decision(self.default_department, DEFAULT_RULE)
 
     def route_elsewhere(self, complaint: ComplaintReceived, avoid: str) -> Decision | None:
@@ -260,6 +268,33 @@ def _semantic_problems(root: yaml.Node | None, data: dict[str, Any]) -> list[Pro
                     )
                 )
             seen.setdefault(name, index)
+    return problems + _cooperating_problems(root, data, known)
+
+
+def _cooperating_problems(root: yaml.Node | None, data: dict[str, Any], known: set[str]) -> list[Problem]:
+    """A rule's co-operating departments: known, not its own department, each named once."""
+    problems: list[Problem] = []
+    rules = data.get("rules")
+    for index, rule in enumerate(rules if isinstance(rules, list) else []):
+        cooperating = rule.get("cooperating") if isinstance(rule, dict) else None
+        if not isinstance(cooperating, list):
+            continue
+        where = _where(data, ("rules", index))
+        for position, code in enumerate(cooperating):
+            if not _is_code(code):
+                continue
+            why = (
+                f"unknown department {code!r}"
+                if code not in known
+                else "the rule's own department leads; it cannot co-operate with itself"
+                if code == rule.get("department")
+                else f"{code!r} is named twice"
+                if cooperating.index(code) != position
+                else None
+            )
+            if why:
+                line = _line(root, ("rules", index, "cooperating", position))
+                problems.append(Problem(line, f"{where}.cooperating[{position}]", why))
     return problems
 
 

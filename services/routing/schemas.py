@@ -7,7 +7,15 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.rules import DEPARTMENT_CODE
-from shared.complaints.values import Category, Channel, ComplainantKind, Grade, ProgressKind, Status
+from shared.complaints.values import (
+    Category,
+    Channel,
+    ComplainantKind,
+    CooperationStatus,
+    Grade,
+    ProgressKind,
+    Status,
+)
 
 
 class _Body(BaseModel):
@@ -46,6 +54,13 @@ class ResolveRequest(_Body):
     root_cause: str | None = Field(
         None, min_length=1, max_length=2000, description="The root cause found, if any."
     )
+    override_reason: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2000,
+        description="Supervisors only: answer although co-operating departments (协同部门) have not all "
+        "contributed; their missing contributions are waived with this reason (ContributionsWaived).",
+    )
 
 
 class TransferRequest(_Body):
@@ -60,6 +75,85 @@ class TransferRequest(_Body):
         description="Code of the department to take it over; one of the rule table's.",
     )
     reason: str = Field(min_length=1, max_length=1000, description="Why it is transferred.")
+
+
+class CooperationRequest(_Body):
+    """Ask other departments to co-operate (发起协同): each gets its own assignment on its feed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"departments": ["logistics"], "note": "请核实配送记录。"}]}
+    )
+
+    departments: list[str] = Field(
+        min_length=1,
+        max_length=10,
+        description="Codes of the co-operating departments; each one of the rule table's, not the lead.",
+    )
+    note: str | None = Field(None, min_length=1, max_length=2000, description="What the lead asks of them.")
+
+
+class CooperationAcceptRequest(_Body):
+    """Sign for a co-operation request (协同签收). An agent signs for its own department ({})."""
+
+    department: str | None = Field(
+        None,
+        pattern=DEPARTMENT_CODE,
+        description="Supervisors: the co-operating department they sign for; agents: their own (default).",
+    )
+
+
+class ContributionRequest(_Body):
+    """Record the co-operating department's contribution (提交协同意见) for the lead."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"contribution": "配送记录显示已签收，但包装破损。"}]}
+    )
+
+    contribution: str = Field(min_length=1, max_length=4000, description="What the department found or did.")
+    department: str | None = Field(
+        None,
+        pattern=DEPARTMENT_CODE,
+        description="Supervisors: the co-operating department; agents: their own (default).",
+    )
+
+
+class CooperationWithdrawalRequest(_Body):
+    """Withdraw a co-operation request (撤销协同): the lead's agents or a supervisor."""
+
+    department: str = Field(pattern=DEPARTMENT_CODE, description="The co-operating department's code.")
+    reason: str = Field(min_length=1, max_length=1000, description="Why it is withdrawn.")
+
+
+class CooperationItem(BaseModel):
+    """One co-operating department's part in a complaint."""
+
+    department: str = Field(description="The co-operating department's code.")
+    department_label: str = Field(description="Its name in the requested language.")
+    status: CooperationStatus = Field(
+        description="requested, accepted (signed for), contributed, waived or withdrawn."
+    )
+    status_label: str = Field(description="The status in the requested language.")
+    requested_at: datetime | None = Field(description="When it was asked (UTC).")
+    agent: str | None = Field(description="Who in it signed for the request; null until then.")
+    accepted_at: datetime | None = Field(description="When it signed for the request (UTC).")
+    contributed_at: datetime | None = Field(description="When it recorded its contribution (UTC).")
+    contribution: str | None = Field(
+        None,
+        description="Its contribution: shown to the lead department, supervisors and the department "
+        "itself, never to another co-operating department (null in the feed).",
+    )
+
+
+class CooperationView(BaseModel):
+    """A complaint's lead and co-operating departments, as the caller may see them."""
+
+    complaint_no: str = Field(description="The complaint's number.")
+    lead_department: str | None = Field(description="The lead (responsible) department's code.")
+    lead_department_label: str | None = Field(description="Its name in the requested language.")
+    role: str = Field(description="The caller's part: lead, cooperating or staff (supervisors and the like).")
+    cooperations: list[CooperationItem] = Field(
+        description="Every co-operation for the lead and staff; only its own for a co-operating department."
+    )
 
 
 class Assignment(BaseModel):
@@ -85,6 +179,17 @@ class Assignment(BaseModel):
     reopened: bool = Field(description="True when the complaint was ever reopened (重新打开).")
     reopen_count: int = Field(description="How many times it was reopened.")
     stream_version: int = Field(description="The complaint's stream version this row reflects.")
+    role: str = Field(
+        "lead",
+        description="The department's part: lead (responsible, 牵头) or cooperating (协同: it owes a "
+        "contribution, the lead answers).",
+    )
+    lead_department: str | None = Field(None, description="The lead department's code.")
+    cooperations: list[CooperationItem] = Field(
+        default_factory=list,
+        description="For the lead: every co-operating department's state; for a co-operating "
+        "department: its own only (no contributions in the feed).",
+    )
 
 
 class AssignmentPage(BaseModel):

@@ -3,15 +3,17 @@
 `transitions` is the one statement of these rules: the table in services/sla/README.md is
 rendered from it (tests/unit/sla/test_clock_rules_are_documented.py fails when they differ).
 
-Why they are as they are: every start of a clock is preceded by a stop of the same stage, so
-at most one clock per stage runs; the clocks of the work follow the owner department (all but
-acknowledgement and first_response, which belong to the front desk and to the department being
-asked to accept), so a breach is charged to the department responsible at the time. An imported
-complaint (``ComplaintReceived.imported``, ``tousu import``) is history: its still-open clocks
-start at the import (the envelope's ``occurred_at``), not at its old ``received_at``, and nobody
-is written to about it (no acknowledgement clock), so nothing that ran out before the import is
-ever fired as a breach, a warning or an escalation. Whether a stage runs at all for a grade is
-the policy's business (a Start for a stage the policy sets no limit for starts nothing).
+Why they are as they are: every start of a clock is preceded by a stop of the same stage, so at
+most one clock per stage runs (the co-operation stages excepted: one per co-operating department,
+协同, each charged to that department, its Start and Stop naming it; the domain never asks a
+department twice while its request is open); the clocks of the work follow the owner department
+(all but acknowledgement and first_response, which belong to the front desk and to the department
+being asked to accept), so a breach is charged to the department responsible at the time. An
+imported complaint (``ComplaintReceived.imported``, ``tousu import``) is history: its still-open
+clocks start at the import (the envelope's ``occurred_at``), not at its old ``received_at``, and
+nobody is written to about it (no acknowledgement clock), so nothing that ran out before the
+import is ever fired as a breach, a warning or an escalation. Whether a stage runs at all for a
+grade is the policy's business (a Start for a stage the policy sets no limit for starts nothing).
 
 The consumer applies these changes to the ``sla_deadlines`` table; the fire loop replays them
 over the stream to check that a timer it is about to fire has not been stopped or moved by an
@@ -55,6 +57,13 @@ from shared.complaints.stages.beyond_authority import (
     ComplaintReportedBeyondAuthority,
     DirectorInstructionRecorded,
 )
+from shared.complaints.stages.cooperation import (
+    ContributionRecorded,
+    ContributionsWaived,
+    CooperationAccepted,
+    CooperationRequested,
+    CooperationWithdrawn,
+)
 from shared.complaints.values import Grade, ProgressKind
 from shared.durations import IsoDuration
 from shared.events import Event, RecordedEvent
@@ -66,8 +75,12 @@ PLAN = SlaStage.INITIAL_PLAN
 PROGRESS = SlaStage.PROGRESS_UPDATE
 REVISIT = SlaStage.REVISIT
 DIRECTOR = SlaStage.DIRECTOR_REPORT
+CO_ACCEPT = SlaStage.COOPERATION_ACCEPTANCE
+CO_CONTRIBUTE = SlaStage.COOPERATION_CONTRIBUTION
+COOPERATION_STAGES: tuple[SlaStage, ...] = (CO_ACCEPT, CO_CONTRIBUTE)
+"""The clocks kept per co-operating department (the ``department`` is part of their key)."""
 
-WORK_STAGES: tuple[SlaStage, ...] = (ACK, FIRST, PLAN, PROGRESS, RESOLUTION)
+WORK_STAGES: tuple[SlaStage, ...] = (ACK, FIRST, PLAN, PROGRESS, RESOLUTION, *COOPERATION_STAGES)
 """The clocks of the work on a complaint, stopped by anything that ends it."""
 PAUSABLE: frozenset[SlaStage] = frozenset({RESOLUTION, PROGRESS})
 """The clocks that stop counting while the department waits on the complainant."""
@@ -102,6 +115,10 @@ class StopReason(StrEnum):
     """The deadline names a complaint that is not in the event store."""
     DIRECTOR_INSTRUCTED = "director_instructed"
     REPORTED_AGAIN = "reported_again"
+    COOPERATION_ACCEPTED = "cooperation_accepted"
+    CONTRIBUTED = "contributed"
+    COOPERATION_WITHDRAWN = "cooperation_withdrawn"
+    CONTRIBUTIONS_WAIVED = "contributions_waived"
 
 
 STOP_REASON_LABELS: dict[StopReason, dict[Lang, str]] = {
@@ -135,6 +152,16 @@ STOP_REASON_LABELS: dict[StopReason, dict[Lang, str]] = {
         "zh-CN": "再次上报总监，重新计时",
         "en": "Reported again; a new clock started",
     },
+    StopReason.COOPERATION_ACCEPTED: {
+        "zh-CN": "协同部门已签收",
+        "en": "Signed for by the co-operating department",
+    },
+    StopReason.CONTRIBUTED: {"zh-CN": "协同部门已提交意见", "en": "The co-operating department contributed"},
+    StopReason.COOPERATION_WITHDRAWN: {"zh-CN": "协同已撤销", "en": "The co-operation was withdrawn"},
+    StopReason.CONTRIBUTIONS_WAIVED: {
+        "zh-CN": "主管已免除协同意见",
+        "en": "A supervisor waived the contribution",
+    },
     StopReason.COMPLAINT_MISSING: {
         "zh-CN": "事件库中没有该投诉",
         "en": "The complaint is not in the event store",
@@ -153,10 +180,16 @@ class Start:
 
 @dataclass(frozen=True)
 class Stop:
-    """The running clock of ``stage`` stops."""
+    """The running clock of ``stage`` stops (a co-operation stage's: the named department's, or
+    every department's when none is named)."""
 
     stage: SlaStage
     reason: StopReason
+    department: str | None = None
+
+    def stops(self, stage: SlaStage, department: str | None) -> bool:
+        """Whether this stops the clock of ``stage`` charged to ``department``."""
+        return stage is self.stage and (self.department is None or self.department == department)
 
 
 @dataclass(frozen=True)
@@ -221,6 +254,11 @@ CLOCK_EVENTS: frozenset[str] = frozenset(
         ComplaintMerged,
         ComplaintReportedBeyondAuthority,
         DirectorInstructionRecorded,
+        CooperationRequested,
+        CooperationAccepted,
+        ContributionRecorded,
+        CooperationWithdrawn,
+        ContributionsWaived,
     )
 )
 """The event types that change a clock; the consumer subscribes to these only."""
@@ -313,6 +351,27 @@ def transitions(event: Event, occurred_at: datetime) -> list[Change]:
             return [Stop(DIRECTOR, StopReason.REPORTED_AGAIN), Start(DIRECTOR, occurred_at, event.department)]
         case DirectorInstructionRecorded():
             return [Stop(DIRECTOR, StopReason.DIRECTOR_INSTRUCTED)]
+    return _cooperation(event, occurred_at)
+
+
+def _cooperation(event: Event, occurred_at: datetime) -> list[Change]:
+    """The co-operating departments' clocks (协同): each department's sign-for, then contribution."""
+    match event:
+        case CooperationRequested():
+            return [Start(CO_ACCEPT, occurred_at, event.department)]
+        case CooperationAccepted():
+            return [
+                Stop(CO_ACCEPT, StopReason.COOPERATION_ACCEPTED, event.department),
+                Start(CO_CONTRIBUTE, occurred_at, event.department),
+            ]
+        case ContributionRecorded():
+            return [Stop(CO_CONTRIBUTE, StopReason.CONTRIBUTED, event.department)]
+        case CooperationWithdrawn():
+            reason = StopReason.COOPERATION_WITHDRAWN
+            return [Stop(stage, reason, event.department) for stage in COOPERATION_STAGES]
+        case ContributionsWaived():
+            reason = StopReason.CONTRIBUTIONS_WAIVED
+            return [Stop(s, reason, d) for d in event.departments for s in COOPERATION_STAGES]
     return []
 
 
@@ -326,14 +385,15 @@ class StoppedBy:
 
 
 def stopped_after(
-    records: Iterable[RecordedEvent], stage: SlaStage, started_version: int
+    records: Iterable[RecordedEvent], stage: SlaStage, started_version: int, department: str | None = None
 ) -> StoppedBy | None:
-    """The first event after ``started_version`` that ends the clock of ``stage``, if any."""
+    """The first event after ``started_version`` that ends the clock of ``stage`` (charged to
+    ``department``, which matters for the co-operation stages), if any."""
     for record in records:
         if record.stream_version <= started_version or record.type not in CLOCK_EVENTS:
             continue
         for change in transitions(COMPLAINT_EVENTS.decode(record), record.occurred_at):
-            if isinstance(change, Stop) and change.stage is stage:
+            if isinstance(change, Stop) and change.stops(stage, department):
                 return StoppedBy(record.occurred_at, change.reason, record.event_id)
     return None
 
@@ -382,6 +442,8 @@ def would_run(records: Iterable[RecordedEvent], before_version: int) -> dict[Sla
         at = record.occurred_at
         for change in transitions(COMPLAINT_EVENTS.decode(record), at):
             match change:
+                case Start() if change.stage in COOPERATION_STAGES:
+                    pass  # one per department, never started late by a regrade: every grade has them
                 case Start():
                     clocks[change.stage] = WouldRun(change.stage, change.started_at, change.department)
                 case Stop():

@@ -43,7 +43,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.sla import repository
-from services.sla.clocks import StopReason, moved_after, stopped_after
+from services.sla.clocks import COOPERATION_STAGES, StopReason, moved_after, stopped_after
 from services.sla.deadlines import DeadlinePlanner
 from services.sla.notifier import LoggingNotifier, Notification, NotificationKind, Notifier
 from services.sla.policy import SlaPolicy
@@ -195,7 +195,7 @@ class DeadlineFirer:
             await repository.mark_stopped(conn, deadline, now, StopReason.COMPLAINT_MISSING)
             log.warning("SLA timer for a complaint not in the store; stopped", extra=_context(deadline))
             return ("stopped",)
-        stopped = stopped_after(records, deadline.stage, deadline.started_version)
+        stopped = stopped_after(records, deadline.stage, deadline.started_version, deadline.department)
         if stopped is not None:
             await repository.mark_stopped(
                 conn, deadline, stopped.at, stopped.reason, event_id=stopped.event_id
@@ -270,6 +270,7 @@ class DeadlineFirer:
             stage=deadline.stage,
             deadline=deadline.due_at,
             fraction=deadline.warn_fraction,
+            department=_cooperating(deadline),
         )
         outcome = await self._execute(store, deadline, command, now, checked_version)
         rejection = outcome.rejection
@@ -292,7 +293,13 @@ class DeadlineFirer:
         now: datetime,
         checked_version: int,
     ) -> Done:
-        command = RecordSlaBreach(actor=self.actor, at=now, stage=deadline.stage, deadline=deadline.due_at)
+        command = RecordSlaBreach(
+            actor=self.actor,
+            at=now,
+            stage=deadline.stage,
+            deadline=deadline.due_at,
+            department=_cooperating(deadline),
+        )
         outcome = await self._execute(store, deadline, command, now, checked_version)
         rejection = outcome.rejection
         if rejection is not None:
@@ -361,6 +368,12 @@ class DeadlineFirer:
         await repository.mark_stopped(conn, deadline, now, StopReason.REJECTED, detail=code)
         log.info("SLA command refused; timer stopped", extra={**_context(deadline), "reason_code": code})
         return ("stopped",)
+
+
+def _cooperating(deadline: Deadline) -> str | None:
+    """The co-operating department a co-operation clock is about (charged for its breach); None
+    for the other clocks, charged to the department responsible at the breach."""
+    return deadline.department if deadline.stage in COOPERATION_STAGES else None
 
 
 def _context(deadline: Deadline) -> dict[str, Any]:

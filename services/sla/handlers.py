@@ -117,6 +117,7 @@ class ClockKeeper:
                         change.reason,
                         event.event_id,
                         event.stream_version,
+                        department=change.department,
                     )
                 case Reassign():
                     await repository.reassign(

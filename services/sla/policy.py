@@ -113,6 +113,8 @@ STAGE_FIELDS: dict[SlaStage, str] = {
     SlaStage.RESOLUTION: "resolution",
     SlaStage.REVISIT: "revisit",
     SlaStage.DIRECTOR_REPORT: "director_report",
+    SlaStage.COOPERATION_ACCEPTANCE: "cooperation_acceptance",
+    SlaStage.COOPERATION_CONTRIBUTION: "cooperation_contribution",
 }
 """The policy key of each clock's limit."""
 
@@ -141,6 +143,14 @@ class GradeLimits(BaseModel):
     director_report: Target | None = Field(
         None,
         description="From a report beyond the handler's authority until the director's instruction (PT24H).",
+    )
+    cooperation_acceptance: Target | None = Field(
+        None,
+        description="Per co-operating department: from its co-operation request until it signs for it.",
+    )
+    cooperation_contribution: Target | None = Field(
+        None,
+        description="Per co-operating department: from its sign-for until it records its contribution.",
     )
     warn_fraction: WarnFraction | None = Field(
         None, description="Overrides the policy's warn_fraction for this grade."
@@ -176,6 +186,12 @@ class GradeOverrides(BaseModel):
     progress_interval: Target | None = Field(None, description="Replaces the grade's progress_interval.")
     revisit: Target | None = Field(None, description="Replaces the grade's revisit.")
     director_report: Target | None = Field(None, description="Replaces the grade's director_report.")
+    cooperation_acceptance: Target | None = Field(
+        None, description="Replaces the grade's cooperation_acceptance."
+    )
+    cooperation_contribution: Target | None = Field(
+        None, description="Replaces the grade's cooperation_contribution."
+    )
     warn_fraction: WarnFraction | None = Field(None, description="Replaces the grade's warn_fraction.")
     escalation_chain: list[Annotated[str, Field(min_length=1)]] | None = Field(
         None, min_length=1, description="Replaces the grade's escalation_chain."
@@ -222,6 +238,12 @@ class ExtensionLimits(BaseModel):
     revisit: Duration = Field(IsoDuration(days=7), description="Revisit clocks, e.g. P7D.")
     director_report: Duration = Field(
         IsoDuration(days=1), description="Clocks waiting for the director's instruction, e.g. P1D."
+    )
+    cooperation_acceptance: Duration = Field(
+        IsoDuration(days=1), description="A co-operating department's sign-for clocks, e.g. P1D."
+    )
+    cooperation_contribution: Duration = Field(
+        IsoDuration(days=3), description="A co-operating department's contribution clocks, e.g. P3D."
     )
 
     def of(self, stage: SlaStage) -> IsoDuration:

@@ -171,7 +171,8 @@ START = text(
 # Only clocks started by an earlier event of the stream: a stale event never stops a newer clock.
 STOP = text(
     "UPDATE sla_deadlines SET stopped_at = :at, stop_reason = :reason, stopped_by = :event "
-    "WHERE complaint_no = :no AND stage = :stage AND stopped_at IS NULL AND started_version < :version"
+    "WHERE complaint_no = :no AND stage = :stage AND stopped_at IS NULL AND started_version < :version "
+    "AND (CAST(:department AS text) IS NULL OR department = :department)"
 )
 REASSIGN = text(
     "UPDATE sla_deadlines SET department = :department "
@@ -244,8 +245,11 @@ async def stop(
     reason: StopReason,
     event_id: UUID,
     version: int,
+    *,
+    department: str | None = None,
 ) -> int:
-    """Stop the running clock of ``stage``, if one started before stream version ``version``."""
+    """Stop the running clock of ``stage``, if one started before stream version ``version``
+    (of a co-operation stage: ``department``'s, or every department's when None)."""
     result = await conn.execute(
         STOP,
         {
@@ -255,6 +259,7 @@ async def stop(
             "reason": reason.value,
             "event": event_id,
             "version": version,
+            "department": department,
         },
     )
     return result.rowcount

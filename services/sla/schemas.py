@@ -166,7 +166,18 @@ class ExtensionRequest(_Body):
         }
     )
 
-    stage: SlaStage = Field(description="Which time limit, e.g. resolution.")
+    stage: SlaStage = Field(
+        description="Which time limit, e.g. resolution (not a co-operating department's: those run "
+        "one per department and are not extended)."
+    )
+
+    @field_validator("stage")
+    @classmethod
+    def _not_a_cooperation_stage(cls, stage: SlaStage) -> SlaStage:
+        if stage in (SlaStage.COOPERATION_ACCEPTANCE, SlaStage.COOPERATION_CONTRIBUTION):
+            raise ValueError("a co-operating department's time limit is not extended")
+        return stage
+
     extension: Duration = Field(
         description="Extra time, ISO-8601 (P2D, PT8H); on a working-time limit days are working days "
         "and hours working hours (PT24H is 24 working hours, not one working day). With the "

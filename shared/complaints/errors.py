@@ -48,9 +48,40 @@ class RejectionCode(StrEnum):
     OBJECTION_PENDING = "objection_pending"
     NO_OBJECTION_PENDING = "no_objection_pending"
     NO_OTHER_DEPARTMENT = "no_other_department"
+    COOPERATION_WITH_ITSELF = "cooperation_with_itself"
+    ALREADY_COOPERATING = "already_cooperating"
+    NOT_COOPERATING = "not_cooperating"
+    COOPERATION_ALREADY_ACCEPTED = "cooperation_already_accepted"
+    COOPERATION_NOT_ACCEPTED = "cooperation_not_accepted"
+    CONTRIBUTIONS_MISSING = "contributions_missing"
 
 
 _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
+    RejectionCode.COOPERATION_WITH_ITSELF: (
+        "{department} leads this complaint; the lead department cannot co-operate with itself.",
+        "{department_zh}是该投诉的牵头部门，不能作为自己的协同部门。",
+    ),
+    RejectionCode.ALREADY_COOPERATING: (
+        "Already asked to co-operate on this complaint (or named twice): {departments}.",
+        "以下部门已是该投诉的协同部门（或被重复指定）：{departments_zh}。",
+    ),
+    RejectionCode.NOT_COOPERATING: (
+        "{cooperating} has no open co-operation request on this complaint; cannot {verb} it.",
+        "{cooperating_zh}在该投诉上没有待办的协同请求，不能{verb_zh}。",
+    ),
+    RejectionCode.COOPERATION_ALREADY_ACCEPTED: (
+        "The co-operation request on this complaint has already been signed for.",
+        "该投诉的协同请求已签收，不能重复签收。",
+    ),
+    RejectionCode.COOPERATION_NOT_ACCEPTED: (
+        "Sign for the co-operation request before recording a contribution.",
+        "请先签收协同请求，再提交协同意见。",
+    ),
+    RejectionCode.CONTRIBUTIONS_MISSING: (
+        "The contributions of the co-operating departments are not all in ({missing}); the lead "
+        "answers once they are, or a supervisor resolves with an override reason.",
+        "协同部门的意见尚未全部提交（{missing_zh}）；须待其提交后由牵头部门答复，或由主管填写理由后强制答复。",
+    ),
     RejectionCode.OBJECTION_TOO_LATE: (
         "An objection to an assignment is raised by the end of the working day it was assigned; "
         "{department} was given this complaint at {assigned_at} and that working day ended at {ended}.",

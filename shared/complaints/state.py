@@ -56,6 +56,7 @@ from shared.events.envelope import Event, RecordedEvent
 from shared.events.registry import EventRegistry
 
 if TYPE_CHECKING:
+    from shared.complaints.stages.cooperation import Cooperation
     from shared.complaints.stages.receipt import ComplaintReturnedForCorrection
     from shared.complaints.stages.revisit import FeedbackReceived
     from shared.complaints.stages.time_limits import SlaBreached, SlaExtensionRequested, SlaWarningRaised
@@ -119,6 +120,8 @@ class ComplaintState:
     """When the responsible department was last given the complaint (assigned or transferred)."""
     objecting_department: str | None = None
     """The department whose objection to the assignment (异议) waits for a supervisor's decision."""
+    cooperations: tuple[Cooperation, ...] = ()
+    """The co-operating departments (协同部门) asked to contribute, one record each."""
 
     @classmethod
     def initial(cls) -> ComplaintState:

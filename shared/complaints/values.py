@@ -149,6 +149,10 @@ class SlaStage(StrEnum):
     """Revisit (回访) the complainant after the resolution."""
     DIRECTOR_REPORT = "director_report"
     """A matter reported as beyond the handler's authority waits for the director's instruction."""
+    COOPERATION_ACCEPTANCE = "cooperation_acceptance"
+    """A co-operating department (协同部门) signs for the co-operation request (协同签收)."""
+    COOPERATION_CONTRIBUTION = "cooperation_contribution"
+    """A co-operating department records its contribution (协同意见) for the lead department."""
 
 
 class CloseReason(StrEnum):
@@ -193,6 +197,27 @@ class ProgressKind(StrEnum):
     """A progress update (进展); restarts the progress-update clock."""
     PLAN = "plan"
     """The initial plan or handling opinion (初步方案); stops the initial-plan clock."""
+
+
+class CooperationStatus(StrEnum):
+    """Where one co-operating department's (协同部门) part in a complaint stands."""
+
+    REQUESTED = "requested"
+    """Asked to co-operate; not signed for yet."""
+    ACCEPTED = "accepted"
+    """Signed for (协同签收); its contribution is awaited."""
+    CONTRIBUTED = "contributed"
+    """Its contribution is recorded."""
+    WAIVED = "waived"
+    """A supervisor let the lead resolve without it (with a reason)."""
+    WITHDRAWN = "withdrawn"
+    """The request was withdrawn (by the lead or a supervisor, or the department became the lead)."""
+
+
+OPEN_COOPERATION: frozenset[CooperationStatus] = frozenset(
+    {CooperationStatus.REQUESTED, CooperationStatus.ACCEPTED}
+)
+"""A co-operation whose contribution is still awaited."""
 
 
 FINAL_STATUSES: frozenset[Status] = frozenset(
@@ -305,6 +330,8 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
         SlaStage.PROGRESS_UPDATE: _l("进展反馈", "Progress update"),
         SlaStage.REVISIT: _l("回访", "Revisit"),
         SlaStage.DIRECTOR_REPORT: _l("上报总监", "Report to the director"),
+        SlaStage.COOPERATION_ACCEPTANCE: _l("协同签收", "Co-operation sign-for"),
+        SlaStage.COOPERATION_CONTRIBUTION: _l("协同意见", "Co-operation contribution"),
     },
     CloseReason: {
         CloseReason.SATISFIED: _l("投诉人满意", "Complainant satisfied"),
@@ -331,6 +358,13 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
     ProgressKind: {
         ProgressKind.UPDATE: _l("进展", "Progress update"),
         ProgressKind.PLAN: _l("初步方案", "Initial plan"),
+    },
+    CooperationStatus: {
+        CooperationStatus.REQUESTED: _l("待协同签收", "Requested"),
+        CooperationStatus.ACCEPTED: _l("已协同签收", "Signed for"),
+        CooperationStatus.CONTRIBUTED: _l("已提交协同意见", "Contributed"),
+        CooperationStatus.WAIVED: _l("主管免除", "Waived by a supervisor"),
+        CooperationStatus.WITHDRAWN: _l("已撤销", "Withdrawn"),
     },
     Role: {
         Role.CHANNEL: _l("受理渠道", "Channel"),

@@ -1,9 +1,11 @@
 """Department assignments on Kafka: assignment events are also published keyed by department.
 
 Topic `settings.topic_assignments` (default tousu.department.assignments), key = the department
-code that now owns the complaint; value = the same event envelope as on the events topic. A
-department consumes only its own key's messages by filtering on the key (there is no department
-header: the headers are the events topic's). See services/routing/README.md.
+code that now owns the complaint, or, for a CooperationRequested, the co-operating department's
+own code (协同: its own assignment, the lead keeps the complaint); value = the same event
+envelope as on the events topic. A department consumes only its own key's messages by filtering
+on the key (there is no department header: the headers are the events topic's). See
+services/routing/README.md.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ ASSIGNMENT_EVENTS = {
     "ComplaintAssigned": "department",
     "ComplaintTransferred": "to_department",
     "ComplaintReopened": "department",
+    "CooperationRequested": "department",
 }
+"""Each assignment event type and the payload field naming the department it is published to."""
+
+LEAD_ASSIGNMENT_EVENTS = frozenset(ASSIGNMENT_EVENTS) - {"CooperationRequested"}
+"""The assignment events that give the complaint a new responsible (lead) department."""
 
 
 def department_of(event_type: str, payload: Mapping[str, Any]) -> str | None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from shared.clock import Clock
 from shared.complaints.commands import Command
+from shared.complaints.stages.cooperation import involved_departments
 from shared.complaints.values import COMPLAINT_NO_PATTERN, Status
 from shared.eventstore.complaint_handling import ComplaintNotFound, Outcome, execute
 from shared.eventstore.unit_of_work import AppendUnitOfWork, UnitOfWork, UnitsOfWork, sql_units_of_work
@@ -100,13 +101,14 @@ async def handle_command(
     uow: UnitOfWork, clock: Clock, principal: Principal, complaint_no: str, command: Command
 ) -> Outcome:
     """The handler of a caller's command on a complaint: load → decide → append. A department's
-    complaint is invisible to other departments' agents: ComplaintNotFound, as if it did not exist."""
+    complaint is invisible to other departments' agents: ComplaintNotFound, as if it did not exist.
+    A co-operating department (协同) sees it: the rules then decide what it may do."""
     return await execute(
         uow.store,
         complaint_no,
         command,
         clock=clock,
-        visible=lambda state: principal.sees_department(state.department),
+        visible=lambda state: any(principal.sees_department(d) for d in involved_departments(state)),
         attempts=uow.attempts,
     )
 

@@ -101,8 +101,9 @@ class Runtime:
         self.broker.publisher(
             topics.topic_assignments,
             title=f"{topics.topic_assignments}:publish",
-            description="ComplaintAssigned, ComplaintTransferred and ComplaintReopened; key = the "
-            "department code that now owns the complaint. Departments filter on their key.",
+            description="ComplaintAssigned, ComplaintTransferred and ComplaintReopened, key = the "
+            "department code that now owns (leads) the complaint; CooperationRequested, key = the "
+            "co-operating department's code (协同). Departments filter on their key.",
             schema=RecordedEvent,
         )
         self.broker.publisher(

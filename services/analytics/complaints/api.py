@@ -15,14 +15,21 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 
 from services.analytics.bounds import Day, local_start
+from services.analytics.complaints.cooperations import cooperations, for_cooperator
 from services.analytics.complaints.models import ComplaintDetail, ComplaintPage, Stats
 from services.analytics.complaints.queries import Filters
-from services.analytics.complaints.views import complaint_view, stats_view, timeline_entry
+from services.analytics.complaints.views import (
+    complaint_view,
+    cooperation_entry,
+    stats_view,
+    timeline_entry,
+)
 from services.analytics.config import AnalyticsConfig
 from services.analytics.dependencies import Complaints, Config, Zone
 from services.analytics.filters import ERRORS, Reader, ReaderFilters, department_scope, invalid_range
 from services.analytics.privacy import personal_data
 from shared.complaints import Status
+from shared.events import Role
 from shared.service.complaint_commands import ComplaintNoPath
 
 ERROR_BODY: dict[str, Any] = {
@@ -85,13 +92,25 @@ async def get_complaint(
     zone: Zone,
 ) -> ComplaintDetail:
     found = await read_model.complaint(complaint_no)
-    if found is None or not principal.sees_department(found[0]["department"]):
+    if found is None:
         raise not_found(complaint_no)
     row, timeline = found
+    records = cooperations(timeline)
+    if principal.sees_department(row["department"]):
+        viewer = "lead" if principal.role is Role.AGENT else "staff"
+    elif any(principal.sees_department(r.department) for r in records):
+        # a co-operating department (协同): the complaint, its own part, not the others'
+        viewer, own = "cooperating", principal.department or ""
+        records = [r for r in records if r.department == own]
+        timeline = list(for_cooperator(timeline, own))
+    else:
+        raise not_found(complaint_no)
     personal = await personal_data(read_model.engine, [row], principal.role)
     return ComplaintDetail(
         complaint=complaint_view(row, zone, personal[complaint_no]),
         timeline=[timeline_entry(entry, zone) for entry in timeline],
+        cooperations=[cooperation_entry(record, zone) for record in records],
+        viewer_role=viewer,
     )
 
 

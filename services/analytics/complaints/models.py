@@ -134,11 +134,37 @@ class TimelineEntry(BaseModel):
     )
 
 
+class CooperationEntry(BaseModel):
+    """One co-operating department's part (协同) in the complaint."""
+
+    department: str = Field(description="The co-operating department's code.")
+    department_label: Label = Field(description="Its name.")
+    status: str = Field(description="requested, accepted, contributed, waived or withdrawn.")
+    status_label: Label = Field(description="The status, for people.")
+    requested_at: Instant = Field(description="When it was asked to co-operate.")
+    accepted_at: Instant | None = Field(description="When it signed for the request.")
+    contributed_at: Instant | None = Field(description="When it recorded its contribution.")
+    agent: str | None = Field(description="Who in it signed for the request.")
+
+
 class ComplaintDetail(BaseModel):
     """A complaint and its full timeline."""
 
     complaint: ComplaintView = Field(description="The current state.")
-    timeline: list[TimelineEntry] = Field(description="Every event, oldest first.")
+    timeline: list[TimelineEntry] = Field(
+        description="Every event, oldest first (for a co-operating department's agent, without the "
+        "other co-operating departments' entries)."
+    )
+    cooperations: list[CooperationEntry] = Field(
+        default_factory=list,
+        description="The co-operating departments (协同部门) beside the lead (`complaint.department`): "
+        "all of them for the lead and staff, its own for a co-operating department's agent.",
+    )
+    viewer_role: str = Field(
+        "staff",
+        description="The caller's part: lead (an agent of the responsible department), cooperating "
+        "(an agent of a co-operating department) or staff.",
+    )
 
 
 class ComplaintPage(BaseModel):

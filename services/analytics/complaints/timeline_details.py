@@ -78,6 +78,8 @@ FIELD_NAMES: dict[str, Label] = {
     "rules": _l("风险规则", "Risk rules"),
     "source": _l("标记方式", "Flagged by"),
     "objected_until": _l("异议截止", "Objection due by"),
+    "lead_department": _l("牵头部门", "Lead department"),
+    "departments": _l("协同部门", "Co-operating departments"),
 }
 """The name of each summary field shown on the timeline; fields not named here are not shown."""
 
@@ -122,6 +124,10 @@ COMMANDS: dict[str, Label] = {
     "ClearRiskFlag": _l("解除舆情风险标记", "clear the risk flag"),
     "ObjectToAssignment": _l("对派单提出异议", "object to the assignment"),
     "DecideObjection": _l("裁定派单异议", "decide the objection"),
+    "RequestCooperation": _l("发起协同", "request co-operation"),
+    "AcceptCooperation": _l("协同签收", "sign for the co-operation"),
+    "RecordContribution": _l("提交协同意见", "record a contribution"),
+    "WithdrawCooperation": _l("撤销协同", "withdraw the co-operation"),
 }
 
 REJECTIONS: dict[RejectionCode, Label] = {
@@ -159,6 +165,16 @@ REJECTIONS: dict[RejectionCode, Label] = {
     RejectionCode.OBJECTION_PENDING: _l("已有待裁定的异议", "an objection is already pending"),
     RejectionCode.NO_OBJECTION_PENDING: _l("没有待裁定的异议", "no objection is pending"),
     RejectionCode.NO_OTHER_DEPARTMENT: _l("派单规则没有其他部门", "no rule names another department"),
+    RejectionCode.COOPERATION_WITH_ITSELF: _l(
+        "牵头部门不能协同自己", "the lead cannot co-operate with itself"
+    ),
+    RejectionCode.ALREADY_COOPERATING: _l("已是协同部门", "already co-operating"),
+    RejectionCode.NOT_COOPERATING: _l("没有待办的协同请求", "no open co-operation request"),
+    RejectionCode.COOPERATION_ALREADY_ACCEPTED: _l(
+        "协同请求已签收", "the co-operation is already signed for"
+    ),
+    RejectionCode.COOPERATION_NOT_ACCEPTED: _l("协同请求尚未签收", "the co-operation is not signed for yet"),
+    RejectionCode.CONTRIBUTIONS_MISSING: _l("协同意见尚未全部提交", "contributions still missing"),
 }
 
 RISK_SOURCES: dict[str, Label] = {
@@ -186,6 +202,13 @@ def _enum(*kinds: type[StrEnum]) -> Callable[[Any, ZoneInfo], Label]:
 
 def _department(value: Any, _zone: ZoneInfo) -> Label:
     return Label(zh_cn=label(str(value), "zh-CN"), en=label(str(value), "en"))
+
+
+def _departments(value: Any, _zone: ZoneInfo) -> Label:
+    codes = [str(v) for v in (value if isinstance(value, list) else [value])]
+    return Label(
+        zh_cn="、".join(label(c, "zh-CN") for c in codes), en=", ".join(label(c, "en") for c in codes)
+    )
 
 
 def local_text(value: Any, zone: ZoneInfo) -> Label:
@@ -261,6 +284,8 @@ RENDER: dict[str, Callable[[Any, ZoneInfo], Label]] = {
     "department": _department,
     "from_department": _department,
     "to_department": _department,
+    "lead_department": _department,
+    "departments": _departments,
     "to_role": _enum(Role),
     "notified_roles": _roles,
     "stage": _enum(SlaStage),

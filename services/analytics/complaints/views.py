@@ -13,9 +13,11 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.analytics.complaints.cooperations import CooperationRecord
 from services.analytics.complaints.models import (
     ComplaintLabels,
     ComplaintView,
+    CooperationEntry,
     CountItem,
     Feedback,
     Instant,
@@ -122,6 +124,19 @@ def _complainant_label(display: str | None, personal: PersonalDataView) -> Label
     if personal.status is PersonalDataStatus.ANONYMOUS:
         return both(ANONYMOUS)
     return both(STATUS_LABELS[personal.status])  # type: ignore[arg-type]
+
+
+def cooperation_entry(record: CooperationRecord, zone: ZoneInfo) -> CooperationEntry:
+    return CooperationEntry(
+        department=record.department,
+        department_label=labelled(record.department),
+        status=record.status.value,
+        status_label=labelled(record.status),
+        requested_at=instant(record.requested_at, zone),
+        accepted_at=maybe_instant(record.accepted_at, zone),
+        contributed_at=maybe_instant(record.contributed_at, zone),
+        agent=record.agent,
+    )
 
 
 def timeline_entry(row: Mapping[str, Any], zone: ZoneInfo) -> TimelineEntry:

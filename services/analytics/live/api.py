@@ -22,7 +22,8 @@ router = APIRouter(prefix="/v1", tags=["KPIs and dashboard"])
     responses={
         200: {
             "description": "text/event-stream; `event: complaint` with data "
-            '{"complaint_no", "version", "status", "department", "type"}; comments keep it alive. '
+            '{"complaint_no", "version", "status", "department", "cooperating", "type"}; comments keep '
+            "it alive. "
             "Opened with the session cookie, the stream ends with `event: session_ended` (data "
             '{"error", "message", "message_zh"}) within a few seconds of the session ending.',
             "content": {"text/event-stream": {}},

@@ -4,7 +4,7 @@ The consumer, after projecting an event, calls ``pg_notify`` in its own transact
 notification is delivered exactly when the read model's change commits (never before, never for
 a rolled-back one). One background task per process LISTENs on a dedicated connection and fans
 each notification out to the open event streams; every stream drops what its caller may not see
-(an agent gets only their department's complaints).
+(an agent gets only the complaints their department leads or co-operates on).
 
 The stream is ``GET /v1/live`` with the web pages' session cookie or an ``Authorization: Bearer``
 header (machines): never a token in the query string, which ends up in access logs and browser
@@ -35,9 +35,21 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "tousu_analytics"
 
+
+def _cooperating(alias: str) -> str:
+    """The departments asked to co-operate (协同) on the complaint, from its timeline: they follow
+    it live too."""
+    return (
+        "'cooperating', (SELECT coalesce(array_agg(DISTINCT t.summary->>'department'), '{}') "
+        "FROM analytics_timeline t WHERE t.complaint_no = "
+        f"{alias}.complaint_no AND t.type = 'CooperationRequested')"
+    )
+
+
 NOTIFY = text(
     "SELECT pg_notify(:channel, json_build_object("
     "'complaint_no', complaint_no, 'version', version, 'status', status, 'department', department, "
+    f"{_cooperating('analytics_complaints')}, "
     "'type', CAST(:type AS text))::text) FROM analytics_complaints WHERE complaint_no = :no"
 )
 
@@ -45,6 +57,7 @@ NOTIFY = text(
 NOTIFY_MANY = text(
     "SELECT pg_notify(:channel, json_build_object("
     "'complaint_no', c.complaint_no, 'version', c.version, 'status', c.status, 'department', c.department, "
+    f"{_cooperating('c')}, "
     "'type', u.type)::text) FROM unnest(CAST(:nos AS text[]), CAST(:types AS text[])) AS u(no, type) "
     "JOIN analytics_complaints c ON c.complaint_no = u.no"
 )
@@ -173,6 +186,7 @@ async def stream(
                 )
             except TimeoutError:
                 continue
-            if principal.sees_department(message.get("department")):
+            involved = [message.get("department"), *(message.get("cooperating") or [])]
+            if any(principal.sees_department(department) for department in involved):
                 yield _sse("complaint", message)
                 next_keepalive = loop.time() + keepalive

@@ -69,6 +69,25 @@ class MonthlyReport:
     """The month's staff scorecards, lowest score first: only in the operators' variant."""
     risk: ReportRisk | None = None
     """Complaints flagged as a reputational risk in the month, in all and by rule."""
+    cooperation: list[ReportCooperation] = field(default_factory=list)
+    """The month's co-operations (协同) by co-operating department."""
+
+
+@dataclass(frozen=True)
+class ReportCooperation:
+    """One co-operating department's month (协同): asked, contributed (on time: before any breach of
+    its co-operation clocks), waived by a supervisor, and its co-operation clocks breached."""
+
+    code: str
+    asked: int
+    contributed: int
+    on_time: int
+    waived: int
+    breached: int
+
+
+CooperationFigures = Callable[[date, date], Awaitable[list[ReportCooperation]]]
+"""The co-operations from the first to the last local day of the month; wired in likewise."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +192,7 @@ async def monthly_report(
     scorecards: ScorecardSource | None = None,
     staff: StaffSource | None = None,
     risk: RiskFigures | None = None,
+    cooperation: CooperationFigures | None = None,
 ) -> MonthlyReport:
     """The month's report; with ``staff`` (the operators' variant only) its staff scorecards too."""
     first, last = month_range(month)
@@ -201,6 +221,7 @@ async def monthly_report(
         scorecards=await scorecards(first) if scorecards is not None else [],
         staff=await staff(first) if staff is not None else [],
         risk=await risk(first, last) if risk is not None else None,
+        cooperation=await cooperation(first, last) if cooperation is not None else [],
     )
 
 
@@ -279,6 +300,7 @@ def report_csv(report: MonthlyReport) -> str:
     _staff_rows(writer, report)
     if report.risk is not None:
         _risk_rows(writer, report.month, report.risk)
+    _cooperation_rows(writer, report)
     return out.getvalue()
 
 
@@ -322,3 +344,20 @@ def _risk_rows(writer: Any, month: str, risk: ReportRisk) -> None:
     writer.writerow([*head, "flagged", "舆情风险投诉", "Flagged as a risk", "count", risk.flagged, *[""] * 5])
     for rule, count in risk.by_rule.items():
         writer.writerow([*head, f"rule:{rule}", "按风险规则", "By risk rule", "count", count, *[""] * 5])
+
+
+COOPERATION_FIGURES = {
+    "asked": ("发起协同", "Co-operations asked"),
+    "contributed": ("提交协同意见", "Contributions"),
+    "on_time": ("按时提交", "Contributed on time"),
+    "waived": ("主管免除", "Waived by a supervisor"),
+    "breached": ("协同超时", "Co-operation time limits breached"),
+}
+
+
+def _cooperation_rows(writer: Any, report: MonthlyReport) -> None:
+    for row in report.cooperation:
+        zh, en = _department_names(row.code)
+        head = ["cooperation", report.month, row.code, zh, en]
+        for key, (label_zh, label_en) in COOPERATION_FIGURES.items():
+            writer.writerow([*head, key, label_zh, label_en, "count", getattr(row, key), *[""] * 5])

@@ -18,6 +18,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.analytics.reports.monthly import MonthlyReport, ReportGroup, ReportKpi
+from shared.complaints.values import label
 
 BUNDLED = "bundled"
 SYSTEM = "system"
@@ -179,6 +180,7 @@ class _Pdf(FPDF):
             self.cell(widths[3], 6.5, f"{person.rating_zh} {person.rating_en}", border=1)
             conditions = zip(person.disqualified_by_zh, person.disqualified_by_en, strict=True)
             self.cell(widths[4], 6.5, ", ".join(f"{zh} {en}" for zh, en in conditions)[:40] or "—", border=1)
+
     def risk_table(self) -> None:
         risk = self.report.risk
         assert risk is not None
@@ -193,6 +195,28 @@ class _Pdf(FPDF):
         for name, count in [("合计 All flagged", risk.flagged), *named]:
             self.cell(widths[0], 6.5, name[:70], border=1)
             self.cell(widths[1], 6.5, str(count), border=1, align="R")
+            self.ln()
+
+    def cooperation_table(self) -> None:
+        widths = (50, 26, 26, 26, 26, 26)
+        self.set_fill_color(235, 240, 248)
+        header = (
+            "协同部门 Department",
+            "发起 Asked",
+            "提交 Contrib.",
+            "按时 On time",
+            "免除 Waived",
+            "超时 Breach",
+        )
+        for text, width in zip(header, widths, strict=True):
+            self.cell(width, 7, text, border=1, fill=True)
+        self.ln()
+        for row in self.report.cooperation:
+            zh, en = label(row.code, "zh-CN"), label(row.code, "en")
+            self.cell(widths[0], 6.5, f"{zh} {en}"[:40], border=1)
+            figures = (row.asked, row.contributed, row.on_time, row.waived, row.breached)
+            for value, width in zip(figures, widths[1:], strict=True):
+                self.cell(width, 6.5, str(value), border=1, align="R")
             self.ln()
 
     def group_table(self, groups: list[ReportGroup], zh: str, en: str) -> None:
@@ -260,4 +284,7 @@ def report_pdf(report: MonthlyReport, font: ReportFont | None = None) -> bytes:
     if report.risk is not None:
         pdf.heading("舆情风险标记", "Flagged as a reputational risk")
         pdf.risk_table()
+    if report.cooperation:
+        pdf.heading("协同办理（按协同部门）", "Co-operation (by co-operating department)")
+        pdf.cooperation_table()
     return bytes(pdf.output())

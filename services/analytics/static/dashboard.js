@@ -9,6 +9,7 @@ import { loadComparison } from "/static/compare.js";
 import { installDrill, openDrill, refreshDrill } from "/static/drill.js";
 import { forSupervisor, installExtensions, loadExtensions } from "/static/extensions.js";
 import { installObjections, loadObjections } from "/static/objections.js";
+import { installCooperations, loadCooperations } from "/static/cooperations.js";
 import { installInbox, loadInbox } from "/static/inbox.js";
 import { installRevisits, loadRevisits } from "/static/revisits.js";
 import { fillRuleFilter, installRiskFlags, loadRiskFlags, readsRiskFlags } from "/static/risk.js";
@@ -346,7 +347,7 @@ async function refreshOnce() {
       loadInspection(), loadInspectionScores(month),
       refreshDrill(), loadComparison(month, filters),
       ...(state.session.role === "agent" ? [loadInbox(), loadRevisits()] : []),
-      ...(forSupervisor() ? [loadExtensions(), loadRiskFlags(), loadObjections()] : []),
+      ...(forSupervisor() ? [loadExtensions(), loadRiskFlags(), loadObjections(), loadCooperations()] : []),
     ]);
     const failed = panels.find((p) => p.status === "rejected" && p.reason.status !== 401);
     say(failed ? t("failed_load", { what: failed.reason.message }) : "");
@@ -443,6 +444,7 @@ async function start() {
     installExtensions(scheduleRefresh);
     installRiskFlags((e) => say(e.message));
     installObjections(scheduleRefresh);
+    installCooperations();
   }
   installDrill(() => dayRange(filterQuery()), (e) => say(e.message));
   $("#export-csv").addEventListener("click", () => exportCsv().catch((e) => say(e.message)));

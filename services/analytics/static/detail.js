@@ -59,6 +59,18 @@ function render(answer) {
   }
 }
 
+// The co-operating departments (协同) beside the lead, each with its state: all of them for the
+// lead and staff, its own for a co-operating department (the API leaves the others out).
+function cooperationList(cooperations) {
+  if (!cooperations.length) return "";
+  const item = (c) => {
+    const when = [c.accepted_at && t("coop_signed_at", { at: localTime(c.accepted_at) }),
+      c.contributed_at && t("coop_contributed_at", { at: localTime(c.contributed_at) })].filter(Boolean);
+    return `<li data-department="${esc(c.department)}" data-status="${esc(c.status)}">${esc(L(c.department_label))} · ${esc(L(c.status_label))}${when.length ? ` · ${esc(when.join(t("sep")))}` : ""}</li>`;
+  };
+  return `<h3>${esc(t("cooperations"))}</h3><ul class="cooperations" id="cooperations">${cooperations.map(item).join("")}</ul>`;
+}
+
 export function renderDetail(detail) {
   const c = detail.complaint;
   const person = c.complainant || {};
@@ -76,6 +88,7 @@ export function renderDetail(detail) {
       ${fact(t("escalation"), c.escalation_level ? t("escalation_level", { n: c.escalation_level }) : "")}
       ${fact(t("feedback"), c.feedback ? t("score_of_5", { score: c.feedback.score }) : "")}
     </dl>
+    ${cooperationList(detail.cooperations || [])}
     <h3>${esc(t("timeline"))}</h3>
     <ol class="timeline" id="timeline">${detail.timeline.map(timelineItem).join("")}</ol>`;
   showReassign(c);
@@ -136,8 +149,10 @@ function showReassign(c) {
   if (form.hidden || form.dataset.department === c.department) return;
   form.dataset.department = c.department;
   const others = (state.dictionary?.departments || []).filter((d) => d.code !== c.department);
-  $("#reassign-to").innerHTML = `<option value="">${esc(t("choose_department"))}</option>`
+  const options = `<option value="">${esc(t("choose_department"))}</option>`
     + others.map((d) => `<option value="${esc(d.code)}">${esc(L(d.label))}</option>`).join("");
+  $("#reassign-to").innerHTML = options;
+  $("#coop-to").innerHTML = options;
 }
 
 function resetReassign() {
@@ -146,6 +161,27 @@ function resetReassign() {
   delete form.dataset.department;
   $("#reassign-reason").value = "";
   $("#reassign-message").textContent = "";
+  for (const id of ["#coop-note", "#override-resolution", "#override-reason"]) $(id).value = "";
+  $("#coop-message").textContent = "";
+}
+
+// Supervisors add a co-operating department (发起协同), or answer for the lead without the
+// contributions still missing, with a reason (强制答复: they are waived).
+async function supervise(action) {
+  const no = $("#detail").dataset.no;
+  const message = $("#coop-message");
+  const body = action === "cooperation"
+    ? { departments: [$("#coop-to").value].filter(Boolean), note: $("#coop-note").value.trim() || null }
+    : { resolution: $("#override-resolution").value.trim(), override_reason: $("#override-reason").value.trim() };
+  message.classList.remove("refused");
+  const missing = action === "cooperation" ? !body.departments.length : !(body.resolution && body.override_reason);
+  if (!no || missing) { message.textContent = t("fill_in"); return; }
+  message.textContent = "";
+  const answer = await service("routing", `/v1/complaints/${encodeURIComponent(no)}/${action}`, {
+    method: "POST", body: JSON.stringify(body),
+  });
+  message.classList.toggle("refused", !answer.ok);
+  message.textContent = answer.ok ? t("done") : refusal(answer);
 }
 
 async function reassign() {
@@ -164,6 +200,9 @@ async function reassign() {
 
 export function installDetail() {
   $("#reassign").addEventListener("click", () => reassign().catch((e) => { $("#reassign-message").textContent = e.message; }));
+  for (const [id, action] of [["#coop-request", "cooperation"], ["#override-resolve", "resolve"]]) {
+    $(id).addEventListener("click", () => supervise(action).catch((e) => { $("#coop-message").textContent = e.message; }));
+  }
   const dialog = $("#detail");
   dialog.addEventListener("cancel", (event) => { event.preventDefault(); leaveDetail(); });
   $("#detail-close").addEventListener("click", leaveDetail);

@@ -4,7 +4,9 @@
 // day (a supervisor decides), transfer to another department — and the
 // SLA service's: wait on the complainant (hold, which pauses the resolution and progress clocks,
 // and resume) and request an extension with the complainant's consent (a supervisor decides,
-// extensions.js). The page calls those services directly
+// extensions.js). Co-operation (协同): the lead asks other departments to co-operate; a complaint
+// the department co-operates on shows as such, with only the sign-for and the contribution (the
+// lead answers). The page calls those services directly
 // with the session cookie and the CSRF header (CORS for the pages' origin,
 // shared/service/web_origins.py); a refusal is shown beside the action, in the page's language.
 import { $, L, api, complaintLink, esc, localTime, restoreRow, rowState, state, t } from "/static/common.js";
@@ -31,6 +33,12 @@ function localNow() {
 // (transferred back) shows again.
 const transferred = new Map();
 
+// Complaints this page acted on, with the stream version its action reached: while the routing
+// list still shows an older version (its read model a moment behind), the list is asked again
+// shortly, so the row offers what comes next (a co-operation signed for offers the contribution).
+const awaited = new Map();
+let again = null;
+
 // every department but the agent's own, labelled in the page's language
 function departmentOptions() {
   const own = state.session.department;
@@ -39,11 +47,35 @@ function departmentOptions() {
     + others.map((d) => `<option value="${esc(d.code)}">${esc(L(d.label))}</option>`).join("");
 }
 
+// The lead's view of its co-operating departments: each one's name and state.
+function cooperationStates(item) {
+  return (item.cooperations || []).map((c) => `${esc(c.department_label)} ${esc(c.status_label)}`).join(esc(t("sep")));
+}
+
+// A complaint the department co-operates on (协同): the lead named, its own request's state, and
+// only what a co-operating department does: sign for it, then contribute.
+function cooperatingRow(item) {
+  const no = esc(item.complaint_no);
+  const mine = (item.cooperations || [])[0] || {};
+  const lead = (state.dictionary?.departments || []).find((d) => d.code === item.lead_department);
+  return `<tr data-no="${no}" data-status="${esc(item.status)}" data-role="cooperating"><td>${complaintLink(item.complaint_no)}</td>
+    <td class="wrap">${esc(item.subject)}<br><small>${esc(t("coop_lead", { dept: lead ? L(lead.label) : item.lead_department }))}</small></td>
+    <td><span class="coop">${esc(t("coop_role_cooperating"))}</span> · ${esc(mine.status_label || "")}</td><td>${esc(item.grade_label)}</td><td>—</td>
+    <td class="actions">
+      ${mine.status === "requested" ? `<button type="button" data-action="cooperation/accept">${esc(t("coop_accept"))}</button>` : ""}
+      ${mine.status === "accepted" ? `<details><summary>${esc(t("coop_contribute"))}</summary>
+        <label>${esc(t("coop_contribution"))} <input name="contribution" maxlength="4000"></label>
+        <button type="button" data-action="cooperation/contribution">${esc(t("coop_contribute_save"))}</button></details>` : ""}
+      <p class="row-message" role="status" aria-live="polite"></p></td></tr>`;
+}
+
 function row(item, deadlines) {
+  if (item.role === "cooperating") return cooperatingRow(item);
   const late = deadlines[item.complaint_no];
   const no = esc(item.complaint_no);
-  return `<tr data-no="${no}" data-status="${esc(item.status)}"><td>${complaintLink(item.complaint_no)}</td>
-    <td class="wrap">${esc(item.subject)}</td><td>${esc(item.status_label)}</td><td>${esc(item.grade_label)}</td>
+  const coops = cooperationStates(item);
+  return `<tr data-no="${no}" data-status="${esc(item.status)}" data-role="lead"><td>${complaintLink(item.complaint_no)}</td>
+    <td class="wrap">${esc(item.subject)}</td><td>${esc(item.status_label)}${coops ? `<br><small>${esc(t("cooperations"))}${esc(t("colon"))}${coops}</small>` : ""}</td><td>${esc(item.grade_label)}</td>
     <td>${late ? `${esc(localTime(late.deadline))} <span class="${late.overdue.seconds >= 0 ? "late" : ""}">${esc(L(late.overdue.label))}</span>` : "—"}</td>
     <td class="actions">
       <button type="button" data-action="accept">${esc(t("accept"))}</button>
@@ -71,6 +103,10 @@ function row(item, deadlines) {
       ${OBJECTABLE.has(item.status) ? `<details><summary>${esc(t("object"))}</summary>
         <label>${esc(t("object_reason"))} <input name="object_reason" maxlength="2000"></label>
         <button type="button" data-action="objection">${esc(t("object_save"))}</button></details>` : ""}
+      <details><summary>${esc(t("coop_request"))}</summary>
+        <label>${esc(t("coop_departments"))} <select name="coop_department">${departmentOptions()}</select></label>
+        <label>${esc(t("coop_note"))} <input name="coop_note" maxlength="2000"></label>
+        <button type="button" data-action="cooperation">${esc(t("coop_request_save"))}</button></details>
       <details><summary>${esc(t("transfer"))}</summary>
         <label>${esc(t("transfer_to"))} <select name="to_department">${departmentOptions()}</select></label>
         <label>${esc(t("transfer_reason"))} <input name="transfer_reason" maxlength="1000"></label>
@@ -99,6 +135,10 @@ export async function loadInbox() {
     if (item.stream_version >= at) { transferred.delete(item.complaint_no); return true; }
     return false;
   });
+  for (const item of items) {
+    if ((awaited.get(item.complaint_no) || 0) <= item.stream_version) awaited.delete(item.complaint_no);
+  }
+  if (awaited.size && !again) again = setTimeout(() => { again = null; loadInbox().catch(() => {}); }, 700);
   $("#inbox tbody").innerHTML = items.map((item) => row(item, deadlines)).join("")
     || `<tr><td colspan="6">${esc(t("inbox_empty"))}</td></tr>`;
   document.querySelectorAll("#inbox tr[data-no]").forEach((tr) => {
@@ -124,10 +164,13 @@ async function act(button) {
     : action === "objection" ? { reason: value("object_reason") }
     : action === "transfer" ? { to_department: tr.querySelector("select[name=to_department]").value, reason: value("transfer_reason") }
     : action === "extensions" ? extensionBody(tr, value)
+    : action === "cooperation" ? { departments: [tr.querySelector("select[name=coop_department]").value].filter(Boolean), note: value("coop_note") || null }
+    : action === "cooperation/contribution" ? { contribution: value("contribution") }
     : {};
   if (action === "extensions" && typeof body === "string") { message.textContent = body; return; }
   if ((action === "progress" && !body.note) || (action === "resolve" && !body.resolution)
-      || ((action === "hold" || action === "objection") && !body.reason) || (action === "transfer" && !(body.to_department && body.reason))) {
+      || ((action === "hold" || action === "objection") && !body.reason) || (action === "transfer" && !(body.to_department && body.reason))
+      || (action === "cooperation" && !body.departments.length) || (action === "cooperation/contribution" && !body.contribution)) {
     message.textContent = t("fill_in");
     return;
   }
@@ -142,6 +185,7 @@ async function act(button) {
   shown.classList.toggle("refused", !answer.ok);
   shown.textContent = answer.ok ? t("done") : refusal(answer);
   if (answer.ok && action === "transfer") transferred.set(tr.dataset.no, answer.body.stream_version);
+  else if (answer.ok) awaited.set(tr.dataset.no, answer.body.stream_version);
 }
 
 // The extension request's body, or what is missing, in the page's language: the complainant's

@@ -45,6 +45,7 @@ ASSETS = {
     "texts.js": "text/javascript; charset=utf-8",
     "extensions.js": "text/javascript; charset=utf-8",
     "objections.js": "text/javascript; charset=utf-8",
+    "cooperations.js": "text/javascript; charset=utf-8",
     "drill.js": "text/javascript; charset=utf-8",
     "compare.js": "text/javascript; charset=utf-8",
     "risk.js": "text/javascript; charset=utf-8",

@@ -11,10 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from services.sla import repository
+from services.sla.clocks import COOPERATION_STAGES
 from services.sla.repository import Cursor, Deadline, DeadlineFilter, DeadlineState
 from services.sla.schemas import ComplaintDeadlines, DeadlinePage, DeadlineView
 from shared.clock import ensure_utc
 from shared.complaints import SlaStage
+from shared.complaints.stages.cooperation import cooperates
 from shared.events import Role
 from shared.eventstore.complaint_handling import load
 from shared.service.auth import Principal, require
@@ -107,7 +109,8 @@ async def list_deadlines(
     "/complaints/{complaint_no}/deadlines",
     summary="SLA clocks of one complaint",
     response_model=ComplaintDeadlines,
-    description="404 for a complaint that does not exist, and for agents of other departments.",
+    description="404 for a complaint that does not exist, and for agents of other departments. An "
+    "agent of a co-operating department (协同) sees its own department's co-operation clocks only.",
     responses=error_responses(described={404: "No such complaint (or not your department's)."}),
 )
 async def complaint_deadlines(
@@ -116,8 +119,13 @@ async def complaint_deadlines(
     runtime: CurrentRuntime,
 ) -> ComplaintDeadlines:
     state, _ = await load(runtime.store, complaint_no)
-    if not state.exists or not principal.sees_department(state.department):
+    if not state.exists:
+        raise not_found(complaint_no)
+    leads = principal.sees_department(state.department)
+    if not leads and not cooperates(state, principal.department):
         raise not_found(complaint_no)
     async with runtime.engine.connect() as conn:
         rows = await repository.for_complaint(conn, complaint_no)
+    if not leads:  # a co-operating department: its own co-operation clocks, nothing of the lead's
+        rows = [r for r in rows if r.stage in COOPERATION_STAGES and r.department == principal.department]
     return ComplaintDeadlines(complaint_no=complaint_no, items=[DeadlineView.of(row) for row in rows])

@@ -5,6 +5,7 @@ each command (``@decides``) and evolves the state by each event (``@evolves``), 
 * :mod:`.receipt`: received (受理), acknowledged, returned for correction and lapsed;
 * :mod:`.grading`: regraded, linked as a possible duplicate;
 * :mod:`.dispatch`: assigned (派单), accepted (签收), transferred (转派), escalated (升级);
+* :mod:`.cooperation`: lead and co-operating departments (牵头/协同), their sign-for and contributions;
 * :mod:`.objection`: the department's objection to its assignment (异议) and the supervisor's decision;
 * :mod:`.handling`: progress, on hold and resumed, resolved (答复);
 * :mod:`.time_limits`: SLA warnings, breaches and extensions (时限);
@@ -22,6 +23,7 @@ A new stage is a new module here, imported below.
 from shared.complaints.stages import (
     beyond_authority,
     closure,
+    cooperation,
     dispatch,
     grading,
     green_channel,
@@ -38,6 +40,7 @@ from shared.complaints.stages import (
 __all__ = [
     "beyond_authority",
     "closure",
+    "cooperation",
     "dispatch",
     "grading",
     "green_channel",

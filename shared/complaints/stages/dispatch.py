@@ -26,6 +26,7 @@ from shared.complaints.kernel import (
     require_owner,
     titled,
 )
+from shared.complaints.stages.cooperation import requested, withdrawn_on_transfer
 from shared.complaints.values import Label, SlaStage, Status
 from shared.events.disclosure import Code, FreeText
 from shared.events.envelope import Event
@@ -59,12 +60,17 @@ class AssignComplaint(Command):
     department: str = Field(description="Code of the responsible department.", min_length=1)
     rule: str = Field("manual", description="The routing rule that chose it, or 'manual'.", min_length=1)
     note: str | None = Field(None, description="Instructions for the department.")
+    cooperating: list[str] = Field(
+        default_factory=list,
+        description="Codes of the departments to co-operate with it; it leads.",
+    )
 
 
 @decides(AssignComplaint, by=SERVICE | STAFF)
 def _assign(state: ComplaintState, command: AssignComplaint) -> list[Event]:
     require(state, command, {S.RECEIVED})
-    return [ComplaintAssigned(department=command.department, rule=command.rule, note=command.note)]
+    assigned = ComplaintAssigned(department=command.department, rule=command.rule, note=command.note)
+    return [assigned, *requested(state, command, command.cooperating, command.note, command.department)]
 
 
 @evolves(ComplaintAssigned)
@@ -140,9 +146,10 @@ def _transfer(state: ComplaintState, command: TransferComplaint) -> list[Event]:
     if command.to_department == state.department:
         raise fail(RejectionCode.SAME_DEPARTMENT, state, command)
     return [
+        *withdrawn_on_transfer(state, command.to_department),
         ComplaintTransferred(
             from_department=owner(state), to_department=command.to_department, reason=command.reason
-        )
+        ),
     ]
 
 

@@ -25,6 +25,7 @@ from shared.complaints.kernel import (
     require_owner,
     titled,
 )
+from shared.complaints.stages.cooperation import contributions_in
 from shared.complaints.values import Label, ProgressKind, Status, UtcDatetime
 from shared.events.disclosure import WITHHELD, Code, FreeText
 from shared.events.envelope import Event
@@ -102,6 +103,12 @@ class ResolveComplaint(Command):
 
     resolution: str = Field(description="The result and the reasons.", min_length=1)
     root_cause: str | None = Field(None, description="The root cause found, if any.")
+    override_reason: str | None = Field(
+        None,
+        description="A supervisor's reason to answer without the co-operating departments' missing "
+        "contributions (they are waived); ignored from agents.",
+        min_length=1,
+    )
 
 
 @decides(ResolveComplaint, by=AGENT | STAFF, owner_only=True)
@@ -109,9 +116,10 @@ def _resolve(state: ComplaintState, command: ResolveComplaint) -> list[Event]:
     require(state, command, WORKING, NOT_ACCEPTED)
     require_owner(state, command)
     return [
+        *contributions_in(state, command, command.override_reason),
         ComplaintResolved(
             department=owner(state), resolution=command.resolution, root_cause=command.root_cause
-        )
+        ),
     ]
 
 

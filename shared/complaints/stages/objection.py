@@ -31,6 +31,7 @@ from shared.complaints.kernel import (
     require_owner,
     titled,
 )
+from shared.complaints.stages.cooperation import withdrawn_on_transfer
 from shared.complaints.stages.dispatch import ComplaintTransferred
 from shared.complaints.values import Label, Status, UtcDatetime
 from shared.events.disclosure import Code, FreeText
@@ -176,6 +177,7 @@ def _decide(state: ComplaintState, command: DecideObjection) -> list[Event]:
             rule=command.rule,
             reason=command.reason,
         ),
+        *withdrawn_on_transfer(state, command.to_department),
         ComplaintTransferred(
             from_department=owner(state), to_department=command.to_department, reason=command.reason
         ),

@@ -52,6 +52,9 @@ class SlaWarningRaised(ComplaintEvent):
     stage: SlaStage = Field(description="Which time limit.")
     deadline: UtcDatetime = Field(description="When the time limit runs out (UTC).")
     fraction: float = Field(description="Share of the allowed time already used, e.g. 0.8.", gt=0, le=1)
+    department: Code | None = Field(
+        None, description="The co-operating department a co-operation time limit is about; else null."
+    )
 
 
 class RaiseSlaWarning(Command):
@@ -63,11 +66,19 @@ class RaiseSlaWarning(Command):
     stage: SlaStage = Field(description="Which time limit.")
     deadline: UtcDatetime = Field(description="When it runs out (UTC).")
     fraction: float = Field(description="Share of the allowed time already used.", gt=0, le=1)
+    department: str | None = Field(
+        None, description="The co-operating department, for a co-operation time limit.", min_length=1
+    )
 
 
 @decides(RaiseSlaWarning, by=SLA_SERVICE)
 def _raise_warning(state: ComplaintState, command: RaiseSlaWarning) -> list[Event]:
-    warning = SlaWarningRaised(stage=command.stage, deadline=command.deadline, fraction=command.fraction)
+    warning = SlaWarningRaised(
+        stage=command.stage,
+        deadline=command.deadline,
+        fraction=command.fraction,
+        department=command.department,
+    )
     if warning in state.sla_warnings:
         raise fail(RejectionCode.ALREADY_RECORDED, state, command, what="SLA warning", what_zh="时限预警")
     return [warning]
@@ -99,12 +110,22 @@ class RecordSlaBreach(Command):
 
     stage: SlaStage = Field(description="Which time limit.")
     deadline: UtcDatetime = Field(description="When it ran out (UTC).")
+    department: str | None = Field(
+        None,
+        description="The co-operating department, for a co-operation time limit (it is charged); "
+        "else the responsible department is.",
+        min_length=1,
+    )
 
 
 @decides(RecordSlaBreach, by=SLA_SERVICE)
 def _record_breach(state: ComplaintState, command: RecordSlaBreach) -> list[Event]:
-    breach = SlaBreached(stage=command.stage, deadline=command.deadline, department=state.department)
-    if any(b.stage == breach.stage and b.deadline == breach.deadline for b in state.sla_breaches):
+    charged = command.department or state.department
+    breach = SlaBreached(stage=command.stage, deadline=command.deadline, department=charged)
+    if any(
+        (b.stage, b.deadline, b.department) == (breach.stage, breach.deadline, breach.department)
+        for b in state.sla_breaches
+    ):
         raise fail(RejectionCode.ALREADY_RECORDED, state, command, what="SLA breach", what_zh="超时记录")
     return [breach]
 

@@ -286,6 +286,7 @@ async def test_the_dashboards_hear_of_each_complaint_a_batch_changed(engine: Asy
                 "version": len(received),
                 "status": "accepted",
                 "department": "quality",
+                "cooperating": [],
                 "type": received[-1].type,
             }
         ]

@@ -41,8 +41,10 @@ async def test_newest_first_in_pages(routing: Routing, three_billing_complaints:
     assert set(item) == {
         "complaint_no", "status", "status_label", "category", "category_label", "grade", "grade_label",
         "channel", "channel_label", "complainant_kind", "subject", "agent", "assigned_at", "escalated",
-        "escalation_level", "reopened", "reopen_count", "stream_version",
+        "escalation_level", "reopened", "reopen_count", "stream_version", "role", "lead_department",
+        "cooperations",
     }  # fmt: skip
+    assert (item["role"], item["lead_department"], item["cooperations"]) == ("lead", "finance", [])
 
 
 async def test_labels_in_chinese_or_english(routing: Routing, three_billing_complaints: list[str]) -> None:

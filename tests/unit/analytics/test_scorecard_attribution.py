@@ -72,3 +72,14 @@ def test_only_the_month_is_counted_but_earlier_events_name_the_holder() -> None:
     assert [(r.kind, r.agent, r.at) for r in found] == [
         (Incident.BREACH, "agent-wang", T0 + timedelta(minutes=90))
     ]
+
+
+def test_a_cooperating_departments_breach_is_charged_to_it_not_to_the_lead() -> None:
+    rows = [
+        row("C", 0, "ComplaintAssigned", department="quality"),
+        row("C", 1, "ComplaintAccepted", department="quality", agent="agent-wang"),
+        row("C", 2, "CooperationRequested", department="logistics", lead_department="quality"),
+        row("C", 3, "SlaBreached", department="logistics", stage="cooperation_acceptance"),
+    ]
+    found = incidents_at_the_time(rows, T0, T0 + timedelta(days=1))
+    assert [(r.kind, r.department, r.agent) for r in found] == [(Incident.BREACH, "logistics", None)]

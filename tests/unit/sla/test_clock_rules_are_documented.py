@@ -17,6 +17,7 @@ import pytest
 
 from services.sla.clocks import (
     CLOCK_EVENTS,
+    COOPERATION_STAGES,
     FOLLOWS_OWNER,
     PAUSABLE,
     WORK_STAGES,
@@ -56,9 +57,16 @@ from shared.complaints.stages.beyond_authority import (
     ComplaintReportedBeyondAuthority,
     DirectorInstructionRecorded,
 )
+from shared.complaints.stages.cooperation import (
+    ContributionRecorded,
+    ContributionsWaived,
+    CooperationAccepted,
+    CooperationRequested,
+    CooperationWithdrawn,
+)
 from shared.complaints.values import CloseReason
 from shared.events import Event
-from tests.builders import DEPT, OTHER_DEPT, at, history, received
+from tests.builders import COOP_DEPT, DEPT, OTHER_DEPT, at, history, received
 
 pytestmark = pytest.mark.unit
 
@@ -110,6 +118,14 @@ SAMPLES: list[tuple[str, Event]] = [
         ComplaintReportedBeyondAuthority(department=DEPT, reason="refund above the limit"),
     ),
     ("`DirectorInstructionRecorded`", DirectorInstructionRecorded(instruction="refund in full")),
+    (
+        "`CooperationRequested`",
+        CooperationRequested(department=COOP_DEPT, lead_department=DEPT, note=None),
+    ),
+    ("`CooperationAccepted`", CooperationAccepted(department=COOP_DEPT, agent="a")),
+    ("`ContributionRecorded`", ContributionRecorded(department=COOP_DEPT, contribution="x")),
+    ("`CooperationWithdrawn`", CooperationWithdrawn(department=COOP_DEPT, reason="x")),
+    ("`ContributionsWaived`", ContributionsWaived(departments=[COOP_DEPT], reason="x")),
 ]
 
 
@@ -139,7 +155,8 @@ def _stops(changes: list[Change]) -> str:
     if not stops:
         return "—"
     reasons = sorted({stop.reason.value for stop in stops})
-    return f"{_stages([stop.stage for stop in stops])} (`{'`, `'.join(reasons)}`)"
+    named = ", the named department's" if any(stop.department for stop in stops) else ""
+    return f"{_stages([stop.stage for stop in stops])}{named} (`{'`, `'.join(reasons)}`)"
 
 
 def _moves(changes: list[Change]) -> str:
@@ -168,7 +185,9 @@ def rendered_table() -> str:
         "",
         "Charged to the department responsible at the time (they follow a transfer): "
         f"{_stages(FOLLOWS_OWNER)}; the others stay with the department they started for. "
-        f"Paused while the department waits on the complainant: {_stages(PAUSABLE)}.",
+        f"Paused while the department waits on the complainant: {_stages(PAUSABLE)}. "
+        f"Kept per co-operating department (协同), each charged to it: {_stages(COOPERATION_STAGES)}; "
+        "a stop that names no department stops every department's.",
     ]
     return "\n".join(rows)
 
