@@ -8,14 +8,14 @@
   ``cooperation_contribution``) run one per co-operating department (its code in ``department``),
   so the one-running-clock index keys them by department too.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 """
 
 from shared.db.sql_script import execute_script
 
-revision = "0023"
-down_revision = "0022"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
