@@ -48,9 +48,34 @@ class RejectionCode(StrEnum):
     OBJECTION_PENDING = "objection_pending"
     NO_OBJECTION_PENDING = "no_objection_pending"
     NO_OTHER_DEPARTMENT = "no_other_department"
+    NO_EIGHT_D_CASE = "no_eight_d_case"
+    EIGHT_D_OPEN = "eight_d_open"
+    EIGHT_D_CLOSED = "eight_d_closed"
+    EIGHT_D_INCOMPLETE = "eight_d_incomplete"
+    EIGHT_D_NO_QUALITY_ENGINEER = "eight_d_no_quality_engineer"
 
 
 _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
+    RejectionCode.NO_EIGHT_D_CASE: (
+        "The complaint has no open 8D case; cannot {verb} it.",
+        "该投诉没有进行中的 8D，不能{verb_zh}。",
+    ),
+    RejectionCode.EIGHT_D_OPEN: (
+        "The complaint's 8D case {case} is still open; a complaint has one open case at a time.",
+        "该投诉的第 {case} 个 8D 仍在进行中，同一投诉同时只能有一个进行中的 8D。",
+    ),
+    RejectionCode.EIGHT_D_CLOSED: (
+        "The complaint's 8D case {case} is closed (D8 recorded); nothing more is recorded on it.",
+        "该投诉的第 {case} 个 8D 已结案（D8 已登记），不能再登记。",
+    ),
+    RejectionCode.EIGHT_D_INCOMPLETE: (
+        "D8 closes the 8D case only once D1 to D7 are recorded; missing: {missing}.",
+        "须先登记 D1 至 D7 才能登记 D8 结案；尚缺：{missing_zh}。",
+    ),
+    RejectionCode.EIGHT_D_NO_QUALITY_ENGINEER: (
+        "The 8D team (D1) must include at least one quality engineer.",
+        "8D 团队（D1）中至少须有一名质量工程师。",
+    ),
     RejectionCode.OBJECTION_TOO_LATE: (
         "An objection to an assignment is raised by the end of the working day it was assigned; "
         "{department} was given this complaint at {assigned_at} and that working day ended at {ended}.",

@@ -56,6 +56,7 @@ from shared.events.envelope import Event, RecordedEvent
 from shared.events.registry import EventRegistry
 
 if TYPE_CHECKING:
+    from shared.complaints.stages.eight_d import EightDCase
     from shared.complaints.stages.receipt import ComplaintReturnedForCorrection
     from shared.complaints.stages.revisit import FeedbackReceived
     from shared.complaints.stages.time_limits import SlaBreached, SlaExtensionRequested, SlaWarningRaised
@@ -119,6 +120,8 @@ class ComplaintState:
     """When the responsible department was last given the complaint (assigned or transferred)."""
     objecting_department: str | None = None
     """The department whose objection to the assignment (异议) waits for a supervisor's decision."""
+    eight_d: EightDCase | None = None
+    """The complaint's latest 8D case (stages/eight_d.py), open or closed; None when it never had one."""
 
     @classmethod
     def initial(cls) -> ComplaintState:

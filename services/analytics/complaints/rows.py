@@ -77,10 +77,10 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
 
 JSON_COLUMNS = frozenset({"sla_warning_log", "sla_breach_log", "personal_data"})
 
-NOT_KEPT = frozenset({"assigned_at", "objecting_department"})
+NOT_KEPT = frozenset({"assigned_at", "objecting_department", "eight_d"})
 """State that only the domain's decisions need (how long the department may object to its
-assignment, and whether it has) and no analytics view shows: the row leaves it out, so a state
-read back from a row has it unset."""
+assignment, and whether it has; the 8D case, which the 8D read model keeps) and no complaint
+view shows: the row leaves it out, so a state read back from a row has it unset."""
 
 TIMELINE_COLUMNS: tuple[str, ...] = (
     "complaint_no",

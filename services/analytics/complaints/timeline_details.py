@@ -23,7 +23,7 @@ from shared.complaints import (
     label,
 )
 from shared.complaints.errors import RejectionCode
-from shared.complaints.values import RevisitChannel
+from shared.complaints.values import Discipline, EightDTrigger, RevisitChannel
 from shared.events import Role
 
 _l = Label.of  # the tables below are long enough without the full name
@@ -78,6 +78,11 @@ FIELD_NAMES: dict[str, Label] = {
     "rules": _l("风险规则", "Risk rules"),
     "source": _l("标记方式", "Flagged by"),
     "objected_until": _l("异议截止", "Objection due by"),
+    "case": _l("8D 编号", "8D case"),
+    "cause": _l("启动原因", "Opened because"),
+    "discipline": _l("8D 步骤", "8D discipline"),
+    "again": _l("重新登记", "Recorded again"),
+    "opened_at": _l("8D 启动时间", "8D opened"),
 }
 """The name of each summary field shown on the timeline; fields not named here are not shown."""
 
@@ -122,6 +127,8 @@ COMMANDS: dict[str, Label] = {
     "ClearRiskFlag": _l("解除舆情风险标记", "clear the risk flag"),
     "ObjectToAssignment": _l("对派单提出异议", "object to the assignment"),
     "DecideObjection": _l("裁定派单异议", "decide the objection"),
+    "OpenEightDCase": _l("启动 8D", "open an 8D case"),
+    "RecordEightDDiscipline": _l("登记 8D 步骤", "record an 8D discipline"),
 }
 
 REJECTIONS: dict[RejectionCode, Label] = {
@@ -159,6 +166,13 @@ REJECTIONS: dict[RejectionCode, Label] = {
     RejectionCode.OBJECTION_PENDING: _l("已有待裁定的异议", "an objection is already pending"),
     RejectionCode.NO_OBJECTION_PENDING: _l("没有待裁定的异议", "no objection is pending"),
     RejectionCode.NO_OTHER_DEPARTMENT: _l("派单规则没有其他部门", "no rule names another department"),
+    RejectionCode.NO_EIGHT_D_CASE: _l("没有进行中的 8D", "no open 8D case"),
+    RejectionCode.EIGHT_D_OPEN: _l("已有进行中的 8D", "an 8D case is already open"),
+    RejectionCode.EIGHT_D_CLOSED: _l("8D 已结案", "the 8D case is closed"),
+    RejectionCode.EIGHT_D_INCOMPLETE: _l("D1 至 D7 尚未登记完", "D1 to D7 are not all recorded"),
+    RejectionCode.EIGHT_D_NO_QUALITY_ENGINEER: _l(
+        "8D 团队缺少质量工程师", "no quality engineer in the 8D team"
+    ),
 }
 
 RISK_SOURCES: dict[str, Label] = {
@@ -272,6 +286,10 @@ RENDER: dict[str, Callable[[Any, ZoneInfo], Label]] = {
     "on_hold_since": local_text,
     "consent_at": local_text,
     "objected_until": local_text,
+    "opened_at": local_text,
+    "cause": _enum(EightDTrigger),
+    "discipline": _enum(Discipline),
+    "case": lambda value, _zone: _l(f"第 {value} 个", f"no. {value}"),
     "score": _score,
     "fraction": _percent,
     "level": _level,
