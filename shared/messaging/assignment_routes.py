@@ -1,4 +1,5 @@
-"""Department assignments on Kafka: assignment events are also published keyed by department.
+"""Department assignments on Kafka: assignment events are also published keyed by department, and
+so are the 8D cases of severe complaints (opened for the department, or handed to it).
 
 Topic `settings.topic_assignments` (default tousu.department.assignments), key = the department
 code that now owns the complaint; value = the same event envelope as on the events topic. A
@@ -18,6 +19,9 @@ ASSIGNMENT_EVENTS = {
     "ComplaintAssigned": "department",
     "ComplaintTransferred": "to_department",
     "ComplaintReopened": "department",
+    # 8D (stages/eight_d.py): a case opened for the department, or handed to it after a dispatch
+    "EightDCaseOpened": "department",
+    "EightDCaseHandedOver": "department",
 }
 
 

@@ -129,6 +129,7 @@ COMMANDS: dict[str, Label] = {
     "DecideObjection": _l("裁定派单异议", "decide the objection"),
     "OpenEightDCase": _l("启动 8D", "open an 8D case"),
     "RecordEightDDiscipline": _l("登记 8D 步骤", "record an 8D discipline"),
+    "HandEightDCaseOver": _l("移交 8D", "hand the 8D case over"),
 }
 
 REJECTIONS: dict[RejectionCode, Label] = {

@@ -34,6 +34,7 @@ from shared.complaints.errors import RejectionCode
 from shared.complaints.kernel import (
     AGENT,
     COMPLAINT_EVENTS,
+    SERVICE,
     STAFF,
     Command,
     ComplaintEvent,
@@ -84,6 +85,8 @@ class EightDCase:
     opened_at: datetime | None
     recorded: frozenset[Discipline] = frozenset()
     closed: bool = False
+    department: str | None = None
+    """The department the case was last opened for or handed to (the feed told it)."""
 
     @property
     def open(self) -> bool:
@@ -180,7 +183,51 @@ def _open(state: ComplaintState, command: OpenEightDCase) -> list[Event]:
 
 @evolves(EightDCaseOpened)
 def _opened(s: Draft, event: EightDCaseOpened, at: datetime | None) -> None:
-    s.eight_d = EightDCase(number=event.case, trigger=event.cause, opened_at=at)
+    s.eight_d = EightDCase(number=event.case, trigger=event.cause, opened_at=at, department=event.department)
+
+
+# -- handed to the responsible department -------------------------------------------------------
+
+
+@COMPLAINT_EVENTS.register
+class EightDCaseHandedOver(ComplaintEvent):
+    """The open 8D case is now the work of the complaint's responsible department: the one it was
+    assigned to after the case opened at receipt, or transferred to. Routing records it so that
+    the department's feed (tousu.department.assignments) carries the case to it."""
+
+    title: ClassVar[Label] = titled("8D 交由责任部门", "8D case handed to the department")
+
+    case: int = Field(description="The case's number within the complaint.", ge=1)
+    department: Code = Field(description="Code of the department now responsible for the case.", min_length=1)
+    from_department: Code | None = Field(
+        None, description="The department that had it; null when the case opened before any assignment."
+    )
+
+
+class HandEightDCaseOver(Command):
+    """Hand the open 8D case to the complaint's responsible department (routing, after a dispatch)."""
+
+    verb: ClassVar[str] = "hand the 8D case over for"
+    verb_zh: ClassVar[str] = "移交 8D"
+
+    department: str = Field(description="The complaint's responsible department.", min_length=1)
+
+
+@decides(HandEightDCaseOver, by=SERVICE | STAFF)
+def _hand_over(state: ComplaintState, command: HandEightDCaseOver) -> list[Event]:
+    case = state.eight_d
+    if case is None or case.closed:
+        raise fail(RejectionCode.NO_EIGHT_D_CASE, state, command)
+    if case.department == command.department:
+        raise fail(RejectionCode.ALREADY_RECORDED, state, command, what="8D hand-over", what_zh="8D 移交")
+    return [
+        EightDCaseHandedOver(case=case.number, department=command.department, from_department=case.department)
+    ]
+
+
+@evolves(EightDCaseHandedOver)
+def _handed_over(s: Draft, event: EightDCaseHandedOver, at: datetime | None) -> None:
+    s.eight_d = replace(_case(s, event.case), department=event.department)
 
 
 # -- disciplines ------------------------------------------------------------------------------
