@@ -55,7 +55,8 @@ from shared.complaints.stages.beyond_authority import (
     ComplaintReportedBeyondAuthority,
     DirectorInstructionRecorded,
 )
-from shared.complaints.values import Grade, ProgressKind
+from shared.complaints.stages.eight_d import EightDCaseClosed, EightDCaseOpened, EightDDisciplineRecorded
+from shared.complaints.values import Discipline, Grade, ProgressKind
 from shared.durations import IsoDuration
 from shared.events import Event, RecordedEvent
 
@@ -66,12 +67,22 @@ PLAN = SlaStage.INITIAL_PLAN
 PROGRESS = SlaStage.PROGRESS_UPDATE
 REVISIT = SlaStage.REVISIT
 DIRECTOR = SlaStage.DIRECTOR_REPORT
+CONTAINMENT = SlaStage.EIGHT_D_CONTAINMENT
+COUNTERMEASURE = SlaStage.EIGHT_D_COUNTERMEASURE
+EIGHT_D_CLOSURE = SlaStage.EIGHT_D_CLOSURE
+
+EIGHT_D: tuple[SlaStage, ...] = (CONTAINMENT, COUNTERMEASURE, EIGHT_D_CLOSURE)
+"""The clocks of an 8D case, from its opening; they end with D3, D5 and D8, or with the complaint."""
+EIGHT_D_STOPS: dict[Discipline, SlaStage] = {
+    Discipline.D3: CONTAINMENT,
+    Discipline.D5: COUNTERMEASURE,
+}
 
 WORK_STAGES: tuple[SlaStage, ...] = (ACK, FIRST, PLAN, PROGRESS, RESOLUTION)
 """The clocks of the work on a complaint, stopped by anything that ends it."""
 PAUSABLE: frozenset[SlaStage] = frozenset({RESOLUTION, PROGRESS})
 """The clocks that stop counting while the department waits on the complainant."""
-FOLLOWS_OWNER: frozenset[SlaStage] = frozenset({PLAN, PROGRESS, RESOLUTION, REVISIT})
+FOLLOWS_OWNER: frozenset[SlaStage] = frozenset({PLAN, PROGRESS, RESOLUTION, REVISIT, *EIGHT_D})
 """The clocks charged to whichever department is responsible now."""
 
 
@@ -102,6 +113,12 @@ class StopReason(StrEnum):
     """The deadline names a complaint that is not in the event store."""
     DIRECTOR_INSTRUCTED = "director_instructed"
     REPORTED_AGAIN = "reported_again"
+    CONTAINED = "contained"
+    """D3 (containment) of the 8D case was recorded."""
+    COUNTERMEASURE_RECORDED = "countermeasure_recorded"
+    """D5 (the permanent corrective action) of the 8D case was recorded."""
+    EIGHT_D_CLOSED = "eight_d_closed"
+    """D8 closed the 8D case."""
 
 
 STOP_REASON_LABELS: dict[StopReason, dict[Lang, str]] = {
@@ -135,6 +152,12 @@ STOP_REASON_LABELS: dict[StopReason, dict[Lang, str]] = {
         "zh-CN": "再次上报总监，重新计时",
         "en": "Reported again; a new clock started",
     },
+    StopReason.CONTAINED: {"zh-CN": "已登记 D3 临时围堵措施", "en": "D3 containment recorded"},
+    StopReason.COUNTERMEASURE_RECORDED: {
+        "zh-CN": "已登记 D5 永久纠正措施",
+        "en": "D5 permanent corrective action recorded",
+    },
+    StopReason.EIGHT_D_CLOSED: {"zh-CN": "8D 已结案（D8）", "en": "8D case closed (D8)"},
     StopReason.COMPLAINT_MISSING: {
         "zh-CN": "事件库中没有该投诉",
         "en": "The complaint is not in the event store",
@@ -221,6 +244,9 @@ CLOCK_EVENTS: frozenset[str] = frozenset(
         ComplaintMerged,
         ComplaintReportedBeyondAuthority,
         DirectorInstructionRecorded,
+        EightDCaseOpened,
+        EightDDisciplineRecorded,
+        EightDCaseClosed,
     )
 )
 """The event types that change a clock; the consumer subscribes to these only."""
@@ -236,7 +262,8 @@ def _end_of_everything(reason: StopReason) -> list[Change]:
 
 def _final(reason: StopReason) -> list[Change]:
     # A complaint that ends needs no instruction any more; a resolved or reopened one still does.
-    return [*_end_of_everything(reason), Stop(DIRECTOR, reason)]
+    # Its 8D case ends with it (closed as unresolvable, withdrawn...: docs/8d.md).
+    return [*_end_of_everything(reason), Stop(DIRECTOR, reason), *(Stop(s, reason) for s in EIGHT_D)]
 
 
 # long: the rules table, one case per event; split up, no single place would say what moves a clock
@@ -313,6 +340,15 @@ def transitions(event: Event, occurred_at: datetime) -> list[Change]:
             return [Stop(DIRECTOR, StopReason.REPORTED_AGAIN), Start(DIRECTOR, occurred_at, event.department)]
         case DirectorInstructionRecorded():
             return [Stop(DIRECTOR, StopReason.DIRECTOR_INSTRUCTED)]
+        case EightDCaseOpened():
+            # no stop first: a second case opens only once D8 closed the first and its clocks
+            return [Start(stage, occurred_at, event.department) for stage in EIGHT_D]
+        case EightDDisciplineRecorded() if event.discipline in EIGHT_D_STOPS:
+            stage = EIGHT_D_STOPS[event.discipline]
+            reason = StopReason.CONTAINED if stage is CONTAINMENT else StopReason.COUNTERMEASURE_RECORDED
+            return [Stop(stage, reason)]
+        case EightDCaseClosed():
+            return [Stop(stage, StopReason.EIGHT_D_CLOSED) for stage in EIGHT_D]
     return []
 
 
