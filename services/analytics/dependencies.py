@@ -22,7 +22,7 @@ from services.analytics.inspection.store import Inspections
 from services.analytics.kpis.queries import KpiReadModel
 from services.analytics.kpis.targets import Kpi, Target
 from services.analytics.live.hub import LiveHub
-from services.analytics.reports.monthly import RiskFigures, ScorecardSource, StaffSource
+from services.analytics.reports.monthly import EightDFigures, RiskFigures, ScorecardSource, StaffSource
 from services.analytics.scorecards.rules import ScorecardRules
 from shared.service.dependencies import CurrentRuntime, state_dependency
 
@@ -45,6 +45,7 @@ report_staff = state_dependency("report_staff")
 live_hub = state_dependency("live_hub")
 risk_flags = state_dependency("risk_flags")
 report_risk = state_dependency("report_risk")
+report_eight_d = state_dependency("report_eight_d")
 
 Zone = Annotated[ZoneInfo, Depends(current_zone)]
 Config = Annotated[AnalyticsConfig, Depends(analytics_config)]
@@ -59,3 +60,4 @@ ReportScorecards = Annotated[ScorecardSource | None, Depends(report_scorecards)]
 ReportStaffCards = Annotated[StaffSource | None, Depends(report_staff)]
 Hub = Annotated[LiveHub, Depends(live_hub)]
 ReportRisk = Annotated[RiskFigures | None, Depends(report_risk)]
+ReportEightD = Annotated[EightDFigures | None, Depends(report_eight_d)]

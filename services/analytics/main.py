@@ -18,6 +18,8 @@ from services.analytics.complaints.projection import PROJECTED_TYPES, AnalyticsP
 from services.analytics.complaints.queries import ReadModel
 from services.analytics.config import AnalyticsConfig
 from services.analytics.director import api as director_api
+from services.analytics.eight_d import api as eight_d_api
+from services.analytics.eight_d.queries import EightDCases, report_eight_d
 from services.analytics.extensions import api as extensions_api
 from services.analytics.insights import api as insights_api
 from services.analytics.insights.queries import InsightsReadModel
@@ -95,6 +97,8 @@ def create_app(
     state.live_hub = hub
     state.risk_flags = RiskFlags(runtime.engine)
     state.report_risk = report_risk(state.risk_flags, zone)
+    state.eight_d_cases = EightDCases(runtime.engine)
+    state.report_eight_d = report_eight_d(state.eight_d_cases, zone)
     for api in (
         complaints_api,
         kpis_api,
@@ -108,6 +112,7 @@ def create_app(
         director_api,
         objections_api,
         risk_api,
+        eight_d_api,
         live_api,
     ):
         app.include_router(api.router)

@@ -14,7 +14,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from services.analytics.bounds import MONTH_PATTERN
-from services.analytics.dependencies import Kpis, ReportRisk, ReportScorecards, ReportStaffCards, Targets
+from services.analytics.dependencies import (
+    Kpis,
+    ReportEightD,
+    ReportRisk,
+    ReportScorecards,
+    ReportStaffCards,
+    Targets,
+)
 from services.analytics.filters import ERRORS, Reporter
 from services.analytics.reports.monthly import monthly_report, report_csv
 from services.analytics.reports.pdf import FontUnavailable, report_pdf
@@ -26,7 +33,7 @@ router = APIRouter(tags=["KPIs and dashboard"])
 
 @router.get(
     "/reports/monthly",
-    summary="The monthly report: KPIs, departments, categories, daily volume, scorecards, risk flags",
+    summary="The monthly report: KPIs, departments, categories, daily volume, scorecards, risk flags, 8D",
     response_class=Response,
     responses={
         **ERRORS,
@@ -45,6 +52,7 @@ async def get_monthly_report(
     scorecards: ReportScorecards,
     staff: ReportStaffCards,
     risk: ReportRisk,
+    eight_d: ReportEightD,
     month: Annotated[
         str,
         Query(pattern=MONTH_PATTERN, description="Local calendar month, YYYY-MM (2000-01 to 2099-12)."),
@@ -52,7 +60,7 @@ async def get_monthly_report(
     format: Annotated[Literal["csv", "pdf"], Query(description="csv or pdf.")] = "csv",
 ) -> Response:
     with_staff = staff if principal.role is Role.OPERATOR else None
-    report = await monthly_report(kpis, month, targets, scorecards, with_staff, risk)
+    report = await monthly_report(kpis, month, targets, scorecards, with_staff, risk, eight_d)
     name = f"tousu-report-{month}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":

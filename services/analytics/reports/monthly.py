@@ -69,6 +69,8 @@ class MonthlyReport:
     """The month's staff scorecards, lowest score first: only in the operators' variant."""
     risk: ReportRisk | None = None
     """Complaints flagged as a reputational risk in the month, in all and by rule."""
+    eight_d: ReportEightD | None = None
+    """The month's 8D cases of severe complaints: opened, closed, closed on time, still open."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,29 @@ class ReportRisk:
     """Complaints flagged in the month (each once, whatever the rules)."""
     by_rule: dict[str, int]
     """Complaints each rule flagged in the month (``manual``: by staff)."""
+
+
+@dataclass(frozen=True)
+class ReportEightD:
+    opened: int
+    """8D cases opened in the month."""
+    closed: int
+    """Closed by D8 in the month."""
+    closed_on_time: int
+    """Of those, closed without a breach of the whole case's clock (a week by default)."""
+    containment_late: int
+    """Opened in the month, their containment (D3) late."""
+    open_at_end: int
+    """Opened by the month's end and neither closed nor ended by then."""
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Share of the month's closed cases closed on time, in percent; None when none closed."""
+        return 100 * self.closed_on_time / self.closed if self.closed else None
+
+
+EightDFigures = Callable[[date, date], Awaitable[ReportEightD]]
+"""The 8D figures from the first to the last local day of the month; wired in likewise."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +198,7 @@ async def monthly_report(
     scorecards: ScorecardSource | None = None,
     staff: StaffSource | None = None,
     risk: RiskFigures | None = None,
+    eight_d: EightDFigures | None = None,
 ) -> MonthlyReport:
     """The month's report; with ``staff`` (the operators' variant only) its staff scorecards too."""
     first, last = month_range(month)
@@ -201,6 +227,7 @@ async def monthly_report(
         scorecards=await scorecards(first) if scorecards is not None else [],
         staff=await staff(first) if staff is not None else [],
         risk=await risk(first, last) if risk is not None else None,
+        eight_d=await eight_d(first, last) if eight_d is not None else None,
     )
 
 
@@ -279,6 +306,8 @@ def report_csv(report: MonthlyReport) -> str:
     _staff_rows(writer, report)
     if report.risk is not None:
         _risk_rows(writer, report.month, report.risk)
+    if report.eight_d is not None:
+        _eight_d_rows(writer, report.month, report.eight_d)
     return out.getvalue()
 
 
@@ -322,3 +351,22 @@ def _risk_rows(writer: Any, month: str, risk: ReportRisk) -> None:
     writer.writerow([*head, "flagged", "舆情风险投诉", "Flagged as a risk", "count", risk.flagged, *[""] * 5])
     for rule, count in risk.by_rule.items():
         writer.writerow([*head, f"rule:{rule}", "按风险规则", "By risk rule", "count", count, *[""] * 5])
+
+
+EIGHT_D_ROWS = (
+    ("opened", "8D 立案", "8D cases opened"),
+    ("closed", "8D 结案", "8D cases closed"),
+    ("closed_on_time", "8D 按时结案", "8D cases closed on time"),
+    ("containment_late", "临时围堵超时", "Containment late"),
+    ("open_at_end", "月末未结 8D", "8D cases open at the month's end"),
+)
+
+
+def _eight_d_rows(writer: Any, month: str, figures: ReportEightD) -> None:
+    head = ["eight_d", month, "", "", ""]
+    for code, zh, en in EIGHT_D_ROWS:
+        writer.writerow([*head, code, zh, en, "count", getattr(figures, code), *[""] * 5])
+    rate = figures.on_time_rate
+    writer.writerow(
+        [*head, "on_time_rate", "8D 按时结案率", "8D closed on time", "percent", _number(rate), *[""] * 5]
+    )

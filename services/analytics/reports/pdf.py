@@ -17,7 +17,7 @@ from fpdf import FPDF
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.analytics.reports.monthly import MonthlyReport, ReportGroup, ReportKpi
+from services.analytics.reports.monthly import EIGHT_D_ROWS, MonthlyReport, ReportGroup, ReportKpi
 
 BUNDLED = "bundled"
 SYSTEM = "system"
@@ -179,6 +179,7 @@ class _Pdf(FPDF):
             self.cell(widths[3], 6.5, f"{person.rating_zh} {person.rating_en}", border=1)
             conditions = zip(person.disqualified_by_zh, person.disqualified_by_en, strict=True)
             self.cell(widths[4], 6.5, ", ".join(f"{zh} {en}" for zh, en in conditions)[:40] or "—", border=1)
+
     def risk_table(self) -> None:
         risk = self.report.risk
         assert risk is not None
@@ -193,6 +194,22 @@ class _Pdf(FPDF):
         for name, count in [("合计 All flagged", risk.flagged), *named]:
             self.cell(widths[0], 6.5, name[:70], border=1)
             self.cell(widths[1], 6.5, str(count), border=1, align="R")
+            self.ln()
+
+    def eight_d_table(self) -> None:
+        figures = self.report.eight_d
+        assert figures is not None
+        widths = (120, 40)
+        self.set_fill_color(235, 240, 248)
+        for text, width in zip(("8D 报告 8D cases", "数量 Count"), widths, strict=True):
+            self.cell(width, 7, text, border=1, fill=True)
+        self.ln()
+        rate = figures.on_time_rate
+        rows = [(f"{zh} {en}", str(getattr(figures, code))) for code, zh, en in EIGHT_D_ROWS]
+        rows.append(("按时结案率 Closed on time", "—" if rate is None else f"{rate:.1f}%"))
+        for name, value in rows:
+            self.cell(widths[0], 6.5, name[:70], border=1)
+            self.cell(widths[1], 6.5, value, border=1, align="R")
             self.ln()
 
     def group_table(self, groups: list[ReportGroup], zh: str, en: str) -> None:
@@ -260,4 +277,7 @@ def report_pdf(report: MonthlyReport, font: ReportFont | None = None) -> bytes:
     if report.risk is not None:
         pdf.heading("舆情风险标记", "Flagged as a reputational risk")
         pdf.risk_table()
+    if report.eight_d is not None:
+        pdf.heading("严重投诉 8D", "8D cases of severe complaints")
+        pdf.eight_d_table()
     return bytes(pdf.output())
