@@ -17,7 +17,7 @@ import pytest
 
 from shared.complaints import Grade, SlaStage, Status
 from shared.complaints.stages.time_limits import RecordSlaBreach
-from tests.builders import T0, a_command, at, close_unresolvable, service, supervisor
+from tests.builders import T0, a_command, at, close_unresolvable, feedback, service, supervisor
 from tests.integration.analytics.conftest import Analytics, history_to, new_number, then
 from tests.support.auth import bearer
 from tests.support.eight_d import an_attachment, record, through
@@ -159,3 +159,18 @@ async def test_the_monthly_report_counts_the_cases(analytics: Analytics) -> None
     assert int(figures["closed"]) >= 2 and int(figures["closed_on_time"]) >= 1
     assert int(figures["closed"]) - int(figures["closed_on_time"]) >= 1
     assert next(r[6] for r in rows) == "8D 立案"
+
+
+async def test_confirmed_while_the_case_is_open_it_is_no_overdue_revisit(analytics: Analytics) -> None:
+    no = new_number()
+    history = then(history_to(Status.REVISIT_PENDING, no, grade=Grade.SEVERE), feedback(satisfied=True))
+    await analytics.projected({no: await analytics.put(no, history)})
+
+    attention = await analytics.client.get(
+        "/v1/attention", params={"limit": 500}, headers=bearer("supervisor")
+    )
+    waiting = await cases(analytics)
+
+    assert attention.status_code == 200, attention.text
+    assert no not in [r["complaint_no"] for r in attention.json()["revisits"]]
+    assert waiting[no]["status_label"]["en"] == "Revisit pending"  # closes when D8 is recorded
