@@ -4,7 +4,8 @@ A complaint is received and dispatched; a quality engineer opens an 8D case for 
 quality engineer signs in, sees only the 8D desk (no other panel, and no request of the page
 answered 403 or 404) with the case, its due dates from the SLA service and the next discipline;
 is refused beside the button without content, records D1 with the team (a quality engineer) and
-sees it recorded; the PDF links are there in both languages. axe-core finds no critical or
+sees it recorded; the PDF links are there in both languages. The department's agent then sees the
+case on their dashboard and records D2, in English. axe-core finds no critical or
 serious violation in either language; screenshots at 390 and 1440 px under test-artifacts/.
 """
 
@@ -78,11 +79,15 @@ async def test_the_quality_engineer_records_d1_at_the_desk(stack: Stack) -> None
         try:
             people = People(browser, stack.url)
             await the_quality_engineer_records_d1(people, number)
+            await the_department_records_d2(people, number)
             assert not people.errors, people.errors
         finally:
             await browser.close()
     recorded = [e for e in await stack.store.read_stream(number) if e.type == "EightDDisciplineRecorded"]
-    assert [(e.payload["discipline"], e.actor.role.value) for e in recorded] == [("D1", "quality_engineer")]
+    assert [(e.payload["discipline"], e.actor.role.value) for e in recorded] == [
+        ("D1", "quality_engineer"),
+        ("D2", "agent"),
+    ]
     assert [m["role"] for m in recorded[0].payload["team"]] == ["quality_engineer", "leader", "member"]
 
 
@@ -120,4 +125,24 @@ async def the_quality_engineer_records_d1(people: People, number: str) -> None:
     await expect(page.locator("#eight-d-message")).to_have_text(f"已登记 {number} 的 D1。")
     await expect(row).to_contain_text("下一步：D2 问题描述", timeout=30_000)
     assert not refused, refused
+    await page.context.close()
+
+
+async def the_department_records_d2(people: People, number: str) -> None:
+    """The responsible department's agent sees the case in a panel of their dashboard (shown while
+    the department has one) and records the problem description, in English."""
+    expect = playwright_api.expect
+    page = await people.signed_in("agent-logistics", token_for("agent", "logistics"))
+    refused = refused_reads(page)
+    await page.reload()
+    await page.click("#lang")
+    row = page.locator(f'#eight-d tr[data-no="{number}"]')
+    await expect(row).to_be_visible(timeout=15_000)
+    await expect(row).to_contain_text("Next: D2 Problem description")
+    await row.locator("summary").click()
+    await row.locator("textarea[name=content]").fill("Cartons of batch 2611 crushed in transit")
+    await row.locator("button[data-action=record]").click()
+    await expect(page.locator("#eight-d-message")).to_have_text(f"D2 of {number} recorded.")
+    mine = [r for r in refused if "/8d" in r or "/deadlines" in r]  # the agent's other panels are not ours
+    assert not mine, mine
     await page.context.close()

@@ -347,7 +347,7 @@ async function refreshOnce() {
       api(`/v1/scorecards?month=${month}`).then(renderScorecards), loadStaff(month),
       loadInspection(), loadInspectionScores(month),
       refreshDrill(), loadComparison(month, filters),
-      ...(state.session.role === "agent" ? [loadInbox(), loadRevisits()] : []),
+      ...(state.session.role === "agent" ? [loadInbox(), loadRevisits(), loadEightD()] : []),
       ...(forSupervisor() ? [loadExtensions(), loadRiskFlags(), loadObjections(), loadEightD()] : []),
     ]);
     const failed = panels.find((p) => p.status === "rejected" && p.reason.status !== 401);
@@ -440,7 +440,9 @@ async function start() {
   });
   $("#sign-out").addEventListener("click", signOut);
   if (desk()) { startDesk(); return; }
-  if (state.session.role === "agent") { installInbox(scheduleRefresh); installRevisits(scheduleRefresh); }
+  if (state.session.role === "agent") {
+    installInbox(scheduleRefresh); installRevisits(scheduleRefresh); installEightD(scheduleRefresh);
+  }
   if (forSupervisor()) {
     installExtensions(scheduleRefresh);
     installRiskFlags((e) => say(e.message));

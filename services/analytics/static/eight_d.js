@@ -10,7 +10,9 @@ import { orgTime, refusal, service, services } from "/static/services.js";
 const DISCIPLINES = ["D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8"];
 const CLOCKS = ["eight_d_containment", "eight_d_countermeasure", "eight_d_closure"];
 
-export const readsEightD = () => ["quality_engineer", "supervisor", "admin"].includes(state.session.role);
+// An agent's dashboard shows the panel only while their department has a case (the department
+// records its disciplines too); the quality engineer's desk and the supervisors' panel always.
+const onlyWhenAny = () => state.session.role === "agent";
 
 async function dueDates(no) {
   const answer = await service("sla", `/v1/complaints/${encodeURIComponent(no)}/deadlines`);
@@ -72,6 +74,7 @@ export async function loadEightD() {
   const list = await api(`/v1/8d/cases?${params}`);
   const due = await Promise.all(list.items.map((i) => (i.state === "open" ? dueDates(i.complaint_no) : {})));
   if (mine !== requests) return;  // a newer refresh is out
+  if (onlyWhenAny()) $("#eight-d-section").hidden = !list.items.length && $("#e-state").value === "open";
   const typing = document.activeElement && document.activeElement.matches("#eight-d input, #eight-d textarea, #eight-d select");
   if (typing) return;  // never redraw under the user's typing
   redrawKeeping($("#eight-d tbody"), list.items.map((item, i) => row(item, due[i])).join("")
@@ -108,7 +111,7 @@ async function recordDiscipline(button) {
 }
 
 export function installEightD(onChange) {
-  $("#eight-d-section").hidden = false;
+  $("#eight-d-section").hidden = onlyWhenAny();
   $("#eight-d-filters").addEventListener("change", () => loadEightD().catch((e) => { $("#eight-d-message").textContent = e.message; }));
   $("#eight-d").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action=record]");
