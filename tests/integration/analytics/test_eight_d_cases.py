@@ -159,6 +159,10 @@ async def test_the_monthly_report_counts_the_cases(analytics: Analytics) -> None
     assert int(figures["closed"]) >= 2 and int(figures["closed_on_time"]) >= 1
     assert int(figures["closed"]) - int(figures["closed_on_time"]) >= 1
     assert next(r[6] for r in rows) == "8D 立案"
+    all_rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    [kpi] = [r for r in all_rows if r[0] == "kpi" and r[5] == "eight_d_on_time"]
+    numerator, denominator = float(kpi[10]), float(kpi[11])  # the KPI: 8D cases closed within a week
+    assert numerator >= 1 and denominator - numerator >= 1 and kpi[7] == "8D cases closed within a week"
 
 
 async def test_confirmed_while_the_case_is_open_it_is_no_overdue_revisit(analytics: Analytics) -> None:
