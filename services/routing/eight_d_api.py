@@ -4,7 +4,7 @@ POST /v1/complaints/{no}/8d                            quality engineers, superv
                                                        hand (a severe complaint opens its own)
 POST /v1/complaints/{no}/8d/disciplines/{D1..D8}       the responsible department's agents, quality
                                                        engineers, supervisors: record a discipline
-GET  /v1/complaints/{no}/8d                            the same, and operators: the case as it stands
+GET  /v1/complaints/{no}/8d                            the same: the case as it stands
 
 (admins may do everything). The writes answer with the complaint's new stream version, as every
 command does; an agent asking about another department's complaint gets 404. The case is read
@@ -53,7 +53,8 @@ from shared.service.error_responses import error_responses
 
 RECORDERS = require(Role.AGENT, Role.QUALITY_ENGINEER, Role.SUPERVISOR)
 OPENERS = require(Role.QUALITY_ENGINEER, Role.SUPERVISOR)
-READERS = require(Role.AGENT, Role.QUALITY_ENGINEER, Role.SUPERVISOR, Role.OPERATOR)
+READERS = require(Role.AGENT, Role.QUALITY_ENGINEER, Role.SUPERVISOR)
+"""Who reads a case with what people typed in it: not operators, who run the system."""
 
 router = APIRouter(prefix="/v1", tags=["8d"])
 

@@ -6,8 +6,9 @@ GET /v1/8d/cases                              the quality engineer's desk: cases
 GET /v1/complaints/{no}/8d/report.pdf?lang=   the 8D report of the complaint's latest case as a
                                               PDF, in Simplified Chinese or English
 
-Quality engineers, supervisors, operators, the director and admins read every department's;
-agents and department heads their own department's (another's complaint is 404). The cases are
+Quality engineers, supervisors, the director and admins read every department's (operators the
+list, not the report, which carries what people typed); agents and department heads their own
+department's (another's complaint is 404). The cases are
 recorded on the routing service (POST /v1/complaints/{no}/8d/disciplines/{D1..D8}); their due
 dates are the SLA service's clocks (GET /v1/complaints/{no}/deadlines). docs/8d.md.
 
@@ -52,6 +53,12 @@ STATE_LABELS = {
     CaseState.CLOSED: Label.of("已结案（D8）", "Closed (D8)"),
     CaseState.ENDED: Label.of("投诉已终结，未完成 D8", "Complaint ended before D8"),
 }
+
+ReportReader = Annotated[
+    Principal,
+    require(Role.QUALITY_ENGINEER, Role.SUPERVISOR, Role.DIRECTOR, Role.AGENT, Role.DEPARTMENT_HEAD),
+]
+"""Who reads the 8D report, with what people typed in it: not operators, who run the system."""
 
 router = APIRouter(prefix="/v1", tags=["8D"])
 
@@ -105,7 +112,7 @@ async def list_cases(
 )
 async def get_report(
     complaint_no: ComplaintNoPath,
-    principal: Reader,
+    principal: ReportReader,
     request: Request,
     zone: Zone,
     lang: Annotated[Lang, Query(description="zh-CN or en.")] = "zh-CN",

@@ -120,7 +120,8 @@ async def test_the_8d_report_as_a_pdf_in_both_languages(analytics: Analytics, tm
     none = await analytics.client.get(
         f"/v1/complaints/{new_number()}/8d/report.pdf", headers=bearer("supervisor")
     )
-    assert other.status_code == 404 and none.status_code == 404
+    operator = await analytics.client.get(f"/v1/complaints/{no}/8d/report.pdf", headers=bearer("operator"))
+    assert other.status_code == 404 and none.status_code == 404 and operator.status_code == 403
 
 
 async def test_the_monthly_report_counts_the_cases(analytics: Analytics) -> None:

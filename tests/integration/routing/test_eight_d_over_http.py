@@ -109,3 +109,10 @@ async def test_opened_by_hand_once_and_read_only_by_its_department(routing: Rout
     own = await read(routing, no, "agent", department=department)
     stranger = await read(routing, no, "agent", department="hr" if department != "hr" else "finance")
     assert own.json()["cause_label"] == "人工发起" and stranger.status_code == 404
+
+
+async def test_operators_do_not_read_what_people_typed(routing: Routing) -> None:
+    no, _ = await a_severe_accepted(routing)
+
+    assert (await read(routing, no, "operator")).status_code == 403
+    assert (await read(routing, no, "supervisor")).status_code == 200
