@@ -63,11 +63,12 @@ from shared.complaints.stages.cooperation import (
     RequestCooperation,
     WithdrawCooperation,
 )
+from shared.complaints.stages.eight_d import RecordEightDDiscipline, TeamMember
 from shared.complaints.stages.green_channel import OpenGreenChannel
 from shared.complaints.stages.objection import DecideObjection, ObjectToAssignment
 from shared.complaints.stages.unresolvable import CloseAsUnresolvable
 from shared.complaints.stages.upgrade import LinkUpgradedComplaint
-from shared.complaints.values import CooperationStatus, RevisitChannel
+from shared.complaints.values import CooperationStatus, Discipline, RevisitChannel, TeamRole
 from shared.events import Actor, Event, NewEvent, RecordedEvent, Role
 from shared.privacy.crypto import seal
 
@@ -717,7 +718,24 @@ def _next_command(
             choices = [reopen(when=when, department=rng.choice([None, other]))]
         case _:
             choices = [withdraw(when=when)]
-    return rng.choice(choices)
+    return rng.choice([*choices, *_eight_d_steps(state, when, owner)])
+
+
+def _eight_d_steps(state: ComplaintState, when: datetime, owner: Actor) -> list[Command]:
+    """A severe complaint's open 8D case (stages/eight_d.py): its next discipline, or D1 again."""
+    case = state.eight_d
+    if case is None or case.closed or state.is_final:
+        return []
+    following = (case.missing() or [Discipline.D8])[0]
+    team = [TeamMember(name="孙工", role=TeamRole.QUALITY_ENGINEER)] if following is Discipline.D1 else []
+    record = RecordEightDDiscipline(
+        actor=owner if state.department else supervisor(),
+        at=when,
+        discipline=following,
+        content="已完成",
+        team=team,
+    )
+    return [record, record]
 
 
 def _cooperation_commands(state: ComplaintState, when: datetime, other: str) -> list[Command]:

@@ -23,7 +23,13 @@ from services.analytics.inspection.store import Inspections
 from services.analytics.kpis.queries import KpiReadModel
 from services.analytics.kpis.targets import Kpi, Target
 from services.analytics.live.hub import LiveHub
-from services.analytics.reports.monthly import CooperationFigures, RiskFigures, ScorecardSource, StaffSource
+from services.analytics.reports.monthly import (
+    CooperationFigures,
+    EightDFigures,
+    RiskFigures,
+    ScorecardSource,
+    StaffSource,
+)
 from services.analytics.scorecards.rules import ScorecardRules
 from shared.service.dependencies import CurrentRuntime, state_dependency
 
@@ -48,6 +54,7 @@ risk_flags = state_dependency("risk_flags")
 report_risk = state_dependency("report_risk")
 cooperations_read_model = state_dependency("cooperations")
 report_cooperation = state_dependency("report_cooperation")
+report_eight_d = state_dependency("report_eight_d")
 
 Zone = Annotated[ZoneInfo, Depends(current_zone)]
 Config = Annotated[AnalyticsConfig, Depends(analytics_config)]
@@ -64,3 +71,4 @@ Hub = Annotated[LiveHub, Depends(live_hub)]
 ReportRisk = Annotated[RiskFigures | None, Depends(report_risk)]
 CooperationsReadModel = Annotated[Cooperations, Depends(cooperations_read_model)]
 ReportCooperationFigures = Annotated[CooperationFigures | None, Depends(report_cooperation)]
+ReportEightD = Annotated[EightDFigures | None, Depends(report_eight_d)]

@@ -21,7 +21,9 @@ from shared.service.error_responses import error_responses
 
 Reader = Annotated[
     Principal,
-    require(Role.AGENT, Role.DEPARTMENT_HEAD, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR),
+    require(
+        Role.AGENT, Role.DEPARTMENT_HEAD, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.QUALITY_ENGINEER
+    ),
 ]
 """Who reads complaints and figures; agents and department heads their own department's only."""
 Reporter = Annotated[Principal, require(Role.OPERATOR, Role.SUPERVISOR)]

@@ -20,6 +20,8 @@ from services.analytics.config import AnalyticsConfig
 from services.analytics.cooperations import api as cooperations_api
 from services.analytics.cooperations.queries import Cooperations, report_cooperation
 from services.analytics.director import api as director_api
+from services.analytics.eight_d import api as eight_d_api
+from services.analytics.eight_d.queries import EightDCases, report_eight_d
 from services.analytics.extensions import api as extensions_api
 from services.analytics.insights import api as insights_api
 from services.analytics.insights.queries import InsightsReadModel
@@ -99,6 +101,8 @@ def create_app(
     state.report_risk = report_risk(state.risk_flags, zone)
     state.cooperations = Cooperations(runtime.engine)
     state.report_cooperation = report_cooperation(state.cooperations, zone)
+    state.eight_d_cases = EightDCases(runtime.engine)
+    state.report_eight_d = report_eight_d(state.eight_d_cases, zone)
     for api in (
         complaints_api,
         kpis_api,
@@ -113,6 +117,7 @@ def create_app(
         objections_api,
         cooperations_api,
         risk_api,
+        eight_d_api,
         live_api,
     ):
         app.include_router(api.router)

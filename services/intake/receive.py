@@ -183,6 +183,7 @@ async def receive(
     complaint_no = str(admitted.no)
     if rule is not None and admitted.earlier + 1 >= rule.count:
         grade, assessment = policy.raise_grade(grade, assessment, rule.grade, rule.name)
+        assessment = assessment.model_copy(update={"recurrence": assessment.grade_rule == rule.name})
     complainant_id, personal_data = None, None
     if person is not None:
         assert ring is not None and identity is not None

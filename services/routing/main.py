@@ -3,7 +3,7 @@
 Builds the runtime, puts the rule table on ``app.state.rules`` (the API's ``Rules`` dependency) and
 the business calendar on ``app.state.calendar`` (``Calendar``),
 subscribes the consumers (the green channel's notifier: the logging one unless one is given) and
-includes the department API.
+includes the department API and the 8D API (services/routing/eight_d_api.py).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from services.routing import subscribers
 from services.routing.api import router
 from services.routing.config import RoutingSettings
+from services.routing.eight_d_api import router as eight_d_router
 from services.routing.notifier import LoggingNotifier, Notifier, TokenDirectory
 from services.routing.rules import RuleTable, load_rules
 from shared.calendar.business import BusinessCalendar
@@ -45,4 +46,5 @@ def create_app(
     app.state.rules = rules
     app.state.calendar = calendar
     app.include_router(router)
+    app.include_router(eight_d_router)
     return app

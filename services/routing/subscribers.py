@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.routing.eight_d_handlers import HAND_OVER_TRIGGERS, HandEightDCaseToTheDepartment
 from services.routing.handlers import GREEN_CHANNEL_TRIGGERS, AssignOnReceipt, GreenChannelOnUrgency
 from services.routing.notifier import Directory, Notifier
 from services.routing.projection import AssignmentsProjection
@@ -40,5 +41,17 @@ def subscribe(runtime: Runtime, rules: RuleTable, notifier: Notifier, directory:
         description=(
             "Tells the department head and the supervisors of an urgent or level-3 complaint at once "
             "(GreenChannelOpened, then the notifier)."
+        ),
+    )
+    subscribe_events(
+        runtime.broker,
+        runtime.consumer("routing-8d"),
+        topic,
+        batch_handler=HandEightDCaseToTheDepartment(runtime.clock).handle,
+        types=HAND_OVER_TRIGGERS,
+        categories={streams.COMPLAINT},
+        description=(
+            "Hands a severe complaint's open 8D case to its responsible department after a dispatch "
+            "(EightDCaseHandedOver, on the department's feed)."
         ),
     )

@@ -64,7 +64,8 @@ from shared.complaints.stages.cooperation import (
     CooperationRequested,
     CooperationWithdrawn,
 )
-from shared.complaints.values import Grade, ProgressKind
+from shared.complaints.stages.eight_d import EightDCaseClosed, EightDCaseOpened, EightDDisciplineRecorded
+from shared.complaints.values import Discipline, Grade, ProgressKind
 from shared.durations import IsoDuration
 from shared.events import Event, RecordedEvent
 
@@ -79,12 +80,22 @@ CO_ACCEPT = SlaStage.COOPERATION_ACCEPTANCE
 CO_CONTRIBUTE = SlaStage.COOPERATION_CONTRIBUTION
 COOPERATION_STAGES: tuple[SlaStage, ...] = (CO_ACCEPT, CO_CONTRIBUTE)
 """The clocks kept per co-operating department (the ``department`` is part of their key)."""
+CONTAINMENT = SlaStage.EIGHT_D_CONTAINMENT
+COUNTERMEASURE = SlaStage.EIGHT_D_COUNTERMEASURE
+EIGHT_D_CLOSURE = SlaStage.EIGHT_D_CLOSURE
+
+EIGHT_D: tuple[SlaStage, ...] = (CONTAINMENT, COUNTERMEASURE, EIGHT_D_CLOSURE)
+"""The clocks of an 8D case, from its opening; they end with D3, D5 and D8, or with the complaint."""
+EIGHT_D_STOPS: dict[Discipline, SlaStage] = {
+    Discipline.D3: CONTAINMENT,
+    Discipline.D5: COUNTERMEASURE,
+}
 
 WORK_STAGES: tuple[SlaStage, ...] = (ACK, FIRST, PLAN, PROGRESS, RESOLUTION, *COOPERATION_STAGES)
 """The clocks of the work on a complaint, stopped by anything that ends it."""
 PAUSABLE: frozenset[SlaStage] = frozenset({RESOLUTION, PROGRESS})
 """The clocks that stop counting while the department waits on the complainant."""
-FOLLOWS_OWNER: frozenset[SlaStage] = frozenset({PLAN, PROGRESS, RESOLUTION, REVISIT})
+FOLLOWS_OWNER: frozenset[SlaStage] = frozenset({PLAN, PROGRESS, RESOLUTION, REVISIT, *EIGHT_D})
 """The clocks charged to whichever department is responsible now."""
 
 
@@ -119,6 +130,12 @@ class StopReason(StrEnum):
     CONTRIBUTED = "contributed"
     COOPERATION_WITHDRAWN = "cooperation_withdrawn"
     CONTRIBUTIONS_WAIVED = "contributions_waived"
+    CONTAINED = "contained"
+    """D3 (containment) of the 8D case was recorded."""
+    COUNTERMEASURE_RECORDED = "countermeasure_recorded"
+    """D5 (the permanent corrective action) of the 8D case was recorded."""
+    EIGHT_D_CLOSED = "eight_d_closed"
+    """D8 closed the 8D case."""
 
 
 STOP_REASON_LABELS: dict[StopReason, dict[Lang, str]] = {
@@ -162,6 +179,12 @@ STOP_REASON_LABELS: dict[StopReason, dict[Lang, str]] = {
         "zh-CN": "主管已免除协同意见",
         "en": "A supervisor waived the contribution",
     },
+    StopReason.CONTAINED: {"zh-CN": "已登记 D3 临时围堵措施", "en": "D3 containment recorded"},
+    StopReason.COUNTERMEASURE_RECORDED: {
+        "zh-CN": "已登记 D5 永久纠正措施",
+        "en": "D5 permanent corrective action recorded",
+    },
+    StopReason.EIGHT_D_CLOSED: {"zh-CN": "8D 已结案（D8）", "en": "8D case closed (D8)"},
     StopReason.COMPLAINT_MISSING: {
         "zh-CN": "事件库中没有该投诉",
         "en": "The complaint is not in the event store",
@@ -259,6 +282,9 @@ CLOCK_EVENTS: frozenset[str] = frozenset(
         ContributionRecorded,
         CooperationWithdrawn,
         ContributionsWaived,
+        EightDCaseOpened,
+        EightDDisciplineRecorded,
+        EightDCaseClosed,
     )
 )
 """The event types that change a clock; the consumer subscribes to these only."""
@@ -274,7 +300,8 @@ def _end_of_everything(reason: StopReason) -> list[Change]:
 
 def _final(reason: StopReason) -> list[Change]:
     # A complaint that ends needs no instruction any more; a resolved or reopened one still does.
-    return [*_end_of_everything(reason), Stop(DIRECTOR, reason)]
+    # Its 8D case ends with it (closed as unresolvable, withdrawn...: docs/8d.md).
+    return [*_end_of_everything(reason), Stop(DIRECTOR, reason), *(Stop(s, reason) for s in EIGHT_D)]
 
 
 # long: the rules table, one case per event; split up, no single place would say what moves a clock
@@ -372,6 +399,15 @@ def _cooperation(event: Event, occurred_at: datetime) -> list[Change]:
         case ContributionsWaived():
             reason = StopReason.CONTRIBUTIONS_WAIVED
             return [Stop(s, reason, d) for d in event.departments for s in COOPERATION_STAGES]
+        case EightDCaseOpened():
+            # no stop first: a second case opens only once D8 closed the first and its clocks
+            return [Start(stage, occurred_at, event.department) for stage in EIGHT_D]
+        case EightDDisciplineRecorded() if event.discipline in EIGHT_D_STOPS:
+            stage = EIGHT_D_STOPS[event.discipline]
+            reason = StopReason.CONTAINED if stage is CONTAINMENT else StopReason.COUNTERMEASURE_RECORDED
+            return [Stop(stage, reason)]
+        case EightDCaseClosed():
+            return [Stop(stage, StopReason.EIGHT_D_CLOSED) for stage in EIGHT_D]
     return []
 
 

@@ -115,8 +115,41 @@ STAGE_FIELDS: dict[SlaStage, str] = {
     SlaStage.DIRECTOR_REPORT: "director_report",
     SlaStage.COOPERATION_ACCEPTANCE: "cooperation_acceptance",
     SlaStage.COOPERATION_CONTRIBUTION: "cooperation_contribution",
+    SlaStage.EIGHT_D_CONTAINMENT: "eight_d_containment",
+    SlaStage.EIGHT_D_COUNTERMEASURE: "eight_d_countermeasure",
+    SlaStage.EIGHT_D_CLOSURE: "eight_d_closure",
 }
-"""The policy key of each clock's limit."""
+"""The policy key of each clock's limit (of max_extension's; the 8D limits are under eight_d)."""
+
+EIGHT_D_FIELDS: dict[SlaStage, str] = {
+    SlaStage.EIGHT_D_CONTAINMENT: "containment",
+    SlaStage.EIGHT_D_COUNTERMEASURE: "countermeasure",
+    SlaStage.EIGHT_D_CLOSURE: "closure",
+}
+"""The clocks of an 8D case (shared/complaints/stages/eight_d.py) and their keys under eight_d."""
+
+
+class EightDLimits(BaseModel):
+    """The time limits of an 8D case, from its opening, whatever the complaint's grade (a case is
+    opened for severe complaints, or by hand): containment (D3) within 24 h round the clock, the
+    permanent countermeasure (D5) within 2 working days, the whole case (D8) within a week."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    containment: Target = Field(
+        Target(limit=IsoDuration.hours(24)), description="Until D3 (containment) is recorded, e.g. PT24H."
+    )
+    countermeasure: Target = Field(
+        Target(limit=IsoDuration(days=2), counting=Counting.WORKING),
+        description="Until D5 (the permanent corrective action) is recorded, e.g. P2D working.",
+    )
+    closure: Target = Field(
+        Target(limit=IsoDuration(days=7)), description="Until D8 closes the case, e.g. P7D (P1W)."
+    )
+
+    def target(self, stage: SlaStage) -> Target:
+        target: Target = getattr(self, EIGHT_D_FIELDS[stage])
+        return target
 
 
 class GradeLimits(BaseModel):
@@ -167,7 +200,7 @@ class GradeLimits(BaseModel):
 
     def target_or_none(self, stage: SlaStage) -> Target | None:
         """The limit of ``stage``; None when the policy runs no such clock for this grade."""
-        target: Target | None = getattr(self, STAGE_FIELDS[stage])
+        target: Target | None = getattr(self, STAGE_FIELDS[stage], None)  # none of 8D's
         return target
 
     def limit(self, stage: SlaStage) -> IsoDuration:
@@ -245,6 +278,11 @@ class ExtensionLimits(BaseModel):
     cooperation_contribution: Duration = Field(
         IsoDuration(days=3), description="A co-operating department's contribution clocks, e.g. P3D."
     )
+    eight_d_containment: Duration = Field(IsoDuration.hours(12), description="8D containment, e.g. PT12H.")
+    eight_d_countermeasure: Duration = Field(
+        IsoDuration(days=2), description="8D permanent countermeasure, e.g. P2D."
+    )
+    eight_d_closure: Duration = Field(IsoDuration(days=7), description="8D closure, e.g. P7D.")
 
     def of(self, stage: SlaStage) -> IsoDuration:
         limit: IsoDuration = getattr(self, STAGE_FIELDS[stage])
@@ -272,6 +310,10 @@ class SlaPolicy(BaseModel):
         default_factory=ExtensionLimits,
         description="Per stage, the most time approved extensions may add to one clock.",
     )
+    eight_d: EightDLimits = Field(
+        default_factory=EightDLimits,
+        description="The limits of an 8D case (containment, countermeasure, closure), for every grade.",
+    )
 
     def limits(self, grade: Grade, category: Category | None = None) -> GradeLimits:
         """The grade's limits, with the category's changes applied when it has any."""
@@ -289,12 +331,16 @@ class SlaPolicy(BaseModel):
         return limits.model_copy(update=update)
 
     def target(self, grade: Grade, stage: SlaStage, category: Category | None = None) -> Target:
+        if stage in EIGHT_D_FIELDS:
+            return self.eight_d.target(stage)
         return self.limits(grade, category).target(stage)
 
     def target_or_none(
         self, grade: Grade, stage: SlaStage, category: Category | None = None
     ) -> Target | None:
         """The limit of ``stage``, or None when the policy runs no such clock for the grade."""
+        if stage in EIGHT_D_FIELDS:
+            return self.eight_d.target(stage)
         return self.limits(grade, category).target_or_none(stage)
 
     def limit(self, grade: Grade, stage: SlaStage, category: Category | None = None) -> IsoDuration:

@@ -54,6 +54,11 @@ class RejectionCode(StrEnum):
     COOPERATION_ALREADY_ACCEPTED = "cooperation_already_accepted"
     COOPERATION_NOT_ACCEPTED = "cooperation_not_accepted"
     CONTRIBUTIONS_MISSING = "contributions_missing"
+    NO_EIGHT_D_CASE = "no_eight_d_case"
+    EIGHT_D_OPEN = "eight_d_open"
+    EIGHT_D_CLOSED = "eight_d_closed"
+    EIGHT_D_INCOMPLETE = "eight_d_incomplete"
+    EIGHT_D_NO_QUALITY_ENGINEER = "eight_d_no_quality_engineer"
 
 
 _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
@@ -81,6 +86,26 @@ _MESSAGES: dict[RejectionCode, tuple[str, str]] = {
         "The contributions of the co-operating departments are not all in ({missing}); the lead "
         "answers once they are, or a supervisor resolves with an override reason.",
         "协同部门的意见尚未全部提交（{missing_zh}）；须待其提交后由牵头部门答复，或由主管填写理由后强制答复。",
+    ),
+    RejectionCode.NO_EIGHT_D_CASE: (
+        "The complaint has no open 8D case; cannot {verb} it.",
+        "该投诉没有进行中的 8D，不能{verb_zh}。",
+    ),
+    RejectionCode.EIGHT_D_OPEN: (
+        "The complaint's 8D case {case} is still open; a complaint has one open case at a time.",
+        "该投诉的第 {case} 个 8D 仍在进行中，同一投诉同时只能有一个进行中的 8D。",
+    ),
+    RejectionCode.EIGHT_D_CLOSED: (
+        "The complaint's 8D case {case} is closed (D8 recorded); nothing more is recorded on it.",
+        "该投诉的第 {case} 个 8D 已结案（D8 已登记），不能再登记。",
+    ),
+    RejectionCode.EIGHT_D_INCOMPLETE: (
+        "D8 closes the 8D case only once D1 to D7 are recorded; missing: {missing}.",
+        "须先登记 D1 至 D7 才能登记 D8 结案；尚缺：{missing_zh}。",
+    ),
+    RejectionCode.EIGHT_D_NO_QUALITY_ENGINEER: (
+        "The 8D team (D1) must include at least one quality engineer.",
+        "8D 团队（D1）中至少须有一名质量工程师。",
     ),
     RejectionCode.OBJECTION_TOO_LATE: (
         "An objection to an assignment is raised by the end of the working day it was assigned; "

@@ -57,6 +57,7 @@ from shared.events.registry import EventRegistry
 
 if TYPE_CHECKING:
     from shared.complaints.stages.cooperation import Cooperation
+    from shared.complaints.stages.eight_d import EightDCase
     from shared.complaints.stages.receipt import ComplaintReturnedForCorrection
     from shared.complaints.stages.revisit import FeedbackReceived
     from shared.complaints.stages.time_limits import SlaBreached, SlaExtensionRequested, SlaWarningRaised
@@ -122,6 +123,8 @@ class ComplaintState:
     """The department whose objection to the assignment (异议) waits for a supervisor's decision."""
     cooperations: tuple[Cooperation, ...] = ()
     """The co-operating departments (协同部门) asked to contribute, one record each."""
+    eight_d: EightDCase | None = None
+    """The complaint's latest 8D case (stages/eight_d.py), open or closed; None when it never had one."""
 
     @classmethod
     def initial(cls) -> ComplaintState:

@@ -153,6 +153,12 @@ class SlaStage(StrEnum):
     """A co-operating department (协同部门) signs for the co-operation request (协同签收)."""
     COOPERATION_CONTRIBUTION = "cooperation_contribution"
     """A co-operating department records its contribution (协同意见) for the lead department."""
+    EIGHT_D_CONTAINMENT = "eight_d_containment"
+    """An 8D case's containment (D3 临时围堵措施), due round the clock from the case's opening."""
+    EIGHT_D_COUNTERMEASURE = "eight_d_countermeasure"
+    """An 8D case's permanent countermeasure (D5 永久纠正措施), due in working days."""
+    EIGHT_D_CLOSURE = "eight_d_closure"
+    """An 8D case's closure (D8 结案), the whole case due within days of its opening."""
 
 
 class CloseReason(StrEnum):
@@ -188,6 +194,44 @@ class Flag(StrEnum):
     REOPENED = "reopened"
     ON_HOLD = "on_hold"
     """Waiting on the complainant: the resolution and progress clocks are paused."""
+
+
+class Discipline(StrEnum):
+    """The eight disciplines of an 8D case (8D 报告), in order."""
+
+    D1 = "D1"
+    """The team (组建团队), with at least one quality engineer."""
+    D2 = "D2"
+    D3 = "D3"
+    """Containment (临时围堵措施)."""
+    D4 = "D4"
+    D5 = "D5"
+    """The permanent corrective action (永久纠正措施)."""
+    D6 = "D6"
+    D7 = "D7"
+    D8 = "D8"
+    """Closure and the team's recognition (结案与团队表彰): the case closes."""
+
+
+class EightDTrigger(StrEnum):
+    """What opened an 8D case."""
+
+    SEVERE_GRADE = "severe_grade"
+    """The complaint was received graded severe (严重)."""
+    RECURRENCE = "recurrence"
+    """Intake's recurrence rule raised the grade to severe at receipt."""
+    REGRADE = "regrade"
+    """A person regraded the complaint to severe."""
+    MANUAL = "manual"
+    """A supervisor or quality engineer opened one for a complaint that is not severe."""
+
+
+class TeamRole(StrEnum):
+    """A member's part in an 8D team (D1)."""
+
+    LEADER = "leader"
+    QUALITY_ENGINEER = "quality_engineer"
+    MEMBER = "member"
 
 
 class ProgressKind(StrEnum):
@@ -332,6 +376,9 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
         SlaStage.DIRECTOR_REPORT: _l("上报总监", "Report to the director"),
         SlaStage.COOPERATION_ACCEPTANCE: _l("协同签收", "Co-operation sign-for"),
         SlaStage.COOPERATION_CONTRIBUTION: _l("协同意见", "Co-operation contribution"),
+        SlaStage.EIGHT_D_CONTAINMENT: _l("8D 临时围堵", "8D containment"),
+        SlaStage.EIGHT_D_COUNTERMEASURE: _l("8D 永久措施", "8D permanent countermeasure"),
+        SlaStage.EIGHT_D_CLOSURE: _l("8D 结案", "8D closure"),
     },
     CloseReason: {
         CloseReason.SATISFIED: _l("投诉人满意", "Complainant satisfied"),
@@ -378,6 +425,28 @@ LABELS: dict[type[StrEnum], dict[StrEnum, dict[Lang, str]]] = {
         Role.DIRECTOR: _l("总监", "Director"),
         Role.DEPARTMENT_HEAD: _l("部门负责人", "Department head"),
         Role.PR_OWNER: _l("公关负责人", "Public-relations owner"),
+        Role.QUALITY_ENGINEER: _l("质量工程师", "Quality engineer"),
+    },
+    Discipline: {
+        Discipline.D1: _l("D1 组建团队", "D1 Team"),
+        Discipline.D2: _l("D2 问题描述", "D2 Problem description"),
+        Discipline.D3: _l("D3 临时围堵措施", "D3 Containment"),
+        Discipline.D4: _l("D4 根本原因", "D4 Root cause"),
+        Discipline.D5: _l("D5 永久纠正措施", "D5 Permanent corrective action"),
+        Discipline.D6: _l("D6 实施与验证", "D6 Implement and validate"),
+        Discipline.D7: _l("D7 预防再发生", "D7 Prevent recurrence"),
+        Discipline.D8: _l("D8 结案与团队表彰", "D8 Closure and team recognition"),
+    },
+    EightDTrigger: {
+        EightDTrigger.SEVERE_GRADE: _l("严重投诉", "Severe complaint"),
+        EightDTrigger.RECURRENCE: _l("重复发生升为严重", "Recurrence made it severe"),
+        EightDTrigger.REGRADE: _l("改级为严重", "Regraded to severe"),
+        EightDTrigger.MANUAL: _l("人工发起", "Opened by hand"),
+    },
+    TeamRole: {
+        TeamRole.LEADER: _l("组长", "Team leader"),
+        TeamRole.QUALITY_ENGINEER: _l("质量工程师", "Quality engineer"),
+        TeamRole.MEMBER: _l("组员", "Member"),
     },
 }
 """Labels of every enum value, by enum type, so equal codes of different enums never collide."""

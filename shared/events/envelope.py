@@ -25,6 +25,7 @@ class Role(StrEnum):
     DIRECTOR = "director"
     DEPARTMENT_HEAD = "department_head"
     PR_OWNER = "pr_owner"
+    QUALITY_ENGINEER = "quality_engineer"
 
 
 class Actor(BaseModel):

@@ -1,4 +1,5 @@
-"""Department assignments on Kafka: assignment events are also published keyed by department.
+"""Department assignments on Kafka: assignment events are also published keyed by department, and
+so are the 8D cases of severe complaints (opened for the department, or handed to it).
 
 Topic `settings.topic_assignments` (default tousu.department.assignments), key = the department
 code that now owns the complaint, or, for a CooperationRequested, the co-operating department's
@@ -21,6 +22,9 @@ ASSIGNMENT_EVENTS = {
     "ComplaintTransferred": "to_department",
     "ComplaintReopened": "department",
     "CooperationRequested": "department",
+    # 8D (stages/eight_d.py): a case opened for the department, or handed to it after a dispatch
+    "EightDCaseOpened": "department",
+    "EightDCaseHandedOver": "department",
 }
 """Each assignment event type and the payload field naming the department it is published to."""
 

@@ -185,7 +185,7 @@ async def test_dashboard_live_filter_timeline_and_languages(stack: Stack) -> Non
             await expect(breached).to_contain_text("售后服务部")
             top = await page.locator("#attention").bounding_box()
             assert top is not None and top["y"] < 900, top  # on the first screen
-            await expect(page.locator("#kpis .tile")).to_have_count(11)
+            await expect(page.locator("#kpis .tile")).to_have_count(12)
             await expect(page.locator("#calendar-warning")).to_be_visible()
             await expect(page.locator("#calendar-warning")).to_contain_text("2027")
             await expect(page.locator("#kpi-trend line.target")).to_have_count(1)

@@ -27,6 +27,7 @@ def test_token_entries() -> list[TokenEntry]:
             Role.ADMIN,
             Role.DIRECTOR,
             Role.PR_OWNER,
+            Role.QUALITY_ENGINEER,
         )
     ]
     entries += [

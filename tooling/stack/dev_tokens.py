@@ -49,7 +49,7 @@ def dev_token_entries() -> list[dict[str, Any]]:
     ]
     entries += [
         {"token": token(), "subject": role, "role": role}
-        for role in ("supervisor", "operator", "auditor", "admin", "director", "pr_owner")
+        for role in ("supervisor", "operator", "auditor", "admin", "director", "pr_owner", "quality_engineer")
     ]
     # one head per department: reads its complaints and staff scorecards, told of its urgent ones
     entries += [

@@ -106,6 +106,11 @@ def revisit_item(row: Mapping[str, Any], zone: ZoneInfo, now: datetime) -> Revis
     )
 
 
+NOT_CONFIRMED = "NOT (coalesce(feedback_satisfied, false) OR coalesce(feedback_acknowledged, false))"
+"""The revisit is not done: a complainant who confirmed the solution while the complaint's 8D case
+is open has been revisited; the complaint closes when D8 is recorded (docs/8d.md)."""
+
+
 class AttentionReadModel:
     def __init__(self, engine: AsyncEngine, zone: ZoneInfo) -> None:
         self.engine = engine
@@ -116,7 +121,7 @@ class AttentionReadModel:
         params = {**params, "final": FINAL, "revisit": REVISIT, "now": now, "limit": limit}
         open_ = f"status <> ALL(:final) AND {where}"
         queue = f"{open_} AND status <> :revisit AND (sla_warnings > 0 OR sla_breaches > 0)"
-        late_revisit = f"{open_} AND status = :revisit AND revisit_due_at <= :now"
+        late_revisit = f"{open_} AND status = :revisit AND revisit_due_at <= :now AND {NOT_CONFIRMED}"
         columns = ", ".join(COMPLAINT_COLUMNS)
         async with self.engine.connect() as conn:
             await conn.execution_options(isolation_level="REPEATABLE READ")
@@ -127,7 +132,8 @@ class AttentionReadModel:
                         "count(*) FILTER (WHERE status <> :revisit AND sla_breaches > 0) AS breached, "
                         "count(*) FILTER (WHERE status <> :revisit AND sla_breaches = 0 "
                         "AND sla_warnings > 0) AS at_risk, "
-                        "count(*) FILTER (WHERE status = :revisit AND revisit_due_at <= :now) AS revisits "
+                        "count(*) FILTER (WHERE status = :revisit AND revisit_due_at <= :now "
+                        f"AND {NOT_CONFIRMED}) AS revisits "
                         f"FROM analytics_complaints WHERE {open_}"
                     ),
                     params,

@@ -23,7 +23,7 @@ from shared.complaints import (
     label,
 )
 from shared.complaints.errors import RejectionCode
-from shared.complaints.values import RevisitChannel
+from shared.complaints.values import Discipline, EightDTrigger, RevisitChannel
 from shared.events import Role
 
 _l = Label.of  # the tables below are long enough without the full name
@@ -80,6 +80,11 @@ FIELD_NAMES: dict[str, Label] = {
     "objected_until": _l("异议截止", "Objection due by"),
     "lead_department": _l("牵头部门", "Lead department"),
     "departments": _l("协同部门", "Co-operating departments"),
+    "case": _l("8D 编号", "8D case"),
+    "cause": _l("启动原因", "Opened because"),
+    "discipline": _l("8D 步骤", "8D discipline"),
+    "again": _l("重新登记", "Recorded again"),
+    "opened_at": _l("8D 启动时间", "8D opened"),
 }
 """The name of each summary field shown on the timeline; fields not named here are not shown."""
 
@@ -128,6 +133,9 @@ COMMANDS: dict[str, Label] = {
     "AcceptCooperation": _l("协同签收", "sign for the co-operation"),
     "RecordContribution": _l("提交协同意见", "record a contribution"),
     "WithdrawCooperation": _l("撤销协同", "withdraw the co-operation"),
+    "OpenEightDCase": _l("启动 8D", "open an 8D case"),
+    "RecordEightDDiscipline": _l("登记 8D 步骤", "record an 8D discipline"),
+    "HandEightDCaseOver": _l("移交 8D", "hand the 8D case over"),
 }
 
 REJECTIONS: dict[RejectionCode, Label] = {
@@ -175,6 +183,13 @@ REJECTIONS: dict[RejectionCode, Label] = {
     ),
     RejectionCode.COOPERATION_NOT_ACCEPTED: _l("协同请求尚未签收", "the co-operation is not signed for yet"),
     RejectionCode.CONTRIBUTIONS_MISSING: _l("协同意见尚未全部提交", "contributions still missing"),
+    RejectionCode.NO_EIGHT_D_CASE: _l("没有进行中的 8D", "no open 8D case"),
+    RejectionCode.EIGHT_D_OPEN: _l("已有进行中的 8D", "an 8D case is already open"),
+    RejectionCode.EIGHT_D_CLOSED: _l("8D 已结案", "the 8D case is closed"),
+    RejectionCode.EIGHT_D_INCOMPLETE: _l("D1 至 D7 尚未登记完", "D1 to D7 are not all recorded"),
+    RejectionCode.EIGHT_D_NO_QUALITY_ENGINEER: _l(
+        "8D 团队缺少质量工程师", "no quality engineer in the 8D team"
+    ),
 }
 
 RISK_SOURCES: dict[str, Label] = {
@@ -297,6 +312,10 @@ RENDER: dict[str, Callable[[Any, ZoneInfo], Label]] = {
     "on_hold_since": local_text,
     "consent_at": local_text,
     "objected_until": local_text,
+    "opened_at": local_text,
+    "cause": _enum(EightDTrigger),
+    "discipline": _enum(Discipline),
+    "case": lambda value, _zone: _l(f"第 {value} 个", f"no. {value}"),
     "score": _score,
     "fraction": _percent,
     "level": _level,

@@ -27,8 +27,10 @@ from services.analytics.complaints.views import both, complaint_view
 from services.analytics.dependencies import Complaints, Config, Zone
 from services.analytics.filters import ERRORS, Reader, ReaderFilters, local_range
 from services.analytics.kpis.queries import (
+    BREACHED_EIGHT_D,
     BREACHED_RESOLUTION,
     BREACHED_RESPONSE,
+    EIGHT_D_CLOSED,
     HANDLING_HOURS,
     RESOLVED_ONCE,
     VALID,
@@ -97,6 +99,12 @@ COHORTS: dict[Kpi, Cohort] = {
     ),
     Kpi.HANDLING_TIME_MEDIAN: Cohort("status = 'closed'", value=HANDLING_HOURS),
     Kpi.HANDLING_TIME_P90: Cohort("status = 'closed'", value=HANDLING_HOURS),
+    Kpi.EIGHT_D_ON_TIME: Cohort(
+        f"({EIGHT_D_CLOSED} OR {BREACHED_EIGHT_D})",
+        f"{EIGHT_D_CLOSED} AND NOT {BREACHED_EIGHT_D}",
+        _l("8D 按时结案", "8D closed in time"),
+        _l("8D 超时", "8D late"),
+    ),
 }
 
 

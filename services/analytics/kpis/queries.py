@@ -31,6 +31,12 @@ BREACHED_RESOLUTION = """sla_breach_log @> '[{"stage": "resolution"}]'"""
 RESOLVED_ONCE = "(resolved_at IS NOT NULL OR reopen_count > 0 OR status = 'closed')"
 HANDLING_HOURS = "extract(epoch FROM closed_at - received_at) / 3600.0"
 EMPLOYEE = "complainant_kind = 'employee'"
+EIGHT_D_CLOSED = (
+    "EXISTS (SELECT 1 FROM analytics_timeline e8 WHERE e8.complaint_no = analytics_complaints.complaint_no "
+    "AND e8.type = 'EightDCaseClosed')"
+)
+"""The complaint has an 8D case closed by D8 (docs/8d.md), from the timeline."""
+BREACHED_EIGHT_D = """sla_breach_log @> '[{"stage": "eight_d_closure"}]'"""
 
 AGGREGATES = f"""
     count(*) AS received,
@@ -49,6 +55,8 @@ AGGREGATES = f"""
     count(*) FILTER (WHERE {VALID} AND sla_breaches > 0) AS breached,
     count(*) FILTER (WHERE {VALID} AND {RESOLVED_ONCE}) AS resolved_once,
     count(*) FILTER (WHERE {VALID} AND reopen_count > 0) AS reopened,
+    count(*) FILTER (WHERE eight_d_closed OR {BREACHED_EIGHT_D}) AS eight_d_due,
+    count(*) FILTER (WHERE eight_d_closed AND NOT {BREACHED_EIGHT_D}) AS eight_d_ok,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY {HANDLING_HOURS})
         FILTER (WHERE status = 'closed') AS ht_median,
     percentile_cont(0.9) WITHIN GROUP (ORDER BY {HANDLING_HOURS})
@@ -116,6 +124,7 @@ def measure(row: Mapping[str, Any], volume: float | None) -> list[Measured]:
     for code, column in ((Kpi.HANDLING_TIME_MEDIAN, "ht_median"), (Kpi.HANDLING_TIME_P90, "ht_p90")):
         value = row[column]
         result.append(Measured(code, round(float(value), 4) if value is not None else None, None, closed))
+    result.append(pct(Kpi.EIGHT_D_ON_TIME, row.get("eight_d_ok"), row.get("eight_d_due")))
     return result
 
 
@@ -134,6 +143,8 @@ COUNT_COLUMNS = (
     "breached",
     "resolved_once",
     "reopened",
+    "eight_d_due",
+    "eight_d_ok",
 )
 
 
@@ -193,7 +204,8 @@ class KpiReadModel:
         sql = text(
             f"""
             WITH c AS (
-                SELECT *, date_trunc(:g, received_at AT TIME ZONE :tz)::date AS period, {group} AS grp
+                SELECT *, date_trunc(:g, received_at AT TIME ZONE :tz)::date AS period, {group} AS grp,
+                       {EIGHT_D_CLOSED} AS eight_d_closed
                 FROM analytics_complaints
                 WHERE received_at >= :start AND received_at < :end AND {where}
             )

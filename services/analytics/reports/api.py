@@ -17,6 +17,7 @@ from services.analytics.bounds import MONTH_PATTERN
 from services.analytics.dependencies import (
     Kpis,
     ReportCooperationFigures,
+    ReportEightD,
     ReportRisk,
     ReportScorecards,
     ReportStaffCards,
@@ -34,7 +35,7 @@ router = APIRouter(tags=["KPIs and dashboard"])
 @router.get(
     "/reports/monthly",
     summary="The monthly report: KPIs, departments, categories, daily volume, scorecards, risk flags, "
-    "co-operations",
+    "co-operations, 8D",
     response_class=Response,
     responses={
         **ERRORS,
@@ -54,6 +55,7 @@ async def get_monthly_report(
     staff: ReportStaffCards,
     risk: ReportRisk,
     cooperation: ReportCooperationFigures,
+    eight_d: ReportEightD,
     month: Annotated[
         str,
         Query(pattern=MONTH_PATTERN, description="Local calendar month, YYYY-MM (2000-01 to 2099-12)."),
@@ -61,7 +63,7 @@ async def get_monthly_report(
     format: Annotated[Literal["csv", "pdf"], Query(description="csv or pdf.")] = "csv",
 ) -> Response:
     with_staff = staff if principal.role is Role.OPERATOR else None
-    report = await monthly_report(kpis, month, targets, scorecards, with_staff, risk, cooperation)
+    report = await monthly_report(kpis, month, targets, scorecards, with_staff, risk, cooperation, eight_d)
     name = f"tousu-report-{month}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":

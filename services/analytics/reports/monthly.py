@@ -71,6 +71,8 @@ class MonthlyReport:
     """Complaints flagged as a reputational risk in the month, in all and by rule."""
     cooperation: list[ReportCooperation] = field(default_factory=list)
     """The month's co-operations (协同) by co-operating department."""
+    eight_d: ReportEightD | None = None
+    """The month's 8D cases of severe complaints: opened, closed, closed on time, still open."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,29 @@ class ReportRisk:
     """Complaints flagged in the month (each once, whatever the rules)."""
     by_rule: dict[str, int]
     """Complaints each rule flagged in the month (``manual``: by staff)."""
+
+
+@dataclass(frozen=True)
+class ReportEightD:
+    opened: int
+    """8D cases opened in the month."""
+    closed: int
+    """Closed by D8 in the month."""
+    closed_on_time: int
+    """Of those, closed without a breach of the whole case's clock (a week by default)."""
+    containment_late: int
+    """Opened in the month, their containment (D3) late."""
+    open_at_end: int
+    """Opened by the month's end and neither closed nor ended by then."""
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Share of the month's closed cases closed on time, in percent; None when none closed."""
+        return 100 * self.closed_on_time / self.closed if self.closed else None
+
+
+EightDFigures = Callable[[date, date], Awaitable[ReportEightD]]
+"""The 8D figures from the first to the last local day of the month; wired in likewise."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +218,7 @@ async def monthly_report(
     staff: StaffSource | None = None,
     risk: RiskFigures | None = None,
     cooperation: CooperationFigures | None = None,
+    eight_d: EightDFigures | None = None,
 ) -> MonthlyReport:
     """The month's report; with ``staff`` (the operators' variant only) its staff scorecards too."""
     first, last = month_range(month)
@@ -222,6 +248,7 @@ async def monthly_report(
         staff=await staff(first) if staff is not None else [],
         risk=await risk(first, last) if risk is not None else None,
         cooperation=await cooperation(first, last) if cooperation is not None else [],
+        eight_d=await eight_d(first, last) if eight_d is not None else None,
     )
 
 
@@ -301,6 +328,8 @@ def report_csv(report: MonthlyReport) -> str:
     if report.risk is not None:
         _risk_rows(writer, report.month, report.risk)
     _cooperation_rows(writer, report)
+    if report.eight_d is not None:
+        _eight_d_rows(writer, report.month, report.eight_d)
     return out.getvalue()
 
 
@@ -361,3 +390,20 @@ def _cooperation_rows(writer: Any, report: MonthlyReport) -> None:
         head = ["cooperation", report.month, row.code, zh, en]
         for key, (label_zh, label_en) in COOPERATION_FIGURES.items():
             writer.writerow([*head, key, label_zh, label_en, "count", getattr(row, key), *[""] * 5])
+EIGHT_D_ROWS = (
+    ("opened", "8D 立案", "8D cases opened"),
+    ("closed", "8D 结案", "8D cases closed"),
+    ("closed_on_time", "8D 按时结案", "8D cases closed on time"),
+    ("containment_late", "临时围堵超时", "Containment late"),
+    ("open_at_end", "月末未结 8D", "8D cases open at the month's end"),
+)
+
+
+def _eight_d_rows(writer: Any, month: str, figures: ReportEightD) -> None:
+    head = ["eight_d", month, "", "", ""]
+    for code, zh, en in EIGHT_D_ROWS:
+        writer.writerow([*head, code, zh, en, "count", getattr(figures, code), *[""] * 5])
+    rate = figures.on_time_rate
+    writer.writerow(
+        [*head, "on_time_rate", "8D 按时结案率", "8D closed on time", "percent", _number(rate), *[""] * 5]
+    )

@@ -17,7 +17,7 @@ from fpdf import FPDF
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.analytics.reports.monthly import MonthlyReport, ReportGroup, ReportKpi
+from services.analytics.reports.monthly import EIGHT_D_ROWS, MonthlyReport, ReportGroup, ReportKpi
 from shared.complaints.values import label
 
 BUNDLED = "bundled"
@@ -217,6 +217,20 @@ class _Pdf(FPDF):
             figures = (row.asked, row.contributed, row.on_time, row.waived, row.breached)
             for value, width in zip(figures, widths[1:], strict=True):
                 self.cell(width, 6.5, str(value), border=1, align="R")
+    def eight_d_table(self) -> None:
+        figures = self.report.eight_d
+        assert figures is not None
+        widths = (120, 40)
+        self.set_fill_color(235, 240, 248)
+        for text, width in zip(("8D 报告 8D cases", "数量 Count"), widths, strict=True):
+            self.cell(width, 7, text, border=1, fill=True)
+        self.ln()
+        rate = figures.on_time_rate
+        rows = [(f"{zh} {en}", str(getattr(figures, code))) for code, zh, en in EIGHT_D_ROWS]
+        rows.append(("按时结案率 Closed on time", "—" if rate is None else f"{rate:.1f}%"))
+        for name, value in rows:
+            self.cell(widths[0], 6.5, name[:70], border=1)
+            self.cell(widths[1], 6.5, value, border=1, align="R")
             self.ln()
 
     def group_table(self, groups: list[ReportGroup], zh: str, en: str) -> None:
@@ -287,4 +301,7 @@ def report_pdf(report: MonthlyReport, font: ReportFont | None = None) -> bytes:
     if report.cooperation:
         pdf.heading("协同办理（按协同部门）", "Co-operation (by co-operating department)")
         pdf.cooperation_table()
+    if report.eight_d is not None:
+        pdf.heading("严重投诉 8D", "8D cases of severe complaints")
+        pdf.eight_d_table()
     return bytes(pdf.output())

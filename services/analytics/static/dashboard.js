@@ -14,6 +14,7 @@ import { installInbox, loadInbox } from "/static/inbox.js";
 import { installRevisits, loadRevisits } from "/static/revisits.js";
 import { fillRuleFilter, installRiskFlags, loadRiskFlags, readsRiskFlags } from "/static/risk.js";
 import { installDirector, loadDirectorMatters } from "/static/director.js";
+import { installEightD, loadEightD } from "/static/eight_d.js";
 import { isoWeek, loadInspection, loadInspectionScores, renderSample, saveScore } from "/static/inspection.js";
 
 const page = { number: 1, size: 20, q: "", total: 0 };
@@ -23,12 +24,13 @@ let liveAbort = null;
 let routedFromPage = false;
 
 // Roles with a desk of their own see only it: the public-relations owner their risk flags, the
-// director the matters waiting for them. They may read none of the dashboard's other panels (nor
+// director the matters waiting for them, the quality engineer the 8D cases of severe complaints. They may read none of the dashboard's other panels (nor
 // its dictionary or live feed), so the page asks for none of them and reads their desk every
 // little while instead of following the live feed.
 const DESKS = {
   pr_owner: { install: () => installRiskFlags((e) => say(e.message)), load: () => loadRiskFlags() },
   director: { install: () => installDirector(() => scheduleRefresh()), load: () => loadDirectorMatters() },
+  quality_engineer: { install: () => installEightD(() => scheduleRefresh()), load: () => loadEightD() },
 };
 const DESK_POLL_MS = 20000;
 const desk = () => DESKS[state.session.role];
@@ -346,8 +348,10 @@ async function refreshOnce() {
       api(`/v1/scorecards?month=${month}`).then(renderScorecards), loadStaff(month),
       loadInspection(), loadInspectionScores(month),
       refreshDrill(), loadComparison(month, filters),
-      ...(state.session.role === "agent" ? [loadInbox(), loadRevisits()] : []),
-      ...(forSupervisor() ? [loadExtensions(), loadRiskFlags(), loadObjections(), loadCooperations()] : []),
+      ...(state.session.role === "agent" ? [loadInbox(), loadRevisits(), loadEightD()] : []),
+      ...(forSupervisor()
+        ? [loadExtensions(), loadRiskFlags(), loadObjections(), loadCooperations(), loadEightD()]
+        : []),
     ]);
     const failed = panels.find((p) => p.status === "rejected" && p.reason.status !== 401);
     say(failed ? t("failed_load", { what: failed.reason.message }) : "");
@@ -439,12 +443,15 @@ async function start() {
   });
   $("#sign-out").addEventListener("click", signOut);
   if (desk()) { startDesk(); return; }
-  if (state.session.role === "agent") { installInbox(scheduleRefresh); installRevisits(scheduleRefresh); }
+  if (state.session.role === "agent") {
+    installInbox(scheduleRefresh); installRevisits(scheduleRefresh); installEightD(scheduleRefresh);
+  }
   if (forSupervisor()) {
     installExtensions(scheduleRefresh);
     installRiskFlags((e) => say(e.message));
     installObjections(scheduleRefresh);
     installCooperations();
+    installEightD(scheduleRefresh);
   }
   installDrill(() => dayRange(filterQuery()), (e) => say(e.message));
   $("#export-csv").addEventListener("click", () => exportCsv().catch((e) => say(e.message)));

@@ -49,6 +49,7 @@ ASSETS = {
     "drill.js": "text/javascript; charset=utf-8",
     "compare.js": "text/javascript; charset=utf-8",
     "risk.js": "text/javascript; charset=utf-8",
+    "eight_d.js": "text/javascript; charset=utf-8",
     "director.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
 }

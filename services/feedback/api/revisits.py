@@ -127,7 +127,8 @@ async def list_revisits(
     "/complaints/{complaint_no}/feedback",
     response_model=CommandResult,
     summary="Record the complainant's feedback (回访结果)",
-    description="Satisfied (or not satisfied but accepting the solution): the complaint is closed. "
+    description="Satisfied (or not satisfied but accepting the solution): the complaint is closed "
+    "(with an open 8D case, once D8 is recorded as well: docs/8d.md). "
     "Dissatisfied: it is reopened and goes back to its department.",
     responses={
         **AUTH_RESPONSES,

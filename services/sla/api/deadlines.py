@@ -24,7 +24,7 @@ from shared.service.complaint_commands import ComplaintNoPath, not_found
 from shared.service.dependencies import CurrentRuntime
 from shared.service.error_responses import error_responses
 
-Reader = Annotated[Principal, require(Role.OPERATOR, Role.SUPERVISOR, Role.AGENT)]
+Reader = Annotated[Principal, require(Role.OPERATOR, Role.SUPERVISOR, Role.AGENT, Role.QUALITY_ENGINEER)]
 
 router = APIRouter(prefix="/v1", tags=["deadlines"])
 

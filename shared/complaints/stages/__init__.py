@@ -15,7 +15,8 @@ each command (``@decides``) and evolves the state by each event (``@evolves``), 
 * :mod:`.green_channel`: an urgent complaint made known at once to its department head and supervisors;
 * :mod:`.beyond_authority`: a matter beyond the handler's authority reported to the director (批示);
 * :mod:`.unresolvable`: closed as unresolvable, with the reason and the follow-up plan;
-* :mod:`.upgrade`: an upgraded complaint (升级投诉) linked to the one whose answer was rejected.
+* :mod:`.upgrade`: an upgraded complaint (升级投诉) linked to the one whose answer was rejected;
+* :mod:`.eight_d`: the 8D case of a severe complaint, D1 (team) to D8 (closure).
 
 A new stage is a new module here, imported below.
 """
@@ -25,6 +26,7 @@ from shared.complaints.stages import (
     closure,
     cooperation,
     dispatch,
+    eight_d,
     grading,
     green_channel,
     handling,
@@ -42,6 +44,7 @@ __all__ = [
     "closure",
     "cooperation",
     "dispatch",
+    "eight_d",
     "grading",
     "green_channel",
     "handling",

@@ -1,5 +1,6 @@
 """Grading (定级): a person changes a complaint's grade, and intake links it to an earlier one by
-the same complainant as a possible duplicate."""
+the same complainant as a possible duplicate. A regrade to severe opens an 8D case
+(stages/eight_d.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from shared.complaints.kernel import (
     require_owner,
     titled,
 )
-from shared.complaints.values import Grade, Label
+from shared.complaints.stages.eight_d import opening
+from shared.complaints.values import EightDTrigger, Grade, Label
 from shared.events.disclosure import Code, FreeText
 from shared.events.envelope import Event
 
@@ -58,7 +60,8 @@ def _regrade(state: ComplaintState, command: RegradeComplaint) -> list[Event]:
     assert state.grade is not None
     if command.grade == state.grade:
         raise fail(RejectionCode.SAME_GRADE, state, command, grade=command.grade.value)
-    return [ComplaintRegraded(grade=command.grade, previous_grade=state.grade, reason=command.reason)]
+    regraded = ComplaintRegraded(grade=command.grade, previous_grade=state.grade, reason=command.reason)
+    return [regraded, *opening(state, EightDTrigger.REGRADE, command.grade)]
 
 
 @evolves(ComplaintRegraded)

@@ -25,10 +25,12 @@ from shared.complaints.kernel import (
     require,
     titled,
 )
+from shared.complaints.stages.eight_d import opening
 from shared.complaints.values import (
     Category,
     Channel,
     ComplainantKind,
+    EightDTrigger,
     Grade,
     Label,
     Status,
@@ -110,6 +112,9 @@ class Assessment(BaseModel):
     )
     valid: bool = Field(True, description="False when a rule found it is not a complaint (无效投诉).")
     validity_rule: str | None = Field(None, description="The rule that found it is not a complaint.")
+    recurrence: bool = Field(
+        False, description="True when the recurrence rule decided the grade (it opens an 8D case as such)."
+    )
 
 
 class HistoricalOutcome(StrEnum):
@@ -291,28 +296,42 @@ class ReceiveComplaint(Command):
 
 @decides(ReceiveComplaint, by=frozenset({Role.CHANNEL, Role.AGENT, Role.SERVICE}) | STAFF)
 def _receive(state: ComplaintState, command: ReceiveComplaint) -> list[Event]:
-    return [
-        ComplaintReceived(
-            complaint_no=command.complaint_no,
-            channel=command.channel,
-            complainant_kind=command.complainant_kind,
-            complainant_id=command.complainant_id,
-            personal_data=command.personal_data,
-            anonymous=command.anonymous,
-            category=command.category,
-            grade=command.grade,
-            subject=command.subject,
-            content=command.content,
-            product_refs=list(command.product_refs),
-            order_refs=list(command.order_refs),
-            received_at=command.received_at or command.at,
-            submission_id=command.submission_id,
-            industrial=command.industrial,
-            attachments=list(command.attachments),
-            assessment=command.assessment,
-            imported=command.imported,
-        )
-    ]
+    return [_received_event(command), *_eight_d(state, command)]
+
+
+def _eight_d(state: ComplaintState, command: ReceiveComplaint) -> list[Event]:
+    """A complaint received severe opens an 8D case (stages/eight_d.py); history does not, unless
+    it is still open."""
+    history = command.imported
+    if history is not None and history.outcome is not HistoricalOutcome.OPEN:
+        return []
+    assessment = command.assessment
+    recurrence = assessment is not None and assessment.recurrence
+    trigger = EightDTrigger.RECURRENCE if recurrence else EightDTrigger.SEVERE_GRADE
+    return opening(state, trigger, command.grade)
+
+
+def _received_event(command: ReceiveComplaint) -> ComplaintReceived:
+    return ComplaintReceived(
+        complaint_no=command.complaint_no,
+        channel=command.channel,
+        complainant_kind=command.complainant_kind,
+        complainant_id=command.complainant_id,
+        personal_data=command.personal_data,
+        anonymous=command.anonymous,
+        category=command.category,
+        grade=command.grade,
+        subject=command.subject,
+        content=command.content,
+        product_refs=list(command.product_refs),
+        order_refs=list(command.order_refs),
+        received_at=command.received_at or command.at,
+        submission_id=command.submission_id,
+        industrial=command.industrial,
+        attachments=list(command.attachments),
+        assessment=command.assessment,
+        imported=command.imported,
+    )
 
 
 @evolves(ComplaintReceived)

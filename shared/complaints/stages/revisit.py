@@ -1,5 +1,6 @@
 """Revisit (回访): after the reply the complainant is asked whether they are satisfied; the answer
-closes the complaint, or sends it back to the department."""
+closes the complaint, or sends it back to the department. With an open 8D case a confirming
+answer is recorded and the complaint closes when D8 is (stages/eight_d.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from shared.complaints.kernel import (
     titled,
 )
 from shared.complaints.stages.closure import ComplaintClosed, ComplaintReopened
+from shared.complaints.stages.eight_d import awaits_closure
 from shared.complaints.values import (
     CloseReason,
     Label,
@@ -135,6 +137,8 @@ def _give_feedback(state: ComplaintState, command: GiveFeedback) -> list[Event]:
         acknowledged=command.acknowledged and not command.satisfied,
         channel=command.channel,
     )
+    if (command.satisfied or command.acknowledged) and awaits_closure(state):
+        return [feedback]  # closes when D8 is recorded (stages/eight_d.py)
     if command.satisfied:
         return [feedback, ComplaintClosed(reason=CloseReason.SATISFIED)]
     if command.acknowledged:

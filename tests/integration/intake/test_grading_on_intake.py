@@ -48,6 +48,7 @@ async def test_an_urgency_keyword_makes_it_urgent_and_the_rule_is_recorded(
         "rules_fired": ["urgency-keywords"],
         "valid": True,
         "validity_rule": None,
+        "recurrence": False,
     }
 
 

@@ -112,6 +112,7 @@ async def test_an_inspection_stream_is_passed_over_by_every_complaint_consumer(
             "routing",
             "routing-assignments",
             "routing-green-channel",
+            "routing-8d",
             "sla",
             "feedback",
             "feedback-revisits",

@@ -19,7 +19,7 @@ async def test_a_redelivered_complaint_is_assigned_once(routing: Routing) -> Non
     received = await routing.receive(category=Category.BILLING)
     assignment = await routing.assignment(received.stream_id)
     await routing.listed("finance", received.stream_id, assignment.stream_version)
-    assigner, projection, _green_channel = routing.runtime.consumers
+    assigner, projection, _green_channel, _eight_d = routing.runtime.consumers
     duplicates = (assigner.duplicates, projection.duplicates)
 
     wire, key = received.to_wire(), received.stream_id.encode()

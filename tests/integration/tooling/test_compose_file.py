@@ -212,7 +212,11 @@ def test_example_tokens_cover_every_role() -> None:
     data = yaml.safe_load((ROOT / "deploy" / "tokens.example.yaml").read_text(encoding="utf-8"))
     tokens = data["tokens"]
     human_roles = {Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.OPERATOR, Role.AUDITOR, Role.ADMIN}
-    assert {Role(t["role"]) for t in tokens} == human_roles | {Role.PR_OWNER, Role.DEPARTMENT_HEAD}
+    assert {Role(t["role"]) for t in tokens} == human_roles | {
+        Role.PR_OWNER,
+        Role.DEPARTMENT_HEAD,
+        Role.QUALITY_ENGINEER,
+    }
     assert len({t["token"] for t in tokens}) == len(tokens), "tokens must be unique"
     for entry in tokens:
         assert set(entry) <= {"token", "subject", "role", "department"}

@@ -29,7 +29,7 @@ def test_creates_one_token_per_role_and_department_with_mode_0600(tmp_path: Path
             "role": "agent",
             "department": dept,
         }
-    for role in ("supervisor", "operator", "auditor", "admin", "director", "pr_owner"):
+    for role in ("supervisor", "operator", "auditor", "admin", "director", "pr_owner", "quality_engineer"):
         assert by_subject[role]["role"] == role
     for dept in DEPARTMENTS:  # one head per department, a department_head token, and no other
         heads = [t for t in tokens if t["role"] == "department_head" and t["department"] == dept]
@@ -37,7 +37,7 @@ def test_creates_one_token_per_role_and_department_with_mode_0600(tmp_path: Path
     for dept, chain in load_scorecard().chains.items():  # the heads the packaged scorecards charge
         assert chain.department_head == head_subject(dept)
     assert not {t["subject"] for t in tokens if t["role"] == "agent"} & {head_subject(d) for d in DEPARTMENTS}
-    assert len(tokens) == 2 + 2 * len(DEPARTMENTS) + 6
+    assert len(tokens) == 2 + 2 * len(DEPARTMENTS) + 7
     values = [t["token"] for t in tokens]
     assert len(set(values)) == len(values)
     assert all(isinstance(v, str) and len(v) >= 32 for v in values)

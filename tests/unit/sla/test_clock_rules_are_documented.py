@@ -18,6 +18,7 @@ import pytest
 from services.sla.clocks import (
     CLOCK_EVENTS,
     COOPERATION_STAGES,
+    EIGHT_D,
     FOLLOWS_OWNER,
     PAUSABLE,
     WORK_STAGES,
@@ -64,7 +65,8 @@ from shared.complaints.stages.cooperation import (
     CooperationRequested,
     CooperationWithdrawn,
 )
-from shared.complaints.values import CloseReason
+from shared.complaints.stages.eight_d import EightDCaseClosed, EightDCaseOpened, EightDDisciplineRecorded
+from shared.complaints.values import CloseReason, Discipline, EightDTrigger
 from shared.events import Event
 from tests.builders import COOP_DEPT, DEPT, OTHER_DEPT, at, history, received
 
@@ -126,10 +128,27 @@ SAMPLES: list[tuple[str, Event]] = [
     ("`ContributionRecorded`", ContributionRecorded(department=COOP_DEPT, contribution="x")),
     ("`CooperationWithdrawn`", CooperationWithdrawn(department=COOP_DEPT, reason="x")),
     ("`ContributionsWaived`", ContributionsWaived(departments=[COOP_DEPT], reason="x")),
+    (
+        "`EightDCaseOpened`",
+        EightDCaseOpened(case=1, cause=EightDTrigger.REGRADE, grade=Grade.SEVERE, department=DEPT),
+    ),
+    (
+        "`EightDDisciplineRecorded` D3 (containment)",
+        EightDDisciplineRecorded(case=1, discipline=Discipline.D3, content="x"),
+    ),
+    (
+        "`EightDDisciplineRecorded` D5 (permanent countermeasure)",
+        EightDDisciplineRecorded(case=1, discipline=Discipline.D5, content="x"),
+    ),
+    (
+        "`EightDDisciplineRecorded`, any other discipline",
+        EightDDisciplineRecorded(case=1, discipline=Discipline.D2, content="x"),
+    ),
+    ("`EightDCaseClosed` (D8)", EightDCaseClosed(case=1)),
 ]
 
 
-ORDER = [*WORK_STAGES, SlaStage.REVISIT, SlaStage.DIRECTOR_REPORT]
+ORDER = [*WORK_STAGES, SlaStage.REVISIT, SlaStage.DIRECTOR_REPORT, *EIGHT_D]
 """The stages in the order a complaint meets them."""
 
 
