@@ -12,6 +12,7 @@ from services.feedback.links import LinkStatus, SentVia
 from services.feedback.schemas import QuestionnaireAnswer
 from shared.clock import Clock
 from shared.complaints.commands import Command, GiveFeedback, ScheduleRevisit
+from shared.complaints.stages.eight_d import awaits_closure, confirmation
 from shared.complaints.stages.unresolvable import CloseAsUnresolvable
 from shared.complaints.state import ComplaintState
 from shared.complaints.values import RevisitChannel, Status
@@ -84,16 +85,24 @@ QUESTIONNAIRE = Actor(role=Role.COMPLAINANT, id="questionnaire")
 """Who answers on the questionnaire: the complainant, known only by the link they hold."""
 
 
+class AlreadyConfirmed(Exception):
+    """The complainant already confirmed the solution; the complaint waits only for its 8D case
+    to close (D8), so there is nothing left to ask."""
+
+
 async def issue_link(
     uow: UnitOfWork, now: datetime, ttl: timedelta, complaint_no: str, issued_by: str, sent_via: SentVia
 ) -> tuple[str, links.RevisitLink] | None:
     """A new questionnaire link for a complaint awaiting its revisit: its token and row; None
-    when the complaint is not awaiting one. Raises ComplaintNotFound."""
+    when the complaint is not awaiting one. Raises ComplaintNotFound, and AlreadyConfirmed when
+    the complainant confirmed and the complaint only waits for its 8D case's D8."""
     state, _ = await load(uow.store, complaint_no)
     if not state.exists:
         raise ComplaintNotFound(complaint_no)
     if state.status not in AWAITING_REVISIT:
         return None
+    if awaits_closure(state) and confirmation(state) is not None:
+        raise AlreadyConfirmed(complaint_no)
     token, link = links.issue(complaint_no, now, ttl)
     await links.store(uow.connection, token, link, issued_by=issued_by, sent_via=sent_via)
     return token, link

@@ -46,7 +46,12 @@ def link_url(request: Request, own: FeedbackSettings, token: str) -> str:
     responses={
         **AUTH_RESPONSES,
         **error_responses(
-            described={404: "No such complaint.", 409: "Not awaiting a revisit (not resolved, or closed)."}
+            described={
+                404: "No such complaint.",
+                409: "Not awaiting a revisit (not resolved, or closed: not_awaiting_revisit), or the "
+                "complainant already confirmed and the complaint waits only for its 8D case's D8 "
+                "(already_confirmed).",
+            }
         ),
     },
 )
@@ -68,6 +73,17 @@ async def issue_link(
             )
     except ComplaintNotFound:
         raise not_found(complaint_no) from None
+    except handlers.AlreadyConfirmed:
+        raise HTTPException(
+            409,
+            detail={
+                "error": "already_confirmed",
+                "message": f"the complainant already confirmed the solution of complaint {complaint_no}; "
+                "it closes once its 8D case is closed (D8), no questionnaire is needed",
+                "message_zh": f"投诉人已确认投诉 {complaint_no} 的处理结果，"
+                "待其 8D 结案（D8）后即归档，无需再发问卷",
+            },
+        ) from None
     if issued is None:
         raise HTTPException(
             409,

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from services.feedback.main import create_app
 from services.intake.main import create_app as create_intake
 from shared.clock import FakeClock
-from shared.complaints.values import Status
+from shared.complaints.values import Grade, Status
 from shared.events import RecordedEvent
 from shared.eventstore import NO_STREAM, PostgresEventStore
 from shared.messaging.topics import ensure_topics
@@ -159,3 +159,19 @@ async def test_rejecting_the_answer_reopens_it_and_starts_a_linked_upgraded_comp
     assert link.payload == {"original": complaint_no, "escalated": True}
     received = (await survey.of_type(link.stream_id, "ComplaintReceived"))[0].payload
     assert received["channel"] == "online" and received["complainant_kind"] == "employee"
+
+
+async def test_no_second_link_once_the_complainant_confirmed_and_only_d8_is_left(survey: Survey) -> None:
+    complaint_no = await survey.resolved(grade=Grade.SEVERE)  # severe: its 8D case opened at receipt
+    answered = await survey.client.post(
+        f"/v1/questionnaires/{await survey.link(complaint_no)}", json={"solved": True, "score": 5}
+    )
+    assert answered.status_code == 201 and answered.json()["status"] == "resolved", answered.text
+    assert await survey.of_type(complaint_no, "ComplaintClosed") == []  # waits for D8
+
+    again = await survey.client.post(f"/v1/complaints/{complaint_no}/revisit-links", json={}, headers=AGENT)
+    assert again.status_code == 409, again.text
+    body = again.json()
+    assert (
+        body["error"] == "already_confirmed" and "D8" in body["message"] and "8D 结案" in body["message_zh"]
+    )
