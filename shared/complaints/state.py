@@ -92,6 +92,9 @@ class ComplaintState:
     revisit_due_at: datetime | None = None
     feedback: FeedbackReceived | None = None
     """The last feedback given."""
+    confirmed: CloseReason | None = None
+    """How the complainant confirmed the current answer (satisfied, or acknowledged) — None until
+    they did, and again after a reopen; what closes a complaint whose 8D case waits for D8."""
     sla_warnings: tuple[SlaWarningRaised, ...] = ()
     sla_breaches: tuple[SlaBreached, ...] = ()
     on_hold_since: datetime | None = None

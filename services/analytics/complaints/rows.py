@@ -78,11 +78,12 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
 
 JSON_COLUMNS = frozenset({"sla_warning_log", "sla_breach_log", "personal_data"})
 
-NOT_KEPT = frozenset({"assigned_at", "objecting_department", "cooperations", "eight_d"})
+NOT_KEPT = frozenset({"assigned_at", "objecting_department", "cooperations", "eight_d", "confirmed"})
 """State that only the domain's decisions need (how long the department may object to its
 assignment, and whether it has; the co-operating departments' records, which the complaint's
 detail reads from the timeline instead, complaints/cooperations.py; the 8D case, which the 8D read
-model keeps) and no analytics view takes from the row: the row leaves it out, so a state read back
+model keeps; whether the complainant confirmed the current answer) and no analytics view takes
+from the row: the row leaves it out, so a state read back
 from a row has it unset."""
 
 TIMELINE_COLUMNS: tuple[str, ...] = (

@@ -112,7 +112,7 @@ def _reopened(s: Draft, event: ComplaintReopened, at: datetime | None) -> None:
     s.department = event.department
     s.reopen_count = event.reopen_count
     s.flagged_reopened = True
-    s.resolved_at = s.closed_at = s.close_reason = s.revisit_due_at = None
+    s.resolved_at = s.closed_at = s.close_reason = s.revisit_due_at = s.confirmed = None
 
 
 # -- withdrawn, not a complaint ---------------------------------------------------------------

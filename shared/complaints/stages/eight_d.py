@@ -351,11 +351,7 @@ def awaits_closure(state: ComplaintState) -> bool:
 
 
 def confirmation(state: ComplaintState) -> CloseReason | None:
-    """The reason the complainant's last feedback gives to close, when it confirmed the solution
-    (satisfied, or not satisfied but acknowledged) and the complaint still waits as resolved."""
-    feedback = state.feedback
-    if feedback is None or state.status not in CONFIRMING:
-        return None
-    if feedback.satisfied:
-        return CloseReason.SATISFIED
-    return CloseReason.ACKNOWLEDGED if feedback.acknowledged else None
+    """The reason the complainant's feedback on the current answer gives to close, when it
+    confirmed the solution (satisfied, or not satisfied but acknowledged) and the complaint still
+    waits as resolved. A reopen forgets it: an answer given before does not confirm the next one."""
+    return state.confirmed if state.status in CONFIRMING else None

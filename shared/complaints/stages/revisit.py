@@ -157,3 +157,6 @@ def _give_feedback(state: ComplaintState, command: GiveFeedback) -> list[Event]:
 @evolves(FeedbackReceived)
 def _feedback(s: Draft, event: FeedbackReceived, at: datetime | None) -> None:
     s.feedback = event
+    s.confirmed = (
+        CloseReason.SATISFIED if event.satisfied else CloseReason.ACKNOWLEDGED if event.acknowledged else None
+    )

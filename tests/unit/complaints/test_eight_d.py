@@ -14,6 +14,7 @@ from shared.complaints.stages.eight_d import (
     EightDCaseOpened,
     EightDDisciplineRecorded,
     TeamMember,
+    confirmation,
 )
 from shared.complaints.stages.grading import ComplaintRegraded, RegradeComplaint
 from shared.complaints.stages.receipt import Assessment
@@ -34,6 +35,7 @@ from tests.builders import (
     progress,
     receive,
     rejection,
+    reopen,
     resolve,
     run,
     supervisor,
@@ -201,6 +203,20 @@ def test_d8_before_the_confirmation_and_the_confirmation_closes() -> None:
     state, events = apply(state, feedback(satisfied=False, acknowledged=True))
 
     assert events[-1] == ComplaintClosed(reason=CloseReason.ACKNOWLEDGED)
+
+
+def test_an_answer_before_a_reopen_does_not_confirm_the_next_case() -> None:
+    # closed satisfied after D8; a supervisor reopens it and a second case is opened by hand
+    closed = apply(run(a_severe_complaint(resolved=True), *through("D8")), feedback(satisfied=True))[0]
+    assert closed.status is Status.CLOSED
+    owner = agent()
+    state = run(closed, reopen(), open_case(), accept(by=owner), resolve(by=owner), *through("D7"))
+    assert confirmation(state) is None
+
+    state, events = apply(state, record("D8"))
+    assert state.status is Status.RESOLVED and not any(isinstance(e, ComplaintClosed) for e in events)
+    state, events = apply(state, feedback(satisfied=True))
+    assert events[-1] == ComplaintClosed(reason=CloseReason.SATISFIED)
 
 
 def test_a_dissatisfied_complainant_still_reopens_it_with_the_case_open() -> None:

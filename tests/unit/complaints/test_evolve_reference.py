@@ -122,7 +122,14 @@ def reference_evolve(state: ComplaintState, event: Event, at: datetime | None = 
         case RevisitScheduled():
             return replace(s, status=Status.REVISIT_PENDING, revisit_due_at=event.due_at)
         case FeedbackReceived():
-            return replace(s, feedback=event)
+            confirmed = (
+                CloseReason.SATISFIED
+                if event.satisfied
+                else CloseReason.ACKNOWLEDGED
+                if event.acknowledged
+                else None
+            )
+            return replace(s, feedback=event, confirmed=confirmed)
         case ComplaintClosed():
             return replace(s, status=Status.CLOSED, close_reason=event.reason, closed_at=at or s.closed_at)
         case ComplaintReopened():
@@ -137,6 +144,7 @@ def reference_evolve(state: ComplaintState, event: Event, at: datetime | None = 
                 closed_at=None,
                 close_reason=None,
                 revisit_due_at=None,
+                confirmed=None,
             )
         case ComplaintWithdrawn():
             return replace(s, status=Status.WITHDRAWN, closed_at=at or s.closed_at)
