@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from tests.e2e.workbench import CHROMIUM, People, Stack, submit_through_intake, workbench
+from tests.e2e.workbench import CHROMIUM, People, Stack, headless_chromium, submit_through_intake, workbench
 from tests.integration.analytics.conftest import DatabaseFactory
 from tests.support.auth import token_for
 from tests.support.backends import Backend
@@ -34,63 +34,54 @@ async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncI
 async def test_the_lead_asks_and_the_cooperating_department_contributes(stack: Stack) -> None:
     expect = playwright_api.expect
     number = await submit_through_intake(stack, "app", "快递一周未到，外包装破损")
-    async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    async with headless_chromium() as browser:
+        people = People(browser, stack.url)
+        lead = await people.signed_in("agent-logistics", token_for("agent", "logistics"))
+        row = lead.locator(f'#inbox tr[data-no="{number}"]')
+        await expect(row).to_be_visible(timeout=20_000)
+        await row.locator("button[data-action=accept]").click()
+        await expect(lead.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
+        row = lead.locator(f'#inbox tr[data-no="{number}"]')
+        await row.locator("summary", has_text="发起协同").click()
+        await row.locator("select[name=coop_department]").select_option("quality")
+        await row.locator("input[name=coop_note]").fill("请核实包装破损是否属质量问题")
+        await row.locator("button[data-action=cooperation]").click()
+        await expect(lead.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
+
+        row = lead.locator(f'#inbox tr[data-no="{number}"]')
+        await row.locator("summary", has_text="答复").click()
+        await row.locator("input[name=resolution]").fill("已补发并赔偿")
+        await row.locator("button[data-action=resolve]").click()
+        await expect(lead.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_contain_text(
+            "协同部门的意见尚未全部提交"
         )
-        try:
-            people = People(browser, stack.url)
-            lead = await people.signed_in("agent-logistics", token_for("agent", "logistics"))
-            row = lead.locator(f'#inbox tr[data-no="{number}"]')
-            await expect(row).to_be_visible(timeout=20_000)
-            await row.locator("button[data-action=accept]").click()
-            await expect(lead.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
-            row = lead.locator(f'#inbox tr[data-no="{number}"]')
-            await row.locator("summary", has_text="发起协同").click()
-            await row.locator("select[name=coop_department]").select_option("quality")
-            await row.locator("input[name=coop_note]").fill("请核实包装破损是否属质量问题")
-            await row.locator("button[data-action=cooperation]").click()
-            await expect(lead.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
 
-            row = lead.locator(f'#inbox tr[data-no="{number}"]')
+        desk = await people.signed_in("test-supervisor", token_for("supervisor"))
+        waiting = desk.locator(f'#cooperations-open tr[data-no="{number}"][data-department=quality]')
+        await expect(waiting).to_contain_text("待协同签收", timeout=20_000)
+        await waiting.locator("a").first.click()
+        await expect(desk.locator("#cooperations li[data-department=quality]")).to_contain_text("质量部")
+
+        helper = await people.signed_in("agent-quality", token_for("agent", "quality"))
+        coop = helper.locator(f'#inbox tr[data-no="{number}"][data-role=cooperating]')
+        await expect(coop).to_contain_text("协同", timeout=20_000)
+        await expect(coop).to_contain_text("牵头部门：物流部")
+        await coop.locator('button[data-action="cooperation/accept"]').click()
+        coop = helper.locator(f'#inbox tr[data-no="{number}"]')
+        await expect(coop.locator("summary", has_text="提交协同意见")).to_be_visible(timeout=20_000)
+        await coop.locator("summary", has_text="提交协同意见").click()
+        await coop.locator("input[name=contribution]").fill("包装破损发生在运输途中，非质量问题")
+        await coop.locator('button[data-action="cooperation/contribution"]').click()
+        await expect(helper.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
+
+        row = lead.locator(f'#inbox tr[data-no="{number}"]')
+        await expect(row).to_contain_text("质量部 已提交协同意见", timeout=20_000)
+        if not await row.locator("input[name=resolution]").is_visible():  # left open before
             await row.locator("summary", has_text="答复").click()
-            await row.locator("input[name=resolution]").fill("已补发并赔偿")
-            await row.locator("button[data-action=resolve]").click()
-            await expect(lead.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_contain_text(
-                "协同部门的意见尚未全部提交"
-            )
-
-            desk = await people.signed_in("test-supervisor", token_for("supervisor"))
-            waiting = desk.locator(f'#cooperations-open tr[data-no="{number}"][data-department=quality]')
-            await expect(waiting).to_contain_text("待协同签收", timeout=20_000)
-            await waiting.locator("a").first.click()
-            await expect(desk.locator("#cooperations li[data-department=quality]")).to_contain_text("质量部")
-
-            helper = await people.signed_in("agent-quality", token_for("agent", "quality"))
-            coop = helper.locator(f'#inbox tr[data-no="{number}"][data-role=cooperating]')
-            await expect(coop).to_contain_text("协同", timeout=20_000)
-            await expect(coop).to_contain_text("牵头部门：物流部")
-            await coop.locator('button[data-action="cooperation/accept"]').click()
-            coop = helper.locator(f'#inbox tr[data-no="{number}"]')
-            await expect(coop.locator("summary", has_text="提交协同意见")).to_be_visible(timeout=20_000)
-            await coop.locator("summary", has_text="提交协同意见").click()
-            await coop.locator("input[name=contribution]").fill("包装破损发生在运输途中，非质量问题")
-            await coop.locator('button[data-action="cooperation/contribution"]').click()
-            await expect(helper.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text(
-                "已完成。"
-            )
-
-            row = lead.locator(f'#inbox tr[data-no="{number}"]')
-            await expect(row).to_contain_text("质量部 已提交协同意见", timeout=20_000)
-            if not await row.locator("input[name=resolution]").is_visible():  # left open before
-                await row.locator("summary", has_text="答复").click()
-            await row.locator("input[name=resolution]").fill("已补发并赔偿")
-            await row.locator("button[data-action=resolve]").click()
-            await expect(lead.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
-            assert not people.errors, people.errors
-        finally:
-            await browser.close()
+        await row.locator("input[name=resolution]").fill("已补发并赔偿")
+        await row.locator("button[data-action=resolve]").click()
+        await expect(lead.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
+        assert not people.errors, people.errors
 
     types = [e.type for e in await stack.store.read_stream(number)]
     assert types.index("ContributionRecorded") < types.index("ComplaintResolved"), types
@@ -102,40 +93,33 @@ async def test_the_lead_asks_and_the_cooperating_department_contributes(stack: S
 async def test_a_supervisor_adds_a_cooperating_department_and_overrides(stack: Stack) -> None:
     expect = playwright_api.expect
     number = await submit_through_intake(stack, "app", "快递丢失，要求赔偿运费")
-    async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            people = People(browser, stack.url)
-            lead = await people.signed_in("agent-logistics", token_for("agent", "logistics"))
-            row = lead.locator(f'#inbox tr[data-no="{number}"]')
-            await expect(row).to_be_visible(timeout=20_000)
-            await row.locator("button[data-action=accept]").click()
-            await expect(lead.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
+    async with headless_chromium() as browser:
+        people = People(browser, stack.url)
+        lead = await people.signed_in("agent-logistics", token_for("agent", "logistics"))
+        row = lead.locator(f'#inbox tr[data-no="{number}"]')
+        await expect(row).to_be_visible(timeout=20_000)
+        await row.locator("button[data-action=accept]").click()
+        await expect(lead.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
 
-            desk = await people.signed_in("test-supervisor", token_for("supervisor"))
-            await desk.goto(f"{stack.url}/#/complaints/{number}")
-            await expect(desk.locator("#coop-request")).to_be_visible(timeout=20_000)
-            await desk.locator("#coop-to").select_option("finance")
-            await desk.locator("#coop-request").click()
-            await expect(desk.locator("#coop-message")).to_have_text("已完成。")
-            await expect(desk.locator("#cooperations li[data-department=finance]")).to_contain_text(
-                "待协同签收", timeout=20_000
-            )
-            await desk.locator("#override-resolution").fill("已赔偿运费")
-            await desk.locator("#override-resolve").click()
-            await expect(desk.locator("#coop-message")).to_have_text("请先填写内容。")
-            await desk.locator("#override-reason").fill("财务部休假，主管确认赔偿标准")
-            await desk.locator("#override-resolve").click()
-            await expect(desk.locator("#coop-message")).to_have_text("已完成。")
-            await expect(desk.locator("#cooperations li[data-department=finance]")).to_contain_text(
-                "主管免除", timeout=20_000
-            )
-            assert not people.errors, people.errors
-        finally:
-            await browser.close()
+        desk = await people.signed_in("test-supervisor", token_for("supervisor"))
+        await desk.goto(f"{stack.url}/#/complaints/{number}")
+        await expect(desk.locator("#coop-request")).to_be_visible(timeout=20_000)
+        await desk.locator("#coop-to").select_option("finance")
+        await desk.locator("#coop-request").click()
+        await expect(desk.locator("#coop-message")).to_have_text("已完成。")
+        await expect(desk.locator("#cooperations li[data-department=finance]")).to_contain_text(
+            "待协同签收", timeout=20_000
+        )
+        await desk.locator("#override-resolution").fill("已赔偿运费")
+        await desk.locator("#override-resolve").click()
+        await expect(desk.locator("#coop-message")).to_have_text("请先填写内容。")
+        await desk.locator("#override-reason").fill("财务部休假，主管确认赔偿标准")
+        await desk.locator("#override-resolve").click()
+        await expect(desk.locator("#coop-message")).to_have_text("已完成。")
+        await expect(desk.locator("#cooperations li[data-department=finance]")).to_contain_text(
+            "主管免除", timeout=20_000
+        )
+        assert not people.errors, people.errors
 
     types = [e.type for e in await stack.store.read_stream(number)]
     assert types.index("ContributionsWaived") + 1 == types.index("ComplaintResolved"), types

@@ -20,7 +20,15 @@ import pytest_asyncio
 
 from tests.e2e.test_risk_and_director_desks import in_both_languages, refused_reads
 from tests.e2e.test_workbench_walk import screenshots
-from tests.e2e.workbench import AXE, CHROMIUM, People, Stack, submit_through_intake, workbench
+from tests.e2e.workbench import (
+    AXE,
+    CHROMIUM,
+    People,
+    Stack,
+    headless_chromium,
+    submit_through_intake,
+    workbench,
+)
 from tests.integration.analytics.conftest import DatabaseFactory
 from tests.support.auth import bearer, token_for
 from tests.support.backends import Backend
@@ -71,18 +79,11 @@ async def a_case(stack: Stack) -> str:
 )
 async def test_the_quality_engineer_records_d1_at_the_desk(stack: Stack) -> None:
     number = await a_case(stack)
-    async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            people = People(browser, stack.url)
-            await the_quality_engineer_records_d1(people, number)
-            await the_department_records_d2(people, number)
-            assert not people.errors, people.errors
-        finally:
-            await browser.close()
+    async with headless_chromium() as browser:
+        people = People(browser, stack.url)
+        await the_quality_engineer_records_d1(people, number)
+        await the_department_records_d2(people, number)
+        assert not people.errors, people.errors
     recorded = [e for e in await stack.store.read_stream(number) if e.type == "EightDDisciplineRecorded"]
     assert [(e.payload["discipline"], e.actor.role.value) for e in recorded] == [
         ("D1", "quality_engineer"),

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from tests.e2e.workbench import CHROMIUM, People, Stack, submit_through_intake, workbench
+from tests.e2e.workbench import CHROMIUM, People, Stack, headless_chromium, submit_through_intake, workbench
 from tests.integration.analytics.conftest import DatabaseFactory
 from tests.support.auth import token_for
 from tests.support.backends import Backend
@@ -33,32 +33,25 @@ async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncI
 async def test_the_agent_objects_from_the_inbox(stack: Stack) -> None:
     expect = playwright_api.expect
     number = await submit_through_intake(stack, "app", "快递一周未到，外包装破损")
-    async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            people = People(browser, stack.url)
-            page = await people.signed_in("agent-logistics", token_for("agent", "logistics"))
-            row = page.locator(f'#inbox tr[data-no="{number}"]')
-            await expect(row).to_be_visible(timeout=20_000)
-            await row.locator("summary", has_text="派单异议").click()
-            await row.locator("button[data-action=objection]").click()
-            await expect(row.locator(".row-message")).to_have_text("请先填写内容。")
-            await row.locator("input[name=object_reason]").fill("包装破损属质量问题，不属物流部")
-            await row.locator("button[data-action=objection]").click()
-            await expect(page.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
-            desk = await people.signed_in("test-supervisor", token_for("supervisor"))
-            pending = desk.locator(f'#objections tr[data-no="{number}"]')
-            await expect(pending).to_contain_text("包装破损属质量问题", timeout=20_000)
-            await pending.locator("input[name=decision_reason]").fill("属产品质量问题，改派质量部")
-            await pending.locator("select[name=to_department]").select_option("quality")
-            await pending.locator("button[data-action=uphold]").click()
-            await expect(desk.locator("#objections-message")).to_contain_text(number)
-            assert not people.errors, people.errors
-        finally:
-            await browser.close()
+    async with headless_chromium() as browser:
+        people = People(browser, stack.url)
+        page = await people.signed_in("agent-logistics", token_for("agent", "logistics"))
+        row = page.locator(f'#inbox tr[data-no="{number}"]')
+        await expect(row).to_be_visible(timeout=20_000)
+        await row.locator("summary", has_text="派单异议").click()
+        await row.locator("button[data-action=objection]").click()
+        await expect(row.locator(".row-message")).to_have_text("请先填写内容。")
+        await row.locator("input[name=object_reason]").fill("包装破损属质量问题，不属物流部")
+        await row.locator("button[data-action=objection]").click()
+        await expect(page.locator(f'#inbox tr[data-no="{number}"] .row-message')).to_have_text("已完成。")
+        desk = await people.signed_in("test-supervisor", token_for("supervisor"))
+        pending = desk.locator(f'#objections tr[data-no="{number}"]')
+        await expect(pending).to_contain_text("包装破损属质量问题", timeout=20_000)
+        await pending.locator("input[name=decision_reason]").fill("属产品质量问题，改派质量部")
+        await pending.locator("select[name=to_department]").select_option("quality")
+        await pending.locator("button[data-action=uphold]").click()
+        await expect(desk.locator("#objections-message")).to_contain_text(number)
+        assert not people.errors, people.errors
 
     types = [e.type for e in await stack.store.read_stream(number)]
     assert types[-3:] == ["AssignmentObjected", "ObjectionUpheld", "ComplaintTransferred"], types

@@ -32,6 +32,7 @@ from tests.e2e.workbench import (
     People,
     Stack,
     accessibility_problems,
+    headless_chromium,
     workbench,
 )
 from tests.integration.analytics.conftest import DatabaseFactory, History, append_history, history_to
@@ -154,20 +155,13 @@ async def fits_phones(page: Any, name: str) -> list[str]:
 async def test_every_list_fits_a_phone(stack: Stack) -> None:
     numbers = Numbers()
     await numbers.append(stack)
-    async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            people = People(browser, stack.url, PHONE)
-            problems = await the_sign_in_page(people)
-            problems += await the_operator(people, numbers)
-            problems += await the_supervisor(people, numbers)
-            problems += await the_agent(people, numbers)
-            problems += await customer_service(people, numbers)
-        finally:
-            await browser.close()
+    async with headless_chromium() as browser:
+        people = People(browser, stack.url, PHONE)
+        problems = await the_sign_in_page(people)
+        problems += await the_operator(people, numbers)
+        problems += await the_supervisor(people, numbers)
+        problems += await the_agent(people, numbers)
+        problems += await customer_service(people, numbers)
     assert not problems, problems
     assert not people.errors, people.errors
 

@@ -18,7 +18,7 @@ from shared.complaints.values import Status
 from shared.eventstore import NO_STREAM, PostgresEventStore
 from shared.messaging.topics import ensure_topics
 from tests.builders import history_to, new_complaint_no
-from tests.e2e.workbench import ARTIFACTS, AXE, CHROMIUM, accessibility_problems
+from tests.e2e.workbench import ARTIFACTS, AXE, CHROMIUM, accessibility_problems, headless_chromium
 from tests.support import auth
 from tests.support.serving import served
 from tests.support.settings import settings_for
@@ -79,41 +79,34 @@ USED = {"zh-CN": "此问卷链接已使用过", "en": "already been used"}
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 async def test_the_questionnaire_fits_a_phone_and_is_answered_by_keyboard(survey: Survey, lang: str) -> None:
     url = await survey.link_for_a_resolved_complaint()
-    async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            # axe is injected as a script, which the page's own policy (no script at all) forbids
-            page = await browser.new_page(viewport={"width": 390, "height": 844}, bypass_csp=True)
-            await page.goto(url)
-            if lang == "en":
-                await page.get_by_role("link", name="English").click()
-            assert await page.evaluate("document.documentElement.lang") == lang
-            problems = await page.evaluate(FITS) + await accessibility_problems(page)
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / f"questionnaire-{lang}-390.png"), full_page=True)
+    async with headless_chromium() as browser:
+        # axe is injected as a script, which the page's own policy (no script at all) forbids
+        page = await browser.new_page(viewport={"width": 390, "height": 844}, bypass_csp=True)
+        await page.goto(url)
+        if lang == "en":
+            await page.get_by_role("link", name="English").click()
+        assert await page.evaluate("document.documentElement.lang") == lang
+        problems = await page.evaluate(FITS) + await accessibility_problems(page)
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / f"questionnaire-{lang}-390.png"), full_page=True)
 
-            # keyboard only: Tab to the first radio of each group, Space to choose, Enter to send
-            await page.keyboard.press("Tab")  # the language link
-            await page.keyboard.press("Tab")  # solved: yes
-            await page.keyboard.press("Space")
-            await page.keyboard.press("Tab")  # the score group
-            await page.keyboard.press("ArrowDown")  # 1 → 2
-            await page.keyboard.press("ArrowDown")  # → 3
-            await page.keyboard.press("ArrowDown")  # → 4
-            await page.keyboard.press("Tab")  # the comment
-            await page.keyboard.type("OK")
-            await page.keyboard.press("Tab")  # the upgrade box (left unticked)
-            await page.keyboard.press("Tab")  # submit
-            async with page.expect_navigation():
-                await page.keyboard.press("Enter")
-            assert ANSWERED[lang] in await page.inner_text("main")
-            problems += [f"answered: {p}" for p in await accessibility_problems(page)]
+        # keyboard only: Tab to the first radio of each group, Space to choose, Enter to send
+        await page.keyboard.press("Tab")  # the language link
+        await page.keyboard.press("Tab")  # solved: yes
+        await page.keyboard.press("Space")
+        await page.keyboard.press("Tab")  # the score group
+        await page.keyboard.press("ArrowDown")  # 1 → 2
+        await page.keyboard.press("ArrowDown")  # → 3
+        await page.keyboard.press("ArrowDown")  # → 4
+        await page.keyboard.press("Tab")  # the comment
+        await page.keyboard.type("OK")
+        await page.keyboard.press("Tab")  # the upgrade box (left unticked)
+        await page.keyboard.press("Tab")  # submit
+        async with page.expect_navigation():
+            await page.keyboard.press("Enter")
+        assert ANSWERED[lang] in await page.inner_text("main")
+        problems += [f"answered: {p}" for p in await accessibility_problems(page)]
 
-            await page.goto(url + ("?lang=en" if lang == "en" else ""))
-            assert USED[lang] in await page.inner_text("main")
-        finally:
-            await browser.close()
+        await page.goto(url + ("?lang=en" if lang == "en" else ""))
+        assert USED[lang] in await page.inner_text("main")
     assert not problems, problems

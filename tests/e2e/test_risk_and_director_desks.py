@@ -26,6 +26,7 @@ from tests.e2e.workbench import (
     People,
     Stack,
     accessibility_problems,
+    headless_chromium,
     submit_through_intake,
     workbench,
 )
@@ -119,18 +120,11 @@ async def in_both_languages(page: Any) -> list[str]:
 async def test_the_pr_owner_and_the_director_at_their_desks(stack: Stack) -> None:
     flag = await flagged(stack)
     matter = await reported_to_the_director(stack)
-    async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            people = People(browser, stack.url)
-            await the_pr_owner_clears_the_flag(people, flag)
-            await the_director_instructs(people, matter)
-            assert not people.errors, people.errors
-        finally:
-            await browser.close()
+    async with headless_chromium() as browser:
+        people = People(browser, stack.url)
+        await the_pr_owner_clears_the_flag(people, flag)
+        await the_director_instructs(people, matter)
+        assert not people.errors, people.errors
     cleared = [e for e in await stack.store.read_stream(flag) if e.type == "ComplaintRiskFlagCleared"]
     assert [(e.payload["reason"], e.actor.role.value) for e in cleared] == [(REASON, "pr_owner")]
     types = [e.type for e in await stack.store.read_stream(matter)]

@@ -15,7 +15,7 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from shared.clock import SystemClock
-from tests.e2e.workbench import CHROMIUM
+from tests.e2e.workbench import CHROMIUM, headless_chromium
 from tests.integration.analytics.conftest import DatabaseFactory, analytics_settings
 from tests.support.apps import SERVICE_APPS
 from tests.support.auth import test_tokens as tokens_for_tests
@@ -62,34 +62,27 @@ async def test_the_button_signs_in_at_the_provider_and_lands_on_the_dashboard(
 ) -> None:
     url, provider = pages
     expect = playwright_api.expect
-    async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    async with headless_chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(url + "/")
+        await expect(page).to_have_url(url + "/sign-in")
+        button = page.get_by_role("link", name="使用 Test IdP 登录")
+        await expect(button).to_be_visible()
+        await page.click("#lang")
+        await expect(page.get_by_role("link", name="Sign in with Test IdP")).to_be_visible()
+        await page.get_by_role("link", name="Sign in with Test IdP").click()
+        await expect(page).to_have_url(url + "/", timeout=10_000)
+        await expect(page.locator("#who-name")).to_have_text("李娜")
+        await expect(page.locator("#who-role")).to_have_text("Supervisor")
+        cookies = {cookie["name"]: cookie for cookie in await page.context.cookies(url)}
+        assert cookies["tousu_session"]["httpOnly"] and cookies["tousu_session"]["sameSite"] == "Strict"
+        await page.click("#sign-out")
+        await expect(page).to_have_url(
+            f"{provider.issuer}/logout?client_id={CLIENT_ID}&post_logout_redirect_uri="
+            f"http%3A%2F%2Flocalhost%3A{url.rsplit(':', 1)[1]}%2Fsign-in"
         )
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 800})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            await page.goto(url + "/")
-            await expect(page).to_have_url(url + "/sign-in")
-            button = page.get_by_role("link", name="使用 Test IdP 登录")
-            await expect(button).to_be_visible()
-            await page.click("#lang")
-            await expect(page.get_by_role("link", name="Sign in with Test IdP")).to_be_visible()
-            await page.get_by_role("link", name="Sign in with Test IdP").click()
-            await expect(page).to_have_url(url + "/", timeout=10_000)
-            await expect(page.locator("#who-name")).to_have_text("李娜")
-            await expect(page.locator("#who-role")).to_have_text("Supervisor")
-            cookies = {cookie["name"]: cookie for cookie in await page.context.cookies(url)}
-            assert cookies["tousu_session"]["httpOnly"] and cookies["tousu_session"]["sameSite"] == "Strict"
-            await page.click("#sign-out")
-            await expect(page).to_have_url(
-                f"{provider.issuer}/logout?client_id={CLIENT_ID}&post_logout_redirect_uri="
-                f"http%3A%2F%2Flocalhost%3A{url.rsplit(':', 1)[1]}%2Fsign-in"
-            )
-            await page.goto(url + "/")
-            await expect(page).to_have_url(url + "/sign-in")  # signed out at tousu too
-            assert errors == []
-        finally:
-            await browser.close()
+        await page.goto(url + "/")
+        await expect(page).to_have_url(url + "/sign-in")  # signed out at tousu too
+        assert errors == []

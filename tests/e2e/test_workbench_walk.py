@@ -28,6 +28,7 @@ from tests.e2e.workbench import (
     People,
     Stack,
     accessibility_problems,
+    headless_chromium,
     submit_through_intake,
     workbench,
 )
@@ -102,31 +103,24 @@ async def test_one_complaint_from_the_inbox_to_closure(stack: Stack) -> None:
     expect = playwright_api.expect
     number = await submit_through_intake(stack, "app", "快递一周未到，外包装破损")
     misrouted = await submit_through_intake(stack, "app", "洗衣机送达后无法开机")
-    async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            people = People(browser, stack.url)
-            await the_operator_sees_it(people, number)
-            agent = await people.signed_in("agent-logistics", token_for("agent", "logistics"))
-            await the_agent_works_it(agent, number)
-            await the_supervisor_approves(people, number, misrouted)
-            row = agent.locator(f'#inbox tr[data-no="{number}"]')
-            await row.locator("summary", has_text="答复").click()
-            await row.locator("input[name=resolution]").fill("已协调快递公司重新派送，并补偿运费")
-            await row.locator("button[data-action=resolve]").click()
-            await expect(row.locator(".row-message")).to_have_text(DONE)
-            await customer_service_closes_it(people, number)
-            operator = await people.signed_in("test-operator", token_for("operator"))
-            await operator.goto(f"{stack.url}/#/complaints/{number}")
-            closed = operator.locator('#timeline li[data-type="ComplaintClosed"]')
-            await expect(closed).to_be_visible(timeout=20_000)
-            await expect(operator.locator('#timeline li[data-type="SlaExtensionApproved"]')).to_be_visible()
-            assert not people.errors, people.errors
-        finally:
-            await browser.close()
+    async with headless_chromium() as browser:
+        people = People(browser, stack.url)
+        await the_operator_sees_it(people, number)
+        agent = await people.signed_in("agent-logistics", token_for("agent", "logistics"))
+        await the_agent_works_it(agent, number)
+        await the_supervisor_approves(people, number, misrouted)
+        row = agent.locator(f'#inbox tr[data-no="{number}"]')
+        await row.locator("summary", has_text="答复").click()
+        await row.locator("input[name=resolution]").fill("已协调快递公司重新派送，并补偿运费")
+        await row.locator("button[data-action=resolve]").click()
+        await expect(row.locator(".row-message")).to_have_text(DONE)
+        await customer_service_closes_it(people, number)
+        operator = await people.signed_in("test-operator", token_for("operator"))
+        await operator.goto(f"{stack.url}/#/complaints/{number}")
+        closed = operator.locator('#timeline li[data-type="ComplaintClosed"]')
+        await expect(closed).to_be_visible(timeout=20_000)
+        await expect(operator.locator('#timeline li[data-type="SlaExtensionApproved"]')).to_be_visible()
+        assert not people.errors, people.errors
     types = [event.type for event in await stack.store.read_stream(number)]
     for happened in (
         "ComplaintAccepted",

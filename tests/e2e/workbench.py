@@ -35,6 +35,22 @@ WIDER_THAN_SCREEN = """[...document.querySelectorAll('body *')]
   .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
   .map((e) => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)
   .slice(0, 10)"""
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking")
+
+
+@asynccontextmanager
+async def headless_chromium() -> AsyncIterator[Any]:
+    """Debian's Chromium (never a downloaded browser), headless, closed when the block ends."""
+    from playwright.async_api import async_playwright  # the browser tests skip without it
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_FLAGS))
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
 ALSO_REPORTED = {"region", "landmark-one-main"}  # moderate, but each page must pass them too
 
 
