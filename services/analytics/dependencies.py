@@ -18,6 +18,7 @@ from services.analytics.attention.queries import AttentionReadModel
 from services.analytics.complaints.queries import ReadModel
 from services.analytics.config import AnalyticsConfig
 from services.analytics.cooperations.queries import Cooperations
+from services.analytics.eight_d.queries import EightDCases
 from services.analytics.insights.queries import InsightsReadModel
 from services.analytics.inspection.store import Inspections
 from services.analytics.kpis.queries import KpiReadModel
@@ -55,6 +56,7 @@ report_risk = state_dependency("report_risk")
 cooperations_read_model = state_dependency("cooperations")
 report_cooperation = state_dependency("report_cooperation")
 report_eight_d = state_dependency("report_eight_d")
+eight_d_cases = state_dependency("eight_d_cases")
 
 Zone = Annotated[ZoneInfo, Depends(current_zone)]
 Config = Annotated[AnalyticsConfig, Depends(analytics_config)]
@@ -72,3 +74,4 @@ ReportRisk = Annotated[RiskFigures | None, Depends(report_risk)]
 CooperationsReadModel = Annotated[Cooperations, Depends(cooperations_read_model)]
 ReportCooperationFigures = Annotated[CooperationFigures | None, Depends(report_cooperation)]
 ReportEightD = Annotated[EightDFigures | None, Depends(report_eight_d)]
+EightDCasesReadModel = Annotated[EightDCases, Depends(eight_d_cases)]

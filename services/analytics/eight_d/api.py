@@ -19,13 +19,13 @@ import asyncio
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from services.analytics.complaints.queries import FINAL
 from services.analytics.complaints.views import department_label, instant, labelled, maybe_instant
-from services.analytics.dependencies import Zone
+from services.analytics.dependencies import EightDCasesReadModel, Zone
 from services.analytics.eight_d.models import EightDCaseItem, EightDCasePage
-from services.analytics.eight_d.queries import CaseFilters, CaseState, EightDCases
+from services.analytics.eight_d.queries import CaseFilters, CaseState
 from services.analytics.eight_d.report import eight_d_report, report_pdf
 from services.analytics.reports.pdf import FontUnavailable
 from shared.complaints import Category, Grade, Status
@@ -63,11 +63,6 @@ ReportReader = Annotated[
 router = APIRouter(prefix="/v1", tags=["8D"])
 
 
-def cases(request: Request) -> EightDCases:
-    model: EightDCases = request.app.state.eight_d_cases
-    return model
-
-
 @router.get(
     "/8d/cases",
     summary="8D cases, oldest opened first (8D 跟踪)",
@@ -76,7 +71,7 @@ def cases(request: Request) -> EightDCases:
 )
 async def list_cases(
     principal: Reader,
-    request: Request,
+    read_model: EightDCasesReadModel,
     zone: Zone,
     state: Annotated[CaseState, Query(description="open, closed, ended or all.")] = CaseState.OPEN,
     department: Annotated[
@@ -91,7 +86,7 @@ async def list_cases(
             return EightDCasePage(items=[], total=0)
         department = principal.department
     filters = CaseFilters(state, department, overdue, tuple(FINAL))
-    rows, total = await cases(request).page(filters, limit, offset)
+    rows, total = await read_model.page(filters, limit, offset)
     return EightDCasePage(items=[_item(row, zone) for row in rows], total=total)
 
 
@@ -113,15 +108,15 @@ async def list_cases(
 async def get_report(
     complaint_no: ComplaintNoPath,
     principal: ReportReader,
-    request: Request,
+    read_model: EightDCasesReadModel,
     zone: Zone,
     lang: Annotated[Lang, Query(description="zh-CN or en.")] = "zh-CN",
 ) -> Response:
-    found = await cases(request).of_complaint(complaint_no)
+    found = await read_model.of_complaint(complaint_no)
     if not found or not principal.sees_department(found[-1]["department"]):
         raise not_found(complaint_no)
     row = found[-1]
-    store = PostgresEventStore(cases(request).engine)
+    store = PostgresEventStore(read_model.engine)
     report = eight_d_report(row, await store.read_stream(complaint_no), zone, lang)
     try:
         body = await asyncio.to_thread(report_pdf, report)
