@@ -12,7 +12,7 @@ from services.feedback.links import LinkStatus, SentVia
 from services.feedback.schemas import QuestionnaireAnswer
 from shared.clock import Clock
 from shared.complaints.commands import Command, GiveFeedback, ScheduleRevisit
-from shared.complaints.stages.eight_d import awaits_closure, confirmation
+from shared.complaints.stages.eight_d import awaits_only_d8
 from shared.complaints.stages.unresolvable import CloseAsUnresolvable
 from shared.complaints.state import ComplaintState
 from shared.complaints.values import RevisitChannel, Status
@@ -101,7 +101,7 @@ async def issue_link(
         raise ComplaintNotFound(complaint_no)
     if state.status not in AWAITING_REVISIT:
         return None
-    if awaits_closure(state) and confirmation(state) is not None:
+    if awaits_only_d8(state):
         raise AlreadyConfirmed(complaint_no)
     token, link = links.issue(complaint_no, now, ttl)
     await links.store(uow.connection, token, link, issued_by=issued_by, sent_via=sent_via)

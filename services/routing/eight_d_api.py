@@ -34,7 +34,7 @@ from shared.complaints.stages.eight_d import (
     EightDDisciplineRecorded,
     OpenEightDCase,
     RecordEightDDiscipline,
-    confirmation,
+    awaits_only_d8,
 )
 from shared.complaints.values import Discipline, Lang, label
 from shared.events import Role
@@ -190,7 +190,7 @@ async def read_eight_d(
         closed=case.closed,
         closed_at=closed_at,
         complaint_final=state.is_final,
-        awaiting_d8=case.open and confirmation(state) is not None,
+        awaiting_d8=awaits_only_d8(state),
         missing=case.missing(),
         disciplines=[
             latest.get(d) or DisciplineView(discipline=d, label=label(d, lang), recorded=False)

@@ -355,3 +355,9 @@ def confirmation(state: ComplaintState) -> CloseReason | None:
     confirmed the solution (satisfied, or not satisfied but acknowledged) and the complaint still
     waits as resolved. A reopen forgets it: an answer given before does not confirm the next one."""
     return state.confirmed if state.status in CONFIRMING else None
+
+
+def awaits_only_d8(state: ComplaintState) -> bool:
+    """True when the complainant has confirmed the answer and the complaint waits only for its open
+    8D case's D8 to close: the revisit is done (no questionnaire link), the desk says so."""
+    return awaits_closure(state) and confirmation(state) is not None
