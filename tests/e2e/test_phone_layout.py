@@ -21,8 +21,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from shared.clock import SystemClock
+from shared.clock import FakeClock, SystemClock
 from shared.complaints import Channel, ComplaintState, SlaStage, Status
+from shared.events import NewEvent
+from shared.eventstore import NO_STREAM, PostgresEventStore
 from tests.builders import accept, agent, apply, assign, receive, request_extension, sla_breach
 from tests.e2e.workbench import (
     ARTIFACTS,
@@ -35,7 +37,7 @@ from tests.e2e.workbench import (
     headless_chromium,
     workbench,
 )
-from tests.integration.analytics.conftest import DatabaseFactory, History, append_history, history_to
+from tests.integration.analytics.conftest import DatabaseFactory, History, history_to
 from tests.integration.analytics.insight_histories import history_at
 from tests.support.auth import token_for
 from tests.support.backends import Backend
@@ -117,6 +119,18 @@ async def stack(new_database: DatabaseFactory, kafka_backend: Backend) -> AsyncI
         yield served_stack
 
 
+async def append_at_once(store: PostgresEventStore, complaint_no: str, history: History) -> None:
+    """The whole history in one append: the running services (routing's dispatch on receipt, the
+    SLA timers of a complaint received days ago) react to it complete, never write between its
+    commands (appended one by one, a timer firing meanwhile made the next append a conflict)."""
+    new = [
+        NewEvent.of(event, actor=command.actor, clock=FakeClock(command.at))
+        for command, events in history
+        for event in events
+    ]
+    await store.append(complaint_no, NO_STREAM, new)
+
+
 class Numbers:
     """The complaints every list shows one of, appended to the store as if they had happened."""
 
@@ -128,12 +142,12 @@ class Numbers:
         self.week = f"{year}-W{number:02d}"  # the organisation's week, whatever the browser's time zone
 
     async def append(self, stack: Stack) -> None:
-        await append_history(stack.store, self.late, breached(self.late, "logistics"))
-        await append_history(stack.store, self.asked, accepted_and_extension_asked(self.asked, "logistics"))
+        await append_at_once(stack.store, self.late, breached(self.late, "logistics"))
+        await append_at_once(stack.store, self.asked, accepted_and_extension_asked(self.asked, "logistics"))
         closed = history_at(Status.CLOSED, self.handled, self.closed_at, "logistics")
-        await append_history(stack.store, self.handled, closed)
+        await append_at_once(stack.store, self.handled, closed)
         revisit = history_to(Status.REVISIT_PENDING, self.revisit, "logistics")
-        await append_history(stack.store, self.revisit, revisit)
+        await append_at_once(stack.store, self.revisit, revisit)
 
 
 async def fits_phones(page: Any, name: str) -> list[str]:
